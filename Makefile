@@ -1,0 +1,86 @@
+# Lindungi — `make run` starts the bot, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lindungi?sslmode=disable
+export DATABASE_URL
+# Tests create (and drop) their own databases through this server.
+LINDUNGI_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+export LINDUNGI_TEST_DATABASE_URL
+
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1
+FUZZTIME    ?= 3s
+LONGFUZZ    ?= 2m
+DEV_KEY     := .lindungi/dev-data-key
+BIN         := bin/lindungi
+
+# The database named in DATABASE_URL, and the same server's "postgres" database.
+DB_NAME   = $(shell echo '$(DATABASE_URL)' | sed -E 's#^[^/]*//[^/]*/([^?]*).*#\1#')
+ADMIN_URL = $(shell echo '$(DATABASE_URL)' | sed -E 's#^([^/]*//[^/]*/)[^?]*#\1postgres#')
+
+FUZZ_TARGETS := ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./iuran:FuzzParseAmount ./wilayah:FuzzSearch
+
+.PHONY: help run build test lint vet unit fuzz-short fuzz bench db key
+
+help:
+	@echo "make run    start the bot (terminal chat against the local database)"
+	@echo "make test   lint + all tests (needs PostgreSQL at 127.0.0.1:5432)"
+	@echo "make bench  benchmarks: engine throughput vs pgbench, parsers"
+	@echo "make fuzz   fuzz every parser for $(LONGFUZZ) each"
+
+build:
+	go build -o $(BIN) ./cmd/lindungi
+
+run: build db key
+	@if [ -z "$$LINDUNGI_DATA_KEY" ] && [ -z "$$LINDUNGI_DATA_KEY_FILE" ]; then export LINDUNGI_DATA_KEY_FILE=$(DEV_KEY); fi; \
+	./$(BIN) chat
+
+# db makes sure the server answers and the database exists.
+db:
+	@command -v psql >/dev/null || { echo "!!! psql is missing: apt-get install postgresql-client"; exit 1; }
+	@psql "$(ADMIN_URL)" -Atqc 'SELECT 1' >/dev/null 2>&1 || { \
+	  echo "!!! PostgreSQL does not answer at $(ADMIN_URL)."; \
+	  echo "!!! Start it: pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start (or set DATABASE_URL)"; exit 1; }
+	@if [ "$$(psql "$(ADMIN_URL)" -Atqc "SELECT 1 FROM pg_database WHERE datname = '$(DB_NAME)'")" != 1 ]; then \
+	  psql "$(ADMIN_URL)" -qc 'CREATE DATABASE "$(DB_NAME)"' && echo "created database $(DB_NAME)"; fi
+
+# key creates a development data key when none is configured.
+key:
+	@if [ -z "$$LINDUNGI_DATA_KEY" ] && [ -z "$$LINDUNGI_DATA_KEY_FILE" ] && [ ! -s $(DEV_KEY) ]; then \
+	  mkdir -p $(dir $(DEV_KEY)) && umask 077 && head -c 32 /dev/urandom | base64 > $(DEV_KEY) && \
+	  echo "created a development data key in $(DEV_KEY) (set LINDUNGI_DATA_KEY or LINDUNGI_DATA_KEY_FILE in production)"; fi
+
+test: lint unit fuzz-short
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go run $(STATICCHECK) ./...
+
+vet:
+	go vet ./...
+
+unit:
+	@psql "$(LINDUNGI_TEST_DATABASE_URL)" -Atqc 'SELECT 1' >/dev/null 2>&1 || { \
+	  echo "!!! PostgreSQL does not answer at $(LINDUNGI_TEST_DATABASE_URL): the tests need it."; \
+	  echo "!!! Start it: pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; exit 1; }
+	go test -count=1 ./...
+
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  go test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) $$pkg >/tmp/lindungi-fuzz.log 2>&1 || { cat /tmp/lindungi-fuzz.log; exit 1; }; \
+	done
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(LONGFUZZ))"; \
+	  go test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(LONGFUZZ) $$pkg || exit 1; \
+	done
+
+bench:
+	@command -v pgbench >/dev/null || { echo "!!! pgbench is missing: apt-get install postgresql-contrib (or postgresql-15)"; exit 1; }
+	go test -run='^$$' -bench=. -benchmem ./nik ./tanggal ./telepon ./nama ./wilayah ./iuran
+	go run ./cmd/lindungi-bench
+	$(MAKE) fuzz LONGFUZZ=30s

@@ -1,0 +1,58 @@
+package flows
+
+import "time"
+
+// Answers are what a registration draft has collected so far. The store keeps
+// them encrypted: they hold the NIK and the phone number in clear.
+type Answers struct {
+	ConsentID       int64  `json:"consent_id,omitempty"`
+	NIK             string `json:"nik,omitempty"`
+	BirthDate       string `json:"birth,omitempty"` // 2006-01-02
+	Female          bool   `json:"female,omitempty"`
+	Name            string `json:"name,omitempty"`
+	Phone           string `json:"phone,omitempty"` // E.164
+	Province        string `json:"province,omitempty"`
+	Regency         string `json:"regency,omitempty"`
+	District        string `json:"district,omitempty"`
+	Village         string `json:"village,omitempty"`
+	Occupation      string `json:"occupation,omitempty"`
+	OccupationOther string `json:"occupation_other,omitempty"`
+	Bracket         *int   `json:"bracket,omitempty"`
+	JHT             *bool  `json:"jht,omitempty"`
+
+	// The region being picked; copied to Province…Village only when the
+	// village is chosen, so a half-changed address never reaches the review.
+	SelProvince string `json:"sel_province,omitempty"`
+	SelRegency  string `json:"sel_regency,omitempty"`
+	SelDistrict string `json:"sel_district,omitempty"`
+
+	Editing bool     `json:"editing,omitempty"` // changing one answer from the review
+	Page    int      `json:"page,omitempty"`    // page of the current list of buttons
+	Matches []string `json:"matches,omitempty"` // codes offered after a typed search
+}
+
+func (a Answers) birth() time.Time {
+	d, err := time.Parse(time.DateOnly, a.BirthDate)
+	if err != nil {
+		return time.Time{}
+	}
+	return d
+}
+
+// registration turns the answers into the record to store.
+func (a Answers) registration(e *Engine) Registration {
+	r := Registration{
+		NIK: a.NIK, Name: a.Name, BirthDate: a.birth(), Female: a.Female, Phone: a.Phone,
+		Province: a.Province, Regency: a.Regency, District: a.District, Village: a.Village,
+		Occupation: a.Occupation, OccupationOther: a.OccupationOther, ConsentID: a.ConsentID,
+	}
+	if a.Bracket != nil {
+		if b, ok := e.tariffs.Bracket(*a.Bracket); ok {
+			r.Bracket = b.Index
+			r.Income = b.Base
+			r.JHT = a.JHT != nil && *a.JHT
+			r.MonthlyIuran = b.Monthly(r.JHT)
+		}
+	}
+	return r
+}

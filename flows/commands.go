@@ -1,0 +1,243 @@
+package flows
+
+import (
+	"context"
+	"strings"
+
+	"github.com/lindungi/lindungi/nik"
+	"github.com/lindungi/lindungi/telepon"
+)
+
+// Pending confirmations.
+const (
+	pendingCancel = "cancel"
+	pendingDelete = "delete"
+)
+
+func (t *turn) command(ctx context.Context, name string) error {
+	s := t.s
+	switch name {
+	case cmdStart:
+		if t.isDraft() {
+			s.Pending = ""
+			return t.askNote(ctx, "start.resume", nil)
+		}
+		return t.startOver(ctx)
+	case cmdCancel:
+		if !t.isDraft() {
+			return t.askNote(ctx, "cancel.nothing", nil)
+		}
+		s.Pending = pendingCancel
+		t.say(Reply{Text: t.T("cancel.ask", nil), Choices: t.yesNo("cancel.yes", "cancel.no"), Input: InputText})
+		return nil
+	case cmdBack:
+		s.Pending = ""
+		if s.Data.Editing && can(s.State, EvReview) {
+			return t.fire(ctx, EvReview, "")
+		}
+		if !can(s.State, EvBack) {
+			return t.askNote(ctx, "back.none", nil)
+		}
+		return t.fire(ctx, EvBack, "")
+	case cmdHelp:
+		s.Pending = ""
+		return t.askNote(ctx, "help."+s.State, t.helpData())
+	case cmdLanguage:
+		if s.Lang == "en" {
+			s.Lang = "id"
+		} else {
+			s.Lang = "en"
+		}
+		return t.askNote(ctx, "language.changed", nil)
+	case cmdStatus:
+		return t.status(ctx)
+	case cmdMyData:
+		return t.myData(ctx)
+	case cmdDelete:
+		s.Pending = pendingDelete
+		t.say(Reply{Text: t.T("delete.ask", nil), Choices: t.yesNo("delete.yes", "delete.no"), Input: InputText})
+		return nil
+	default:
+		return t.askNote(ctx, "command.unknown", nil)
+	}
+}
+
+func (t *turn) yesNo(yesKey, noKey string) []Choice {
+	return []Choice{{Label: t.T(yesKey, nil), Data: "cf:yes"}, {Label: t.T(noKey, nil), Data: "cf:no"}}
+}
+
+// confirmPending takes the answer to "are you sure?" for /batal and /hapus.
+func (t *turn) confirmPending(ctx context.Context) error {
+	s := t.s
+	yes, ok := t.yesNoAnswer("cf")
+	if !ok {
+		key := "cancel.ask"
+		yesKey, noKey := "cancel.yes", "cancel.no"
+		if s.Pending == pendingDelete {
+			key, yesKey, noKey = "delete.ask", "delete.yes", "delete.no"
+		}
+		t.say(Reply{Text: t.T("confirm.unclear", nil) + "\n\n" + t.T(key, nil), Choices: t.yesNo(yesKey, noKey), Input: InputText})
+		return nil
+	}
+	what := s.Pending
+	s.Pending = ""
+	switch {
+	case what == pendingCancel && yes:
+		next, err := transition(ctx, s.State, EvCancel)
+		if err != nil {
+			return err
+		}
+		s.Data = Answers{}
+		t.enter(next)
+		t.sayText("cancel.done", nil)
+		return nil
+	case what == pendingDelete && yes:
+		n, err := t.tx.Forget(ctx)
+		if err != nil {
+			return err
+		}
+		s.Data = Answers{}
+		t.enter(StWelcome)
+		t.sayText("delete.done", map[string]any{"Count": n})
+		return nil
+	case what == pendingCancel:
+		return t.askNote(ctx, "cancel.kept", nil)
+	default:
+		return t.askNote(ctx, "delete.kept", nil)
+	}
+}
+
+// yesNoAnswer reads a yes/no answer given as a button (with the prefix) or as text.
+func (t *turn) yesNoAnswer(prefix string) (yes, ok bool) {
+	switch t.ev.Kind {
+	case KindChoice:
+		switch t.ev.Choice {
+		case prefix + ":yes":
+			return true, true
+		case prefix + ":no":
+			return false, true
+		}
+	case KindText:
+		switch strings.ToLower(strings.Trim(strings.TrimSpace(t.ev.Text), ".!")) {
+		case "ya", "iya", "y", "yes", "benar", "betul", "setuju", "ok", "oke", "correct", "agree":
+			return true, true
+		case "tidak", "tdk", "gak", "nggak", "no", "n", "salah", "bukan", "wrong", "tidak setuju":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func (t *turn) status(ctx context.Context) error {
+	regs, err := t.tx.Registrations(ctx)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	live := 0
+	for _, r := range regs {
+		if r.Status == StatusDeleted {
+			continue
+		}
+		live++
+		b.WriteString(t.T("status.item", map[string]any{
+			"Ref": r.Ref, "Name": displayName(r.Name), "Status": t.T("status."+r.Status, nil),
+			"Date": t.cat.Date(t.s.Lang, r.CreatedAt.In(t.cfg.Location)), "NIK": nik.Mask(r.NIK),
+		}))
+		b.WriteString("\n")
+	}
+	var note string
+	if live == 0 {
+		note = t.T("status.none", nil)
+	} else {
+		note = t.T("status.header", map[string]any{"Count": live}) + "\n" + strings.TrimSpace(b.String())
+	}
+	if t.isDraft() {
+		note += "\n\n" + t.T("status.draft", nil)
+	}
+	return t.ask(ctx, note)
+}
+
+func (t *turn) myData(ctx context.Context) error {
+	if err := t.tx.Audit(ctx, "self.view_data", ""); err != nil {
+		return err
+	}
+	regs, err := t.tx.Registrations(ctx)
+	if err != nil {
+		return err
+	}
+	consents, err := t.tx.Consents(ctx)
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for _, c := range consents {
+		if c.WithdrawnAt != nil {
+			continue
+		}
+		parts = append(parts, t.T("mydata.consent", map[string]any{"Date": t.cat.Date(t.s.Lang, c.GivenAt.In(t.cfg.Location)), "Version": c.TextVersion}))
+	}
+	for _, r := range regs {
+		if r.Status == StatusDeleted {
+			continue
+		}
+		parts = append(parts, t.T("mydata.registration", map[string]any{"Ref": r.Ref})+"\n"+t.summary(r.Registration))
+	}
+	if t.isDraft() && t.s.Data.NIK != "" {
+		parts = append(parts, t.T("mydata.draft", nil)+"\n"+t.summary(t.s.Data.registration(t.Engine)))
+	}
+	if len(parts) == 0 {
+		return t.askNote(ctx, "mydata.none", nil)
+	}
+	t.say(Reply{Text: t.T("mydata.header", nil) + "\n\n" + strings.Join(parts, "\n\n") + "\n\n" + t.T("mydata.footer", nil), Input: InputNone})
+	return t.ask(ctx, "")
+}
+
+// summary lists a registration's answers with NIK and phone masked.
+func (t *turn) summary(r Registration) string {
+	lines := []string{
+		t.T("field.nik", map[string]any{"Value": maskOrDash(r.NIK, nik.Mask)}),
+		t.T("field.name", map[string]any{"Value": orDash(displayName(r.Name))}),
+	}
+	if !r.BirthDate.IsZero() {
+		lines = append(lines, t.T("field.birth", map[string]any{"Value": t.cat.Date(t.s.Lang, r.BirthDate), "Sex": t.sexLabel(r.Female)}))
+	} else {
+		lines = append(lines, t.T("field.birth", map[string]any{"Value": "-", "Sex": "-"}))
+	}
+	lines = append(lines,
+		t.T("field.phone", map[string]any{"Value": maskOrDash(r.Phone, telepon.Mask)}),
+		t.T("field.address", map[string]any{"Value": orDash(t.addressLine(r.Village, r.District, r.Regency))}),
+		t.T("field.occupation", map[string]any{"Value": orDash(t.occupationLabel(r.Occupation, r.OccupationOther))}),
+	)
+	if b, ok := t.tariffs.Bracket(r.Bracket); ok && r.Income > 0 {
+		lines = append(lines, t.T("field.income", map[string]any{"Value": t.bracketRange(b)}))
+		lines = append(lines, t.T("field.programs", map[string]any{"Value": t.programsLabel(r.JHT), "Total": rupiahOf(b.Monthly(r.JHT))}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func maskOrDash(s string, mask func(string) string) string {
+	if s == "" {
+		return "-"
+	}
+	return mask(s)
+}
+
+func (t *turn) sexLabel(female bool) string {
+	if female {
+		return t.T("sex.female", nil)
+	}
+	return t.T("sex.male", nil)
+}
+
+// helpData fills the examples used by the help texts.
+func (t *turn) helpData() map[string]any {
+	return map[string]any{"Price": rupiahOf(t.tariffs.Cheapest(false)), "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge}
+}

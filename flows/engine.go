@@ -1,0 +1,286 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+// FlowRegister is the self-registration flow's name.
+const FlowRegister = "register"
+
+// Config holds what a deployment decides.
+type Config struct {
+	Province       string         // dotted province code offered first, e.g. "61"
+	DraftTTL       time.Duration  // an unfinished draft older than this is discarded when the worker next writes
+	MinAge, MaxAge int            // age limits at registration
+	Location       *time.Location // the deployment's time zone
+	ConsentVersion string         // version of the consent text shown
+}
+
+// DefaultConfig is the configuration used when nothing is set.
+func DefaultConfig() Config {
+	loc, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		loc = time.FixedZone("WIB", 7*3600)
+	}
+	return Config{Province: "61", DraftTTL: 7 * 24 * time.Hour, MinAge: 15, MaxAge: 65, Location: loc, ConsentVersion: "2026-11-v1"}
+}
+
+// Engine runs flows. It holds no per-chat state: every event loads the chat's
+// session from the Store and saves it back in the same transaction.
+type Engine struct {
+	store   Store
+	cat     *locales.Catalog
+	regions *wilayah.Data
+	tariffs *iuran.Table
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// Deps are the engine's collaborators.
+type Deps struct {
+	Store   Store
+	Catalog *locales.Catalog
+	Regions *wilayah.Data
+	Tariffs *iuran.Table
+	Now     func() time.Time // nil means time.Now
+	Log     *slog.Logger     // nil means slog.Default()
+}
+
+// New builds an engine.
+func New(d Deps, cfg Config) *Engine {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = DefaultConfig().Location
+	}
+	return &Engine{store: d.Store, cat: d.Catalog, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log}
+}
+
+// Handle processes one inbound event: exactly once per UpdateID, in one
+// transaction with the chat's session locked.
+func (e *Engine) Handle(ctx context.Context, ev Event) error {
+	start := time.Now()
+	var state string
+	var dup bool
+	err := e.store.Atomically(ctx, ev.Channel, ev.ChatID, func(ctx context.Context, tx Tx) error {
+		if ev.UpdateID != "" {
+			first, err := tx.FirstSeen(ctx, ev.UpdateID)
+			if err != nil {
+				return err
+			}
+			if !first {
+				dup = true
+				return nil
+			}
+		}
+		s, err := tx.Session(ctx)
+		if err != nil {
+			return err
+		}
+		t := &turn{Engine: e, tx: tx, s: s, ev: ev, now: e.now().In(e.cfg.Location)}
+		if err := t.run(ctx); err != nil {
+			return err
+		}
+		if err := tx.SaveSession(ctx, s); err != nil {
+			return err
+		}
+		state = s.State
+		return tx.Send(ctx, t.out)
+	})
+	if err != nil {
+		return fmt.Errorf("handle %s update %q of chat %s: %w", ev.Channel, ev.UpdateID, ev.ChatID, err)
+	}
+	e.log.Debug("handled", "channel", ev.Channel, "chat_id", ev.ChatID, "flow", FlowRegister, "state", state,
+		"duplicate", dup, "took", time.Since(start))
+	return nil
+}
+
+// turn is the work of one event: the session it changes and the replies it makes.
+type turn struct {
+	*Engine
+	tx  Tx
+	s   *Session
+	ev  Event
+	now time.Time
+	out []Reply
+}
+
+func (t *turn) T(key string, data map[string]any) string { return t.cat.T(t.s.Lang, key, data) }
+
+func (t *turn) say(r Reply) { t.out = append(t.out, r) }
+
+func (t *turn) sayText(key string, data map[string]any) {
+	t.say(Reply{Text: t.T(key, data), Input: InputNone})
+}
+
+// ask sends the current question, with an optional note (an error, a
+// confirmation) above it in the same message.
+func (t *turn) ask(ctx context.Context, note string) error {
+	r, err := t.prompt(ctx)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		r.Text = note + "\n\n" + r.Text
+	}
+	t.say(r)
+	return nil
+}
+
+// askNote is ask with a note rendered from a key.
+func (t *turn) askNote(ctx context.Context, key string, data map[string]any) error {
+	return t.ask(ctx, t.T(key, data))
+}
+
+func (t *turn) run(ctx context.Context) error {
+	s := t.s
+	if s.Lang == "" || !t.cat.Supported(s.Lang) {
+		s.Lang = locales.Default
+		if t.ev.Lang != "" && t.cat.Supported(t.ev.Lang) {
+			s.Lang = t.ev.Lang
+		}
+	}
+	if s.Flow == "" {
+		s.Flow = FlowRegister
+	}
+	if s.State == "" {
+		s.State = StWelcome
+	}
+	if t.ev.UserID != "" {
+		s.UserID = t.ev.UserID
+	}
+	if t.isDraft() && !s.New && t.cfg.DraftTTL > 0 && t.now.Sub(s.UpdatedAt) > t.cfg.DraftTTL {
+		s.Data = Answers{}
+		s.Pending = ""
+		s.State = StWelcome
+		t.sayText("draft.expired", map[string]any{"Days": int(t.cfg.DraftTTL.Hours() / 24)})
+		if !isStart(t.ev) {
+			return t.startOver(ctx)
+		}
+	}
+	if t.ev.Kind == KindText {
+		if name, ok := parseCommand(t.ev.Text); ok {
+			return t.command(ctx, name)
+		}
+	}
+	if s.Pending != "" {
+		return t.confirmPending(ctx)
+	}
+	if t.ev.Kind == KindMedia {
+		return t.askNote(ctx, "media.unsupported", nil)
+	}
+	return t.answer(ctx)
+}
+
+func (t *turn) isDraft() bool {
+	for _, st := range draftStates {
+		if st == t.s.State {
+			return true
+		}
+	}
+	return false
+}
+
+func isStart(ev Event) bool {
+	if ev.Kind != KindText {
+		return false
+	}
+	name, ok := parseCommand(ev.Text)
+	return ok && name == cmdStart
+}
+
+// fire moves the session along the FSM and asks the next question.
+func (t *turn) fire(ctx context.Context, event, note string) error {
+	next, err := transition(ctx, t.s.State, event)
+	if err != nil {
+		return err
+	}
+	t.enter(next)
+	return t.ask(ctx, note)
+}
+
+// enter sets the state and resets what belongs to one question.
+func (t *turn) enter(state string) {
+	if state == StReview || state == StDone || state == StWelcome {
+		t.s.Data.Editing = false
+	}
+	t.s.State = state
+	t.s.Data.Page = 0
+	t.s.Data.Matches = nil
+}
+
+// forward is the event that follows an accepted answer: back to the review
+// when the worker is changing one answer, else the next question.
+func (t *turn) forward() string {
+	if t.s.Data.Editing && can(t.s.State, EvReview) {
+		return EvReview
+	}
+	return EvNext
+}
+
+// startOver begins a new registration from the consent question.
+func (t *turn) startOver(ctx context.Context) error {
+	t.s.Data = Answers{}
+	t.s.Pending = ""
+	t.sayText("welcome", map[string]any{"Price": locales.Rupiah(t.tariffs.Cheapest(false)), "PriceJHT": locales.Rupiah(t.tariffs.Cheapest(true))})
+	next, err := transition(ctx, t.s.State, EvRestart)
+	if err != nil {
+		return err
+	}
+	t.enter(next)
+	return t.ask(ctx, "")
+}
+
+// Commands, by canonical name.
+const (
+	cmdStart    = "start"
+	cmdCancel   = "cancel"
+	cmdBack     = "back"
+	cmdHelp     = "help"
+	cmdLanguage = "language"
+	cmdStatus   = "status"
+	cmdMyData   = "mydata"
+	cmdDelete   = "delete"
+)
+
+var commandAliases = map[string]string{
+	"start": cmdStart, "mulai": cmdStart,
+	"batal": cmdCancel, "cancel": cmdCancel,
+	"kembali": cmdBack, "back": cmdBack,
+	"bantuan": cmdHelp, "help": cmdHelp,
+	"bahasa": cmdLanguage, "language": cmdLanguage,
+	"status": cmdStatus,
+	"dataku": cmdMyData, "mydata": cmdMyData,
+	"hapus": cmdDelete, "delete": cmdDelete,
+}
+
+// parseCommand reads "/name", "/name@bot" or "/name args"; it reports false
+// for text that is not a command at all. An unknown command gives name "".
+func parseCommand(text string) (string, bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") {
+		return "", false
+	}
+	word := strings.Fields(text[1:])
+	if len(word) == 0 {
+		return "", true
+	}
+	w := strings.ToLower(word[0])
+	if i := strings.IndexByte(w, '@'); i >= 0 {
+		w = w[:i]
+	}
+	return commandAliases[w], true
+}

@@ -1,0 +1,147 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+// prompt renders the question of the current state.
+func (t *turn) prompt(ctx context.Context) (Reply, error) {
+	s := t.s
+	d := &s.Data
+	switch s.State {
+	case StWelcome:
+		return Reply{Text: t.T("welcome.again", nil), Choices: []Choice{{Label: t.T("welcome.start", nil), Data: "wl:start"}}, Input: InputText}, nil
+	case StConsent:
+		return Reply{Text: t.T("consent.ask", nil), Input: InputText, Choices: []Choice{
+			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}, nil
+	case StNIK:
+		return Reply{Text: t.T("nik.ask", nil), Input: InputText}, nil
+	case StName:
+		return Reply{Text: t.T("name.ask", nil), Input: InputText}, nil
+	case StBirthConfirm:
+		birth := d.birth()
+		return Reply{Text: t.T("birth.confirm", map[string]any{"Date": t.cat.Date(s.Lang, birth), "Sex": t.sexLabel(d.Female)}),
+			Input: InputText, Choices: []Choice{{Label: t.T("birth.yes", nil), Data: "bc:yes"}, {Label: t.T("birth.no", nil), Data: "bc:no"}}}, nil
+	case StBirthEntry:
+		return Reply{Text: t.T("birth.ask", nil), Input: InputText}, nil
+	case StPhone:
+		return Reply{Text: t.T("phone.ask", nil), Input: InputContact}, nil
+	case StProvince:
+		return Reply{Text: t.T("province.ask", nil), Input: InputText, Choices: t.regionChoices(t.regions.Provinces())}, nil
+	case StRegency:
+		choices := t.regionChoices(t.regions.Children(t.province()))
+		choices = append(choices, Choice{Label: t.T("regency.other_province", nil), Data: "rg:prov"})
+		return Reply{Text: t.T("regency.ask", map[string]any{"Province": t.regionName(t.province())}), Input: InputText, Choices: choices}, nil
+	case StDistrict:
+		return Reply{Text: t.T("district.ask", map[string]any{"Regency": t.regionName(d.SelRegency)}), Input: InputText,
+			Choices: t.regionChoices(t.regions.Children(d.SelRegency))}, nil
+	case StVillage:
+		villages := t.regions.Children(d.SelDistrict)
+		example := ""
+		if len(villages) > 0 {
+			example = villages[0].Name
+		}
+		r := Reply{Text: t.T("village.ask", map[string]any{"District": t.regionName(d.SelDistrict), "Example": example}), Input: InputText}
+		switch {
+		case len(d.Matches) > 0:
+			r.Choices = t.regionChoices(nil)
+			r.Choices = append(r.Choices, Choice{Label: t.T("village.list", nil), Data: "vl:pg:1"})
+		case d.Page > 0:
+			// Page 1 is the first page of the full list (page 0 means "type the name").
+			r.Choices = t.pageChoices("vl", toChoices("vl", villages), d.Page-1, 1)
+		default:
+			r.Choices = []Choice{{Label: t.T("village.list", nil), Data: "vl:pg:1"}}
+		}
+		return r, nil
+	case StOccupation:
+		var all []Choice
+		for _, o := range Occupations {
+			all = append(all, Choice{Label: t.T("occupation."+o, nil), Data: "oc:" + o})
+		}
+		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", all, d.Page, 0)}, nil
+	case StOccupationOther:
+		return Reply{Text: t.T("occupation.other_ask", nil), Input: InputText}, nil
+	case StIncome:
+		var all []Choice
+		for _, b := range t.tariffs.Brackets() {
+			all = append(all, Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}),
+				Data: "in:" + strconv.Itoa(b.Index)})
+		}
+		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", all, d.Page, 0)}, nil
+	case StPrograms:
+		b := t.bracket()
+		return Reply{Text: t.T("programs.ask", map[string]any{"JKK": rupiahOf(b.JKK), "JKM": rupiahOf(b.JKM), "JHT": rupiahOf(b.JHT)}),
+			Input: InputText, Choices: []Choice{
+				{Label: t.T("programs.choice_base", map[string]any{"Total": rupiahOf(b.Monthly(false))}), Data: "pr:base"},
+				{Label: t.T("programs.choice_jht", map[string]any{"Total": rupiahOf(b.Monthly(true))}), Data: "pr:jht"},
+			}}, nil
+	case StReview:
+		choices := []Choice{{Label: t.T("review.confirm", nil), Data: "rv:ok"}}
+		for _, e := range reviewEdits {
+			choices = append(choices, Choice{Label: t.T(e.label, nil), Data: e.data})
+		}
+		return Reply{Text: t.T("review.ask", map[string]any{"Summary": t.summary(d.registration(t.Engine))}), Input: InputText, Choices: choices}, nil
+	case StDone:
+		return Reply{Text: t.T("done.menu", nil), Input: InputText, Choices: []Choice{
+			{Label: t.T("done.new", nil), Data: "dn:new"}, {Label: t.T("done.status", nil), Data: "dn:status"}}}, nil
+	}
+	return Reply{}, fmt.Errorf("no question for state %q", s.State)
+}
+
+// bracket is the chosen income bracket (the first if none yet).
+func (t *turn) bracket() iuran.Bracket {
+	if t.s.Data.Bracket != nil {
+		if b, ok := t.tariffs.Bracket(*t.s.Data.Bracket); ok {
+			return b
+		}
+	}
+	b, _ := t.tariffs.Bracket(0)
+	return b
+}
+
+// regionChoices lists regions as buttons: the search matches when there are
+// some, else the given list, paged.
+func (t *turn) regionChoices(list []wilayah.Region) []Choice {
+	prefix := choicePrefix[t.s.State]
+	if len(t.s.Data.Matches) > 0 {
+		var out []Choice
+		for _, code := range t.s.Data.Matches {
+			if r, ok := t.regions.Get(code); ok {
+				out = append(out, Choice{Label: r.Name, Data: prefix + ":" + r.Code})
+			}
+		}
+		return out
+	}
+	return t.pageChoices(prefix, toChoices(prefix, list), t.s.Data.Page, 0)
+}
+
+func toChoices(prefix string, list []wilayah.Region) []Choice {
+	out := make([]Choice, 0, len(list))
+	for _, r := range list {
+		out = append(out, Choice{Label: r.Name, Data: prefix + ":" + r.Code})
+	}
+	return out
+}
+
+// pageChoices cuts one page out of all and adds ‹ › buttons. offset is added
+// to the page numbers in the buttons' data.
+func (t *turn) pageChoices(prefix string, all []Choice, page, offset int) []Choice {
+	if len(all) <= pageSize+2 {
+		return all
+	}
+	pages := (len(all) + pageSize - 1) / pageSize
+	page = max(0, min(page, pages-1))
+	out := append([]Choice(nil), all[page*pageSize:min(len(all), (page+1)*pageSize)]...)
+	if page > 0 {
+		out = append(out, Choice{Label: t.T("page.prev", nil), Data: fmt.Sprintf("%s:pg:%d", prefix, page-1+offset)})
+	}
+	if page < pages-1 {
+		out = append(out, Choice{Label: t.T("page.next", map[string]any{"Page": page + 2, "Pages": pages}), Data: fmt.Sprintf("%s:pg:%d", prefix, page+1+offset)})
+	}
+	return out
+}

@@ -1,0 +1,560 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/nama"
+	"github.com/lindungi/lindungi/nik"
+	"github.com/lindungi/lindungi/tanggal"
+	"github.com/lindungi/lindungi/telepon"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+// pageSize is how many list buttons one message shows (8 + ‹ › fits a
+// WhatsApp list of 10 rows).
+const pageSize = 8
+
+// matchLimit is how many search results are offered as buttons.
+const matchLimit = 6
+
+// choicePrefix namespaces button data by the question that showed it, so a
+// button pressed on an old message is recognised as stale.
+var choicePrefix = map[string]string{
+	StWelcome: "wl", StConsent: "cs", StBirthConfirm: "bc", StRegency: "rg", StProvince: "pv",
+	StDistrict: "ds", StVillage: "vl", StOccupation: "oc", StIncome: "in", StPrograms: "pr",
+	StReview: "rv", StDone: "dn",
+}
+
+// Occupations offered in the picker (DOMAIN.md §1); labels live in locales.
+var Occupations = []string{
+	"petani", "nelayan", "peternak", "pedagang_pasar", "pedagang_kaki_lima", "ojek", "sopir",
+	"buruh_harian", "tukang_bangunan", "pekerja_rumah_tangga", "penjahit", "montir", "pengrajin",
+	"pekerja_keagamaan", "rt_rw", "perangkat_desa", "kader_posyandu", "relawan_damkar", "umkm",
+	"penjual_daring", "seniman", "lainnya",
+}
+
+const occupationOther = "lainnya"
+
+// answer takes the worker's answer to the current question.
+func (t *turn) answer(ctx context.Context) error {
+	s := t.s
+	if t.ev.Kind == KindChoice {
+		prefix, rest, _ := strings.Cut(t.ev.Choice, ":")
+		if prefix != choicePrefix[s.State] {
+			return t.askNote(ctx, "choice.stale", nil)
+		}
+		if p, ok := strings.CutPrefix(rest, "pg:"); ok {
+			n, err := strconv.Atoi(p)
+			if err == nil && n >= 0 {
+				s.Data.Page = n
+				s.Data.Matches = nil
+			}
+			return t.ask(ctx, "")
+		}
+	}
+	switch s.State {
+	case StWelcome:
+		return t.startOver(ctx)
+	case StConsent:
+		return t.answerConsent(ctx)
+	case StNIK:
+		return t.answerNIK(ctx)
+	case StName:
+		return t.answerName(ctx)
+	case StBirthConfirm:
+		return t.answerBirthConfirm(ctx)
+	case StBirthEntry:
+		return t.answerBirthEntry(ctx)
+	case StPhone:
+		return t.answerPhone(ctx)
+	case StProvince:
+		return t.answerRegion(ctx, wilayah.Province, "", func(code string) { s.Data.SelProvince = code }, EvNext)
+	case StRegency:
+		if t.ev.Choice == "rg:prov" {
+			return t.fire(ctx, EvAlt, "")
+		}
+		return t.answerRegion(ctx, wilayah.Regency, t.province(), func(code string) {
+			s.Data.SelRegency = code
+			s.Data.SelProvince = parentCode(code)
+		}, EvNext)
+	case StDistrict:
+		return t.answerRegion(ctx, wilayah.District, s.Data.SelRegency, func(code string) { s.Data.SelDistrict = code }, EvNext)
+	case StVillage:
+		return t.answerRegion(ctx, wilayah.Village, s.Data.SelDistrict, func(code string) {
+			s.Data.Village = code
+			s.Data.District = s.Data.SelDistrict
+			s.Data.Regency = s.Data.SelRegency
+			s.Data.Province = parentCode(s.Data.SelRegency)
+		}, t.forward())
+	case StOccupation:
+		return t.answerOccupation(ctx)
+	case StOccupationOther:
+		return t.answerOccupationOther(ctx)
+	case StIncome:
+		return t.answerIncome(ctx)
+	case StPrograms:
+		return t.answerPrograms(ctx)
+	case StReview:
+		return t.answerReview(ctx)
+	case StDone:
+		switch t.ev.Choice {
+		case "dn:new":
+			return t.startOver(ctx)
+		case "dn:status":
+			return t.status(ctx)
+		}
+		return t.ask(ctx, "")
+	}
+	return fmt.Errorf("unknown state %q", s.State)
+}
+
+func (t *turn) answerConsent(ctx context.Context) error {
+	yes, ok := t.yesNoAnswer("cs")
+	switch {
+	case !ok:
+		return t.askNote(ctx, "consent.unclear", nil)
+	case !yes:
+		return t.askNote(ctx, "consent.declined", nil)
+	}
+	id, err := t.tx.RecordConsent(ctx, Consent{
+		Channel: t.s.Channel, ChatID: t.s.ChatID, UserID: t.ev.UserID,
+		TextVersion: t.cfg.ConsentVersion, UpdateID: t.ev.UpdateID, GivenAt: t.now,
+	})
+	if err != nil {
+		return err
+	}
+	t.s.Data.ConsentID = id
+	return t.fire(ctx, EvNext, t.T("consent.thanks", nil))
+}
+
+func (t *turn) text() string { return strings.TrimSpace(t.ev.Text) }
+
+// needText answers a button or contact where typed text is expected.
+func (t *turn) needText(ctx context.Context) (string, bool, error) {
+	if t.ev.Kind != KindText || t.text() == "" {
+		return "", false, t.askNote(ctx, "input.need_text", nil)
+	}
+	return t.text(), true, nil
+}
+
+func (t *turn) answerNIK(ctx context.Context) error {
+	in, ok, err := t.needText(ctx)
+	if !ok {
+		return err
+	}
+	n, err := nik.Parse(in, t.regions, t.now, t.cfg.MinAge, t.cfg.MaxAge)
+	if err != nil {
+		var pe *nik.Error
+		if !errors.As(err, &pe) {
+			return fmt.Errorf("parse nik: %w", err)
+		}
+		return t.askNote(ctx, "nik.err."+string(pe.Code), map[string]any{"Got": pe.Got, "Char": pe.Char})
+	}
+	taken, err := t.tx.NIKRegistered(ctx, n.Digits)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return t.askNote(ctx, "nik.taken", map[string]any{"NIK": nik.Mask(n.Digits)})
+	}
+	d := &t.s.Data
+	d.NIK = n.Digits
+	d.BirthDate = n.BirthDate.Format(time.DateOnly)
+	d.Female = n.Female
+	note := t.T("nik.ok", map[string]any{"NIK": nik.Mask(n.Digits)})
+	if d.Editing {
+		return t.fire(ctx, EvRederive, note)
+	}
+	return t.fire(ctx, EvNext, note)
+}
+
+func (t *turn) answerName(ctx context.Context) error {
+	in, ok, err := t.needText(ctx)
+	if !ok {
+		return err
+	}
+	name, err := nama.Parse(in)
+	if err != nil {
+		var pe *nama.Error
+		if !errors.As(err, &pe) {
+			return fmt.Errorf("parse name: %w", err)
+		}
+		return t.askNote(ctx, "name.err."+string(pe.Code), map[string]any{"Got": pe.Got, "Char": pe.Char})
+	}
+	t.s.Data.Name = name
+	return t.fire(ctx, t.forward(), "")
+}
+
+func (t *turn) answerBirthConfirm(ctx context.Context) error {
+	yes, ok := t.yesNoAnswer("bc")
+	if !ok {
+		// A typed date is taken as the correction.
+		if t.ev.Kind == KindText {
+			if _, err := tanggal.Parse(t.text(), t.now, t.cfg.MinAge, t.cfg.MaxAge); err == nil {
+				return t.answerBirthEntry(ctx)
+			}
+		}
+		return t.askNote(ctx, "birth.confirm_unclear", nil)
+	}
+	if !yes {
+		return t.fire(ctx, EvAlt, "")
+	}
+	if note := t.ageProblem(t.s.Data.birth()); note != "" {
+		return t.ask(ctx, note)
+	}
+	return t.fire(ctx, t.forward(), "")
+}
+
+// ageProblem explains why a birth date is outside the programme's limits, or "".
+func (t *turn) ageProblem(birth time.Time) string {
+	age := tanggal.Age(birth, t.now)
+	if age < t.cfg.MinAge || age > t.cfg.MaxAge {
+		return t.T("birth.err.age", map[string]any{"Age": age, "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge,
+			"Date": t.cat.Date(t.s.Lang, birth)})
+	}
+	return ""
+}
+
+func (t *turn) answerBirthEntry(ctx context.Context) error {
+	in, ok, err := t.needText(ctx)
+	if !ok {
+		return err
+	}
+	d, err := tanggal.Parse(in, t.now, t.cfg.MinAge, t.cfg.MaxAge)
+	if err != nil {
+		var pe *tanggal.Error
+		if !errors.As(err, &pe) {
+			return fmt.Errorf("parse date: %w", err)
+		}
+		return t.askNote(ctx, "birth.err."+string(pe.Code), map[string]any{"Char": pe.Char})
+	}
+	if note := t.ageProblem(d); note != "" {
+		return t.ask(ctx, note)
+	}
+	t.s.Data.BirthDate = d.Format(time.DateOnly)
+	// From the confirmation too, a typed correction answers it.
+	return t.fire(ctx, t.forward(), t.T("birth.ok", map[string]any{"Date": t.cat.Date(t.s.Lang, d)}))
+}
+
+func (t *turn) answerPhone(ctx context.Context) error {
+	var raw string
+	switch t.ev.Kind {
+	case KindContact:
+		c := t.ev.Contact
+		if c == nil || c.Phone == "" {
+			return t.askNote(ctx, "phone.err.contact_empty", nil)
+		}
+		if c.UserID != "" && c.UserID != t.ev.UserID {
+			return t.askNote(ctx, "phone.err.not_own", nil)
+		}
+		raw = c.Phone
+	case KindText:
+		raw = t.text()
+	default:
+		return t.askNote(ctx, "input.need_text", nil)
+	}
+	p, err := telepon.Normalize(raw)
+	if err != nil {
+		var pe *telepon.Error
+		if !errors.As(err, &pe) {
+			return fmt.Errorf("parse phone: %w", err)
+		}
+		return t.askNote(ctx, "phone.err."+string(pe.Code), map[string]any{"Got": pe.Got, "Char": pe.Char})
+	}
+	t.s.Data.Phone = p
+	return t.fire(ctx, t.forward(), t.T("phone.ok", map[string]any{"Phone": telepon.Mask(p)}))
+}
+
+// province is the province whose regencies are offered.
+func (t *turn) province() string {
+	if t.s.Data.SelProvince != "" {
+		return t.s.Data.SelProvince
+	}
+	return t.cfg.Province
+}
+
+func parentCode(code string) string {
+	if i := strings.LastIndexByte(code, '.'); i >= 0 {
+		return code[:i]
+	}
+	return ""
+}
+
+// answerRegion takes a region picked by button or typed (part of) its name.
+func (t *turn) answerRegion(ctx context.Context, level wilayah.Level, parent string, set func(code string), event string) error {
+	prefix := choicePrefix[t.s.State]
+	if t.ev.Kind == KindChoice {
+		code := strings.TrimPrefix(t.ev.Choice, prefix+":")
+		r, ok := t.regions.Get(code)
+		if !ok || r.Level != level || (parent != "" && r.Parent != parent && level != wilayah.Regency) {
+			return t.askNote(ctx, "choice.stale", nil)
+		}
+		set(code)
+		return t.fire(ctx, event, "")
+	}
+	in, ok, err := t.needText(ctx)
+	if !ok {
+		return err
+	}
+	matches := t.regions.Search(parent, level, in, matchLimit)
+	if len(matches) == 0 && level == wilayah.Regency {
+		// Not in the deployment's province: look across the country.
+		matches = t.regions.Search("", level, in, matchLimit)
+	}
+	if len(matches) == 0 {
+		return t.askNote(ctx, "region.none", map[string]any{"Query": in, "Where": t.regionName(parent)})
+	}
+	if wilayah.Normalize(matches[0].Name) == wilayah.Normalize(in) &&
+		(len(matches) == 1 || wilayah.Normalize(matches[1].Name) != wilayah.Normalize(in)) {
+		set(matches[0].Code)
+		return t.fire(ctx, event, "")
+	}
+	t.s.Data.Matches = t.s.Data.Matches[:0]
+	for _, m := range matches {
+		t.s.Data.Matches = append(t.s.Data.Matches, m.Code)
+	}
+	return t.askNote(ctx, "region.matches", map[string]any{"Query": in, "Count": len(matches)})
+}
+
+func (t *turn) regionName(code string) string {
+	if code == "" {
+		return t.T("region.indonesia", nil)
+	}
+	r, ok := t.regions.Get(code)
+	if !ok {
+		return code
+	}
+	return r.Name
+}
+
+// addressLine is "Desa, Kecamatan, Kabupaten" for display.
+func (t *turn) addressLine(village, district, regency string) string {
+	var parts []string
+	for _, c := range []string{village, district, regency} {
+		if c != "" {
+			parts = append(parts, t.regionName(c))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (t *turn) answerOccupation(ctx context.Context) error {
+	code := ""
+	if t.ev.Kind == KindChoice {
+		code = strings.TrimPrefix(t.ev.Choice, "oc:")
+	} else if t.ev.Kind == KindText {
+		code = t.matchOccupation(t.text())
+	}
+	valid := false
+	for _, o := range Occupations {
+		valid = valid || o == code
+	}
+	if !valid {
+		return t.askNote(ctx, "occupation.err.unknown", map[string]any{"Query": t.text()})
+	}
+	if code == occupationOther {
+		return t.fire(ctx, EvAlt, "")
+	}
+	t.s.Data.Occupation = code
+	t.s.Data.OccupationOther = ""
+	return t.fire(ctx, t.forward(), "")
+}
+
+// matchOccupation finds the occupation whose label contains the typed words.
+func (t *turn) matchOccupation(in string) string {
+	q := wilayah.Normalize(in)
+	if q == "" {
+		return ""
+	}
+	found := ""
+	for _, o := range Occupations {
+		label := wilayah.Normalize(t.T("occupation."+o, nil))
+		if label == q {
+			return o
+		}
+		if strings.Contains(label, q) {
+			if found != "" {
+				return "" // ambiguous
+			}
+			found = o
+		}
+	}
+	return found
+}
+
+func (t *turn) answerOccupationOther(ctx context.Context) error {
+	in, ok, err := t.needText(ctx)
+	if !ok {
+		return err
+	}
+	n := len([]rune(in))
+	if n < 3 || n > 60 {
+		return t.askNote(ctx, "occupation.err.length", map[string]any{"Got": n})
+	}
+	t.s.Data.Occupation = occupationOther
+	t.s.Data.OccupationOther = in
+	return t.fire(ctx, t.forward(), "")
+}
+
+func (t *turn) occupationLabel(code, other string) string {
+	if code == "" {
+		return ""
+	}
+	if code == occupationOther && other != "" {
+		return other
+	}
+	return t.T("occupation."+code, nil)
+}
+
+func (t *turn) answerIncome(ctx context.Context) error {
+	var b iuran.Bracket
+	switch t.ev.Kind {
+	case KindChoice:
+		i, err := strconv.Atoi(strings.TrimPrefix(t.ev.Choice, "in:"))
+		var ok bool
+		if b, ok = t.tariffs.Bracket(i); err != nil || !ok {
+			return t.askNote(ctx, "choice.stale", nil)
+		}
+	case KindText:
+		amount, err := iuran.ParseAmount(t.text())
+		if err != nil {
+			var pe *iuran.AmountError
+			if !errors.As(err, &pe) {
+				return fmt.Errorf("parse amount: %w", err)
+			}
+			return t.askNote(ctx, "income.err."+string(pe.Code), map[string]any{"Char": pe.Char})
+		}
+		b = t.tariffs.ForIncome(amount)
+	default:
+		return t.askNote(ctx, "input.need_text", nil)
+	}
+	idx := b.Index
+	t.s.Data.Bracket = &idx
+	return t.fire(ctx, t.forward(), t.T("income.ok", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}))
+}
+
+// bracketRange labels an income bracket: "Rp1,1–1,3 jt".
+func (t *turn) bracketRange(b iuran.Bracket) string {
+	all := t.tariffs.Brackets()
+	switch {
+	case b.Index == 0:
+		return t.T("income.below", map[string]any{"To": t.juta(b.IncomeMax + 1000)})
+	case b.Index == len(all)-1:
+		return t.T("income.above", map[string]any{"From": t.juta(b.IncomeMin)})
+	default:
+		return t.T("income.range", map[string]any{"From": t.juta(b.IncomeMin), "To": t.juta(b.IncomeMax + 1000)})
+	}
+}
+
+// juta writes an amount in millions: 1.100.000 → "1,1" (Indonesian) or "1.1".
+func (t *turn) juta(n int64) string {
+	s := strconv.FormatFloat(float64(n)/1e6, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if t.s.Lang == "id" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func rupiahOf(n int64) string { return locales.Rupiah(n) }
+
+func (t *turn) answerPrograms(ctx context.Context) error {
+	var jht bool
+	switch {
+	case t.ev.Choice == "pr:base":
+	case t.ev.Choice == "pr:jht":
+		jht = true
+	case t.ev.Kind == KindText:
+		in := strings.ToLower(t.text())
+		switch {
+		case strings.Contains(in, "jht") || strings.Contains(in, "hari tua") || strings.Contains(in, "old"):
+			jht = true
+		case strings.Contains(in, "jkk") || strings.Contains(in, "jkm") || strings.Contains(in, "tanpa") || strings.Contains(in, "without"):
+		default:
+			return t.askNote(ctx, "programs.err.unknown", nil)
+		}
+	default:
+		return t.askNote(ctx, "choice.stale", nil)
+	}
+	t.s.Data.JHT = &jht
+	return t.fire(ctx, t.forward(), "")
+}
+
+func (t *turn) programsLabel(jht bool) string {
+	if jht {
+		return t.T("programs.with_jht", nil)
+	}
+	return t.T("programs.base", nil)
+}
+
+var reviewEdits = []struct{ data, event, label string }{
+	{"rv:nik", EvEditNIK, "review.edit_nik"},
+	{"rv:name", EvEditName, "review.edit_name"},
+	{"rv:birth", EvEditBirth, "review.edit_birth"},
+	{"rv:phone", EvEditPhone, "review.edit_phone"},
+	{"rv:address", EvEditAddress, "review.edit_address"},
+	{"rv:job", EvEditOccupation, "review.edit_occupation"},
+	{"rv:income", EvEditIncome, "review.edit_income"},
+	{"rv:prog", EvEditPrograms, "review.edit_programs"},
+}
+
+func (t *turn) answerReview(ctx context.Context) error {
+	if t.ev.Kind == KindChoice {
+		if t.ev.Choice == "rv:ok" {
+			return t.confirm(ctx)
+		}
+		for _, e := range reviewEdits {
+			if e.data == t.ev.Choice {
+				next, err := transition(ctx, t.s.State, e.event)
+				if err != nil {
+					return err
+				}
+				t.enter(next)
+				t.s.Data.Editing = true
+				if next == StRegency {
+					t.s.Data.SelProvince, t.s.Data.SelRegency, t.s.Data.SelDistrict = "", "", ""
+				}
+				return t.ask(ctx, "")
+			}
+		}
+		return t.askNote(ctx, "choice.stale", nil)
+	}
+	if yes, ok := t.yesNoAnswer("rv"); ok && yes {
+		return t.confirm(ctx)
+	}
+	return t.askNote(ctx, "review.unclear", nil)
+}
+
+// confirm stores the registration.
+func (t *turn) confirm(ctx context.Context) error {
+	reg := t.s.Data.registration(t.Engine)
+	reg.Channel, reg.ChatID = t.s.Channel, t.s.ChatID
+	if reg.NIK == "" || reg.Name == "" || reg.Phone == "" || reg.Village == "" || reg.Occupation == "" ||
+		t.s.Data.Bracket == nil || t.s.Data.JHT == nil || reg.BirthDate.IsZero() {
+		return t.askNote(ctx, "review.incomplete", nil)
+	}
+	ref, err := t.tx.CreateRegistration(ctx, reg)
+	if errors.Is(err, ErrDuplicate) {
+		return t.askNote(ctx, "nik.taken", map[string]any{"NIK": nik.Mask(reg.NIK)})
+	}
+	if err != nil {
+		return err
+	}
+	next, err := transition(ctx, t.s.State, EvConfirm)
+	if err != nil {
+		return err
+	}
+	t.enter(next)
+	t.s.Data = Answers{}
+	t.sayText("done.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)})
+	return t.ask(ctx, "")
+}
+
+func displayName(n string) string { return nama.Display(n) }

@@ -1,0 +1,132 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/looplab/fsm"
+)
+
+// States of the self-registration flow.
+const (
+	StWelcome         = "welcome" // nothing asked yet
+	StConsent         = "consent"
+	StNIK             = "nik"
+	StName            = "name"
+	StBirthConfirm    = "birth_confirm"
+	StBirthEntry      = "birth_entry"
+	StPhone           = "phone"
+	StRegency         = "regency"
+	StProvince        = "province"
+	StDistrict        = "district"
+	StVillage         = "village"
+	StOccupation      = "occupation"
+	StOccupationOther = "occupation_other"
+	StIncome          = "income"
+	StPrograms        = "programs"
+	StReview          = "review"
+	StDone            = "done"
+)
+
+// Events of the self-registration flow.
+const (
+	EvNext     = "next"     // the answer was taken: go to the following question
+	EvAlt      = "alt"      // the other branch ("Salah", "Provinsi lain", "Lainnya")
+	EvBack     = "back"     // /kembali
+	EvReview   = "review"   // while editing: the changed answer returns to the review
+	EvRederive = "rederive" // a changed NIK asks to confirm its birth date again
+	EvConfirm  = "confirm"  // the review was confirmed: the registration is stored
+	EvCancel   = "cancel"   // /batal, confirmed: the draft is discarded
+	EvRestart  = "restart"  // start over (after a cancel, an expiry, or to register someone else)
+)
+
+// Edit events, one per field group, from the review.
+const (
+	EvEditNIK        = "edit_nik"
+	EvEditName       = "edit_name"
+	EvEditBirth      = "edit_birth"
+	EvEditPhone      = "edit_phone"
+	EvEditAddress    = "edit_address"
+	EvEditOccupation = "edit_occupation"
+	EvEditIncome     = "edit_income"
+	EvEditPrograms   = "edit_programs"
+)
+
+// draftStates hold an unfinished registration.
+var draftStates = []string{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency,
+	StProvince, StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms, StReview}
+
+// registerEvents is the single source of truth for how the registration moves.
+var registerEvents = fsm.Events{
+	// forward
+	{Name: EvNext, Src: []string{StWelcome}, Dst: StConsent},
+	{Name: EvNext, Src: []string{StConsent}, Dst: StNIK},
+	{Name: EvNext, Src: []string{StNIK}, Dst: StName},
+	{Name: EvNext, Src: []string{StName}, Dst: StBirthConfirm},
+	{Name: EvNext, Src: []string{StBirthConfirm, StBirthEntry}, Dst: StPhone},
+	{Name: EvNext, Src: []string{StPhone}, Dst: StRegency},
+	{Name: EvNext, Src: []string{StProvince}, Dst: StRegency},
+	{Name: EvNext, Src: []string{StRegency}, Dst: StDistrict},
+	{Name: EvNext, Src: []string{StDistrict}, Dst: StVillage},
+	{Name: EvNext, Src: []string{StVillage}, Dst: StOccupation},
+	{Name: EvNext, Src: []string{StOccupation, StOccupationOther}, Dst: StIncome},
+	{Name: EvNext, Src: []string{StIncome}, Dst: StPrograms},
+	{Name: EvNext, Src: []string{StPrograms}, Dst: StReview},
+	{Name: EvConfirm, Src: []string{StReview}, Dst: StDone},
+	// branches
+	{Name: EvAlt, Src: []string{StBirthConfirm}, Dst: StBirthEntry},
+	{Name: EvAlt, Src: []string{StRegency}, Dst: StProvince},
+	{Name: EvAlt, Src: []string{StOccupation}, Dst: StOccupationOther},
+	{Name: EvRederive, Src: []string{StNIK}, Dst: StBirthConfirm},
+	// back
+	{Name: EvBack, Src: []string{StNIK}, Dst: StConsent},
+	{Name: EvBack, Src: []string{StName}, Dst: StNIK},
+	{Name: EvBack, Src: []string{StBirthConfirm}, Dst: StName},
+	{Name: EvBack, Src: []string{StBirthEntry}, Dst: StBirthConfirm},
+	{Name: EvBack, Src: []string{StPhone}, Dst: StBirthConfirm},
+	{Name: EvBack, Src: []string{StRegency}, Dst: StPhone},
+	{Name: EvBack, Src: []string{StProvince}, Dst: StRegency},
+	{Name: EvBack, Src: []string{StDistrict}, Dst: StRegency},
+	{Name: EvBack, Src: []string{StVillage}, Dst: StDistrict},
+	{Name: EvBack, Src: []string{StOccupation}, Dst: StVillage},
+	{Name: EvBack, Src: []string{StOccupationOther}, Dst: StOccupation},
+	{Name: EvBack, Src: []string{StIncome}, Dst: StOccupation},
+	{Name: EvBack, Src: []string{StPrograms}, Dst: StIncome},
+	{Name: EvBack, Src: []string{StReview}, Dst: StPrograms},
+	// edit from the review, and the way back to it
+	{Name: EvEditNIK, Src: []string{StReview}, Dst: StNIK},
+	{Name: EvEditName, Src: []string{StReview}, Dst: StName},
+	{Name: EvEditBirth, Src: []string{StReview}, Dst: StBirthEntry},
+	{Name: EvEditPhone, Src: []string{StReview}, Dst: StPhone},
+	{Name: EvEditAddress, Src: []string{StReview}, Dst: StRegency},
+	{Name: EvEditOccupation, Src: []string{StReview}, Dst: StOccupation},
+	{Name: EvEditIncome, Src: []string{StReview}, Dst: StIncome},
+	{Name: EvEditPrograms, Src: []string{StReview}, Dst: StPrograms},
+	{Name: EvReview, Src: []string{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
+		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, Dst: StReview},
+	// leaving
+	{Name: EvCancel, Src: draftStates, Dst: StWelcome},
+	{Name: EvRestart, Src: append([]string{StWelcome, StDone}, draftStates...), Dst: StConsent},
+}
+
+// transition fires one event on the registration FSM from state and returns
+// the new state. A machine is built per call: it costs microseconds, and
+// nothing is shared between chats.
+func transition(ctx context.Context, state, event string) (string, error) {
+	if state == "" {
+		state = StWelcome
+	}
+	m := fsm.NewFSM(state, registerEvents, nil)
+	err := m.Event(ctx, event)
+	var noTransition fsm.NoTransitionError
+	if err != nil && !errors.As(err, &noTransition) {
+		return state, fmt.Errorf("event %q in state %q: %w", event, state, err)
+	}
+	return m.Current(), nil
+}
+
+// can reports whether event is defined from state.
+func can(state, event string) bool {
+	return fsm.NewFSM(state, registerEvents, nil).Can(event)
+}

@@ -1,0 +1,116 @@
+// Package locales holds every user-facing text (TOML catalogues, one per
+// language) and the formatting of money and dates for them.
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.toml
+var files embed.FS
+
+// Default is the language used when none is chosen.
+const Default = "id"
+
+// Langs are the supported languages, the default first.
+var langs = []string{"id", "en"}
+
+// Catalog renders messages in the supported languages. It is immutable and
+// safe for concurrent use.
+type Catalog struct {
+	localizers map[string]*i18n.Localizer
+	keys       map[string]map[string]bool
+}
+
+// Load parses the embedded catalogues.
+func Load() (*Catalog, error) {
+	bundle := i18n.NewBundle(language.Indonesian)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	c := &Catalog{localizers: map[string]*i18n.Localizer{}, keys: map[string]map[string]bool{}}
+	for _, lang := range langs {
+		name := lang + ".toml"
+		buf, err := files.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		mf, err := bundle.ParseMessageFileBytes(buf, name)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		set := map[string]bool{}
+		for _, m := range mf.Messages {
+			set[m.ID] = true
+		}
+		c.keys[lang] = set
+		c.localizers[lang] = i18n.NewLocalizer(bundle, lang)
+	}
+	return c, nil
+}
+
+// Langs lists the supported language codes, the default first.
+func (c *Catalog) Langs() []string { return append([]string(nil), langs...) }
+
+// Supported reports whether lang is one of the catalogue's languages.
+func (c *Catalog) Supported(lang string) bool { _, ok := c.localizers[lang]; return ok }
+
+// Keys returns the message ids of one language, sorted.
+func (c *Catalog) Keys(lang string) []string {
+	out := make([]string, 0, len(c.keys[lang]))
+	for k := range c.keys[lang] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether key exists in lang.
+func (c *Catalog) Has(lang, key string) bool { return c.keys[lang][key] }
+
+// T renders a message. data may be nil. A missing key renders as the key
+// itself (tests make sure no key is missing).
+func (c *Catalog) T(lang, key string, data map[string]any) string {
+	l, ok := c.localizers[lang]
+	if !ok {
+		l = c.localizers[Default]
+	}
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	if err != nil {
+		return key
+	}
+	return s
+}
+
+// Date formats a date as "17 Agustus 1985" (or "17 August 1985").
+func (c *Catalog) Date(lang string, t time.Time) string {
+	return fmt.Sprintf("%d %s %d", t.Day(), c.T(lang, "month."+strconv.Itoa(int(t.Month())), nil), t.Year())
+}
+
+// Rupiah formats an amount as "Rp16.800" (dots between thousands, no decimals).
+func Rupiah(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	b.WriteString("Rp")
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/lindungi/lindungi/flows"
+)
+
+// Send queues replies for the chat in one statement.
+func (t *chatTx) Send(ctx context.Context, replies []flows.Reply) error {
+	if len(replies) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(replies)*4)
+	for _, r := range replies {
+		payload, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encode reply: %w", err)
+		}
+		args = append(args, t.channel, t.chatID, string(payload), t.now)
+	}
+	_, err := t.tx.ExecContext(ctx,
+		`INSERT INTO outbox (channel, chat_id, payload, created_at) VALUES `+placeholders(len(replies), 4), args...)
+	if err != nil {
+		return fmt.Errorf("queue %d replies for %s/%s: %w", len(replies), t.channel, t.chatID, err)
+	}
+	return nil
+}
+
+type outboxRow struct {
+	ID        int64     `db:"id"`
+	Channel   string    `db:"channel"`
+	ChatID    string    `db:"chat_id"`
+	Payload   []byte    `db:"payload"`
+	CreatedAt time.Time `db:"created_at"`
+	Attempts  int       `db:"attempts"`
+}
+
+func decodeOutbox(rows []outboxRow) ([]flows.Outgoing, error) {
+	out := make([]flows.Outgoing, 0, len(rows))
+	for _, r := range rows {
+		o := flows.Outgoing{ID: r.ID, Channel: r.Channel, ChatID: r.ChatID, CreatedAt: r.CreatedAt, Attempts: r.Attempts}
+		if err := json.Unmarshal(r.Payload, &o.Reply); err != nil {
+			return nil, fmt.Errorf("decode outbox %d: %w", r.ID, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// PendingFor lists the unsent replies of one chat, oldest first.
+func (d *DB) PendingFor(ctx context.Context, channel, chatID string) ([]flows.Outgoing, error) {
+	var rows []outboxRow
+	err := d.db.SelectContext(ctx, &rows, `
+		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox
+		WHERE channel = $1 AND chat_id = $2 AND sent_at IS NULL ORDER BY id`, channel, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("pending replies of %s/%s: %w", channel, chatID, err)
+	}
+	return decodeOutbox(rows)
+}
+
+// Pending lists up to limit unsent replies of the given channels, oldest first.
+func (d *DB) Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error) {
+	var rows []outboxRow
+	err := d.db.SelectContext(ctx, &rows, `
+		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox
+		WHERE channel = ANY($1) AND sent_at IS NULL ORDER BY id LIMIT $2`, pq.Array(channels), limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending replies: %w", err)
+	}
+	return decodeOutbox(rows)
+}
+
+// MarkSent marks delivered replies in one statement.
+func (d *DB) MarkSent(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET sent_at = $2 WHERE id = ANY($1) AND sent_at IS NULL`,
+		pq.Array(ids), d.now()); err != nil {
+		return fmt.Errorf("mark %d replies sent: %w", len(ids), err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed delivery attempt.
+func (d *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, reason); err != nil {
+		return fmt.Errorf("mark reply %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// Backlog counts unsent replies.
+func (d *DB) Backlog(ctx context.Context) (int, error) {
+	var n int
+	if err := d.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`); err != nil {
+		return 0, fmt.Errorf("outbox backlog: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+)
+
+// NIKRegistered reports whether a live registration holds this NIK.
+func (t *chatTx) NIKRegistered(ctx context.Context, nik string) (bool, error) {
+	var exists bool
+	err := t.tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM registrations WHERE nik_hash = $1)`, t.vault.Hash("nik", nik))
+	if err != nil {
+		return false, fmt.Errorf("look up nik: %w", err)
+	}
+	return exists, nil
+}
+
+// RecordConsent stores the proof of consent.
+func (t *chatTx) RecordConsent(ctx context.Context, c flows.Consent) (int64, error) {
+	var id int64
+	err := t.tx.GetContext(ctx, &id, `
+		INSERT INTO consents (channel, chat_id, user_id, text_version, update_id, given_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		t.channel, t.chatID, c.UserID, c.TextVersion, c.UpdateID, c.GivenAt)
+	if err != nil {
+		return 0, fmt.Errorf("record consent: %w", err)
+	}
+	return id, nil
+}
+
+// Consents lists the chat's consents, newest first.
+func (t *chatTx) Consents(ctx context.Context) ([]flows.ConsentView, error) {
+	var rows []struct {
+		ID          int64        `db:"id"`
+		TextVersion string       `db:"text_version"`
+		GivenAt     time.Time    `db:"given_at"`
+		WithdrawnAt sql.NullTime `db:"withdrawn_at"`
+	}
+	err := t.tx.SelectContext(ctx, &rows, `SELECT id, text_version, given_at, withdrawn_at FROM consents
+		WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
+	if err != nil {
+		return nil, fmt.Errorf("list consents: %w", err)
+	}
+	out := make([]flows.ConsentView, 0, len(rows))
+	for _, r := range rows {
+		v := flows.ConsentView{ID: r.ID, TextVersion: r.TextVersion, GivenAt: r.GivenAt}
+		if r.WithdrawnAt.Valid {
+			w := r.WithdrawnAt.Time
+			v.WithdrawnAt = &w
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// refAlphabet avoids letters that read like digits (I, L, O, U).
+const refAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newRef makes a registration reference such as "LD2611-7K3M9Q".
+func newRef(now time.Time) (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	out := []byte(now.Format("LD0601-"))
+	for _, x := range b {
+		out = append(out, refAlphabet[int(x)%len(refAlphabet)])
+	}
+	return string(out), nil
+}
+
+// CreateRegistration stores a confirmed registration, NIK and phone sealed.
+// A NIK already registered gives flows.ErrDuplicate.
+func (t *chatTx) CreateRegistration(ctx context.Context, r flows.Registration) (string, error) {
+	nikSealed, err := t.vault.SealString(r.NIK)
+	if err != nil {
+		return "", fmt.Errorf("seal nik: %w", err)
+	}
+	phoneSealed, err := t.vault.SealString(r.Phone)
+	if err != nil {
+		return "", fmt.Errorf("seal phone: %w", err)
+	}
+	ref, err := newRef(t.now)
+	if err != nil {
+		return "", fmt.Errorf("make reference: %w", err)
+	}
+	var consent any
+	if r.ConsentID != 0 {
+		consent = r.ConsentID
+	}
+	var got string
+	err = t.tx.GetContext(ctx, &got, `
+		INSERT INTO registrations (ref, channel, chat_id, consent_id, nik_sealed, nik_hash, phone_sealed, phone_hash,
+			name, birth_date, female, province, regency, district, village, occupation, occupation_other,
+			income_bracket, income_base, jht, monthly_iuran, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)
+		ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING
+		RETURNING ref`,
+		ref, t.channel, t.chatID, consent, nikSealed, t.vault.Hash("nik", r.NIK), phoneSealed, t.vault.Hash("phone", r.Phone),
+		r.Name, r.BirthDate, r.Female, r.Province, r.Regency, r.District, r.Village, r.Occupation, r.OccupationOther,
+		r.Bracket, r.Income, r.JHT, r.MonthlyIuran, flows.StatusAwaitingPayment, t.now)
+	if err == sql.ErrNoRows {
+		return "", flows.ErrDuplicate
+	}
+	if err != nil {
+		return "", fmt.Errorf("insert registration: %w", err)
+	}
+	if err := t.Audit(ctx, "registration.create", got); err != nil {
+		return "", err
+	}
+	return got, nil
+}
+
+type registrationRow struct {
+	Ref             string       `db:"ref"`
+	NIKSealed       []byte       `db:"nik_sealed"`
+	PhoneSealed     []byte       `db:"phone_sealed"`
+	Name            string       `db:"name"`
+	BirthDate       sql.NullTime `db:"birth_date"`
+	Female          sql.NullBool `db:"female"`
+	Province        string       `db:"province"`
+	Regency         string       `db:"regency"`
+	District        string       `db:"district"`
+	Village         string       `db:"village"`
+	Occupation      string       `db:"occupation"`
+	OccupationOther string       `db:"occupation_other"`
+	Bracket         int          `db:"income_bracket"`
+	Income          int64        `db:"income_base"`
+	JHT             bool         `db:"jht"`
+	MonthlyIuran    int64        `db:"monthly_iuran"`
+	Status          string       `db:"status"`
+	CreatedAt       time.Time    `db:"created_at"`
+}
+
+// Registrations lists the chat's registrations, newest first, NIK and phone opened.
+func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, error) {
+	var rows []registrationRow
+	err := t.tx.SelectContext(ctx, &rows, `
+		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
+			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at
+		FROM registrations WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
+	if err != nil {
+		return nil, fmt.Errorf("list registrations: %w", err)
+	}
+	out := make([]flows.RegistrationView, 0, len(rows))
+	for _, r := range rows {
+		nik, err := t.vault.OpenString(r.NIKSealed)
+		if err != nil {
+			return nil, fmt.Errorf("open nik of %s: %w", r.Ref, err)
+		}
+		phone, err := t.vault.OpenString(r.PhoneSealed)
+		if err != nil {
+			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
+		}
+		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, Registration: flows.Registration{
+			Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
+			Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
+			Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
+			JHT: r.JHT, MonthlyIuran: r.MonthlyIuran,
+		}}
+		if r.BirthDate.Valid {
+			v.BirthDate = r.BirthDate.Time
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Forget withdraws the chat's consents and erases the personal data of its
+// registrations. What stays is pseudonymous: the reference, status, dates,
+// province and regency, income bracket and programmes (for statistics and,
+// later, the payment records the law obliges us to keep).
+func (t *chatTx) Forget(ctx context.Context) (int, error) {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE consents SET withdrawn_at = $3
+		WHERE channel = $1 AND chat_id = $2 AND withdrawn_at IS NULL`, t.channel, t.chatID, t.now); err != nil {
+		return 0, fmt.Errorf("withdraw consents: %w", err)
+	}
+	res, err := t.tx.ExecContext(ctx, `
+		UPDATE registrations SET nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
+			name = '', birth_date = NULL, female = NULL, district = '', village = '', occupation = '',
+			occupation_other = '', status = $3, deleted_at = $4, updated_at = $4
+		WHERE channel = $1 AND chat_id = $2 AND deleted_at IS NULL`,
+		t.channel, t.chatID, flows.StatusDeleted, t.now)
+	if err != nil {
+		return 0, fmt.Errorf("erase registrations: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("erase registrations: %w", err)
+	}
+	// Delivered replies may quote a name: they go too.
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL`,
+		t.channel, t.chatID); err != nil {
+		return 0, fmt.Errorf("erase sent replies: %w", err)
+	}
+	if err := t.Audit(ctx, "self.delete_data", fmt.Sprintf("registrations=%d", n)); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// Audit records who did what.
+func (t *chatTx) Audit(ctx context.Context, action, detail string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
+		t.now, t.actor(), action, t.channel+":"+t.chatID, detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
