@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
@@ -45,6 +46,12 @@ const occupationOther = "lainnya"
 // answer takes the worker's answer to the current question.
 func (t *turn) answer(ctx context.Context) error {
 	s := t.s
+	if t.ev.Kind == KindText {
+		// A button's label typed out is that button.
+		if data, ok := t.typedChoice(ctx); ok {
+			t.ev.Kind, t.ev.Choice = KindChoice, data
+		}
+	}
 	if t.ev.Kind == KindChoice {
 		prefix, rest, _ := strings.Cut(t.ev.Choice, ":")
 		if prefix != choicePrefix[s.State] {
@@ -558,3 +565,36 @@ func (t *turn) confirm(ctx context.Context) error {
 }
 
 func displayName(n string) string { return nama.Display(n) }
+
+// typedChoice finds the current question's button whose label was typed.
+func (t *turn) typedChoice(ctx context.Context) (string, bool) {
+	if t.s.State == StWelcome {
+		return "", false
+	}
+	r, err := t.prompt(ctx)
+	if err != nil {
+		return "", false
+	}
+	in := labelKey(t.ev.Text)
+	if in == "" {
+		return "", false
+	}
+	for _, c := range r.Choices {
+		if labelKey(c.Label) == in {
+			return c.Data, true
+		}
+	}
+	return "", false
+}
+
+// labelKey reduces a label to its lower-case letters and digits, so "✅ Kirim"
+// and "kirim" compare equal.
+func labelKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

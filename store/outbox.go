@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -104,4 +106,24 @@ func (d *DB) Backlog(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("outbox backlog: %w", err)
 	}
 	return n, nil
+}
+
+// LastChoices returns the buttons of the newest delivered reply of a chat that
+// had some, so a restarted channel still knows what "2" means.
+func (d *DB) LastChoices(ctx context.Context, channel, chatID string) ([]flows.Choice, error) {
+	var payload []byte
+	err := d.db.GetContext(ctx, &payload, `
+		SELECT payload FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL AND payload ? 'choices'
+		ORDER BY id DESC LIMIT 1`, channel, chatID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("last choices of %s/%s: %w", channel, chatID, err)
+	}
+	var r flows.Reply
+	if err := json.Unmarshal(payload, &r); err != nil {
+		return nil, fmt.Errorf("decode last choices of %s/%s: %w", channel, chatID, err)
+	}
+	return r.Choices, nil
 }

@@ -28,6 +28,7 @@ type Handler interface {
 type Outbox interface {
 	PendingFor(ctx context.Context, channel, chatID string) ([]flows.Outgoing, error)
 	MarkSent(ctx context.Context, ids []int64) error
+	LastChoices(ctx context.Context, channel, chatID string) ([]flows.Choice, error)
 }
 
 // Options configure a console session.
@@ -50,6 +51,11 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) error {
 	}
 	c := &console{Options: o, out: bufio.NewWriter(out)}
 	defer c.out.Flush()
+	last, err := o.Outbox.LastChoices(ctx, Channel, o.ChatID)
+	if err != nil {
+		return err
+	}
+	c.last = last
 	if !o.JSONL {
 		fmt.Fprintln(c.out, o.Catalog.T(o.Lang, "console.hello", nil))
 		fmt.Fprint(c.out, "> ")

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lindungi/lindungi/store/pgtest"
+)
+
+var testDSN string
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &testDSN)) }
+
+var testKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{42}, 32))
+
+func testEnv(extra map[string]string) func(string) string {
+	env := map[string]string{"DATABASE_URL": testDSN, "LINDUNGI_DATA_KEY": testKey, "LINDUNGI_LOG_LEVEL": "error"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return func(k string) string { return env[k] }
+}
+
+type reply struct {
+	Text    string `json:"text"`
+	Choices []struct {
+		Label string `json:"label"`
+		Data  string `json:"data"`
+	} `json:"choices"`
+	Input   string `json:"input"`
+	Waiting bool   `json:"waiting"`
+}
+
+// chat runs one `lindungi chat --jsonl` process over the given input lines and
+// returns the replies to each line.
+func chat(t *testing.T, user string, lines ...string) [][]reply {
+	t.Helper()
+	var out bytes.Buffer
+	in := strings.NewReader(strings.Join(lines, "\n") + "\n")
+	if err := run(context.Background(), []string{"lindungi", "chat", "--jsonl", "--user", user}, testEnv(nil), in, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	var turns [][]reply
+	var cur []reply
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var r reply
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("output line %q is not JSON: %v", l, err)
+		}
+		if r.Waiting {
+			turns = append(turns, cur)
+			cur = nil
+			continue
+		}
+		cur = append(cur, r)
+	}
+	if len(turns) != len(lines) {
+		t.Fatalf("%d inputs gave %d answers:\n%s", len(lines), len(turns), out.String())
+	}
+	return turns
+}
+
+func last(turn []reply) reply {
+	if len(turn) == 0 {
+		return reply{}
+	}
+	return turn[len(turn)-1]
+}
+
+// expect checks that the last reply of each turn contains want[i].
+func expect(t *testing.T, turns [][]reply, want ...string) {
+	t.Helper()
+	for i, w := range want {
+		if w == "" {
+			continue
+		}
+		got := last(turns[i]).Text
+		if !strings.Contains(got, w) {
+			t.Errorf("answer %d: %q does not contain %q", i+1, got, w)
+		}
+	}
+}
+
+const testNIK = "6171054508900123"
+
+func TestRegistrationEndToEnd(t *testing.T) {
+	// First process: greeting, consent, a wrong NIK, the right one, name,
+	// then "Salah" at the birth date, a wrong date, and the process ends.
+	turns := chat(t, "501",
+		"halo",
+		"1", // Setuju
+		"6171 0545 0890 012", // 15 digits
+		"6171.0545.0890.0123",
+		"siti aminah",
+		"Salah",
+		"31-02-1990", // no such day
+	)
+	expect(t, turns,
+		"Apakah Anda setuju?",
+		"Ketik NIK Anda",
+		"NIK harus 16 angka. Yang Anda ketik 15 angka.",
+		"Ketik nama lengkap",
+		"lahir 5 Agustus 1990",
+		"Ketik tanggal lahir",
+		"Tanggal itu tidak ada di kalender",
+	)
+	if got := last(turns[1]).Input; got != "text" {
+		t.Errorf("NIK question input = %q", got)
+	}
+
+	// Second process: the conversation continues where it was.
+	turns = chat(t, "501",
+		"5 agt 90",
+		"0812-3456-7890",
+		"/kembali",       // back to the phone question
+		"+62 812 3456 7891", // a different number
+		"kota pontianak",
+		"Pontianak Kota",
+		"darat sekip",
+		"petani",
+		"1.500.000",
+		"2", // + JHT
+	)
+	expect(t, turns,
+		"Ketik nomor HP",
+		"Anda tinggal di kabupaten/kota mana?",
+		"Ketik nomor HP",
+		"Anda tinggal di kabupaten/kota mana?",
+		"Pilih kecamatan",
+		"Ketik nama desa/kelurahan",
+		"Apa pekerjaan Anda?",
+		"Berapa kira-kira penghasilan",
+		"Pilih program",
+		"Periksa data Anda",
+	)
+	review := last(turns[9]).Text
+	for _, want := range []string{"6171 05•• •••• 0123", "Siti Aminah", "5 Agustus 1990", "perempuan", "0812-••••-7891",
+		"Daratsekip, Pontianak Kota, Kota Pontianak", "Petani/pekebun", "JKK + JKM + JHT", "Rp1,5–1,7 jt"} {
+		if !strings.Contains(review, want) {
+			t.Errorf("review lacks %q:\n%s", want, review)
+		}
+	}
+	if strings.Contains(review, testNIK) || strings.Contains(review, "81234567891") {
+		t.Errorf("review shows NIK or phone in clear:\n%s", review)
+	}
+
+	// Third process: edit the name from the review, then confirm.
+	turns = chat(t, "501",
+		"Ubah nama",
+		"Siti Aminah Binti Hasan",
+		"Kirim",
+	)
+	expect(t, turns, "Ketik nama lengkap", "Periksa data Anda", "Ada lagi yang bisa kami bantu?")
+	if !strings.Contains(last(turns[1]).Text, "Siti Aminah Binti Hasan") || !strings.Contains(last(turns[1]).Text, "0812-••••-7891") {
+		t.Errorf("review after the edit:\n%s", last(turns[1]).Text)
+	}
+	done := turns[2][0].Text
+	if !strings.Contains(done, "Nomor pendaftaran: LD") {
+		t.Fatalf("confirmation: %q", done)
+	}
+
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	var row struct {
+		Name    string `db:"name"`
+		Status  string `db:"status"`
+		Village string `db:"village"`
+		JHT     bool   `db:"jht"`
+		Iuran   int64  `db:"monthly_iuran"`
+		Birth   string `db:"birth"`
+		Female  bool   `db:"female"`
+	}
+	err := db.Get(&row, `SELECT name, status, village, jht, monthly_iuran, birth_date::text AS birth, female
+		FROM registrations WHERE chat_id = '501'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := row
+	want.Name, want.Status, want.Village, want.JHT, want.Iuran, want.Birth, want.Female =
+		"Siti Aminah Binti Hasan", "menunggu_pembayaran", "61.71.05.1002", true, 16000+6800+32000, "1990-08-05", true
+	if row != want {
+		t.Errorf("stored registration = %+v\nwant %+v", row, want)
+	}
+
+	assertNoClearText(t, db, testNIK, "81234567891", "81234567890")
+
+	// The same NIK cannot register twice, from another chat.
+	turns = chat(t, "502", "/mulai", "Setuju", testNIK)
+	expect(t, turns, "Apakah Anda setuju?", "Ketik NIK", "sudah terdaftar")
+	if strings.Contains(last(turns[2]).Text, "Siti") {
+		t.Errorf("the duplicate message reveals whose NIK it is: %q", last(turns[2]).Text)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM registrations`); err != nil || n != 1 {
+		t.Fatalf("registrations = %d, %v", n, err)
+	}
+}
+
+// assertNoClearText scans every column of every table for the given values.
+func assertNoClearText(t *testing.T, db *sqlx.DB, values ...string) {
+	t.Helper()
+	var tables []string
+	if err := db.Select(&tables, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range tables {
+		var rows []string
+		if err := db.Select(&rows, fmt.Sprintf(`SELECT t::text FROM %q t`, table)); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			for _, v := range values {
+				if strings.Contains(r, v) {
+					t.Errorf("table %s holds %s in clear: %s", table, v, r)
+				}
+				// bytea columns print as hex: look for the value's hex too.
+				if strings.Contains(r, fmt.Sprintf("%x", v)) {
+					t.Errorf("table %s holds %s in clear (hex): %s", table, v, r)
+				}
+			}
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LINDUNGI_DATA_KEY": ""}, "no data key"},
+		{map[string]string{"LINDUNGI_DATA_KEY": "short"}, "LINDUNGI_DATA_KEY"},
+		{map[string]string{"LINDUNGI_DRAFT_TTL": "soon"}, "LINDUNGI_DRAFT_TTL"},
+		{map[string]string{"LINDUNGI_MIN_AGE": "70"}, "above LINDUNGI_MAX_AGE"},
+		{map[string]string{"LINDUNGI_PROVINCE": "99"}, "not a province code"},
+		{map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/x?sslmode=disable"}, "cannot reach PostgreSQL at 127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		err := run(context.Background(), []string{"lindungi", "chat", "--jsonl"}, testEnv(tt.env), strings.NewReader(""), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("env %v: err = %v, want %q", tt.env, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("error is not one line: %q", err)
+		}
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"lindungi", "migrate"}, testEnv(nil), strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "schema version") {
+		t.Errorf("migrate said %q", out.String())
+	}
+}
