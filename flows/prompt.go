@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/wilayah"
@@ -53,7 +54,7 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 			r.Choices = append(r.Choices, Choice{Label: t.T("village.list", nil), Data: "vl:pg:1"})
 		case d.Page > 0:
 			// Page 1 is the first page of the full list (page 0 means "type the name").
-			r.Choices = t.pageChoices("vl", toChoices("vl", villages), d.Page-1, 1)
+			r.Choices = t.pageChoices("vl", toChoices("vl", villages), d.Page-1, 1, 0)
 		default:
 			r.Choices = []Choice{{Label: t.T("village.list", nil), Data: "vl:pg:1"}}
 		}
@@ -63,7 +64,7 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 		for _, o := range Occupations {
 			all = append(all, Choice{Label: t.T("occupation."+o, nil), Data: "oc:" + o})
 		}
-		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", all, d.Page, 0)}, nil
+		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", all, d.Page, 0, 0)}, nil
 	case StOccupationOther:
 		return Reply{Text: t.T("occupation.other_ask", nil), Input: InputText}, nil
 	case StIncome:
@@ -72,7 +73,7 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 			all = append(all, Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}),
 				Data: "in:" + strconv.Itoa(b.Index)})
 		}
-		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", all, d.Page, 0)}, nil
+		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", all, d.Page, 0, 0)}, nil
 	case StPrograms:
 		b := t.bracket()
 		return Reply{Text: t.T("programs.ask", map[string]any{"JKK": rupiahOf(b.JKK), "JKM": rupiahOf(b.JKM), "JHT": rupiahOf(b.JHT)}),
@@ -112,26 +113,40 @@ func (t *turn) regionChoices(list []wilayah.Region) []Choice {
 		var out []Choice
 		for _, code := range t.s.Data.Matches {
 			if r, ok := t.regions.Get(code); ok {
-				out = append(out, Choice{Label: r.Name, Data: prefix + ":" + r.Code})
+				out = append(out, Choice{Label: regionLabel(r), Data: prefix + ":" + r.Code})
 			}
 		}
 		return out
 	}
-	return t.pageChoices(prefix, toChoices(prefix, list), t.s.Data.Page, 0)
+	reserve := 0
+	if t.s.State == StRegency {
+		reserve = 1 // "Provinsi lain"
+	}
+	return t.pageChoices(prefix, toChoices(prefix, list), t.s.Data.Page, 0, reserve)
 }
 
 func toChoices(prefix string, list []wilayah.Region) []Choice {
 	out := make([]Choice, 0, len(list))
 	for _, r := range list {
-		out = append(out, Choice{Label: r.Name, Data: prefix + ":" + r.Code})
+		out = append(out, Choice{Label: regionLabel(r), Data: prefix + ":" + r.Code})
 	}
 	return out
 }
 
+// regionLabel is a region's name as a button: "Kabupaten" shortened to "Kab."
+// so that most names fit a WhatsApp button.
+func regionLabel(r wilayah.Region) string {
+	if rest, ok := strings.CutPrefix(r.Name, "Kabupaten "); ok {
+		return "Kab. " + rest
+	}
+	return r.Name
+}
+
 // pageChoices cuts one page out of all and adds ‹ › buttons. offset is added
-// to the page numbers in the buttons' data.
-func (t *turn) pageChoices(prefix string, all []Choice, page, offset int) []Choice {
-	if len(all) <= pageSize+2 {
+// to the page numbers in the buttons' data; reserve is how many buttons the
+// caller adds after the page.
+func (t *turn) pageChoices(prefix string, all []Choice, page, offset, reserve int) []Choice {
+	if len(all) <= pageSize+2-reserve {
 		return all
 	}
 	pages := (len(all) + pageSize - 1) / pageSize

@@ -318,8 +318,9 @@ func (t *turn) answerRegion(ctx context.Context, level wilayah.Level, parent str
 	if len(matches) == 0 {
 		return t.askNote(ctx, "region.none", map[string]any{"Query": in, "Where": t.regionName(parent)})
 	}
-	if wilayah.Normalize(matches[0].Name) == wilayah.Normalize(in) &&
-		(len(matches) == 1 || wilayah.Normalize(matches[1].Name) != wilayah.Normalize(in)) {
+	// One match, or the name typed out in full, is taken at once; otherwise
+	// the matches become buttons.
+	if len(matches) == 1 || labelKey(matches[0].Name) == labelKey(in) {
 		set(matches[0].Code)
 		return t.fire(ctx, event, "")
 	}

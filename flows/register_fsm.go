@@ -130,3 +130,8 @@ func transition(ctx context.Context, state, event string) (string, error) {
 func can(state, event string) bool {
 	return fsm.NewFSM(state, registerEvents, nil).Can(event)
 }
+
+// States lists every state of the registration flow.
+func States() []string {
+	return append([]string{StWelcome, StDone}, draftStates...)
+}

@@ -96,7 +96,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	// then "Salah" at the birth date, a wrong date, and the process ends.
 	turns := chat(t, "501",
 		"halo",
-		"1", // Setuju
+		"1",                  // Setuju
 		"6171 0545 0890 012", // 15 digits
 		"6171.0545.0890.0123",
 		"siti aminah",
@@ -120,7 +120,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	turns = chat(t, "501",
 		"5 agt 90",
 		"0812-3456-7890",
-		"/kembali",       // back to the phone question
+		"/kembali",          // back to the phone question
 		"+62 812 3456 7891", // a different number
 		"kota pontianak",
 		"Pontianak Kota",
@@ -143,7 +143,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	)
 	review := last(turns[9]).Text
 	for _, want := range []string{"6171 05•• •••• 0123", "Siti Aminah", "5 Agustus 1990", "perempuan", "0812-••••-7891",
-		"Daratsekip, Pontianak Kota, Kota Pontianak", "Petani/pekebun", "JKK + JKM + JHT", "Rp1,5–1,7 jt"} {
+		"Daratsekip, Pontianak Kota, Kota Pontianak", "Petani/pekebun", "JKK + JKM + JHT", "1,5–1,7 jt per bulan"} {
 		if !strings.Contains(review, want) {
 			t.Errorf("review lacks %q:\n%s", want, review)
 		}

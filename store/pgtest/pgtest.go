@@ -54,8 +54,9 @@ func Create(ctx context.Context) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-// Main runs a package's tests with one throwaway database in *dsn.
-func Main(m *testing.M, dsn *string) int {
+// Main runs a package's tests with one throwaway database in *dsn, after the
+// setup functions (which may use *dsn).
+func Main(m *testing.M, dsn *string, setup ...func() error) int {
 	u, drop, err := Create(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
@@ -63,5 +64,11 @@ func Main(m *testing.M, dsn *string) int {
 	}
 	defer drop()
 	*dsn = u
+	for _, f := range setup {
+		if err := f(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest: setup:", err)
+			return 1
+		}
+	}
 	return m.Run()
 }

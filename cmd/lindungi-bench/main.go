@@ -1,0 +1,636 @@
+// Command lindungi-bench measures the conversation engine against
+// PostgreSQL: many simulated chats each complete a full self-registration
+// through flows.Engine and the store, as a channel would drive them (handle
+// the update, then fetch and mark the chat's replies). The same run measures
+// pgbench with a single-row UPDATE on the same server and client count, and
+// prints the engine's messages per second as a share of pgbench's
+// transactions per second.
+//
+//	go run ./cmd/lindungi-bench [-chats 1000] [-conns 20] [-pgbench-seconds 15]
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/store/pgtest"
+	"github.com/lindungi/lindungi/vault"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "lindungi-bench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// Channel is the channel name the simulated chats use.
+const Channel = "bench"
+
+// Targets of the issue: the engine should reach 40% of pgbench's tps; below
+// 25% is a defect.
+const (
+	targetRatio = 0.40
+	defectRatio = 0.25
+)
+
+type options struct {
+	chats            int
+	conns            int
+	pgbenchSeconds   int
+	minRatio         float64
+	updateIDs        bool
+	binaryParameters bool
+	countRoundTrips  bool
+	cpuProfile       string
+	memProfile       string
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	name := "lindungi-bench"
+	if len(args) > 0 {
+		name = filepath.Base(args[0])
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var o options
+	fs.IntVar(&o.chats, "chats", 1000, "concurrent simulated chats, each completing one registration (1–9999)")
+	fs.IntVar(&o.conns, "conns", 20, "database pool size; pgbench uses as many clients")
+	fs.IntVar(&o.pgbenchSeconds, "pgbench-seconds", 15, "duration of the pgbench run")
+	fs.Float64Var(&o.minRatio, "min-ratio", defectRatio, "fail when engine msgs/s ÷ pgbench tps is below this (0 never fails)")
+	fs.BoolVar(&o.updateIDs, "update-ids", true, "give every event an UpdateID, as a Telegram channel does (exactly-once bookkeeping)")
+	fs.BoolVar(&o.binaryParameters, "binary-parameters", false, "experiment: add binary_parameters=yes to the engine's DSN (lib/pq sends each statement in one round trip)")
+	fs.BoolVar(&o.countRoundTrips, "count-roundtrips", false, "diagnosis: route the engine's connections through a counting proxy and print round trips per message (per step with -chats 1)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the engine phase to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the engine phase to this file")
+	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
+		return err
+	}
+	if o.chats < 1 || o.chats > 9999 {
+		return fmt.Errorf("-chats %d: want 1 to 9999 (the NIK serial is the chat number)", o.chats)
+	}
+	if o.conns < 1 {
+		return fmt.Errorf("-conns %d: want at least 1", o.conns)
+	}
+	if o.pgbenchSeconds < 1 {
+		return fmt.Errorf("-pgbench-seconds %d: want at least 1", o.pgbenchSeconds)
+	}
+	pgbench, err := exec.LookPath("pgbench")
+	if err != nil {
+		fmt.Fprintln(stdout, "!!! pgbench is missing: apt-get install postgresql-contrib (Debian 12: it is in postgresql-client-15)")
+		return errors.New("pgbench not found on PATH")
+	}
+	if getenv("LINDUNGI_TEST_DATABASE_URL") != "" {
+		// pgtest reads the process environment; keep it in step with getenv.
+		os.Setenv("LINDUNGI_TEST_DATABASE_URL", getenv("LINDUNGI_TEST_DATABASE_URL"))
+	}
+
+	eng, err := benchEngine(ctx, o, stdout)
+	if err != nil {
+		return err
+	}
+	pg, err := benchPgbench(ctx, pgbench, o)
+	if err != nil {
+		return err
+	}
+	ratio := eng.msgsPerSec / pg.tps
+	report(stdout, o, eng, pg, ratio)
+	if o.minRatio > 0 && ratio < o.minRatio {
+		return fmt.Errorf("engine reaches %.1f%% of pgbench tps, below the %.0f%% floor: a defect", 100*ratio, 100*o.minRatio)
+	}
+	return nil
+}
+
+// step is one message of a chat's registration.
+type step struct {
+	name   string // what the person answers
+	kind   flows.Kind
+	text   string
+	choice string
+}
+
+func (s step) event(chatID string, updateID string) flows.Event {
+	return flows.Event{Channel: Channel, ChatID: chatID, UserID: chatID, UpdateID: updateID,
+		Kind: s.kind, Text: s.text, Choice: s.choice}
+}
+
+func text(name, s string) step   { return step{name: name, kind: flows.KindText, text: s} }
+func choice(name, d string) step { return step{name: name, kind: flows.KindChoice, choice: d} }
+
+var firstNames = []string{"Budi", "Siti", "Agus", "Dewi", "Rudi", "Nur", "Andi", "Rina", "Hendra", "Yuliana",
+	"Joko", "Sri", "Bambang", "Wahyuni", "Eko", "Lestari", "Ahmad", "Fitri", "Dedi", "Maria"}
+
+var lastNames = []string{"Santoso", "Rahmawati", "Hidayat", "Lim", "Saputra", "Wijaya", "Kurniawan", "Pratama",
+	"Nugroho", "Setiawan", "Halim", "Gunawan", "Tan", "Siregar", "Sihombing"}
+
+// script is the registration chat number i (1-based) types and presses. The
+// NIK is from Pontianak Kota (61.71.05), born between 21 and 60 years ago,
+// with the chat number as its serial; every chat's NIK and phone differ.
+func script(i int, today time.Time, villages []step) []step {
+	day := 1 + (i*7)%28
+	month := 1 + (i*5)%12
+	year := today.Year() - 22 - i%38
+	nikDay := day
+	if i%2 == 0 {
+		nikDay += 40 // women
+	}
+	nikDigits := fmt.Sprintf("617105%02d%02d%02d%04d", nikDay, month, year%100, i)
+	name := firstNames[i%len(firstNames)] + " " + lastNames[(i/len(firstNames))%len(lastNames)]
+	phone := fmt.Sprintf("0812%08d", 30000000+i)
+	return []step{
+		text("start", "/start"),
+		choice("consent", "cs:yes"),
+		text("nik", nikDigits),
+		text("name", name),
+		choice("birth_confirm", "bc:yes"),
+		text("phone", phone),
+		choice("regency", "rg:61.71"),
+		choice("district", "ds:61.71.05"),
+		villages[i%len(villages)],
+		choice("occupation", "oc:petani"),
+		choice("income", "in:0"),
+		choice("programs", "pr:base"),
+		choice("review", "rv:ok"),
+	}
+}
+
+// villageSteps are the villages of Pontianak Kota, typed by name where the
+// name alone picks the village (as the engine decides), else pressed.
+func villageSteps(regions *wilayah.Data) ([]step, error) {
+	const district = "61.71.05"
+	var out []step
+	for _, v := range regions.Children(district) {
+		m := regions.Search(district, wilayah.Village, v.Name, 6)
+		n := wilayah.Normalize(v.Name)
+		if len(m) > 0 && m[0].Code == v.Code && wilayah.Normalize(m[0].Name) == n &&
+			(len(m) == 1 || wilayah.Normalize(m[1].Name) != n) {
+			out = append(out, text("village", v.Name))
+		} else {
+			out = append(out, choice("village", "vl:"+v.Code))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no villages under %s in the region data", district)
+	}
+	return out, nil
+}
+
+type engineResult struct {
+	messages     int
+	steps        int
+	elapsed      time.Duration
+	msgsPerSec   float64
+	p50, p90     time.Duration
+	p99, max     time.Duration
+	allocsPerMsg float64
+	bytesPerMsg  float64
+	registered   int
+	stats        serverStats
+	roundTrips   float64 // per message, with -count-roundtrips
+	perStep      []stepTrips
+}
+
+type stepTrips struct {
+	name  string
+	trips int64
+}
+
+func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult, error) {
+	var res engineResult
+	dsn, drop, err := pgtest.Create(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer drop()
+	dbName := dbNameOf(dsn)
+	engineDSN := dsn
+	if o.binaryParameters {
+		engineDSN += "&binary_parameters=yes"
+	}
+	var proxy *countingProxy
+	if o.countRoundTrips {
+		if proxy, engineDSN, err = startProxy(engineDSN); err != nil {
+			return res, err
+		}
+		defer proxy.Close()
+	}
+
+	key := make([]byte, vault.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return res, err
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		return res, err
+	}
+	db, err := store.Open(ctx, engineDSN, v, store.Options{MaxConns: o.conns})
+	if err != nil {
+		return res, err
+	}
+	dbOpen := true
+	defer func() {
+		if dbOpen {
+			db.Close()
+		}
+	}()
+	if _, err := db.Migrate(ctx); err != nil {
+		return res, err
+	}
+	regions, err := wilayah.Load()
+	if err != nil {
+		return res, fmt.Errorf("load region data: %w", err)
+	}
+	cat, err := locales.Load()
+	if err != nil {
+		return res, fmt.Errorf("load texts: %w", err)
+	}
+	cfg := flows.DefaultConfig()
+	// As in production at the default log level: Debug lines are not written.
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Log: log}, cfg)
+
+	villages, err := villageSteps(regions)
+	if err != nil {
+		return res, err
+	}
+	today := time.Now().In(cfg.Location)
+	scripts := make([][]step, o.chats)
+	for i := range scripts {
+		scripts[i] = script(i+1, today, villages)
+	}
+	res.steps = len(scripts[0])
+	res.messages = o.chats * res.steps
+	lat := make([][]time.Duration, o.chats)
+	for i := range lat {
+		lat[i] = make([]time.Duration, 0, res.steps)
+	}
+	var perStep []int64
+	if proxy != nil && o.chats == 1 {
+		perStep = make([]int64, res.steps)
+	}
+
+	// Open the whole pool before the clock starts.
+	if err := warmPool(ctx, db.SQL().DB, o.conns); err != nil {
+		return res, err
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	gate := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range o.chats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			if err := drive(ctx, engine, db, i+1, scripts[i], o.updateIDs, &lat[i], proxy, perStep); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, err
+		}
+	}
+	if o.memProfile != "" {
+		runtime.MemProfileRate = 64 * 1024
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var tripsBefore int64
+	if proxy != nil {
+		tripsBefore = proxy.trips.Load()
+	}
+	start := time.Now()
+	close(gate)
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	runtime.ReadMemStats(&after)
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if proxy != nil {
+		res.roundTrips = float64(proxy.trips.Load()-tripsBefore) / float64(res.messages)
+		for i, n := range perStep {
+			res.perStep = append(res.perStep, stepTrips{name: scripts[0][i].name, trips: n})
+		}
+	}
+	if o.memProfile != "" {
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			return res, err
+		}
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+		if err != nil {
+			return res, err
+		}
+	}
+	if err := context.Cause(ctx); err != nil {
+		return res, fmt.Errorf("engine run failed: %w", err)
+	}
+
+	res.msgsPerSec = float64(res.messages) / res.elapsed.Seconds()
+	res.allocsPerMsg = float64(after.Mallocs-before.Mallocs) / float64(res.messages)
+	res.bytesPerMsg = float64(after.TotalAlloc-before.TotalAlloc) / float64(res.messages)
+	all := make([]time.Duration, 0, res.messages)
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	res.p50, res.p90, res.p99, res.max = quantile(all, 0.50), quantile(all, 0.90), quantile(all, 0.99), all[len(all)-1]
+
+	// The registrations must all be there, and nothing left undelivered.
+	sqlDB := db.SQL()
+	if err := sqlDB.GetContext(ctx, &res.registered, `SELECT count(*) FROM registrations`); err != nil {
+		return res, fmt.Errorf("count registrations: %w", err)
+	}
+	if res.registered != o.chats {
+		fmt.Fprintf(stdout, "!!! %d registrations stored, want %d: the engine did not complete every registration\n", res.registered, o.chats)
+		return res, fmt.Errorf("%d registrations stored, want %d", res.registered, o.chats)
+	}
+	var done, unsent int
+	if err := sqlDB.GetContext(ctx, &done, `SELECT count(*) FROM sessions WHERE channel = $1 AND state = $2`, Channel, flows.StDone); err != nil {
+		return res, fmt.Errorf("count sessions: %w", err)
+	}
+	if err := sqlDB.GetContext(ctx, &unsent, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`); err != nil {
+		return res, fmt.Errorf("count outbox: %w", err)
+	}
+	if done != o.chats || unsent != 0 {
+		fmt.Fprintf(stdout, "!!! %d sessions done (want %d), %d replies unsent (want 0)\n", done, o.chats, unsent)
+		return res, fmt.Errorf("%d sessions done (want %d), %d replies unsent (want 0)", done, o.chats, unsent)
+	}
+	// Closing the pool ends its backends, which flushes their statistics.
+	db.Close()
+	dbOpen = false
+	res.stats = readStats(ctx, dbName)
+	return res, nil
+}
+
+// drive sends one chat's messages in order, each followed by the outbox
+// fetch and mark a channel does, and checks that every answer was taken.
+func drive(ctx context.Context, engine *flows.Engine, db *store.DB, n int, steps []step, updateIDs bool,
+	lat *[]time.Duration, proxy *countingProxy, perStep []int64) error {
+	chatID := strconv.Itoa(n)
+	for k, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return nil // another chat failed
+		}
+		updateID := ""
+		if updateIDs {
+			updateID = chatID + "-" + strconv.Itoa(k)
+		}
+		var trips int64
+		if perStep != nil {
+			trips = proxy.trips.Load()
+		}
+		t0 := time.Now()
+		if err := engine.Handle(ctx, st.event(chatID, updateID)); err != nil {
+			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
+		}
+		pending, err := db.PendingFor(ctx, Channel, chatID)
+		if err != nil {
+			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
+		}
+		ids := make([]int64, len(pending))
+		for j, p := range pending {
+			ids[j] = p.ID
+		}
+		if err := db.MarkSent(ctx, ids); err != nil {
+			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
+		}
+		*lat = append(*lat, time.Since(t0))
+		if perStep != nil {
+			perStep[k] += proxy.trips.Load() - trips
+		}
+		if err := check(pending, steps, k); err != nil {
+			return fmt.Errorf("chat %s, step %s (%q): %w", chatID, st.name, st.text+st.choice, err)
+		}
+	}
+	return nil
+}
+
+// check makes sure the replies to step k ask the question step k+1 answers:
+// they offer buttons of the question the next press belongs to (the same
+// prefix: "rg:61.71" may sit on a later page of the list), or, after the
+// last step, the done menu.
+func check(pending []flows.Outgoing, steps []step, k int) error {
+	if len(pending) == 0 {
+		return errors.New("no reply")
+	}
+	want := "dn:new"
+	if k+1 < len(steps) {
+		next := steps[k+1]
+		if next.kind != flows.KindChoice {
+			return nil
+		}
+		want = next.choice
+	}
+	prefix, _, _ := strings.Cut(want, ":")
+	for _, p := range pending {
+		for _, c := range p.Reply.Choices {
+			if c.Data == want || strings.HasPrefix(c.Data, prefix+":") {
+				return nil
+			}
+		}
+	}
+	last := pending[len(pending)-1].Reply.Text
+	return fmt.Errorf("the reply does not offer %q; it says: %q", want, last)
+}
+
+func warmPool(ctx context.Context, db *sql.DB, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("open pool: %w", err)
+		}
+		if err := c.PingContext(ctx); err != nil {
+			return fmt.Errorf("open pool: %w", err)
+		}
+		conns = append(conns, c)
+	}
+	return nil
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+type pgbenchResult struct {
+	tps     float64
+	clients int
+	threads int
+	seconds int
+	stats   serverStats
+}
+
+// pgbenchScript is one single-row UPDATE transaction.
+const pgbenchScript = `\set aid random(1, 100000)
+BEGIN;
+UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;
+END;
+`
+
+var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
+
+func benchPgbench(ctx context.Context, pgbench string, o options) (pgbenchResult, error) {
+	res := pgbenchResult{clients: o.conns, threads: min(2, o.conns), seconds: o.pgbenchSeconds}
+	dsn, drop, err := pgtest.Create(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer drop()
+	if out, err := exec.CommandContext(ctx, pgbench, "-i", "-s", "1", "-q", dsn).CombinedOutput(); err != nil {
+		return res, fmt.Errorf("pgbench -i: %w\n%s", err, out)
+	}
+	dir, err := os.MkdirTemp("", "lindungi-bench-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "update.sql")
+	if err := os.WriteFile(path, []byte(pgbenchScript), 0o600); err != nil {
+		return res, err
+	}
+	out, err := exec.CommandContext(ctx, pgbench, "-n", "-M", "prepared", "-f", path,
+		"-c", strconv.Itoa(res.clients), "-j", strconv.Itoa(res.threads), "-T", strconv.Itoa(res.seconds), dsn).CombinedOutput()
+	if err != nil {
+		return res, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		return res, fmt.Errorf("pgbench printed no tps line:\n%s", out)
+	}
+	if res.tps, err = strconv.ParseFloat(string(m[1]), 64); err != nil || res.tps <= 0 {
+		return res, fmt.Errorf("pgbench tps %q: not a positive number", m[1])
+	}
+	time.Sleep(300 * time.Millisecond) // pgbench's backends flush their statistics as they exit
+	res.stats = readStats(ctx, dbNameOf(dsn))
+	return res, nil
+}
+
+// serverStats are the cumulative statistics of one benchmark database, read
+// after its connections closed. Zero when they could not be read.
+type serverStats struct {
+	ok         bool
+	commits    int64
+	tupIns     int64
+	tupUpd     int64
+	tupFetched int64
+}
+
+func readStats(ctx context.Context, dbName string) serverStats {
+	var s serverStats
+	admin, err := sql.Open("postgres", pgtest.AdminURL())
+	if err != nil {
+		return s
+	}
+	defer admin.Close()
+	err = admin.QueryRowContext(ctx, `SELECT xact_commit, tup_inserted, tup_updated, tup_fetched
+		FROM pg_stat_database WHERE datname = $1`, dbName).Scan(&s.commits, &s.tupIns, &s.tupUpd, &s.tupFetched)
+	s.ok = err == nil
+	return s
+}
+
+func dbNameOf(dsn string) string {
+	s := dsn[strings.LastIndexByte(dsn[:strings.IndexByte(dsn+"?", '?')], '/')+1:]
+	name, _, _ := strings.Cut(s, "?")
+	return name
+}
+
+func report(w io.Writer, o options, e engineResult, p pgbenchResult, ratio float64) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "engine: %d chats × %d messages, full registration, pool %d, update ids %v\n", o.chats, e.steps, o.conns, o.updateIDs)
+	fmt.Fprintf(tw, "  messages\t%d\n", e.messages)
+	fmt.Fprintf(tw, "  registrations stored\t%d\n", e.registered)
+	fmt.Fprintf(tw, "  wall time\t%s\n", e.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(tw, "  throughput\t%.0f msg/s\n", e.msgsPerSec)
+	fmt.Fprintf(tw, "  latency p50\t%s\n", roundDur(e.p50))
+	fmt.Fprintf(tw, "  latency p90\t%s\n", roundDur(e.p90))
+	fmt.Fprintf(tw, "  latency p99\t%s\n", roundDur(e.p99))
+	fmt.Fprintf(tw, "  latency max\t%s\n", roundDur(e.max))
+	fmt.Fprintf(tw, "  allocs/msg\t%.0f\n", e.allocsPerMsg)
+	fmt.Fprintf(tw, "  bytes/msg\t%.0f\n", e.bytesPerMsg)
+	if e.stats.ok {
+		m := float64(e.messages)
+		fmt.Fprintf(tw, "  server xact_commit/msg\t%.2f\n", float64(e.stats.commits)/m)
+		fmt.Fprintf(tw, "  rows ins+upd/msg\t%.2f\n", float64(e.stats.tupIns+e.stats.tupUpd)/m)
+	}
+	if o.countRoundTrips {
+		fmt.Fprintf(tw, "  round trips/msg\t%.2f\n", e.roundTrips)
+		for _, s := range e.perStep {
+			fmt.Fprintf(tw, "    %s\t%d round trips\n", s.name, s.trips)
+		}
+	}
+	fmt.Fprintf(tw, "pgbench: single-row UPDATE, -M prepared -c %d -j %d -T %d\n", p.clients, p.threads, p.seconds)
+	fmt.Fprintf(tw, "  throughput\t%.0f tps\n", p.tps)
+	if p.stats.ok {
+		fmt.Fprintf(tw, "  server xact_commit/tx\t%.2f\n", float64(p.stats.commits)/(p.tps*float64(p.seconds)))
+	}
+	verdict := "meets the 40% target"
+	switch {
+	case ratio < defectRatio:
+		verdict = "DEFECT: below 25%"
+	case ratio < targetRatio:
+		verdict = "below the 40% target"
+	}
+	fmt.Fprintf(tw, "ratio engine msg/s ÷ pgbench tps\t%.1f%%  (%s)\n", 100*ratio, verdict)
+	tw.Flush()
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	default:
+		return d.Round(time.Microsecond)
+	}
+}

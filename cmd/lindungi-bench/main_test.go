@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunSmall drives five full registrations and a one-second pgbench: the
+// benchmark works end to end (the figures themselves mean nothing at this size).
+func TestRunSmall(t *testing.T) {
+	if _, err := exec.LookPath("pgbench"); err != nil {
+		t.Skip("pgbench is not on PATH (apt-get install postgresql-contrib): cannot compare with it")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0"}, os.Getenv, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^  registrations stored +5$`).Match(out.Bytes()) {
+		t.Error("output does not say 5 registrations were stored")
+	}
+	for _, want := range []string{"latency p50", "latency p99", "allocs/msg", "bytes/msg", " tps\n", "engine msg/s ÷ pgbench tps"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// TestRoundTripCount checks the counting proxy on one chat: every message
+// costs some round trips, and the registration still completes through it.
+func TestRoundTripCount(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := benchEngine(ctx, options{chats: 1, conns: 1, updateIDs: true, countRoundTrips: true}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.registered != 1 || res.roundTrips < 3 || len(res.perStep) != res.steps {
+		t.Fatalf("registered %d, %.1f round trips/msg, %d steps counted of %d", res.registered, res.roundTrips, len(res.perStep), res.steps)
+	}
+}
+
+func TestDBNameOf(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:5432/lindungi_test_ab?sslmode=disable": "lindungi_test_ab",
+		"postgres://u@h/x": "x",
+	} {
+		if got := dbNameOf(dsn); got != want {
+			t.Errorf("dbNameOf(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package flows_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/nama"
+	"github.com/lindungi/lindungi/nik"
+	"github.com/lindungi/lindungi/tanggal"
+	"github.com/lindungi/lindungi/telepon"
+)
+
+// dynamicKeys are the keys the code builds from a prefix and a value.
+func dynamicKeys() []string {
+	var keys []string
+	add := func(prefix string, values ...string) {
+		for _, v := range values {
+			keys = append(keys, prefix+v)
+		}
+	}
+	add("nik.err.", string(nik.Empty), string(nik.NotDigits), string(nik.Length), string(nik.Province),
+		string(nik.Regency), string(nik.District), string(nik.BirthDate), string(nik.Serial))
+	add("name.err.", string(nama.Empty), string(nama.Chars), string(nama.TooShort), string(nama.TooLong), string(nama.NoLetters))
+	add("birth.err.", string(tanggal.Empty), string(tanggal.Format), string(tanggal.Month), string(tanggal.Day), string(tanggal.Future))
+	add("phone.err.", string(telepon.Empty), string(telepon.Chars), string(telepon.NotMobile), string(telepon.TooShort), string(telepon.TooLong))
+	add("income.err.", string(iuran.AmountEmpty), string(iuran.AmountChars), string(iuran.AmountFormat), string(iuran.AmountTooLarge))
+	add("occupation.", flows.Occupations...)
+	add("status.", flows.StatusAwaitingPayment, flows.StatusDeleted)
+	add("help.", flows.States()...)
+	for m := 1; m <= 12; m++ {
+		add("month.", strconv.Itoa(m))
+	}
+	return keys
+}
+
+// literals collects every string literal in the repository's non-test Go files.
+func literals(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil {
+					out[s] = true
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestLocaleKeys fails when the code needs a key a language lacks, or a
+// language has a key nothing uses.
+func TestLocaleKeys(t *testing.T) {
+	used := literals(t)
+	dynamic := dynamicKeys()
+	for _, k := range dynamic {
+		used[k] = true
+	}
+	for _, lang := range cat.Langs() {
+		for _, k := range dynamic {
+			if !cat.Has(lang, k) {
+				t.Errorf("%s lacks key %q", lang, k)
+			}
+		}
+		for _, k := range cat.Keys(lang) {
+			if !used[k] {
+				t.Errorf("%s key %q is not used by any code", lang, k)
+			}
+		}
+	}
+	// Every literal that looks like one of our keys must exist.
+	prefixes := map[string]bool{}
+	for _, k := range cat.Keys("id") {
+		prefixes[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	for s := range used {
+		parts := strings.SplitN(s, ".", 2)
+		if len(parts) != 2 || !prefixes[parts[0]] || strings.ContainsAny(s, " /%") || strings.HasSuffix(s, ".") {
+			continue
+		}
+		for _, lang := range cat.Langs() {
+			if !cat.Has(lang, s) && !strings.HasSuffix(s, ".go") {
+				t.Errorf("%s lacks key %q used in code", lang, s)
+			}
+		}
+	}
+}
