@@ -65,11 +65,10 @@ func newEngine(cfg flows.Config) *flows.Engine {
 
 // chat is one simulated conversation.
 type chat struct {
-	t      *testing.T
-	e      *flows.Engine
-	id     string
-	last   []flows.Reply
-	update int
+	t    *testing.T
+	e    *flows.Engine
+	id   string
+	last []flows.Reply
 }
 
 var chatSeq struct {

@@ -153,7 +153,7 @@ func TestEditFromReview(t *testing.T) {
 	c.toReview(freshNIK())
 	// Address: regency, district and village again, then back to the review.
 	must(t, c.press("Ubah alamat"), "kabupaten/kota")
-	c.press("rg:61.03") // Kabupaten Sanggau
+	c.press("rg:61.03")                                            // Kabupaten Sanggau
 	must(t, c.text("/kembali"), "Periksa data Anda", "Daratsekip") // back while editing returns to the review, address unchanged
 	c.press("Ubah alamat")
 	c.press("rg:61.03")

@@ -20,9 +20,6 @@ import (
 	"github.com/lindungi/lindungi/vault"
 )
 
-// ErrNotFound is returned when a row does not exist.
-var ErrNotFound = errors.New("not found")
-
 // DB is the PostgreSQL store.
 type DB struct {
 	db    *sqlx.DB
@@ -113,11 +110,6 @@ type chatTx struct {
 }
 
 var _ flows.Store = (*DB)(nil)
-
-func isUniqueViolation(err error) bool {
-	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && pqErr.Code == "23505"
-}
 
 func (t *chatTx) actor() string {
 	if t.userID == "" {

@@ -31,7 +31,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
 
@@ -585,33 +584,33 @@ func dbNameOf(dsn string) string {
 }
 
 func report(w io.Writer, o options, e engineResult, p pgbenchResult, ratio float64) {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "engine: %d chats × %d messages, full registration, pool %d, update ids %v\n", o.chats, e.steps, o.conns, o.updateIDs)
-	fmt.Fprintf(tw, "  messages\t%d\n", e.messages)
-	fmt.Fprintf(tw, "  registrations stored\t%d\n", e.registered)
-	fmt.Fprintf(tw, "  wall time\t%s\n", e.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(tw, "  throughput\t%.0f msg/s\n", e.msgsPerSec)
-	fmt.Fprintf(tw, "  latency p50\t%s\n", roundDur(e.p50))
-	fmt.Fprintf(tw, "  latency p90\t%s\n", roundDur(e.p90))
-	fmt.Fprintf(tw, "  latency p99\t%s\n", roundDur(e.p99))
-	fmt.Fprintf(tw, "  latency max\t%s\n", roundDur(e.max))
-	fmt.Fprintf(tw, "  allocs/msg\t%.0f\n", e.allocsPerMsg)
-	fmt.Fprintf(tw, "  bytes/msg\t%.0f\n", e.bytesPerMsg)
+	tw := &table{w: w}
+	tw.head("engine: %d chats × %d messages, full registration, pool %d, update ids %v\n", o.chats, e.steps, o.conns, o.updateIDs)
+	tw.row("  messages", "%d\n", e.messages)
+	tw.row("  registrations stored", "%d\n", e.registered)
+	tw.row("  wall time", "%s\n", e.elapsed.Round(time.Millisecond))
+	tw.row("  throughput", "%.0f msg/s\n", e.msgsPerSec)
+	tw.row("  latency p50", "%s\n", roundDur(e.p50))
+	tw.row("  latency p90", "%s\n", roundDur(e.p90))
+	tw.row("  latency p99", "%s\n", roundDur(e.p99))
+	tw.row("  latency max", "%s\n", roundDur(e.max))
+	tw.row("  allocs/msg", "%.0f\n", e.allocsPerMsg)
+	tw.row("  bytes/msg", "%.0f\n", e.bytesPerMsg)
 	if e.stats.ok {
 		m := float64(e.messages)
-		fmt.Fprintf(tw, "  server xact_commit/msg\t%.2f\n", float64(e.stats.commits)/m)
-		fmt.Fprintf(tw, "  rows ins+upd/msg\t%.2f\n", float64(e.stats.tupIns+e.stats.tupUpd)/m)
+		tw.row("  server xact_commit/msg", "%.2f\n", float64(e.stats.commits)/m)
+		tw.row("  rows ins+upd/msg", "%.2f\n", float64(e.stats.tupIns+e.stats.tupUpd)/m)
 	}
 	if o.countRoundTrips {
-		fmt.Fprintf(tw, "  round trips/msg\t%.2f\n", e.roundTrips)
+		tw.row("  round trips/msg", "%.2f\n", e.roundTrips)
 		for _, s := range e.perStep {
-			fmt.Fprintf(tw, "    %s\t%d round trips\n", s.name, s.trips)
+			tw.row("    "+s.name, "%d round trips\n", s.trips)
 		}
 	}
-	fmt.Fprintf(tw, "pgbench: single-row UPDATE, -M prepared -c %d -j %d -T %d\n", p.clients, p.threads, p.seconds)
-	fmt.Fprintf(tw, "  throughput\t%.0f tps\n", p.tps)
+	tw.head("pgbench: single-row UPDATE, -M prepared -c %d -j %d -T %d\n", p.clients, p.threads, p.seconds)
+	tw.row("  throughput", "%.0f tps\n", p.tps)
 	if p.stats.ok {
-		fmt.Fprintf(tw, "  server xact_commit/tx\t%.2f\n", float64(p.stats.commits)/(p.tps*float64(p.seconds)))
+		tw.row("  server xact_commit/tx", "%.2f\n", float64(p.stats.commits)/(p.tps*float64(p.seconds)))
 	}
 	verdict := "meets the 40% target"
 	switch {
@@ -620,8 +619,16 @@ func report(w io.Writer, o options, e engineResult, p pgbenchResult, ratio float
 	case ratio < targetRatio:
 		verdict = "below the 40% target"
 	}
-	fmt.Fprintf(tw, "ratio engine msg/s ÷ pgbench tps\t%.1f%%  (%s)\n", 100*ratio, verdict)
-	tw.Flush()
+	tw.row("ratio engine msg/s ÷ pgbench tps", "%.1f%%  (%s)\n", 100*ratio, verdict)
+}
+
+// table prints label–value rows with the values in one column.
+type table struct{ w io.Writer }
+
+func (t *table) head(format string, args ...any) { fmt.Fprintf(t.w, format, args...) }
+
+func (t *table) row(label, format string, args ...any) {
+	fmt.Fprintf(t.w, "%-34s %s", label, fmt.Sprintf(format, args...))
 }
 
 func roundDur(d time.Duration) time.Duration {

@@ -1,0 +1,86 @@
+package flows
+
+import (
+	"context"
+	"testing"
+)
+
+func TestFSMTable(t *testing.T) {
+	ctx := context.Background()
+	for _, st := range draftStates {
+		if st != StConsent && !can(st, EvBack) {
+			t.Errorf("state %s has no way back", st)
+		}
+		if !can(st, EvCancel) {
+			t.Errorf("state %s cannot be cancelled", st)
+		}
+	}
+	// Following "next" from the welcome reaches the review through every question.
+	state, seen := StWelcome, map[string]bool{}
+	for state != StReview {
+		if seen[state] {
+			t.Fatalf("loop at %s", state)
+		}
+		seen[state] = true
+		next, err := transition(ctx, state, EvNext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state = next
+	}
+	for _, e := range reviewEdits {
+		dst, err := transition(ctx, StReview, e.event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !can(dst, EvReview) {
+			t.Errorf("edit %s lands in %s, which cannot return to the review", e.event, dst)
+		}
+	}
+	if _, err := transition(ctx, StNIK, EvConfirm); err == nil {
+		t.Error("confirm allowed outside the review")
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		in   string
+		name string
+		ok   bool
+	}{
+		{"/start", cmdStart, true},
+		{"/mulai", cmdStart, true},
+		{"/BATAL", cmdCancel, true},
+		{"/kembali@LindungiBot", cmdBack, true},
+		{"  /bantuan tolong ", cmdHelp, true},
+		{"/dataku", cmdMyData, true},
+		{"/mydata", cmdMyData, true},
+		{"/hapus", cmdDelete, true},
+		{"/delete", cmdDelete, true},
+		{"/bahasa", cmdLanguage, true},
+		{"/status", cmdStatus, true},
+		{"/", "", true},
+		{"/xyz", "", true},
+		{"halo", "", false},
+		{"17/08/1985", "", false},
+	}
+	for _, tt := range tests {
+		name, ok := parseCommand(tt.in)
+		if name != tt.name || ok != tt.ok {
+			t.Errorf("parseCommand(%q) = %q, %v; want %q, %v", tt.in, name, ok, tt.name, tt.ok)
+		}
+	}
+}
+
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range []string{"/start", "/kembali@bot x", "/", "halo", " /BATAL ", "/\u00e9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, ok := parseCommand(s)
+		if name != "" && !ok {
+			t.Fatalf("name %q without ok", name)
+		}
+		_ = labelKey(s)
+	})
+}

@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/store/pgtest"
+	"github.com/lindungi/lindungi/vault"
+)
+
+var dsn string
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &dsn)) }
+
+func testVault(t *testing.T) *vault.Vault {
+	v, err := vault.New(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func open(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn, testVault(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestMigrateConcurrentlyAndIdempotent(t *testing.T) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	applied := make(chan int, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := store.Open(ctx, dsn, testVault(t), store.Options{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer db.Close()
+			n, err := db.Migrate(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			applied <- n
+		}()
+	}
+	wg.Wait()
+	close(applied)
+	total := 0
+	for n := range applied {
+		total += n
+	}
+	if total != store.SchemaVersion() {
+		t.Errorf("%d migrations applied in all, want %d exactly once", total, store.SchemaVersion())
+	}
+	db := open(t)
+	if err := db.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSchemaNewerThanBinaryIsRefused(t *testing.T) {
+	u, drop, err := pgtest.Create(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
+	db, err := store.Open(context.Background(), u, testVault(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.SQL().MustExec(`INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.sql')`)
+	_, err = db.Migrate(context.Background())
+	var tooNew *store.ErrSchemaTooNew
+	if !errors.As(err, &tooNew) || !strings.Contains(err.Error(), "version 999") {
+		t.Fatalf("err = %v", err)
+	}
+	if err := db.Ready(context.Background()); err == nil {
+		t.Errorf("Ready with a newer schema")
+	}
+}
+
+func TestOpenExplainsMissingDatabase(t *testing.T) {
+	_, err := store.Open(context.Background(), strings.Replace(dsn, "lindungi_test_", "nope_", 1), testVault(t), store.Options{})
+	if err == nil || !strings.Contains(err.Error(), "no such database") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestAtomicallyRollsBackEverything(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := db.Atomically(ctx, "t", "rollback", func(ctx context.Context, tx flows.Tx) error {
+		if _, err := tx.FirstSeen(ctx, "u1"); err != nil {
+			return err
+		}
+		s, err := tx.Session(ctx)
+		if err != nil {
+			return err
+		}
+		s.State = "nik"
+		if err := tx.SaveSession(ctx, s); err != nil {
+			return err
+		}
+		if err := tx.Send(ctx, []flows.Reply{{Text: "hi"}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	var n int
+	db.SQL().Get(&n, `SELECT (SELECT count(*) FROM sessions WHERE chat_id = 'rollback') + (SELECT count(*) FROM outbox WHERE chat_id = 'rollback')
+		+ (SELECT count(*) FROM processed_updates WHERE update_id = 'u1')`)
+	if n != 0 {
+		t.Fatalf("%d rows survived the rollback", n)
+	}
+}
+
+func TestSessionAnswersAreSealed(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	secret := "6171054508900777"
+	err := db.Atomically(ctx, "t", "sealed", func(ctx context.Context, tx flows.Tx) error {
+		s, err := tx.Session(ctx)
+		if err != nil {
+			return err
+		}
+		if !s.New {
+			t.Errorf("first load is not New")
+		}
+		s.State, s.Data.NIK, s.Data.Phone = "name", secret, "+6281234500077"
+		return tx.SaveSession(ctx, s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	db.SQL().Get(&raw, `SELECT data FROM sessions WHERE chat_id = 'sealed'`)
+	if len(raw) == 0 || bytes.Contains(raw, []byte(secret)) || bytes.Contains(raw, []byte("nik")) {
+		t.Fatalf("session data is not sealed: %q", raw)
+	}
+	db.Atomically(ctx, "t", "sealed", func(ctx context.Context, tx flows.Tx) error {
+		s, err := tx.Session(ctx)
+		if err != nil {
+			return err
+		}
+		if s.New || s.Data.NIK != secret || s.State != "name" {
+			t.Errorf("reloaded session = %+v", s)
+		}
+		return nil
+	})
+}
+
+func TestSessionLockSerialisesOneChat(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	// Each transaction reads a counter from the session and writes it back
+	// incremented, slowly: without the row lock, updates would be lost.
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.Atomically(ctx, "t", "counter", func(ctx context.Context, tx flows.Tx) error {
+				s, err := tx.Session(ctx)
+				if err != nil {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond) // widen the window a lost update would need
+				s.Data.Page++
+				return tx.SaveSession(ctx, s)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	db.Atomically(ctx, "t", "counter", func(ctx context.Context, tx flows.Tx) error {
+		s, _ := tx.Session(ctx)
+		if s.Data.Page != 10 {
+			t.Errorf("counter = %d after 10 increments", s.Data.Page)
+		}
+		return nil
+	})
+}
+
+func TestOutboxOrderAndMarking(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	db.Atomically(ctx, "t", "box", func(ctx context.Context, tx flows.Tx) error {
+		return tx.Send(ctx, []flows.Reply{{Text: "one"}, {Text: "two", Choices: []flows.Choice{{Label: "A", Data: "x:a"}}}, {Text: "three"}})
+	})
+	p, err := db.PendingFor(ctx, "t", "box")
+	if err != nil || len(p) != 3 || p[0].Reply.Text != "one" || p[2].Reply.Text != "three" {
+		t.Fatalf("pending = %+v, %v", p, err)
+	}
+	if err := db.MarkSent(ctx, []int64{p[0].ID, p[1].ID}); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := db.PendingFor(ctx, "t", "box")
+	if len(left) != 1 || left[0].Reply.Text != "three" {
+		t.Fatalf("left = %+v", left)
+	}
+	ch, err := db.LastChoices(ctx, "t", "box")
+	if err != nil || len(ch) != 1 || ch[0].Data != "x:a" {
+		t.Fatalf("last choices = %+v, %v", ch, err)
+	}
+	all, _ := db.Pending(ctx, []string{"t"}, 10)
+	if len(all) == 0 {
+		t.Fatal("Pending found nothing")
+	}
+}
