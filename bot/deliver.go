@@ -42,9 +42,6 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	if d.Batch == 0 {
 		d.Batch = 100
 	}
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
 	channels := make([]string, 0, len(d.Senders))
 	for ch := range d.Senders {
 		channels = append(channels, ch)
@@ -59,7 +56,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	for {
 		n, err := d.Round(ctx, channels)
 		if err != nil && ctx.Err() == nil {
-			d.Log.Error("deliver", "err", err)
+			d.logger().Error("deliver", "err", err)
 		}
 		if n == d.Batch {
 			continue // more waiting
@@ -72,9 +69,19 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 }
 
+func (d *Deliverer) logger() *slog.Logger {
+	if d.Log == nil {
+		return slog.Default()
+	}
+	return d.Log
+}
+
 // Round delivers one batch and returns how many replies it looked at. A chat
 // whose reply fails is skipped for the rest of the round, so its order holds.
 func (d *Deliverer) Round(ctx context.Context, channels []string) (int, error) {
+	if d.Batch == 0 {
+		d.Batch = 100
+	}
 	pending, err := d.Outbox.Pending(ctx, channels, d.Batch)
 	if err != nil {
 		return 0, err
@@ -88,7 +95,7 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, error) {
 		}
 		if err := d.Senders[p.Channel].Send(ctx, p.ChatID, p.Reply); err != nil {
 			blocked[key] = true
-			d.Log.Warn("send failed", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID, "err", err)
+			d.logger().Warn("send failed", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID, "err", err)
 			if err := d.Outbox.MarkFailed(ctx, p.ID, err.Error()); err != nil {
 				return len(pending), err
 			}

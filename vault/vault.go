@@ -26,7 +26,7 @@ const KeySize = 32
 const currentVersion byte = 1
 
 // ErrOpen is returned when a sealed value cannot be opened (wrong key, damaged data).
-var ErrOpen = errors.New("vault: cannot open sealed value")
+var ErrOpen = errors.New("vault: cannot open sealed value (was LINDUNGI_DATA_KEY changed?)")
 
 // Vault seals and opens values and computes lookup hashes. It is safe for
 // concurrent use.

@@ -6,9 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -260,5 +265,77 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "schema version") {
 		t.Errorf("migrate said %q", out.String())
+	}
+}
+
+func TestChatForPeople(t *testing.T) {
+	var out bytes.Buffer
+	in := strings.NewReader("halo\n2\n")
+	if err := run(context.Background(), []string{"lindungi", "chat", "--user", "900"}, testEnv(nil), in, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"Ketik pesan lalu Enter", "  1. Setuju\n  2. Tidak setuju", "Tanpa persetujuan Anda", "\n> "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServeHealthAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"lindungi", "serve"}, testEnv(map[string]string{"LINDUNGI_HTTP_ADDR": "127.0.0.1:0"}), strings.NewReader(""), out)
+	}()
+	var base string
+	for i := 0; i < 200 && base == ""; i++ {
+		if m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`).FindStringSubmatch(out.String()); m != nil {
+			base = "http://" + m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve did not print its address: %q", out.String())
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "ok" {
+			t.Errorf("GET %s = %d %q", path, resp.StatusCode, body)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s")
 	}
 }
