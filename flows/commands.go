@@ -18,9 +18,12 @@ func (t *turn) command(ctx context.Context, name string) error {
 	s := t.s
 	switch name {
 	case cmdStart:
-		if t.isDraft() {
-			s.Pending = ""
+		s.Pending = ""
+		switch {
+		case t.isDraft():
 			return t.askNote(ctx, "start.resume", nil)
+		case s.State == StDone:
+			return t.askNote(ctx, "start.registered", nil)
 		}
 		return t.startOver(ctx)
 	case cmdCancel:

@@ -70,25 +70,23 @@ func New(d Deps, cfg Config) *Engine {
 }
 
 // Handle processes one inbound event: exactly once per UpdateID, in one
-// transaction with the chat's session locked.
-func (e *Engine) Handle(ctx context.Context, ev Event) error {
+// transaction with the chat's session locked. It returns the replies it
+// queued in the outbox (none for a duplicate), for channels that want them
+// at once; delivery itself goes through the outbox.
+func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	start := time.Now()
 	var state string
-	var dup bool
+	var out []Reply
+	dup := false
 	err := e.store.Atomically(ctx, ev.Channel, ev.ChatID, func(ctx context.Context, tx Tx) error {
-		if ev.UpdateID != "" {
-			first, err := tx.FirstSeen(ctx, ev.UpdateID)
-			if err != nil {
-				return err
-			}
-			if !first {
-				dup = true
-				return nil
-			}
-		}
-		s, err := tx.Session(ctx)
+		out = nil
+		s, ok, err := tx.Begin(ctx, ev.UpdateID)
 		if err != nil {
 			return err
+		}
+		if !ok {
+			dup = true
+			return nil
 		}
 		t := &turn{Engine: e, tx: tx, s: s, ev: ev, now: e.now().In(e.cfg.Location)}
 		if err := t.run(ctx); err != nil {
@@ -97,15 +95,17 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		if err := tx.SaveSession(ctx, s); err != nil {
 			return err
 		}
-		state = s.State
+		state, out = s.State, t.out
 		return tx.Send(ctx, t.out)
 	})
 	if err != nil {
-		return fmt.Errorf("handle %s update %q of chat %s: %w", ev.Channel, ev.UpdateID, ev.ChatID, err)
+		return nil, fmt.Errorf("handle %s update %q of chat %s: %w", ev.Channel, ev.UpdateID, ev.ChatID, err)
 	}
-	e.log.Debug("handled", "channel", ev.Channel, "chat_id", ev.ChatID, "flow", FlowRegister, "state", state,
-		"duplicate", dup, "took", time.Since(start))
-	return nil
+	if e.log.Enabled(ctx, slog.LevelDebug) {
+		e.log.Debug("handled", "channel", ev.Channel, "chat_id", ev.ChatID, "flow", FlowRegister, "state", state,
+			"duplicate", dup, "took", time.Since(start))
+	}
+	return out, nil
 }
 
 // turn is the work of one event: the session it changes and the replies it makes.

@@ -146,10 +146,10 @@ type Store interface {
 
 // Tx is what a flow may do inside the transaction of one chat.
 type Tx interface {
-	// FirstSeen records an update id and reports whether it is new.
-	FirstSeen(ctx context.Context, updateID string) (bool, error)
-	// Session loads (and locks) the chat's session; a fresh one if none exists.
-	Session(ctx context.Context) (*Session, error)
+	// Begin records the update id (unless it is "") and loads and locks the
+	// chat's session, a fresh one for a new chat. ok is false, and the session
+	// nil, when the update was processed before.
+	Begin(ctx context.Context, updateID string) (s *Session, ok bool, err error)
 	SaveSession(ctx context.Context, s *Session) error
 	// Send queues replies for the chat (the outbox); they are delivered after commit.
 	Send(ctx context.Context, replies []Reply) error

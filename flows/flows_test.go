@@ -91,7 +91,7 @@ func (c *chat) send(ev flows.Event) []flows.Reply {
 	if ev.UserID == "" {
 		ev.UserID = c.id
 	}
-	if err := c.e.Handle(context.Background(), ev); err != nil {
+	if _, err := c.e.Handle(context.Background(), ev); err != nil {
 		c.t.Fatalf("handle %+v: %v", ev, err)
 	}
 	return c.flush()

@@ -3,6 +3,8 @@ package flows
 import (
 	"context"
 	"testing"
+
+	"github.com/looplab/fsm"
 )
 
 func TestFSMTable(t *testing.T) {
@@ -83,4 +85,19 @@ func FuzzParseCommand(f *testing.F) {
 		}
 		_ = labelKey(s)
 	})
+}
+
+func TestCanAgreesWithFSM(t *testing.T) {
+	events := map[string]bool{}
+	for _, e := range registerEvents {
+		events[e.Name] = true
+	}
+	for _, st := range States() {
+		m := fsm.NewFSM(st, registerEvents, nil)
+		for ev := range events {
+			if can(st, ev) != m.Can(ev) {
+				t.Errorf("can(%s, %s) = %v, fsm says %v", st, ev, can(st, ev), m.Can(ev))
+			}
+		}
+	}
 }

@@ -54,26 +54,24 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 			r.Choices = append(r.Choices, Choice{Label: t.T("village.list", nil), Data: "vl:pg:1"})
 		case d.Page > 0:
 			// Page 1 is the first page of the full list (page 0 means "type the name").
-			r.Choices = t.pageChoices("vl", toChoices("vl", villages), d.Page-1, 1, 0)
+			r.Choices = t.pageChoices("vl", len(villages), regionChoice("vl", villages), d.Page-1, 1, 0)
 		default:
 			r.Choices = []Choice{{Label: t.T("village.list", nil), Data: "vl:pg:1"}}
 		}
 		return r, nil
 	case StOccupation:
-		var all []Choice
-		for _, o := range Occupations {
-			all = append(all, Choice{Label: t.T("occupation."+o, nil), Data: "oc:" + o})
-		}
-		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", all, d.Page, 0, 0)}, nil
+		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", len(Occupations), func(i int) Choice {
+			return Choice{Label: t.T("occupation."+Occupations[i], nil), Data: "oc:" + Occupations[i]}
+		}, d.Page, 0, 0)}, nil
 	case StOccupationOther:
 		return Reply{Text: t.T("occupation.other_ask", nil), Input: InputText}, nil
 	case StIncome:
-		var all []Choice
-		for _, b := range t.tariffs.Brackets() {
-			all = append(all, Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}),
-				Data: "in:" + strconv.Itoa(b.Index)})
-		}
-		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", all, d.Page, 0, 0)}, nil
+		brackets := t.tariffs.Brackets()
+		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", len(brackets), func(i int) Choice {
+			b := brackets[i]
+			return Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}),
+				Data: "in:" + strconv.Itoa(b.Index)}
+		}, d.Page, 0, 0)}, nil
 	case StPrograms:
 		b := t.bracket()
 		return Reply{Text: t.T("programs.ask", map[string]any{"JKK": rupiahOf(b.JKK), "JKM": rupiahOf(b.JKM), "JHT": rupiahOf(b.JHT)}),
@@ -122,15 +120,12 @@ func (t *turn) regionChoices(list []wilayah.Region) []Choice {
 	if t.s.State == StRegency {
 		reserve = 1 // "Provinsi lain"
 	}
-	return t.pageChoices(prefix, toChoices(prefix, list), t.s.Data.Page, 0, reserve)
+	return t.pageChoices(prefix, len(list), regionChoice(prefix, list), t.s.Data.Page, 0, reserve)
 }
 
-func toChoices(prefix string, list []wilayah.Region) []Choice {
-	out := make([]Choice, 0, len(list))
-	for _, r := range list {
-		out = append(out, Choice{Label: regionLabel(r), Data: prefix + ":" + r.Code})
-	}
-	return out
+// regionChoice makes the button of list[i].
+func regionChoice(prefix string, list []wilayah.Region) func(i int) Choice {
+	return func(i int) Choice { return Choice{Label: regionLabel(list[i]), Data: prefix + ":" + list[i].Code} }
 }
 
 // regionLabel is a region's name as a button: "Kabupaten" shortened to "Kab."
@@ -142,20 +137,26 @@ func regionLabel(r wilayah.Region) string {
 	return r.Name
 }
 
-// pageChoices cuts one page out of all and adds ‹ › buttons. offset is added
-// to the page numbers in the buttons' data; reserve is how many buttons the
-// caller adds after the page.
-func (t *turn) pageChoices(prefix string, all []Choice, page, offset, reserve int) []Choice {
-	if len(all) <= pageSize+2-reserve {
-		return all
+// pageChoices makes the buttons of one page of n items (item(i) makes the
+// i-th, so only the shown ones are rendered) and adds ‹ › buttons. offset is
+// added to the page numbers in the buttons' data; reserve is how many buttons
+// the caller adds after the page.
+func (t *turn) pageChoices(prefix string, n int, item func(i int) Choice, page, offset, reserve int) []Choice {
+	from, to := 0, n
+	pages := 1
+	if n > pageSize+2-reserve {
+		pages = (n + pageSize - 1) / pageSize
+		page = max(0, min(page, pages-1))
+		from, to = page*pageSize, min(n, (page+1)*pageSize)
 	}
-	pages := (len(all) + pageSize - 1) / pageSize
-	page = max(0, min(page, pages-1))
-	out := append([]Choice(nil), all[page*pageSize:min(len(all), (page+1)*pageSize)]...)
-	if page > 0 {
+	out := make([]Choice, 0, to-from+2+reserve)
+	for i := from; i < to; i++ {
+		out = append(out, item(i))
+	}
+	if pages > 1 && page > 0 {
 		out = append(out, Choice{Label: t.T("page.prev", nil), Data: fmt.Sprintf("%s:pg:%d", prefix, page-1+offset)})
 	}
-	if page < pages-1 {
+	if pages > 1 && page < pages-1 {
 		out = append(out, Choice{Label: t.T("page.next", map[string]any{"Page": page + 2, "Pages": pages}), Data: fmt.Sprintf("%s:pg:%d", prefix, page+1+offset)})
 	}
 	return out

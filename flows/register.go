@@ -569,7 +569,7 @@ func displayName(n string) string { return nama.Display(n) }
 
 // typedChoice finds the current question's button whose label was typed.
 func (t *turn) typedChoice(ctx context.Context) (string, bool) {
-	if t.s.State == StWelcome {
+	if _, buttons := choicePrefix[t.s.State]; !buttons || t.s.State == StWelcome {
 		return "", false
 	}
 	r, err := t.prompt(ctx)

@@ -126,10 +126,20 @@ func transition(ctx context.Context, state, event string) (string, error) {
 	return m.Current(), nil
 }
 
-// can reports whether event is defined from state.
-func can(state, event string) bool {
-	return fsm.NewFSM(state, registerEvents, nil).Can(event)
-}
+// defined lists the (event, source) pairs of registerEvents, for can.
+var defined = func() map[[2]string]bool {
+	m := map[[2]string]bool{}
+	for _, e := range registerEvents {
+		for _, src := range e.Src {
+			m[[2]string{e.Name, src}] = true
+		}
+	}
+	return m
+}()
+
+// can reports whether event is defined from state (what fsm.FSM.Can answers,
+// without building a machine).
+func can(state, event string) bool { return defined[[2]string{event, state}] }
 
 // States lists every state of the registration flow.
 func States() []string {

@@ -258,8 +258,9 @@ func TestConcurrentEventsOfOneChat(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- c.e.Handle(context.Background(), flows.Event{Channel: "test", ChatID: c.id, UserID: c.id,
+			_, err := c.e.Handle(context.Background(), flows.Event{Channel: "test", ChatID: c.id, UserID: c.id,
 				Kind: flows.KindText, Text: "/bantuan", UpdateID: fmt.Sprint("c", i)})
+			errs <- err
 		}()
 	}
 	wg.Wait()
@@ -279,6 +280,7 @@ func TestDoneMenu(t *testing.T) {
 	c.toReview(freshNIK())
 	c.press("rv:ok")
 	must(t, c.text("terima kasih"), "Ada lagi yang bisa kami bantu?")
+	must(t, c.text("/start"), "Selamat datang kembali", "Ada lagi")
 	must(t, c.press("Lihat status"), "Pendaftaran dari HP ini (1)")
 	must(t, c.press("Daftarkan orang lain"), "Apakah Anda setuju?")
 	c.press("Setuju")

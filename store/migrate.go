@@ -67,8 +67,17 @@ func (e *ErrSchemaTooNew) Error() string {
 }
 
 // Migrate applies the missing migrations, forward only, under an advisory lock
-// so that two processes starting together never race. It returns how many it applied.
+// so that two processes starting together never race, then prepares the
+// statements every message runs. It returns how many migrations it applied.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
+	applied, err := d.migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	return applied, d.prepareHot(ctx)
+}
+
+func (d *DB) migrate(ctx context.Context) (int, error) {
 	ms, err := migrations()
 	if err != nil {
 		return 0, err

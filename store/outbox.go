@@ -13,27 +13,6 @@ import (
 	"github.com/lindungi/lindungi/flows"
 )
 
-// Send queues replies for the chat in one statement.
-func (t *chatTx) Send(ctx context.Context, replies []flows.Reply) error {
-	if len(replies) == 0 {
-		return nil
-	}
-	args := make([]any, 0, len(replies)*4)
-	for _, r := range replies {
-		payload, err := json.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode reply: %w", err)
-		}
-		args = append(args, t.channel, t.chatID, string(payload), t.now)
-	}
-	_, err := t.tx.ExecContext(ctx,
-		`INSERT INTO outbox (channel, chat_id, payload, created_at) VALUES `+placeholders(len(replies), 4), args...)
-	if err != nil {
-		return fmt.Errorf("queue %d replies for %s/%s: %w", len(replies), t.channel, t.chatID, err)
-	}
-	return nil
-}
-
 type outboxRow struct {
 	ID        int64     `db:"id"`
 	Channel   string    `db:"channel"`
@@ -113,7 +92,7 @@ func (d *DB) Backlog(ctx context.Context) (int, error) {
 func (d *DB) LastChoices(ctx context.Context, channel, chatID string) ([]flows.Choice, error) {
 	var payload []byte
 	err := d.db.GetContext(ctx, &payload, `
-		SELECT payload FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL AND payload ? 'choices'
+		SELECT payload FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL AND (payload::jsonb) ? 'choices'
 		ORDER BY id DESC LIMIT 1`, channel, chatID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -10,22 +10,26 @@ import (
 	"github.com/lindungi/lindungi/flows"
 )
 
+const qNIKRegistered = `SELECT EXISTS (SELECT 1 FROM registrations WHERE nik_hash = $1)`
+
 // NIKRegistered reports whether a live registration holds this NIK.
 func (t *chatTx) NIKRegistered(ctx context.Context, nik string) (bool, error) {
 	var exists bool
-	err := t.tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM registrations WHERE nik_hash = $1)`, t.vault.Hash("nik", nik))
+	err := t.get(ctx, &exists, qNIKRegistered, t.vault.Hash("nik", nik))
 	if err != nil {
 		return false, fmt.Errorf("look up nik: %w", err)
 	}
 	return exists, nil
 }
 
+const qRecordConsent = `
+		INSERT INTO consents (channel, chat_id, user_id, text_version, update_id, given_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+
 // RecordConsent stores the proof of consent.
 func (t *chatTx) RecordConsent(ctx context.Context, c flows.Consent) (int64, error) {
 	var id int64
-	err := t.tx.GetContext(ctx, &id, `
-		INSERT INTO consents (channel, chat_id, user_id, text_version, update_id, given_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+	err := t.get(ctx, &id, qRecordConsent,
 		t.channel, t.chatID, c.UserID, c.TextVersion, c.UpdateID, c.GivenAt)
 	if err != nil {
 		return 0, fmt.Errorf("record consent: %w", err)
@@ -41,7 +45,7 @@ func (t *chatTx) Consents(ctx context.Context) ([]flows.ConsentView, error) {
 		GivenAt     time.Time    `db:"given_at"`
 		WithdrawnAt sql.NullTime `db:"withdrawn_at"`
 	}
-	err := t.tx.SelectContext(ctx, &rows, `SELECT id, text_version, given_at, withdrawn_at FROM consents
+	err := t.sel(ctx, &rows, `SELECT id, text_version, given_at, withdrawn_at FROM consents
 		WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
 	if err != nil {
 		return nil, fmt.Errorf("list consents: %w", err)
@@ -74,6 +78,14 @@ func newRef(now time.Time) (string, error) {
 	return string(out), nil
 }
 
+const qCreateRegistration = `
+		INSERT INTO registrations (ref, channel, chat_id, consent_id, nik_sealed, nik_hash, phone_sealed, phone_hash,
+			name, birth_date, female, province, regency, district, village, occupation, occupation_other,
+			income_bracket, income_base, jht, monthly_iuran, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)
+		ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING
+		RETURNING ref`
+
 // CreateRegistration stores a confirmed registration, NIK and phone sealed.
 // A NIK already registered gives flows.ErrDuplicate.
 func (t *chatTx) CreateRegistration(ctx context.Context, r flows.Registration) (string, error) {
@@ -94,13 +106,7 @@ func (t *chatTx) CreateRegistration(ctx context.Context, r flows.Registration) (
 		consent = r.ConsentID
 	}
 	var got string
-	err = t.tx.GetContext(ctx, &got, `
-		INSERT INTO registrations (ref, channel, chat_id, consent_id, nik_sealed, nik_hash, phone_sealed, phone_hash,
-			name, birth_date, female, province, regency, district, village, occupation, occupation_other,
-			income_bracket, income_base, jht, monthly_iuran, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)
-		ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING
-		RETURNING ref`,
+	err = t.get(ctx, &got, qCreateRegistration,
 		ref, t.channel, t.chatID, consent, nikSealed, t.vault.Hash("nik", r.NIK), phoneSealed, t.vault.Hash("phone", r.Phone),
 		r.Name, r.BirthDate, r.Female, r.Province, r.Regency, r.District, r.Village, r.Occupation, r.OccupationOther,
 		r.Bracket, r.Income, r.JHT, r.MonthlyIuran, flows.StatusAwaitingPayment, t.now)
@@ -140,7 +146,7 @@ type registrationRow struct {
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
 func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, error) {
 	var rows []registrationRow
-	err := t.tx.SelectContext(ctx, &rows, `
+	err := t.sel(ctx, &rows, `
 		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
 			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at
 		FROM registrations WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
@@ -176,11 +182,11 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 // province and regency, income bracket and programmes (for statistics and,
 // later, the payment records the law obliges us to keep).
 func (t *chatTx) Forget(ctx context.Context) (int, error) {
-	if _, err := t.tx.ExecContext(ctx, `UPDATE consents SET withdrawn_at = $3
+	if _, err := t.exec(ctx, `UPDATE consents SET withdrawn_at = $3
 		WHERE channel = $1 AND chat_id = $2 AND withdrawn_at IS NULL`, t.channel, t.chatID, t.now); err != nil {
 		return 0, fmt.Errorf("withdraw consents: %w", err)
 	}
-	res, err := t.tx.ExecContext(ctx, `
+	res, err := t.exec(ctx, `
 		UPDATE registrations SET nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
 			name = '', birth_date = NULL, female = NULL, district = '', village = '', occupation = '',
 			occupation_other = '', status = $3, deleted_at = $4, updated_at = $4
@@ -194,7 +200,7 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("erase registrations: %w", err)
 	}
 	// Delivered replies may quote a name: they go too.
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL`,
+	if _, err := t.exec(ctx, `DELETE FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL`,
 		t.channel, t.chatID); err != nil {
 		return 0, fmt.Errorf("erase sent replies: %w", err)
 	}
@@ -204,9 +210,11 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
+const qAudit = `INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`
+
 // Audit records who did what.
 func (t *chatTx) Audit(ctx context.Context, action, detail string) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
+	_, err := t.exec(ctx, qAudit,
 		t.now, t.actor(), action, t.channel+":"+t.chatID, detail)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)

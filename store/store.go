@@ -5,11 +5,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,6 +26,9 @@ type DB struct {
 	db    *sqlx.DB
 	vault *vault.Vault
 	now   func() time.Time
+
+	mu    sync.Mutex
+	stmts map[string]*sqlx.Stmt // prepared once, then reused on every connection
 }
 
 // Options tune a DB.
@@ -36,7 +40,7 @@ type Options struct {
 // Open connects and checks the connection. A server that cannot be reached or
 // a database that does not exist gives one line saying what to do.
 func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	db, err := sqlx.Open("postgres", withBinaryParameters(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -55,7 +59,120 @@ func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, er
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &DB{db: db, vault: v, now: opt.Now}, nil
+	return &DB{db: db, vault: v, now: opt.Now, stmts: map[string]*sqlx.Stmt{}}, nil
+}
+
+// withBinaryParameters asks lib/pq to send a statement and its parameters in
+// one round trip instead of two, unless the URL says otherwise.
+func withBinaryParameters(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("binary_parameters") == "" {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// prepareHot prepares the statements every message runs, once, outside any
+// transaction (preparing needs a free connection). Migrate calls it.
+func (d *DB) prepareHot(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, q := range hotQueries {
+		if _, ok := d.stmts[q]; ok {
+			continue
+		}
+		st, err := d.db.PreparexContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		d.stmts[q] = st
+	}
+	return nil
+}
+
+// prepared returns the prepared statement for q, if it is a hot one.
+func (d *DB) prepared(q string) (*sqlx.Stmt, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st, ok := d.stmts[q]
+	return st, ok
+}
+
+// Close closes the prepared statements and the pool.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	for q, st := range d.stmts {
+		st.Close()
+		delete(d.stmts, q)
+	}
+	d.mu.Unlock()
+	return d.db.Close()
+}
+
+// SQL exposes the pool to tests and tools in this repository.
+func (d *DB) SQL() *sqlx.DB { return d.db }
+
+// Atomically runs fn in one transaction bound to one chat (see flows.Store).
+func (d *DB) Atomically(ctx context.Context, channel, chatID string, fn func(ctx context.Context, tx flows.Tx) error) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	ct := &chatTx{DB: d, tx: tx, channel: channel, chatID: chatID, now: d.now()}
+	if err := fn(ctx, ct); err != nil {
+		return err
+	}
+	if err := ct.flush(ctx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// chatTx implements flows.Tx.
+type chatTx struct {
+	*DB
+	tx      *sqlx.Tx
+	channel string
+	chatID  string
+	userID  string
+	now     time.Time
+	save    *savedSession // written at the end, with the replies
+	replies []string      // JSON payloads to queue
+}
+
+// The statements prepared once per connection; others are sent as they are.
+var hotQueries = []string{qBegin, qCreateSession, qLockSession, qSaveAndSend, qSend, qNIKRegistered, qRecordConsent,
+	qCreateRegistration, qAudit}
+
+// get, sel and exec run q in the transaction, prepared when it is a hot statement.
+func (t *chatTx) get(ctx context.Context, dest any, q string, args ...any) error {
+	if st, ok := t.prepared(q); ok {
+		return t.tx.StmtxContext(ctx, st).GetContext(ctx, dest, args...)
+	}
+	return t.tx.GetContext(ctx, dest, q, args...)
+}
+
+func (t *chatTx) sel(ctx context.Context, dest any, q string, args ...any) error {
+	if st, ok := t.prepared(q); ok {
+		return t.tx.StmtxContext(ctx, st).SelectContext(ctx, dest, args...)
+	}
+	return t.tx.SelectContext(ctx, dest, q, args...)
+}
+
+func (t *chatTx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st, ok := t.prepared(q); ok {
+		return t.tx.StmtxContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func explainConnError(dsn string, err error) error {
@@ -76,39 +193,6 @@ func explainConnError(dsn string, err error) error {
 	return fmt.Errorf("connect to %s: %w", where, err)
 }
 
-// Close closes the pool.
-func (d *DB) Close() error { return d.db.Close() }
-
-// SQL exposes the pool to tests and tools in this repository.
-func (d *DB) SQL() *sqlx.DB { return d.db }
-
-// Atomically runs fn in one transaction bound to one chat (see flows.Store).
-func (d *DB) Atomically(ctx context.Context, channel, chatID string, fn func(ctx context.Context, tx flows.Tx) error) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	ct := &chatTx{DB: d, tx: tx, channel: channel, chatID: chatID, now: d.now()}
-	if err := fn(ctx, ct); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// chatTx implements flows.Tx.
-type chatTx struct {
-	*DB
-	tx      *sqlx.Tx
-	channel string
-	chatID  string
-	userID  string
-	now     time.Time
-}
-
 var _ flows.Store = (*DB)(nil)
 
 func (t *chatTx) actor() string {
@@ -116,23 +200,4 @@ func (t *chatTx) actor() string {
 		return t.channel + ":" + t.chatID
 	}
 	return t.channel + ":" + t.userID
-}
-
-// placeholders writes "($1,$2,$3),($4,$5,$6)…" for n rows of k columns.
-func placeholders(n, k int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range k {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, "$%d", i*k+j+1)
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -114,10 +115,7 @@ func TestAtomicallyRollsBackEverything(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := db.Atomically(ctx, "t", "rollback", func(ctx context.Context, tx flows.Tx) error {
-		if _, err := tx.FirstSeen(ctx, "u1"); err != nil {
-			return err
-		}
-		s, err := tx.Session(ctx)
+		s, _, err := tx.Begin(ctx, "u1")
 		if err != nil {
 			return err
 		}
@@ -146,7 +144,7 @@ func TestSessionAnswersAreSealed(t *testing.T) {
 	ctx := context.Background()
 	secret := "6171054508900777"
 	err := db.Atomically(ctx, "t", "sealed", func(ctx context.Context, tx flows.Tx) error {
-		s, err := tx.Session(ctx)
+		s, _, err := tx.Begin(ctx, "")
 		if err != nil {
 			return err
 		}
@@ -165,7 +163,7 @@ func TestSessionAnswersAreSealed(t *testing.T) {
 		t.Fatalf("session data is not sealed: %q", raw)
 	}
 	db.Atomically(ctx, "t", "sealed", func(ctx context.Context, tx flows.Tx) error {
-		s, err := tx.Session(ctx)
+		s, _, err := tx.Begin(ctx, "")
 		if err != nil {
 			return err
 		}
@@ -187,7 +185,7 @@ func TestSessionLockSerialisesOneChat(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			err := db.Atomically(ctx, "t", "counter", func(ctx context.Context, tx flows.Tx) error {
-				s, err := tx.Session(ctx)
+				s, _, err := tx.Begin(ctx, "")
 				if err != nil {
 					return err
 				}
@@ -202,7 +200,7 @@ func TestSessionLockSerialisesOneChat(t *testing.T) {
 	}
 	wg.Wait()
 	db.Atomically(ctx, "t", "counter", func(ctx context.Context, tx flows.Tx) error {
-		s, _ := tx.Session(ctx)
+		s, _, _ := tx.Begin(ctx, "")
 		if s.Data.Page != 10 {
 			t.Errorf("counter = %d after 10 increments", s.Data.Page)
 		}
@@ -234,5 +232,66 @@ func TestOutboxOrderAndMarking(t *testing.T) {
 	all, _ := db.Pending(ctx, []string{"t"}, 10)
 	if len(all) == 0 {
 		t.Fatal("Pending found nothing")
+	}
+}
+
+func TestBeginDedupesUpdates(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	for i, want := range []bool{true, false} {
+		err := db.Atomically(ctx, "t", "dedupe", func(ctx context.Context, tx flows.Tx) error {
+			s, ok, err := tx.Begin(ctx, "update-7")
+			if err != nil {
+				return err
+			}
+			if ok != want || (ok && s == nil) {
+				t.Errorf("attempt %d: ok = %v, session %v", i, ok, s)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same id on another channel is another update.
+	db.Atomically(ctx, "other", "dedupe", func(ctx context.Context, tx flows.Tx) error {
+		if _, ok, _ := tx.Begin(ctx, "update-7"); !ok {
+			t.Error("update id of another channel taken as a duplicate")
+		}
+		return nil
+	})
+}
+
+// Two transactions with the same update id at once: exactly one goes on.
+func TestBeginDedupesConcurrentDuplicates(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	for round := range 20 {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		processed := 0
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := db.Atomically(ctx, "t", fmt.Sprint("race", round), func(ctx context.Context, tx flows.Tx) error {
+					s, ok, err := tx.Begin(ctx, fmt.Sprint("same", round))
+					if err != nil || !ok {
+						return err
+					}
+					mu.Lock()
+					processed++
+					mu.Unlock()
+					return tx.SaveSession(ctx, s)
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if processed != 1 {
+			t.Fatalf("round %d: the update was processed %d times", round, processed)
+		}
 	}
 }

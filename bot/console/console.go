@@ -21,7 +21,7 @@ const Channel = "console"
 
 // Handler processes one inbound event (the flows engine).
 type Handler interface {
-	Handle(ctx context.Context, ev flows.Event) error
+	Handle(ctx context.Context, ev flows.Event) ([]flows.Reply, error)
 }
 
 // Outbox gives the replies waiting for a chat and marks them delivered.
@@ -69,7 +69,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) error {
 		}
 		line := strings.TrimSpace(sc.Text())
 		if line != "" {
-			if err := o.Handler.Handle(ctx, c.event(line)); err != nil {
+			if _, err := o.Handler.Handle(ctx, c.event(line)); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,7 @@
 // Command lindungi-bench measures the conversation engine against
 // PostgreSQL: many simulated chats each complete a full self-registration
-// through flows.Engine and the store, as a channel would drive them (handle
-// the update, then fetch and mark the chat's replies). The same run measures
+// through flows.Engine and the store, while a bot.Deliverer delivers the
+// outbox in batches to a stand-in channel, as serve does. The same run measures
 // pgbench with a single-row UPDATE on the same server and client count, and
 // prints the engine's messages per second as a share of pgbench's
 // transactions per second.
@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,10 +31,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
 
+	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
@@ -70,7 +73,6 @@ type options struct {
 	pgbenchSeconds   int
 	minRatio         float64
 	updateIDs        bool
-	binaryParameters bool
 	countRoundTrips  bool
 	cpuProfile       string
 	memProfile       string
@@ -89,7 +91,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.IntVar(&o.pgbenchSeconds, "pgbench-seconds", 15, "duration of the pgbench run")
 	fs.Float64Var(&o.minRatio, "min-ratio", defectRatio, "fail when engine msgs/s ÷ pgbench tps is below this (0 never fails)")
 	fs.BoolVar(&o.updateIDs, "update-ids", true, "give every event an UpdateID, as a Telegram channel does (exactly-once bookkeeping)")
-	fs.BoolVar(&o.binaryParameters, "binary-parameters", false, "experiment: add binary_parameters=yes to the engine's DSN (lib/pq sends each statement in one round trip)")
 	fs.BoolVar(&o.countRoundTrips, "count-roundtrips", false, "diagnosis: route the engine's connections through a counting proxy and print round trips per message (per step with -chats 1)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the engine phase to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the engine phase to this file")
@@ -215,6 +216,7 @@ type engineResult struct {
 	allocsPerMsg float64
 	bytesPerMsg  float64
 	registered   int
+	delivered    int64
 	stats        serverStats
 	roundTrips   float64 // per message, with -count-roundtrips
 	perStep      []stepTrips
@@ -234,9 +236,6 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	defer drop()
 	dbName := dbNameOf(dsn)
 	engineDSN := dsn
-	if o.binaryParameters {
-		engineDSN += "&binary_parameters=yes"
-	}
 	var proxy *countingProxy
 	if o.countRoundTrips {
 		if proxy, engineDSN, err = startProxy(engineDSN); err != nil {
@@ -313,7 +312,7 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 		go func() {
 			defer wg.Done()
 			<-gate
-			if err := drive(ctx, engine, db, i+1, scripts[i], o.updateIDs, &lat[i], proxy, perStep); err != nil {
+			if err := drive(ctx, engine, i+1, scripts[i], o.updateIDs, &lat[i], proxy, perStep); err != nil {
 				cancel(err)
 			}
 		}()
@@ -339,10 +338,32 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	if proxy != nil {
 		tripsBefore = proxy.trips.Load()
 	}
+	sender := &countingSender{}
+	deliver := &bot.Deliverer{Outbox: db, Senders: map[string]bot.Sender{Channel: sender}, Interval: 20 * time.Millisecond, Batch: 500, Log: log}
+	deliverCtx, stopDelivery := context.WithCancel(ctx)
+	defer stopDelivery()
+	delivered := make(chan error, 1)
+	go func() { delivered <- deliver.Run(deliverCtx) }()
 	start := time.Now()
 	close(gate)
 	wg.Wait()
+	// The run ends when the last reply has been delivered.
+	for ctx.Err() == nil {
+		n, err := db.Backlog(ctx)
+		if err != nil {
+			return res, err
+		}
+		if n == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	res.elapsed = time.Since(start)
+	stopDelivery()
+	if err := <-delivered; err != nil {
+		return res, err
+	}
+	res.delivered = sender.sent.Load()
 	runtime.ReadMemStats(&after)
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -405,9 +426,11 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	return res, nil
 }
 
-// drive sends one chat's messages in order, each followed by the outbox
-// fetch and mark a channel does, and checks that every answer was taken.
-func drive(ctx context.Context, engine *flows.Engine, db *store.DB, n int, steps []step, updateIDs bool,
+// drive sends one chat's messages in order and checks from the replies
+// Handle returns that every answer was taken. Delivery runs beside it, as in
+// serve: a Deliverer reads the outbox in batches and marks replies sent in
+// batches.
+func drive(ctx context.Context, engine *flows.Engine, n int, steps []step, updateIDs bool,
 	lat *[]time.Duration, proxy *countingProxy, perStep []int64) error {
 	chatID := strconv.Itoa(n)
 	for k, st := range steps {
@@ -423,25 +446,15 @@ func drive(ctx context.Context, engine *flows.Engine, db *store.DB, n int, steps
 			trips = proxy.trips.Load()
 		}
 		t0 := time.Now()
-		if err := engine.Handle(ctx, st.event(chatID, updateID)); err != nil {
-			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
-		}
-		pending, err := db.PendingFor(ctx, Channel, chatID)
+		replies, err := engine.Handle(ctx, st.event(chatID, updateID))
 		if err != nil {
-			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
-		}
-		ids := make([]int64, len(pending))
-		for j, p := range pending {
-			ids[j] = p.ID
-		}
-		if err := db.MarkSent(ctx, ids); err != nil {
 			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
 		}
 		*lat = append(*lat, time.Since(t0))
 		if perStep != nil {
 			perStep[k] += proxy.trips.Load() - trips
 		}
-		if err := check(pending, steps, k); err != nil {
+		if err := check(replies, steps, k); err != nil {
 			return fmt.Errorf("chat %s, step %s (%q): %w", chatID, st.name, st.text+st.choice, err)
 		}
 	}
@@ -452,8 +465,8 @@ func drive(ctx context.Context, engine *flows.Engine, db *store.DB, n int, steps
 // they offer buttons of the question the next press belongs to (the same
 // prefix: "rg:61.71" may sit on a later page of the list), or, after the
 // last step, the done menu.
-func check(pending []flows.Outgoing, steps []step, k int) error {
-	if len(pending) == 0 {
+func check(replies []flows.Reply, steps []step, k int) error {
+	if len(replies) == 0 {
 		return errors.New("no reply")
 	}
 	want := "dn:new"
@@ -465,15 +478,23 @@ func check(pending []flows.Outgoing, steps []step, k int) error {
 		want = next.choice
 	}
 	prefix, _, _ := strings.Cut(want, ":")
-	for _, p := range pending {
-		for _, c := range p.Reply.Choices {
+	for _, r := range replies {
+		for _, c := range r.Choices {
 			if c.Data == want || strings.HasPrefix(c.Data, prefix+":") {
 				return nil
 			}
 		}
 	}
-	last := pending[len(pending)-1].Reply.Text
+	last := replies[len(replies)-1].Text
 	return fmt.Errorf("the reply does not offer %q; it says: %q", want, last)
+}
+
+// countingSender stands in for a channel: it accepts every reply.
+type countingSender struct{ sent atomic.Int64 }
+
+func (c *countingSender) Send(ctx context.Context, chatID string, r flows.Reply) error {
+	c.sent.Add(1)
+	return nil
 }
 
 func warmPool(ctx context.Context, db *sql.DB, n int) error {
@@ -577,10 +598,13 @@ func readStats(ctx context.Context, dbName string) serverStats {
 	return s
 }
 
+// dbNameOf is the database a postgres:// URL names.
 func dbNameOf(dsn string) string {
-	s := dsn[strings.LastIndexByte(dsn[:strings.IndexByte(dsn+"?", '?')], '/')+1:]
-	name, _, _ := strings.Cut(s, "?")
-	return name
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }
 
 func report(w io.Writer, o options, e engineResult, p pgbenchResult, ratio float64) {
@@ -588,6 +612,7 @@ func report(w io.Writer, o options, e engineResult, p pgbenchResult, ratio float
 	tw.head("engine: %d chats × %d messages, full registration, pool %d, update ids %v\n", o.chats, e.steps, o.conns, o.updateIDs)
 	tw.row("  messages", "%d\n", e.messages)
 	tw.row("  registrations stored", "%d\n", e.registered)
+	tw.row("  replies delivered", "%d (batched outbox delivery)\n", e.delivered)
 	tw.row("  wall time", "%s\n", e.elapsed.Round(time.Millisecond))
 	tw.row("  throughput", "%.0f msg/s\n", e.msgsPerSec)
 	tw.row("  latency p50", "%s\n", roundDur(e.p50))

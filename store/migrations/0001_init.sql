@@ -12,7 +12,7 @@ CREATE TABLE sessions (
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (channel, chat_id)
-);
+) WITH (fillfactor = 70);  -- room for HOT updates: a session is rewritten on every message
 
 CREATE TABLE processed_updates (
     channel    text        NOT NULL,
@@ -20,20 +20,19 @@ CREATE TABLE processed_updates (
     seen_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (channel, update_id)
 );
-CREATE INDEX processed_updates_seen_at ON processed_updates (seen_at);
+-- Pruned by seen_at with a periodic scan: no index to maintain on every message.
 
 CREATE TABLE outbox (
     id          bigserial   PRIMARY KEY,
     channel     text        NOT NULL,
     chat_id     text        NOT NULL,
-    payload     jsonb       NOT NULL,
+    payload     json        NOT NULL,   -- a flows.Reply; json, not jsonb: written once, read whole
     created_at  timestamptz NOT NULL DEFAULT now(),
     sent_at     timestamptz,
     attempts    int         NOT NULL DEFAULT 0,
     last_error  text        NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_unsent ON outbox (channel, id) WHERE sent_at IS NULL;
-CREATE INDEX outbox_chat_unsent ON outbox (channel, chat_id, id) WHERE sent_at IS NULL;
 
 CREATE TABLE consents (
     id            bigserial   PRIMARY KEY,
