@@ -86,7 +86,7 @@ func (t *turn) confirmPending(ctx context.Context) error {
 	s.Pending = ""
 	switch {
 	case what == pendingCancel && yes:
-		next, err := transition(ctx, s.State, EvCancel)
+		next, err := t.machines.transition(ctx, s.State, EvCancel)
 		if err != nil {
 			return err
 		}

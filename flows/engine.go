@@ -43,6 +43,7 @@ type Engine struct {
 	cfg     Config
 	now     func() time.Time
 	log     *slog.Logger
+	*machines
 }
 
 // Deps are the engine's collaborators.
@@ -66,7 +67,8 @@ func New(d Deps, cfg Config) *Engine {
 	if cfg.Location == nil {
 		cfg.Location = DefaultConfig().Location
 	}
-	return &Engine{store: d.Store, cat: d.Catalog, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log}
+	return &Engine{store: d.Store, cat: d.Catalog, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log,
+		machines: newMachines()}
 }
 
 // Handle processes one inbound event: exactly once per UpdateID, in one
@@ -204,7 +206,7 @@ func isStart(ev Event) bool {
 
 // fire moves the session along the FSM and asks the next question.
 func (t *turn) fire(ctx context.Context, event, note string) error {
-	next, err := transition(ctx, t.s.State, event)
+	next, err := t.machines.transition(ctx, t.s.State, event)
 	if err != nil {
 		return err
 	}
@@ -236,7 +238,7 @@ func (t *turn) startOver(ctx context.Context) error {
 	t.s.Data = Answers{}
 	t.s.Pending = ""
 	t.sayText("welcome", map[string]any{"Price": locales.Rupiah(t.tariffs.Cheapest(false)), "PriceJHT": locales.Rupiah(t.tariffs.Cheapest(true))})
-	next, err := transition(ctx, t.s.State, EvRestart)
+	next, err := t.machines.transition(ctx, t.s.State, EvRestart)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 func TestFSMTable(t *testing.T) {
 	ctx := context.Background()
+	ms := newMachines()
 	for _, st := range draftStates {
 		if st != StConsent && !can(st, EvBack) {
 			t.Errorf("state %s has no way back", st)
@@ -24,14 +25,14 @@ func TestFSMTable(t *testing.T) {
 			t.Fatalf("loop at %s", state)
 		}
 		seen[state] = true
-		next, err := transition(ctx, state, EvNext)
+		next, err := ms.transition(ctx, state, EvNext)
 		if err != nil {
 			t.Fatal(err)
 		}
 		state = next
 	}
 	for _, e := range reviewEdits {
-		dst, err := transition(ctx, StReview, e.event)
+		dst, err := ms.transition(ctx, StReview, e.event)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +40,7 @@ func TestFSMTable(t *testing.T) {
 			t.Errorf("edit %s lands in %s, which cannot return to the review", e.event, dst)
 		}
 	}
-	if _, err := transition(ctx, StNIK, EvConfirm); err == nil {
+	if _, err := ms.transition(ctx, StNIK, EvConfirm); err == nil {
 		t.Error("confirm allowed outside the review")
 	}
 }
@@ -98,6 +99,22 @@ func TestCanAgreesWithFSM(t *testing.T) {
 			if can(st, ev) != m.Can(ev) {
 				t.Errorf("can(%s, %s) = %v, fsm says %v", st, ev, can(st, ev), m.Can(ev))
 			}
+		}
+	}
+}
+
+func TestMachinesKeepNoState(t *testing.T) {
+	ms := newMachines()
+	ctx := context.Background()
+	for range 3 {
+		if got, _ := ms.transition(ctx, StNIK, EvNext); got != StName {
+			t.Fatalf("nik + next = %s", got)
+		}
+		if got, _ := ms.transition(ctx, StReview, EvBack); got != StPrograms {
+			t.Fatalf("review + back = %s", got)
+		}
+		if _, err := ms.transition(ctx, StDone, EvBack); err == nil {
+			t.Fatal("back from done allowed")
 		}
 	}
 }

@@ -520,7 +520,7 @@ func (t *turn) answerReview(ctx context.Context) error {
 		}
 		for _, e := range reviewEdits {
 			if e.data == t.ev.Choice {
-				next, err := transition(ctx, t.s.State, e.event)
+				next, err := t.machines.transition(ctx, t.s.State, e.event)
 				if err != nil {
 					return err
 				}
@@ -555,7 +555,7 @@ func (t *turn) confirm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	next, err := transition(ctx, t.s.State, EvConfirm)
+	next, err := t.machines.transition(ctx, t.s.State, EvConfirm)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/looplab/fsm"
 )
@@ -110,14 +111,24 @@ var registerEvents = fsm.Events{
 	{Name: EvRestart, Src: append([]string{StWelcome, StDone}, draftStates...), Dst: StConsent},
 }
 
+// machines reuses registration FSMs: building one allocates ~15 KB (its
+// transition and callback maps), so a machine is taken from the pool, set to
+// the chat's saved state, fired once and put back. Nothing of a chat stays in it.
+type machines struct{ pool sync.Pool }
+
+func newMachines() *machines {
+	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(StWelcome, registerEvents, nil) }}}
+}
+
 // transition fires one event on the registration FSM from state and returns
-// the new state. A machine is built per call: it costs microseconds, and
-// nothing is shared between chats.
-func transition(ctx context.Context, state, event string) (string, error) {
+// the new state.
+func (ms *machines) transition(ctx context.Context, state, event string) (string, error) {
 	if state == "" {
 		state = StWelcome
 	}
-	m := fsm.NewFSM(state, registerEvents, nil)
+	m := ms.pool.Get().(*fsm.FSM)
+	defer ms.pool.Put(m)
+	m.SetState(state)
 	err := m.Event(ctx, event)
 	var noTransition fsm.NoTransitionError
 	if err != nil && !errors.As(err, &noTransition) {

@@ -27,15 +27,14 @@ var langs = []string{"id", "en"}
 // Catalog renders messages in the supported languages. It is immutable and
 // safe for concurrent use.
 type Catalog struct {
-	localizers map[string]*i18n.Localizer
-	keys       map[string]map[string]bool
+	msgs map[string]map[string]*i18n.MessageTemplate // language → key → message
 }
 
 // Load parses the embedded catalogues.
 func Load() (*Catalog, error) {
 	bundle := i18n.NewBundle(language.Indonesian)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{localizers: map[string]*i18n.Localizer{}, keys: map[string]map[string]bool{}}
+	c := &Catalog{msgs: map[string]map[string]*i18n.MessageTemplate{}}
 	for _, lang := range langs {
 		name := lang + ".toml"
 		buf, err := files.ReadFile(name)
@@ -46,12 +45,11 @@ func Load() (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", name, err)
 		}
-		set := map[string]bool{}
+		set := map[string]*i18n.MessageTemplate{}
 		for _, m := range mf.Messages {
-			set[m.ID] = true
+			set[m.ID] = i18n.NewMessageTemplate(m)
 		}
-		c.keys[lang] = set
-		c.localizers[lang] = i18n.NewLocalizer(bundle, lang)
+		c.msgs[lang] = set
 	}
 	return c, nil
 }
@@ -60,12 +58,12 @@ func Load() (*Catalog, error) {
 func (c *Catalog) Langs() []string { return append([]string(nil), langs...) }
 
 // Supported reports whether lang is one of the catalogue's languages.
-func (c *Catalog) Supported(lang string) bool { _, ok := c.localizers[lang]; return ok }
+func (c *Catalog) Supported(lang string) bool { _, ok := c.msgs[lang]; return ok }
 
 // Keys returns the message ids of one language, sorted.
 func (c *Catalog) Keys(lang string) []string {
-	out := make([]string, 0, len(c.keys[lang]))
-	for k := range c.keys[lang] {
+	out := make([]string, 0, len(c.msgs[lang]))
+	for k := range c.msgs[lang] {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -73,16 +71,20 @@ func (c *Catalog) Keys(lang string) []string {
 }
 
 // Has reports whether key exists in lang.
-func (c *Catalog) Has(lang, key string) bool { return c.keys[lang][key] }
+func (c *Catalog) Has(lang, key string) bool { return c.msgs[lang][key] != nil }
 
 // T renders a message. data may be nil. A missing key renders as the key
 // itself (tests make sure no key is missing).
 func (c *Catalog) T(lang, key string, data map[string]any) string {
-	l, ok := c.localizers[lang]
-	if !ok {
-		l = c.localizers[Default]
+	m := c.msgs[lang][key]
+	if m == nil {
+		if m = c.msgs[Default][key]; m == nil {
+			return key
+		}
 	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	// Our texts have no plural forms: "other" is the one form. The parsed
+	// template is cached by go-i18n; no language matching per call.
+	s, err := m.Execute("other", data, nil)
 	if err != nil {
 		return key
 	}
