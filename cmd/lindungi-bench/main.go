@@ -68,14 +68,15 @@ const (
 )
 
 type options struct {
-	chats            int
-	conns            int
-	pgbenchSeconds   int
-	minRatio         float64
-	updateIDs        bool
-	countRoundTrips  bool
-	cpuProfile       string
-	memProfile       string
+	chats           int
+	workers         int
+	conns           int
+	pgbenchSeconds  int
+	minRatio        float64
+	updateIDs       bool
+	countRoundTrips bool
+	cpuProfile      string
+	memProfile      string
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -87,6 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.SetOutput(stdout)
 	var o options
 	fs.IntVar(&o.chats, "chats", 1000, "concurrent simulated chats, each completing one registration (1–9999)")
+	fs.IntVar(&o.workers, "workers", 20, "N dispatcher-style workers, each taking its chats' messages in turn (as bot.Dispatcher will); 0: one goroutine per chat")
 	fs.IntVar(&o.conns, "conns", 20, "database pool size; pgbench uses as many clients")
 	fs.IntVar(&o.pgbenchSeconds, "pgbench-seconds", 15, "duration of the pgbench run")
 	fs.Float64Var(&o.minRatio, "min-ratio", defectRatio, "fail when engine msgs/s ÷ pgbench tps is below this (0 never fails)")
@@ -307,15 +309,43 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	defer cancel(nil)
 	gate := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := range o.chats {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			if err := drive(ctx, engine, i+1, scripts[i], o.updateIDs, &lat[i], proxy, perStep); err != nil {
-				cancel(err)
-			}
-		}()
+	if o.workers > 0 {
+		// As the dispatcher runs them: a bounded set of workers, each owning
+		// the chats that hash to it and taking their messages in turn, so all
+		// chats are open at once and each chat's order is kept.
+		for w := range o.workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-gate
+				var mine []int
+				for i := w; i < o.chats; i += o.workers {
+					mine = append(mine, i)
+				}
+				for k := range res.steps {
+					for _, i := range mine {
+						if err := driveStep(ctx, engine, i+1, scripts[i], k, o.updateIDs, &lat[i], proxy, perStep); err != nil {
+							cancel(err)
+							return
+						}
+					}
+				}
+			}()
+		}
+	} else {
+		for i := range o.chats {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-gate
+				for k := range scripts[i] {
+					if err := driveStep(ctx, engine, i+1, scripts[i], k, o.updateIDs, &lat[i], proxy, perStep); err != nil {
+						cancel(err)
+						return
+					}
+				}
+			}()
+		}
 	}
 
 	if o.cpuProfile != "" {
@@ -426,37 +456,35 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	return res, nil
 }
 
-// drive sends one chat's messages in order and checks from the replies
-// Handle returns that every answer was taken. Delivery runs beside it, as in
-// serve: a Deliverer reads the outbox in batches and marks replies sent in
-// batches.
-func drive(ctx context.Context, engine *flows.Engine, n int, steps []step, updateIDs bool,
+// driveStep sends message k of one chat and checks from the replies Handle
+// returns that the answer was taken. Delivery runs beside it, as in serve: a
+// Deliverer reads the outbox in batches and marks replies sent in batches.
+func driveStep(ctx context.Context, engine *flows.Engine, n int, steps []step, k int, updateIDs bool,
 	lat *[]time.Duration, proxy *countingProxy, perStep []int64) error {
+	if ctx.Err() != nil {
+		return nil // another chat failed
+	}
 	chatID := strconv.Itoa(n)
-	for k, st := range steps {
-		if err := ctx.Err(); err != nil {
-			return nil // another chat failed
-		}
-		updateID := ""
-		if updateIDs {
-			updateID = chatID + "-" + strconv.Itoa(k)
-		}
-		var trips int64
-		if perStep != nil {
-			trips = proxy.trips.Load()
-		}
-		t0 := time.Now()
-		replies, err := engine.Handle(ctx, st.event(chatID, updateID))
-		if err != nil {
-			return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
-		}
-		*lat = append(*lat, time.Since(t0))
-		if perStep != nil {
-			perStep[k] += proxy.trips.Load() - trips
-		}
-		if err := check(replies, steps, k); err != nil {
-			return fmt.Errorf("chat %s, step %s (%q): %w", chatID, st.name, st.text+st.choice, err)
-		}
+	st := steps[k]
+	updateID := ""
+	if updateIDs {
+		updateID = chatID + "-" + strconv.Itoa(k)
+	}
+	var trips int64
+	if perStep != nil {
+		trips = proxy.trips.Load()
+	}
+	t0 := time.Now()
+	replies, err := engine.Handle(ctx, st.event(chatID, updateID))
+	if err != nil {
+		return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
+	}
+	*lat = append(*lat, time.Since(t0))
+	if perStep != nil {
+		perStep[k] += proxy.trips.Load() - trips
+	}
+	if err := check(replies, steps, k); err != nil {
+		return fmt.Errorf("chat %s, step %s (%q): %w", chatID, st.name, st.text+st.choice, err)
 	}
 	return nil
 }
@@ -609,7 +637,7 @@ func dbNameOf(dsn string) string {
 
 func report(w io.Writer, o options, e engineResult, p pgbenchResult, ratio float64) {
 	tw := &table{w: w}
-	tw.head("engine: %d chats × %d messages, full registration, pool %d, update ids %v\n", o.chats, e.steps, o.conns, o.updateIDs)
+	tw.head("engine: %d chats × %d messages, full registration, %s, pool %d, update ids %v\n", o.chats, e.steps, workersLabel(o.workers), o.conns, o.updateIDs)
 	tw.row("  messages", "%d\n", e.messages)
 	tw.row("  registrations stored", "%d\n", e.registered)
 	tw.row("  replies delivered", "%d (batched outbox delivery)\n", e.delivered)
@@ -665,4 +693,11 @@ func roundDur(d time.Duration) time.Duration {
 	default:
 		return d.Round(time.Microsecond)
 	}
+}
+
+func workersLabel(n int) string {
+	if n == 0 {
+		return "a goroutine per chat"
+	}
+	return fmt.Sprintf("%d workers", n)
 }
