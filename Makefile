@@ -80,7 +80,7 @@ fuzz:
 	done
 
 bench:
-	@command -v pgbench >/dev/null || { echo "!!! pgbench is missing: apt-get install postgresql-contrib (or postgresql-15)"; exit 1; }
+	@command -v pgbench >/dev/null || { echo "!!! pgbench is missing: apt-get install postgresql-contrib"; exit 1; }
 	go test -run='^$$' -bench=. -benchmem ./nik ./tanggal ./telepon ./nama ./wilayah ./iuran
 	go run ./cmd/lindungi-bench -min-ratio 0
 	$(MAKE) fuzz LONGFUZZ=30s
