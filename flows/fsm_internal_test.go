@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/looplab/fsm"
@@ -115,6 +116,21 @@ func TestMachinesKeepNoState(t *testing.T) {
 		}
 		if _, err := ms.transition(ctx, StDone, EvBack); err == nil {
 			t.Fatal("back from done allowed")
+		}
+	}
+}
+
+func TestQuoteHidesNumbers(t *testing.T) {
+	tests := map[string]string{
+		"darat sekip":           "darat sekip",
+		"6171054508900001":      "••••••••••••••••",
+		"rt 12 no 34567":        "rt 12 no 34567",
+		"081234567890 x":        "•••••••••••• x",
+		strings.Repeat("a", 50): strings.Repeat("a", 40) + "…",
+	}
+	for in, want := range tests {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

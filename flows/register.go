@@ -316,7 +316,7 @@ func (t *turn) answerRegion(ctx context.Context, level wilayah.Level, parent str
 		matches = t.regions.Search("", level, in, matchLimit)
 	}
 	if len(matches) == 0 {
-		return t.askNote(ctx, "region.none", map[string]any{"Query": in, "Where": t.regionName(parent)})
+		return t.askNote(ctx, "region.none", map[string]any{"Query": quote(in), "Where": t.regionName(parent)})
 	}
 	// One match, or the name typed out in full, is taken at once; otherwise
 	// the matches become buttons.
@@ -365,7 +365,7 @@ func (t *turn) answerOccupation(ctx context.Context) error {
 		valid = valid || o == code
 	}
 	if !valid {
-		return t.askNote(ctx, "occupation.err.unknown", map[string]any{"Query": t.text()})
+		return t.askNote(ctx, "occupation.err.unknown", nil)
 	}
 	if code == occupationOther {
 		return t.fire(ctx, EvAlt, "")
@@ -598,4 +598,43 @@ func labelKey(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// quote prepares typed text to be quoted back to the worker: at most 40
+// characters, and any number of 6 or more digits (a NIK or phone number typed
+// in the wrong place, spaced or not) hidden, so it never lands in the outbox
+// in clear.
+func quote(s string) string {
+	r := []rune(s)
+	if len(r) > 40 {
+		r = append(r[:40], '…')
+	}
+	for i := 0; i < len(r); i++ {
+		if !unicode.IsDigit(r[i]) {
+			continue
+		}
+		// A number: digits, possibly split by single spaces, dots or dashes.
+		j, digits := i, 0
+		for j < len(r) {
+			if unicode.IsDigit(r[j]) {
+				digits++
+				j++
+				continue
+			}
+			if (r[j] == ' ' || r[j] == '.' || r[j] == '-') && j+1 < len(r) && unicode.IsDigit(r[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		if digits >= 6 {
+			for k := i; k < j; k++ {
+				if unicode.IsDigit(r[k]) {
+					r[k] = '•'
+				}
+			}
+		}
+		i = j
+	}
+	return string(r)
 }
