@@ -125,6 +125,8 @@ func TestQuoteHidesNumbers(t *testing.T) {
 		"darat sekip":           "darat sekip",
 		"6171054508900001":      "••••••••••••••••",
 		"rt 12 no 34567":        "rt 12 no 34567",
+		"0812 3456 7890":        "•••• •••• ••••",
+		"6171.0545-0890":        "••••.••••-••••",
 		"081234567890 x":        "•••••••••••• x",
 		strings.Repeat("a", 50): strings.Repeat("a", 40) + "…",
 	}
