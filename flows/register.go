@@ -158,11 +158,7 @@ func (t *turn) answerNIK(ctx context.Context) error {
 	}
 	n, err := nik.Parse(in, t.regions, t.now, t.cfg.MinAge, t.cfg.MaxAge)
 	if err != nil {
-		var pe *nik.Error
-		if !errors.As(err, &pe) {
-			return fmt.Errorf("parse nik: %w", err)
-		}
-		return t.askNote(ctx, "nik.err."+string(pe.Code), map[string]any{"Got": pe.Got, "Char": pe.Char})
+		return t.reject(ctx, "nik", err)
 	}
 	taken, err := t.tx.NIKRegistered(ctx, n.Digits)
 	if err != nil {
@@ -189,11 +185,7 @@ func (t *turn) answerName(ctx context.Context) error {
 	}
 	name, err := nama.Parse(in)
 	if err != nil {
-		var pe *nama.Error
-		if !errors.As(err, &pe) {
-			return fmt.Errorf("parse name: %w", err)
-		}
-		return t.askNote(ctx, "name.err."+string(pe.Code), map[string]any{"Got": pe.Got, "Char": pe.Char})
+		return t.reject(ctx, "name", err)
 	}
 	t.s.Data.Name = name
 	return t.fire(ctx, t.forward(), "")
@@ -236,11 +228,7 @@ func (t *turn) answerBirthEntry(ctx context.Context) error {
 	}
 	d, err := tanggal.Parse(in, t.now, t.cfg.MinAge, t.cfg.MaxAge)
 	if err != nil {
-		var pe *tanggal.Error
-		if !errors.As(err, &pe) {
-			return fmt.Errorf("parse date: %w", err)
-		}
-		return t.askNote(ctx, "birth.err."+string(pe.Code), map[string]any{"Char": pe.Char})
+		return t.reject(ctx, "birth", err)
 	}
 	if note := t.ageProblem(d); note != "" {
 		return t.ask(ctx, note)
@@ -269,11 +257,7 @@ func (t *turn) answerPhone(ctx context.Context) error {
 	}
 	p, err := telepon.Normalize(raw)
 	if err != nil {
-		var pe *telepon.Error
-		if !errors.As(err, &pe) {
-			return fmt.Errorf("parse phone: %w", err)
-		}
-		return t.askNote(ctx, "phone.err."+string(pe.Code), map[string]any{"Got": pe.Got, "Char": pe.Char})
+		return t.reject(ctx, "phone", err)
 	}
 	t.s.Data.Phone = p
 	return t.fire(ctx, t.forward(), t.T("phone.ok", map[string]any{"Phone": telepon.Mask(p)}))
@@ -433,11 +417,7 @@ func (t *turn) answerIncome(ctx context.Context) error {
 	case KindText:
 		amount, err := iuran.ParseAmount(t.text())
 		if err != nil {
-			var pe *iuran.AmountError
-			if !errors.As(err, &pe) {
-				return fmt.Errorf("parse amount: %w", err)
-			}
-			return t.askNote(ctx, "income.err."+string(pe.Code), map[string]any{"Char": pe.Char})
+			return t.reject(ctx, "income", err)
 		}
 		b = t.tariffs.ForIncome(amount)
 	default:
@@ -637,4 +617,30 @@ func quote(s string) string {
 		i = j
 	}
 	return string(r)
+}
+
+// fieldError is what the domain parsers return for a typed answer that
+// breaks a rule: a code and its details.
+type fieldError interface {
+	error
+	Fields() (code string, got int, char string)
+}
+
+var (
+	_ fieldError = (*nik.Error)(nil)
+	_ fieldError = (*nama.Error)(nil)
+	_ fieldError = (*tanggal.Error)(nil)
+	_ fieldError = (*telepon.Error)(nil)
+	_ fieldError = (*iuran.AmountError)(nil)
+)
+
+// reject answers a rule broken by a typed answer with the message for that
+// rule ("<field>.err.<code>") and the question again.
+func (t *turn) reject(ctx context.Context, field string, err error) error {
+	var fe fieldError
+	if !errors.As(err, &fe) {
+		return fmt.Errorf("parse %s: %w", field, err)
+	}
+	code, got, char := fe.Fields()
+	return t.askNote(ctx, field+".err."+code, map[string]any{"Got": got, "Char": char})
 }

@@ -23,6 +23,9 @@ type AmountError struct {
 	Char string
 }
 
+// Fields gives the error's code and details (Got is always 0).
+func (e *AmountError) Fields() (code string, got int, char string) { return string(e.Code), 0, e.Char }
+
 func (e *AmountError) Error() string {
 	if e.Char != "" {
 		return "amount: " + string(e.Code) + " " + strconv.Quote(e.Char)

@@ -38,6 +38,10 @@ type Error struct {
 	Char string // Chars: the offending character
 }
 
+// Fields gives the error's code and details, for callers that turn errors
+// of several packages into messages the same way.
+func (e *Error) Fields() (code string, got int, char string) { return string(e.Code), e.Got, e.Char }
+
 func (e *Error) Error() string {
 	s := "nama: " + string(e.Code)
 	if e.Char != "" {

@@ -38,6 +38,10 @@ type Error struct {
 	Char string // see the Code constants
 }
 
+// Fields gives the error's code and details, for callers that turn errors
+// of several packages into messages the same way.
+func (e *Error) Fields() (code string, got int, char string) { return string(e.Code), e.Got, e.Char }
+
 func (e *Error) Error() string {
 	s := "nik: " + string(e.Code)
 	// Char may hold NIK digits: keep them out of the error text (logs).

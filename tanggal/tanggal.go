@@ -35,6 +35,10 @@ type Error struct {
 	Char string // Month: the unknown month word (lower case) or number as typed
 }
 
+// Fields gives the error's code and details, for callers that turn errors
+// of several packages into messages the same way.
+func (e *Error) Fields() (code string, got int, char string) { return string(e.Code), e.Got, e.Char }
+
 func (e *Error) Error() string {
 	s := "tanggal: " + string(e.Code)
 	if e.Char != "" {
