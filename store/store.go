@@ -40,7 +40,7 @@ type Options struct {
 // Open connects and checks the connection. A server that cannot be reached or
 // a database that does not exist gives one line saying what to do.
 func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, error) {
-	db, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	db, err := sqlx.Open("postgres", connOptions(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -62,18 +62,26 @@ func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, er
 	return &DB{db: db, vault: v, now: opt.Now, stmts: map[string]*sqlx.Stmt{}}, nil
 }
 
-// withBinaryParameters asks lib/pq to send a statement and its parameters in
-// one round trip instead of two, unless the URL says otherwise.
-func withBinaryParameters(dsn string) string {
+// connOptions adds what the store relies on to a postgres:// URL, unless the
+// URL sets it already: lib/pq sends a statement and its parameters in one
+// round trip (binary_parameters), and the server bounds every statement and
+// idle transaction (Atomically does not cancel a transaction it has begun).
+func connOptions(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return dsn
 	}
 	q := u.Query()
-	if q.Get("binary_parameters") == "" {
-		q.Set("binary_parameters", "yes")
-		u.RawQuery = q.Encode()
+	for k, v := range map[string]string{
+		"binary_parameters":                   "yes",
+		"statement_timeout":                   "30000",
+		"idle_in_transaction_session_timeout": "60000",
+	} {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
 	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
@@ -118,7 +126,16 @@ func (d *DB) Close() error {
 func (d *DB) SQL() *sqlx.DB { return d.db }
 
 // Atomically runs fn in one transaction bound to one chat (see flows.Store).
+//
+// Once begun, a transaction is finished even if ctx is cancelled (a shutdown
+// lets the messages in flight complete); the server's statement_timeout
+// bounds it instead. Not watching ctx also spares lib/pq a goroutine per
+// statement.
 func (d *DB) Atomically(ctx context.Context, channel, chatID string, fn func(ctx context.Context, tx flows.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

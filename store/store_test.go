@@ -295,3 +295,17 @@ func TestBeginDedupesConcurrentDuplicates(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectionOptions(t *testing.T) {
+	db := open(t)
+	var timeout, idle string
+	if err := db.SQL().Get(&timeout, `SHOW statement_timeout`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SQL().Get(&idle, `SHOW idle_in_transaction_session_timeout`); err != nil {
+		t.Fatal(err)
+	}
+	if timeout != "30s" || idle != "1min" {
+		t.Errorf("statement_timeout %q, idle_in_transaction_session_timeout %q", timeout, idle)
+	}
+}
