@@ -12,8 +12,11 @@ import (
 	"github.com/lindungi/lindungi/wilayah"
 )
 
-// FlowRegister is the self-registration flow's name.
-const FlowRegister = "register"
+// Flow names.
+const (
+	FlowRegister = "register" // the self-registration flow
+	FlowGroup    = "group"    // a group chat: told once that the bot works in private chats
+)
 
 // Config holds what a deployment decides.
 type Config struct {
@@ -149,6 +152,16 @@ func (t *turn) askNote(ctx context.Context, key string, data map[string]any) err
 
 func (t *turn) run(ctx context.Context) error {
 	s := t.s
+	if t.ev.Kind == KindGroup {
+		if s.Flow != FlowGroup {
+			s.Flow, s.State = FlowGroup, ""
+			if s.Lang == "" {
+				s.Lang = locales.Default
+			}
+			t.sayText("group.private_only", nil)
+		}
+		return nil
+	}
 	if s.Lang == "" || !t.cat.Supported(s.Lang) {
 		s.Lang = locales.Default
 		if t.ev.Lang != "" && t.cat.Supported(t.ev.Lang) {

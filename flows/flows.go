@@ -19,6 +19,7 @@ const (
 	KindChoice  Kind = "choice"  // a button press: Choice holds the button's data
 	KindContact Kind = "contact" // a shared contact card
 	KindMedia   Kind = "media"   // sticker, photo, voice note, document…: answered politely
+	KindGroup   Kind = "group"   // anything in a group chat: the bot says once that it works in private chats only
 )
 
 // Event is one inbound update, already translated from a channel's wire format.

@@ -286,3 +286,14 @@ func TestDoneMenu(t *testing.T) {
 	c.press("Setuju")
 	must(t, c.text(nikFor(1)), "Ketik nama")
 }
+
+func TestGroupIsToldOnce(t *testing.T) {
+	c := newChat(t)
+	first := c.send(flows.Event{Kind: flows.KindGroup, Text: "halo bot"})
+	if len(first) != 1 || !strings.Contains(first[0].Text, "hanya melayani lewat chat pribadi") {
+		t.Fatalf("first group message: %+v", first)
+	}
+	if again := c.send(flows.Event{Kind: flows.KindGroup, Text: "/start"}); len(again) != 0 {
+		t.Fatalf("second group message answered: %+v", again)
+	}
+}
