@@ -60,10 +60,11 @@ type Choice struct {
 
 // Reply is one outgoing message, channel-neutral.
 type Reply struct {
-	Text    string   `json:"text"`
-	Choices []Choice `json:"choices,omitempty"`
-	Input   Input    `json:"input,omitempty"`
-	Photo   string   `json:"photo,omitempty"`
+	Text       string   `json:"text"`
+	Choices    []Choice `json:"choices,omitempty"`
+	Input      Input    `json:"input,omitempty"`
+	InputLabel string   `json:"input_label,omitempty"` // the label of a channel's own input button ("Kirim nomor saya")
+	Photo      string   `json:"photo,omitempty"`
 }
 
 // Session is the saved state of one chat.

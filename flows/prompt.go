@@ -31,7 +31,7 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 	case StBirthEntry:
 		return Reply{Text: t.T("birth.ask", nil), Input: InputText}, nil
 	case StPhone:
-		return Reply{Text: t.T("phone.ask", nil), Input: InputContact}, nil
+		return Reply{Text: t.T("phone.ask", nil), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
 	case StProvince:
 		return Reply{Text: t.T("province.ask", nil), Input: InputText, Choices: t.regionChoices(t.regions.Provinces())}, nil
 	case StRegency:

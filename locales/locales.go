@@ -5,6 +5,7 @@ package locales
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,18 +37,33 @@ func Load() (*Catalog, error) {
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	c := &Catalog{msgs: map[string]map[string]*i18n.MessageTemplate{}}
 	for _, lang := range langs {
-		name := lang + ".toml"
-		buf, err := files.ReadFile(name)
+		// id.toml, plus one file per channel or area: id.web.toml, id.telegram.toml…
+		names, err := fs.Glob(files, lang+".*toml")
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		mf, err := bundle.ParseMessageFileBytes(buf, name)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", name, err)
+			return nil, err
 		}
 		set := map[string]*i18n.MessageTemplate{}
-		for _, m := range mf.Messages {
-			set[m.ID] = i18n.NewMessageTemplate(m)
+		for _, name := range names {
+			if name != lang+".toml" && !strings.HasPrefix(name, lang+".") {
+				continue
+			}
+			buf, err := files.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", name, err)
+			}
+			mf, err := bundle.ParseMessageFileBytes(buf, name)
+			if err != nil {
+				return nil, fmt.Errorf("parse %s: %w", name, err)
+			}
+			for _, m := range mf.Messages {
+				if set[m.ID] != nil {
+					return nil, fmt.Errorf("%s: key %q is defined twice for %s", name, m.ID, lang)
+				}
+				set[m.ID] = i18n.NewMessageTemplate(m)
+			}
+		}
+		if len(set) == 0 {
+			return nil, fmt.Errorf("no texts for language %s", lang)
 		}
 		c.msgs[lang] = set
 	}
