@@ -1,17 +1,22 @@
-// Package bot holds what the channels share: the sender interface and the
-// outbox delivery loop.
+// Package bot holds what the channels share: the dispatcher that feeds the
+// engine, and the delivery of the outbox through the channels' senders with
+// their rate limits.
 package bot
 
 import (
 	"context"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/lindungi/lindungi/flows"
 )
 
-// Sender delivers one reply to one chat of its channel.
+// Sender delivers one reply to one chat of its channel. Its errors are
+// *SendError (anything else counts as Retryable).
 type Sender interface {
 	Send(ctx context.Context, chatID string, r flows.Reply) error
 }
@@ -20,88 +25,267 @@ type Sender interface {
 type Outbox interface {
 	Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error)
 	MarkSent(ctx context.Context, ids []int64) error
-	MarkFailed(ctx context.Context, id int64, reason string) error
+	MarkFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
+	MarkDropped(ctx context.Context, id int64, reason string) error
+	MarkUnreachable(ctx context.Context, channel, chatID, reason string) error
 }
 
-// Deliverer sends queued replies through the channels that have a Sender and
-// marks them sent in batches. Channels without a Sender (the terminal) deliver
-// their own replies.
+// Leases elect the one process of a deployment that delivers, so that the
+// global rate and a 429 pause hold for the whole deployment.
+type Leases interface {
+	TryLease(ctx context.Context, name string) (Lease, bool, error)
+}
+
+// Lease is a held lease.
+type Lease interface {
+	Held(ctx context.Context) bool
+	Release()
+}
+
+// Deliverer sends queued replies through the channels that have a Sender.
+// Channels without one (the terminal, the web page) deliver their own.
+//
+// Per channel: at most Rate messages a second (token bucket), at most one
+// message per PerChat to one chat, a 429 pauses the whole channel for its
+// retry_after, a chat that blocked the bot is marked unreachable and its
+// replies are given up, other failures are retried with backoff. A chat's
+// replies go out in order: after a failure or while its gap runs, its later
+// replies wait. Sent replies are marked in batches, at the latest MarkEvery
+// after they were sent, so a crash resends at most what was sent in that
+// instant.
 type Deliverer struct {
-	Outbox   Outbox
-	Senders  map[string]Sender
-	Interval time.Duration // how often to look for work when idle; 200 ms by default
-	Batch    int           // replies per round; 100 by default
-	Log      *slog.Logger
+	Outbox    Outbox
+	Senders   map[string]Sender
+	Leases    Leases        // nil: this process always delivers
+	Rate      float64       // messages per second per channel; default 30
+	PerChat   time.Duration // minimum gap between two messages to one chat; default 1 s
+	Interval  time.Duration // how often to look for work when idle; default 200 ms
+	Batch     int           // replies read per round; default 200
+	MarkEvery time.Duration // how long sent replies may wait to be marked; default 100 ms
+	Log       *slog.Logger
+	Now       func() time.Time
+	// Observe, when set, is told about each attempt: "sent", or a Failure.
+	Observe func(channel, outcome string)
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	paused   map[string]time.Time // channel → no sending before
+	nextOK   map[string]time.Time // channel/chat → no sending before
 }
 
-// Run delivers until ctx ends.
-func (d *Deliverer) Run(ctx context.Context) error {
+func (d *Deliverer) defaults() {
+	if d.Rate == 0 {
+		d.Rate = 30
+	}
+	if d.PerChat == 0 {
+		d.PerChat = time.Second
+	}
 	if d.Interval == 0 {
 		d.Interval = 200 * time.Millisecond
 	}
 	if d.Batch == 0 {
-		d.Batch = 100
+		d.Batch = 200
 	}
-	channels := make([]string, 0, len(d.Senders))
+	if d.MarkEvery == 0 {
+		d.MarkEvery = 100 * time.Millisecond
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.limiters == nil {
+		d.limiters, d.paused, d.nextOK = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]time.Time{}
+		for ch := range d.Senders {
+			d.limiters[ch] = rate.NewLimiter(rate.Limit(d.Rate), max(1, int(d.Rate)/10))
+		}
+	}
+}
+
+func (d *Deliverer) channels() []string {
+	out := make([]string, 0, len(d.Senders))
 	for ch := range d.Senders {
-		channels = append(channels, ch)
+		out = append(out, ch)
 	}
-	sort.Strings(channels)
+	sort.Strings(out)
+	return out
+}
+
+// Run delivers until ctx ends. With Leases set, it delivers only while it
+// holds the "deliver" lease, and tries to take it every few seconds otherwise.
+func (d *Deliverer) Run(ctx context.Context) error {
+	d.defaults()
+	channels := d.channels()
 	if len(channels) == 0 {
 		<-ctx.Done()
 		return nil
 	}
-	tick := time.NewTicker(d.Interval)
-	defer tick.Stop()
-	for {
-		n, err := d.Round(ctx, channels)
-		if err != nil && ctx.Err() == nil {
-			d.logger().Error("deliver", "err", err)
+	for ctx.Err() == nil {
+		if d.Leases == nil {
+			d.deliverWhile(ctx, channels, nil)
+			break
 		}
-		if n == d.Batch {
-			continue // more waiting
+		lease, ok, err := d.Leases.TryLease(ctx, "deliver")
+		if err != nil && ctx.Err() == nil {
+			d.Log.Warn("deliver: take lease", "err", err)
+		}
+		if ok {
+			d.Log.Info("deliver: this process delivers", "channels", channels)
+			d.deliverWhile(ctx, channels, lease)
+			lease.Release()
+			continue
 		}
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-tick.C:
+		case <-time.After(3 * time.Second):
+		}
+	}
+	return nil
+}
+
+// deliverWhile runs rounds while ctx lasts and the lease (if any) is held.
+func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease Lease) {
+	lastCheck := time.Now()
+	for ctx.Err() == nil {
+		if lease != nil && time.Since(lastCheck) > 2*time.Second {
+			if !lease.Held(ctx) {
+				d.Log.Warn("deliver: lease lost")
+				return
+			}
+			lastCheck = time.Now()
+		}
+		n, wait, err := d.Round(ctx, channels)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("deliver", "err", err)
+			wait = d.Interval
+		}
+		if n == d.Batch && wait == 0 {
+			continue // more waiting
+		}
+		if wait == 0 || wait > d.Interval {
+			wait = d.Interval
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
 		}
 	}
 }
 
-func (d *Deliverer) logger() *slog.Logger {
-	if d.Log == nil {
-		return slog.Default()
-	}
-	return d.Log
-}
-
-// Round delivers one batch and returns how many replies it looked at. A chat
-// whose reply fails is skipped for the rest of the round, so its order holds.
-func (d *Deliverer) Round(ctx context.Context, channels []string) (int, error) {
-	if d.Batch == 0 {
-		d.Batch = 100
-	}
+// Round delivers what is due now. It returns how many replies it read and
+// how soon there may be more to do.
+func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Duration, error) {
+	d.defaults()
 	pending, err := d.Outbox.Pending(ctx, channels, d.Batch)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	sent := make([]int64, 0, len(pending))
-	blocked := map[string]bool{}
+	var sent []int64
+	lastMark := time.Now()
+	mark := func() error {
+		if len(sent) == 0 {
+			return nil
+		}
+		err := d.Outbox.MarkSent(context.WithoutCancel(ctx), sent)
+		sent, lastMark = sent[:0], time.Now()
+		return err
+	}
+	defer mark()                  //nolint:errcheck // a failure here is reported by the explicit call below
+	waitChat := map[string]bool{} // chats whose next reply must wait for this round
+	var soonest time.Duration
+	note := func(d time.Duration) {
+		if d > 0 && (soonest == 0 || d < soonest) {
+			soonest = d
+		}
+	}
 	for _, p := range pending {
+		if ctx.Err() != nil {
+			break
+		}
 		key := p.Channel + "/" + p.ChatID
-		if blocked[key] {
+		if waitChat[key] {
 			continue
 		}
-		if err := d.Senders[p.Channel].Send(ctx, p.ChatID, p.Reply); err != nil {
-			blocked[key] = true
-			d.logger().Warn("send failed", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID, "err", err)
-			if err := d.Outbox.MarkFailed(ctx, p.ID, err.Error()); err != nil {
-				return len(pending), err
+		now := d.Now()
+		d.mu.Lock()
+		pausedUntil, next := d.paused[p.Channel], d.nextOK[key]
+		d.mu.Unlock()
+		if now.Before(pausedUntil) {
+			note(pausedUntil.Sub(now))
+			continue
+		}
+		if now.Before(next) {
+			waitChat[key] = true
+			note(next.Sub(now))
+			continue
+		}
+		if err := d.limiters[p.Channel].Wait(ctx); err != nil {
+			break
+		}
+		err := d.Senders[p.Channel].Send(ctx, p.ChatID, p.Reply)
+		if err == nil {
+			sent = append(sent, p.ID)
+			d.mu.Lock()
+			d.nextOK[key] = d.Now().Add(d.PerChat)
+			d.mu.Unlock()
+			d.observe(p.Channel, "sent")
+			if time.Since(lastMark) >= d.MarkEvery {
+				if err := mark(); err != nil {
+					return len(pending), 0, err
+				}
 			}
 			continue
 		}
-		sent = append(sent, p.ID)
+		se := Classify(err)
+		d.observe(p.Channel, se.Kind.String())
+		waitChat[key] = true
+		bg := context.WithoutCancel(ctx)
+		switch se.Kind {
+		case Throttled:
+			until := d.Now().Add(max(se.RetryAfter, time.Second))
+			d.mu.Lock()
+			d.paused[p.Channel] = until
+			d.mu.Unlock()
+			d.Log.Warn("deliver: throttled, pausing the channel", "channel", p.Channel, "retry_after", se.RetryAfter)
+			note(until.Sub(d.Now()))
+		case Unreachable:
+			d.Log.Info("deliver: chat unreachable", "channel", p.Channel, "chat_id", p.ChatID, "err", se.Err)
+			if err := d.Outbox.MarkUnreachable(bg, p.Channel, p.ChatID, se.Err.Error()); err != nil {
+				return len(pending), 0, err
+			}
+		case Permanent:
+			d.Log.Warn("deliver: reply cannot be sent, dropped", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID, "err", se.Err)
+			if err := d.Outbox.MarkDropped(bg, p.ID, se.Err.Error()); err != nil {
+				return len(pending), 0, err
+			}
+			delete(waitChat, key) // its next reply may go
+		default:
+			backoff := retryBackoff(p.Attempts)
+			d.Log.Warn("deliver: send failed, will retry", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID,
+				"attempt", p.Attempts+1, "retry_in", backoff, "err", se.Err)
+			if err := d.Outbox.MarkFailed(bg, p.ID, se.Err.Error(), d.Now().Add(backoff)); err != nil {
+				return len(pending), 0, err
+			}
+			note(backoff)
+		}
 	}
-	return len(pending), d.Outbox.MarkSent(ctx, sent)
+	if err := mark(); err != nil {
+		return len(pending), 0, err
+	}
+	return len(pending), soonest, nil
+}
+
+func (d *Deliverer) observe(channel, outcome string) {
+	if d.Observe != nil {
+		d.Observe(channel, outcome)
+	}
+}
+
+// retryBackoff is 1 s, 2 s, 4 s … up to 5 minutes.
+func retryBackoff(attempts int) time.Duration {
+	b := time.Second << min(attempts, 9)
+	return min(b, 5*time.Minute)
 }

@@ -39,19 +39,24 @@ func (d *DB) PendingFor(ctx context.Context, channel, chatID string) ([]flows.Ou
 	var rows []outboxRow
 	err := d.db.SelectContext(ctx, &rows, `
 		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox
-		WHERE channel = $1 AND chat_id = $2 AND sent_at IS NULL ORDER BY id`, channel, chatID)
+		WHERE channel = $1 AND chat_id = $2 AND sent_at IS NULL AND failed_at IS NULL ORDER BY id`, channel, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("pending replies of %s/%s: %w", channel, chatID, err)
 	}
 	return decodeOutbox(rows)
 }
 
-// Pending lists up to limit unsent replies of the given channels, oldest first.
+// Pending lists up to limit replies of the given channels that are due for
+// delivery, oldest first: not sent, not given up, not waiting for a retry,
+// and not for a chat that is unreachable.
 func (d *DB) Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error) {
 	var rows []outboxRow
 	err := d.db.SelectContext(ctx, &rows, `
-		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox
-		WHERE channel = ANY($1) AND sent_at IS NULL ORDER BY id LIMIT $2`, pq.Array(channels), limit)
+		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox o
+		WHERE channel = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
+			AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
+			AND NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.channel = o.channel AND u.chat_id = o.chat_id)
+		ORDER BY id LIMIT $2`, pq.Array(channels), limit, d.now())
 	if err != nil {
 		return nil, fmt.Errorf("pending replies: %w", err)
 	}
@@ -70,18 +75,68 @@ func (d *DB) MarkSent(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// MarkFailed records a failed delivery attempt.
-func (d *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, reason); err != nil {
+// MarkFailed records a failed attempt; the reply is tried again from retryAt.
+func (d *DB) MarkFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1`,
+		id, reason, retryAt); err != nil {
 		return fmt.Errorf("mark reply %d failed: %w", id, err)
 	}
 	return nil
 }
 
+// MarkDropped gives up on a reply that can never be delivered.
+func (d *DB) MarkDropped(ctx context.Context, id int64, reason string) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, failed_at = $3 WHERE id = $1`,
+		id, reason, d.now()); err != nil {
+		return fmt.Errorf("drop reply %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkUnreachable records that a chat blocked the bot (or is gone) and gives
+// up on its waiting replies. The chat is reachable again when it next writes.
+func (d *DB) MarkUnreachable(ctx context.Context, channel, chatID, reason string) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark %s/%s unreachable: %w", channel, chatID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	now := d.now()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO unreachable_chats (channel, chat_id, since, reason) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (channel, chat_id) DO UPDATE SET reason = EXCLUDED.reason`, channel, chatID, now, reason); err != nil {
+		return fmt.Errorf("mark %s/%s unreachable: %w", channel, chatID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET failed_at = $3, last_error = $4
+		WHERE channel = $1 AND chat_id = $2 AND sent_at IS NULL AND failed_at IS NULL`, channel, chatID, now, "unreachable: "+reason); err != nil {
+		return fmt.Errorf("drop replies of %s/%s: %w", channel, chatID, err)
+	}
+	return tx.Commit()
+}
+
+// Unreachable reports whether a chat is marked unreachable.
+func (d *DB) Unreachable(ctx context.Context, channel, chatID string) (bool, error) {
+	var yes bool
+	err := d.db.GetContext(ctx, &yes, `SELECT EXISTS (SELECT 1 FROM unreachable_chats WHERE channel = $1 AND chat_id = $2)`, channel, chatID)
+	if err != nil {
+		return false, fmt.Errorf("unreachable %s/%s: %w", channel, chatID, err)
+	}
+	return yes, nil
+}
+
+// PruneUpdates forgets update ids seen before the cutoff (48 hours by the
+// channels issue: Telegram may restart its ids after a week of silence).
+func (d *DB) PruneUpdates(ctx context.Context, before time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM processed_updates WHERE seen_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("prune update ids: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // Backlog counts unsent replies.
 func (d *DB) Backlog(ctx context.Context) (int, error) {
 	var n int
-	if err := d.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`); err != nil {
+	if err := d.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`); err != nil {
 		return 0, fmt.Errorf("outbox backlog: %w", err)
 	}
 	return n, nil

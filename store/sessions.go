@@ -20,6 +20,9 @@ const qBegin = `
 		INSERT INTO processed_updates (channel, update_id, seen_at)
 		SELECT $1, $3, $4 WHERE $3 <> ''
 		ON CONFLICT DO NOTHING RETURNING 1
+	), back AS (
+		-- A chat that writes to us can be reached again (it unblocked the bot).
+		DELETE FROM unreachable_chats WHERE channel = $1 AND chat_id = $2
 	), cur AS (
 		SELECT user_id, flow, state, lang, pending, data, created_at, updated_at
 		FROM sessions WHERE channel = $1 AND chat_id = $2 FOR UPDATE
