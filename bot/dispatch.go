@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/lindungi/lindungi/flows"
 )
@@ -27,8 +28,9 @@ type Dispatcher struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	stop   chan struct{}
-	// Observe, when set, is told how each event went (for metrics).
-	Observe func(ev flows.Event, err error)
+	// Observe, when set, is told how each event went and how long it took
+	// (for metrics). Set it before the first Submit.
+	Observe func(ev flows.Event, err error, took time.Duration)
 }
 
 type job struct {
@@ -60,6 +62,7 @@ func NewDispatcher(h Handler, workers int, log *slog.Logger) *Dispatcher {
 func (d *Dispatcher) work(q chan job) {
 	defer d.wg.Done()
 	for j := range q {
+		start := time.Now()
 		var err error
 		if j.ctx.Err() != nil {
 			err = j.ctx.Err()
@@ -70,7 +73,7 @@ func (d *Dispatcher) work(q chan job) {
 			d.log.Error("handle update", "channel", j.ev.Channel, "chat_id", j.ev.ChatID, "update_id", j.ev.UpdateID, "err", err)
 		}
 		if d.Observe != nil {
-			d.Observe(j.ev, err)
+			d.Observe(j.ev, err, time.Since(start))
 		}
 		j.done <- err
 	}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// limiter is a token bucket per client address. Buckets that have filled
+// up again are forgotten, so memory follows the number of recent clients.
+type limiter struct {
+	mu    sync.Mutex
+	every rate.Limit
+	burst int
+	m     map[string]*rate.Limiter
+	swept time.Time
+}
+
+func newLimiter(perMinute int) *limiter {
+	burst := max(perMinute/4, 1)
+	return &limiter{every: rate.Limit(float64(perMinute) / 60), burst: burst, m: map[string]*rate.Limiter{}}
+}
+
+// allow takes one token for key; when none is left it says how long to wait.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute {
+		for k, b := range l.m {
+			if b.TokensAt(now) >= float64(l.burst) {
+				delete(l.m, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.m[key]
+	if b == nil {
+		b = rate.NewLimiter(l.every, l.burst)
+		l.m[key] = b
+	}
+	res := b.ReserveN(now, 1)
+	if !res.OK() {
+		return false, time.Minute
+	}
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// hub wakes the event streams and polls of a chat when this process has
+// handled a message of it, and serialises delivery per chat so that two
+// streams of one browser never send the same reply twice.
+type hub struct {
+	mu    sync.Mutex
+	chats map[string]*chatState
+}
+
+type chatState struct {
+	deliver sync.Mutex // held while reading, writing and marking replies
+	subs    map[chan struct{}]bool
+	refs    int
+}
+
+func newHub() *hub { return &hub{chats: map[string]*chatState{}} }
+
+// join registers a listener for chat; leave must be called when done.
+func (h *hub) join(chat string) (cs *chatState, wake chan struct{}, leave func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cs = h.chats[chat]
+	if cs == nil {
+		cs = &chatState{subs: map[chan struct{}]bool{}}
+		h.chats[chat] = cs
+	}
+	cs.refs++
+	wake = make(chan struct{}, 1)
+	cs.subs[wake] = true
+	return cs, wake, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(cs.subs, wake)
+		if cs.refs--; cs.refs == 0 {
+			delete(h.chats, chat)
+		}
+	}
+}
+
+// notify wakes every listener of chat.
+func (h *hub) notify(chat string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cs := h.chats[chat]; cs != nil {
+		for c := range cs.subs {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
