@@ -77,6 +77,8 @@ type options struct {
 	countRoundTrips bool
 	cpuProfile      string
 	memProfile      string
+	rateSeconds     int
+	rate            float64
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.BoolVar(&o.countRoundTrips, "count-roundtrips", false, "diagnosis: route the engine's connections through a counting proxy and print round trips per message (per step with -chats 1)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the engine phase to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the engine phase to this file")
+	fs.IntVar(&o.rateSeconds, "rate-seconds", 60, "how long to measure the global rate limiter (0 skips it)")
+	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
 		return err
 	}
@@ -128,6 +132,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	ratio := eng.msgsPerSec / pg.tps
 	report(stdout, o, eng, pg, ratio)
+	if o.rateSeconds > 0 {
+		lim, err := benchLimiter(ctx, o.rate, o.rateSeconds)
+		if err != nil {
+			return err
+		}
+		reportLimiter(stdout, lim)
+	}
 	if o.minRatio > 0 && ratio < o.minRatio {
 		return fmt.Errorf("engine reaches %.1f%% of pgbench tps, below the %.0f%% floor: a defect", 100*ratio, 100*o.minRatio)
 	}
