@@ -109,6 +109,14 @@ type asset struct {
 
 // New builds the web chat's handler, to be mounted at "/".
 func New(o Options) (http.Handler, error) {
+	s, err := newServer(o)
+	if err != nil {
+		return nil, err
+	}
+	return s.routes(), nil
+}
+
+func newServer(o Options) (*server, error) {
 	if o.Handler == nil || o.Outbox == nil || o.Catalog == nil {
 		return nil, errors.New("web: Handler, Outbox and Catalog are required")
 	}
@@ -152,6 +160,9 @@ func New(o Options) (http.Handler, error) {
 		}
 		ancestors = strings.Join(o.FrameAncestors, " ")
 		s.partition = o.SecureCookie && ancestors != "'self'"
+		if !o.SecureCookie && ancestors != "'self'" {
+			o.Log.Warn("web: the chat may be framed by other sites, but without SecureCookie its cookie is SameSite=Lax, which browsers do not send inside a frame of another site")
+		}
 	}
 	s.csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
@@ -176,7 +187,7 @@ func New(o Options) (http.Handler, error) {
 			return nil, fmt.Errorf("web: page template (%s): %w", lang, err)
 		}
 	}
-	return s.routes(), nil
+	return s, nil
 }
 
 func loadAsset(name string) (*asset, error) {

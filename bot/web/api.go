@@ -1,0 +1,275 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lindungi/lindungi/flows"
+)
+
+// api wraps an /api endpoint: no caching, the per-address rate limit, the
+// origin check (403) and the cookie.
+func (s *server) api(post bool, h func(w http.ResponseWriter, r *http.Request, secret string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if ok, wait := s.limits.allow(clientKey(r), s.o.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeError(w, http.StatusTooManyRequests, "rate_limited")
+			return
+		}
+		if (post && !s.sameOrigin(r)) || (!post && s.crossSiteRead(r)) {
+			writeError(w, http.StatusForbidden, "origin")
+			return
+		}
+		secret, ok := s.secretOf(r)
+		switch {
+		case !ok && post:
+			secret, _ = s.ensureCookie(w, r) // a page whose cookie was cleared starts a new chat
+		case !ok:
+			writeError(w, http.StatusUnauthorized, "no_chat")
+			return
+		}
+		h(w, r, secret)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code string) {
+	writeJSON(w, status, map[string]string{"error": code})
+}
+
+// inbound is the body of POST /api/messages.
+type inbound struct {
+	ID     string  `json:"id"`     // the client's id for this message: a retried POST is handled once
+	Text   *string `json:"text"`   // typed text, or
+	Choice *string `json:"choice"` // the data of a pressed button
+}
+
+// parse checks a message and returns an error code for the client.
+func (m *inbound) parse(body io.Reader) string {
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(m); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "too_large"
+		}
+		return "bad_json"
+	}
+	if dec.More() {
+		return "bad_json"
+	}
+	if n := len(m.ID); n < 1 || n > 64 || strings.IndexFunc(m.ID, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) >= 0 {
+		return "bad_id"
+	}
+	switch {
+	case (m.Text == nil) == (m.Choice == nil):
+		return "text_or_choice"
+	case m.Text != nil:
+		t := strings.TrimSpace(*m.Text)
+		if !utf8.ValidString(t) || t == "" {
+			return "bad_text"
+		}
+		if utf8.RuneCountInString(t) > maxText {
+			return "text_too_long"
+		}
+		m.Text = &t
+	default:
+		if n := len(*m.Choice); n < 1 || n > 64 || !utf8.ValidString(*m.Choice) {
+			return "bad_choice"
+		}
+	}
+	return ""
+}
+
+func (s *server) handleMessage(w http.ResponseWriter, r *http.Request, secret string) {
+	var m inbound
+	if code := m.parse(http.MaxBytesReader(w, r.Body, maxBody)); code != "" {
+		writeError(w, http.StatusBadRequest, code)
+		return
+	}
+	chat := chatID(secret)
+	// Update ids are unique per channel in the store, not per chat: the
+	// client's id is scoped to its chat, so one browser can neither collide
+	// with nor pre-empt another's ids.
+	ev := flows.Event{Channel: Channel, ChatID: chat, UserID: chat, UpdateID: chat + ":" + m.ID, Lang: langOf(r)}
+	if m.Text != nil {
+		ev.Kind, ev.Text = flows.KindText, *m.Text
+	} else {
+		ev.Kind, ev.Choice = flows.KindChoice, *m.Choice
+	}
+	if _, err := s.o.Handler.Handle(r.Context(), ev); err != nil {
+		s.log.ErrorContext(r.Context(), "handle message", "chat_id", chat, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal")
+		return
+	}
+	s.hub.notify(chat)
+	writeJSON(w, http.StatusAccepted, struct{}{})
+}
+
+// outReply is a reply as the page receives it. ID is the outbox id: it grows
+// within a chat, so the page can drop a reply it has already shown.
+type outReply struct {
+	ID      int64          `json:"id"`
+	Text    string         `json:"text"`
+	Choices []flows.Choice `json:"choices"`
+	Input   flows.Input    `json:"input"`
+}
+
+// deliver hands the chat's waiting replies to write, then marks them sent.
+// A reply is marked only after write succeeded; if marking fails it is
+// delivered again later and the page drops it by id.
+func (s *server) deliver(ctx context.Context, cs *chatState, chat string, write func([]outReply) error) (int, error) {
+	cs.deliver.Lock()
+	defer cs.deliver.Unlock()
+	pending, err := s.o.Outbox.PendingFor(ctx, Channel, chat)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	out := make([]outReply, 0, len(pending))
+	ids := make([]int64, 0, len(pending))
+	for _, p := range pending {
+		choices := p.Reply.Choices
+		if choices == nil {
+			choices = []flows.Choice{}
+		}
+		out = append(out, outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input})
+		ids = append(ids, p.ID)
+	}
+	if err := write(out); err != nil {
+		return 0, err
+	}
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return len(out), s.o.Outbox.MarkSent(mctx, ids)
+}
+
+// handleEvents streams the chat's replies as server-sent events, one
+// "reply" event each, until the client goes away or the server stops.
+func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, secret string) {
+	chat := chatID(secret)
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut the stream
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, "retry: 3000\n\n"); err != nil {
+		return
+	}
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	cs, wake, leave := s.hub.join(chat)
+	defer leave()
+	poll := time.NewTicker(s.o.PollInterval)
+	defer poll.Stop()
+	beat := time.NewTicker(s.heartbeat)
+	defer beat.Stop()
+	var buf bytes.Buffer
+	write := func(rs []outReply) error {
+		buf.Reset()
+		for _, rep := range rs {
+			data, err := json.Marshal(rep) // one line: JSON escapes newlines
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&buf, "id: %d\nevent: reply\ndata: %s\n\n", rep.ID, data)
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	for {
+		if _, err := s.deliver(ctx, cs, chat, write); err != nil {
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "event stream", "chat_id", chat, "err", err)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.stop:
+			return
+		case <-wake:
+		case <-poll.C:
+		case <-beat.C:
+			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// handlePoll answers with the chat's waiting replies (a JSON array) as soon
+// as there are some, or an empty array after at most longPoll.
+func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret string) {
+	chat := chatID(secret)
+	ctx, cancel := context.WithTimeout(r.Context(), s.longPoll)
+	defer cancel()
+	cs, wake, leave := s.hub.join(chat)
+	defer leave()
+	poll := time.NewTicker(s.o.PollInterval)
+	defer poll.Stop()
+	write := func(rs []outReply) error {
+		data, err := json.Marshal(rs)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if _, err := w.Write(append(data, '\n')); err != nil {
+			return err
+		}
+		return http.NewResponseController(w).Flush()
+	}
+	for {
+		n, err := s.deliver(ctx, cs, chat, write)
+		if n > 0 {
+			if err != nil {
+				s.log.WarnContext(ctx, "poll: mark sent", "chat_id", chat, "err", err)
+			}
+			return
+		}
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "poll", "chat_id", chat, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal")
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-s.stop:
+		case <-wake:
+			continue
+		case <-poll.C:
+			continue
+		}
+		if r.Context().Err() == nil {
+			writeJSON(w, http.StatusOK, []outReply{})
+		}
+		return
+	}
+}

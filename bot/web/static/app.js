@@ -1,0 +1,248 @@
+// Lindungi web chat. Plain ES2015, no dependencies. The conversation lives on
+// the server; this page keeps a copy of what it showed (texts only, personal
+// data in them is already masked by the bot) in localStorage so a reload can
+// show it again, then takes new replies from the event stream.
+(function () {
+  'use strict';
+  var d = document.body.dataset;
+  var main = document.getElementById('main');
+  var log = document.getElementById('log');
+  var form = document.getElementById('form');
+  var input = document.getElementById('msg');
+  var typing = document.getElementById('typing');
+  var statusEl = document.getElementById('status');
+  var KEY = 'lindungi.t.' + d.tag;
+  var MAX = 80; // messages kept for a reload
+  var state = load();
+  var waiting = 0, typingTimer = 0, usePoll = !window.EventSource, es = null, pollTimer = 0;
+
+  function load() {
+    try {
+      var s = JSON.parse(localStorage.getItem(KEY));
+      if (s && s.m instanceof Array) return s;
+    } catch (e) { /* private mode, broken JSON: start empty */ }
+    return { m: [], last: 0 };
+  }
+  function save() {
+    if (state.m.length > MAX) state.m = state.m.slice(-MAX);
+    try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* full or disabled */ }
+  }
+  try { // transcripts of older chats of this browser
+    for (var i = localStorage.length - 1; i >= 0; i--) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf('lindungi.t.') === 0 && k !== KEY) localStorage.removeItem(k);
+    }
+  } catch (e) { /* no storage */ }
+
+  function disableAll() {
+    var bs = log.querySelectorAll('.choices button');
+    for (var i = 0; i < bs.length; i++) bs[i].disabled = true;
+  }
+
+  function render(m, active) {
+    var row = document.createElement('div');
+    row.className = 'msg ' + (m.w === 'u' ? 'me' : 'bot');
+    var p = document.createElement('p');
+    p.className = 'bubble';
+    var who = document.createElement('span');
+    who.className = 'sr';
+    who.textContent = (m.w === 'u' ? d.you : d.bot) + ': ';
+    p.appendChild(who);
+    // Keep numbers like LD2611-B1VK7D or 0812-••••-7890 on one line.
+    String(m.t).split(/(\S*\d\S*-\S+)/).forEach(function (part, i) {
+      if (!part) return;
+      var n = document.createTextNode(part);
+      if (i % 2) { var s = document.createElement('span'); s.className = 'nw'; s.appendChild(n); n = s; }
+      p.appendChild(n);
+    });
+    row.appendChild(p);
+    if (m.c && m.c.length) {
+      var g = document.createElement('div');
+      g.className = 'choices';
+      g.setAttribute('role', 'group');
+      m.c.forEach(function (c) {
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = c.label;
+        b.setAttribute('data-choice', c.data);
+        if (m.p === c.data) b.className = 'picked';
+        b.disabled = !active;
+        b.addEventListener('click', function () { choose(m, c, b); });
+        g.appendChild(b);
+      });
+      row.appendChild(g);
+    }
+    log.appendChild(row);
+    return row;
+  }
+
+  function scrollTo(row) {
+    // Show a long message from its start, a short one with everything below it.
+    if (row && main.scrollHeight - row.offsetTop > main.clientHeight) main.scrollTop = row.offsetTop - 8;
+    else main.scrollTop = main.scrollHeight;
+  }
+
+  function setInputMode(kind) {
+    var phone = kind === 'contact';
+    input.setAttribute('inputmode', phone ? 'tel' : 'text');
+    input.setAttribute('autocomplete', phone ? 'tel' : 'off');
+    input.placeholder = phone ? d.phPhone : d.ph;
+  }
+
+  function status(text) {
+    statusEl.textContent = text || '';
+    statusEl.hidden = !text;
+  }
+
+  function setTyping(on) {
+    clearTimeout(typingTimer);
+    typing.hidden = !on;
+    if (on) {
+      typingTimer = setTimeout(function () { typing.hidden = true; }, 20000);
+      main.scrollTop = main.scrollHeight;
+    }
+  }
+
+  // mask hides the middle of long numbers (a NIK, a phone number) the worker
+  // typed, on screen and in the stored copy, as the bot does in its replies.
+  function mask(t) {
+    return t.replace(/\+?\d[\d .-]{8,}\d/g, function (run) {
+      var n = run.replace(/\D/g, '').length, seen = 0;
+      if (n < 10) return run;
+      return run.replace(/\d/g, function (c) { seen++; return seen <= 4 || seen > n - 4 ? c : '\u2022'; });
+    });
+  }
+
+  function newId() {
+    var a = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  }
+
+  // say shows the user's message (unless silent) and posts it.
+  function say(payload, shown) {
+    disableAll();
+    if (shown) {
+      var m = { w: 'u', t: mask(shown) };
+      state.m.push(m);
+      save();
+      scrollTo(render(m, false));
+    }
+    payload.id = newId();
+    waiting++;
+    setTyping(true);
+    send(payload, 0);
+  }
+
+  function send(payload, attempt) {
+    fetch('api/messages', {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload)
+    }).then(function (r) {
+      if (r.status === 202) { status(''); expectReply(); return; }
+      if (r.status === 429 && attempt < 5) {
+        status(d.errBusy);
+        setTimeout(function () { send(payload, attempt + 1); }, (parseInt(r.headers.get('Retry-After'), 10) || 5) * 1000);
+        return;
+      }
+      if (r.status >= 500 && attempt < 5) throw new Error(String(r.status));
+      waiting = 0; setTyping(false);
+      status(r.status === 403 ? d.errChat : d.errSend);
+    }).catch(function () { // offline: the same id again, so the server handles it once
+      if (attempt < 8) {
+        status(d.errOffline);
+        setTimeout(function () { send(payload, attempt + 1); }, Math.min(30000, 1000 * Math.pow(2, attempt)));
+      } else { waiting = 0; setTyping(false); status(d.errSend); }
+    });
+  }
+
+  // If the event stream delivers nothing soon after an accepted message, a
+  // proxy is probably holding it back: switch to long polling.
+  function expectReply() {
+    if (usePoll) return;
+    var seen = state.last;
+    setTimeout(function () {
+      if (waiting > 0 && state.last === seen && !usePoll) {
+        usePoll = true;
+        if (es) es.close();
+        poll();
+      }
+    }, 8000);
+  }
+
+  function choose(m, c, b) {
+    if (b.disabled) return;
+    m.p = c.data;
+    b.className = 'picked';
+    log.focus({ preventScroll: true }); // the button is about to be disabled; keep focus in the chat, keep the keyboard closed
+    say({ choice: c.data }, c.label);
+  }
+
+  function got(list) {
+    var first = null;
+    list.forEach(function (r) {
+      if (r.id && r.id <= state.last) return; // delivered twice
+      state.last = r.id || state.last;
+      disableAll();
+      var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '' };
+      state.m.push(m);
+      var row = render(m, true);
+      if (!first) first = row;
+      setInputMode(m.i);
+    });
+    if (!first) return;
+    save();
+    waiting = 0;
+    setTyping(false);
+    status('');
+    scrollTo(first);
+  }
+
+  function connect() {
+    if (usePoll) return poll();
+    es = new EventSource('api/events');
+    es.addEventListener('open', function () { status(''); });
+    var batch = [], flush = 0;
+    es.addEventListener('reply', function (e) {
+      try { batch.push(JSON.parse(e.data)); } catch (err) { return; /* ignore a broken event */ }
+      clearTimeout(flush); // the replies to one message come together: show them as one batch
+      flush = setTimeout(function () { var b = batch; batch = []; got(b); }, 60);
+    });
+    es.addEventListener('error', function () {
+      if (es.readyState === 2) { usePoll = true; poll(); } // refused (429, 401…): polling says why
+    });
+  }
+
+  function poll() {
+    clearTimeout(pollTimer);
+    fetch('api/poll', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (r.status === 429) return (parseInt(r.headers.get('Retry-After'), 10) || 5) * 1000;
+      if (r.status === 401 || r.status === 403) { status(d.errChat); return -1; }
+      if (!r.ok) return 3000;
+      return r.json().then(function (list) { got(list); return 0; });
+    }).catch(function () { return 3000; }).then(function (wait) {
+      if (wait >= 0) pollTimer = setTimeout(poll, wait);
+    });
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var t = input.value.trim();
+    if (!t) { input.focus(); return; }
+    input.value = '';
+    say({ text: t }, t);
+  });
+  document.getElementById('help').addEventListener('click', function () {
+    say({ text: '/bantuan' }, d.help);
+  });
+
+  // Show what this browser saw before; only the newest message's buttons work.
+  var last = null;
+  state.m.forEach(function (m, i) {
+    last = render(m, i === state.m.length - 1 && m.w === 'b');
+    if (m.w === 'b') setInputMode(m.i);
+  });
+  main.scrollTop = main.scrollHeight;
+  connect();
+  if (!last) say({ text: '/start' }, ''); // a new chat: the bot greets and asks for consent
+})();

@@ -1,0 +1,539 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/store/pgtest"
+	"github.com/lindungi/lindungi/vault"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+var (
+	testDSN string
+	testDB  *store.DB
+	cat     *locales.Catalog
+	engine  *flows.Engine
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(pgtest.Main(m, &testDSN, func() error {
+		v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+		if err != nil {
+			return err
+		}
+		ctx := context.Background()
+		if testDB, err = store.Open(ctx, testDSN, v, store.Options{}); err != nil {
+			return err
+		}
+		if _, err = testDB.Migrate(ctx); err != nil {
+			return err
+		}
+		if cat, err = locales.Load(); err != nil {
+			return err
+		}
+		regions, err := wilayah.Load()
+		if err != nil {
+			return err
+		}
+		engine = flows.New(flows.Deps{Store: testDB, Catalog: cat, Regions: regions, Tariffs: iuran.Default(),
+			Log: slog.New(slog.DiscardHandler)}, flows.DefaultConfig())
+		return nil
+	}))
+}
+
+func testOptions() Options {
+	return Options{Handler: engine, Outbox: testDB, Catalog: cat, Log: slog.New(slog.DiscardHandler), RatePerMinute: 6000}
+}
+
+// start serves a web chat; adjust may change the options and the server's knobs.
+func start(t *testing.T, o Options, adjust func(*server)) *httptest.Server {
+	t.Helper()
+	s, err := newServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adjust != nil {
+		adjust(s)
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// client is one browser: its own cookie jar.
+type client struct {
+	t   *testing.T
+	srv *httptest.Server
+	c   *http.Client
+	seq int
+}
+
+func newClient(t *testing.T, srv *httptest.Server) *client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *srv.Client()
+	c.Jar = jar
+	c.Timeout = 30 * time.Second
+	return &client{t: t, srv: srv, c: &c}
+}
+
+func (c *client) do(method, path string, body string, hdr map[string]string) *http.Response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return resp
+}
+
+func (c *client) get(path string) *http.Response { return c.do("GET", path, "", nil) }
+
+// post sends a message body from the page's own origin and returns the status.
+func (c *client) post(body string) int {
+	c.t.Helper()
+	resp := c.do("POST", "/api/messages", body, map[string]string{"Origin": c.srv.URL, "Content-Type": "application/json"})
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (c *client) text(s string) {
+	c.t.Helper()
+	c.seq++
+	b, _ := json.Marshal(map[string]string{"id": "m" + strconv.Itoa(c.seq), "text": s})
+	if st := c.post(string(b)); st != http.StatusAccepted {
+		c.t.Fatalf("post %q: status %d", s, st)
+	}
+}
+
+func (c *client) chat() string {
+	c.t.Helper()
+	u, _ := url.Parse(c.srv.URL)
+	for _, k := range c.c.Jar.Cookies(u) {
+		if k.Name == "lindungi" {
+			return chatID(k.Value)
+		}
+	}
+	c.t.Fatal("no cookie")
+	return ""
+}
+
+func pending(t *testing.T, chat string) []flows.Outgoing {
+	t.Helper()
+	p, err := testDB.PendingFor(context.Background(), Channel, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPageCookieAndHeaders(t *testing.T) {
+	srv := start(t, testOptions(), nil)
+	c := newClient(t, srv)
+	resp := c.get("/")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var ck *http.Cookie
+	for _, k := range resp.Cookies() {
+		if k.Name == "lindungi" {
+			ck = k
+		}
+	}
+	if ck == nil {
+		t.Fatalf("no cookie in %q", resp.Header["Set-Cookie"])
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	if err != nil || len(raw) != 32 {
+		t.Errorf("cookie value %q is not 32 bytes of base64url", ck.Value)
+	}
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge <= 0 || ck.Secure {
+		t.Errorf("cookie attributes: %q", resp.Header.Get("Set-Cookie"))
+	}
+	if id := chatID(ck.Value); len(id) != 32 || strings.Contains(string(body), id) || strings.Contains(string(body), ck.Value) {
+		t.Errorf("chat id %q: 32 hex digits, never in the page", id)
+	}
+	h := resp.Header
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self'", "frame-ancestors 'self'", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows inline code: %q", csp)
+	}
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("headers: %v", h)
+	}
+	page := string(body)
+	if regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]`).MatchString(page) || strings.Contains(page, " style=") || strings.Contains(page, "onclick") {
+		t.Error("the page has inline script or style, which the CSP forbids")
+	}
+	for _, want := range []string{`lang="id"`, "Kirim", `<label for="msg"`, cat.T("id", "web.subtitle", nil)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	// The whole page, with its script and style, stays small.
+	size := len(body)
+	for _, m := range regexp.MustCompile(`(?:src|href)="(static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
+		resp := c.get("/" + strings.ReplaceAll(m[1], "&amp;", "&"))
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: status %d, Cache-Control %q", m[1], resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+		size += len(b)
+	}
+	if size > 30<<10 {
+		t.Errorf("page, script and style are %d bytes (keep under 30 KB)", size)
+	}
+	t.Logf("page + script + style: %d bytes uncompressed", size)
+
+	// A second visit keeps the secret (and renews the cookie).
+	resp = c.get("/")
+	resp.Body.Close()
+	for _, k := range resp.Cookies() {
+		if k.Name == "lindungi" && k.Value != ck.Value {
+			t.Error("a returning browser got a new secret")
+		}
+	}
+
+	// English browsers get the English page; a Secure deployment a __Host- cookie.
+	o := testOptions()
+	o.SecureCookie = true
+	o.FrameAncestors = []string{"https://portal.example.go.id"}
+	srv2 := start(t, o, nil)
+	resp = newClient(t, srv2).do("GET", "/", "", map[string]string{"Accept-Language": "en-GB,en;q=0.9,id;q=0.5"})
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `lang="en"`) {
+		t.Error("English browser got a non-English page")
+	}
+	sc := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"__Host-lindungi=", "Secure", "HttpOnly", "SameSite=None", "Partitioned"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("embeddable secure cookie %q lacks %q", sc, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors https://portal.example.go.id") {
+		t.Errorf("CSP %q", csp)
+	}
+}
+
+func TestOriginCheck(t *testing.T) {
+	o := testOptions()
+	o.AllowedOrigins = []string{"https://portal.example.go.id"}
+	srv := start(t, o, nil)
+	c := newClient(t, srv)
+	body := `{"id":"o1","text":"/bantuan"}`
+	tests := []struct {
+		name string
+		hdr  map[string]string
+		want int
+	}{
+		{"foreign origin", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"no origin nor referer", map[string]string{}, 403},
+		{"foreign referer", map[string]string{"Referer": "https://evil.example/x"}, 403},
+		{"null origin", map[string]string{"Origin": "null"}, 403},
+		{"look-alike host", map[string]string{"Origin": srv.URL + ".evil.example"}, 403},
+		{"own origin", map[string]string{"Origin": srv.URL}, 202},
+		{"own referer", map[string]string{"Referer": srv.URL + "/"}, 202},
+		{"allowed origin", map[string]string{"Origin": "https://PORTAL.example.go.id:443"}, 202},
+	}
+	for i, tt := range tests {
+		tt.hdr["Content-Type"] = "application/json"
+		resp := c.do("POST", "/api/messages", strings.Replace(body, "o1", "o"+strconv.Itoa(i), 1), tt.hdr)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	// A foreign page must not drain a chat's replies through its event stream.
+	resp := c.do("GET", "/api/poll", "", map[string]string{"Origin": "https://evil.example"})
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("cross-site poll: status %d", resp.StatusCode)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	o := testOptions()
+	o.RatePerMinute = 8 // bursts of 2, then one every 7.5 s
+	o.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv := start(t, o, func(s *server) { s.longPoll = 10 * time.Millisecond })
+	c := newClient(t, srv)
+	c.get("/").Body.Close() // the page itself is not limited
+	for i := range 2 {
+		if resp := c.get("/api/poll"); resp.StatusCode != 200 {
+			t.Fatalf("request %d: status %d", i, resp.StatusCode)
+		}
+	}
+	resp := c.get("/api/poll")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "8" {
+		t.Fatalf("third request: status %d, Retry-After %q; want 429, 8", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if st := c.post(`{"id":"r1","text":"halo"}`); st != http.StatusTooManyRequests {
+		t.Errorf("POST over the limit: status %d", st)
+	}
+	mu.Lock()
+	now = now.Add(8 * time.Second)
+	mu.Unlock()
+	if resp := c.get("/api/poll"); resp.StatusCode != 200 {
+		t.Errorf("after the wait: status %d", resp.StatusCode)
+	}
+}
+
+func TestBadMessages(t *testing.T) {
+	srv := start(t, testOptions(), nil)
+	c := newClient(t, srv)
+	long := strings.Repeat("é", maxText+1)
+	tests := []struct {
+		name, body string
+		want       int
+	}{
+		{"not json", `{"id":"a1","text":`, 400},
+		{"wrong type", `{"id":"a1","text":5}`, 400},
+		{"two values", `{"id":"a1","text":"x"} {"id":"a2"}`, 400},
+		{"no id", `{"text":"halo"}`, 400},
+		{"long id", `{"id":"` + strings.Repeat("a", 65) + `","text":"halo"}`, 400},
+		{"odd id", `{"id":"a b","text":"halo"}`, 400},
+		{"neither", `{"id":"a1"}`, 400},
+		{"both", `{"id":"a1","text":"x","choice":"cs:yes"}`, 400},
+		{"blank text", `{"id":"a1","text":"  "}`, 400},
+		{"oversized text", `{"id":"a1","text":"` + long + `"}`, 400},
+		{"huge body", `{"id":"a1","text":"` + strings.Repeat("a", maxBody) + `"}`, 400},
+		{"long choice", `{"id":"a1","choice":"` + strings.Repeat("a", 65) + `"}`, 400},
+		{"longest text", `{"id":"a1","text":"` + long[len("é"):] + `"}`, 202},
+		{"choice", `{"id":"a2","choice":"cs:yes"}`, 202},
+	}
+	for _, tt := range tests {
+		if got := c.post(tt.body); got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestDuplicateClientIDHandledOnce(t *testing.T) {
+	srv := start(t, testOptions(), nil)
+	a, b := newClient(t, srv), newClient(t, srv)
+	for range 3 {
+		if st := a.post(`{"id":"same","text":"/start"}`); st != 202 {
+			t.Fatalf("status %d", st)
+		}
+	}
+	first := pending(t, a.chat())
+	if len(first) == 0 {
+		t.Fatal("no reply to /start")
+	}
+	a.text("/bantuan") // a new id is handled
+	if got := len(pending(t, a.chat())); got <= len(first) {
+		t.Errorf("a new message added no reply (%d → %d)", len(first), got)
+	}
+	// Another browser may use the same client id: ids are per chat.
+	if st := b.post(`{"id":"same","text":"/start"}`); st != 202 {
+		t.Fatalf("status %d", st)
+	}
+	if got := pending(t, b.chat()); len(got) != len(first) {
+		t.Errorf("the other browser's message with the same id got %d replies, want %d", len(got), len(first))
+	}
+}
+
+// sse reads server-sent events.
+type sse struct {
+	r    *bufio.Reader
+	body io.Closer
+}
+
+func openEvents(t *testing.T, c *client) *sse {
+	t.Helper()
+	resp := c.get("/api/events")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("events: status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return &sse{r: bufio.NewReader(resp.Body), body: resp.Body}
+}
+
+type event struct {
+	id, name, data string
+	comment        bool
+}
+
+// next returns the next event or comment (reads block; the client has a timeout).
+func (s *sse) next(t *testing.T) event {
+	t.Helper()
+	var ev event
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("read event: %v", err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "":
+			if ev.name != "" || ev.data != "" || ev.comment {
+				return ev
+			}
+		case strings.HasPrefix(line, ":"):
+			ev.comment = true
+		case strings.HasPrefix(line, "id: "):
+			ev.id = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			ev.name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			ev.data = line[6:]
+		}
+	}
+}
+
+func (s *sse) reply(t *testing.T) outReply {
+	t.Helper()
+	for {
+		ev := s.next(t)
+		if ev.comment {
+			continue
+		}
+		var r outReply
+		if ev.name != "reply" || json.Unmarshal([]byte(ev.data), &r) != nil || ev.id != strconv.FormatInt(r.ID, 10) {
+			t.Fatalf("bad event %+v", ev)
+		}
+		return r
+	}
+}
+
+func TestEventsDeliverInOrderAndMarkSent(t *testing.T) {
+	o := testOptions()
+	o.PollInterval = time.Hour // only the wake-up after a POST can deliver in time
+	srv := start(t, o, func(s *server) { s.heartbeat = 50 * time.Millisecond })
+	c := newClient(t, srv)
+	c.get("/").Body.Close()
+	stream := openEvents(t, c)
+	if ev := stream.next(t); !ev.comment { // an idle stream says it is alive
+		t.Errorf("expected a heartbeat, got %+v", ev)
+	}
+
+	c.text("/start")
+	r0 := stream.reply(t)
+	r := stream.reply(t)
+	if !strings.Contains(r0.Text, "Lindungi") || r.ID <= r0.ID || len(r.Choices) != 2 || r.Choices[0].Data != "cs:yes" {
+		t.Fatalf("welcome: %+v, then %+v", r0, r)
+	}
+	c.seq++
+	if st := c.post(`{"id":"m99","choice":"cs:yes"}`); st != 202 {
+		t.Fatal(st)
+	}
+	c.text("6171054508900999")
+	var got []outReply
+	for len(got) == 0 || !strings.Contains(got[len(got)-1].Text, "nama lengkap") {
+		got = append(got, stream.reply(t))
+		if len(got) > 6 {
+			t.Fatalf("unexpected replies %+v", got)
+		}
+	}
+	last := r.ID
+	for _, g := range got {
+		if g.ID <= last {
+			t.Errorf("reply %d after %d: out of order", g.ID, last)
+		}
+		last = g.ID
+		if g.Choices == nil {
+			t.Errorf("reply %d: choices must be an array", g.ID)
+		}
+	}
+	if echo := got[len(got)-1].Text; strings.Contains(echo, "4508900999") || !strings.Contains(echo, "0999") {
+		t.Errorf("the NIK echo should be masked: %q", echo)
+	}
+	waitDelivered(t, c.chat())
+}
+
+// waitDelivered waits until no reply of chat is pending: MarkSent follows
+// the write the client has already read.
+func waitDelivered(t *testing.T, chat string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(pending(t, chat)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("delivered replies still pending")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestPollAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	o := testOptions()
+	o.Context = ctx
+	srv := start(t, o, func(s *server) { s.longPoll = 200 * time.Millisecond })
+	c := newClient(t, srv)
+	if resp := c.get("/api/poll"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("poll without a chat: status %d", resp.StatusCode)
+	}
+	c.get("/").Body.Close()
+	c.text("/start")
+	resp := c.get("/api/poll")
+	var rs []outReply
+	if err := json.NewDecoder(resp.Body).Decode(&rs); err != nil || len(rs) != 2 || len(rs[1].Choices) == 0 || rs[1].Choices[0].Data != "cs:yes" {
+		t.Fatalf("poll: %v %+v", err, rs)
+	}
+	resp.Body.Close()
+	waitDelivered(t, c.chat())
+	t0 := time.Now()
+	resp = c.get("/api/poll")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.TrimSpace(string(b)) != "[]" || time.Since(t0) < 150*time.Millisecond {
+		t.Errorf("idle poll: %q after %v", b, time.Since(t0))
+	}
+
+	// Shutting down ends open streams.
+	stream := openEvents(t, c)
+	done := make(chan error, 1)
+	go func() { _, err := io.ReadAll(stream.r); done <- err }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("stream ended with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the event stream outlived the server's context")
+	}
+}
