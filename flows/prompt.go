@@ -18,7 +18,11 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 	case StWelcome:
 		return Reply{Text: t.T("welcome.again", nil), Choices: []Choice{{Label: t.T("welcome.start", nil), Data: "wl:start"}}, Input: InputText}, nil
 	case StConsent:
-		return Reply{Text: t.T("consent.ask", nil), Input: InputText, Choices: []Choice{
+		abroad := ""
+		if app, ok := chatApps[s.Channel]; ok {
+			abroad = t.T("consent.abroad", map[string]any{"App": app})
+		}
+		return Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad}), Input: InputText, Choices: []Choice{
 			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}, nil
 	case StNIK:
 		return Reply{Text: t.T("nik.ask", nil), Input: InputText}, nil
@@ -91,6 +95,10 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", s.State)
 }
+
+// chatApps are the channels run by a company abroad that keeps the
+// messages: the consent text says so on them.
+var chatApps = map[string]string{"telegram": "Telegram", "whatsapp": "WhatsApp"}
 
 // bracket is the chosen income bracket (the first if none yet).
 func (t *turn) bracket() iuran.Bracket {

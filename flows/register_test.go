@@ -297,3 +297,17 @@ func TestGroupIsToldOnce(t *testing.T) {
 		t.Fatalf("second group message answered: %+v", again)
 	}
 }
+
+func TestConsentNamesTheAppThatKeepsMessagesAbroad(t *testing.T) {
+	e := newEngine(flows.DefaultConfig())
+	for channel, want := range map[string]bool{"telegram": true, "web": false} {
+		out, err := e.Handle(context.Background(), flows.Event{Channel: channel, ChatID: "abroad-" + channel, UserID: "1", Kind: flows.KindText, Text: "halo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(lastText(out), "disimpan oleh Telegram di luar negeri")
+		if got != want || strings.Contains(lastText(out), "<no value>") {
+			t.Errorf("%s consent: %q", channel, lastText(out))
+		}
+	}
+}
