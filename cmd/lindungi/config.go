@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 )
@@ -31,15 +34,49 @@ var options = []option{
 	{key: "LINDUNGI_TIMEZONE", def: "Asia/Jakarta", help: "the deployment's time zone (Asia/Pontianak is the same offset)"},
 	{key: "LINDUNGI_IURAN_TABLE", help: "CSV file replacing the built-in contribution brackets"},
 	{key: "LINDUNGI_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
+	{key: "LINDUNGI_METRICS_ADDR", help: "serve /metrics here instead of on LINDUNGI_HTTP_ADDR (keeps it off the public address)"},
+	{key: "LINDUNGI_WORKERS", def: "16", help: "updates handled at once (different chats; one chat's updates stay in order)"},
+	{key: "TELEGRAM_BOT_TOKEN", help: "the bot's token from @BotFather: serve then runs Telegram too", secret: true},
+	{key: "TELEGRAM_API_ENDPOINT", help: "Bot API address in the library's format (https://api.telegram.org/bot%s/%s), for a self-hosted Bot API server"},
+	{key: "LINDUNGI_TELEGRAM_WEBHOOK_URL", help: "public URL reaching POST /telegram/webhook: webhook mode instead of long polling"},
+	{key: "LINDUNGI_TELEGRAM_WEBHOOK_SECRET", help: "webhook secret token (1-256 of A-Z a-z 0-9 _ -), required in webhook mode, same for all processes", secret: true},
+	{key: "LINDUNGI_TELEGRAM_RATE", def: "30", help: "messages per second the whole deployment sends to Telegram"},
+	{key: "LINDUNGI_WEB_SECURE_COOKIE", def: "false", help: "web chat cookie only over HTTPS (set true behind TLS)"},
+	{key: "LINDUNGI_WEB_ALLOWED_ORIGINS", help: "comma-separated extra origins allowed to post to the web chat"},
+	{key: "LINDUNGI_WEB_FRAME_ANCESTORS", help: "comma-separated sites allowed to embed the web chat (CSP frame-ancestors; default 'self')"},
+	{key: "LINDUNGI_WEB_RATE_PER_MINUTE", def: "60", help: "web chat requests per minute per client address"},
 }
 
 // config is the parsed configuration.
 type config struct {
 	DatabaseURL string
 	HTTPAddr    string
+	MetricsAddr string
 	LogLevel    string
+	Workers     int
 	Flow        flows.Config
 	Tariffs     *iuran.Table
+
+	TelegramToken    string
+	TelegramEndpoint string
+	WebhookURL       string
+	WebhookSecret    string
+	TelegramRate     float64
+
+	WebSecureCookie  bool
+	WebOrigins       []string
+	WebFrameAncestor []string
+	WebRatePerMinute int
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func lookup(getenv func(string) string, key string) string {
@@ -100,6 +137,34 @@ func loadConfig(getenv func(string) string) (config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		return c, fmt.Errorf("LINDUNGI_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	c.MetricsAddr = getenv("LINDUNGI_METRICS_ADDR")
+	var err2 error
+	if c.Workers, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_WORKERS")); err2 != nil || c.Workers < 1 || c.Workers > 1000 {
+		return c, fmt.Errorf("LINDUNGI_WORKERS: %q is not a number from 1 to 1000", getenv("LINDUNGI_WORKERS"))
+	}
+	c.TelegramToken = getenv("TELEGRAM_BOT_TOKEN")
+	c.TelegramEndpoint = getenv("TELEGRAM_API_ENDPOINT")
+	c.WebhookURL = getenv("LINDUNGI_TELEGRAM_WEBHOOK_URL")
+	c.WebhookSecret = getenv("LINDUNGI_TELEGRAM_WEBHOOK_SECRET")
+	if c.WebhookURL != "" {
+		if c.TelegramToken == "" {
+			return c, errors.New("LINDUNGI_TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
+		}
+		if !telegram.ValidSecret(c.WebhookSecret) {
+			return c, errors.New("LINDUNGI_TELEGRAM_WEBHOOK_SECRET must be set in webhook mode: 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+		}
+	}
+	if c.TelegramRate, err2 = strconv.ParseFloat(lookup(getenv, "LINDUNGI_TELEGRAM_RATE"), 64); err2 != nil || c.TelegramRate <= 0 {
+		return c, fmt.Errorf("LINDUNGI_TELEGRAM_RATE: %q is not a positive number", getenv("LINDUNGI_TELEGRAM_RATE"))
+	}
+	if c.WebSecureCookie, err2 = strconv.ParseBool(lookup(getenv, "LINDUNGI_WEB_SECURE_COOKIE")); err2 != nil {
+		return c, fmt.Errorf("LINDUNGI_WEB_SECURE_COOKIE: %q is not true or false", getenv("LINDUNGI_WEB_SECURE_COOKIE"))
+	}
+	c.WebOrigins = list(getenv("LINDUNGI_WEB_ALLOWED_ORIGINS"))
+	c.WebFrameAncestor = list(getenv("LINDUNGI_WEB_FRAME_ANCESTORS"))
+	if c.WebRatePerMinute, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_WEB_RATE_PER_MINUTE")); err2 != nil || c.WebRatePerMinute < 1 {
+		return c, fmt.Errorf("LINDUNGI_WEB_RATE_PER_MINUTE: %q is not a positive number", getenv("LINDUNGI_WEB_RATE_PER_MINUTE"))
 	}
 	return c, nil
 }

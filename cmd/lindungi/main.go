@@ -9,16 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
 	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
 
-	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/console"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
@@ -128,50 +124,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat,
 		})
 	default:
-		return serve(ctx, cfg, db, log, stdout)
+		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log}, getenv, stdout)
 	}
-}
-
-// serve runs the HTTP endpoints and the outbox delivery until ctx ends.
-func serve(ctx context.Context, cfg config, db *store.DB, log *slog.Logger, stdout io.Writer) error {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := db.Ready(r.Context()); err != nil {
-			log.Warn("not ready", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "database not ready\n")
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "lindungi serving on http://%s (healthz, readyz)\n", ln.Addr())
-
-	deliver := &bot.Deliverer{Outbox: db, Senders: map[string]bot.Sender{}, Log: log}
-	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
-	go func() { errc <- deliver.Run(ctx) }()
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
-			return err
-		}
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down http: %w", err)
-	}
-	log.Info("stopped")
-	return nil
 }

@@ -1,0 +1,108 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/lindungi/lindungi/flows"
+)
+
+// Backoff after a failed getUpdates or submit: doubling from minBackoff up to
+// maxBackoff; a 429 waits its retry_after instead.
+const (
+	minBackoff = time.Second
+	maxBackoff = 30 * time.Second
+)
+
+// Submit hands a batch of events, in update order, to whatever stores them
+// (the dispatcher, or the engine directly). It returns nil only when every
+// event is stored (or was seen before); the updates are confirmed to Telegram
+// only then.
+type Submit func(ctx context.Context, evs []flows.Event) error
+
+// Poll takes updates by long polling until ctx ends (then it returns nil).
+// Unlike the library's GetUpdatesChan it confirms updates only after submit
+// has stored them: getUpdates(offset) → submit → acknowledge button presses
+// → offset = highest update_id + 1, which the next getUpdates confirms. When
+// submit fails the same updates are fetched again after a backoff. A webhook
+// left from webhook mode is deleted first (getUpdates refuses to work while
+// one is set); pending updates are kept.
+func (c *Client) Poll(ctx context.Context, submit Submit) error {
+	var fetchFailures, submitFailures int
+	wait := func(failures *int, err error, what string) bool {
+		*failures++
+		d := backoff(*failures, err)
+		c.log.Warn("telegram: "+what+" failed", "err", err, "retry_in", d)
+		return c.sleep(ctx, d) == nil
+	}
+	for ctx.Err() == nil {
+		if err := c.DeleteWebhook(ctx); err != nil {
+			if ctx.Err() != nil || !wait(&fetchFailures, err, "deleteWebhook") {
+				return nil
+			}
+			continue
+		}
+		break
+	}
+	fetchFailures = 0
+	offset := 0
+	for ctx.Err() == nil {
+		cfg := tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: c.pollTimeout, AllowedUpdates: allowedUpdates}
+		updates, err := c.api(ctx).GetUpdates(cfg)
+		if err != nil {
+			if ctx.Err() != nil || !wait(&fetchFailures, fmt.Errorf("telegram: getUpdates: %w", err), "getUpdates") {
+				return nil
+			}
+			continue
+		}
+		fetchFailures = 0
+		if len(updates) == 0 {
+			continue
+		}
+		evs := make([]flows.Event, 0, len(updates))
+		for _, u := range updates {
+			if ev, ok := ToEvent(u); ok {
+				evs = append(evs, ev)
+			}
+		}
+		if len(evs) > 0 {
+			if err := submit(ctx, evs); err != nil {
+				if ctx.Err() != nil || !wait(&submitFailures, fmt.Errorf("telegram: submit %d events: %w", len(evs), err), "submit") {
+					return nil
+				}
+				continue // the same updates come again: offset unchanged
+			}
+		}
+		submitFailures = 0
+		next := offset
+		for i, u := range updates {
+			if u.CallbackQuery != nil {
+				if err := c.Acknowledge(ctx, u); err != nil && ctx.Err() == nil {
+					c.log.Warn("telegram: acknowledge button press", "err", err, "update_id", u.UpdateID)
+				}
+			}
+			// The highest id of the batch, not the highest ever: Telegram
+			// may restart its ids lower after a week of silence.
+			if i == 0 || u.UpdateID+1 > next {
+				next = u.UpdateID + 1
+			}
+		}
+		offset = next
+	}
+	return nil
+}
+
+// backoff is the wait after the n-th failure in a row.
+func backoff(n int, err error) time.Duration {
+	if te, ok := apiError(err); ok && te.Code == 429 {
+		return classify(err).RetryAfter
+	}
+	d := minBackoff
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}

@@ -1,0 +1,305 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/flows"
+)
+
+// Telegram's limits (Bot API documentation; the button count is
+// community-measured).
+const (
+	maxText         = 4096 // characters of one message (counted in UTF-16 units, as Telegram does)
+	maxCallbackData = 64   // bytes of a button's callback_data
+	maxPerRow       = 8    // buttons in one row of an inline keyboard
+	maxButtons      = 100  // buttons in one inline keyboard
+	shortLabel      = 16   // characters: two buttons this short fit side by side on a phone
+)
+
+var _ bot.Sender = (*Client)(nil)
+
+// Send delivers one reply to a chat: choices become an inline keyboard, a
+// contact question a one-time reply keyboard with a request_contact button,
+// and any other reply removes a reply keyboard left from an earlier contact
+// question. A text longer than Telegram's limit goes out in parts split at
+// line breaks, the keyboard on the last part. Failures are *bot.SendError.
+func (c *Client) Send(ctx context.Context, chatID string, r flows.Reply) error {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: chat id %q is not a number", chatID)}
+	}
+	parts := split(r.Text, maxText)
+	if len(parts) == 0 {
+		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: empty reply to chat %s", chatID)}
+	}
+	api := c.api(ctx)
+	for i, text := range parts {
+		msg := tgbotapi.NewMessage(id, text)
+		if i == len(parts)-1 {
+			msg.ReplyMarkup = c.markup(r)
+		}
+		if _, err := api.Send(msg); err != nil {
+			return classify(fmt.Errorf("telegram: sendMessage to chat %s (part %d of %d): %w", chatID, i+1, len(parts), err))
+		}
+	}
+	return nil
+}
+
+// markup is the reply_markup of a reply.
+func (c *Client) markup(r flows.Reply) any {
+	if kb := c.inlineKeyboard(r.Choices); kb != nil {
+		return kb
+	}
+	if r.Input == flows.InputContact && r.InputLabel != "" {
+		kb := tgbotapi.NewOneTimeReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(r.InputLabel)))
+		kb.ResizeKeyboard = true
+		return kb
+	}
+	return tgbotapi.NewRemoveKeyboard(false)
+}
+
+// inlineKeyboard lays out choices: short labels two to a row, long ones one
+// to a row, the ‹ › paging buttons together on one row. nil when there are no
+// usable choices.
+func (c *Client) inlineKeyboard(choices []flows.Choice) *tgbotapi.InlineKeyboardMarkup {
+	var rows [][]tgbotapi.InlineKeyboardButton
+	pagerRow := -1
+	var pending *tgbotapi.InlineKeyboardButton // a short button waiting for a neighbour
+	flush := func() {
+		if pending != nil {
+			rows = append(rows, []tgbotapi.InlineKeyboardButton{*pending})
+			pending = nil
+		}
+	}
+	n := 0
+	for _, ch := range choices {
+		if ch.Data == "" || len(ch.Data) > maxCallbackData || ch.Label == "" {
+			c.log.Warn("telegram: button skipped: callback_data must be 1–64 bytes and the label not empty",
+				"data_bytes", len(ch.Data))
+			continue
+		}
+		if n == maxButtons {
+			c.log.Warn("telegram: too many buttons; the rest are skipped", "buttons", len(choices))
+			break
+		}
+		n++
+		b := tgbotapi.NewInlineKeyboardButtonData(ch.Label, ch.Data)
+		switch {
+		case pager(ch):
+			flush()
+			if pagerRow < 0 || len(rows[pagerRow]) == maxPerRow {
+				rows = append(rows, nil)
+				pagerRow = len(rows) - 1
+			}
+			rows[pagerRow] = append(rows[pagerRow], b)
+		case utf8.RuneCountInString(ch.Label) > shortLabel:
+			flush()
+			rows = append(rows, []tgbotapi.InlineKeyboardButton{b})
+		case pending != nil:
+			rows = append(rows, []tgbotapi.InlineKeyboardButton{*pending, b})
+			pending = nil
+		default:
+			pending = &b
+		}
+	}
+	flush()
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := tgbotapi.NewInlineKeyboardMarkup(rows...)
+	return &kb
+}
+
+// pager reports whether a choice is a ‹ or › paging button (flows give them
+// data "<prefix>:pg:<page>").
+func pager(ch flows.Choice) bool {
+	return strings.Contains(ch.Data, ":pg:") || strings.HasPrefix(ch.Label, "‹") || strings.Contains(ch.Label, "›")
+}
+
+// split cuts text into parts of at most limit UTF-16 units, at line breaks
+// where it can, else at a space, else anywhere between characters. Parts
+// that would be blank are dropped (Telegram refuses an empty text).
+func split(text string, limit int) []string {
+	var parts []string
+	add := func(s string) {
+		if strings.TrimSpace(s) != "" {
+			parts = append(parts, strings.TrimRight(s, "\n"))
+		}
+	}
+	if units(text) <= limit {
+		add(text)
+		return parts
+	}
+	var cur strings.Builder
+	curLen := 0
+	for _, line := range strings.SplitAfter(text, "\n") {
+		l := units(line)
+		if curLen > 0 && curLen+l > limit {
+			add(cur.String())
+			cur.Reset()
+			curLen = 0
+		}
+		for l > limit {
+			head, rest := cut(line, limit)
+			add(head)
+			line, l = rest, units(rest)
+		}
+		cur.WriteString(line)
+		curLen += l
+	}
+	add(cur.String())
+	return parts
+}
+
+// cut splits one over-long line at the last space that keeps the head within
+// limit UTF-16 units, or at the last character boundary within it.
+func cut(line string, limit int) (head, rest string) {
+	n, end, space := 0, 0, -1
+	for i, r := range line {
+		w := utf16.RuneLen(r)
+		if w < 0 {
+			w = 1 // invalid UTF-8: Telegram gets U+FFFD
+		}
+		if n+w > limit {
+			break
+		}
+		n += w
+		end = i + utf8.RuneLen(r)
+		if r == ' ' {
+			space = end
+		}
+	}
+	if end == 0 { // cannot happen with limit ≥ 2; keep progress anyway
+		_, size := utf8.DecodeRuneInString(line)
+		end = size
+	}
+	if space > 0 {
+		end = space
+	}
+	return line[:end], line[end:]
+}
+
+// units is the length of s in UTF-16 code units, how Telegram counts.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		if w := utf16.RuneLen(r); w > 0 {
+			n += w
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+var retryAfterText = regexp.MustCompile(`retry after (\d+)`)
+
+// classify turns a Bot API call's error into a *bot.SendError:
+// 429 → Throttled (retry_after), 403 and 400 "chat not found" → Unreachable,
+// other 400 → Permanent; 5xx, other codes, timeouts and network errors →
+// Retryable.
+func classify(err error) *bot.SendError {
+	te, ok := apiError(err)
+	if !ok {
+		return &bot.SendError{Kind: bot.Retryable, Err: err}
+	}
+	desc := strings.ToLower(te.Message)
+	switch {
+	case te.Code == 429:
+		wait := time.Duration(te.RetryAfter) * time.Second
+		if wait <= 0 {
+			if m := retryAfterText.FindStringSubmatch(desc); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				wait = time.Duration(n) * time.Second
+			}
+		}
+		if wait <= 0 {
+			wait = time.Second
+		}
+		return &bot.SendError{Kind: bot.Throttled, RetryAfter: wait, Err: err}
+	case te.Code == 403:
+		// "bot was blocked by the user", "user is deactivated",
+		// "bot can't initiate conversation with a user", "bot was kicked…"
+		return &bot.SendError{Kind: bot.Unreachable, Err: err}
+	case te.Code == 400 && (strings.Contains(desc, "chat not found") || strings.Contains(desc, "peer_id_invalid")):
+		return &bot.SendError{Kind: bot.Unreachable, Err: err}
+	case te.Code == 400:
+		return &bot.SendError{Kind: bot.Permanent, Err: err}
+	}
+	// 5xx, and codes that mean our configuration is wrong (401 bad token,
+	// 404, 409): retry rather than drop replies.
+	return &bot.SendError{Kind: bot.Retryable, Err: err}
+}
+
+// harmless400 are the Bot API's answers that mean the housekeeping of a
+// button press has nothing (left) to do.
+var harmless400 = []string{
+	"message is not modified",      // the keyboard is already gone
+	"query is too old",             // the callback was answered late (after a restart)
+	"message to edit not found",    // the user deleted the message
+	"message can't be edited",      // older than 48 hours
+	"query id is invalid",          // same as too old
+	"message_id_invalid",           // a message from before a chat migration
+	"have no rights to send",       // a group that muted the bot
+	"not enough rights to send",    // idem
+	"bot was blocked by the user",  // not a 400, but nothing to do either
+	"user is deactivated",          // idem
+	"bot can't initiate conversat", // idem
+}
+
+func harmless(err error) bool {
+	te, ok := apiError(err)
+	if !ok || (te.Code != 400 && te.Code != 403) {
+		return false
+	}
+	desc := strings.ToLower(te.Message)
+	for _, s := range harmless400 {
+		if strings.Contains(desc, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Acknowledge does the housekeeping of a button press: it answers the
+// callback query (the client stops its spinner) and removes the inline
+// keyboard from the pressed message, so its buttons cannot be pressed twice
+// to effect. Updates that are not callback queries are ignored. Answers that
+// mean there is nothing left to do ("message is not modified", "query is too
+// old"…) are not errors.
+func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
+	q := u.CallbackQuery
+	if q == nil {
+		return nil
+	}
+	api := c.api(ctx)
+	var errs []error
+	if _, err := api.Request(tgbotapi.NewCallback(q.ID, "")); err != nil && !harmless(err) {
+		errs = append(errs, fmt.Errorf("telegram: answerCallbackQuery: %w", err))
+	}
+	empty := tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}}
+	var edit tgbotapi.EditMessageReplyMarkupConfig
+	switch {
+	case q.Message != nil && q.Message.Chat != nil:
+		edit = tgbotapi.NewEditMessageReplyMarkup(q.Message.Chat.ID, q.Message.MessageID, empty)
+	case q.InlineMessageID != "":
+		edit = tgbotapi.EditMessageReplyMarkupConfig{BaseEdit: tgbotapi.BaseEdit{InlineMessageID: q.InlineMessageID, ReplyMarkup: &empty}}
+	default:
+		return errors.Join(errs...)
+	}
+	if _, err := api.Request(edit); err != nil && !harmless(err) {
+		errs = append(errs, fmt.Errorf("telegram: editMessageReplyMarkup: %w", err))
+	}
+	return errors.Join(errs...)
+}

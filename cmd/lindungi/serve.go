@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/bot/telegram"
+	"github.com/lindungi/lindungi/bot/web"
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/store"
+)
+
+// deps are what run built for the commands.
+type deps struct {
+	db     *store.DB
+	engine *flows.Engine
+	cat    *locales.Catalog
+	log    *slog.Logger
+}
+
+// shutdownGrace is how long a stopping serve may take in all.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the channels until ctx ends: the web chat always, Telegram when
+// a token is set, the outbox delivery, health and metrics endpoints. On
+// SIGTERM it stops taking updates, finishes the ones in flight, lets the
+// outbox drain and exits within shutdownGrace.
+func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, stdout io.Writer) error {
+	log := d.log
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	senders := map[string]bot.Sender{}
+	metrics := bot.NewMetrics(reg, func(ctx context.Context) (int, error) { return d.db.BacklogOf(ctx, channelsOf(senders)) })
+
+	dispatcher := bot.NewDispatcher(d.engine, cfg.Workers, log)
+	dispatcher.Observe = metrics.ObserveUpdate
+
+	// streams ends the web chat's open event streams before the HTTP server shuts down.
+	streams, endStreams := context.WithCancel(context.WithoutCancel(ctx))
+	defer endStreams()
+	webChat, err := web.New(web.Options{
+		Handler: observed{d.engine, metrics}, Outbox: d.db, Catalog: d.cat, Log: log, Context: streams,
+		RatePerMinute: cfg.WebRatePerMinute, AllowedOrigins: cfg.WebOrigins, FrameAncestors: cfg.WebFrameAncestor,
+		SecureCookie: cfg.WebSecureCookie,
+	})
+	if err != nil {
+		return fmt.Errorf("web chat: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/", webChat)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.db.Ready(r.Context()); err != nil {
+			log.Warn("not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "database not ready\n")
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
+
+	// Telegram: long polling, or webhooks when a public URL is configured.
+	var tg *telegram.Client
+	var poll func(ctx context.Context) error
+	if cfg.TelegramToken != "" {
+		tg, err = telegram.New(ctx, telegram.Options{Token: cfg.TelegramToken, Endpoint: cfg.TelegramEndpoint, Log: log})
+		if err != nil {
+			return fmt.Errorf("telegram: %w", err)
+		}
+		senders[telegram.Channel] = tg
+		if err := tg.SetCommands(ctx, d.cat); err != nil {
+			log.Warn("telegram: set commands", "err", err)
+		}
+		if cfg.WebhookURL != "" {
+			if err := tg.SetWebhook(ctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
+				return fmt.Errorf("telegram: %w", err)
+			}
+			mux.Handle("POST /telegram/webhook", telegram.WebhookHandler(cfg.WebhookSecret, dispatcher.Submit, tg.Acknowledge, log))
+		} else {
+			// Poll removes a webhook left from an earlier webhook deployment first.
+			poll = func(ctx context.Context) error { return tg.Poll(ctx, dispatcher.Submit) }
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "lindungi serving the web chat on http://%s/ (health: /healthz, /readyz)\n", ln.Addr())
+	if tg != nil {
+		mode := "long polling"
+		if cfg.WebhookURL != "" {
+			mode = "webhook"
+		}
+		fmt.Fprintf(stdout, "telegram bot @%s running (%s)\n", tg.Username(), mode)
+	} else {
+		fmt.Fprintln(stdout, "telegram: off (set TELEGRAM_BOT_TOKEN to run the bot)")
+	}
+
+	errc := make(chan error, 4)
+	go func() { errc <- serveHTTP(srv, ln) }()
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", metricsHandler)
+		metricsSrv = &http.Server{Handler: mm, ReadHeaderTimeout: 10 * time.Second}
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", mln.Addr())
+		go func() { errc <- serveHTTP(metricsSrv, mln) }()
+	}
+
+	// Updates come in until ctx ends; delivery goes on a little longer, to drain.
+	intake, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
+	delivery, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDelivery()
+	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Log: log,
+		Observe: metrics.ObserveDelivery}
+	delivered := make(chan struct{})
+	go func() { deliverer.Run(delivery); close(delivered) }()
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		if poll != nil {
+			if err := poll(intake); err != nil {
+				errc <- fmt.Errorf("telegram polling: %w", err)
+			}
+		}
+	}()
+	go pruneUpdates(intake, d.db, log)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	log.Info("stopping")
+	deadline := time.Now().Add(shutdownGrace)
+	stopIntake()
+	endStreams()
+	shutdownCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(-3*time.Second))
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil { // webhooks in flight finish here
+		log.Warn("http shutdown", "err", err)
+	}
+	if metricsSrv != nil {
+		metricsSrv.Close()
+	}
+	<-polled
+	dispatcher.Stop() // updates in flight finish
+	// Give the outbox until the deadline to drain, then stop delivering.
+	for time.Until(deadline) > time.Second {
+		n, err := d.db.BacklogOf(context.WithoutCancel(ctx), channelsOf(senders))
+		if err != nil || n == 0 || len(senders) == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopDelivery()
+	<-delivered
+	log.Info("stopped")
+	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
+		return runErr
+	}
+	return nil
+}
+
+func serveHTTP(srv *http.Server, ln net.Listener) error {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func channelsOf(senders map[string]bot.Sender) []string {
+	out := make([]string, 0, len(senders))
+	for ch := range senders {
+		out = append(out, ch)
+	}
+	return out
+}
+
+// observed counts the web chat's updates in the metrics (Telegram's go
+// through the dispatcher).
+type observed struct {
+	engine  *flows.Engine
+	metrics *bot.Metrics
+}
+
+func (o observed) Handle(ctx context.Context, ev flows.Event) ([]flows.Reply, error) {
+	start := time.Now()
+	out, err := o.engine.Handle(ctx, ev)
+	o.metrics.ObserveUpdate(ev, err, time.Since(start))
+	return out, err
+}
+
+// leases adapts the store's leases to the deliverer.
+type leases struct{ db *store.DB }
+
+func (l leases) TryLease(ctx context.Context, name string) (bot.Lease, bool, error) {
+	le, ok, err := l.db.TryLease(ctx, name)
+	if !ok {
+		return nil, false, err
+	}
+	return le, true, nil
+}
+
+// pruneUpdates forgets update ids older than 48 hours, hourly.
+func pruneUpdates(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.PruneUpdates(ctx, time.Now().Add(-48*time.Hour))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("prune update ids", "err", err)
+		} else if n > 0 {
+			log.Info("pruned update ids", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
