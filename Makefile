@@ -10,7 +10,7 @@ export LINDUNGI_TEST_DATABASE_URL
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1
-FUZZTIME    ?= 3s
+FUZZTIME    ?= 10000x
 LONGFUZZ    ?= 2m
 DEV_KEY     := .lindungi/dev-data-key
 BIN         := bin/lindungi
@@ -21,10 +21,11 @@ ADMIN_URL = $(shell echo '$(DATABASE_URL)' | sed -E 's#^([^/]*//[^/]*/)[^?]*#\1p
 
 FUZZ_TARGETS := ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./iuran:FuzzParseAmount ./wilayah:FuzzSearch ./flows:FuzzParseCommand
 
-.PHONY: help run build test lint vet unit fuzz-short fuzz bench db key
+.PHONY: help run chat build test lint vet unit browser-check fuzz-short fuzz bench db key
 
 help:
-	@echo "make run    start the bot (terminal chat against the local database)"
+	@echo "make run    start the bot: the web chat on http://127.0.0.1:8080/ (and Telegram with TELEGRAM_BOT_TOKEN)"
+	@echo "make chat   talk to the bot in this terminal"
 	@echo "make test   lint + all tests (needs PostgreSQL at 127.0.0.1:5432)"
 	@echo "make bench  benchmarks: engine throughput vs pgbench, parsers"
 	@echo "make fuzz   fuzz every parser for $(LONGFUZZ) each"
@@ -34,7 +35,12 @@ build:
 
 run: build db key
 	@if [ -z "$$LINDUNGI_DATA_KEY" ] && [ -z "$$LINDUNGI_DATA_KEY_FILE" ]; then export LINDUNGI_DATA_KEY_FILE=$(DEV_KEY); fi; \
-	./$(BIN) chat
+	if [ -z "$$TELEGRAM_BOT_TOKEN" ]; then echo "No TELEGRAM_BOT_TOKEN: serving the web chat only. Open the address below in a browser."; fi; \
+	exec ./$(BIN) serve
+
+chat: build db key
+	@if [ -z "$$LINDUNGI_DATA_KEY" ] && [ -z "$$LINDUNGI_DATA_KEY_FILE" ]; then export LINDUNGI_DATA_KEY_FILE=$(DEV_KEY); fi; \
+	exec ./$(BIN) chat
 
 # db makes sure the server answers and the database exists.
 db:
@@ -51,7 +57,12 @@ key:
 	  mkdir -p $(dir $(DEV_KEY)) && umask 077 && head -c 32 /dev/urandom | base64 > $(DEV_KEY) && \
 	  echo "created a development data key in $(DEV_KEY) (set LINDUNGI_DATA_KEY or LINDUNGI_DATA_KEY_FILE in production)"; fi
 
-test: lint unit fuzz-short
+test: lint browser-check unit fuzz-short
+
+# The web chat's browser test needs Debian's chromium; without it that test skips, and says so here.
+browser-check:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "!!! SKIP: the web chat's browser test (bot/web) needs Chromium: apt-get install chromium"; fi
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
