@@ -9,9 +9,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,7 +24,19 @@ import (
 
 var testDSN string
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &testDSN)) }
+func TestMain(m *testing.M) {
+	if os.Getenv("LINDUNGI_TEST_CHILD") == "serve" {
+		// A `lindungi serve` of its own, for tests that kill a process.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		if err := run(ctx, []string{"lindungi", "serve"}, os.Getenv, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(pgtest.Main(m, &testDSN))
+}
 
 var testKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{42}, 32))
 

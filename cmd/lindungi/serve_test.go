@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,6 +103,16 @@ func TestServeTelegramPolling(t *testing.T) {
 		return n == 1
 	})
 
+	// A 429 pauses sending for its retry_after.
+	const throttled = 7003
+	tg.FailSend(throttled, 1, telegramtest.TooManyRequests(2))
+	t0 := time.Now()
+	tg.PushText(throttled, "halo")
+	waitFor(t, "the throttled chat's welcome", func() bool { return len(tg.Messages(throttled)) > 0 })
+	if waited := tg.Messages(throttled)[0].At.Sub(t0); waited < 2*time.Second {
+		t.Errorf("the reply went out %s after a 429 with retry_after 2", waited)
+	}
+
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +120,7 @@ func TestServeTelegramPolling(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`lindungi_updates_received_total{channel="telegram"}`, `lindungi_replies_total{channel="telegram",outcome="sent"}`,
-		`lindungi_replies_total{channel="telegram",outcome="unreachable"}`, "lindungi_outbox_backlog", "lindungi_update_handling_seconds_bucket"} {
+		`lindungi_replies_total{channel="telegram",outcome="unreachable"}`, `lindungi_rate_limit_pauses_total{channel="telegram"} 1`, "lindungi_outbox_backlog", "lindungi_update_handling_seconds_bucket"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
@@ -164,5 +178,158 @@ func TestServeTelegramWebhook(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // a duplicate would have been delivered by now
 	if got := len(tg.Messages(7101)); got != 2 {
 		t.Errorf("%d messages for one update delivered twice: want the welcome and the consent question once", got)
+	}
+}
+
+// Many chats at once: every chat's updates are handled in order (an update
+// taken out of order would leave its chat at another question).
+func TestServeKeepsOrderFor200Chats(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	_, stop := startServe(t, map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_ENDPOINT": tg.Endpoint(),
+		"LINDUNGI_TELEGRAM_RATE": "1000"})
+	defer stop()
+	const first, chats = 8000, 200
+	for step := range 4 {
+		for c := int64(first); c < first+chats; c++ {
+			switch step {
+			case 0:
+				tg.PushText(c, "halo")
+			case 1:
+				tg.PushCallback(c, 1, "cs:yes")
+			case 2:
+				tg.PushText(c, fmt.Sprintf("617105450890%04d", c-first+1))
+			case 3:
+				tg.PushText(c, "Siti Aminah")
+			}
+		}
+	}
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	var done int
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		db.Get(&done, `SELECT count(*) FROM sessions WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2 AND state = 'birth_confirm'`, first, first+chats-1)
+		if done == chats {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if done != chats {
+		var states []string
+		db.Select(&states, `SELECT chat_id || ':' || state FROM sessions WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2 AND state <> 'birth_confirm' LIMIT 5`, first, first+chats-1)
+		t.Fatalf("%d of %d chats reached the birth-date question; others: %v", done, chats, states)
+	}
+}
+
+// Two serve processes on one database, both taking webhooks: one delivers,
+// and the global rate holds for the deployment.
+func TestServeTwoProcessesHoldTheGlobalRate(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	const secret = "two-processes"
+	env := func() map[string]string {
+		return map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_ENDPOINT": tg.Endpoint(), "LINDUNGI_TELEGRAM_RATE": "10",
+			"LINDUNGI_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/webhook", "LINDUNGI_TELEGRAM_WEBHOOK_SECRET": secret}
+	}
+	a, stopA := startServe(t, env())
+	defer stopA()
+	b, stopB := startServe(t, env())
+	defer stopB()
+	const first, chats = 9000, 20
+	for i := range chats {
+		base := a
+		if i%2 == 1 {
+			base = b
+		}
+		update := fmt.Sprintf(`{"update_id": %d, "message": {"message_id": 1, "date": 1764000000, "text": "halo",
+			"chat": {"id": %d, "type": "private"}, "from": {"id": %d, "is_bot": false, "first_name": "A"}}}`, 950000+i, first+i, first+i)
+		req, _ := http.NewRequest("POST", base+"/telegram/webhook", strings.NewReader(update))
+		req.Header.Set(telegram.SecretHeader, secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("webhook to %s: %v %v", base, resp, err)
+		}
+		resp.Body.Close()
+	}
+	want := 2 * chats // the welcome and the consent question each
+	var ms []telegramtest.Message
+	until := time.Now().Add(20 * time.Second)
+	for time.Now().Before(until) {
+		ms = tg.AllMessages()
+		if len(ms) >= want {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(ms) != want {
+		t.Fatalf("%d messages delivered, want %d", len(ms), want)
+	}
+	most := 0
+	for i, j := 0, 0; j < len(ms); j++ {
+		for ms[j].At.Sub(ms[i].At) >= time.Second {
+			i++
+		}
+		most = max(most, j-i+1)
+	}
+	if most > 11 { // 10 a second, plus a burst of 1
+		t.Errorf("%d messages in one second at a global rate of 10/s", most)
+	}
+	if span := ms[len(ms)-1].At.Sub(ms[0].At); span < 3*time.Second {
+		t.Errorf("%d messages went out in %s: faster than 10/s", len(ms), span)
+	}
+}
+
+// A process killed in the middle of a conversation loses no answer, and a
+// restarted one sends no reply twice (but one that was in flight at the kill).
+func TestServeKilledAndRestarted(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	start := func() (*exec.Cmd, *syncBuffer) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		out := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=serve", "DATABASE_URL="+testDSN, "LINDUNGI_DATA_KEY="+testKey,
+			"LINDUNGI_HTTP_ADDR=127.0.0.1:0", "LINDUNGI_LOG_LEVEL=error", "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint())
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the child serve to start", func() bool { return strings.Contains(out.String(), "telegram bot @") })
+		return cmd, out
+	}
+	const chat = 7301
+	child, _ := start()
+	tg.PushText(chat, "halo")
+	waitFor(t, "the consent question", func() bool { return strings.Contains(lastMessage(tg, chat), "Apakah Anda setuju?") })
+	tg.Press(t, chat, "Setuju")
+	waitFor(t, "the NIK question", func() bool { return strings.Contains(lastMessage(tg, chat), "Ketik NIK Anda") })
+	// The answer arrives and the process dies at once, mid-handling or just after.
+	tg.PushText(chat, "6171054508900789")
+	time.Sleep(30 * time.Millisecond)
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+
+	child, _ = start()
+	defer func() { child.Process.Signal(syscall.SIGTERM); child.Wait() }()
+	waitFor(t, "the name question after the restart", func() bool { return strings.Contains(lastMessage(tg, chat), "Ketik nama lengkap") })
+	tg.PushText(chat, "Siti Aminah")
+	waitFor(t, "the birth-date question", func() bool { return strings.Contains(lastMessage(tg, chat), "Apakah ini benar?") })
+
+	seen := map[string]int{}
+	twice := 0
+	for _, m := range tg.Messages(chat) {
+		seen[m.Text]++
+		if seen[m.Text] == 2 {
+			twice++
+		}
+	}
+	if twice > 1 {
+		t.Errorf("%d replies sent twice after one kill: %v", twice, seen)
+	}
+	var state string
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	db.Get(&state, `SELECT state FROM sessions WHERE channel = 'telegram' AND chat_id = '7301'`)
+	if state != "birth_confirm" {
+		t.Errorf("state after the restart: %q", state)
 	}
 }

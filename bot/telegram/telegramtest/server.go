@@ -39,7 +39,8 @@ type Message struct {
 	ChatID      int64
 	MessageID   int
 	Text        string
-	ReplyMarkup string // the reply_markup JSON as sent, "" if none; an edit replaces it
+	ReplyMarkup string    // the reply_markup JSON as sent, "" if none; an edit replaces it
+	At          time.Time // when the server received it
 }
 
 // Button is one inline keyboard button.
@@ -551,7 +552,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {
 		}
 	}
 	s.mu.Lock()
-	m := &Message{ChatID: chat, MessageID: s.nextMsg, Text: text, ReplyMarkup: markup}
+	m := &Message{ChatID: chat, MessageID: s.nextMsg, Text: text, ReplyMarkup: markup, At: time.Now()}
 	s.nextMsg++
 	s.msgs = append(s.msgs, m)
 	out := messageJSON(m)
@@ -583,4 +584,15 @@ func (s *Server) editMarkup(w http.ResponseWriter, form url.Values) {
 		return
 	}
 	badRequest(w, "message to edit not found")
+}
+
+// AllMessages returns every message the bot sent, in the order they arrived.
+func (s *Server) AllMessages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, 0, len(s.msgs))
+	for _, m := range s.msgs {
+		out = append(out, *m)
+	}
+	return out
 }
