@@ -78,6 +78,7 @@ type options struct {
 	cpuProfile      string
 	memProfile      string
 	rateSeconds     int
+	telegramChats   int
 	rate            float64
 }
 
@@ -98,6 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.BoolVar(&o.countRoundTrips, "count-roundtrips", false, "diagnosis: route the engine's connections through a counting proxy and print round trips per message (per step with -chats 1)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the engine phase to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the engine phase to this file")
+	fs.IntVar(&o.telegramChats, "telegram-chats", 1000, "concurrent chats for the Telegram polling and webhook runs (0 skips them)")
 	fs.IntVar(&o.rateSeconds, "rate-seconds", 60, "how long to measure the global rate limiter (0 skips it)")
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
@@ -132,6 +134,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	ratio := eng.msgsPerSec / pg.tps
 	report(stdout, o, eng, pg, ratio)
+	if o.telegramChats > 0 {
+		for _, mode := range []string{"polling", "webhook"} {
+			r, err := benchTelegram(ctx, mode, o.telegramChats, o.workers, o.conns)
+			if err != nil {
+				return err
+			}
+			reportTelegram(stdout, r)
+		}
+	}
 	if o.rateSeconds > 0 {
 		lim, err := benchLimiter(ctx, o.rate, o.rateSeconds)
 		if err != nil {

@@ -109,16 +109,34 @@ type Server struct {
 	webhookURL string
 	secret     string
 	commands   map[string]string // language_code → commands JSON
+	notify     func(Message)
 }
 
 // NewServer starts a fake Bot API that closes when the test ends.
 func NewServer(t testing.TB) *Server {
+	s := Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Bot API outside a test (benchmarks); Close stops it.
+func Start() *Server {
 	// Each server starts its update ids somewhere new, as Telegram's are:
 	// tests sharing a database must not collide in its dedupe table.
 	s := &Server{wake: make(chan struct{}), nextUpdate: 100_000_000 + rand.IntN(1<<30), nextMsg: 1, commands: map[string]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// OnMessage calls f (outside the server's lock) for every message the bot
+// sends from now on.
+func (s *Server) OnMessage(f func(Message)) {
+	s.mu.Lock()
+	s.notify = f
+	s.mu.Unlock()
 }
 
 // URL is the server's base address.
@@ -556,7 +574,11 @@ func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {
 	s.nextMsg++
 	s.msgs = append(s.msgs, m)
 	out := messageJSON(m)
+	notify, copied := s.notify, *m
 	s.mu.Unlock()
+	if notify != nil {
+		notify(copied)
+	}
 	ok(w, out)
 }
 
