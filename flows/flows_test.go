@@ -1,7 +1,6 @@
 package flows_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,15 +10,15 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"
-	"github.com/lindungi/lindungi/vault"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
 var (
+	env     *flowstest.Env
 	testDB  *store.DB
 	clock   = &testClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	cat     *locales.Catalog
@@ -41,27 +40,17 @@ func (c *testClock) Add(d time.Duration) {
 func TestMain(m *testing.M) {
 	var dsn string
 	os.Exit(pgtest.Main(m, &dsn, func() error {
-		v, err := vault.New(bytes.Repeat([]byte{3}, 32))
+		var err error
+		env, err = flowstest.Open(context.Background(), dsn, flowstest.Options{Now: clock.Now})
 		if err != nil {
 			return err
 		}
-		if testDB, err = store.Open(context.Background(), dsn, v, store.Options{Now: clock.Now}); err != nil {
-			return err
-		}
-		if _, err = testDB.Migrate(context.Background()); err != nil {
-			return err
-		}
-		if cat, err = locales.Load(); err != nil {
-			return err
-		}
-		regions, err = wilayah.Load()
-		return err
+		testDB, cat, regions = env.DB, env.Catalog, env.Regions
+		return nil
 	}))
 }
 
-func newEngine(cfg flows.Config) *flows.Engine {
-	return flows.New(flows.Deps{Store: testDB, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Now: clock.Now}, cfg)
-}
+func newEngine(cfg flows.Config) *flows.Engine { return env.Engine(cfg) }
 
 // chat is one simulated conversation.
 type chat struct {

@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -12,15 +11,15 @@ import (
 
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"
-	"github.com/lindungi/lindungi/vault"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
 var (
+	env     *flowstest.Env
 	testDB  *store.DB
 	cat     *locales.Catalog
 	regions *wilayah.Data
@@ -30,27 +29,17 @@ var (
 func TestMain(m *testing.M) {
 	var dsn string
 	os.Exit(pgtest.Main(m, &dsn, func() error {
-		v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+		var err error
+		env, err = flowstest.Open(context.Background(), dsn, flowstest.Options{Log: quiet})
 		if err != nil {
 			return err
 		}
-		if testDB, err = store.Open(context.Background(), dsn, v, store.Options{}); err != nil {
-			return err
-		}
-		if _, err = testDB.Migrate(context.Background()); err != nil {
-			return err
-		}
-		if cat, err = locales.Load(); err != nil {
-			return err
-		}
-		regions, err = wilayah.Load()
-		return err
+		testDB, cat, regions = env.DB, env.Catalog, env.Regions
+		return nil
 	}))
 }
 
-func newEngine() *flows.Engine {
-	return flows.New(flows.Deps{Store: testDB, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Log: quiet}, flows.DefaultConfig())
-}
+func newEngine() *flows.Engine { return env.Engine(flows.DefaultConfig()) }
 
 // sleeps records the waits a client asked for, without waiting.
 type sleeps struct {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -21,12 +20,10 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"
-	"github.com/lindungi/lindungi/vault"
-	"github.com/lindungi/lindungi/wilayah"
 )
 
 var (
@@ -38,26 +35,11 @@ var (
 
 func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m, &testDSN, func() error {
-		v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+		env, err := flowstest.Open(context.Background(), testDSN, flowstest.Options{})
 		if err != nil {
 			return err
 		}
-		ctx := context.Background()
-		if testDB, err = store.Open(ctx, testDSN, v, store.Options{}); err != nil {
-			return err
-		}
-		if _, err = testDB.Migrate(ctx); err != nil {
-			return err
-		}
-		if cat, err = locales.Load(); err != nil {
-			return err
-		}
-		regions, err := wilayah.Load()
-		if err != nil {
-			return err
-		}
-		engine = flows.New(flows.Deps{Store: testDB, Catalog: cat, Regions: regions, Tariffs: iuran.Default(),
-			Log: slog.New(slog.DiscardHandler)}, flows.DefaultConfig())
+		testDB, cat, engine = env.DB, env.Catalog, env.Engine(flows.DefaultConfig())
 		return nil
 	}))
 }

@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"flag"
@@ -38,11 +37,8 @@ import (
 
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
-	"github.com/lindungi/lindungi/locales"
-	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/store/pgtest"
-	"github.com/lindungi/lindungi/vault"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -268,39 +264,21 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 		defer proxy.Close()
 	}
 
-	key := make([]byte, vault.KeySize)
-	if _, err := rand.Read(key); err != nil {
-		return res, err
-	}
-	v, err := vault.New(key)
+	// As in production at the default log level: Debug lines are not written.
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	env, err := flowstest.Open(ctx, engineDSN, flowstest.Options{MaxConns: o.conns, Log: log})
 	if err != nil {
 		return res, err
 	}
-	db, err := store.Open(ctx, engineDSN, v, store.Options{MaxConns: o.conns})
-	if err != nil {
-		return res, err
-	}
+	db, regions := env.DB, env.Regions
 	dbOpen := true
 	defer func() {
 		if dbOpen {
 			db.Close()
 		}
 	}()
-	if _, err := db.Migrate(ctx); err != nil {
-		return res, err
-	}
-	regions, err := wilayah.Load()
-	if err != nil {
-		return res, fmt.Errorf("load region data: %w", err)
-	}
-	cat, err := locales.Load()
-	if err != nil {
-		return res, fmt.Errorf("load texts: %w", err)
-	}
 	cfg := flows.DefaultConfig()
-	// As in production at the default log level: Debug lines are not written.
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Log: log}, cfg)
+	engine := env.Engine(cfg)
 
 	villages, err := villageSteps(regions)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,12 +16,8 @@ import (
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
-	"github.com/lindungi/lindungi/locales"
-	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/store/pgtest"
-	"github.com/lindungi/lindungi/vault"
-	"github.com/lindungi/lindungi/wilayah"
 )
 
 type telegramResult struct {
@@ -62,27 +57,13 @@ func benchTelegram(ctx context.Context, mode string, chats, workers, conns int) 
 		return res, err
 	}
 	defer drop()
-	key := make([]byte, vault.KeySize)
-	rand.Read(key)
-	v, _ := vault.New(key)
-	db, err := store.Open(ctx, dsn, v, store.Options{MaxConns: conns})
-	if err != nil {
-		return res, err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return res, err
-	}
-	regions, err := wilayah.Load()
-	if err != nil {
-		return res, err
-	}
-	cat, err := locales.Load()
-	if err != nil {
-		return res, err
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Log: log}, flows.DefaultConfig())
+	env, err := flowstest.Open(ctx, dsn, flowstest.Options{MaxConns: conns, Log: log})
+	if err != nil {
+		return res, err
+	}
+	defer env.Close()
+	db, engine := env.DB, env.Engine(flows.DefaultConfig())
 
 	fake := telegramtest.Start()
 	defer fake.Close()
