@@ -197,7 +197,7 @@ func TestServeKeepsOrderFor200Chats(t *testing.T) {
 			case 1:
 				tg.PushCallback(c, 1, "cs:yes")
 			case 2:
-				tg.PushText(c, fmt.Sprintf("617105450890%04d", c-first+1))
+				tg.PushText(c, fmt.Sprintf("617105450890%04d", 2000+c-first))
 			case 3:
 				tg.PushText(c, "Siti Aminah")
 			}
