@@ -1,5 +1,12 @@
-// Package iuran computes BPU (bukan penerima upah) monthly contributions from the
-// declared-income bracket table. Money is integer Rupiah.
+// Package iuran computes BPU (bukan penerima upah) contributions: the
+// declared-income bracket table (brackets.csv, embedded), monthly amounts per
+// programme set, multi-month quotes (Table.Quote, Periods), coverage-period
+// arithmetic on calendar dates with the arrears window (CoverageEnd,
+// FirstCoverage, Extend, Status, ArrearsUntil), and dated discount rules that
+// are off unless the caller passes them (ParseDiscounts, PP50Discounts).
+//
+// The package is pure: no I/O beyond its embedded data files, no clock
+// (dates are parameters), money in integer Rupiah (int64), no floats.
 package iuran
 
 import (
