@@ -133,6 +133,7 @@ type ConsentView struct {
 // Registration statuses.
 const (
 	StatusAwaitingPayment = "menunggu_pembayaran"
+	StatusActive          = "aktif" // the contribution is paid: protected
 	StatusDeleted         = "dihapus"
 )
 

@@ -33,7 +33,7 @@ func dynamicKeys() []string {
 	add("phone.err.", string(telepon.Empty), string(telepon.Chars), string(telepon.NotMobile), string(telepon.TooShort), string(telepon.TooLong))
 	add("income.err.", string(iuran.AmountEmpty), string(iuran.AmountChars), string(iuran.AmountFormat), string(iuran.AmountTooLarge))
 	add("occupation.", flows.Occupations...)
-	add("status.", flows.StatusAwaitingPayment, flows.StatusDeleted)
+	add("status.", flows.StatusAwaitingPayment, flows.StatusActive, flows.StatusDeleted)
 	add("help.", flows.States()...)
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))

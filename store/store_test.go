@@ -44,13 +44,18 @@ func open(t *testing.T) *store.DB {
 
 func TestMigrateConcurrentlyAndIdempotent(t *testing.T) {
 	ctx := context.Background()
+	fresh, drop, err := pgtest.Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
 	var wg sync.WaitGroup
 	applied := make(chan int, 4)
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			db, err := store.Open(ctx, dsn, testVault(t), store.Options{})
+			db, err := store.Open(ctx, fresh, testVault(t), store.Options{})
 			if err != nil {
 				t.Error(err)
 				return
@@ -72,7 +77,11 @@ func TestMigrateConcurrentlyAndIdempotent(t *testing.T) {
 	if total != store.SchemaVersion() {
 		t.Errorf("%d migrations applied in all, want %d exactly once", total, store.SchemaVersion())
 	}
-	db := open(t)
+	db, err := store.Open(ctx, fresh, testVault(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	if err := db.Ready(ctx); err != nil {
 		t.Fatal(err)
 	}

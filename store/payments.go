@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/payments"
+)
+
+// Payer kinds.
+const (
+	PayerWorker  = "worker"
+	PayerAgent   = "agent"
+	PayerSponsor = "sponsor"
+)
+
+// Payment flags: why an admin must look at a payment.
+const (
+	FlagAmountMismatch = "amount_mismatch"
+	FlagRefunded       = "refunded"
+)
+
+// StatusActive is a registration whose contribution has been paid.
+const StatusActive = flows.StatusActive
+
+// PaymentItem is what one payment pays for one registration.
+type PaymentItem struct {
+	RegistrationRef string
+	Months          int
+	JKK, JKM, JHT   int64
+	Discount        int64
+	Amount          int64
+}
+
+// NewPayment is a payment to record when its payment code has been issued.
+type NewPayment struct {
+	Instruction payments.Instruction
+	PayerKind   string
+	PayerRef    string
+	Items       []PaymentItem
+}
+
+// CreatePayment stores an issued payment with its items and a "created" event.
+// The items' amounts must add up to the payment's.
+func (d *DB) CreatePayment(ctx context.Context, p NewPayment) (int64, error) {
+	var sum int64
+	for _, it := range p.Items {
+		sum += it.Amount
+	}
+	in := p.Instruction
+	if len(p.Items) == 0 || sum != in.Amount {
+		return 0, fmt.Errorf("create payment %s: items add up to %d, the payment is %d", in.OrderID, sum, in.Amount)
+	}
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	now := d.now()
+	var id int64
+	err = tx.GetContext(ctx, &id, `
+		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, va_number, biller_code,
+			provider_ref, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $11) RETURNING id`,
+		in.OrderID, in.Provider, p.PayerKind, p.PayerRef, string(in.Bank), in.Amount, in.VANumber, in.BillerCode, in.ProviderRef,
+		nullTime(in.ExpiresAt), now)
+	if err != nil {
+		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
+	}
+	for _, it := range p.Items {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, discount, amount)
+			SELECT $1, id, $3, $4, $5, $6, $7, $8 FROM registrations WHERE ref = $2 AND deleted_at IS NULL`,
+			id, it.RegistrationRef, it.Months, it.JKK, it.JKM, it.JHT, it.Discount, it.Amount)
+		if err != nil {
+			return 0, fmt.Errorf("create payment %s item %s: %w", in.OrderID, it.RegistrationRef, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return 0, fmt.Errorf("create payment %s: no registration %s", in.OrderID, it.RegistrationRef)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount) VALUES ($1, $2, 'created', 'pending', $3)`,
+		id, now, in.Amount); err != nil {
+		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
+	}
+	return id, tx.Commit()
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// Coverage is the protection a registration has after a payment was applied.
+type Coverage struct {
+	RegistrationRef string
+	Channel, ChatID string // where the registration was made
+	From, To        time.Time
+}
+
+// Outcome says what a notification did.
+type Outcome string
+
+// Outcomes of ApplyNotification.
+const (
+	Applied   Outcome = "applied"   // the payment settled now: coverage extended
+	Flagged   Outcome = "flagged"   // money arrived but does not match: an admin must look
+	Updated   Outcome = "updated"   // the status moved (expired, cancelled, failed, refunded)
+	Unchanged Outcome = "unchanged" // a duplicate, or a status that would move backwards
+)
+
+// Result is what ApplyNotification did.
+type Result struct {
+	Outcome   Outcome
+	PaymentID int64
+	Status    payments.Status
+	Coverage  []Coverage // for Applied
+}
+
+// ErrUnknownPayment is returned for a notification about an order we never issued.
+var ErrUnknownPayment = errors.New("unknown payment")
+
+type paymentRow struct {
+	ID        int64        `db:"id"`
+	Amount    int64        `db:"amount"`
+	Status    string       `db:"status"`
+	Flag      string       `db:"flag"`
+	AppliedAt sql.NullTime `db:"applied_at"`
+}
+
+// ApplyNotification applies a verified provider notification exactly once,
+// with the payment row locked: every notification is recorded as an event;
+// a settlement with the invoiced amount extends the coverage of every
+// registration the payment covers (once, however often it is repeated); a
+// settlement with another amount is flagged for an admin and extends nothing;
+// a status never moves backwards (pending after settlement is ignored), and
+// money received wins (a settlement after expiry is applied). loc is the
+// deployment's time zone: coverage dates are calendar days there.
+func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc *time.Location) (Result, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	var p paymentRow
+	err = tx.GetContext(ctx, &p, `SELECT id, amount, status, flag, applied_at FROM payments WHERE order_id = $1 AND provider = $2 FOR UPDATE`,
+		n.OrderID, n.Provider)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, ErrUnknownPayment)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+	}
+	now := d.now()
+	event := func(kind, detail string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			p.ID, now, kind, string(n.Status), n.Amount, detail, n.Raw)
+		return err
+	}
+	if err := event("notification", ""); err != nil {
+		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+	}
+	res := Result{PaymentID: p.ID, Status: payments.Status(p.Status), Outcome: Unchanged}
+	setStatus := func(status payments.Status, flag string) error {
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, flag = $3, provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
+			updated_at = $5 WHERE id = $1`, p.ID, string(status), flag, n.ProviderRef, now)
+		res.Status = status
+		return err
+	}
+	switch {
+	case n.Status == payments.Paid && p.AppliedAt.Valid:
+		err = event("ignored", "already applied")
+	case n.Status == payments.Paid && n.Amount != p.Amount:
+		res.Outcome = Flagged
+		if err = setStatus(payments.Paid, FlagAmountMismatch); err == nil {
+			err = event("flagged", fmt.Sprintf("received %d, invoiced %d", n.Amount, p.Amount))
+		}
+	case n.Status == payments.Paid:
+		res.Outcome = Applied
+		if err = setStatus(payments.Paid, p.Flag); err == nil {
+			res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, n.PaidAt, now, loc)
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE payments SET paid_at = $2, applied_at = $3 WHERE id = $1`, p.ID, n.PaidAt, now)
+		}
+		if err == nil {
+			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))
+		}
+	case n.Status == payments.Refunded && p.Status == string(payments.Paid):
+		res.Outcome = Updated
+		if err = setStatus(payments.Refunded, FlagRefunded); err == nil {
+			err = event("flagged", "refunded after settlement: coverage left as it was")
+		}
+	case p.Status == string(payments.Pending) && n.Status != payments.Pending && n.Status != payments.Refunded:
+		res.Outcome = Updated
+		err = setStatus(n.Status, p.Flag)
+	default:
+		err = event("ignored", fmt.Sprintf("%s after %s", n.Status, p.Status))
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+	}
+	return res, nil
+}
+
+// extendCoverage extends every registration of a settled payment: from the
+// day after the payment (first payment), from the day after the current end
+// (renewal, or arrears within the window), or anew after the window.
+func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt, now time.Time, loc *time.Location) ([]Coverage, error) {
+	if paidAt.IsZero() {
+		paidAt = now
+	}
+	paidOn := midnight(paidAt.In(loc))
+	var items []struct {
+		RegID   int64        `db:"registration_id"`
+		Ref     string       `db:"ref"`
+		Channel string       `db:"channel"`
+		ChatID  string       `db:"chat_id"`
+		Months  int          `db:"months"`
+		To      sql.NullTime `db:"covered_to"`
+	}
+	if err := tx.SelectContext(ctx, &items, `
+		SELECT i.registration_id, r.ref, r.channel, r.chat_id, i.months, r.covered_to
+		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
+		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`, paymentID); err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	out := make([]Coverage, 0, len(items))
+	for _, it := range items {
+		var from, to time.Time
+		if it.To.Valid {
+			end := time.Date(it.To.Time.Year(), it.To.Time.Month(), it.To.Time.Day(), 0, 0, 0, 0, loc)
+			from, to = iuran.Extend(end, it.Months, paidOn)
+		} else {
+			from, to = iuran.FirstCoverage(paidOn, it.Months)
+		}
+		// A renewal keeps the start of the coverage it extends.
+		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET covered_from = CASE WHEN covered_to IS NOT NULL AND covered_to + 1 = $2::date
+			THEN covered_from ELSE $2::date END, covered_to = $3::date, status = $4, updated_at = $5 WHERE id = $1`,
+			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now); err != nil {
+			return nil, fmt.Errorf("coverage of %s: %w", it.Ref, err)
+		}
+		out = append(out, Coverage{RegistrationRef: it.Ref, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
+	}
+	return out, nil
+}
+
+func midnight(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+// txx is what extendCoverage needs of a transaction.
+type txx interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
