@@ -26,6 +26,9 @@ type Answers struct {
 	SelRegency  string `json:"sel_regency,omitempty"`
 	SelDistrict string `json:"sel_district,omitempty"`
 
+	PayRef    string `json:"pay_ref,omitempty"`    // the registration being paid for
+	PayMonths int    `json:"pay_months,omitempty"` // how many months
+
 	Editing bool     `json:"editing,omitempty"` // changing one answer from the review
 	Page    int      `json:"page,omitempty"`    // page of the current list of buttons
 	Matches []string `json:"matches,omitempty"` // codes offered after a typed search

@@ -27,6 +27,10 @@ func (t *turn) command(ctx context.Context, name string) error {
 		}
 		return t.startOver(ctx)
 	case cmdCancel:
+		if can(s.State, EvCancel) && !t.isDraft() {
+			// Paying: nothing typed is lost, so no confirmation.
+			return t.fire(ctx, EvCancel, t.T("pay.cancelled", nil))
+		}
 		if !t.isDraft() {
 			return t.askNote(ctx, "cancel.nothing", nil)
 		}
@@ -54,6 +58,9 @@ func (t *turn) command(ctx context.Context, name string) error {
 		return t.askNote(ctx, "language.changed", nil)
 	case cmdStatus:
 		return t.status(ctx)
+	case cmdPay:
+		s.Pending = ""
+		return t.startPay(ctx)
 	case cmdMyData:
 		return t.myData(ctx)
 	case cmdDelete:
@@ -148,6 +155,10 @@ func (t *turn) status(ctx context.Context) error {
 			"Date": t.cat.Date(t.s.Lang, r.CreatedAt.In(t.cfg.Location)), "NIK": nik.Mask(r.NIK),
 		}))
 		b.WriteString("\n")
+		if !r.CoveredTo.IsZero() {
+			b.WriteString(t.T("status.covered", map[string]any{"From": t.cat.Date(t.s.Lang, r.CoveredFrom), "To": t.cat.Date(t.s.Lang, r.CoveredTo)}))
+			b.WriteString("\n")
+		}
 	}
 	var note string
 	if live == 0 {

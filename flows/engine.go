@@ -9,6 +9,7 @@ import (
 
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -39,14 +40,22 @@ func DefaultConfig() Config {
 // Engine runs flows. It holds no per-chat state: every event loads the chat's
 // session from the Store and saves it back in the same transaction.
 type Engine struct {
-	store   Store
-	cat     *locales.Catalog
-	regions *wilayah.Data
-	tariffs *iuran.Table
-	cfg     Config
-	now     func() time.Time
-	log     *slog.Logger
+	store     Store
+	cat       *locales.Catalog
+	regions   *wilayah.Data
+	tariffs   *iuran.Table
+	cfg       Config
+	now       func() time.Time
+	log       *slog.Logger
+	payer     Payer
+	discounts *iuran.Discounts
+	ids       func() string
 	*machines
+}
+
+// Payer issues payment codes (a payment provider).
+type Payer interface {
+	Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error)
 }
 
 // Deps are the engine's collaborators.
@@ -57,6 +66,12 @@ type Deps struct {
 	Tariffs *iuran.Table
 	Now     func() time.Time // nil means time.Now
 	Log     *slog.Logger     // nil means slog.Default()
+	// Payer issues payment codes; nil means paying is not offered.
+	Payer Payer
+	// Discounts are dated contribution discounts; nil means none.
+	Discounts *iuran.Discounts
+	// NewID makes the random part of payment order ids; nil means crypto/rand.
+	NewID func() string
 }
 
 // New builds an engine.
@@ -71,7 +86,7 @@ func New(d Deps, cfg Config) *Engine {
 		cfg.Location = DefaultConfig().Location
 	}
 	return &Engine{store: d.Store, cat: d.Catalog, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log,
-		machines: newMachines()}
+		payer: d.Payer, discounts: d.Discounts, ids: d.NewID, machines: newMachines()}
 }
 
 // Handle processes one inbound event: exactly once per UpdateID, in one
@@ -269,6 +284,7 @@ const (
 	cmdStatus   = "status"
 	cmdMyData   = "mydata"
 	cmdDelete   = "delete"
+	cmdPay      = "pay"
 )
 
 var commandAliases = map[string]string{
@@ -280,6 +296,7 @@ var commandAliases = map[string]string{
 	"status": cmdStatus,
 	"dataku": cmdMyData, "mydata": cmdMyData,
 	"hapus": cmdDelete, "delete": cmdDelete,
+	"bayar": cmdPay, "pay": cmdPay,
 }
 
 // parseCommand reads "/name", "/name@bot" or "/name args"; it reports false

@@ -107,9 +107,11 @@ type Registration struct {
 // RegistrationView is a stored registration as the worker may see it.
 type RegistrationView struct {
 	Registration
-	Ref       string
-	Status    string
-	CreatedAt time.Time
+	Ref         string
+	Status      string
+	CreatedAt   time.Time
+	CoveredFrom time.Time // zero until a payment settled
+	CoveredTo   time.Time
 }
 
 // Consent is the proof of a consent given (UU PDP art. 20–24).
@@ -166,6 +168,8 @@ type Tx interface {
 	// Forget withdraws every consent of this chat and erases the personal
 	// data of its registrations, keeping a pseudonymised record.
 	Forget(ctx context.Context) (int, error)
+	// RecordPayment stores an issued payment code and what it pays for.
+	RecordPayment(ctx context.Context, p PaymentRecord) error
 	Audit(ctx context.Context, action, detail string) error
 }
 

@@ -12,17 +12,19 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
 var (
-	env     *flowstest.Env
-	testDB  *store.DB
-	clock   = &testClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-	cat     *locales.Catalog
-	regions *wilayah.Data
+	sandboxPay *sandbox.Provider
+	env        *flowstest.Env
+	testDB     *store.DB
+	clock      = &testClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	cat        *locales.Catalog
+	regions    *wilayah.Data
 )
 
 type testClock struct {
@@ -45,6 +47,10 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			return err
 		}
+		if sandboxPay, err = sandbox.New(sandbox.Options{Secret: []byte("flows-test-sandbox-secret"), Now: clock.Now}); err != nil {
+			return err
+		}
+		env.Payer = sandboxPay
 		testDB, cat, regions = env.DB, env.Catalog, env.Regions
 		return nil
 	}))

@@ -14,6 +14,7 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/nik"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/telepon"
 )
@@ -35,6 +36,10 @@ func dynamicKeys() []string {
 	add("occupation.", flows.Occupations...)
 	add("status.", flows.StatusAwaitingPayment, flows.StatusActive, flows.StatusDeleted)
 	add("help.", flows.States()...)
+	for _, m := range payments.Methods() {
+		add("bank.", string(m))
+		add("pay.steps.", string(m))
+	}
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))
 	}

@@ -90,8 +90,13 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 		}
 		return Reply{Text: t.T("review.ask", map[string]any{"Summary": t.summary(d.registration(t.Engine))}), Input: InputText, Choices: choices}, nil
 	case StDone:
-		return Reply{Text: t.T("done.menu", nil), Input: InputText, Choices: []Choice{
-			{Label: t.T("done.new", nil), Data: "dn:new"}, {Label: t.T("done.status", nil), Data: "dn:status"}}}, nil
+		choices := []Choice{{Label: t.T("done.new", nil), Data: "dn:new"}, {Label: t.T("done.status", nil), Data: "dn:status"}}
+		if t.payer != nil {
+			choices = append([]Choice{{Label: t.T("done.pay", nil), Data: "dn:pay"}}, choices...)
+		}
+		return Reply{Text: t.T("done.menu", nil), Input: InputText, Choices: choices}, nil
+	case StPayWho, StPayMonths, StPayBank:
+		return t.promptPay(ctx)
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", s.State)
 }

@@ -30,7 +30,7 @@ const matchLimit = 6
 var choicePrefix = map[string]string{
 	StWelcome: "wl", StConsent: "cs", StBirthConfirm: "bc", StRegency: "rg", StProvince: "pv",
 	StDistrict: "ds", StVillage: "vl", StOccupation: "oc", StIncome: "in", StPrograms: "pr",
-	StReview: "rv", StDone: "dn",
+	StReview: "rv", StDone: "dn", StPayWho: "pw", StPayMonths: "pm", StPayBank: "pb",
 }
 
 // Occupations offered in the picker (DOMAIN.md §1); labels live in locales.
@@ -116,8 +116,12 @@ func (t *turn) answer(ctx context.Context) error {
 			return t.startOver(ctx)
 		case "dn:status":
 			return t.status(ctx)
+		case "dn:pay":
+			return t.startPay(ctx)
 		}
 		return t.ask(ctx, "")
+	case StPayWho, StPayMonths, StPayBank:
+		return t.answerPay(ctx)
 	}
 	return fmt.Errorf("unknown state %q", s.State)
 }

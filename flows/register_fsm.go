@@ -28,6 +28,11 @@ const (
 	StPrograms        = "programs"
 	StReview          = "review"
 	StDone            = "done"
+
+	// Paying the contribution (pay.go).
+	StPayWho    = "pay_who"    // which registration, when the chat has several
+	StPayMonths = "pay_months" // 1, 3, 6 or 12 months
+	StPayBank   = "pay_bank"   // which bank's virtual account
 )
 
 // Events of the self-registration flow.
@@ -40,6 +45,8 @@ const (
 	EvConfirm  = "confirm"  // the review was confirmed: the registration is stored
 	EvCancel   = "cancel"   // /batal, confirmed: the draft is discarded
 	EvRestart  = "restart"  // start over (after a cancel, an expiry, or to register someone else)
+	EvPay      = "pay"      // /bayar: pay a registration's contribution
+	EvPayOne   = "pay_one"  // /bayar when the chat has one registration: straight to the months
 )
 
 // Edit events, one per field group, from the review.
@@ -57,6 +64,9 @@ const (
 // draftStates hold an unfinished registration.
 var draftStates = []string{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency,
 	StProvince, StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms, StReview}
+
+// payStates are the questions of paying a contribution.
+var payStates = []string{StPayWho, StPayMonths, StPayBank}
 
 // registerEvents is the single source of truth for how the registration moves.
 var registerEvents = fsm.Events{
@@ -106,6 +116,15 @@ var registerEvents = fsm.Events{
 	{Name: EvEditPrograms, Src: []string{StReview}, Dst: StPrograms},
 	{Name: EvReview, Src: []string{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
 		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, Dst: StReview},
+	// paying
+	{Name: EvPay, Src: []string{StWelcome, StDone}, Dst: StPayWho},
+	{Name: EvPayOne, Src: []string{StWelcome, StDone}, Dst: StPayMonths},
+	{Name: EvNext, Src: []string{StPayWho}, Dst: StPayMonths},
+	{Name: EvNext, Src: []string{StPayMonths}, Dst: StPayBank},
+	{Name: EvNext, Src: []string{StPayBank}, Dst: StDone},
+	{Name: EvBack, Src: []string{StPayWho, StPayMonths}, Dst: StDone},
+	{Name: EvBack, Src: []string{StPayBank}, Dst: StPayMonths},
+	{Name: EvCancel, Src: payStates, Dst: StDone},
 	// leaving
 	{Name: EvCancel, Src: draftStates, Dst: StWelcome},
 	{Name: EvRestart, Src: append([]string{StWelcome, StDone}, draftStates...), Dst: StConsent},
@@ -154,5 +173,5 @@ func can(state, event string) bool { return defined[[2]string{event, state}] }
 
 // States lists every state of the registration flow.
 func States() []string {
-	return append([]string{StWelcome, StDone}, draftStates...)
+	return append(append([]string{StWelcome, StDone}, draftStates...), payStates...)
 }

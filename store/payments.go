@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
@@ -28,26 +31,37 @@ const (
 // StatusActive is a registration whose contribution has been paid.
 const StatusActive = flows.StatusActive
 
-// PaymentItem is what one payment pays for one registration.
-type PaymentItem struct {
-	RegistrationRef string
-	Months          int
-	JKK, JKM, JHT   int64
-	Discount        int64
-	Amount          int64
-}
-
 // NewPayment is a payment to record when its payment code has been issued.
 type NewPayment struct {
 	Instruction payments.Instruction
 	PayerKind   string
 	PayerRef    string
-	Items       []PaymentItem
+	Items       []flows.PaymentLine
 }
 
 // CreatePayment stores an issued payment with its items and a "created" event.
 // The items' amounts must add up to the payment's.
 func (d *DB) CreatePayment(ctx context.Context, p NewPayment) (int64, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("create payment %s: %w", p.Instruction.OrderID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	id, err := insertPayment(ctx, tx, d.now(), p)
+	if err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+// RecordPayment stores a payment code issued in a chat, paid by the chat's worker.
+func (t *chatTx) RecordPayment(ctx context.Context, p flows.PaymentRecord) error {
+	_, err := insertPayment(ctx, t.tx, t.now, NewPayment{Instruction: p.Instruction, PayerKind: PayerWorker,
+		PayerRef: t.channel + ":" + t.chatID, Items: p.Lines})
+	return err
+}
+
+func insertPayment(ctx context.Context, tx txx, now time.Time, p NewPayment) (int64, error) {
 	var sum int64
 	for _, it := range p.Items {
 		sum += it.Amount
@@ -56,14 +70,8 @@ func (d *DB) CreatePayment(ctx context.Context, p NewPayment) (int64, error) {
 	if len(p.Items) == 0 || sum != in.Amount {
 		return 0, fmt.Errorf("create payment %s: items add up to %d, the payment is %d", in.OrderID, sum, in.Amount)
 	}
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	now := d.now()
 	var id int64
-	err = tx.GetContext(ctx, &id, `
+	err := tx.GetContext(ctx, &id, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, va_number, biller_code,
 			provider_ref, expires_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $11) RETURNING id`,
@@ -88,7 +96,7 @@ func (d *DB) CreatePayment(ctx context.Context, p NewPayment) (int64, error) {
 		id, now, in.Amount); err != nil {
 		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
 	}
-	return id, tx.Commit()
+	return id, nil
 }
 
 func nullTime(t time.Time) any {
@@ -101,8 +109,33 @@ func nullTime(t time.Time) any {
 // Coverage is the protection a registration has after a payment was applied.
 type Coverage struct {
 	RegistrationRef string
+	Name            string
 	Channel, ChatID string // where the registration was made
 	From, To        time.Time
+}
+
+// queueCoverageReplies queues the confirmation of each extended coverage for
+// the chat that made the registration, in that chat's language.
+func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, cov []Coverage, replies func(string, flows.Covered) []flows.Reply) error {
+	for _, c := range cov {
+		var lang string
+		if err := tx.GetContext(ctx, &lang, `SELECT coalesce((SELECT lang FROM sessions WHERE channel = $1 AND chat_id = $2), '')`,
+			c.Channel, c.ChatID); err != nil {
+			return fmt.Errorf("language of %s/%s: %w", c.Channel, c.ChatID, err)
+		}
+		var payloads []string
+		for _, r := range replies(lang, flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To}) {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			payloads = append(payloads, string(b))
+		}
+		if _, err := tx.ExecContext(ctx, qSend, c.Channel, c.ChatID, now, pq.StringArray(payloads)); err != nil {
+			return fmt.Errorf("queue confirmation for %s/%s: %w", c.Channel, c.ChatID, err)
+		}
+	}
+	return nil
 }
 
 // Outcome says what a notification did.
@@ -143,7 +176,13 @@ type paymentRow struct {
 // a status never moves backwards (pending after settlement is ignored), and
 // money received wins (a settlement after expiry is applied). loc is the
 // deployment's time zone: coverage dates are calendar days there.
-func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc *time.Location) (Result, error) {
+//
+// For an applied payment, replies(lang, covered) gives the messages for the
+// chat where each registration was made; they are queued in the same
+// transaction, so a crash can never apply a payment without telling the
+// worker, nor tell twice. replies may be nil.
+func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc *time.Location,
+	replies func(lang string, c flows.Covered) []flows.Reply) (Result, error) {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
@@ -193,6 +232,9 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 		if err == nil {
 			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))
 		}
+		if err == nil && replies != nil {
+			err = queueCoverageReplies(ctx, tx, now, res.Coverage, replies)
+		}
 	case n.Status == payments.Refunded && p.Status == string(payments.Paid):
 		res.Outcome = Updated
 		if err = setStatus(payments.Refunded, FlagRefunded); err == nil {
@@ -224,13 +266,14 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 	var items []struct {
 		RegID   int64        `db:"registration_id"`
 		Ref     string       `db:"ref"`
+		Name    string       `db:"name"`
 		Channel string       `db:"channel"`
 		ChatID  string       `db:"chat_id"`
 		Months  int          `db:"months"`
 		To      sql.NullTime `db:"covered_to"`
 	}
 	if err := tx.SelectContext(ctx, &items, `
-		SELECT i.registration_id, r.ref, r.channel, r.chat_id, i.months, r.covered_to
+		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_to
 		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
 		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`, paymentID); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
@@ -250,7 +293,7 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now); err != nil {
 			return nil, fmt.Errorf("coverage of %s: %w", it.Ref, err)
 		}
-		out = append(out, Coverage{RegistrationRef: it.Ref, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
+		out = append(out, Coverage{RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
 	}
 	return out, nil
 }
@@ -259,8 +302,9 @@ func midnight(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
 }
 
-// txx is what extendCoverage needs of a transaction.
+// txx is what the payment helpers need of a transaction.
 type txx interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }

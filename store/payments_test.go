@@ -42,7 +42,7 @@ func register(t *testing.T, db *store.DB) string {
 	return ref
 }
 
-func issue(t *testing.T, db *store.DB, order string, amount int64, items ...store.PaymentItem) {
+func issue(t *testing.T, db *store.DB, order string, amount int64, items ...flows.PaymentLine) {
 	t.Helper()
 	_, err := db.CreatePayment(context.Background(), store.NewPayment{
 		Instruction: payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BCA, VANumber: "1234500000000001", Amount: amount},
@@ -71,7 +71,7 @@ func TestSettlementAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 	db := open(t)
 	ref := register(t, db)
 	order := "ORD-" + ref
-	issue(t, db, order, 50400, store.PaymentItem{RegistrationRef: ref, Months: 3, JKK: 30000, JKM: 20400, Amount: 50400})
+	issue(t, db, order, 50400, flows.PaymentLine{RegistrationRef: ref, Months: 3, JKK: 30000, JKM: 20400, Amount: 50400})
 	settled := time.Date(2026, 11, 30, 14, 0, 0, 0, wib)
 	var wg sync.WaitGroup
 	results := make(chan store.Result, 5)
@@ -79,7 +79,7 @@ func TestSettlementAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := db.ApplyNotification(context.Background(), paid(order, 50400, settled), wib)
+			r, err := db.ApplyNotification(context.Background(), paid(order, 50400, settled), wib, nil)
 			if err != nil {
 				t.Error(err)
 			}
@@ -109,15 +109,15 @@ func TestSettlementAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		t.Errorf("%d notification events, want all 5 recorded", events)
 	}
 	// A late "pending" never moves the status back.
-	r, err := db.ApplyNotification(context.Background(), payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Pending, Amount: 50400}, wib)
+	r, err := db.ApplyNotification(context.Background(), payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Pending, Amount: 50400}, wib, nil)
 	if err != nil || r.Outcome != store.Unchanged || r.Status != payments.Paid {
 		t.Errorf("pending after settlement: %+v, %v", r, err)
 	}
 
 	// A renewal paid before the end extends from the end.
 	order2 := order + "-2"
-	issue(t, db, order2, 16800, store.PaymentItem{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err = db.ApplyNotification(context.Background(), paid(order2, 16800, time.Date(2027, 2, 20, 9, 0, 0, 0, wib)), wib)
+	issue(t, db, order2, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
+	r, err = db.ApplyNotification(context.Background(), paid(order2, 16800, time.Date(2027, 2, 20, 9, 0, 0, 0, wib)), wib, nil)
 	if err != nil || r.Outcome != store.Applied {
 		t.Fatalf("renewal: %+v, %v", r, err)
 	}
@@ -130,8 +130,8 @@ func TestAmountMismatchIsFlagged(t *testing.T) {
 	db := open(t)
 	ref := register(t, db)
 	order := "ORD-" + ref
-	issue(t, db, order, 16800, store.PaymentItem{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err := db.ApplyNotification(context.Background(), paid(order, 16000, time.Now()), wib)
+	issue(t, db, order, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
+	r, err := db.ApplyNotification(context.Background(), paid(order, 16000, time.Now()), wib, nil)
 	if err != nil || r.Outcome != store.Flagged {
 		t.Fatalf("%+v, %v", r, err)
 	}
@@ -149,19 +149,19 @@ func TestSettlementAfterExpiryWins(t *testing.T) {
 	db := open(t)
 	ref := register(t, db)
 	order := "ORD-" + ref
-	issue(t, db, order, 16800, store.PaymentItem{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err := db.ApplyNotification(context.Background(), payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Expired, Amount: 16800}, wib)
+	issue(t, db, order, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
+	r, err := db.ApplyNotification(context.Background(), payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Expired, Amount: 16800}, wib, nil)
 	if err != nil || r.Outcome != store.Updated || r.Status != payments.Expired {
 		t.Fatalf("expiry: %+v, %v", r, err)
 	}
-	r, err = db.ApplyNotification(context.Background(), paid(order, 16800, time.Date(2026, 12, 31, 23, 30, 0, 0, wib)), wib)
+	r, err = db.ApplyNotification(context.Background(), paid(order, 16800, time.Date(2026, 12, 31, 23, 30, 0, 0, wib)), wib, nil)
 	if err != nil || r.Outcome != store.Applied {
 		t.Fatalf("settlement after expiry: %+v, %v", r, err)
 	}
 	if from, to, _ := coverage(t, db, ref); from != "2027-01-01" || to != "2027-01-31" {
 		t.Errorf("coverage %s – %s", from, to)
 	}
-	if _, err := db.ApplyNotification(context.Background(), paid("nope", 1, time.Now()), wib); !errors.Is(err, store.ErrUnknownPayment) {
+	if _, err := db.ApplyNotification(context.Background(), paid("nope", 1, time.Now()), wib, nil); !errors.Is(err, store.ErrUnknownPayment) {
 		t.Errorf("unknown order: %v", err)
 	}
 }
@@ -171,14 +171,14 @@ func TestCreatePaymentChecksItems(t *testing.T) {
 	ref := register(t, db)
 	_, err := db.CreatePayment(context.Background(), store.NewPayment{
 		Instruction: payments.Instruction{Provider: "sandbox", OrderID: "bad-" + ref, Bank: payments.BCA, Amount: 20000},
-		PayerKind:   store.PayerWorker, PayerRef: "t:x", Items: []store.PaymentItem{{RegistrationRef: ref, Months: 1, Amount: 16800}},
+		PayerKind:   store.PayerWorker, PayerRef: "t:x", Items: []flows.PaymentLine{{RegistrationRef: ref, Months: 1, Amount: 16800}},
 	})
 	if err == nil {
 		t.Fatal("items that do not add up were accepted")
 	}
 	_, err = db.CreatePayment(context.Background(), store.NewPayment{
 		Instruction: payments.Instruction{Provider: "sandbox", OrderID: "ghost-" + ref, Bank: payments.BCA, Amount: 16800},
-		PayerKind:   store.PayerWorker, PayerRef: "t:x", Items: []store.PaymentItem{{RegistrationRef: "LD0000-NOPE00", Months: 1, Amount: 16800}},
+		PayerKind:   store.PayerWorker, PayerRef: "t:x", Items: []flows.PaymentLine{{RegistrationRef: "LD0000-NOPE00", Months: 1, Amount: 16800}},
 	})
 	if err == nil {
 		t.Fatal("a payment for an unknown registration was accepted")

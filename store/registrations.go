@@ -141,6 +141,8 @@ type registrationRow struct {
 	MonthlyIuran    int64        `db:"monthly_iuran"`
 	Status          string       `db:"status"`
 	CreatedAt       time.Time    `db:"created_at"`
+	CoveredFrom     sql.NullTime `db:"covered_from"`
+	CoveredTo       sql.NullTime `db:"covered_to"`
 }
 
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
@@ -148,7 +150,7 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	var rows []registrationRow
 	err := t.sel(ctx, &rows, `
 		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
-			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at
+			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at, covered_from, covered_to
 		FROM registrations WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
@@ -171,6 +173,9 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 		}}
 		if r.BirthDate.Valid {
 			v.BirthDate = r.BirthDate.Time
+		}
+		if r.CoveredFrom.Valid && r.CoveredTo.Valid {
+			v.CoveredFrom, v.CoveredTo = r.CoveredFrom.Time, r.CoveredTo.Time
 		}
 		out = append(out, v)
 	}

@@ -33,6 +33,7 @@ type Env struct {
 	Tariffs *iuran.Table
 	Log     *slog.Logger
 	Now     func() time.Time
+	Payer   flows.Payer // nil: paying is not offered
 }
 
 // Open connects to dsn (a database of its own, see store/pgtest) with a fresh
@@ -75,7 +76,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Env, error) {
 
 // Engine builds an engine on the environment.
 func (e *Env) Engine(cfg flows.Config) *flows.Engine {
-	return flows.New(flows.Deps{Store: e.DB, Catalog: e.Catalog, Regions: e.Regions, Tariffs: e.Tariffs, Now: e.Now, Log: e.Log}, cfg)
+	return flows.New(flows.Deps{Store: e.DB, Catalog: e.Catalog, Regions: e.Regions, Tariffs: e.Tariffs, Now: e.Now, Log: e.Log, Payer: e.Payer}, cfg)
 }
 
 // Close closes the store.

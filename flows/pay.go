@@ -1,0 +1,265 @@
+package flows
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/nama"
+	"github.com/lindungi/lindungi/payments"
+)
+
+// PaymentLine is what one payment pays for one registration.
+type PaymentLine struct {
+	RegistrationRef string
+	Months          int
+	JKK, JKM, JHT   int64
+	Discount        int64
+	Amount          int64
+}
+
+// PaymentRecord is an issued payment code, with what it pays for.
+type PaymentRecord struct {
+	Instruction payments.Instruction
+	Lines       []PaymentLine
+}
+
+// Covered is a registration whose coverage a settled payment extended.
+type Covered struct {
+	RegistrationRef string
+	Name            string
+	From, To        time.Time
+}
+
+// PaymentTTL is how long a payment code stays valid.
+const PaymentTTL = 24 * time.Hour
+
+// payable lists the chat's registrations that can be paid for: awaiting their
+// first payment, or protected and due to renew.
+func (t *turn) payable(ctx context.Context) ([]RegistrationView, error) {
+	regs, err := t.tx.Registrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []RegistrationView
+	for _, r := range regs {
+		if r.Status == StatusAwaitingPayment || r.Status == StatusActive {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// startPay answers /bayar and the "Bayar iuran" button.
+func (t *turn) startPay(ctx context.Context) error {
+	if t.isDraft() {
+		return t.askNote(ctx, "pay.finish_first", nil)
+	}
+	if t.payer == nil {
+		return t.askNote(ctx, "pay.unavailable", nil)
+	}
+	regs, err := t.payable(ctx)
+	if err != nil {
+		return err
+	}
+	switch len(regs) {
+	case 0:
+		t.s.Pending = ""
+		t.sayText("pay.none", nil)
+		return nil
+	case 1:
+		t.s.Data.PayRef = regs[0].Ref
+		return t.fire(ctx, EvPayOne, "")
+	}
+	return t.fire(ctx, EvPay, "")
+}
+
+// payingFor is the registration being paid for.
+func (t *turn) payingFor(ctx context.Context) (RegistrationView, bool, error) {
+	regs, err := t.payable(ctx)
+	if err != nil {
+		return RegistrationView{}, false, err
+	}
+	for _, r := range regs {
+		if r.Ref == t.s.Data.PayRef {
+			return r, true, nil
+		}
+	}
+	return RegistrationView{}, false, nil
+}
+
+func (t *turn) quote(r RegistrationView, months int) (iuran.Quote, error) {
+	return t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: months,
+		Start: midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+}
+
+func midnight(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+func (t *turn) answerPay(ctx context.Context) error {
+	switch t.s.State {
+	case StPayWho:
+		ref := strings.TrimPrefix(t.ev.Choice, "pw:")
+		regs, err := t.payable(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range regs {
+			if t.ev.Kind == KindChoice && r.Ref == ref {
+				t.s.Data.PayRef = r.Ref
+				return t.fire(ctx, EvNext, "")
+			}
+		}
+		return t.askNote(ctx, "pay.who_unclear", nil)
+	case StPayMonths:
+		months := 0
+		if t.ev.Kind == KindChoice {
+			months, _ = strconv.Atoi(strings.TrimPrefix(t.ev.Choice, "pm:"))
+		} else if t.ev.Kind == KindText {
+			months, _ = strconv.Atoi(strings.Fields(t.text() + " x")[0])
+		}
+		if iuran.CheckPeriod(months) != nil {
+			return t.askNote(ctx, "pay.months_unclear", nil)
+		}
+		t.s.Data.PayMonths = months
+		return t.fire(ctx, EvNext, "")
+	case StPayBank:
+		bank := payments.Method(strings.TrimPrefix(t.ev.Choice, "pb:"))
+		if t.ev.Kind == KindText {
+			bank = payments.Method(strings.ToLower(strings.TrimSpace(t.text())))
+		}
+		if !bank.Valid() {
+			return t.askNote(ctx, "pay.bank_unclear", nil)
+		}
+		return t.issue(ctx, bank)
+	}
+	return fmt.Errorf("not a payment state: %s", t.s.State)
+}
+
+// issue asks the payment provider for a payment code and records it with the
+// session, in the chat's transaction.
+func (t *turn) issue(ctx context.Context, bank payments.Method) error {
+	reg, ok, err := t.payingFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.enter(StDone)
+		return t.askNote(ctx, "pay.none", nil)
+	}
+	q, err := t.quote(reg, t.s.Data.PayMonths)
+	if err != nil {
+		return fmt.Errorf("quote %s: %w", reg.Ref, err)
+	}
+	inv := payments.Invoice{
+		OrderID: reg.Ref + "-" + t.newID(), Amount: q.Totals.Total, Method: bank,
+		ExpiresAt: t.now.Add(PaymentTTL),
+	}
+	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ins, err := t.payer.Create(callCtx, inv)
+	if err != nil {
+		t.log.Warn("create payment", "order_id", inv.OrderID, "bank", bank, "err", err)
+		return t.askNote(ctx, "pay.error", nil)
+	}
+	line := PaymentLine{RegistrationRef: reg.Ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM, JHT: q.Totals.JHT,
+		Discount: q.Totals.Discount, Amount: q.Totals.Total}
+	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{line}}); err != nil {
+		return err
+	}
+	next, err := t.machines.transition(ctx, t.s.State, EvNext)
+	if err != nil {
+		return err
+	}
+	t.enter(next)
+	t.s.Data.PayRef, t.s.Data.PayMonths = "", 0
+	t.sayText("pay.instruction", map[string]any{
+		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,
+		"Biller": ins.BillerCode, "Expiry": t.cat.Date(t.s.Lang, ins.ExpiresAt.In(t.cfg.Location)) + " " + ins.ExpiresAt.In(t.cfg.Location).Format("15.04"),
+		"Steps": t.T("pay.steps."+string(ins.Bank), map[string]any{"Code": ins.VANumber, "Biller": ins.BillerCode}),
+		"Name":  nama.Display(reg.Name), "Months": q.Months,
+	})
+	return t.ask(ctx, "")
+}
+
+// newID makes the random part of an order id.
+func (t *turn) newID() string {
+	if t.ids != nil {
+		return t.ids()
+	}
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [6]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
+}
+
+// promptPay renders the questions of paying.
+func (t *turn) promptPay(ctx context.Context) (Reply, error) {
+	switch t.s.State {
+	case StPayWho:
+		regs, err := t.payable(ctx)
+		if err != nil {
+			return Reply{}, err
+		}
+		var choices []Choice
+		for _, r := range regs {
+			choices = append(choices, Choice{Label: nama.Display(r.Name), Data: "pw:" + r.Ref})
+		}
+		return Reply{Text: t.T("pay.who", nil), Choices: choices, Input: InputText}, nil
+	case StPayMonths:
+		reg, ok, err := t.payingFor(ctx)
+		if err != nil {
+			return Reply{}, err
+		}
+		if !ok {
+			return Reply{}, errors.New("paying for a registration that is gone")
+		}
+		var choices []Choice
+		for _, m := range iuran.Periods() {
+			q, err := t.quote(reg, m)
+			if err != nil {
+				return Reply{}, err
+			}
+			choices = append(choices, Choice{Label: t.T("pay.months_choice", map[string]any{"Months": m, "Total": rupiahOf(q.Totals.Total)}),
+				Data: "pm:" + strconv.Itoa(m)})
+		}
+		one, _ := t.quote(reg, 1)
+		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total)}),
+			Choices: choices, Input: InputText}, nil
+	case StPayBank:
+		reg, ok, err := t.payingFor(ctx)
+		if err != nil || !ok {
+			return Reply{}, errors.Join(err, errors.New("paying for a registration that is gone"))
+		}
+		q, err := t.quote(reg, t.s.Data.PayMonths)
+		if err != nil {
+			return Reply{}, err
+		}
+		var choices []Choice
+		for _, m := range payments.Methods() {
+			choices = append(choices, Choice{Label: t.T("bank."+string(m), nil), Data: "pb:" + string(m)})
+		}
+		return Reply{Text: t.T("pay.bank", map[string]any{"Total": rupiahOf(q.Totals.Total), "Months": q.Months}), Choices: choices, Input: InputText}, nil
+	}
+	return Reply{}, fmt.Errorf("no question for state %q", t.s.State)
+}
+
+// PaymentReplies are the messages for a worker whose payment settled.
+func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
+	if !e.cat.Supported(lang) {
+		lang = "id"
+	}
+	return []Reply{{Text: e.cat.T(lang, "pay.confirmed", map[string]any{
+		"Name": nama.Display(c.Name), "Ref": c.RegistrationRef,
+		"From": e.cat.Date(lang, c.From), "To": e.cat.Date(lang, c.To),
+	}), Input: InputNone}}
+}

@@ -1,0 +1,66 @@
+package flows_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/store"
+)
+
+func TestPayByVirtualAccountAndConfirm(t *testing.T) {
+	c := newChat(t)
+	c.toReview(freshNIK())
+	must(t, c.press("rv:ok"), "Ada lagi")
+	must(t, c.last[0].Text, "tekan Bayar iuran atau ketik /bayar")
+	must(t, c.press("dn:pay"), "Rp16.800 per bulan", "berapa bulan")
+	labels := []string{}
+	for _, ch := range c.choices() {
+		labels = append(labels, ch.Label)
+	}
+	must(t, strings.Join(labels, "|"), "1 bulan: Rp16.800", "3 bulan: Rp50.400", "6 bulan: Rp100.800", "12 bulan: Rp201.600")
+	must(t, c.text("5"), "Mohon pilih 1, 3, 6, atau 12 bulan")
+	must(t, c.press("pm:3"), "Total Rp50.400 untuk 3 bulan", "bank apa")
+	must(t, c.text("/kembali"), "berapa bulan")
+	c.press("pm:3")
+	must(t, c.press("BCA"), "Ada lagi")
+	must(t, c.last[0].Text, "Bayar Rp50.400 (3 bulan, Siti Aminah)", "Virtual Account BCA", "BCA mobile")
+
+	var p struct {
+		OrderID string `db:"order_id"`
+		VA      string `db:"va_number"`
+		Amount  int64  `db:"amount"`
+		Status  string `db:"status"`
+	}
+	if err := testDB.SQL().Get(&p, `SELECT order_id, va_number, amount, status FROM payments WHERE payer_ref = $1`, "test:"+c.id); err != nil {
+		t.Fatal(err)
+	}
+	if p.Amount != 50400 || p.Status != "pending" || !strings.Contains(c.last[0].Text, p.VA) || len(p.VA) != 16 {
+		t.Fatalf("payment %+v, reply %q", p, c.last[0].Text)
+	}
+
+	// The bank's notification arrives: the confirmation is queued for the chat in the same transaction.
+	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
+	r, err := testDB.ApplyNotification(context.Background(), n, flows.DefaultConfig().Location, env.Engine(flows.DefaultConfig()).PaymentReplies)
+	if err != nil || r.Outcome != store.Applied {
+		t.Fatalf("apply: %+v, %v", r, err)
+	}
+	confirm := c.flush()
+	if len(confirm) != 1 {
+		t.Fatalf("%d confirmations", len(confirm))
+	}
+	today := clock.Now().In(flows.DefaultConfig().Location)
+	from := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, time.UTC)
+	must(t, confirm[0].Text, "Iuran Siti Aminah sudah kami terima", "Terlindungi "+cat.Date("id", from))
+	must(t, c.text("/status"), "terlindungi (iuran sudah dibayar)", "Terlindungi "+cat.Date("id", from))
+}
+
+func TestPayWithoutRegistration(t *testing.T) {
+	c := newChat(t)
+	must(t, c.text("/bayar"), "Belum ada pendaftaran yang bisa dibayar")
+	c.text("halo")
+	must(t, c.text("/bayar"), "Selesaikan dulu pendaftaran ini", "Apakah Anda setuju?")
+}
