@@ -12,6 +12,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1
 FUZZTIME    ?= 10000x
 LONGFUZZ    ?= 2m
+# cmd/lindungi refuses this key with LINDUNGI_ENV=production.
 DEV_KEY     := .lindungi/dev-data-key
 BIN         := bin/lindungi
 

@@ -26,6 +26,9 @@ type Config struct {
 	MinAge, MaxAge int            // age limits at registration
 	Location       *time.Location // the deployment's time zone
 	ConsentVersion string         // version of the consent text shown
+	// SandboxPayURL, for the development payment provider, is the test bank's
+	// page of a payment code ("%s" stands for the code); "" in production.
+	SandboxPayURL string
 }
 
 // DefaultConfig is the configuration used when nothing is set.

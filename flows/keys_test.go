@@ -40,6 +40,7 @@ func dynamicKeys() []string {
 		add("bank.", string(m))
 		add("pay.steps.", string(m))
 	}
+	add("sandbox.status.", "paid", "expired", "pending", "other")
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))
 	}

@@ -179,6 +179,15 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	}
 	t.enter(next)
 	t.s.Data.PayRef, t.s.Data.PayMonths = "", 0
+	var hint string
+	if t.cfg.SandboxPayURL != "" {
+		hint = "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, ins.VANumber)})
+	}
+	defer func() {
+		if hint != "" && len(t.out) > 0 {
+			t.out[0].Text += hint
+		}
+	}()
 	t.sayText("pay.instruction", map[string]any{
 		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,
 		"Biller": ins.BillerCode, "Expiry": t.cat.Date(t.s.Lang, ins.ExpiresAt.In(t.cfg.Location)) + " " + ins.ExpiresAt.In(t.cfg.Location).Format("15.04"),

@@ -308,3 +308,26 @@ type txx interface {
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
+
+// PendingByCode finds a sandbox-style payment by its payment code, for the
+// development payment page.
+type PendingByCode struct {
+	OrderID string `db:"order_id"`
+	Amount  int64  `db:"amount"`
+	Status  string `db:"status"`
+	Method  string `db:"method"`
+}
+
+// PaymentByCode looks a payment up by provider and payment code (the newest one).
+func (d *DB) PaymentByCode(ctx context.Context, provider, code string) (PendingByCode, error) {
+	var p PendingByCode
+	err := d.db.GetContext(ctx, &p, `SELECT order_id, amount, status, method FROM payments WHERE provider = $1 AND va_number = $2
+		ORDER BY id DESC LIMIT 1`, provider, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrUnknownPayment
+	}
+	if err != nil {
+		return p, fmt.Errorf("payment with code %s: %w", code, err)
+	}
+	return p, nil
+}

@@ -45,7 +45,15 @@ var options = []option{
 	{key: "LINDUNGI_WEB_ALLOWED_ORIGINS", help: "comma-separated extra origins allowed to post to the web chat"},
 	{key: "LINDUNGI_WEB_FRAME_ANCESTORS", help: "comma-separated sites allowed to embed the web chat (CSP frame-ancestors; default 'self')"},
 	{key: "LINDUNGI_WEB_RATE_PER_MINUTE", def: "60", help: "web chat requests per minute per client address"},
+	{key: "LINDUNGI_ENV", def: "development", help: "production refuses the sandbox payment provider and a development data key"},
+	{key: "LINDUNGI_PUBLIC_URL", help: "the address people reach serve at, for links and QR codes (default http://LINDUNGI_HTTP_ADDR)"},
+	{key: "LINDUNGI_PAYMENT_PROVIDER", def: "sandbox", help: "sandbox (built-in test bank) or midtrans; notifications at POST /payments/{provider}/notification"},
+	{key: "LINDUNGI_MIDTRANS_SERVER_KEY", help: "Midtrans server key (Core API auth and notification signatures)", secret: true},
+	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
 }
+
+// devKeyFile is where `make run` keeps a development data key.
+const devKeyFile = ".lindungi/dev-data-key"
 
 // config is the parsed configuration.
 type config struct {
@@ -67,6 +75,12 @@ type config struct {
 	WebOrigins       []string
 	WebFrameAncestor []string
 	WebRatePerMinute int
+
+	Env               string
+	PublicURL         string
+	PaymentProvider   string
+	MidtransServerKey string
+	MidtransBaseURL   string
 }
 
 func list(s string) []string {
@@ -165,6 +179,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.WebFrameAncestor = list(getenv("LINDUNGI_WEB_FRAME_ANCESTORS"))
 	if c.WebRatePerMinute, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_WEB_RATE_PER_MINUTE")); err2 != nil || c.WebRatePerMinute < 1 {
 		return c, fmt.Errorf("LINDUNGI_WEB_RATE_PER_MINUTE: %q is not a positive number", getenv("LINDUNGI_WEB_RATE_PER_MINUTE"))
+	}
+	c.Env = lookup(getenv, "LINDUNGI_ENV")
+	if c.Env != "development" && c.Env != "production" {
+		return c, fmt.Errorf("LINDUNGI_ENV: %q is not development or production", c.Env)
+	}
+	c.PublicURL = strings.TrimRight(lookup(getenv, "LINDUNGI_PUBLIC_URL"), "/")
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.HTTPAddr
+	}
+	c.PaymentProvider = lookup(getenv, "LINDUNGI_PAYMENT_PROVIDER")
+	c.MidtransServerKey = getenv("LINDUNGI_MIDTRANS_SERVER_KEY")
+	c.MidtransBaseURL = lookup(getenv, "LINDUNGI_MIDTRANS_BASE_URL")
+	if c.Env == "production" {
+		if c.PaymentProvider == "sandbox" {
+			return c, errors.New("LINDUNGI_ENV=production: the sandbox payment provider is for development; set LINDUNGI_PAYMENT_PROVIDER")
+		}
+		if strings.HasSuffix(getenv("LINDUNGI_DATA_KEY_FILE"), devKeyFile) {
+			return c, errors.New("LINDUNGI_ENV=production: the development data key must not be used; set LINDUNGI_DATA_KEY or LINDUNGI_DATA_KEY_FILE")
+		}
 	}
 	return c, nil
 }

@@ -116,7 +116,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("load texts: %w", err)
 	}
-	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log}, cfg.Flow)
+	provider, err := newProvider(cfg, v)
+	if err != nil {
+		return err
+	}
+	if provider.Name() == "sandbox" {
+		cfg.Flow.SandboxPayURL = cfg.PublicURL + "/sandbox/pay/%s"
+	}
+	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider}, cfg.Flow)
 
 	switch cmd {
 	case "chat":
@@ -124,6 +131,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat,
 		})
 	default:
-		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log}, getenv, stdout)
+		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider}, getenv, stdout)
 	}
 }

@@ -260,6 +260,11 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"LINDUNGI_MIN_AGE": "70"}, "above LINDUNGI_MAX_AGE"},
 		{map[string]string{"LINDUNGI_PROVINCE": "99"}, "not a province code"},
 		{map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/x?sslmode=disable"}, "cannot reach PostgreSQL at 127.0.0.1:1"},
+		{map[string]string{"LINDUNGI_ENV": "production"}, "sandbox payment provider is for development"},
+		{map[string]string{"LINDUNGI_ENV": "production", "LINDUNGI_PAYMENT_PROVIDER": "midtrans", "LINDUNGI_MIDTRANS_SERVER_KEY": "k",
+			"LINDUNGI_DATA_KEY": "", "LINDUNGI_DATA_KEY_FILE": "/x/.lindungi/dev-data-key"}, "development data key must not be used"},
+		{map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "midtrans"}, "needs LINDUNGI_MIDTRANS_SERVER_KEY"},
+		{map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "paypal"}, "is not sandbox or midtrans"},
 	}
 	for _, tt := range tests {
 		err := run(context.Background(), []string{"lindungi", "chat", "--jsonl"}, testEnv(tt.env), strings.NewReader(""), &bytes.Buffer{})

@@ -19,15 +19,18 @@ import (
 	"github.com/lindungi/lindungi/bot/web"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/store"
 )
 
 // deps are what run built for the commands.
 type deps struct {
-	db     *store.DB
-	engine *flows.Engine
-	cat    *locales.Catalog
-	log    *slog.Logger
+	db       *store.DB
+	engine   *flows.Engine
+	cat      *locales.Catalog
+	log      *slog.Logger
+	provider payments.Provider
 }
 
 // shutdownGrace is how long a stopping serve may take in all.
@@ -75,6 +78,13 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
+	notify := notificationHandler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
+	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
+	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
+		page := sandboxPayHandler(sb, d.db, d.cat, notify, log)
+		mux.Handle("GET /sandbox/pay/{code}", page)
+		mux.Handle("POST /sandbox/pay/{code}", page)
+	}
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", metricsHandler)

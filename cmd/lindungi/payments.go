@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/midtrans"
+	"github.com/lindungi/lindungi/payments/sandbox"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/vault"
+)
+
+// newProvider builds the configured payment provider.
+func newProvider(cfg config, v *vault.Vault) (payments.Provider, error) {
+	switch cfg.PaymentProvider {
+	case "sandbox":
+		// Every process of a deployment derives the same key from the data key.
+		return sandbox.New(sandbox.Options{Secret: v.Hash("sandbox", "notification-key")})
+	case "midtrans":
+		if cfg.MidtransServerKey == "" {
+			return nil, errors.New("LINDUNGI_PAYMENT_PROVIDER=midtrans needs LINDUNGI_MIDTRANS_SERVER_KEY")
+		}
+		return midtrans.New(midtrans.Options{ServerKey: cfg.MidtransServerKey, BaseURL: cfg.MidtransBaseURL})
+	}
+	return nil, fmt.Errorf("LINDUNGI_PAYMENT_PROVIDER: %q is not sandbox or midtrans", cfg.PaymentProvider)
+}
+
+// notificationHandler takes a provider's payment notifications at
+// POST /payments/{provider}/notification: the signature is checked before
+// anything else (forged → 401, nothing changes), then the payment is applied
+// exactly once and the worker's confirmation queued in the same transaction.
+func notificationHandler(p payments.Provider, db *store.DB, engine *flows.Engine, loc *time.Location, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, payments.MaxNotificationSize))
+		if err != nil {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		n, err := p.Verify(r.Context(), r.Header, body)
+		switch {
+		case errors.Is(err, payments.ErrForged):
+			log.Warn("payment notification rejected: signature does not check", "provider", p.Name(), "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		case payments.IsTransient(err):
+			log.Warn("payment notification: provider unreachable, the gateway will retry", "provider", p.Name(), "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		case err != nil:
+			log.Warn("payment notification malformed", "provider", p.Name(), "err", err)
+			http.Error(w, "bad notification", http.StatusBadRequest)
+			return
+		}
+		res, err := db.ApplyNotification(r.Context(), n, loc, engine.PaymentReplies)
+		if errors.Is(err, store.ErrUnknownPayment) {
+			log.Warn("payment notification for an unknown order", "provider", p.Name(), "order_id", n.OrderID)
+			http.Error(w, "unknown order", http.StatusNotFound)
+			return
+		}
+		if err != nil {
+			log.Error("apply payment notification", "provider", p.Name(), "order_id", n.OrderID, "err", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		if res.Outcome == store.Flagged {
+			log.Warn("payment flagged for an admin", "order_id", n.OrderID, "status", n.Status, "amount", n.Amount)
+		}
+		log.Info("payment notification", "order_id", n.OrderID, "status", n.Status, "outcome", res.Outcome)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"ok"}`)
+	})
+}
+
+var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.Title}}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+.code{font:600 1.4rem monospace;letter-spacing:.05em}button{font:inherit;padding:.7rem 1.4rem;border:0;border-radius:.5rem;background:#0b6e4f;color:#fff}
+.note{background:#fff4d6;padding:.6rem .8rem;border-radius:.4rem}</style></head>
+<body><h1>{{.Title}}</h1><p class="note">{{.Note}}</p>
+{{if .Found}}<p>{{.CodeLabel}}<br><span class="code">{{.Code}}</span></p><p>{{.AmountLabel}}: <strong>{{.Amount}}</strong></p>
+{{if .Payable}}<form method="post"><button type="submit">{{.Pay}}</button></form>{{else}}<p>{{.Status}}</p>{{end}}
+{{else}}<p>{{.NotFound}}</p>{{end}}</body></html>`))
+
+// sandboxPayHandler is the development bank: GET shows a payment by its code,
+// POST pays it by firing a signed notification through the same handler a
+// gateway's notification reaches.
+func sandboxPayHandler(p *sandbox.Provider, db *store.DB, cat *locales.Catalog, notify http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := "id"
+		if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
+			lang = "en"
+		}
+		code := r.PathValue("code")
+		pay, err := db.PaymentByCode(r.Context(), p.Name(), code)
+		if err != nil && !errors.Is(err, store.ErrUnknownPayment) {
+			log.Error("sandbox page", "err", err)
+			http.Error(w, "error", http.StatusInternalServerError)
+			return
+		}
+		found := err == nil
+		if r.Method == http.MethodPost && found && pay.Status == string(payments.Pending) {
+			header, body := p.Notify(pay.OrderID, pay.Amount, payments.Paid, time.Now())
+			req := httptest.NewRequestWithContext(context.WithoutCancel(r.Context()), http.MethodPost, "/payments/"+p.Name()+"/notification", strings.NewReader(string(body)))
+			req.Header = header
+			rec := httptest.NewRecorder()
+			notify.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				log.Error("sandbox payment not applied", "code", rec.Code, "body", rec.Body.String())
+			}
+			http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+			return
+		}
+		T := func(key string) string { return cat.T(lang, key, nil) }
+		status := T("sandbox.status." + statusKey(pay.Status))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		sandboxPage.Execute(w, map[string]any{
+			"Lang": lang, "Title": T("sandbox.title"), "Note": T("sandbox.note"), "Found": found, "Code": code,
+			"CodeLabel": T("sandbox.code"), "AmountLabel": T("sandbox.amount"), "Amount": locales.Rupiah(pay.Amount),
+			"Payable": pay.Status == string(payments.Pending), "Pay": T("sandbox.pay"), "Status": status, "NotFound": T("sandbox.not_found"),
+		})
+	})
+}
+
+// statusKey maps a payment status to its text key on the sandbox page.
+func statusKey(s string) string {
+	switch payments.Status(s) {
+	case payments.Paid:
+		return "paid"
+	case payments.Expired:
+		return "expired"
+	case payments.Pending:
+		return "pending"
+	}
+	return "other"
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/sandbox"
+	"github.com/lindungi/lindungi/vault"
+)
+
+// Registration → payment code in the chat → the test bank pays → the worker
+// is told, and is protected.
+func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
+	turns := chat(t, "601", "halo", "1", "6171054508900601", "Budi Santoso", "Benar", "0812-3456-0601",
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim",
+		"Bayar iuran", "pm:3", "BCA")
+	expect(t, turns[13:], "berapa bulan", "bank apa", "Ada lagi")
+	instruction := turns[15][0].Text
+	code := regexp.MustCompile(`\b\d{16}\b`).FindString(instruction)
+	if code == "" || !strings.Contains(instruction, "Rp50.400") || !strings.Contains(instruction, "/sandbox/pay/"+code) {
+		t.Fatalf("instruction: %q", instruction)
+	}
+
+	base, stop := startServe(t, map[string]string{})
+	defer stop()
+	page := get(t, base+"/sandbox/pay/"+code)
+	if !strings.Contains(page, "Rp50.400") || !strings.Contains(page, "Bank uji coba") {
+		t.Fatalf("sandbox page: %s", page)
+	}
+	resp, err := http.PostForm(base+"/sandbox/pay/"+code, url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(get(t, base+"/sandbox/pay/"+code), "Sudah dibayar") {
+		t.Error("the sandbox page does not say paid")
+	}
+
+	turns = chat(t, "601", "/status")
+	all := ""
+	for _, r := range turns[0] {
+		all += r.Text + "\n"
+	}
+	for _, want := range []string{"Iuran Budi Santoso sudah kami terima", "terlindungi (iuran sudah dibayar)", "Terlindungi "} {
+		if !strings.Contains(all, want) {
+			t.Errorf("after paying, /status lacks %q:\n%s", want, all)
+		}
+	}
+}
+
+func get(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// The notification endpoint: forged → 401 and nothing changes; the same
+// settlement five times at once → one coverage extension.
+func TestPaymentNotificationEndpoint(t *testing.T) {
+	turns := chat(t, "602", "halo", "1", "6171054508900602", "Ani", "Benar", "0812-3456-0602",
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "Bayar iuran", "pm:1", "BRI")
+	code := regexp.MustCompile(`\b\d{15,16}\b`).FindString(turns[15][0].Text)
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	var order string
+	if err := db.Get(&order, `SELECT order_id FROM payments WHERE va_number = $1`, code); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := vault.ParseKey(testKey)
+	v, _ := vault.New(key)
+	sb, _ := sandbox.New(sandbox.Options{Secret: v.Hash("sandbox", "notification-key")})
+
+	base, stop := startServe(t, map[string]string{})
+	defer stop()
+	post := func(header http.Header, body []byte) int {
+		req, _ := http.NewRequest("POST", base+"/payments/sandbox/notification", strings.NewReader(string(body)))
+		for k, vs := range header {
+			req.Header[k] = vs
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	forged, _ := sandbox.New(sandbox.Options{Secret: []byte("not-the-deployment-key")})
+	if code := post(forged.Notify(order, 16800, payments.Paid, timeNow())); code != http.StatusUnauthorized {
+		t.Fatalf("forged notification: %d", code)
+	}
+	var status string
+	db.Get(&status, `SELECT status FROM payments WHERE order_id = $1`, order)
+	if status != "pending" {
+		t.Fatalf("a forged notification changed the payment: %s", status)
+	}
+	header, body := sb.Notify(order, 16800, payments.Paid, timeNow())
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code := post(header, body); code != http.StatusOK {
+				t.Errorf("notification: %d", code)
+			}
+		}()
+	}
+	wg.Wait()
+	var applied, events int
+	db.Get(&applied, `SELECT count(*) FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.order_id = $1 AND e.kind = 'applied'`, order)
+	db.Get(&events, `SELECT count(*) FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.order_id = $1 AND e.kind = 'notification'`, order)
+	if applied != 1 || events != 5 {
+		t.Fatalf("applied %d times, %d notifications recorded", applied, events)
+	}
+	var confirmations int
+	db.Get(&confirmations, `SELECT count(*) FROM outbox WHERE chat_id = '602' AND payload::text LIKE '%Iuran Ani sudah kami terima%'`)
+	if confirmations != 1 {
+		t.Errorf("%d confirmations queued", confirmations)
+	}
+}
+
+func timeNow() time.Time { return time.Now() }
