@@ -61,6 +61,9 @@ func (t *turn) command(ctx context.Context, name string) error {
 	case cmdPay:
 		s.Pending = ""
 		return t.startPay(ctx)
+	case cmdCard:
+		s.Pending = ""
+		return t.cards(ctx)
 	case cmdMyData:
 		return t.myData(ctx)
 	case cmdDelete:

@@ -288,6 +288,7 @@ const (
 	cmdMyData   = "mydata"
 	cmdDelete   = "delete"
 	cmdPay      = "pay"
+	cmdCard     = "card"
 )
 
 var commandAliases = map[string]string{
@@ -300,6 +301,7 @@ var commandAliases = map[string]string{
 	"dataku": cmdMyData, "mydata": cmdMyData,
 	"hapus": cmdDelete, "delete": cmdDelete,
 	"bayar": cmdPay, "pay": cmdPay,
+	"kartu": cmdCard, "card": cmdCard,
 }
 
 // parseCommand reads "/name", "/name@bot" or "/name args"; it reports false

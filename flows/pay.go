@@ -267,8 +267,38 @@ func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
 	if !e.cat.Supported(lang) {
 		lang = "id"
 	}
-	return []Reply{{Text: e.cat.T(lang, "pay.confirmed", map[string]any{
-		"Name": nama.Display(c.Name), "Ref": c.RegistrationRef,
-		"From": e.cat.Date(lang, c.From), "To": e.cat.Date(lang, c.To),
-	}), Input: InputNone}}
+	return []Reply{
+		{Text: e.cat.T(lang, "pay.confirmed", map[string]any{
+			"Name": nama.Display(c.Name), "Ref": c.RegistrationRef,
+			"From": e.cat.Date(lang, c.From), "To": e.cat.Date(lang, c.To),
+		}), Input: InputNone},
+		cardReply(e, lang, c.RegistrationRef, c.Name),
+	}
+}
+
+// CardPhoto is the Reply.Photo of a registration's membership card: channels
+// ask their photo source to draw it when they deliver it.
+func CardPhoto(ref string) string { return "card:" + ref }
+
+func cardReply(e *Engine, lang, ref, name string) Reply {
+	return Reply{Text: e.cat.T(lang, "card.caption", map[string]any{"Name": nama.Display(name)}), Photo: CardPhoto(ref), Input: InputNone}
+}
+
+// cards answers /kartu: the card of every paid registration of the chat.
+func (t *turn) cards(ctx context.Context) error {
+	regs, err := t.tx.Registrations(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, r := range regs {
+		if r.Status == StatusActive {
+			t.say(cardReply(t.Engine, t.s.Lang, r.Ref, r.Name))
+			n++
+		}
+	}
+	if n == 0 {
+		return t.askNote(ctx, "card.none", nil)
+	}
+	return t.ask(ctx, "")
 }

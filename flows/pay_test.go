@@ -49,18 +49,23 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 		t.Fatalf("apply: %+v, %v", r, err)
 	}
 	confirm := c.flush()
-	if len(confirm) != 1 {
-		t.Fatalf("%d confirmations", len(confirm))
+	if len(confirm) != 2 || confirm[1].Photo != flows.CardPhoto(strings.SplitN(p.OrderID, "-", 3)[0]+"-"+strings.SplitN(p.OrderID, "-", 3)[1]) {
+		t.Fatalf("confirmation: %+v", confirm)
 	}
 	today := clock.Now().In(flows.DefaultConfig().Location)
 	from := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, time.UTC)
 	must(t, confirm[0].Text, "Iuran Siti Aminah sudah kami terima", "Terlindungi "+cat.Date("id", from))
 	must(t, c.text("/status"), "terlindungi (iuran sudah dibayar)", "Terlindungi "+cat.Date("id", from))
+	c.text("/kartu")
+	if len(c.last) != 2 || !strings.HasPrefix(c.last[0].Photo, "card:LD") {
+		t.Errorf("/kartu: %+v", c.last)
+	}
 }
 
 func TestPayWithoutRegistration(t *testing.T) {
 	c := newChat(t)
 	must(t, c.text("/bayar"), "Belum ada pendaftaran yang bisa dibayar")
+	must(t, c.text("/kartu"), "Kartu peserta ada setelah iuran pertama dibayar")
 	c.text("halo")
 	must(t, c.text("/bayar"), "Selesaikan dulu pendaftaran ini", "Apakah Anda setuju?")
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -288,9 +290,14 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 			from, to = iuran.FirstCoverage(paidOn, it.Months)
 		}
 		// A renewal keeps the start of the coverage it extends.
+		token, err := newToken()
+		if err != nil {
+			return nil, err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET covered_from = CASE WHEN covered_to IS NOT NULL AND covered_to + 1 = $2::date
-			THEN covered_from ELSE $2::date END, covered_to = $3::date, status = $4, updated_at = $5 WHERE id = $1`,
-			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now); err != nil {
+			THEN covered_from ELSE $2::date END, covered_to = $3::date, status = $4, updated_at = $5,
+			verify_token = coalesce(verify_token, $6) WHERE id = $1`,
+			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now, token); err != nil {
 			return nil, fmt.Errorf("coverage of %s: %w", it.Ref, err)
 		}
 		out = append(out, Coverage{RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
@@ -330,4 +337,53 @@ func (d *DB) PaymentByCode(ctx context.Context, provider, code string) (PendingB
 		return p, fmt.Errorf("payment with code %s: %w", code, err)
 	}
 	return p, nil
+}
+
+// newToken makes an unguessable token for a verification link.
+func newToken() (string, error) {
+	var b [18]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// CardData is what a membership card shows.
+type CardData struct {
+	Ref         string       `db:"ref"`
+	Name        string       `db:"name"`
+	KPJ         string       `db:"kpj"`
+	JHT         bool         `db:"jht"`
+	Status      string       `db:"status"`
+	CoveredFrom sql.NullTime `db:"covered_from"`
+	CoveredTo   sql.NullTime `db:"covered_to"`
+	Token       string       `db:"verify_token"`
+}
+
+// Card loads the card of a registration that has been paid for.
+func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
+	var c CardData
+	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht, status, covered_from, covered_to, verify_token FROM registrations
+		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrUnknownPayment
+	}
+	if err != nil {
+		return c, fmt.Errorf("card %s: %w", ref, err)
+	}
+	return c, nil
+}
+
+// Verify loads what the public verification page of a card shows, by its token.
+func (d *DB) Verify(ctx context.Context, token string) (CardData, bool, error) {
+	var c CardData
+	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht, status, covered_from, covered_to, verify_token FROM registrations
+		WHERE verify_token = $1 AND deleted_at IS NULL`, token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("verify: %w", err)
+	}
+	return c, true, nil
 }

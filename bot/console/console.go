@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 )
@@ -39,6 +42,10 @@ type Options struct {
 	Handler Handler
 	Outbox  Outbox
 	Catalog *locales.Catalog
+	// Photos draws the images replies name; they are written to PhotoDir
+	// (default: lindungi-photos in the system's temporary folder).
+	Photos   bot.Photos
+	PhotoDir string
 }
 
 // Run reads lines from in until EOF and writes the replies to out.
@@ -136,13 +143,24 @@ func (c *console) flush(ctx context.Context) error {
 		if len(r.Choices) > 0 {
 			c.last = r.Choices
 		}
+		photo := ""
+		if r.Photo != "" && c.Photos != nil {
+			path, err := c.writePhoto(ctx, r.Photo)
+			if err != nil {
+				return err
+			}
+			photo = path
+		}
 		if c.JSONL {
-			if err := enc.Encode(jsonReply{Text: r.Text, Choices: r.Choices, Input: r.Input, Photo: r.Photo}); err != nil {
+			if err := enc.Encode(jsonReply{Text: r.Text, Choices: r.Choices, Input: r.Input, Photo: photo}); err != nil {
 				return fmt.Errorf("write reply: %w", err)
 			}
 		} else {
 			fmt.Fprintln(c.out)
 			fmt.Fprintln(c.out, r.Text)
+			if photo != "" {
+				fmt.Fprintln(c.out, "📄 "+photo)
+			}
 			for i, ch := range r.Choices {
 				fmt.Fprintf(c.out, "  %d. %s\n", i+1, ch.Label)
 			}
@@ -161,4 +179,30 @@ func (c *console) flush(ctx context.Context) error {
 		return fmt.Errorf("write reply: %w", err)
 	}
 	return c.Outbox.MarkSent(ctx, ids)
+}
+
+// writePhoto draws the named image into a file and returns its path.
+func (c *console) writePhoto(ctx context.Context, name string) (string, error) {
+	img, err := c.Photos.Photo(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("draw %s: %w", name, err)
+	}
+	dir := c.PhotoDir
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "lindungi-photos")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, name)
+	path := filepath.Join(dir, safe+".png")
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
 }

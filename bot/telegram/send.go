@@ -39,6 +39,9 @@ func (c *Client) Send(ctx context.Context, chatID string, r flows.Reply) error {
 	if err != nil {
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: chat id %q is not a number", chatID)}
 	}
+	if r.Photo != "" && c.photos != nil {
+		return c.sendPhoto(ctx, id, chatID, r)
+	}
 	parts := split(r.Text, maxText)
 	if len(parts) == 0 {
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: empty reply to chat %s", chatID)}
@@ -302,4 +305,27 @@ func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
 		errs = append(errs, fmt.Errorf("telegram: editMessageReplyMarkup: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// maxCaption is Telegram's limit for a photo's caption.
+const maxCaption = 1024
+
+// sendPhoto sends the image a reply names, with its text as the caption.
+func (c *Client) sendPhoto(ctx context.Context, id int64, chatID string, r flows.Reply) error {
+	img, err := c.photos.Photo(ctx, r.Photo)
+	if err != nil {
+		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: draw %s for chat %s: %w", r.Photo, chatID, err)}
+	}
+	msg := tgbotapi.NewPhoto(id, tgbotapi.FileBytes{Name: "kartu.png", Bytes: img})
+	if units(r.Text) <= maxCaption {
+		msg.Caption = r.Text
+	}
+	msg.ReplyMarkup = c.markup(r)
+	if _, err := c.api(ctx).Send(msg); err != nil {
+		return classify(fmt.Errorf("telegram: sendPhoto to chat %s: %w", chatID, err))
+	}
+	if msg.Caption == "" && r.Text != "" {
+		return c.Send(ctx, chatID, flows.Reply{Text: r.Text})
+	}
+	return nil
 }

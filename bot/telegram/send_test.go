@@ -276,3 +276,31 @@ func TestAcknowledge(t *testing.T) {
 		t.Error("a 500 from answerCallbackQuery was not reported")
 	}
 }
+
+type pngPhotos struct{ fail bool }
+
+func (p pngPhotos) Photo(ctx context.Context, name string) ([]byte, error) {
+	if p.fail {
+		return nil, errors.New("no such card")
+	}
+	return []byte("\x89PNG\r\n\x1a\n" + name), nil
+}
+
+func TestSendPhoto(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	c, _ := newClient(t, srv)
+	c.photos = pngPhotos{}
+	if err := c.Send(context.Background(), "555", flows.Reply{Text: "📄 Kartu peserta Siti", Photo: "card:LD2611-AAAAAA"}); err != nil {
+		t.Fatal(err)
+	}
+	ms := srv.Messages(555)
+	if len(ms) != 1 || string(ms[0].Photo) != "\x89PNG\r\n\x1a\ncard:LD2611-AAAAAA" || ms[0].Text != "📄 Kartu peserta Siti" {
+		t.Fatalf("sent %+v", ms)
+	}
+	c.photos = pngPhotos{fail: true}
+	err := c.Send(context.Background(), "555", flows.Reply{Text: "x", Photo: "card:gone"})
+	var se *bot.SendError
+	if !errors.As(err, &se) || se.Kind != bot.Permanent {
+		t.Fatalf("a card that cannot be drawn: %v", err)
+	}
+}

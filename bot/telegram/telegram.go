@@ -19,6 +19,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/lindungi/lindungi/bot"
 )
 
 // Channel is the channel name sessions and the outbox use for Telegram.
@@ -37,6 +39,8 @@ type Options struct {
 	// (longer than the 25 s long poll).
 	HTTPClient *http.Client
 	Log        *slog.Logger // nil means slog.Default()
+	// Photos draws the images replies name (Reply.Photo); nil sends their text only.
+	Photos bot.Photos
 }
 
 // Client talks to the Bot API for one bot.
@@ -51,6 +55,7 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 	// pollTimeout is the long-poll timeout of getUpdates, in seconds.
 	pollTimeout int
+	photos      bot.Photos
 }
 
 // New connects to the Bot API: it calls getMe at once, so a wrong token or
@@ -71,7 +76,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25}
+	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos}
 	bot, err := tgbotapi.NewBotAPIWithClient(o.Token, o.Endpoint, c.doer(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getMe: %w", err)

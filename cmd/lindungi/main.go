@@ -125,12 +125,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider}, cfg.Flow)
 
+	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location}
 	switch cmd {
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
-			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat,
+			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,
 		})
 	default:
-		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider}, getenv, stdout)
+		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos}, getenv, stdout)
 	}
 }

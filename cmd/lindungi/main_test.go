@@ -55,6 +55,7 @@ type reply struct {
 		Data  string `json:"data"`
 	} `json:"choices"`
 	Input   string `json:"input"`
+	Photo   string `json:"photo"`
 	Waiting bool   `json:"waiting"`
 }
 

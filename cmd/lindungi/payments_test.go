@@ -1,9 +1,11 @@
 package main
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,9 +48,32 @@ func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
 	}
 
 	turns = chat(t, "601", "/status")
-	all := ""
+	all, photo := "", ""
 	for _, r := range turns[0] {
 		all += r.Text + "\n"
+		if r.Photo != "" {
+			photo = r.Photo
+		}
+	}
+	png, err := os.ReadFile(photo)
+	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
+		t.Fatalf("the card %q: %v", photo, err)
+	}
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	var token string
+	db.Get(&token, `SELECT verify_token FROM registrations WHERE chat_id = '601'`)
+	verify := html.UnescapeString(get(t, base+"/verify/"+token))
+	for _, want := range []string{"B. S.", "JKK + JKM", "Terlindungi mulai"} {
+		if !strings.Contains(verify, want) {
+			t.Errorf("verify page lacks %q", want)
+		}
+	}
+	if strings.Contains(verify, "Budi") || strings.Contains(verify, "6171") {
+		t.Errorf("verify page shows personal data:\n%s", verify)
+	}
+	if !strings.Contains(get(t, base+"/verify/not-a-token"), "tidak kami kenal") {
+		t.Error("unknown token page")
 	}
 	for _, want := range []string{"Iuran Budi Santoso sudah kami terima", "terlindungi (iuran sudah dibayar)", "Terlindungi "} {
 		if !strings.Contains(all, want) {

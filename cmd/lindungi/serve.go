@@ -31,6 +31,7 @@ type deps struct {
 	cat      *locales.Catalog
 	log      *slog.Logger
 	provider payments.Provider
+	photos   bot.Photos
 }
 
 // shutdownGrace is how long a stopping serve may take in all.
@@ -78,6 +79,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
+	mux.Handle("GET /verify/{token}", verifyHandler(d.db, d.cat, cfg.Flow.Location, time.Now, log))
 	notify := notificationHandler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
@@ -94,7 +96,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	var tg *telegram.Client
 	var poll func(ctx context.Context) error
 	if cfg.TelegramToken != "" {
-		tg, err = telegram.New(ctx, telegram.Options{Token: cfg.TelegramToken, Endpoint: cfg.TelegramEndpoint, Log: log})
+		tg, err = telegram.New(ctx, telegram.Options{Token: cfg.TelegramToken, Endpoint: cfg.TelegramEndpoint, Log: log, Photos: d.photos})
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
 		}

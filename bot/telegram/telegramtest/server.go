@@ -9,6 +9,7 @@ package telegramtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -41,6 +42,7 @@ type Message struct {
 	Text        string
 	ReplyMarkup string    // the reply_markup JSON as sent, "" if none; an edit replaces it
 	At          time.Time // when the server received it
+	Photo       []byte    // sendPhoto: the uploaded image (Text holds the caption)
 }
 
 // Button is one inline keyboard button.
@@ -408,7 +410,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fail(w, Failure{Status: 401, Description: "Unauthorized"})
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	var photo []byte
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			badRequest(w, "can't parse multipart request")
+			return
+		}
+		if fh := r.MultipartForm.File["photo"]; len(fh) == 1 {
+			f, err := fh[0].Open()
+			if err == nil {
+				photo, _ = io.ReadAll(f)
+				f.Close()
+			}
+		}
+	} else if err := r.ParseForm(); err != nil {
 		badRequest(w, "can't parse request")
 		return
 	}
@@ -429,6 +444,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r)
 	case "sendMessage":
 		s.sendMessage(w, r.Form)
+	case "sendPhoto":
+		s.sendPhoto(w, r.Form, photo)
 	case "editMessageReplyMarkup":
 		s.editMarkup(w, r.Form)
 	case "answerCallbackQuery":
@@ -617,4 +634,32 @@ func (s *Server) AllMessages() []Message {
 		out = append(out, *m)
 	}
 	return out
+}
+
+// sendPhoto records a photo upload (multipart "photo" file) with its caption.
+func (s *Server) sendPhoto(w http.ResponseWriter, form url.Values, photo []byte) {
+	chat, err := strconv.ParseInt(form.Get("chat_id"), 10, 64)
+	if err != nil || chat == 0 {
+		badRequest(w, "chat_id is empty")
+		return
+	}
+	if len(photo) == 0 {
+		badRequest(w, "there is no photo in the request")
+		return
+	}
+	if n := len(utf16.Encode([]rune(form.Get("caption")))); n > 1024 {
+		badRequest(w, "message caption is too long")
+		return
+	}
+	s.mu.Lock()
+	m := &Message{ChatID: chat, MessageID: s.nextMsg, Text: form.Get("caption"), ReplyMarkup: form.Get("reply_markup"), At: time.Now(), Photo: photo}
+	s.nextMsg++
+	s.msgs = append(s.msgs, m)
+	out := messageJSON(m)
+	notify, copied := s.notify, *m
+	s.mu.Unlock()
+	if notify != nil {
+		notify(copied)
+	}
+	ok(w, out)
 }
