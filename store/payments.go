@@ -200,18 +200,18 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
 	}
 	now := d.now()
+	// Events are written together at the end, in one statement.
+	type ev struct{ kind, detail string }
+	events := []ev{{"notification", ""}}
 	event := func(kind, detail string) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			p.ID, now, kind, string(n.Status), n.Amount, detail, n.Raw)
-		return err
-	}
-	if err := event("notification", ""); err != nil {
-		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+		events = append(events, ev{kind, detail})
+		return nil
 	}
 	res := Result{PaymentID: p.ID, Status: payments.Status(p.Status), Outcome: Unchanged}
-	setStatus := func(status payments.Status, flag string) error {
+	setStatus := func(status payments.Status, flag string, paidAt, appliedAt any) error {
 		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, flag = $3, provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
-			updated_at = $5 WHERE id = $1`, p.ID, string(status), flag, n.ProviderRef, now)
+			paid_at = coalesce($6, paid_at), applied_at = coalesce($7, applied_at), updated_at = $5 WHERE id = $1`,
+			p.ID, string(status), flag, n.ProviderRef, now, paidAt, appliedAt)
 		res.Status = status
 		return err
 	}
@@ -220,16 +220,17 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 		err = event("ignored", "already applied")
 	case n.Status == payments.Paid && n.Amount != p.Amount:
 		res.Outcome = Flagged
-		if err = setStatus(payments.Paid, FlagAmountMismatch); err == nil {
+		if err = setStatus(payments.Paid, FlagAmountMismatch, nullTime(n.PaidAt), nil); err == nil {
 			err = event("flagged", fmt.Sprintf("received %d, invoiced %d", n.Amount, p.Amount))
 		}
 	case n.Status == payments.Paid:
 		res.Outcome = Applied
-		if err = setStatus(payments.Paid, p.Flag); err == nil {
-			res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, n.PaidAt, now, loc)
+		paidAt := n.PaidAt
+		if paidAt.IsZero() {
+			paidAt = now
 		}
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `UPDATE payments SET paid_at = $2, applied_at = $3 WHERE id = $1`, p.ID, n.PaidAt, now)
+		if err = setStatus(payments.Paid, p.Flag, paidAt, now); err == nil {
+			res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
 		}
 		if err == nil {
 			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))
@@ -239,14 +240,24 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 		}
 	case n.Status == payments.Refunded && p.Status == string(payments.Paid):
 		res.Outcome = Updated
-		if err = setStatus(payments.Refunded, FlagRefunded); err == nil {
+		if err = setStatus(payments.Refunded, FlagRefunded, nil, nil); err == nil {
 			err = event("flagged", "refunded after settlement: coverage left as it was")
 		}
 	case p.Status == string(payments.Pending) && n.Status != payments.Pending && n.Status != payments.Refunded:
 		res.Outcome = Updated
-		err = setStatus(n.Status, p.Flag)
+		err = setStatus(n.Status, p.Flag, nil, nil)
 	default:
 		err = event("ignored", fmt.Sprintf("%s after %s", n.Status, p.Status))
+	}
+	if err == nil {
+		kinds, details := make([]string, len(events)), make([]string, len(events))
+		for i, e := range events {
+			kinds[i], details[i] = e.kind, e.detail
+		}
+		// The body is kept once, on the notification event.
+		_, err = tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw)
+			SELECT $1, $2, k, $3, $4, d, CASE WHEN o = 1 THEN $5::bytea END FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(k, d, o) ORDER BY o`,
+			p.ID, now, string(n.Status), n.Amount, n.Raw, pq.StringArray(kinds), pq.StringArray(details))
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
@@ -261,9 +272,6 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 // day after the payment (first payment), from the day after the current end
 // (renewal, or arrears within the window), or anew after the window.
 func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt, now time.Time, loc *time.Location) ([]Coverage, error) {
-	if paidAt.IsZero() {
-		paidAt = now
-	}
 	paidOn := midnight(paidAt.In(loc))
 	var items []struct {
 		RegID   int64        `db:"registration_id"`

@@ -75,6 +75,7 @@ type options struct {
 	memProfile      string
 	rateSeconds     int
 	telegramChats   int
+	notifications   int
 	rate            float64
 }
 
@@ -95,6 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.BoolVar(&o.countRoundTrips, "count-roundtrips", false, "diagnosis: route the engine's connections through a counting proxy and print round trips per message (per step with -chats 1)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the engine phase to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the engine phase to this file")
+	fs.IntVar(&o.notifications, "notifications", 2000, "payment notifications to send through the webhook handler (0 skips them)")
 	fs.IntVar(&o.telegramChats, "telegram-chats", 1000, "concurrent chats for the Telegram polling and webhook runs (0 skips them)")
 	fs.IntVar(&o.rateSeconds, "rate-seconds", 60, "how long to measure the global rate limiter (0 skips it)")
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
@@ -138,6 +140,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			}
 			reportTelegram(stdout, r)
 		}
+	}
+	if o.notifications > 0 {
+		r, err := benchPayments(ctx, o.notifications, o.conns, o.conns)
+		if err != nil {
+			return err
+		}
+		reportPayments(stdout, r)
 	}
 	if o.rateSeconds > 0 {
 		lim, err := benchLimiter(ctx, o.rate, o.rateSeconds)

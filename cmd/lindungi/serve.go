@@ -21,6 +21,7 @@ import (
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/sandbox"
+	"github.com/lindungi/lindungi/payments/webhook"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -80,7 +81,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /verify/{token}", verifyHandler(d.db, d.cat, cfg.Flow.Location, time.Now, log))
-	notify := notificationHandler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
+	notify := webhook.Handler(d.provider, d.db, d.engine.PaymentReplies, cfg.Flow.Location, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
 		page := sandboxPayHandler(sb, d.db, d.cat, notify, log)
