@@ -63,9 +63,15 @@ type reply struct {
 // returns the replies to each line.
 func chat(t *testing.T, user string, lines ...string) [][]reply {
 	t.Helper()
+	return chatEnv(t, nil, user, lines...)
+}
+
+// chatEnv is chat with extra environment.
+func chatEnv(t *testing.T, env map[string]string, user string, lines ...string) [][]reply {
+	t.Helper()
 	var out bytes.Buffer
 	in := strings.NewReader(strings.Join(lines, "\n") + "\n")
-	if err := run(context.Background(), []string{"lindungi", "chat", "--jsonl", "--user", user}, testEnv(nil), in, &out); err != nil {
+	if err := run(context.Background(), []string{"lindungi", "chat", "--jsonl", "--user", user}, testEnv(env), in, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	var turns [][]reply

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
 	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/vault"
 )
@@ -159,3 +160,61 @@ func TestPaymentNotificationEndpoint(t *testing.T) {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+// The same journey with Midtrans (a fake Core API): the charge, the signed
+// notification confirmed by a status query, the confirmation and the card.
+func TestRegisterPayAndConfirmWithMidtrans(t *testing.T) {
+	mt := midtranstest.NewServer(t)
+	env := map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "midtrans", "LINDUNGI_MIDTRANS_SERVER_KEY": midtranstest.ServerKey,
+		"LINDUNGI_MIDTRANS_BASE_URL": mt.URL()}
+	turns := chatEnv(t, env, "603", "halo", "1", "6171054508900603", "Citra Dewi", "Benar", "0812-3456-0603",
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:jht", "Kirim", "Bayar iuran", "pm:1", "Mandiri")
+	instruction := turns[15][0].Text
+	if !strings.Contains(instruction, "Rp36.800") || !strings.Contains(instruction, "Mandiri") || strings.Contains(instruction, "/sandbox/") {
+		t.Fatalf("instruction: %q", instruction)
+	}
+	charges := mt.Charges()
+	if len(charges) != 1 {
+		t.Fatalf("%d charges at Midtrans", len(charges))
+	}
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	var order string
+	db.Get(&order, `SELECT order_id FROM payments WHERE payer_ref = 'console:603'`)
+
+	base, stop := startServe(t, env)
+	defer stop()
+	fh, fb := mt.Forged(order, "settlement", 36800)
+	if code := postNotification(t, base+"/payments/midtrans/notification", fh, fb); code != http.StatusUnauthorized {
+		t.Fatalf("forged: %d", code)
+	}
+	nh, nb := mt.Notify(order, "settlement", 36800)
+	if code := postNotification(t, base+"/payments/midtrans/notification", nh, nb); code != http.StatusOK {
+		t.Fatalf("settlement: %d", code)
+	}
+	turns = chatEnv(t, env, "603", "/status")
+	all, photo := "", ""
+	for _, r := range turns[0] {
+		all += r.Text + "\n"
+		if r.Photo != "" {
+			photo = r.Photo
+		}
+	}
+	if !strings.Contains(all, "Iuran Citra Dewi sudah kami terima") || photo == "" {
+		t.Fatalf("after paying: photo %q\n%s", photo, all)
+	}
+}
+
+func postNotification(t *testing.T, u string, header http.Header, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", u, strings.NewReader(string(body)))
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
