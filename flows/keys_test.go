@@ -41,6 +41,7 @@ func dynamicKeys() []string {
 		add("pay.steps.", string(m))
 	}
 	add("sandbox.status.", "paid", "expired", "pending", "other")
+	add("remind.", flows.RemindBefore, flows.RemindLapsed, flows.RemindArrears)
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))
 	}

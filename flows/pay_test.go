@@ -69,3 +69,14 @@ func TestPayWithoutRegistration(t *testing.T) {
 	c.text("halo")
 	must(t, c.text("/bayar"), "Selesaikan dulu pendaftaran ini", "Apakah Anda setuju?")
 }
+
+func TestReminderButtonWorksAnywhere(t *testing.T) {
+	c := newChat(t)
+	c.toReview(freshNIK())
+	c.press("rv:ok")
+	rs := env.Engine(flows.DefaultConfig()).ReminderReplies("id", flows.Reminder{Kind: flows.RemindBefore, Name: "siti aminah", Ref: "LD", DaysLeft: 3,
+		End: time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC)})
+	must(t, rs[0].Text, "Perlindungan Siti Aminah berakhir 3 hari lagi (28 Februari 2027)")
+	c.text("/status") // the chat is somewhere else when the reminder's button is pressed
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: rs[0].Choices[0].Data})), "berapa bulan")
+}

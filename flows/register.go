@@ -52,6 +52,10 @@ func (t *turn) answer(ctx context.Context) error {
 			t.ev.Kind, t.ev.Choice = KindChoice, data
 		}
 	}
+	if t.ev.Kind == KindChoice && t.ev.Choice == payNowData {
+		// A reminder's "Bayar sekarang", pressed whatever the chat is doing.
+		return t.startPay(ctx)
+	}
 	if t.ev.Kind == KindChoice {
 		prefix, rest, _ := strings.Cut(t.ev.Choice, ":")
 		if prefix != choicePrefix[s.State] {

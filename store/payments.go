@@ -308,6 +308,9 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now, token); err != nil {
 			return nil, fmt.Errorf("coverage of %s: %w", it.Ref, err)
 		}
+		if err := scheduleReminders(ctx, tx, it.Ref, to, now, loc); err != nil {
+			return nil, err
+		}
 		out = append(out, Coverage{RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
 	}
 	return out, nil

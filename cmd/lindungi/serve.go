@@ -166,6 +166,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 	}()
 	go pruneUpdates(intake, d.db, log)
+	go runReminders(intake, d.db, d.engine, cfg.Flow.Location, log)
 
 	var runErr error
 	select {
@@ -253,6 +254,29 @@ func pruneUpdates(ctx context.Context, db *store.DB, log *slog.Logger) {
 			log.Warn("prune update ids", "err", err)
 		} else if n > 0 {
 			log.Info("pruned update ids", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runReminders sends the contribution reminders that are due, every minute.
+// Several processes may run it: jobs are claimed with SKIP LOCKED.
+func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, loc *time.Location, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		for {
+			n, err := db.RunReminders(ctx, 100, loc, engine.ReminderReplies)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("reminders", "err", err)
+			}
+			if n < 100 {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,41 @@
+package flows
+
+import (
+	"time"
+
+	"github.com/lindungi/lindungi/nama"
+)
+
+// Reminder kinds, by when they come relative to the end of coverage.
+const (
+	RemindBefore  = "before"  // 7, 3 and 1 days before the end
+	RemindLapsed  = "lapsed"  // the day after the end
+	RemindArrears = "arrears" // a month and two months after the end: arrears can still be paid
+)
+
+// Reminder is a contribution reminder for one registration.
+type Reminder struct {
+	Kind     string
+	Ref      string
+	Name     string
+	End      time.Time // the last covered day
+	DaysLeft int       // RemindBefore: days until the end
+	Until    time.Time // RemindArrears: the last day arrears can be paid
+}
+
+// payNowData is the button of reminders: it works whatever question the chat is at.
+const payNowData = "go:pay"
+
+// ReminderReplies are the messages of a reminder, in the chat's language,
+// with a one-tap "Bayar sekarang".
+func (e *Engine) ReminderReplies(lang string, r Reminder) []Reply {
+	if !e.cat.Supported(lang) {
+		lang = "id"
+	}
+	data := map[string]any{"Name": nama.Display(r.Name), "Ref": r.Ref, "End": e.cat.Date(lang, r.End), "Days": r.DaysLeft}
+	if !r.Until.IsZero() {
+		data["Until"] = e.cat.Date(lang, r.Until)
+	}
+	return []Reply{{Text: e.cat.T(lang, "remind."+r.Kind, data), Input: InputText,
+		Choices: []Choice{{Label: e.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}}}
+}

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+)
+
+// remindAt is the local hour reminders go out.
+const remindAt = 9
+
+type reminderJob struct {
+	Ref   string `json:"ref"`
+	End   string `json:"end"` // the coverage end this reminder is about, YYYY-MM-DD
+	Kind  string `json:"kind"`
+	Days  int    `json:"days,omitempty"`
+	Until string `json:"until,omitempty"`
+}
+
+// scheduleReminders plans the reminders of a coverage end: 7, 3 and 1 days
+// before it, the day after it, and one and two months after it (the arrears
+// window). Keys make them unique per registration and end; a job whose time
+// has passed is not planned.
+func scheduleReminders(ctx context.Context, tx txx, ref string, end, now time.Time, loc *time.Location) error {
+	at := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), remindAt, 0, 0, 0, loc) }
+	endDay := end.Format(time.DateOnly)
+	type plan struct {
+		when time.Time
+		job  reminderJob
+	}
+	var plans []plan
+	for _, days := range []int{7, 3, 1} {
+		plans = append(plans, plan{at(end.AddDate(0, 0, -days)), reminderJob{Ref: ref, End: endDay, Kind: flows.RemindBefore, Days: days}})
+	}
+	plans = append(plans, plan{at(end.AddDate(0, 0, 1)), reminderJob{Ref: ref, End: endDay, Kind: flows.RemindLapsed}})
+	until := iuran.ArrearsUntil(end).Format(time.DateOnly)
+	for _, months := range []int{1, 2} {
+		first := iuran.CoverageEnd(end.AddDate(0, 0, 1), months).AddDate(0, 0, 1)
+		plans = append(plans, plan{at(first), reminderJob{Ref: ref, End: endDay, Kind: flows.RemindArrears, Days: months, Until: until}})
+	}
+	var keys, payloads []string
+	var whens []time.Time
+	for _, p := range plans {
+		if !p.when.After(now) {
+			continue
+		}
+		b, err := json.Marshal(p.job)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, fmt.Sprintf("remind:%s:%s:%s:%d", ref, endDay, p.job.Kind, p.job.Days))
+		payloads = append(payloads, string(b))
+		whens = append(whens, p.when)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	times := make([]string, len(whens))
+	for i, w := range whens {
+		times[i] = w.Format(time.RFC3339)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload)
+		SELECT 'remind', k, w::timestamptz, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS j(k, w, p)
+		ON CONFLICT (key) DO NOTHING`, pq.StringArray(keys), pq.StringArray(times), pq.StringArray(payloads))
+	if err != nil {
+		return fmt.Errorf("schedule reminders of %s: %w", ref, err)
+	}
+	return nil
+}
+
+// RunReminders sends the reminders that are due, at most limit of them, in
+// one transaction: due jobs are claimed with FOR UPDATE SKIP LOCKED (several
+// processes never take the same), each is queued in the outbox of the chat
+// that made the registration unless a payment moved the end since it was
+// planned (then it stops by itself), and marked done. It returns how many
+// jobs it finished.
+func (d *DB) RunReminders(ctx context.Context, limit int, loc *time.Location, render func(lang string, r flows.Reminder) []flows.Reply) (int, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("reminders: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	now := d.now()
+	var jobs []struct {
+		ID      int64  `db:"id"`
+		Payload []byte `db:"payload"`
+	}
+	if err := tx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = 'remind' AND done_at IS NULL AND run_at <= $1
+		ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
+		return 0, fmt.Errorf("reminders: %w", err)
+	}
+	for _, j := range jobs {
+		var job reminderJob
+		outcome := "sent"
+		if err := json.Unmarshal(j.Payload, &job); err != nil {
+			outcome = "bad payload"
+		} else if outcome, err = d.remind(ctx, tx, job, now, loc, render); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET done_at = $2, outcome = $3, attempts = attempts + 1 WHERE id = $1`, j.ID, now, outcome); err != nil {
+			return 0, fmt.Errorf("reminders: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("reminders: %w", err)
+	}
+	return len(jobs), nil
+}
+
+// remind queues one reminder and says what happened.
+func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time, loc *time.Location,
+	render func(string, flows.Reminder) []flows.Reply) (string, error) {
+	var reg struct {
+		Name    string `db:"name"`
+		Channel string `db:"channel"`
+		ChatID  string `db:"chat_id"`
+		To      string `db:"covered_to"`
+		Lang    string `db:"lang"`
+	}
+	err := tx.GetContext(ctx, &reg, `SELECT r.name, r.channel, r.chat_id, coalesce(r.covered_to::text, '') AS covered_to,
+		coalesce((SELECT lang FROM sessions s WHERE s.channel = r.channel AND s.chat_id = r.chat_id), '') AS lang
+		FROM registrations r WHERE r.ref = $1 AND r.deleted_at IS NULL`, job.Ref)
+	if err != nil {
+		return "registration gone", nil //nolint:nilerr // deleted (/hapus) or unknown: nothing to remind
+	}
+	if reg.To != job.End {
+		return "paid since", nil
+	}
+	end, _ := time.ParseInLocation(time.DateOnly, job.End, loc)
+	r := flows.Reminder{Kind: job.Kind, Ref: job.Ref, Name: reg.Name, End: end, DaysLeft: job.Days}
+	if job.Until != "" {
+		r.Until, _ = time.ParseInLocation(time.DateOnly, job.Until, loc)
+	}
+	var payloads []string
+	for _, rep := range render(reg.Lang, r) {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return "", err
+		}
+		payloads = append(payloads, string(b))
+	}
+	if _, err := tx.ExecContext(ctx, qSend, reg.Channel, reg.ChatID, now, pq.StringArray(payloads)); err != nil {
+		return "", fmt.Errorf("queue reminder for %s: %w", job.Ref, err)
+	}
+	return "sent", nil
+}
