@@ -398,3 +398,51 @@ func (d *DB) Verify(ctx context.Context, token string) (CardData, bool, error) {
 	}
 	return c, true, nil
 }
+
+// DayReport is a day's settlements for the finance officer.
+type DayReport struct {
+	Settled    int
+	Total      int64
+	ByChannel  []ReportLine // by the payer's channel (telegram, web, console; sponsor for sponsors)
+	ByProvider []ReportLine
+	Flagged    []FlaggedPayment // every payment an admin must look at, whatever its day
+}
+
+// ReportLine is one total of a report.
+type ReportLine struct {
+	Key   string `db:"key"`
+	Count int    `db:"count"`
+	Total int64  `db:"total"`
+}
+
+// FlaggedPayment is a payment an admin must look at.
+type FlaggedPayment struct {
+	OrderID  string    `db:"order_id"`
+	Provider string    `db:"provider"`
+	Status   string    `db:"status"`
+	Flag     string    `db:"flag"`
+	Amount   int64     `db:"amount"`
+	Updated  time.Time `db:"updated_at"`
+}
+
+// Report sums the settlements of one calendar day in loc.
+func (d *DB) Report(ctx context.Context, day time.Time, loc *time.Location) (DayReport, error) {
+	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	to := from.AddDate(0, 0, 1)
+	var r DayReport
+	const settled = `FROM payments WHERE applied_at IS NOT NULL AND paid_at >= $1 AND paid_at < $2`
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(amount), 0) `+settled, from, to).Scan(&r.Settled, &r.Total); err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	if err := d.db.SelectContext(ctx, &r.ByChannel, `SELECT CASE WHEN payer_kind = 'sponsor' THEN 'sponsor' ELSE split_part(payer_ref, ':', 1) END AS key,
+		count(*), sum(amount) AS total `+settled+` GROUP BY 1 ORDER BY 1`, from, to); err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	if err := d.db.SelectContext(ctx, &r.ByProvider, `SELECT provider AS key, count(*), sum(amount) AS total `+settled+` GROUP BY 1 ORDER BY 1`, from, to); err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	if err := d.db.SelectContext(ctx, &r.Flagged, `SELECT order_id, provider, status, flag, amount, updated_at FROM payments WHERE flag <> '' ORDER BY updated_at`); err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	return r, nil
+}

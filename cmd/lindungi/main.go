@@ -40,6 +40,8 @@ commands:
   serve     run the bot: migrations, HTTP health endpoints, outbox delivery
   chat      talk to the bot in this terminal (--user N, --jsonl)
   migrate   apply database migrations and exit
+  payments report [--date YYYY-MM-DD]
+            the day's settlements by channel and provider, and flagged payments
 
 configuration (environment):
 `
@@ -52,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
-	case "chat", "serve", "migrate":
+	case "chat", "serve", "migrate", "payments":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printOptions(stdout)
@@ -70,8 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
-	if err := fs.Parse(rest); err != nil {
-		return err
+	if cmd != "payments" { // its flags come after "report"
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
 	}
 
 	cfg, err := loadConfig(getenv)
@@ -127,6 +131,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location}
 	switch cmd {
+	case "payments":
+		return paymentsReport(ctx, rest, db, cat, cfg.Flow.Location, stdout)
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"html"
 	"io"
 	"net/http"
@@ -218,3 +219,36 @@ func postNotification(t *testing.T, u string, header http.Header, body []byte) i
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+func TestPaymentsReport(t *testing.T) {
+	turns := chat(t, "604", "halo", "1", "6171054508900604", "Dewi", "Benar", "0812-3456-0604",
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "Bayar iuran", "pm:1", "BNI")
+	if !strings.Contains(turns[15][0].Text, "Rp16.800") {
+		t.Fatalf("instruction %q", turns[15][0].Text)
+	}
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	var order string
+	db.Get(&order, `SELECT order_id FROM payments WHERE payer_ref = 'console:604'`)
+	key, _ := vault.ParseKey(testKey)
+	v, _ := vault.New(key)
+	sb, _ := sandbox.New(sandbox.Options{Secret: v.Hash("sandbox", "notification-key")})
+	base, stop := startServe(t, map[string]string{})
+	nh, nb := sb.Notify(order, 16000, payments.Paid, time.Now())
+	if code := postNotification(t, base+"/payments/sandbox/notification", nh, nb); code != http.StatusOK {
+		t.Fatalf("mismatched notification: %d", code)
+	}
+	stop()
+	var out strings.Builder
+	if err := run(context.Background(), []string{"lindungi", "payments", "report", "--date", time.Now().In(wibZone()).Format(time.DateOnly)},
+		testEnv(nil), strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Laporan pembayaran iuran", "Pembayaran masuk", "Menurut saluran", "Perlu diperiksa admin", order, "amount_mismatch"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func wibZone() *time.Location { return time.FixedZone("WIB", 7*3600) }
