@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lindungi/lindungi/nik"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/telepon"
 )
 
@@ -146,6 +147,10 @@ func (t *turn) status(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	pays, err := t.tx.Payments(ctx)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	live := 0
 	for _, r := range regs {
@@ -161,7 +166,10 @@ func (t *turn) status(ctx context.Context) error {
 		if !r.CoveredTo.IsZero() {
 			b.WriteString(t.T("status.covered", map[string]any{"From": t.cat.Date(t.s.Lang, r.CoveredFrom), "To": t.cat.Date(t.s.Lang, r.CoveredTo)}))
 			b.WriteString("\n")
+			b.WriteString(t.T("status.next_due", map[string]any{"Date": t.cat.Date(t.s.Lang, r.CoveredTo)}))
+			b.WriteString("\n")
 		}
+		t.paymentLines(&b, r.Ref, pays)
 	}
 	var note string
 	if live == 0 {
@@ -257,4 +265,26 @@ func (t *turn) sexLabel(female bool) string {
 // helpData fills the examples used by the help texts.
 func (t *turn) helpData() map[string]any {
 	return map[string]any{"Price": rupiahOf(t.tariffs.Cheapest(false)), "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge}
+}
+
+// paymentLines adds a registration's open payment code and its last
+// settled payments to a status message.
+func (t *turn) paymentLines(b *strings.Builder, ref string, pays []PaymentView) {
+	paid := 0
+	for _, p := range pays {
+		if p.RegistrationRef != ref {
+			continue
+		}
+		switch {
+		case p.Status == string(payments.Pending) && p.ExpiresAt.After(t.now):
+			exp := p.ExpiresAt.In(t.cfg.Location)
+			b.WriteString(t.T("status.open_code", map[string]any{"Bank": t.T("bank."+p.Bank, nil), "Code": p.Code, "Total": rupiahOf(p.Amount),
+				"Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04")}))
+			b.WriteString("\n")
+		case p.Status == string(payments.Paid) && paid < 3:
+			paid++
+			b.WriteString(t.T("status.paid", map[string]any{"Date": t.cat.Date(t.s.Lang, p.PaidAt.In(t.cfg.Location)), "Total": rupiahOf(p.Amount), "Months": p.Months}))
+			b.WriteString("\n")
+		}
+	}
 }

@@ -170,6 +170,8 @@ type Tx interface {
 	Forget(ctx context.Context) (int, error)
 	// RecordPayment stores an issued payment code and what it pays for.
 	RecordPayment(ctx context.Context, p PaymentRecord) error
+	// Payments lists the payments for the chat's registrations, newest first.
+	Payments(ctx context.Context) ([]PaymentView, error)
 	Audit(ctx context.Context, action, detail string) error
 }
 
@@ -181,4 +183,16 @@ type Outgoing struct {
 	Reply     Reply
 	CreatedAt time.Time
 	Attempts  int
+}
+
+// PaymentView is a payment as the worker may see it.
+type PaymentView struct {
+	RegistrationRef string
+	Status          string // payments.Status
+	Amount          int64
+	Months          int
+	Bank            string
+	Code            string
+	ExpiresAt       time.Time
+	PaidAt          time.Time
 }

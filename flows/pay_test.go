@@ -41,6 +41,7 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	if p.Amount != 50400 || p.Status != "pending" || !strings.Contains(c.last[0].Text, p.VA) || len(p.VA) != 16 {
 		t.Fatalf("payment %+v, reply %q", p, c.last[0].Text)
 	}
+	must(t, c.text("/status"), "menunggu pembayaran iuran", "Kode bayar BCA "+p.VA+" (Rp50.400), berlaku sampai")
 
 	// The bank's notification arrives: the confirmation is queued for the chat in the same transaction.
 	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
@@ -55,7 +56,8 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	today := clock.Now().In(flows.DefaultConfig().Location)
 	from := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, time.UTC)
 	must(t, confirm[0].Text, "Iuran Siti Aminah sudah kami terima", "Terlindungi "+cat.Date("id", from))
-	must(t, c.text("/status"), "terlindungi (iuran sudah dibayar)", "Terlindungi "+cat.Date("id", from))
+	must(t, c.text("/status"), "terlindungi (iuran sudah dibayar)", "Terlindungi "+cat.Date("id", from), "Bayar iuran berikutnya paling lambat",
+		"Dibayar "+cat.Date("id", today)+": Rp50.400 untuk 3 bulan")
 	c.text("/kartu")
 	if len(c.last) != 2 || !strings.HasPrefix(c.last[0].Photo, "card:LD") {
 		t.Errorf("/kartu: %+v", c.last)

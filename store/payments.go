@@ -446,3 +446,29 @@ func (d *DB) Report(ctx context.Context, day time.Time, loc *time.Location) (Day
 	}
 	return r, nil
 }
+
+// Payments lists the payments for the registrations made in this chat, newest first.
+func (t *chatTx) Payments(ctx context.Context) ([]flows.PaymentView, error) {
+	var rows []struct {
+		Ref       string       `db:"ref"`
+		Status    string       `db:"status"`
+		Amount    int64        `db:"amount"`
+		Months    int          `db:"months"`
+		Bank      string       `db:"method"`
+		Code      string       `db:"va_number"`
+		ExpiresAt sql.NullTime `db:"expires_at"`
+		PaidAt    sql.NullTime `db:"paid_at"`
+	}
+	err := t.sel(ctx, &rows, `SELECT r.ref, p.status, i.amount, i.months, p.method, p.va_number, p.expires_at, p.paid_at
+		FROM payments p JOIN payment_items i ON i.payment_id = p.id JOIN registrations r ON r.id = i.registration_id
+		WHERE r.channel = $1 AND r.chat_id = $2 ORDER BY p.id DESC LIMIT 50`, t.channel, t.chatID)
+	if err != nil {
+		return nil, fmt.Errorf("list payments: %w", err)
+	}
+	out := make([]flows.PaymentView, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, flows.PaymentView{RegistrationRef: r.Ref, Status: r.Status, Amount: r.Amount, Months: r.Months, Bank: r.Bank,
+			Code: r.Code, ExpiresAt: r.ExpiresAt.Time, PaidAt: r.PaidAt.Time})
+	}
+	return out, nil
+}
