@@ -472,3 +472,37 @@ func (t *chatTx) Payments(ctx context.Context) ([]flows.PaymentView, error) {
 	}
 	return out, nil
 }
+
+// ExpirePayments marks pending payments whose code expired more than grace
+// ago as expired (an event each). A settlement that still arrives later is
+// applied: money received wins.
+func (d *DB) ExpirePayments(ctx context.Context, grace time.Duration) (int, error) {
+	now := d.now()
+	var n int
+	err := d.db.GetContext(ctx, &n, `WITH e AS (
+			UPDATE payments SET status = 'expired', updated_at = $1
+			WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at < $2 RETURNING id
+		), ev AS (
+			INSERT INTO payment_events (payment_id, at, kind, status, detail) SELECT id, $1, 'expired', 'expired', 'payment code expired' FROM e
+		) SELECT count(*) FROM e`, now, now.Add(-grace))
+	if err != nil {
+		return 0, fmt.Errorf("expire payments: %w", err)
+	}
+	return n, nil
+}
+
+// PaymentsToCheck claims up to limit pending payments of a provider older
+// than age that nobody asked the provider about for age, and notes that they
+// are being asked about now.
+func (d *DB) PaymentsToCheck(ctx context.Context, provider string, age time.Duration, limit int) ([]string, error) {
+	now := d.now()
+	var orders []string
+	err := d.db.SelectContext(ctx, &orders, `UPDATE payments SET checked_at = $1 WHERE id IN (
+			SELECT id FROM payments WHERE provider = $2 AND status = 'pending' AND created_at < $3
+				AND (checked_at IS NULL OR checked_at < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED
+		) RETURNING order_id`, now, provider, now.Add(-age), limit)
+	if err != nil {
+		return nil, fmt.Errorf("payments to check: %w", err)
+	}
+	return orders, nil
+}

@@ -167,6 +167,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	}()
 	go pruneUpdates(intake, d.db, log)
 	go runReminders(intake, d.db, d.engine, cfg.Flow.Location, log)
+	go settlePayments(intake, d.db, d.provider, d.engine, cfg.Flow.Location, log)
 
 	var runErr error
 	select {
@@ -276,6 +277,30 @@ func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, loc *
 			}
 			if n < 100 {
 				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// settlePayments expires payment codes past their time and, every five
+// minutes, asks the provider about payments pending for more than 30 minutes.
+func settlePayments(ctx context.Context, db *store.DB, p payments.Provider, engine *flows.Engine, loc *time.Location, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		if n, err := db.ExpirePayments(ctx, 15*time.Minute); err != nil && ctx.Err() == nil {
+			log.Warn("expire payments", "err", err)
+		} else if n > 0 {
+			log.Info("payment codes expired", "count", n)
+		}
+		if i%5 == 0 {
+			if _, err := webhook.Reconcile(ctx, p, db, engine.PaymentReplies, loc, 30*time.Minute, log); err != nil && ctx.Err() == nil {
+				log.Warn("reconcile payments", "err", err)
 			}
 		}
 		select {

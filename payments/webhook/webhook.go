@@ -2,6 +2,7 @@
 package webhook
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -61,4 +62,37 @@ func Handler(p payments.Provider, db *store.DB, replies Replies, loc *time.Locat
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"ok"}`)
 	})
+}
+
+// Reconcile asks the provider about payments still pending after age (a
+// notification may have been lost) and applies what it says, exactly as a
+// notification. A provider that cannot be asked (the sandbox) is skipped.
+func Reconcile(ctx context.Context, p payments.Provider, db *store.DB, replies Replies, loc *time.Location, age time.Duration, log *slog.Logger) (int, error) {
+	orders, err := db.PaymentsToCheck(ctx, p.Name(), age, 50)
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, order := range orders {
+		n, err := p.Status(ctx, order)
+		if errors.Is(err, payments.ErrNotFound) {
+			continue // unknown to the provider (or a provider that keeps nothing)
+		}
+		if err != nil {
+			log.Warn("reconcile: ask the provider", "provider", p.Name(), "order_id", order, "err", err)
+			continue
+		}
+		if n.Status == payments.Pending {
+			continue
+		}
+		res, err := db.ApplyNotification(ctx, n, loc, replies)
+		if err != nil {
+			return changed, err
+		}
+		if res.Outcome != store.Unchanged {
+			changed++
+			log.Info("reconcile: payment updated from the provider", "order_id", order, "status", n.Status, "outcome", res.Outcome)
+		}
+	}
+	return changed, nil
 }
