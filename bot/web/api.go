@@ -3,12 +3,16 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -132,6 +136,7 @@ type outReply struct {
 	Text    string         `json:"text"`
 	Choices []flows.Choice `json:"choices"`
 	Input   flows.Input    `json:"input"`
+	Photo   string         `json:"photo,omitempty"` // a signed /api/photo link
 }
 
 // deliver hands the chat's waiting replies to write, then marks them sent.
@@ -151,7 +156,11 @@ func (s *server) deliver(ctx context.Context, cs *chatState, chat string, write 
 		if choices == nil {
 			choices = []flows.Choice{}
 		}
-		out = append(out, outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input})
+		o := outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input}
+		if p.Reply.Photo != "" && s.o.Photos != nil {
+			o.Photo = "/api/photo?" + url.Values{"n": {p.Reply.Photo}, "s": {s.photoSig(chat, p.Reply.Photo)}}.Encode()
+		}
+		out = append(out, o)
 		ids = append(ids, p.ID)
 	}
 	if err := write(out); err != nil {
@@ -272,4 +281,37 @@ func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret strin
 		}
 		return
 	}
+}
+
+// photoSig signs a photo link for one chat.
+func (s *server) photoSig(chat, name string) string {
+	m := hmac.New(sha256.New, s.photoKey)
+	m.Write([]byte(chat))
+	m.Write([]byte{0})
+	m.Write([]byte(name))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// handlePhoto serves an image a reply of this chat named, if the link was
+// signed for this chat.
+func (s *server) handlePhoto(w http.ResponseWriter, r *http.Request, secret string) {
+	if s.o.Photos == nil {
+		writeError(w, http.StatusNotFound, "no_photos")
+		return
+	}
+	chat := chatID(secret)
+	name, sig := r.URL.Query().Get("n"), r.URL.Query().Get("s")
+	if name == "" || !hmac.Equal([]byte(sig), []byte(s.photoSig(chat, name))) {
+		writeError(w, http.StatusForbidden, "photo")
+		return
+	}
+	img, err := s.o.Photos.Photo(r.Context(), name)
+	if err != nil {
+		s.log.Warn("web: draw photo", "name", name, "err", err)
+		writeError(w, http.StatusNotFound, "photo")
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Write(img)
 }

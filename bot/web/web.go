@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -25,6 +26,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 )
@@ -71,6 +73,12 @@ type Options struct {
 	// made by other processes; default 500ms. Replies made in this process
 	// wake the stream at once.
 	PollInterval time.Duration
+	// Photos draws the images replies name (the membership card); they are
+	// shown inline. PhotoKey signs their links so that a chat can only fetch
+	// its own (the same key in every process; nil: a random one, fine for a
+	// single process).
+	Photos   bot.Photos
+	PhotoKey []byte
 	// Context ends open event streams and long polls when done, so that
 	// http.Server.Shutdown does not wait for them. nil means never.
 	Context context.Context
@@ -94,6 +102,7 @@ type server struct {
 	hub        *hub
 	origins    map[string]bool
 	csp        string
+	photoKey   []byte
 	cookieName string
 	partition  bool          // cookie for a cross-site frame: SameSite=None; Partitioned
 	heartbeat  time.Duration // comment line on an idle event stream
@@ -129,10 +138,17 @@ func newServer(o Options) (*server, error) {
 	if o.RatePerMinute <= 0 {
 		o.RatePerMinute = 60
 	}
+	photoKey := o.PhotoKey
+	if len(photoKey) == 0 {
+		photoKey = make([]byte, 32)
+		if _, err := rand.Read(photoKey); err != nil {
+			return nil, err
+		}
+	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 500 * time.Millisecond
 	}
-	s := &server{
+	s := &server{photoKey: photoKey,
 		o: o, log: o.Log.With("channel", Channel),
 		assets:    map[string]*asset{},
 		limits:    newLimiter(o.RatePerMinute),
@@ -212,6 +228,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /api/messages", s.api(true, s.handleMessage))
 	mux.Handle("GET /api/events", s.api(false, s.handleEvents))
 	mux.Handle("GET /api/poll", s.api(false, s.handlePoll))
+	mux.Handle("GET /api/photo", s.api(false, s.handlePhoto))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")

@@ -519,3 +519,51 @@ func TestPollAndShutdown(t *testing.T) {
 		t.Error("the event stream outlived the server's context")
 	}
 }
+
+type testPhotos struct{}
+
+func (testPhotos) Photo(ctx context.Context, name string) ([]byte, error) {
+	return []byte("\x89PNG\r\n\x1a\n" + name), nil
+}
+
+func TestPhotoLinksAreSignedPerChat(t *testing.T) {
+	o := testOptions()
+	o.Photos = testPhotos{}
+	s, err := newServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.routes())
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(srv.URL)
+	secret := jar.Cookies(u)[0].Value
+	good := "/api/photo?" + url.Values{"n": {"card:LD2611-AAAAAA"}, "s": {s.photoSig(chatID(secret), "card:LD2611-AAAAAA")}}.Encode()
+	resp, err = c.Get(srv.URL + good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.HasSuffix(string(body), "card:LD2611-AAAAAA") {
+		t.Fatalf("own photo: %d %q", resp.StatusCode, body)
+	}
+	// Another chat's link, or a made-up one, is refused.
+	other := "/api/photo?" + url.Values{"n": {"card:LD2611-AAAAAA"}, "s": {s.photoSig("another-chat", "card:LD2611-AAAAAA")}}.Encode()
+	for _, link := range []string{other, "/api/photo?n=card:LD2611-AAAAAA&s=x"} {
+		resp, err = c.Get(srv.URL + link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %d", link, resp.StatusCode)
+		}
+	}
+}

@@ -138,6 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,
 		})
 	default:
-		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos}, getenv, stdout)
+		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos,
+			photoKey: v.Hash("web", "photo-links")}, getenv, stdout)
 	}
 }

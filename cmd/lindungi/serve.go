@@ -33,6 +33,7 @@ type deps struct {
 	log      *slog.Logger
 	provider payments.Provider
 	photos   bot.Photos
+	photoKey []byte // signs the web chat's photo links, the same in every process
 }
 
 // shutdownGrace is how long a stopping serve may take in all.
@@ -58,7 +59,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	webChat, err := web.New(web.Options{
 		Handler: observed{d.engine, metrics}, Outbox: d.db, Catalog: d.cat, Log: log, Context: streams,
 		RatePerMinute: cfg.WebRatePerMinute, AllowedOrigins: cfg.WebOrigins, FrameAncestors: cfg.WebFrameAncestor,
-		SecureCookie: cfg.WebSecureCookie,
+		SecureCookie: cfg.WebSecureCookie, Photos: d.photos, PhotoKey: d.photoKey,
 	})
 	if err != nil {
 		return fmt.Errorf("web chat: %w", err)

@@ -55,6 +55,16 @@
       if (i % 2) { var s = document.createElement('span'); s.className = 'nw'; s.appendChild(n); n = s; }
       p.appendChild(n);
     });
+    if (m.f) {
+      // The membership card: a picture under its caption.
+      var img = document.createElement('img');
+      img.className = 'photo';
+      img.src = m.f;
+      img.alt = m.t;
+      img.loading = 'lazy';
+      p.appendChild(document.createElement('br'));
+      p.appendChild(img);
+    }
     row.appendChild(p);
     if (m.c && m.c.length) {
       var g = document.createElement('div');
@@ -184,7 +194,7 @@
       if (r.id && r.id <= state.last) return; // delivered twice
       state.last = r.id || state.last;
       disableAll();
-      var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '' };
+      var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '', f: r.photo || '' };
       state.m.push(m);
       var row = render(m, true);
       if (!first) first = row;
