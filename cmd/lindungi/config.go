@@ -33,6 +33,7 @@ var options = []option{
 	{key: "LINDUNGI_MAX_AGE", def: "65", help: "oldest age accepted at registration"},
 	{key: "LINDUNGI_TIMEZONE", def: "Asia/Jakarta", help: "the deployment's time zone (Asia/Pontianak is the same offset)"},
 	{key: "LINDUNGI_IURAN_TABLE", help: "CSV file replacing the built-in contribution brackets"},
+	{key: "LINDUNGI_DISCOUNTS_FILE", help: "CSV of dated contribution discounts (iuran/discounts-pp50-2025.csv is an example); none by default"},
 	{key: "LINDUNGI_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
 	{key: "LINDUNGI_METRICS_ADDR", help: "serve /metrics here instead of on LINDUNGI_HTTP_ADDR (keeps it off the public address)"},
 	{key: "LINDUNGI_WORKERS", def: "16", help: "updates handled at once (different chats; one chat's updates stay in order)"},
@@ -64,6 +65,7 @@ type config struct {
 	Workers     int
 	Flow        flows.Config
 	Tariffs     *iuran.Table
+	Discounts   *iuran.Discounts
 
 	TelegramToken    string
 	TelegramEndpoint string
@@ -145,6 +147,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		defer f.Close()
 		if c.Tariffs, err = iuran.Parse(f); err != nil {
 			return c, fmt.Errorf("LINDUNGI_IURAN_TABLE %s: %w", path, err)
+		}
+	}
+	if path := getenv("LINDUNGI_DISCOUNTS_FILE"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return c, fmt.Errorf("LINDUNGI_DISCOUNTS_FILE: %w", err)
+		}
+		defer f.Close()
+		if c.Discounts, err = iuran.ParseDiscounts(f); err != nil {
+			return c, fmt.Errorf("LINDUNGI_DISCOUNTS_FILE %s: %w", path, err)
 		}
 	}
 	switch c.LogLevel {

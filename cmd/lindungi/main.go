@@ -127,7 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if provider.Name() == "sandbox" {
 		cfg.Flow.SandboxPayURL = cfg.PublicURL + "/sandbox/pay/%s"
 	}
-	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider}, cfg.Flow)
+	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
+		Discounts: cfg.Discounts}, cfg.Flow)
 
 	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location}
 	switch cmd {

@@ -365,3 +365,18 @@ func TestServeHealthAndShutdown(t *testing.T) {
 		t.Fatal("serve did not stop within 10 s")
 	}
 }
+
+func TestDiscountsFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := dir + "/bad.csv"
+	os.WriteFile(bad, []byte("name,from,to,sectors,jkk_percent,jkm_percent\nx,2026-13-01,2026-12-31,,50,50\n"), 0o600)
+	err := run(context.Background(), []string{"lindungi", "migrate"}, testEnv(map[string]string{"LINDUNGI_DISCOUNTS_FILE": bad}), strings.NewReader(""), &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "LINDUNGI_DISCOUNTS_FILE") {
+		t.Fatalf("bad discounts file: %v", err)
+	}
+	err = run(context.Background(), []string{"lindungi", "migrate"}, testEnv(map[string]string{"LINDUNGI_DISCOUNTS_FILE": "../../iuran/discounts-pp50-2025.csv"}),
+		strings.NewReader(""), &bytes.Buffer{})
+	if err != nil {
+		t.Fatalf("the example file: %v", err)
+	}
+}
