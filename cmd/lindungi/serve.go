@@ -189,11 +189,16 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	}
 	<-polled
 	dispatcher.Stop() // updates in flight finish
-	// Give the outbox until the deadline to drain, then stop delivering.
-	for time.Until(deadline) > time.Second {
+	// Give the outbox until the deadline to drain, while it does drain: a
+	// channel that keeps failing is left to the next process.
+	last, lastChange := -1, time.Now()
+	for time.Until(deadline) > time.Second && time.Since(lastChange) < 2*time.Second {
 		n, err := d.db.BacklogOf(context.WithoutCancel(ctx), channelsOf(senders))
 		if err != nil || n == 0 || len(senders) == 0 {
 			break
+		}
+		if n != last {
+			last, lastChange = n, time.Now()
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

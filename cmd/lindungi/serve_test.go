@@ -17,6 +17,11 @@ import (
 
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/sandbox"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/vault"
 )
 
 // startServe runs `lindungi serve` with extra environment until the test ends
@@ -331,5 +336,67 @@ func TestServeKilledAndRestarted(t *testing.T) {
 	db.Get(&state, `SELECT state FROM sessions WHERE channel = 'telegram' AND chat_id = '7301'`)
 	if state != "birth_confirm" {
 		t.Errorf("state after the restart: %q", state)
+	}
+}
+
+// A process that stored a payment but could not send the card before it
+// stopped: the next one sends the confirmation and the card, once.
+func TestCardSentOnceAfterACrash(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	ctx := context.Background()
+	key, _ := vault.ParseKey(testKey)
+	v, _ := vault.New(key)
+	st, err := store.Open(ctx, testDSN, v, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const chat = "7401"
+	var ref string
+	err = st.Atomically(ctx, "telegram", chat, func(ctx context.Context, tx flows.Tx) error {
+		ref, err = tx.CreateRegistration(ctx, flows.Registration{NIK: "6171054508907401", Name: "Eka Putri", Phone: "+6281234507401",
+			BirthDate: time.Date(1990, 8, 5, 0, 0, 0, 0, time.UTC), Female: true, Province: "61", Regency: "61.71", District: "61.71.05",
+			Village: "61.71.05.1002", Occupation: "petani", Income: 1000000, MonthlyIuran: 16800})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := sandbox.New(sandbox.Options{Secret: v.Hash("sandbox", "notification-key")})
+	order := ref + "-CRASH"
+	ins, _ := sb.Create(ctx, payments.Invoice{OrderID: order, Amount: 16800, Method: payments.BRI})
+	if _, err := st.CreatePayment(ctx, store.NewPayment{Instruction: ins, PayerKind: store.PayerWorker, PayerRef: "telegram:" + chat,
+		Items: []flows.PaymentLine{{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800}}}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_ENDPOINT": tg.Endpoint()}
+
+	// First process: the payment is stored and the card queued, but Telegram is down for this chat.
+	tg.FailSend(7401, 1000, telegramtest.InternalError)
+	tg.Fail("sendPhoto", 7401, 1000, telegramtest.InternalError)
+	base, stop := startServe(t, env)
+	h, b := sb.Notify(order, 16800, payments.Paid, time.Now())
+	if code := postNotification(t, base+"/payments/sandbox/notification", h, b); code != http.StatusOK {
+		t.Fatalf("notification: %d", code)
+	}
+	stop()
+	if n := len(tg.Messages(7401)); n != 0 {
+		t.Fatalf("%d messages delivered while Telegram failed", n)
+	}
+	// Next process: everything waiting goes out, once.
+	tg.Heal()
+	_, stop = startServe(t, env)
+	waitFor(t, "the confirmation and the card", func() bool { return len(tg.Messages(7401)) >= 2 })
+	stop()
+	_, stop = startServe(t, env)
+	time.Sleep(1500 * time.Millisecond)
+	stop()
+	ms := tg.Messages(7401)
+	if len(ms) != 2 || !strings.Contains(ms[0].Text, "Iuran Eka Putri sudah kami terima") || len(ms[1].Photo) == 0 ||
+		!strings.HasPrefix(string(ms[1].Photo), "\x89PNG") {
+		t.Fatalf("delivered: %d messages %+v", len(ms), ms)
 	}
 }
