@@ -274,8 +274,31 @@ func (t *turn) startOver(ctx context.Context) error {
 		return err
 	}
 	t.enter(next)
+	if err := t.tx.NudgeLater(ctx, t.now.Add(NudgeAfter)); err != nil {
+		return err
+	}
 	return t.ask(ctx, "")
 }
+
+// NudgeAfter is how long an unfinished registration waits before the worker
+// is reminded of it.
+const NudgeAfter = 3 * 24 * time.Hour
+
+// resumeData is the button of a nudge: back to the question the chat is at.
+const resumeData = "go:resume"
+
+// NudgeReplies remind a worker of an unfinished registration, which is
+// deleted on expires if it stays untouched.
+func (e *Engine) NudgeReplies(lang string, expires time.Time) []Reply {
+	if !e.cat.Supported(lang) {
+		lang = locales.Default
+	}
+	return []Reply{{Text: e.cat.T(lang, "nudge.unfinished", map[string]any{"Date": e.cat.Date(lang, expires.In(e.cfg.Location))}),
+		Input: InputText, Choices: []Choice{{Label: e.cat.T(lang, "nudge.resume", nil), Data: resumeData}}}}
+}
+
+// DraftTTL is how long an untouched draft is kept.
+func (e *Engine) DraftTTL() time.Duration { return e.cfg.DraftTTL }
 
 // Commands, by canonical name.
 const (

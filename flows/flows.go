@@ -170,6 +170,8 @@ type Tx interface {
 	Forget(ctx context.Context) (int, error)
 	// RecordPayment stores an issued payment code and what it pays for.
 	RecordPayment(ctx context.Context, p PaymentRecord) error
+	// NudgeLater plans a reminder for an unfinished registration at the given time.
+	NudgeLater(ctx context.Context, at time.Time) error
 	// Payments lists the payments for the chat's registrations, newest first.
 	Payments(ctx context.Context) ([]PaymentView, error)
 	Audit(ctx context.Context, action, detail string) error

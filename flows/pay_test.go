@@ -82,3 +82,32 @@ func TestReminderButtonWorksAnywhere(t *testing.T) {
 	c.text("/status") // the chat is somewhere else when the reminder's button is pressed
 	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: rs[0].Choices[0].Data})), "berapa bulan")
 }
+
+func TestUnfinishedRegistrationIsNudgedOnce(t *testing.T) {
+	c := newChat(t)
+	e := env.Engine(flows.DefaultConfig())
+	run := func() {
+		t.Helper()
+		if _, err := testDB.RunNudges(context.Background(), 100, flows.NudgeAfter, e.DraftTTL(), flows.DraftStates(), e.NudgeReplies); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.text("halo")
+	c.press("cs:yes")
+	clock.Add(24 * time.Hour)
+	c.text(freshNIK()) // touched a day later: the nudge moves
+	clock.Add(2*24*time.Hour + time.Hour)
+	run()
+	if got := c.flush(); len(got) != 0 {
+		t.Fatalf("nudged though touched a day ago: %+v", got)
+	}
+	clock.Add(24 * time.Hour)
+	run()
+	run()
+	got := c.flush()
+	if len(got) != 1 {
+		t.Fatalf("%d nudges", len(got))
+	}
+	must(t, got[0].Text, "Pendaftaran BPJS Ketenagakerjaan Anda belum selesai", "dihapus pada")
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: got[0].Choices[0].Data})), "sedang mengisi pendaftaran", "Ketik nama lengkap")
+}

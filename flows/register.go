@@ -52,6 +52,9 @@ func (t *turn) answer(ctx context.Context) error {
 			t.ev.Kind, t.ev.Choice = KindChoice, data
 		}
 	}
+	if t.ev.Kind == KindChoice && t.ev.Choice == resumeData {
+		return t.askNote(ctx, "start.resume", nil)
+	}
 	if t.ev.Kind == KindChoice && t.ev.Choice == payNowData {
 		// A reminder's "Bayar sekarang", pressed whatever the chat is doing.
 		return t.startPay(ctx)

@@ -171,6 +171,9 @@ var defined = func() map[[2]string]bool {
 // without building a machine).
 func can(state, event string) bool { return defined[[2]string{event, state}] }
 
+// DraftStates lists the states of an unfinished registration.
+func DraftStates() []string { return append([]string(nil), draftStates...) }
+
 // States lists every state of the registration flow.
 func States() []string {
 	return append(append([]string{StWelcome, StDone}, draftStates...), payStates...)

@@ -22,7 +22,7 @@ func TestFullRegistrationAndCommands(t *testing.T) {
 
 	must(t, c.text("/status"), "Pendaftaran dari HP ini (1)", "menunggu pembayaran iuran", "Siti Aminah")
 	my := c.send(flows.Event{Kind: flows.KindText, Text: "/mydata"})
-	must(t, my[0].Text, "Data Anda yang kami simpan", "Persetujuan: diberikan 25 November 2026", "NIK: 6171 05••", "HP: 0812-••••-7890")
+	must(t, my[0].Text, "Data Anda yang kami simpan", "Persetujuan: diberikan "+cat.Date("id", clock.Now().In(flows.DefaultConfig().Location)), "NIK: 6171 05••", "HP: 0812-••••-7890")
 	if strings.Contains(my[0].Text, nik) {
 		t.Errorf("/dataku shows the NIK in clear")
 	}

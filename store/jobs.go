@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lib/pq"
@@ -149,4 +150,94 @@ func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time,
 		return "", fmt.Errorf("queue reminder for %s: %w", job.Ref, err)
 	}
 	return "sent", nil
+}
+
+type nudgeJob struct {
+	Channel string `json:"channel"`
+	ChatID  string `json:"chat_id"`
+}
+
+// NudgeLater plans a nudge for this chat's unfinished registration.
+func (t *chatTx) NudgeLater(ctx context.Context, at time.Time) error {
+	return scheduleNudge(ctx, t.tx, t.channel, t.chatID, at)
+}
+
+func scheduleNudge(ctx context.Context, tx txx, channel, chatID string, at time.Time) error {
+	b, err := json.Marshal(nudgeJob{Channel: channel, ChatID: chatID})
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("nudge:%s:%s:%d", channel, chatID, at.Unix())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES ('nudge', $1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+		key, at, string(b)); err != nil {
+		return fmt.Errorf("plan nudge: %w", err)
+	}
+	return nil
+}
+
+// RunNudges reminds workers of registrations left unfinished for after: a
+// draft touched since the nudge was planned gets a new nudge after its last
+// answer instead; a finished, cancelled or expired one gets none. draftStates
+// are the flow's unfinished states; render makes the message (lang, the day
+// the draft will be deleted).
+func (d *DB) RunNudges(ctx context.Context, limit int, after, ttl time.Duration, draftStates []string,
+	render func(lang string, expires time.Time) []flows.Reply) (int, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("nudges: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	now := d.now()
+	var jobs []struct {
+		ID      int64  `db:"id"`
+		Payload []byte `db:"payload"`
+	}
+	if err := tx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = 'nudge' AND done_at IS NULL AND run_at <= $1
+		ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
+		return 0, fmt.Errorf("nudges: %w", err)
+	}
+	for _, j := range jobs {
+		var job nudgeJob
+		outcome := "sent"
+		if err := json.Unmarshal(j.Payload, &job); err != nil {
+			outcome = "bad payload"
+		} else {
+			var s struct {
+				State   string    `db:"state"`
+				Lang    string    `db:"lang"`
+				Updated time.Time `db:"updated_at"`
+			}
+			err := tx.GetContext(ctx, &s, `SELECT state, lang, updated_at FROM sessions WHERE channel = $1 AND chat_id = $2 FOR UPDATE`, job.Channel, job.ChatID)
+			switch {
+			case err != nil || !slices.Contains(draftStates, s.State):
+				outcome = "not unfinished"
+			case now.Sub(s.Updated) >= ttl:
+				outcome = "expired"
+			case now.Sub(s.Updated) < after:
+				outcome = "touched since"
+				if err := scheduleNudge(ctx, tx, job.Channel, job.ChatID, s.Updated.Add(after)); err != nil {
+					return 0, err
+				}
+			default:
+				var payloads []string
+				for _, rep := range render(s.Lang, s.Updated.Add(ttl)) {
+					b, err := json.Marshal(rep)
+					if err != nil {
+						return 0, err
+					}
+					payloads = append(payloads, string(b))
+				}
+				if _, err := tx.ExecContext(ctx, qSend, job.Channel, job.ChatID, now, pq.StringArray(payloads)); err != nil {
+					return 0, fmt.Errorf("queue nudge: %w", err)
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET done_at = $2, outcome = $3, attempts = attempts + 1 WHERE id = $1`, j.ID, now, outcome); err != nil {
+			return 0, fmt.Errorf("nudges: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("nudges: %w", err)
+	}
+	return len(jobs), nil
 }

@@ -270,8 +270,9 @@ func pruneUpdates(ctx context.Context, db *store.DB, log *slog.Logger) {
 	}
 }
 
-// runReminders sends the contribution reminders that are due, every minute.
-// Several processes may run it: jobs are claimed with SKIP LOCKED.
+// runReminders sends the contribution reminders and the nudges about
+// unfinished registrations that are due, every minute. Several processes may
+// run it: jobs are claimed with SKIP LOCKED.
 func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, loc *time.Location, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -284,6 +285,9 @@ func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, loc *
 			if n < 100 {
 				break
 			}
+		}
+		if _, err := db.RunNudges(ctx, 100, flows.NudgeAfter, engine.DraftTTL(), flows.DraftStates(), engine.NudgeReplies); err != nil && ctx.Err() == nil {
+			log.Warn("nudges", "err", err)
 		}
 		select {
 		case <-ctx.Done():
