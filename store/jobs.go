@@ -75,16 +75,14 @@ func scheduleReminders(ctx context.Context, tx txx, ref string, end, now time.Ti
 	return nil
 }
 
-// RunReminders sends the reminders that are due, at most limit of them, in
-// one transaction: due jobs are claimed with FOR UPDATE SKIP LOCKED (several
-// processes never take the same), each is queued in the outbox of the chat
-// that made the registration unless a payment moved the end since it was
-// planned (then it stops by itself), and marked done. It returns how many
-// jobs it finished.
-func (d *DB) RunReminders(ctx context.Context, limit int, loc *time.Location, render func(lang string, r flows.Reminder) []flows.Reply) (int, error) {
+// runJobs claims up to limit due jobs of a kind with FOR UPDATE SKIP LOCKED
+// (several processes never take the same one), handles each in the same
+// transaction and marks it done with the outcome handle gives. It returns how
+// many jobs it finished.
+func (d *DB) runJobs(ctx context.Context, kind string, limit int, handle func(ctx context.Context, tx txx, payload []byte, now time.Time) (string, error)) (int, error) {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("reminders: %w", err)
+		return 0, fmt.Errorf("%s jobs: %w", kind, err)
 	}
 	defer tx.Rollback() //nolint:errcheck
 	now := d.now()
@@ -92,26 +90,52 @@ func (d *DB) RunReminders(ctx context.Context, limit int, loc *time.Location, re
 		ID      int64  `db:"id"`
 		Payload []byte `db:"payload"`
 	}
-	if err := tx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = 'remind' AND done_at IS NULL AND run_at <= $1
-		ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
-		return 0, fmt.Errorf("reminders: %w", err)
+	if err := tx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = $3 AND done_at IS NULL AND run_at <= $1
+		ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit, kind); err != nil {
+		return 0, fmt.Errorf("%s jobs: %w", kind, err)
 	}
 	for _, j := range jobs {
-		var job reminderJob
-		outcome := "sent"
-		if err := json.Unmarshal(j.Payload, &job); err != nil {
-			outcome = "bad payload"
-		} else if outcome, err = d.remind(ctx, tx, job, now, loc, render); err != nil {
-			return 0, err
+		outcome, err := handle(ctx, tx, j.Payload, now)
+		if err != nil {
+			return 0, fmt.Errorf("%s job %d: %w", kind, j.ID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET done_at = $2, outcome = $3, attempts = attempts + 1 WHERE id = $1`, j.ID, now, outcome); err != nil {
-			return 0, fmt.Errorf("reminders: %w", err)
+			return 0, fmt.Errorf("%s jobs: %w", kind, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("reminders: %w", err)
+		return 0, fmt.Errorf("%s jobs: %w", kind, err)
 	}
 	return len(jobs), nil
+}
+
+// queueReplies puts replies in a chat's outbox inside tx.
+func queueReplies(ctx context.Context, tx txx, channel, chatID string, now time.Time, replies []flows.Reply) error {
+	payloads := make([]string, 0, len(replies))
+	for _, r := range replies {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		payloads = append(payloads, string(b))
+	}
+	if _, err := tx.ExecContext(ctx, qSend, channel, chatID, now, pq.StringArray(payloads)); err != nil {
+		return fmt.Errorf("queue replies for %s/%s: %w", channel, chatID, err)
+	}
+	return nil
+}
+
+// RunReminders sends the contribution reminders that are due (at most
+// limit): each goes to the chat that made the registration, unless a payment
+// moved the end since it was planned (then it stops by itself).
+func (d *DB) RunReminders(ctx context.Context, limit int, loc *time.Location, render func(lang string, r flows.Reminder) []flows.Reply) (int, error) {
+	return d.runJobs(ctx, "remind", limit, func(ctx context.Context, tx txx, payload []byte, now time.Time) (string, error) {
+		var job reminderJob
+		if err := json.Unmarshal(payload, &job); err != nil {
+			return "bad payload", nil //nolint:nilerr // recorded as the job's outcome
+		}
+		return d.remind(ctx, tx, job, now, loc, render)
+	})
 }
 
 // remind queues one reminder and says what happened.
@@ -138,16 +162,8 @@ func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time,
 	if job.Until != "" {
 		r.Until, _ = time.ParseInLocation(time.DateOnly, job.Until, loc)
 	}
-	var payloads []string
-	for _, rep := range render(reg.Lang, r) {
-		b, err := json.Marshal(rep)
-		if err != nil {
-			return "", err
-		}
-		payloads = append(payloads, string(b))
-	}
-	if _, err := tx.ExecContext(ctx, qSend, reg.Channel, reg.ChatID, now, pq.StringArray(payloads)); err != nil {
-		return "", fmt.Errorf("queue reminder for %s: %w", job.Ref, err)
+	if err := queueReplies(ctx, tx, reg.Channel, reg.ChatID, now, render(reg.Lang, r)); err != nil {
+		return "", err
 	}
 	return "sent", nil
 }
@@ -182,62 +198,25 @@ func scheduleNudge(ctx context.Context, tx txx, channel, chatID string, at time.
 // the draft will be deleted).
 func (d *DB) RunNudges(ctx context.Context, limit int, after, ttl time.Duration, draftStates []string,
 	render func(lang string, expires time.Time) []flows.Reply) (int, error) {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("nudges: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	now := d.now()
-	var jobs []struct {
-		ID      int64  `db:"id"`
-		Payload []byte `db:"payload"`
-	}
-	if err := tx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = 'nudge' AND done_at IS NULL AND run_at <= $1
-		ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit); err != nil {
-		return 0, fmt.Errorf("nudges: %w", err)
-	}
-	for _, j := range jobs {
+	return d.runJobs(ctx, "nudge", limit, func(ctx context.Context, tx txx, payload []byte, now time.Time) (string, error) {
 		var job nudgeJob
-		outcome := "sent"
-		if err := json.Unmarshal(j.Payload, &job); err != nil {
-			outcome = "bad payload"
-		} else {
-			var s struct {
-				State   string    `db:"state"`
-				Lang    string    `db:"lang"`
-				Updated time.Time `db:"updated_at"`
-			}
-			err := tx.GetContext(ctx, &s, `SELECT state, lang, updated_at FROM sessions WHERE channel = $1 AND chat_id = $2 FOR UPDATE`, job.Channel, job.ChatID)
-			switch {
-			case err != nil || !slices.Contains(draftStates, s.State):
-				outcome = "not unfinished"
-			case now.Sub(s.Updated) >= ttl:
-				outcome = "expired"
-			case now.Sub(s.Updated) < after:
-				outcome = "touched since"
-				if err := scheduleNudge(ctx, tx, job.Channel, job.ChatID, s.Updated.Add(after)); err != nil {
-					return 0, err
-				}
-			default:
-				var payloads []string
-				for _, rep := range render(s.Lang, s.Updated.Add(ttl)) {
-					b, err := json.Marshal(rep)
-					if err != nil {
-						return 0, err
-					}
-					payloads = append(payloads, string(b))
-				}
-				if _, err := tx.ExecContext(ctx, qSend, job.Channel, job.ChatID, now, pq.StringArray(payloads)); err != nil {
-					return 0, fmt.Errorf("queue nudge: %w", err)
-				}
-			}
+		if err := json.Unmarshal(payload, &job); err != nil {
+			return "bad payload", nil //nolint:nilerr // recorded as the job's outcome
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET done_at = $2, outcome = $3, attempts = attempts + 1 WHERE id = $1`, j.ID, now, outcome); err != nil {
-			return 0, fmt.Errorf("nudges: %w", err)
+		var s struct {
+			State   string    `db:"state"`
+			Lang    string    `db:"lang"`
+			Updated time.Time `db:"updated_at"`
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("nudges: %w", err)
-	}
-	return len(jobs), nil
+		err := tx.GetContext(ctx, &s, `SELECT state, lang, updated_at FROM sessions WHERE channel = $1 AND chat_id = $2 FOR UPDATE`, job.Channel, job.ChatID)
+		switch {
+		case err != nil || !slices.Contains(draftStates, s.State):
+			return "not unfinished", nil //nolint:nilerr // no session: nothing to nudge
+		case now.Sub(s.Updated) >= ttl:
+			return "expired", nil
+		case now.Sub(s.Updated) < after:
+			return "touched since", scheduleNudge(ctx, tx, job.Channel, job.ChatID, s.Updated.Add(after))
+		}
+		return "sent", queueReplies(ctx, tx, job.Channel, job.ChatID, now, render(s.Lang, s.Updated.Add(ttl)))
+	})
 }

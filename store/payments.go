@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -125,16 +124,8 @@ func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, cov []Cove
 			c.Channel, c.ChatID); err != nil {
 			return fmt.Errorf("language of %s/%s: %w", c.Channel, c.ChatID, err)
 		}
-		var payloads []string
-		for _, r := range replies(lang, flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To}) {
-			b, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			payloads = append(payloads, string(b))
-		}
-		if _, err := tx.ExecContext(ctx, qSend, c.Channel, c.ChatID, now, pq.StringArray(payloads)); err != nil {
-			return fmt.Errorf("queue confirmation for %s/%s: %w", c.Channel, c.ChatID, err)
+		if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, replies(lang, flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To})); err != nil {
+			return err
 		}
 	}
 	return nil
