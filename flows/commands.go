@@ -164,7 +164,11 @@ func (t *turn) status(ctx context.Context) error {
 		}))
 		b.WriteString("\n")
 		if !r.CoveredTo.IsZero() {
-			b.WriteString(t.T("status.covered", map[string]any{"From": t.cat.Date(t.s.Lang, r.CoveredFrom), "To": t.cat.Date(t.s.Lang, r.CoveredTo)}))
+			kpj := r.KPJ
+			if kpj == "" {
+				kpj = t.T("card.kpj_pending", nil)
+			}
+			b.WriteString(t.T("status.covered", map[string]any{"From": t.cat.Date(t.s.Lang, r.CoveredFrom), "To": t.cat.Date(t.s.Lang, r.CoveredTo), "KPJ": kpj}))
 			b.WriteString("\n")
 			b.WriteString(t.T("status.next_due", map[string]any{"Date": t.cat.Date(t.s.Lang, r.CoveredTo)}))
 			b.WriteString("\n")

@@ -112,6 +112,7 @@ type RegistrationView struct {
 	CreatedAt   time.Time
 	CoveredFrom time.Time // zero until a payment settled
 	CoveredTo   time.Time
+	KPJ         string // BPJS's participant number, "" until recorded
 }
 
 // Consent is the proof of a consent given (UU PDP art. 20–24).

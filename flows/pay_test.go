@@ -56,7 +56,7 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	today := clock.Now().In(flows.DefaultConfig().Location)
 	from := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, time.UTC)
 	must(t, confirm[0].Text, "Iuran Siti Aminah sudah kami terima", "Terlindungi "+cat.Date("id", from))
-	must(t, c.text("/status"), "terlindungi (iuran sudah dibayar)", "Terlindungi "+cat.Date("id", from), "Bayar iuran berikutnya paling lambat",
+	must(t, c.text("/status"), "terlindungi (iuran sudah dibayar)", "Terlindungi "+cat.Date("id", from), "Bayar iuran berikutnya paling lambat", "KPJ: menyusul",
 		"Dibayar "+cat.Date("id", today)+": Rp50.400 untuk 3 bulan")
 	c.text("/kartu")
 	if len(c.last) != 2 || !strings.HasPrefix(c.last[0].Photo, "card:LD") {

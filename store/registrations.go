@@ -143,6 +143,7 @@ type registrationRow struct {
 	CreatedAt       time.Time    `db:"created_at"`
 	CoveredFrom     sql.NullTime `db:"covered_from"`
 	CoveredTo       sql.NullTime `db:"covered_to"`
+	KPJ             string       `db:"kpj"`
 }
 
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
@@ -150,7 +151,7 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	var rows []registrationRow
 	err := t.sel(ctx, &rows, `
 		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
-			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at, covered_from, covered_to
+			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at, covered_from, covered_to, kpj
 		FROM registrations WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
@@ -165,7 +166,7 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 		if err != nil {
 			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
 		}
-		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, Registration: flows.Registration{
+		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Registration: flows.Registration{
 			Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
 			Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
 			Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
