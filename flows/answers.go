@@ -28,6 +28,7 @@ type Answers struct {
 
 	PayRef    string `json:"pay_ref,omitempty"`    // the registration being paid for
 	PayMonths int    `json:"pay_months,omitempty"` // how many months
+	PaySub    bool   `json:"pay_sub,omitempty"`    // langganan: the next invoices come by themselves
 
 	Editing bool     `json:"editing,omitempty"` // changing one answer from the review
 	Page    int      `json:"page,omitempty"`    // page of the current list of buttons

@@ -65,6 +65,9 @@ func (t *turn) command(ctx context.Context, name string) error {
 	case cmdCard:
 		s.Pending = ""
 		return t.cards(ctx)
+	case cmdStopSub:
+		s.Pending = ""
+		return t.unsubscribe(ctx)
 	case cmdMyData:
 		return t.myData(ctx)
 	case cmdDelete:

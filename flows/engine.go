@@ -312,6 +312,7 @@ const (
 	cmdDelete   = "delete"
 	cmdPay      = "pay"
 	cmdCard     = "card"
+	cmdStopSub  = "unsubscribe"
 )
 
 var commandAliases = map[string]string{
@@ -325,6 +326,7 @@ var commandAliases = map[string]string{
 	"hapus": cmdDelete, "delete": cmdDelete,
 	"bayar": cmdPay, "pay": cmdPay,
 	"kartu": cmdCard, "card": cmdCard,
+	"berhenti": cmdStopSub, "unsubscribe": cmdStopSub,
 }
 
 // parseCommand reads "/name", "/name@bot" or "/name args"; it reports false

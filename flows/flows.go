@@ -113,6 +113,7 @@ type RegistrationView struct {
 	CoveredFrom time.Time // zero until a payment settled
 	CoveredTo   time.Time
 	KPJ         string // BPJS's participant number, "" until recorded
+	Subscribed  bool   // langganan: invoices made by themselves
 }
 
 // Consent is the proof of a consent given (UU PDP art. 20–24).
@@ -171,6 +172,8 @@ type Tx interface {
 	Forget(ctx context.Context) (int, error)
 	// RecordPayment stores an issued payment code and what it pays for.
 	RecordPayment(ctx context.Context, p PaymentRecord) error
+	// Subscribe makes a registration's next invoices by themselves (months 0 stops it).
+	Subscribe(ctx context.Context, ref string, months int, method string) error
 	// NudgeLater plans a reminder for an unfinished registration at the given time.
 	NudgeLater(ctx context.Context, at time.Time) error
 	// Payments lists the payments for the chat's registrations, newest first.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/payments"
 )
@@ -119,7 +120,10 @@ func (t *turn) answerPay(ctx context.Context) error {
 		return t.askNote(ctx, "pay.who_unclear", nil)
 	case StPayMonths:
 		months := 0
-		if t.ev.Kind == KindChoice {
+		t.s.Data.PaySub = t.ev.Choice == "pm:sub"
+		if t.s.Data.PaySub {
+			months = 1
+		} else if t.ev.Kind == KindChoice {
 			months, _ = strconv.Atoi(strings.TrimPrefix(t.ev.Choice, "pm:"))
 		} else if t.ev.Kind == KindText {
 			months, _ = strconv.Atoi(strings.Fields(t.text() + " x")[0])
@@ -163,6 +167,7 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	}
 	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
+	var hint string
 	ins, err := t.payer.Create(callCtx, inv)
 	if err != nil {
 		t.log.Warn("create payment", "order_id", inv.OrderID, "bank", bank, "err", err)
@@ -173,27 +178,27 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{line}}); err != nil {
 		return err
 	}
+	if t.s.Data.PaySub {
+		if err := t.tx.Subscribe(ctx, reg.Ref, q.Months, string(bank)); err != nil {
+			return err
+		}
+		hint += "\n" + t.T("pay.subscribed", nil)
+	}
 	next, err := t.machines.transition(ctx, t.s.State, EvNext)
 	if err != nil {
 		return err
 	}
 	t.enter(next)
-	t.s.Data.PayRef, t.s.Data.PayMonths = "", 0
-	var hint string
+	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
 	if t.cfg.SandboxPayURL != "" {
-		hint = "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, ins.VANumber)})
+		hint += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, ins.VANumber)})
 	}
 	defer func() {
 		if hint != "" && len(t.out) > 0 {
 			t.out[0].Text += hint
 		}
 	}()
-	t.sayText("pay.instruction", map[string]any{
-		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,
-		"Biller": ins.BillerCode, "Expiry": t.cat.Date(t.s.Lang, ins.ExpiresAt.In(t.cfg.Location)) + " " + ins.ExpiresAt.In(t.cfg.Location).Format("15.04"),
-		"Steps": t.T("pay.steps."+string(ins.Bank), map[string]any{"Code": ins.VANumber, "Biller": ins.BillerCode}),
-		"Name":  nama.Display(reg.Name), "Months": q.Months,
-	})
+	t.say(Reply{Text: t.instructionText(ins, q.Months, reg.Name), Input: InputNone})
 	return t.ask(ctx, "")
 }
 
@@ -241,6 +246,7 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 			choices = append(choices, Choice{Label: t.T("pay.months_choice", map[string]any{"Months": m, "Total": rupiahOf(q.Totals.Total)}),
 				Data: "pm:" + strconv.Itoa(m)})
 		}
+		choices = append(choices, Choice{Label: t.T("pay.subscribe_choice", nil), Data: "pm:sub"})
 		one, _ := t.quote(reg, 1)
 		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total)}),
 			Choices: choices, Input: InputText}, nil
@@ -301,4 +307,79 @@ func (t *turn) cards(ctx context.Context) error {
 		return t.askNote(ctx, "card.none", nil)
 	}
 	return t.ask(ctx, "")
+}
+
+// unsubscribe answers /berhenti: no more invoices by themselves.
+func (t *turn) unsubscribe(ctx context.Context) error {
+	regs, err := t.tx.Registrations(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, r := range regs {
+		if r.Subscribed {
+			if err := t.tx.Subscribe(ctx, r.Ref, 0, ""); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return t.askNote(ctx, "subscribe.none", nil)
+	}
+	return t.askNote(ctx, "subscribe.stopped", nil)
+}
+
+// Renewal is an invoice a subscription makes by itself.
+type Renewal struct {
+	Ref      string
+	Name     string
+	Bracket  int
+	JHT      bool
+	Months   int
+	Method   string
+	Start    time.Time // the first day the invoice covers
+	Channel  string
+	ChatID   string
+	Language string
+}
+
+// RenewalInvoice issues the next invoice of a subscription: the payment to
+// record and the message with its payment code.
+func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, []Reply, error) {
+	lang := r.Language
+	if !e.cat.Supported(lang) {
+		lang = locales.Default
+	}
+	if e.payer == nil {
+		return PaymentRecord{}, nil, errors.New("no payment provider")
+	}
+	q, err := e.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: r.Months, Start: r.Start, Discounts: e.discounts})
+	if err != nil {
+		return PaymentRecord{}, nil, fmt.Errorf("quote %s: %w", r.Ref, err)
+	}
+	t := &turn{Engine: e, s: &Session{Lang: lang}, now: e.now().In(e.cfg.Location)}
+	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ins, err := e.payer.Create(callCtx, payments.Invoice{OrderID: r.Ref + "-" + t.newID(), Amount: q.Totals.Total,
+		Method: payments.Method(r.Method), ExpiresAt: t.now.Add(7 * 24 * time.Hour)})
+	if err != nil {
+		return PaymentRecord{}, nil, fmt.Errorf("issue renewal of %s: %w", r.Ref, err)
+	}
+	rec := PaymentRecord{Instruction: ins, Lines: []PaymentLine{{RegistrationRef: r.Ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM,
+		JHT: q.Totals.JHT, Discount: q.Totals.Discount, Amount: q.Totals.Total}}}
+	text := t.T("subscribe.invoice", map[string]any{"Name": nama.Display(r.Name), "End": e.cat.Date(lang, r.Start.AddDate(0, 0, -1))}) + "\n\n" +
+		t.instructionText(ins, q.Months, r.Name)
+	return rec, []Reply{{Text: text, Input: InputNone}}, nil
+}
+
+// instructionText says how to pay a payment code.
+func (t *turn) instructionText(ins payments.Instruction, months int, name string) string {
+	exp := ins.ExpiresAt.In(t.cfg.Location)
+	return t.T("pay.instruction", map[string]any{
+		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,
+		"Biller": ins.BillerCode, "Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04"),
+		"Steps": t.T("pay.steps."+string(ins.Bank), map[string]any{"Code": ins.VANumber, "Biller": ins.BillerCode}),
+		"Name":  nama.Display(name), "Months": months,
+	})
 }

@@ -111,3 +111,41 @@ func TestUnfinishedRegistrationIsNudgedOnce(t *testing.T) {
 	must(t, got[0].Text, "Pendaftaran BPJS Ketenagakerjaan Anda belum selesai", "dihapus pada")
 	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: got[0].Choices[0].Data})), "sedang mengisi pendaftaran", "Ketik nama lengkap")
 }
+
+func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
+	c := newChat(t)
+	c.toReview(freshNIK())
+	c.press("rv:ok")
+	c.press("dn:pay")
+	c.press("pm:sub")
+	c.press("pb:bni")
+	must(t, c.last[0].Text, "Rp16.800 (1 bulan", "Langganan aktif")
+	var order string
+	testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE payer_ref = $1`, "test:"+c.id)
+	e := env.Engine(flows.DefaultConfig())
+	loc := flows.DefaultConfig().Location
+	r, err := testDB.ApplyNotification(context.Background(), payments.Notification{Provider: sandboxPay.Name(), OrderID: order,
+		Status: payments.Paid, Amount: 16800, PaidAt: clock.Now()}, loc, e.PaymentReplies)
+	if err != nil || r.Outcome != store.Applied {
+		t.Fatalf("apply: %+v %v", r, err)
+	}
+	c.flush()
+	// A week before the end, the reminder is the next invoice.
+	end := r.Coverage[0].To
+	clock.Add(end.Sub(clock.Now()) - 7*24*time.Hour + 12*time.Hour)
+	if _, err := testDB.RunReminders(context.Background(), 1000, loc, e.ReminderReplies, e.RenewalInvoice); err != nil {
+		t.Fatal(err)
+	}
+	got := c.flush()
+	if len(got) != 1 {
+		t.Fatalf("%d messages a week before the end: %+v", len(got), got)
+	}
+	must(t, got[0].Text, "Langganan Siti Aminah", "Virtual Account BNI", "Rp16.800 (1 bulan")
+	var pending int
+	testDB.SQL().Get(&pending, `SELECT count(*) FROM payments WHERE payer_ref = $1 AND status = 'pending'`, "test:"+c.id)
+	if pending != 1 {
+		t.Errorf("%d pending invoices after the renewal", pending)
+	}
+	must(t, c.text("/berhenti"), "Langganan dihentikan")
+	must(t, c.text("/berhenti"), "Tidak ada langganan yang aktif")
+}

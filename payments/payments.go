@@ -17,7 +17,9 @@ import (
 )
 
 // Method is how the worker pays: a bank's virtual account (Mandiri's is a
-// "bill payment" with a biller code and a bill key).
+// "bill payment" with a biller code and a bill key), a payment code paid in
+// cash at a convenience store, or a QRIS code scanned with any bank or
+// e-wallet app.
 type Method string
 
 // The banks a virtual account can be opened at.
@@ -29,16 +31,37 @@ const (
 	Permata Method = "permata"
 )
 
-// Methods lists every Method, in the order a worker is offered them.
+// The convenience stores a payment code can be paid at, and QRIS.
+const (
+	Alfamart  Method = "alfamart"  // Alfamart group (Alfamart, Alfamidi, DAN+DAN)
+	Indomaret Method = "indomaret" // Indomaret
+	QRIS      Method = "qris"      // a dynamic QRIS code (Instruction.QRString)
+)
+
+// Methods lists the banks, in the order a worker is offered them. It lists
+// banks only (it feeds the bank picker); see StoreMethods and QRIS.
 func Methods() []Method { return []Method{BRI, BNI, Mandiri, BCA, Permata} }
 
-// Valid reports whether m is one of Methods.
-func (m Method) Valid() bool {
+// StoreMethods lists the convenience stores, in the order a worker is
+// offered them.
+func StoreMethods() []Method { return []Method{Alfamart, Indomaret} }
+
+// Valid reports whether m is one of Methods, StoreMethods or QRIS.
+func (m Method) Valid() bool { return m.Kind() != "" }
+
+// Kind is how m is paid: "va" for a bank's virtual account (Methods),
+// "store" for a convenience store's payment code (StoreMethods), "qris" for
+// QRIS; "" when m is not a valid Method.
+func (m Method) Kind() string {
 	switch m {
 	case BCA, BNI, BRI, Mandiri, Permata:
-		return true
+		return "va"
+	case Alfamart, Indomaret:
+		return "store"
+	case QRIS:
+		return "qris"
 	}
-	return false
+	return ""
 }
 
 // MaxOrderID is the longest order id gateways accept (Midtrans: 50).
@@ -121,9 +144,10 @@ type Instruction struct {
 	Provider    string
 	OrderID     string
 	ProviderRef string // the provider's id for the transaction (Midtrans transaction_id)
-	Bank        Method
-	VANumber    string // the virtual account number, or Mandiri's bill key
+	Bank        Method // the invoice's Method: a bank, a store or QRIS
+	VANumber    string // the virtual account number, Mandiri's bill key, or a store's payment code; empty for QRIS
 	BillerCode  string // Mandiri bill payment only (e.g. "70012")
+	QRString    string // QRIS only: the EMVCo payload to draw as a QR code (see CheckQRString)
 	Amount      int64
 	ExpiresAt   time.Time // zero when the provider did not say
 }

@@ -125,30 +125,41 @@ func queueReplies(ctx context.Context, tx txx, channel, chatID string, now time.
 	return nil
 }
 
+// Renew issues a subscription's next invoice (flows.Engine.RenewalInvoice).
+type Renew func(ctx context.Context, r flows.Renewal) (flows.PaymentRecord, []flows.Reply, error)
+
 // RunReminders sends the contribution reminders that are due (at most
 // limit): each goes to the chat that made the registration, unless a payment
-// moved the end since it was planned (then it stops by itself).
-func (d *DB) RunReminders(ctx context.Context, limit int, loc *time.Location, render func(lang string, r flows.Reminder) []flows.Reply) (int, error) {
+// moved the end since it was planned (then it stops by itself). For a
+// registration with a subscription, the first reminder (a week before the
+// end) is the next invoice itself, made with renew; if the provider cannot
+// be reached the plain reminder goes instead.
+func (d *DB) RunReminders(ctx context.Context, limit int, loc *time.Location, render func(lang string, r flows.Reminder) []flows.Reply, renew Renew) (int, error) {
 	return d.runJobs(ctx, "remind", limit, func(ctx context.Context, tx txx, payload []byte, now time.Time) (string, error) {
 		var job reminderJob
 		if err := json.Unmarshal(payload, &job); err != nil {
 			return "bad payload", nil //nolint:nilerr // recorded as the job's outcome
 		}
-		return d.remind(ctx, tx, job, now, loc, render)
+		return d.remind(ctx, tx, job, now, loc, render, renew)
 	})
 }
 
 // remind queues one reminder and says what happened.
 func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time, loc *time.Location,
-	render func(string, flows.Reminder) []flows.Reply) (string, error) {
+	render func(string, flows.Reminder) []flows.Reply, renew Renew) (string, error) {
 	var reg struct {
 		Name    string `db:"name"`
 		Channel string `db:"channel"`
 		ChatID  string `db:"chat_id"`
 		To      string `db:"covered_to"`
 		Lang    string `db:"lang"`
+		Bracket int    `db:"income_bracket"`
+		JHT     bool   `db:"jht"`
+		Months  int    `db:"months"`
+		Method  string `db:"method"`
 	}
 	err := tx.GetContext(ctx, &reg, `SELECT r.name, r.channel, r.chat_id, coalesce(r.covered_to::text, '') AS covered_to,
+		r.income_bracket, r.jht, coalesce(r.subscription_months, 0) AS months, coalesce(r.subscription_method, '') AS method,
 		coalesce((SELECT lang FROM sessions s WHERE s.channel = r.channel AND s.chat_id = r.chat_id), '') AS lang
 		FROM registrations r WHERE r.ref = $1 AND r.deleted_at IS NULL`, job.Ref)
 	if err != nil {
@@ -158,12 +169,31 @@ func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time,
 		return "paid since", nil
 	}
 	end, _ := time.ParseInLocation(time.DateOnly, job.End, loc)
+	var renewErr error
+	if renew != nil && reg.Months > 0 && job.Kind == flows.RemindBefore && job.Days == 7 {
+		rec, replies, err := renew(ctx, flows.Renewal{Ref: job.Ref, Name: reg.Name, Bracket: reg.Bracket, JHT: reg.JHT, Months: reg.Months,
+			Method: reg.Method, Start: end.AddDate(0, 0, 1), Channel: reg.Channel, ChatID: reg.ChatID, Language: reg.Lang})
+		if err == nil {
+			if _, err := insertPayment(ctx, tx, now, NewPayment{Instruction: rec.Instruction, PayerKind: PayerWorker,
+				PayerRef: reg.Channel + ":" + reg.ChatID, Items: rec.Lines}); err != nil {
+				return "", err
+			}
+			if err := queueReplies(ctx, tx, reg.Channel, reg.ChatID, now, replies); err != nil {
+				return "", err
+			}
+			return "invoiced", nil
+		}
+		renewErr = err
+	}
 	r := flows.Reminder{Kind: job.Kind, Ref: job.Ref, Name: reg.Name, End: end, DaysLeft: job.Days}
 	if job.Until != "" {
 		r.Until, _ = time.ParseInLocation(time.DateOnly, job.Until, loc)
 	}
 	if err := queueReplies(ctx, tx, reg.Channel, reg.ChatID, now, render(reg.Lang, r)); err != nil {
 		return "", err
+	}
+	if renewErr != nil {
+		return "sent; subscription invoice failed: " + renewErr.Error(), nil
 	}
 	return "sent", nil
 }

@@ -144,6 +144,7 @@ type registrationRow struct {
 	CoveredFrom     sql.NullTime `db:"covered_from"`
 	CoveredTo       sql.NullTime `db:"covered_to"`
 	KPJ             string       `db:"kpj"`
+	Subscribed      bool         `db:"subscribed"`
 }
 
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
@@ -151,7 +152,8 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	var rows []registrationRow
 	err := t.sel(ctx, &rows, `
 		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
-			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at, covered_from, covered_to, kpj
+			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at, covered_from, covered_to, kpj,
+			subscription_months IS NOT NULL AS subscribed
 		FROM registrations WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
@@ -166,7 +168,7 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 		if err != nil {
 			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
 		}
-		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Registration: flows.Registration{
+		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Subscribed: r.Subscribed, Registration: flows.Registration{
 			Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
 			Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
 			Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
@@ -195,7 +197,7 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 	res, err := t.exec(ctx, `
 		UPDATE registrations SET nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
 			name = '', birth_date = NULL, female = NULL, district = '', village = '', occupation = '',
-			occupation_other = '', verify_token = NULL, status = $3, deleted_at = $4, updated_at = $4
+			occupation_other = '', verify_token = NULL, subscription_months = NULL, subscription_method = NULL, status = $3, deleted_at = $4, updated_at = $4
 		WHERE channel = $1 AND chat_id = $2 AND deleted_at IS NULL`,
 		t.channel, t.chatID, flows.StatusDeleted, t.now)
 	if err != nil {
@@ -224,6 +226,20 @@ func (t *chatTx) Audit(ctx context.Context, action, detail string) error {
 		t.now, t.actor(), action, t.channel+":"+t.chatID, detail)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// Subscribe turns a registration's langganan on (months > 0) or off.
+func (t *chatTx) Subscribe(ctx context.Context, ref string, months int, method string) error {
+	var m, meth any
+	if months > 0 {
+		m, meth = months, method
+	}
+	_, err := t.exec(ctx, `UPDATE registrations SET subscription_months = $4, subscription_method = $5, updated_at = $6
+		WHERE ref = $1 AND channel = $2 AND chat_id = $3 AND deleted_at IS NULL`, ref, t.channel, t.chatID, m, meth, t.now)
+	if err != nil {
+		return fmt.Errorf("subscription of %s: %w", ref, err)
 	}
 	return nil
 }

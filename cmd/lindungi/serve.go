@@ -278,7 +278,7 @@ func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, loc *
 	defer t.Stop()
 	for {
 		for {
-			n, err := db.RunReminders(ctx, 100, loc, engine.ReminderReplies)
+			n, err := db.RunReminders(ctx, 100, loc, engine.ReminderReplies, engine.RenewalInvoice)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("reminders", "err", err)
 			}
