@@ -138,7 +138,7 @@ func (t *turn) answerPay(ctx context.Context) error {
 		if t.ev.Kind == KindText {
 			bank = payments.Method(strings.ToLower(strings.TrimSpace(t.text())))
 		}
-		if !bank.Valid() {
+		if k := bank.Kind(); k != "va" && k != "store" { // QRIS needs its code shown as a picture: not offered yet
 			return t.askNote(ctx, "pay.bank_unclear", nil)
 		}
 		return t.issue(ctx, bank)
@@ -260,7 +260,7 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 			return Reply{}, err
 		}
 		var choices []Choice
-		for _, m := range payments.Methods() {
+		for _, m := range append(payments.Methods(), payments.StoreMethods()...) {
 			choices = append(choices, Choice{Label: t.T("bank."+string(m), nil), Data: "pb:" + string(m)})
 		}
 		return Reply{Text: t.T("pay.bank", map[string]any{"Total": rupiahOf(q.Totals.Total), "Months": q.Months}), Choices: choices, Input: InputText}, nil
@@ -376,7 +376,11 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 // instructionText says how to pay a payment code.
 func (t *turn) instructionText(ins payments.Instruction, months int, name string) string {
 	exp := ins.ExpiresAt.In(t.cfg.Location)
-	return t.T("pay.instruction", map[string]any{
+	key := "pay.instruction"
+	if ins.Bank.Kind() == "store" {
+		key = "pay.instruction_store"
+	}
+	return t.T(key, map[string]any{
 		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,
 		"Biller": ins.BillerCode, "Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04"),
 		"Steps": t.T("pay.steps."+string(ins.Bank), map[string]any{"Code": ins.VANumber, "Biller": ins.BillerCode}),

@@ -23,7 +23,7 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	}
 	must(t, strings.Join(labels, "|"), "1 bulan: Rp16.800", "3 bulan: Rp50.400", "6 bulan: Rp100.800", "12 bulan: Rp201.600")
 	must(t, c.text("5"), "Mohon pilih 1, 3, 6, atau 12 bulan")
-	must(t, c.press("pm:3"), "Total Rp50.400 untuk 3 bulan", "bank apa")
+	must(t, c.press("pm:3"), "Total Rp50.400 untuk 3 bulan", "bank atau toko apa")
 	must(t, c.text("/kembali"), "berapa bulan")
 	c.press("pm:3")
 	must(t, c.press("BCA"), "Ada lagi")
@@ -148,4 +148,15 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	}
 	must(t, c.text("/berhenti"), "Langganan dihentikan")
 	must(t, c.text("/berhenti"), "Tidak ada langganan yang aktif")
+}
+
+func TestPayAtAMinimarket(t *testing.T) {
+	c := newChat(t)
+	c.toReview(freshNIK())
+	c.press("rv:ok")
+	c.press("dn:pay")
+	c.press("pm:1")
+	must(t, c.text("qris"), "Mohon tekan salah satu pilihan") // not offered yet
+	c.press("Indomaret")
+	must(t, c.last[0].Text, "di kasir Indomaret dengan kode bayar", "bayar Midtrans")
 }

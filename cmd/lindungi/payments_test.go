@@ -27,7 +27,7 @@ func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
 	turns := chat(t, "601", "halo", "1", "6171054508900601", "Budi Santoso", "Benar", "0812-3456-0601",
 		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim",
 		"Bayar iuran", "pm:3", "BCA")
-	expect(t, turns[13:], "berapa bulan", "bank apa", "Ada lagi")
+	expect(t, turns[13:], "berapa bulan", "bank atau toko apa", "Ada lagi")
 	instruction := turns[15][0].Text
 	code := regexp.MustCompile(`\b\d{16}\b`).FindString(instruction)
 	if code == "" || !strings.Contains(instruction, "Rp50.400") || !strings.Contains(instruction, "/sandbox/pay/"+code) {

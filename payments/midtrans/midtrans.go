@@ -1,6 +1,7 @@
-// Package midtrans is the Midtrans Core API adapter: bank virtual accounts
-// through POST /v2/charge (payment_type bank_transfer for BCA, BNI, BRI and
-// Permata, echannel for Mandiri bill payment), notifications verified with
+// Package midtrans is the Midtrans Core API adapter: payments opened with
+// POST /v2/charge (payment_type bank_transfer for BCA, BNI, BRI and Permata
+// virtual accounts, echannel for Mandiri bill payment, cstore for Alfamart
+// and Indomaret payment codes, qris for QRIS), notifications verified with
 // their signature_key, and GET /v2/{order_id}/status for reconciliation.
 //
 // Midtrans' signature covers order_id, status_code and gross_amount only, not
@@ -35,6 +36,14 @@ const (
 	billInfo1 = "Bayar:"
 	billInfo2 = "Iuran BPJS Ketenagakerjaan"
 )
+
+// storeMessage is what the cashier and the receipt show for a convenience
+// store payment (cstore.message, and Alfamart's first free-text line, which
+// takes at most 40 characters and no '|').
+const storeMessage = "Iuran BPJS Ketenagakerjaan"
+
+// qrisAcquirer is the QRIS acquirer Midtrans charges through.
+const qrisAcquirer = "gopay"
 
 const maxItemName = 50 // Midtrans item_details.name
 
@@ -106,6 +115,8 @@ type chargeRequest struct {
 	TransactionDetails transactionDetails `json:"transaction_details"`
 	BankTransfer       *bankTransfer      `json:"bank_transfer,omitempty"`
 	Echannel           *echannel          `json:"echannel,omitempty"`
+	CStore             *cstore            `json:"cstore,omitempty"`
+	QRIS               *qris              `json:"qris,omitempty"`
 	ItemDetails        []itemDetail       `json:"item_details,omitempty"`
 	CustomerDetails    *customerDetails   `json:"customer_details,omitempty"`
 	CustomExpiry       *customExpiry      `json:"custom_expiry,omitempty"`
@@ -123,6 +134,16 @@ type bankTransfer struct {
 type echannel struct {
 	BillInfo1 string `json:"bill_info1"`
 	BillInfo2 string `json:"bill_info2"`
+}
+
+type cstore struct {
+	Store             string `json:"store"` // "alfamart" or "indomaret"
+	Message           string `json:"message,omitempty"`
+	AlfamartFreeText1 string `json:"alfamart_free_text_1,omitempty"`
+}
+
+type qris struct {
+	Acquirer string `json:"acquirer"`
 }
 
 type itemDetail struct {
@@ -159,6 +180,9 @@ type transaction struct {
 	PermataVANumber    string     `json:"permata_va_number"`
 	BillKey            string     `json:"bill_key"`
 	BillerCode         string     `json:"biller_code"`
+	PaymentCode        string     `json:"payment_code"` // cstore
+	Store              string     `json:"store"`        // cstore: "alfamart", "indomaret"
+	QRString           string     `json:"qr_string"`    // qris (charge answers only)
 	ExpiryTime         string     `json:"expiry_time"`
 	SettlementTime     string     `json:"settlement_time"`
 	SignatureKey       string     `json:"signature_key"`
@@ -172,10 +196,20 @@ type vaNumber struct {
 // chargeBody is the JSON Midtrans receives for an invoice, at time now.
 func chargeBody(inv payments.Invoice, now time.Time) (chargeRequest, error) {
 	r := chargeRequest{TransactionDetails: transactionDetails{OrderID: inv.OrderID, GrossAmount: inv.Amount}}
-	if inv.Method == payments.Mandiri {
+	switch inv.Method {
+	case payments.Mandiri:
 		r.PaymentType = "echannel"
 		r.Echannel = &echannel{BillInfo1: billInfo1, BillInfo2: billInfo2}
-	} else {
+	case payments.Alfamart:
+		r.PaymentType = "cstore"
+		r.CStore = &cstore{Store: string(inv.Method), Message: storeMessage, AlfamartFreeText1: storeMessage}
+	case payments.Indomaret:
+		r.PaymentType = "cstore"
+		r.CStore = &cstore{Store: string(inv.Method), Message: storeMessage}
+	case payments.QRIS:
+		r.PaymentType = "qris"
+		r.QRIS = &qris{Acquirer: qrisAcquirer}
+	default:
 		r.PaymentType = "bank_transfer"
 		r.BankTransfer = &bankTransfer{Bank: string(inv.Method)}
 	}
@@ -211,10 +245,13 @@ func cut(s string, n int) string {
 	return s
 }
 
-// Create charges a bank virtual account (POST /v2/charge). If Midtrans
-// already has the order id (406, e.g. a retry after a timeout whose first
-// attempt went through) and it is the same pending payment, Create returns
-// its instruction again, so a Create may be retried with the same invoice.
+// Create opens a payment (POST /v2/charge): a bank virtual account, a
+// convenience store's payment code (Instruction.VANumber) or a QRIS code
+// (Instruction.QRString). If Midtrans already has the order id (406, e.g. a
+// retry after a timeout whose first attempt went through) and it is the same
+// pending payment, Create returns its instruction again, so a Create may be
+// retried with the same invoice. QRIS is the exception: the status answer
+// does not carry qr_string, so a repeated QRIS order id gives ErrDuplicate.
 func (c *Client) Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error) {
 	if err := inv.Validate(); err != nil {
 		return payments.Instruction{}, err
@@ -259,6 +296,12 @@ func (c *Client) again(ctx context.Context, inv payments.Invoice) (payments.Inst
 }
 
 func sameMethod(t transaction, m payments.Method) bool {
+	switch m.Kind() {
+	case "store":
+		return t.PaymentType == "cstore" && strings.EqualFold(t.Store, string(m))
+	case "qris":
+		return t.PaymentType == "qris"
+	}
 	if m == payments.Mandiri {
 		return t.PaymentType == "echannel"
 	}
@@ -292,27 +335,48 @@ func instruction(t transaction, inv payments.Invoice, status int) (payments.Inst
 		return bad("gross_amount %s is not the invoice's %d", t.GrossAmount, inv.Amount)
 	}
 	in := payments.Instruction{Provider: Name, OrderID: inv.OrderID, ProviderRef: t.TransactionID, Bank: inv.Method, Amount: amount, ExpiresAt: inv.ExpiresAt}
-	switch inv.Method {
-	case payments.Mandiri:
-		in.VANumber, in.BillerCode = t.BillKey, t.BillerCode
-		if in.BillerCode == "" {
-			return bad("no biller_code")
+	switch inv.Method.Kind() {
+	case "store":
+		if t.PaymentType != "cstore" || (t.Store != "" && !strings.EqualFold(t.Store, string(inv.Method))) {
+			return bad("answer is a %s payment at %q, not %s", t.PaymentType, t.Store, inv.Method)
 		}
-	case payments.Permata:
-		in.VANumber = t.PermataVANumber
-	}
-	if in.VANumber == "" {
-		for _, v := range t.VANumbers {
-			if v.Bank == string(inv.Method) {
-				in.VANumber = v.VANumber
+		// Midtrans' codes are digits; letters are let through (upper case) in
+		// case a store's codes change, nothing else is.
+		in.VANumber = t.PaymentCode
+		if in.VANumber == "" || len(in.VANumber) > 32 || !alnum(in.VANumber) {
+			return bad("payment_code %q is not 1 to 32 digits or capital letters", in.VANumber)
+		}
+	case "qris":
+		if t.PaymentType != "qris" {
+			return bad("answer is a %s payment, not qris", t.PaymentType)
+		}
+		if err := payments.CheckQRString(t.QRString); err != nil {
+			return bad("qr_string: %v", err)
+		}
+		in.QRString = t.QRString
+	default:
+		switch inv.Method {
+		case payments.Mandiri:
+			in.VANumber, in.BillerCode = t.BillKey, t.BillerCode
+			if in.BillerCode == "" {
+				return bad("no biller_code")
+			}
+		case payments.Permata:
+			in.VANumber = t.PermataVANumber
+		}
+		if in.VANumber == "" {
+			for _, v := range t.VANumbers {
+				if v.Bank == string(inv.Method) {
+					in.VANumber = v.VANumber
+				}
 			}
 		}
-	}
-	if in.VANumber == "" {
-		return bad("no virtual account number for %s", inv.Method)
-	}
-	if !digits(in.VANumber) || !digits(in.BillerCode) {
-		return bad("payment code %q/%q is not all digits", in.VANumber, in.BillerCode)
+		if in.VANumber == "" {
+			return bad("no virtual account number for %s", inv.Method)
+		}
+		if !digits(in.VANumber) || !digits(in.BillerCode) {
+			return bad("payment code %q/%q is not all digits", in.VANumber, in.BillerCode)
+		}
 	}
 	if in.ProviderRef == "" {
 		return bad("no transaction_id")
@@ -330,6 +394,16 @@ func instruction(t transaction, inv payments.Invoice, status int) (payments.Inst
 func digits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// alnum reports whether s is digits and capital letters only.
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && (s[i] < 'A' || s[i] > 'Z') {
 			return false
 		}
 	}

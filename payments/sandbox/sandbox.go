@@ -1,11 +1,12 @@
 // Package sandbox is the built-in payment provider for development (the
-// default of `make run`): it issues realistic virtual account numbers without
-// calling anyone, and verifies notifications signed with an HMAC key, which
+// default of `make run`): it issues realistic virtual account numbers,
+// convenience-store payment codes and QRIS payloads without calling anyone, and verifies notifications signed with an HMAC key, which
 // the /sandbox/pay page uses to fire the same notification path a real
 // gateway would.
 //
 // The sandbox keeps no state. A payment code is derived from the order id
-// and the bank (the same invoice always gets the same code), so the pay page
+// and the method (the same invoice always gets the same code; a QRIS payload
+// from the order id and the amount), so the pay page
 // finds the order through the instruction the caller stored. Status cannot
 // know anything: reconciliation is a no-op for the sandbox (ErrNotFound).
 package sandbox
@@ -38,7 +39,14 @@ const BillerCode = "70012"
 // DefaultExpiry is how long a code lives when the invoice does not say.
 const DefaultExpiry = 24 * time.Hour
 
-// codeFormat is the shape of a bank's payment code: its length in digits and
+// DefaultQRISExpiry is how long a QRIS code lives when the invoice does not
+// say (Midtrans' default for QRIS).
+const DefaultQRISExpiry = 15 * time.Minute
+
+// QRMerchantName is the merchant name (tag 59) of the sandbox's QRIS codes.
+const QRMerchantName = "LINDUNGI SANDBOX"
+
+// codeFormat is the shape of a bank's or a store's payment code: its length in digits and
 // a default prefix (company or institution code).
 type codeFormat struct {
 	length int
@@ -51,13 +59,17 @@ var formats = map[payments.Method]codeFormat{
 	payments.BRI:     {15, "26215"}, // BRIVA: 5-digit institution code + 10 digits
 	payments.Permata: {16, "8562"},
 	payments.Mandiri: {12, "99"}, // bill key; paid with biller code 70012
+	// Convenience stores: digits only, like Midtrans' (its samples: Alfamart
+	// 16 digits, Indomaret 12 to 18).
+	payments.Alfamart:  {16, "8127"},
+	payments.Indomaret: {16, "300"},
 }
 
 // Options configure a Provider.
 type Options struct {
 	Secret []byte // HMAC key for notifications, at least 16 bytes
 	Now    func() time.Time
-	Prefix map[payments.Method]string // override a bank's code prefix (digits, shorter than the code)
+	Prefix map[payments.Method]string // override a bank's or a store's code prefix (digits, shorter than the code)
 }
 
 // Provider is the sandbox. It is safe for concurrent use.
@@ -106,7 +118,8 @@ func (p *Provider) mac(parts ...string) []byte {
 	return h.Sum(nil)
 }
 
-// Code is the payment code the sandbox gives an order at a bank.
+// Code is the payment code the sandbox gives an order at a bank or a store
+// (all digits); "" for QRIS, which has no code (see QRString).
 func (p *Provider) Code(orderID string, m payments.Method) string {
 	f := formats[m]
 	pre := p.prefix[m]
@@ -127,18 +140,55 @@ func (p *Provider) ref(orderID string) string {
 	return "sbx-" + hex.EncodeToString(p.mac("ref", orderID)[:10])
 }
 
-// Create issues a payment code; nothing is stored and nothing is called.
+// QRString is the sandbox's QRIS payload for an order: an EMVCo
+// merchant-presented, dynamic ("010212") payload with the sandbox's merchant
+// account (26) and a QRIS national merchant id (51), MCC 9399, IDR (53 "360"),
+// the amount (54), country ID, merchant name QRMerchantName (59), city
+// JAKARTA (60), the sandbox's transaction id as bill number (62, sub-tag 01),
+// and the CRC field 6304 computed with payments.QRCRC. The same order and
+// amount always give the same payload. Amounts of more than 13 digits are
+// refused (EMVCo's limit for tag 54).
+func (p *Provider) QRString(orderID string, amount int64) (string, error) {
+	a := fmt.Sprint(amount)
+	if amount <= 0 || len(a) > 13 {
+		return "", fmt.Errorf("sandbox: QRIS amount %d: want 1 to 13 digits", amount)
+	}
+	tlv := func(tag, v string) string { return fmt.Sprintf("%s%02d%s", tag, len(v), v) }
+	s := tlv("00", "01") + tlv("01", "12") +
+		tlv("26", tlv("00", "ID.LINDUNGI.SANDBOX")+tlv("01", "936099990000000001")+tlv("02", "LDGSANDBOX01")+tlv("03", "UMI")) +
+		tlv("51", tlv("00", "ID.CO.QRIS.WWW")+tlv("02", "ID1026000000001")+tlv("03", "UMI")) +
+		tlv("52", "9399") + tlv("53", "360") + tlv("54", a) + tlv("58", "ID") +
+		tlv("59", QRMerchantName) + tlv("60", "JAKARTA") +
+		tlv("62", tlv("01", p.ref(orderID))) + "6304"
+	return s + fmt.Sprintf("%04X", payments.QRCRC(s)), nil
+}
+
+// Create issues a payment code (a QRIS payload for QRIS); nothing is stored
+// and nothing is called.
 func (p *Provider) Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error) {
 	if err := inv.Validate(); err != nil {
 		return payments.Instruction{}, err
 	}
 	exp := inv.ExpiresAt
 	if exp.IsZero() {
-		exp = p.now().Add(DefaultExpiry)
+		d := DefaultExpiry
+		if inv.Method == payments.QRIS {
+			d = DefaultQRISExpiry
+		}
+		exp = p.now().Add(d)
 	}
-	in := payments.Instruction{Provider: Name, OrderID: inv.OrderID, ProviderRef: p.ref(inv.OrderID), Bank: inv.Method, VANumber: p.Code(inv.OrderID, inv.Method), Amount: inv.Amount, ExpiresAt: exp}
-	if inv.Method == payments.Mandiri {
-		in.BillerCode = BillerCode
+	in := payments.Instruction{Provider: Name, OrderID: inv.OrderID, ProviderRef: p.ref(inv.OrderID), Bank: inv.Method, Amount: inv.Amount, ExpiresAt: exp}
+	switch inv.Method {
+	case payments.QRIS:
+		qr, err := p.QRString(inv.OrderID, inv.Amount)
+		if err != nil {
+			return payments.Instruction{}, err
+		}
+		in.QRString = qr
+	case payments.Mandiri:
+		in.VANumber, in.BillerCode = p.Code(inv.OrderID, inv.Method), BillerCode
+	default:
+		in.VANumber = p.Code(inv.OrderID, inv.Method)
 	}
 	return in, nil
 }

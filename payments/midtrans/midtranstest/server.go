@@ -1,7 +1,7 @@
 // Package midtranstest is a fake Midtrans Core API for tests: an httptest
 // server that answers POST /v2/charge (bank_transfer for bca, bni, bri,
-// permata; echannel for Mandiri) and GET /v2/{order_id}/status with
-// Midtrans' JSON, checks the server key like Midtrans does, records every
+// permata; echannel for Mandiri; cstore for alfamart and indomaret; qris) and
+// GET /v2/{order_id}/status with Midtrans' JSON, checks the server key like Midtrans does, records every
 // request, fails on request with Midtrans' error bodies, and produces signed
 // (or forged) notification bodies for tests of the webhook endpoint.
 package midtranstest
@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lindungi/lindungi/payments"
 )
 
 // ServerKey is the key the fake accepts (and signs with).
@@ -47,10 +49,11 @@ type Request struct {
 type Charge struct {
 	OrderID       string
 	TransactionID string
-	PaymentType   string // "bank_transfer" or "echannel"
-	Bank          string // "bca", "bni", "bri", "permata"; "mandiri" for echannel
+	PaymentType   string // "bank_transfer", "echannel", "cstore" or "qris"
+	Bank          string // "bca", "bni", "bri", "permata"; "mandiri" for echannel; the store for cstore; the acquirer ("gopay") for qris
 	Amount        int64
-	VANumber      string // or the Mandiri bill key
+	VANumber      string // or the Mandiri bill key, or the store's payment code; empty for qris
+	QRString      string // qris only
 	Body          []byte // the request body exactly as received
 }
 
@@ -268,6 +271,10 @@ func (s *Server) body(t *tx, key string) map[string]any {
 	switch {
 	case t.PaymentType == "echannel":
 		m["bill_key"], m["biller_code"] = t.VANumber, BillerCode
+	case t.PaymentType == "cstore":
+		m["payment_code"], m["store"] = t.VANumber, t.Bank
+	case t.PaymentType == "qris":
+		m["acquirer"] = t.Bank // qr_string is in the charge answer only
 	case t.Bank == "permata":
 		m["permata_va_number"] = t.VANumber
 	default:
@@ -301,8 +308,31 @@ func (s *Server) vaNumber(bank string) string {
 		return fmt.Sprintf("8562%012d", n) // 16
 	case "mandiri":
 		return fmt.Sprintf("99%010d", n) // bill key, 12
+	case "alfamart":
+		return fmt.Sprintf("8127%012d", n) // 16 digits, like the docs' sample 8127740588870520
+	case "indomaret":
+		return fmt.Sprintf("5781%012d", n) // 16 (the docs' samples have 12 to 18)
 	}
 	return fmt.Sprintf("7%015d", n)
+}
+
+// QRString is the fake's qr_string for a QRIS charge: an EMVCo payload in
+// the shape of GoPay's dynamic QRIS (merchant account 26 with COM.GO-JEK.WWW,
+// the QRIS national id in 51, the amount in 54, the transaction in 62),
+// ending with a correct CRC.
+func QRString(transactionID string, amount int64) string {
+	tlv := func(tag, v string) string { return fmt.Sprintf("%s%02d%s", tag, len(v), v) }
+	ref := strings.ReplaceAll(transactionID, "-", "")
+	if len(ref) > 25 {
+		ref = ref[:25]
+	}
+	s := tlv("00", "01") + tlv("01", "12") +
+		tlv("26", tlv("00", "COM.GO-JEK.WWW")+tlv("01", "936009140"+MerchantID[1:])+tlv("02", MerchantID)+tlv("03", "UMI")) +
+		tlv("51", tlv("00", "ID.CO.QRIS.WWW")+tlv("02", "ID1020012345678")+tlv("03", "UMI")) +
+		tlv("52", "8398") + tlv("53", "360") + tlv("54", fmt.Sprint(amount)) + tlv("58", "ID") +
+		tlv("59", "LINDUNGI") + tlv("60", "JAKARTA SELATAN") + tlv("61", "12190") +
+		tlv("62", tlv("05", ref)) + "6304"
+	return s + fmt.Sprintf("%04X", payments.QRCRC(s))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -392,6 +422,16 @@ type chargeRequest struct {
 		BillInfo1 string `json:"bill_info1"`
 		BillInfo2 string `json:"bill_info2"`
 	} `json:"echannel"`
+	CStore *struct {
+		Store             string `json:"store"`
+		Message           string `json:"message"`
+		AlfamartFreeText1 string `json:"alfamart_free_text_1"`
+		AlfamartFreeText2 string `json:"alfamart_free_text_2"`
+		AlfamartFreeText3 string `json:"alfamart_free_text_3"`
+	} `json:"cstore"`
+	QRIS *struct {
+		Acquirer string `json:"acquirer"`
+	} `json:"qris"`
 	ItemDetails []struct {
 		ID       string `json:"id"`
 		Price    int64  `json:"price"`
@@ -435,6 +475,29 @@ func (s *Server) charge(w http.ResponseWriter, body []byte) {
 		if req.Echannel == nil || req.Echannel.BillInfo1 == "" || req.Echannel.BillInfo2 == "" {
 			bad = append(bad, "echannel.bill_info1 and echannel.bill_info2 are required")
 		}
+	case "cstore":
+		if req.CStore != nil {
+			bank = strings.ToLower(req.CStore.Store) // the docs write "Indomaret" too
+		}
+		switch bank {
+		case "indomaret":
+		case "alfamart":
+			for _, ft := range []string{req.CStore.AlfamartFreeText1, req.CStore.AlfamartFreeText2, req.CStore.AlfamartFreeText3} {
+				if len(ft) > 40 || strings.Contains(ft, "|") {
+					bad = append(bad, "cstore.alfamart_free_text must be at most 40 characters, without '|'")
+				}
+			}
+		default:
+			bad = append(bad, "cstore.store is invalid")
+		}
+	case "qris":
+		bank = "gopay"
+		if req.QRIS != nil && req.QRIS.Acquirer != "" {
+			bank = req.QRIS.Acquirer
+		}
+		if bank != "gopay" && bank != "airpay shopee" {
+			bad = append(bad, "qris.acquirer is invalid")
+		}
 	default:
 		bad = append(bad, "payment_type is not supported")
 	}
@@ -454,6 +517,9 @@ func (s *Server) charge(w http.ResponseWriter, body []byte) {
 	now := s.now().In(wib)
 	s.mu.Unlock()
 	expiry := now.Add(24 * time.Hour)
+	if req.PaymentType == "qris" {
+		expiry = now.Add(15 * time.Minute) // Midtrans' QRIS default
+	}
 	if ce := req.CustomExpiry; ce != nil {
 		start, err := time.Parse(layout+" -0700", ce.OrderTime)
 		unit := map[string]time.Duration{"second": time.Second, "minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[ce.Unit]
@@ -474,15 +540,26 @@ func (s *Server) charge(w http.ResponseWriter, body []byte) {
 		return
 	}
 	t := &tx{Charge: Charge{OrderID: td.OrderID, TransactionID: s.transactionID(), PaymentType: req.PaymentType, Bank: bank, Amount: *td.GrossAmount, Body: body}, status: "pending", txTime: now, expiry: expiry}
-	t.VANumber = s.vaNumber(bank)
+	if req.PaymentType == "qris" {
+		t.QRString = QRString(t.TransactionID, t.Amount)
+	} else {
+		t.VANumber = s.vaNumber(bank)
+	}
 	s.txs[td.OrderID] = t
 	s.order = append(s.order, td.OrderID)
 	m := s.body(t, ServerKey)
 	s.mu.Unlock()
 	delete(m, "signature_key") // charge answers are not signed
 	m["status_message"] = "Success, Bank Transfer transaction is created"
-	if req.PaymentType == "echannel" {
+	switch req.PaymentType {
+	case "echannel":
 		m["status_message"] = "OK, Mandiri Bill transaction is successful"
+	case "cstore":
+		m["status_message"] = "Success, cstore transaction is successful"
+	case "qris":
+		m["status_message"] = "QRIS transaction is created"
+		m["qr_string"] = t.QRString
+		m["actions"] = []map[string]string{{"name": "generate-qr-code", "method": "GET", "url": s.srv.URL + "/v2/qris/" + t.TransactionID + "/qr-code"}}
 	}
 	writeJSON(w, http.StatusOK, m)
 }
