@@ -109,6 +109,7 @@ func nullTime(t time.Time) any {
 
 // Coverage is the protection a registration has after a payment was applied.
 type Coverage struct {
+	Lang            string // the language of the chat that made the registration
 	RegistrationRef string
 	Name            string
 	Channel, ChatID string // where the registration was made
@@ -119,12 +120,7 @@ type Coverage struct {
 // the chat that made the registration, in that chat's language.
 func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, cov []Coverage, replies func(string, flows.Covered) []flows.Reply) error {
 	for _, c := range cov {
-		var lang string
-		if err := tx.GetContext(ctx, &lang, `SELECT coalesce((SELECT lang FROM sessions WHERE channel = $1 AND chat_id = $2), '')`,
-			c.Channel, c.ChatID); err != nil {
-			return fmt.Errorf("language of %s/%s: %w", c.Channel, c.ChatID, err)
-		}
-		if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, replies(lang, flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To})); err != nil {
+		if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, replies(c.Lang, flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To})); err != nil {
 			return err
 		}
 	}
@@ -272,10 +268,12 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		ChatID  string       `db:"chat_id"`
 		Months  int          `db:"months"`
 		To      sql.NullTime `db:"covered_to"`
+		Lang    string       `db:"lang"`
 	}
 	if err := tx.SelectContext(ctx, &items, `
-		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_to
+		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_to, coalesce(s.lang, '') AS lang
 		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
+		LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
 		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`, paymentID); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
@@ -302,7 +300,7 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		if err := scheduleReminders(ctx, tx, it.Ref, to, now, loc); err != nil {
 			return nil, err
 		}
-		out = append(out, Coverage{RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
+		out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
 	}
 	return out, nil
 }
