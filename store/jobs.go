@@ -13,6 +13,11 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 )
 
+// qScheduleReminders plans reminder jobs (prepared once: see hotQueries).
+const qScheduleReminders = `INSERT INTO jobs (kind, key, run_at, payload)
+		SELECT 'remind', k, w::timestamptz, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS j(k, w, p)
+		ON CONFLICT (key) DO NOTHING`
+
 // remindAt is the local hour reminders go out.
 const remindAt = 9
 
@@ -66,9 +71,7 @@ func scheduleReminders(ctx context.Context, tx txx, ref string, end, now time.Ti
 	for i, w := range whens {
 		times[i] = w.Format(time.RFC3339)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload)
-		SELECT 'remind', k, w::timestamptz, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS j(k, w, p)
-		ON CONFLICT (key) DO NOTHING`, pq.StringArray(keys), pq.StringArray(times), pq.StringArray(payloads))
+	_, err := tx.ExecContext(ctx, qScheduleReminders, pq.StringArray(keys), pq.StringArray(times), pq.StringArray(payloads))
 	if err != nil {
 		return fmt.Errorf("schedule reminders of %s: %w", ref, err)
 	}

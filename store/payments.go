@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
@@ -146,6 +147,23 @@ type Result struct {
 	Coverage  []Coverage // for Applied
 }
 
+// Statements of applying a notification (prepared once: see hotQueries).
+const (
+	qLockPayment      = `SELECT id, amount, status, flag, applied_at FROM payments WHERE order_id = $1 AND provider = $2 FOR UPDATE`
+	qSetPaymentStatus = `UPDATE payments SET status = $2, flag = $3, provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
+			paid_at = coalesce($6, paid_at), applied_at = coalesce($7, applied_at), updated_at = $5 WHERE id = $1`
+	qPaymentEvents = `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw)
+			SELECT $1, $2, k, $3, $4, d, CASE WHEN o = 1 THEN $5::bytea END FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(k, d, o) ORDER BY o`
+	qCoveredItems = `
+		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_to, coalesce(s.lang, '') AS lang
+		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
+		LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
+		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`
+	qExtendCoverage = `UPDATE registrations SET covered_from = CASE WHEN covered_to IS NOT NULL AND covered_to + 1 = $2::date
+			THEN covered_from ELSE $2::date END, covered_to = $3::date, status = $4, updated_at = $5,
+			verify_token = coalesce(verify_token, $6) WHERE id = $1`
+)
+
 // ErrUnknownPayment is returned for a notification about an order we never issued.
 var ErrUnknownPayment = errors.New("unknown payment")
 
@@ -172,13 +190,14 @@ type paymentRow struct {
 // worker, nor tell twice. replies may be nil.
 func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc *time.Location,
 	replies func(lang string, c flows.Covered) []flows.Reply) (Result, error) {
-	tx, err := d.db.BeginTxx(ctx, nil)
+	stx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
 	}
-	defer tx.Rollback() //nolint:errcheck
+	defer stx.Rollback() //nolint:errcheck
+	tx := preparedTx{stx, d}
 	var p paymentRow
-	err = tx.GetContext(ctx, &p, `SELECT id, amount, status, flag, applied_at FROM payments WHERE order_id = $1 AND provider = $2 FOR UPDATE`,
+	err = tx.GetContext(ctx, &p, qLockPayment,
 		n.OrderID, n.Provider)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, ErrUnknownPayment)
@@ -196,8 +215,7 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 	}
 	res := Result{PaymentID: p.ID, Status: payments.Status(p.Status), Outcome: Unchanged}
 	setStatus := func(status payments.Status, flag string, paidAt, appliedAt any) error {
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = $2, flag = $3, provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
-			paid_at = coalesce($6, paid_at), applied_at = coalesce($7, applied_at), updated_at = $5 WHERE id = $1`,
+		_, err := tx.ExecContext(ctx, qSetPaymentStatus,
 			p.ID, string(status), flag, n.ProviderRef, now, paidAt, appliedAt)
 		res.Status = status
 		return err
@@ -242,14 +260,13 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 			kinds[i], details[i] = e.kind, e.detail
 		}
 		// The body is kept once, on the notification event.
-		_, err = tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw)
-			SELECT $1, $2, k, $3, $4, d, CASE WHEN o = 1 THEN $5::bytea END FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(k, d, o) ORDER BY o`,
+		_, err = tx.ExecContext(ctx, qPaymentEvents,
 			p.ID, now, string(n.Status), n.Amount, n.Raw, pq.StringArray(kinds), pq.StringArray(details))
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := stx.Commit(); err != nil {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
 	}
 	return res, nil
@@ -270,11 +287,7 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		To      sql.NullTime `db:"covered_to"`
 		Lang    string       `db:"lang"`
 	}
-	if err := tx.SelectContext(ctx, &items, `
-		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_to, coalesce(s.lang, '') AS lang
-		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
-		LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
-		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`, paymentID); err != nil {
+	if err := tx.SelectContext(ctx, &items, qCoveredItems, paymentID); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	out := make([]Coverage, 0, len(items))
@@ -291,9 +304,7 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET covered_from = CASE WHEN covered_to IS NOT NULL AND covered_to + 1 = $2::date
-			THEN covered_from ELSE $2::date END, covered_to = $3::date, status = $4, updated_at = $5,
-			verify_token = coalesce(verify_token, $6) WHERE id = $1`,
+		if _, err := tx.ExecContext(ctx, qExtendCoverage,
 			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now, token); err != nil {
 			return nil, fmt.Errorf("coverage of %s: %w", it.Ref, err)
 		}
@@ -494,4 +505,31 @@ func (d *DB) PaymentsToCheck(ctx context.Context, provider string, age time.Dura
 		return nil, fmt.Errorf("payments to check: %w", err)
 	}
 	return orders, nil
+}
+
+// preparedTx runs the hot statements of a transaction prepared.
+type preparedTx struct {
+	tx *sqlx.Tx
+	d  *DB
+}
+
+func (p preparedTx) GetContext(ctx context.Context, dest any, q string, args ...any) error {
+	if st, ok := p.d.prepared(q); ok {
+		return p.tx.StmtxContext(ctx, st).GetContext(ctx, dest, args...)
+	}
+	return p.tx.GetContext(ctx, dest, q, args...)
+}
+
+func (p preparedTx) SelectContext(ctx context.Context, dest any, q string, args ...any) error {
+	if st, ok := p.d.prepared(q); ok {
+		return p.tx.StmtxContext(ctx, st).SelectContext(ctx, dest, args...)
+	}
+	return p.tx.SelectContext(ctx, dest, q, args...)
+}
+
+func (p preparedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st, ok := p.d.prepared(q); ok {
+		return p.tx.StmtxContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return p.tx.ExecContext(ctx, q, args...)
 }

@@ -168,7 +168,7 @@ type chatTx struct {
 
 // The statements prepared once per connection; others are sent as they are.
 var hotQueries = []string{qBegin, qCreateSession, qLockSession, qSaveAndSend, qSend, qNIKRegistered, qRecordConsent,
-	qCreateRegistration, qAudit}
+	qCreateRegistration, qAudit, qLockPayment, qSetPaymentStatus, qPaymentEvents, qCoveredItems, qExtendCoverage, qScheduleReminders}
 
 // get, sel and exec run q in the transaction, prepared when it is a hot statement.
 func (t *chatTx) get(ctx context.Context, dest any, q string, args ...any) error {
