@@ -36,7 +36,7 @@ func dynamicKeys() []string {
 	add("occupation.", flows.Occupations...)
 	add("status.", flows.StatusAwaitingPayment, flows.StatusActive, flows.StatusDeleted)
 	add("help.", flows.States()...)
-	for _, m := range append(payments.Methods(), payments.StoreMethods()...) {
+	for _, m := range append(append(payments.Methods(), payments.StoreMethods()...), payments.QRIS) {
 		add("bank.", string(m))
 		add("pay.steps.", string(m))
 	}

@@ -138,7 +138,7 @@ func (t *turn) answerPay(ctx context.Context) error {
 		if t.ev.Kind == KindText {
 			bank = payments.Method(strings.ToLower(strings.TrimSpace(t.text())))
 		}
-		if k := bank.Kind(); k != "va" && k != "store" { // QRIS needs its code shown as a picture: not offered yet
+		if !bank.Valid() {
 			return t.askNote(ctx, "pay.bank_unclear", nil)
 		}
 		return t.issue(ctx, bank)
@@ -191,14 +191,22 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	t.enter(next)
 	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
 	if t.cfg.SandboxPayURL != "" {
-		hint += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, ins.VANumber)})
+		code := ins.VANumber
+		if code == "" {
+			code = ins.OrderID // QRIS has no code to type
+		}
+		hint += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, code)})
 	}
 	defer func() {
 		if hint != "" && len(t.out) > 0 {
 			t.out[0].Text += hint
 		}
 	}()
-	t.say(Reply{Text: t.instructionText(ins, q.Months, reg.Name), Input: InputNone})
+	r := Reply{Text: t.instructionText(ins, q.Months, reg.Name), Input: InputNone}
+	if ins.Bank.Kind() == "qris" {
+		r.Photo = QRISPhoto(ins.OrderID)
+	}
+	t.say(r)
 	return t.ask(ctx, "")
 }
 
@@ -260,7 +268,7 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 			return Reply{}, err
 		}
 		var choices []Choice
-		for _, m := range append(payments.Methods(), payments.StoreMethods()...) {
+		for _, m := range append(append(payments.Methods(), payments.StoreMethods()...), payments.QRIS) {
 			choices = append(choices, Choice{Label: t.T("bank."+string(m), nil), Data: "pb:" + string(m)})
 		}
 		return Reply{Text: t.T("pay.bank", map[string]any{"Total": rupiahOf(q.Totals.Total), "Months": q.Months}), Choices: choices, Input: InputText}, nil
@@ -281,6 +289,9 @@ func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
 		cardReply(e, lang, c.RegistrationRef, c.Name),
 	}
 }
+
+// QRISPhoto is the Reply.Photo of a QRIS payment's code, drawn as a QR code.
+func QRISPhoto(orderID string) string { return "qris:" + orderID }
 
 // CardPhoto is the Reply.Photo of a registration's membership card: channels
 // ask their photo source to draw it when they deliver it.
@@ -377,8 +388,11 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 func (t *turn) instructionText(ins payments.Instruction, months int, name string) string {
 	exp := ins.ExpiresAt.In(t.cfg.Location)
 	key := "pay.instruction"
-	if ins.Bank.Kind() == "store" {
+	switch ins.Bank.Kind() {
+	case "store":
 		key = "pay.instruction_store"
+	case "qris":
+		key = "pay.instruction_qris"
 	}
 	return t.T(key, map[string]any{
 		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,

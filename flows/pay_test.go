@@ -156,7 +156,25 @@ func TestPayAtAMinimarket(t *testing.T) {
 	c.press("rv:ok")
 	c.press("dn:pay")
 	c.press("pm:1")
-	must(t, c.text("qris"), "Mohon tekan salah satu pilihan") // not offered yet
+	must(t, c.text("gopay"), "Mohon tekan salah satu pilihan")
 	c.press("Indomaret")
 	must(t, c.last[0].Text, "di kasir Indomaret dengan kode bayar", "bayar Midtrans")
+}
+
+func TestPayWithQRIS(t *testing.T) {
+	c := newChat(t)
+	c.toReview(freshNIK())
+	c.press("rv:ok")
+	c.press("dn:pay")
+	c.press("pm:1")
+	c.press("QRIS")
+	must(t, c.last[0].Text, "dengan QRIS: pindai gambar ini", "Scan/QRIS")
+	if !strings.HasPrefix(c.last[0].Photo, "qris:LD") {
+		t.Fatalf("QRIS reply has no QR picture: %+v", c.last[0])
+	}
+	var q string
+	testDB.SQL().Get(&q, `SELECT qr_string FROM payments WHERE order_id = $1`, strings.TrimPrefix(c.last[0].Photo, "qris:"))
+	if !strings.HasPrefix(q, "000201") || payments.CheckQRString(q) != nil {
+		t.Errorf("stored QRIS payload %q", q)
+	}
 }

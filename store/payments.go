@@ -75,10 +75,10 @@ func insertPayment(ctx context.Context, tx txx, now time.Time, p NewPayment) (in
 	var id int64
 	err := tx.GetContext(ctx, &id, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, va_number, biller_code,
-			provider_ref, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $11) RETURNING id`,
+			provider_ref, expires_at, created_at, updated_at, qr_string)
+		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $11, $12) RETURNING id`,
 		in.OrderID, in.Provider, p.PayerKind, p.PayerRef, string(in.Bank), in.Amount, in.VANumber, in.BillerCode, in.ProviderRef,
-		nullTime(in.ExpiresAt), now)
+		nullTime(in.ExpiresAt), now, in.QRString)
 	if err != nil {
 		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
 	}
@@ -339,8 +339,8 @@ type PendingByCode struct {
 // PaymentByCode looks a payment up by provider and payment code (the newest one).
 func (d *DB) PaymentByCode(ctx context.Context, provider, code string) (PendingByCode, error) {
 	var p PendingByCode
-	err := d.db.GetContext(ctx, &p, `SELECT order_id, amount, status, method FROM payments WHERE provider = $1 AND va_number = $2
-		ORDER BY id DESC LIMIT 1`, provider, code)
+	err := d.db.GetContext(ctx, &p, `SELECT order_id, amount, status, method FROM payments WHERE provider = $1
+		AND (va_number = $2 OR (va_number = '' AND order_id = $2)) ORDER BY id DESC LIMIT 1`, provider, code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrUnknownPayment
 	}
@@ -532,4 +532,17 @@ func (p preparedTx) ExecContext(ctx context.Context, q string, args ...any) (sql
 		return p.tx.StmtxContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return p.tx.ExecContext(ctx, q, args...)
+}
+
+// QRString is the QRIS payload of a payment, "" if it has none.
+func (d *DB) QRString(ctx context.Context, orderID string) (string, error) {
+	var q string
+	err := d.db.GetContext(ctx, &q, `SELECT qr_string FROM payments WHERE order_id = $1`, orderID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrUnknownPayment
+	}
+	if err != nil {
+		return "", fmt.Errorf("qr of %s: %w", orderID, err)
+	}
+	return q, nil
 }

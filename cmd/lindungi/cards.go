@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skip2/go-qrcode"
+
 	"github.com/lindungi/lindungi/kartu"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
@@ -26,6 +28,16 @@ type cards struct {
 }
 
 func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
+	if order, ok := strings.CutPrefix(name, "qris:"); ok {
+		payload, err := c.db.QRString(ctx, order)
+		if err != nil {
+			return nil, err
+		}
+		if payload == "" {
+			return nil, fmt.Errorf("payment %s has no QRIS code", order)
+		}
+		return qrcode.Encode(payload, qrcode.Medium, 512)
+	}
 	ref, ok := strings.CutPrefix(name, "card:")
 	if !ok {
 		return nil, fmt.Errorf("no image called %q", name)

@@ -252,3 +252,30 @@ func TestPaymentsReport(t *testing.T) {
 }
 
 func wibZone() *time.Location { return time.FixedZone("WIB", 7*3600) }
+
+func TestPayWithQRISInTheSandbox(t *testing.T) {
+	turns := chat(t, "605", "halo", "1", "6171054508900605", "Fajar", "Benar", "0812-3456-0605",
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "Bayar iuran", "pm:1", "QRIS")
+	r := turns[15][0]
+	png, err := os.ReadFile(r.Photo)
+	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") || !strings.Contains(r.Text, "QRIS") {
+		t.Fatalf("QRIS reply %+v: %v", r, err)
+	}
+	link := regexp.MustCompile(`/sandbox/pay/(\S+)\)`).FindStringSubmatch(r.Text)
+	if link == nil {
+		t.Fatalf("no test bank link in %q", r.Text)
+	}
+	base, stop := startServe(t, map[string]string{})
+	defer stop()
+	if page := get(t, base+"/sandbox/pay/"+link[1]); !strings.Contains(page, "Rp16.800") {
+		t.Fatalf("sandbox page: %s", page)
+	}
+	resp, err := http.PostForm(base+"/sandbox/pay/"+link[1], url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(get(t, base+"/sandbox/pay/"+link[1]), "Sudah dibayar") {
+		t.Error("QRIS payment not applied")
+	}
+}
