@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/lindungi/lindungi/nik"
@@ -23,6 +24,8 @@ func (t *turn) command(ctx context.Context, name string) error {
 		switch {
 		case t.isDraft():
 			return t.askNote(ctx, "start.resume", nil)
+		case slices.Contains(payStates, s.State):
+			return t.askNote(ctx, "pay.resume", nil)
 		case s.State == StDone:
 			return t.askNote(ctx, "start.registered", nil)
 		}

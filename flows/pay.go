@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ func (t *turn) startPay(ctx context.Context) error {
 	}
 	if t.payer == nil {
 		return t.askNote(ctx, "pay.unavailable", nil)
+	}
+	if slices.Contains(payStates, t.s.State) {
+		t.enter(StDone) // paying again from the start
 	}
 	regs, err := t.payable(ctx)
 	if err != nil {

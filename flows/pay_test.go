@@ -14,9 +14,8 @@ import (
 func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
-	must(t, c.press("rv:ok"), "Ada lagi")
-	must(t, c.last[0].Text, "tekan Bayar iuran atau ketik /bayar")
-	must(t, c.press("dn:pay"), "Rp16.800 per bulan", "berapa bulan")
+	must(t, c.press("rv:ok"), "Rp16.800 per bulan", "berapa bulan") // straight on to paying
+	must(t, c.last[0].Text, "Nomor pendaftaran: LD", "sehari setelah iuran pertama dibayar")
 	labels := []string{}
 	for _, ch := range c.choices() {
 		labels = append(labels, ch.Label)
@@ -116,7 +115,6 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
 	c.press("rv:ok")
-	c.press("dn:pay")
 	c.press("pm:sub")
 	c.press("pb:bni")
 	must(t, c.last[0].Text, "Rp16.800 (1 bulan", "Langganan aktif")
@@ -154,7 +152,6 @@ func TestPayAtAMinimarket(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
 	c.press("rv:ok")
-	c.press("dn:pay")
 	c.press("pm:1")
 	must(t, c.text("gopay"), "Mohon tekan salah satu pilihan")
 	c.press("Indomaret")
@@ -165,7 +162,6 @@ func TestPayWithQRIS(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
 	c.press("rv:ok")
-	c.press("dn:pay")
 	c.press("pm:1")
 	c.press("QRIS")
 	must(t, c.last[0].Text, "dengan QRIS: pindai gambar ini", "Scan/QRIS")

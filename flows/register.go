@@ -553,6 +553,11 @@ func (t *turn) confirm(ctx context.Context) error {
 	t.enter(next)
 	t.s.Data = Answers{}
 	t.sayText("done.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)})
+	if t.payer != nil {
+		// Straight on to paying for it: how many months.
+		t.s.Data.PayRef = ref
+		return t.fire(ctx, EvPayOne, "")
+	}
 	return t.ask(ctx, "")
 }
 

@@ -17,8 +17,9 @@ func TestFullRegistrationAndCommands(t *testing.T) {
 	review := c.toReview(nik)
 	must(t, review, "Periksa data Anda", "Siti Aminah", "6171 05•• •••• "+nik[12:], "0812-••••-7890", "Rp16.800")
 	got := c.press("rv:ok")
-	must(t, got, "Ada lagi yang bisa kami bantu?")
+	must(t, got, "berapa bulan")
 	must(t, c.last[0].Text, "Nomor pendaftaran: LD", "Rp16.800")
+	must(t, c.text("/batal"), "Pembayaran dibatalkan", "Ada lagi yang bisa kami bantu?")
 
 	must(t, c.text("/status"), "Pendaftaran dari HP ini (1)", "menunggu pembayaran iuran", "Siti Aminah")
 	my := c.send(flows.Event{Kind: flows.KindText, Text: "/mydata"})
@@ -180,7 +181,7 @@ func TestEditFromReview(t *testing.T) {
 	c.press("oc:pg:2")
 	c.press("Lainnya")
 	must(t, c.text("tukang cukur"), "Pekerjaan: tukang cukur")
-	must(t, c.press("rv:ok"), "Ada lagi")
+	must(t, c.press("rv:ok"), "berapa bulan")
 }
 
 func TestRegionPagingAndOtherProvince(t *testing.T) {
@@ -279,6 +280,8 @@ func TestDoneMenu(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
 	c.press("rv:ok")
+	must(t, c.text("/start"), "Kita lanjutkan pembayaran", "berapa bulan")
+	c.text("/kembali")
 	must(t, c.text("terima kasih"), "Ada lagi yang bisa kami bantu?")
 	must(t, c.text("/start"), "Selamat datang kembali", "Ada lagi")
 	must(t, c.press("Lihat status"), "Pendaftaran dari HP ini (1)")

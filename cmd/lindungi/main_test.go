@@ -184,7 +184,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		"Siti Aminah Binti Hasan",
 		"Kirim",
 	)
-	expect(t, turns, "Ketik nama lengkap", "Periksa data Anda", "Ada lagi yang bisa kami bantu?")
+	expect(t, turns, "Ketik nama lengkap", "Periksa data Anda", "Mau bayar untuk berapa bulan?")
 	if !strings.Contains(last(turns[1]).Text, "Siti Aminah Binti Hasan") || !strings.Contains(last(turns[1]).Text, "0812-••••-7891") {
 		t.Errorf("review after the edit:\n%s", last(turns[1]).Text)
 	}

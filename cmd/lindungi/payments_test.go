@@ -26,9 +26,9 @@ import (
 func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
 	turns := chat(t, "601", "halo", "1", "6171054508900601", "Budi Santoso", "Benar", "0812-3456-0601",
 		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim",
-		"Bayar iuran", "pm:3", "BCA")
-	expect(t, turns[13:], "berapa bulan", "bank atau toko apa", "Ada lagi")
-	instruction := turns[15][0].Text
+		"pm:3", "BCA")
+	expect(t, turns[12:], "berapa bulan", "bank atau toko apa", "Ada lagi")
+	instruction := turns[14][0].Text
 	code := regexp.MustCompile(`\b\d{16}\b`).FindString(instruction)
 	if code == "" || !strings.Contains(instruction, "Rp50.400") || !strings.Contains(instruction, "/sandbox/pay/"+code) {
 		t.Fatalf("instruction: %q", instruction)
@@ -99,8 +99,8 @@ func get(t *testing.T, u string) string {
 // settlement five times at once → one coverage extension.
 func TestPaymentNotificationEndpoint(t *testing.T) {
 	turns := chat(t, "602", "halo", "1", "6171054508900602", "Ani", "Benar", "0812-3456-0602",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "Bayar iuran", "pm:1", "BRI")
-	code := regexp.MustCompile(`\b\d{15,16}\b`).FindString(turns[15][0].Text)
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "pm:1", "BRI")
+	code := regexp.MustCompile(`\b\d{15,16}\b`).FindString(turns[14][0].Text)
 	db := sqlx.MustConnect("postgres", testDSN)
 	defer db.Close()
 	var order string
@@ -169,8 +169,8 @@ func TestRegisterPayAndConfirmWithMidtrans(t *testing.T) {
 	env := map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "midtrans", "LINDUNGI_MIDTRANS_SERVER_KEY": midtranstest.ServerKey,
 		"LINDUNGI_MIDTRANS_BASE_URL": mt.URL()}
 	turns := chatEnv(t, env, "603", "halo", "1", "6171054508900603", "Citra Dewi", "Benar", "0812-3456-0603",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:jht", "Kirim", "Bayar iuran", "pm:1", "Mandiri")
-	instruction := turns[15][0].Text
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:jht", "Kirim", "pm:1", "Mandiri")
+	instruction := turns[14][0].Text
 	if !strings.Contains(instruction, "Rp36.800") || !strings.Contains(instruction, "Mandiri") || strings.Contains(instruction, "/sandbox/") {
 		t.Fatalf("instruction: %q", instruction)
 	}
@@ -222,9 +222,9 @@ func postNotification(t *testing.T, u string, header http.Header, body []byte) i
 
 func TestPaymentsReport(t *testing.T) {
 	turns := chat(t, "604", "halo", "1", "6171054508900604", "Dewi", "Benar", "0812-3456-0604",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "Bayar iuran", "pm:1", "BNI")
-	if !strings.Contains(turns[15][0].Text, "Rp16.800") {
-		t.Fatalf("instruction %q", turns[15][0].Text)
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "pm:1", "BNI")
+	if !strings.Contains(turns[14][0].Text, "Rp16.800") {
+		t.Fatalf("instruction %q", turns[14][0].Text)
 	}
 	db := sqlx.MustConnect("postgres", testDSN)
 	defer db.Close()
@@ -255,8 +255,8 @@ func wibZone() *time.Location { return time.FixedZone("WIB", 7*3600) }
 
 func TestPayWithQRISInTheSandbox(t *testing.T) {
 	turns := chat(t, "605", "halo", "1", "6171054508900605", "Fajar", "Benar", "0812-3456-0605",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "Bayar iuran", "pm:1", "QRIS")
-	r := turns[15][0]
+		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "pm:1", "QRIS")
+	r := turns[14][0]
 	png, err := os.ReadFile(r.Photo)
 	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") || !strings.Contains(r.Text, "QRIS") {
 		t.Fatalf("QRIS reply %+v: %v", r, err)
