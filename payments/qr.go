@@ -36,7 +36,7 @@ func CheckQRString(s string) error {
 	if len(s) > MaxQRString {
 		return fmt.Errorf("payments: QR string of %d characters, more than %d", len(s), MaxQRString)
 	}
-	if len(s) < len("000201")+len("6304XXXX") || s[:6] != "000201" {
+	if len(s) < len("000201")+len("6304")+4 || s[:6] != "000201" {
 		return errors.New("payments: QR string does not start with the payload format indicator 000201")
 	}
 	for i := 0; i < len(s); i++ {
