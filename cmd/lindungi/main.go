@@ -42,6 +42,8 @@ commands:
   migrate   apply database migrations and exit
   payments report [--date YYYY-MM-DD]
             the day's settlements by channel and provider, and flagged payments
+  audit [--agent channel:id] [--since YYYY-MM-DD]
+            who read or changed personal data, and when
 
 configuration (environment):
 `
@@ -54,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
-	case "chat", "serve", "migrate", "payments":
+	case "chat", "serve", "migrate", "payments", "audit":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printOptions(stdout)
@@ -72,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
-	if cmd != "payments" { // its flags come after "report"
+	if cmd != "payments" && cmd != "audit" { // they read their own flags
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -134,6 +136,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "payments":
 		return paymentsReport(ctx, rest, db, cat, cfg.Flow.Location, stdout)
+	case "audit":
+		return auditCommand(ctx, rest, db, cfg.Flow.Location, stdout)
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,

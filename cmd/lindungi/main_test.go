@@ -380,3 +380,21 @@ func TestDiscountsFile(t *testing.T) {
 		t.Fatalf("the example file: %v", err)
 	}
 }
+
+func TestAuditCommand(t *testing.T) {
+	chat(t, "606", "/dataku") // a worker reading their own data is audited
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"lindungi", "audit", "--agent", "console:606", "--since", "2020-01-01"}, testEnv(nil), strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "console:606") || !strings.Contains(out.String(), "self.view_data") {
+		t.Errorf("audit:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"lindungi", "audit", "--agent", "console:nobody"}, testEnv(nil), strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "console:606") {
+		t.Errorf("another actor's entries listed:\n%s", out.String())
+	}
+}
