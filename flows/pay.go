@@ -171,7 +171,6 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	}
 	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	var hint string
 	ins, err := t.payer.Create(callCtx, inv)
 	if err != nil {
 		t.log.Warn("create payment", "order_id", inv.OrderID, "bank", bank, "err", err)
@@ -182,36 +181,26 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{line}}); err != nil {
 		return err
 	}
+	r := Reply{Text: t.instructionText(ins, q.Months, reg.Name), Input: InputNone}
+	if ins.Bank.Kind() == "qris" {
+		r.Photo = QRISPhoto(ins.OrderID)
+	}
 	if t.s.Data.PaySub {
 		if err := t.tx.Subscribe(ctx, reg.Ref, q.Months, string(bank)); err != nil {
 			return err
 		}
-		hint += "\n" + t.T("pay.subscribed", nil)
+		r.Text += "\n" + t.T("pay.subscribed", nil)
 	}
-	next, err := t.machines.transition(ctx, t.s.State, EvNext)
-	if err != nil {
-		return err
-	}
-	t.enter(next)
-	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
 	if t.cfg.SandboxPayURL != "" {
 		code := ins.VANumber
 		if code == "" {
 			code = ins.OrderID // QRIS has no code to type
 		}
-		hint += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, code)})
-	}
-	defer func() {
-		if hint != "" && len(t.out) > 0 {
-			t.out[0].Text += hint
-		}
-	}()
-	r := Reply{Text: t.instructionText(ins, q.Months, reg.Name), Input: InputNone}
-	if ins.Bank.Kind() == "qris" {
-		r.Photo = QRISPhoto(ins.OrderID)
+		r.Text += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, code)})
 	}
 	t.say(r)
-	return t.ask(ctx, "")
+	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
+	return t.fire(ctx, EvNext, "")
 }
 
 // newID makes the random part of an order id.

@@ -143,15 +143,6 @@ func (d *DB) BacklogOf(ctx context.Context, channels []string) (int, error) {
 	return n, nil
 }
 
-// Backlog counts unsent replies.
-func (d *DB) Backlog(ctx context.Context) (int, error) {
-	var n int
-	if err := d.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`); err != nil {
-		return 0, fmt.Errorf("outbox backlog: %w", err)
-	}
-	return n, nil
-}
-
 // LastChoices returns the buttons of the newest delivered reply of a chat that
 // had some, so a restarted channel still knows what "2" means.
 func (d *DB) LastChoices(ctx context.Context, channel, chatID string) ([]flows.Choice, error) {

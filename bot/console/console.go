@@ -23,9 +23,7 @@ import (
 const Channel = "console"
 
 // Handler processes one inbound event (the flows engine).
-type Handler interface {
-	Handle(ctx context.Context, ev flows.Event) ([]flows.Reply, error)
-}
+type Handler = bot.Handler
 
 // Outbox gives the replies waiting for a chat and marks them delivered.
 type Outbox interface {

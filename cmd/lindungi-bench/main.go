@@ -389,7 +389,7 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	wg.Wait()
 	// The run ends when the last reply has been delivered.
 	for ctx.Err() == nil {
-		n, err := db.Backlog(ctx)
+		n, err := db.BacklogOf(ctx, []string{Channel})
 		if err != nil {
 			return res, err
 		}

@@ -13,13 +13,11 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/kartu"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/payments/webhook"
 	"github.com/lindungi/lindungi/store"
-	"github.com/lindungi/lindungi/store/pgtest"
 )
 
 type payResult struct {
@@ -38,17 +36,12 @@ type payResult struct {
 // rendering.
 func benchPayments(ctx context.Context, n, clients, conns int) (payResult, error) {
 	res := payResult{notifications: n, clients: clients}
-	dsn, drop, err := pgtest.Create(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer drop()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	env, err := flowstest.Open(ctx, dsn, flowstest.Options{MaxConns: conns, Log: log})
+	env, done, err := freshEnv(ctx, conns, log)
 	if err != nil {
 		return res, err
 	}
-	defer env.Close()
+	defer done()
 	sb, err := sandbox.New(sandbox.Options{Secret: []byte("bench-sandbox-secret-key")})
 	if err != nil {
 		return res, err

@@ -52,17 +52,12 @@ func tgScript(n int) []tgStep {
 // measured on its own).
 func benchTelegram(ctx context.Context, mode string, chats, workers, conns int) (telegramResult, error) {
 	res := telegramResult{mode: mode, chats: chats}
-	dsn, drop, err := pgtest.Create(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer drop()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	env, err := flowstest.Open(ctx, dsn, flowstest.Options{MaxConns: conns, Log: log})
+	env, done, err := freshEnv(ctx, conns, log)
 	if err != nil {
 		return res, err
 	}
-	defer env.Close()
+	defer done()
 	db, engine := env.DB, env.Engine(flows.DefaultConfig())
 
 	fake := telegramtest.Start()
@@ -182,4 +177,19 @@ func reportTelegram(w io.Writer, r telegramResult) {
 	tw.row("  throughput", "%.0f updates/s\n", r.perSec)
 	tw.row("  update → reply p50", "%s\n", roundDur(r.p50))
 	tw.row("  update → reply p99", "%s\n", roundDur(r.p99))
+}
+
+// freshEnv opens the real engine's environment on a throwaway database;
+// done closes and drops it.
+func freshEnv(ctx context.Context, conns int, log *slog.Logger) (*flowstest.Env, func(), error) {
+	dsn, drop, err := pgtest.Create(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := flowstest.Open(ctx, dsn, flowstest.Options{MaxConns: conns, Log: log})
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return env, func() { env.Close(); drop() }, nil
 }

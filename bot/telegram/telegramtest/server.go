@@ -586,15 +586,22 @@ func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {
 			}
 		}
 	}
+	s.record(w, Message{ChatID: chat, Text: text, ReplyMarkup: markup})
+}
+
+// record keeps a sent message (numbering it), tells OnMessage's function and
+// answers with it.
+func (s *Server) record(w http.ResponseWriter, m Message) {
 	s.mu.Lock()
-	m := &Message{ChatID: chat, MessageID: s.nextMsg, Text: text, ReplyMarkup: markup, At: time.Now()}
+	m.MessageID, m.At = s.nextMsg, time.Now()
 	s.nextMsg++
-	s.msgs = append(s.msgs, m)
-	out := messageJSON(m)
-	notify, copied := s.notify, *m
+	stored := m
+	s.msgs = append(s.msgs, &stored)
+	out := messageJSON(&stored)
+	notify := s.notify
 	s.mu.Unlock()
 	if notify != nil {
-		notify(copied)
+		notify(m)
 	}
 	ok(w, out)
 }
@@ -651,15 +658,5 @@ func (s *Server) sendPhoto(w http.ResponseWriter, form url.Values, photo []byte)
 		badRequest(w, "message caption is too long")
 		return
 	}
-	s.mu.Lock()
-	m := &Message{ChatID: chat, MessageID: s.nextMsg, Text: form.Get("caption"), ReplyMarkup: form.Get("reply_markup"), At: time.Now(), Photo: photo}
-	s.nextMsg++
-	s.msgs = append(s.msgs, m)
-	out := messageJSON(m)
-	notify, copied := s.notify, *m
-	s.mu.Unlock()
-	if notify != nil {
-		notify(copied)
-	}
-	ok(w, out)
+	s.record(w, Message{ChatID: chat, Text: form.Get("caption"), ReplyMarkup: form.Get("reply_markup"), Photo: photo})
 }
