@@ -30,6 +30,25 @@ type Answers struct {
 	PayMonths int    `json:"pay_months,omitempty"` // how many months
 	PaySub    bool   `json:"pay_sub,omitempty"`    // langganan: the next invoices come by themselves
 
+	// An agent registering a resident: the questions are phrased for a third
+	// person, the phone is optional, and the agent's attestation replaces the consent.
+	Agent    bool  `json:"agent,omitempty"`
+	AttestID int64 `json:"attest_id,omitempty"`
+	NoPhone  bool  `json:"no_phone,omitempty"` // the resident has no phone (agents only)
+
+	// An agent application (with NIK, Name, Phone, Village above).
+	Role        string `json:"role,omitempty"`
+	RT          string `json:"rt,omitempty"`
+	RW          string `json:"rw,omitempty"`
+	Institution string `json:"institution,omitempty"`
+
+	// The agent's work: the residents picked to pay for, the search typed in
+	// Warga saya, and the resident opened.
+	Picks  []string `json:"picks,omitempty"`
+	Query  string   `json:"query,omitempty"`
+	Focus  string   `json:"focus,omitempty"`
+	Linked string   `json:"linked,omitempty"` // the registration just linked to this chat
+
 	Editing bool     `json:"editing,omitempty"` // changing one answer from the review
 	Page    int      `json:"page,omitempty"`    // page of the current list of buttons
 	Matches []string `json:"matches,omitempty"` // codes offered after a typed search

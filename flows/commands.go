@@ -16,21 +16,61 @@ const (
 	pendingDelete = "delete"
 )
 
-func (t *turn) command(ctx context.Context, name string) error {
+func (t *turn) command(ctx context.Context, name, arg string) error {
 	s := t.s
+	if slices.Contains(adminCommands, name) {
+		return t.adminCommand(ctx, name, arg)
+	}
 	switch name {
 	case cmdStart:
+		if strings.HasPrefix(s.Pending, pendingAdminsPfx) {
+			s.Pending = ""
+		}
+		if code, ok := strings.CutPrefix(arg, claimPrefix); ok && code != "" {
+			s.Pending = ""
+			return t.claimByLink(ctx, code)
+		}
 		s.Pending = ""
 		switch {
-		case t.isDraft():
+		case t.isDraft() && !t.isFreshConsent():
 			return t.askNote(ctx, "start.resume", nil)
 		case slices.Contains(payStates, s.State):
 			return t.askNote(ctx, "pay.resume", nil)
-		case s.State == StDone:
+		case slices.Contains(applyStates, s.State) || slices.Contains(claimStates, s.State):
+			return t.askNote(ctx, "start.resume", nil)
+		}
+		a, err := t.tx.Agent(ctx)
+		if err != nil {
+			return err
+		}
+		if a != nil && a.Status != AgentRejected {
+			return t.home(ctx, "")
+		}
+		if s.State == StDone {
 			return t.askNote(ctx, "start.registered", nil)
 		}
 		return t.startOver(ctx)
+	case cmdAgent:
+		return t.startApply(ctx)
+	case cmdClaim:
+		return t.startClaim(ctx)
 	case cmdCancel:
+		if strings.HasPrefix(s.Pending, pendingAdminsPfx) {
+			s.Pending = ""
+			return t.askNote(ctx, "admin.cancelled", nil)
+		}
+		if t.isDraft() && s.Data.Agent {
+			s.Pending = pendingCancel
+			t.say(Reply{Text: t.T("cancel.ask", nil), Choices: t.yesNo("cancel.yes", "cancel.no"), Input: InputText})
+			return nil
+		}
+		if slices.Contains(applyStates, s.State) || slices.Contains(claimStates, s.State) && s.State != StClConsent {
+			s.Data = Answers{}
+			return t.fire(ctx, EvCancel, t.T("agent.cancelled", nil))
+		}
+		if can(s.State, EvCancel) && slices.Contains(agentStates, s.State) {
+			return t.home(ctx, "")
+		}
 		if can(s.State, EvCancel) && !t.isDraft() {
 			// Paying: nothing typed is lost, so no confirmation.
 			return t.fire(ctx, EvCancel, t.T("pay.cancelled", nil))
@@ -45,6 +85,9 @@ func (t *turn) command(ctx context.Context, name string) error {
 		s.Pending = ""
 		if s.Data.Editing && can(s.State, EvReview) {
 			return t.fire(ctx, EvReview, "")
+		}
+		if s.State == StAgPhone && rolesRT[s.Data.Role] == "" {
+			return t.fire(ctx, EvBackAlt, "")
 		}
 		if !can(s.State, EvBack) {
 			return t.askNote(ctx, "back.none", nil)
@@ -102,6 +145,9 @@ func (t *turn) confirmPending(ctx context.Context) error {
 	what := s.Pending
 	s.Pending = ""
 	switch {
+	case what == pendingCancel && yes && s.Data.Agent:
+		t.sayText("cancel.done", nil)
+		return t.home(ctx, "")
 	case what == pendingCancel && yes:
 		next, err := t.machines.transition(ctx, s.State, EvCancel)
 		if err != nil {
@@ -220,6 +266,13 @@ func (t *turn) myData(ctx context.Context) error {
 	}
 	if t.isDraft() && t.s.Data.NIK != "" {
 		parts = append(parts, t.T("mydata.draft", nil)+"\n"+t.summary(t.s.Data.registration(t.Engine)))
+	}
+	a, err := t.tx.Agent(ctx)
+	if err != nil {
+		return err
+	}
+	if a != nil {
+		parts = append(parts, t.T("mydata.agent", map[string]any{"Status": t.T("admin.status."+a.Status, nil)})+"\n"+t.agentSummary(*a))
 	}
 	if len(parts) == 0 {
 		return t.askNote(ctx, "mydata.none", nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,9 +27,23 @@ type Config struct {
 	MinAge, MaxAge int            // age limits at registration
 	Location       *time.Location // the deployment's time zone
 	ConsentVersion string         // version of the consent text shown
+	AttestVersion  string         // version of the agent's attestation text
 	// SandboxPayURL, for the development payment provider, is the test bank's
 	// page of a payment code ("%s" stands for the code); "" in production.
 	SandboxPayURL string
+	// Admins are the channel-qualified user ids ("telegram:123456789") the
+	// environment names: always admins, never removable in chat.
+	Admins []string
+	// PerisaiFeeBP is the Perisai agents' fee in basis points of what they
+	// collect (750 = 7.5%), and PerisaiAgentShare the agent's percentage of it
+	// (the rest goes to their institution).
+	PerisaiFeeBP      int
+	PerisaiAgentShare int
+	// BotUsername gives the Telegram bot's username, for claim deep links
+	// (known once the Bot API answered getMe); nil or "" when Telegram is not served.
+	BotUsername func() string
+	// ClaimCodeTTL is how long an agent's claim code stays valid.
+	ClaimCodeTTL time.Duration
 }
 
 // DefaultConfig is the configuration used when nothing is set.
@@ -37,7 +52,8 @@ func DefaultConfig() Config {
 	if err != nil {
 		loc = time.FixedZone("WIB", 7*3600)
 	}
-	return Config{Province: "61", DraftTTL: 7 * 24 * time.Hour, MinAge: 15, MaxAge: 65, Location: loc, ConsentVersion: "2026-11-v1"}
+	return Config{Province: "61", DraftTTL: 7 * 24 * time.Hour, MinAge: 15, MaxAge: 65, Location: loc, ConsentVersion: "2026-11-v1",
+		PerisaiFeeBP: 750, PerisaiAgentShare: 90, ClaimCodeTTL: 7 * 24 * time.Hour, AttestVersion: "2026-11-a1"}
 }
 
 // Engine runs flows. It holds no per-chat state: every event loads the chat's
@@ -111,6 +127,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 			dup = true
 			return nil
 		}
+		tx.Identify(ev.UserID)
 		t := &turn{Engine: e, tx: tx, s: s, ev: ev, now: e.now().In(e.cfg.Location)}
 		if err := t.run(ctx); err != nil {
 			return err
@@ -139,9 +156,22 @@ type turn struct {
 	ev  Event
 	now time.Time
 	out []Reply
+	// shown is the personal data of residents the last prompt showed an
+	// agent: ask writes it to the audit log.
+	shown *shownRecords
 }
 
-func (t *turn) T(key string, data map[string]any) string { return t.cat.T(t.s.Lang, key, data) }
+// T renders a text in the chat's language. While an agent registers a
+// resident, a "resident." variant of the key, phrased for a third person, is
+// taken when there is one.
+func (t *turn) T(key string, data map[string]any) string {
+	if t.s.Data.Agent {
+		if k := "resident." + key; t.cat.Has(t.s.Lang, k) {
+			return t.cat.T(t.s.Lang, k, data)
+		}
+	}
+	return t.cat.T(t.s.Lang, key, data)
+}
 
 func (t *turn) say(r Reply) { t.out = append(t.out, r) }
 
@@ -152,9 +182,16 @@ func (t *turn) sayText(key string, data map[string]any) {
 // ask sends the current question, with an optional note (an error, a
 // confirmation) above it in the same message.
 func (t *turn) ask(ctx context.Context, note string) error {
+	t.shown = nil
 	r, err := t.prompt(ctx)
 	if err != nil {
 		return err
+	}
+	if sh := t.shown; sh != nil {
+		t.shown = nil
+		if err := t.tx.AuditOn(ctx, sh.action, sh.subject, sh.detail); err != nil {
+			return err
+		}
 	}
 	if note != "" {
 		r.Text = note + "\n\n" + r.Text
@@ -195,19 +232,27 @@ func (t *turn) run(ctx context.Context) error {
 	if t.ev.UserID != "" {
 		s.UserID = t.ev.UserID
 	}
-	if t.isDraft() && !s.New && t.cfg.DraftTTL > 0 && t.now.Sub(s.UpdatedAt) > t.cfg.DraftTTL {
+	if (t.isDraft() || slices.Contains(applyStates, s.State)) && !s.New && t.cfg.DraftTTL > 0 && t.now.Sub(s.UpdatedAt) > t.cfg.DraftTTL {
+		agent := s.Data.Agent
 		s.Data = Answers{}
 		s.Pending = ""
 		s.State = StWelcome
 		t.sayText("draft.expired", map[string]any{"Days": int(t.cfg.DraftTTL.Hours() / 24)})
+		if agent {
+			s.State = StAgHome
+			return t.ask(ctx, "")
+		}
 		if !isStart(t.ev) {
 			return t.startOver(ctx)
 		}
 	}
 	if t.ev.Kind == KindText {
 		if name, ok := parseCommand(t.ev.Text); ok {
-			return t.command(ctx, name)
+			return t.command(ctx, name, commandArg(t.ev.Text))
 		}
+	}
+	if strings.HasPrefix(s.Pending, pendingAdminsPfx) {
+		return t.adminPending(ctx)
 	}
 	if s.Pending != "" {
 		return t.confirmPending(ctx)
@@ -313,6 +358,8 @@ const (
 	cmdPay      = "pay"
 	cmdCard     = "card"
 	cmdStopSub  = "unsubscribe"
+	cmdAgent    = "agent"
+	cmdClaim    = "claim"
 )
 
 var commandAliases = map[string]string{
@@ -327,6 +374,21 @@ var commandAliases = map[string]string{
 	"bayar": cmdPay, "pay": cmdPay,
 	"kartu": cmdCard, "card": cmdCard,
 	"berhenti": cmdStopSub, "unsubscribe": cmdStopSub,
+	"agen": cmdAgent, "agent": cmdAgent,
+	"klaim": cmdClaim, "claim": cmdClaim, "sudahdidaftarkan": cmdClaim,
+	// admins only
+	"admin": cmdAdmin, "agen_setujui": cmdApprove, "approve_agents": cmdApprove, "agen_daftar": cmdAgentList, "agents": cmdAgentList,
+	"nik_pindah": cmdMoveNIK, "move_nik": cmdMoveNIK, "admin_tambah": cmdAdminAdd, "admin_add": cmdAdminAdd,
+	"admin_hapus": cmdAdminRemove, "admin_remove": cmdAdminRemove, "admin_daftar": cmdAdminList, "admin_list": cmdAdminList,
+}
+
+// commandArg is what follows a command's name: "/start klaim-AB12" → "klaim-AB12".
+func commandArg(text string) string {
+	f := strings.Fields(strings.TrimSpace(text))
+	if len(f) < 2 {
+		return ""
+	}
+	return strings.Join(f[1:], " ")
 }
 
 // parseCommand reads "/name", "/name@bot" or "/name args"; it reports false

@@ -178,7 +178,201 @@ type Tx interface {
 	NudgeLater(ctx context.Context, at time.Time) error
 	// Payments lists the payments for the chat's registrations, newest first.
 	Payments(ctx context.Context) ([]PaymentView, error)
+	// Audit records an action of the user writing on their own chat.
 	Audit(ctx context.Context, action, detail string) error
+
+	AgentTx
+	AdminTx
+	ClaimTx
+}
+
+// AgentTx is what the agent flows may do. The agent is always the user
+// writing (see Identify): the store refuses what that user may not do
+// (ErrNotAgent, ErrNotYours), whatever the flow asks.
+type AgentTx interface {
+	// Identify names the user writing ("" keeps the session's): the actor of
+	// the audit log and of every agent and admin check.
+	Identify(userID string)
+	// AuditOn records an action on a record ("LD2611-7K3M9Q", "agent:12").
+	AuditOn(ctx context.Context, action, subject, detail string) error
+	// Agent is the user's agent record, nil when they never applied.
+	Agent(ctx context.Context) (*Agent, error)
+	// ApplyAgent stores the user's application (or a new one after a
+	// rejection) as pending. ErrDuplicate: another user's record holds the NIK.
+	ApplyAgent(ctx context.Context, a Agent) (int64, error)
+	// RecordAttestation stores the approved agent's statement that a resident
+	// agreed to the processing of their data. ErrNotAgent.
+	RecordAttestation(ctx context.Context, a Attestation) (int64, error)
+	// CreateResident stores a registration made by the approved agent.
+	// ErrDuplicate: the NIK is registered (by anyone); ErrNotAgent.
+	CreateResident(ctx context.Context, r Registration, attestationID int64) (ref string, err error)
+	// Residents lists the agent's residents (registered by them or moved to
+	// them by an admin), newest first, erased ones left out. ErrNotAgent when
+	// the user has no agent record.
+	Residents(ctx context.Context) ([]Resident, error)
+	// RecordAgentPayment stores a payment code the approved agent pays; every
+	// line must be one of the agent's residents (ErrNotYours).
+	RecordAgentPayment(ctx context.Context, p PaymentRecord) error
+	// AgentCollected sums the agent's settled payments since a time, and ever.
+	AgentCollected(ctx context.Context, since time.Time) (sinceSum, total int64, err error)
+	// MarkReminded notes that the agent reminded these residents now. ErrNotYours.
+	MarkReminded(ctx context.Context, refs []string) error
+	// SendTo queues replies for another chat (a resident, an applicant, an admin).
+	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error
+	// NewClaimCode makes a single-use code for the agent's unlinked resident,
+	// valid until expires; an earlier unused code of that resident stops
+	// working. ErrNotYours.
+	NewClaimCode(ctx context.Context, ref string, expires time.Time) (string, error)
+}
+
+// AdminTx is what the admin flows may do. The store checks nothing of admin
+// rights (the environment's admins are the engine's configuration): the flow does.
+type AdminTx interface {
+	// IsAdmin reports whether the user writing was made an admin in chat.
+	IsAdmin(ctx context.Context) (bool, error)
+	// Admins lists the admins added in chat ("channel:user_id").
+	Admins(ctx context.Context) ([]string, error)
+	AddAdmin(ctx context.Context, who string) error
+	// RemoveAdmin reports false when who was not an admin added in chat.
+	RemoveAdmin(ctx context.Context, who string) (bool, error)
+	// Agents lists agent records with a status ("" for all), oldest first.
+	Agents(ctx context.Context, status string) ([]Agent, error)
+	// DecideAgent sets an agent's status (approved, rejected, suspended) with
+	// a reason; it returns the agent as it now is. ErrNotFound.
+	DecideAgent(ctx context.Context, id int64, status, reason string) (Agent, error)
+	// FindNIK finds the live registration holding a NIK; nil when none.
+	FindNIK(ctx context.Context, nik string) (*Owner, error)
+	// MoveRegistration gives a registration to another chat (toChannel,
+	// toChat) or, with toAgent > 0, to another agent; it returns who had it.
+	MoveRegistration(ctx context.Context, ref, toChannel, toChat string, toAgent int64, reason string) (Owner, error)
+}
+
+// ClaimTx is what linking a resident's own chat may do.
+type ClaimTx interface {
+	// Claimable finds the live registration holding a NIK; nil when none.
+	Claimable(ctx context.Context, nik string) (*Claimable, error)
+	// UseClaimCode spends a valid code (unused, not expired), of the
+	// registration ref when ref is not "": it reports the registration's ref
+	// and false when the code is not valid.
+	UseClaimCode(ctx context.Context, code, ref string) (string, bool, error)
+	// LinkResident makes this chat the owner of a registration; how is
+	// "phone" or "code".
+	LinkResident(ctx context.Context, ref, how string) error
+	// ClaimFailed records a failed attempt of this chat (nik may be "").
+	ClaimFailed(ctx context.Context, nik, reason string) error
+	// ClaimFailures counts this chat's failed attempts since a time, and the
+	// failed attempts on a NIK from any chat since then (nik may be "").
+	ClaimFailures(ctx context.Context, nik string, since time.Time) (chat, onNIK int, err error)
+	// ConfirmConsent records that the resident confirmed the consent of a
+	// linked registration.
+	ConfirmConsent(ctx context.Context, ref string, consentID int64) error
+}
+
+// Errors of the agent and claim stores.
+var (
+	ErrNotAgent = errors.New("not an approved agent")
+	ErrNotYours = errors.New("not this agent's resident")
+	ErrNotFound = errors.New("not found")
+)
+
+// Agent roles (labels in locales: "agent.role.<role>").
+var AgentRoles = []string{"ketua_rt", "ketua_rw", "kepala_desa", "perangkat_desa", "perisai", "kader", "lainnya"}
+
+// RolePerisai is the BPJS Perisai agent, paid a fee on what they collect.
+const RolePerisai = "perisai"
+
+// Agent statuses.
+const (
+	AgentPending   = "pending"
+	AgentApproved  = "approved"
+	AgentRejected  = "rejected"
+	AgentSuspended = "suspended"
+)
+
+// Agent is a user who acts for residents: an application and its decision.
+type Agent struct {
+	ID          int64
+	Channel     string
+	UserID      string
+	ChatID      string // where the agent is told things
+	Role        string
+	NIK         string
+	Name        string
+	Phone       string // E.164
+	Village     string // dotted code of the desa/kelurahan; "" for Perisai agents
+	RT, RW      string // "003"; "" when not asked
+	Institution string // Perisai agents
+	ConsentID   int64
+	Status      string
+	Reason      string // why rejected or suspended
+	DecidedBy   string // "channel:user_id" of the admin
+	CreatedAt   time.Time
+	DecidedAt   time.Time // zero until decided
+	Lang        string    // the language of the agent's chat (read only)
+}
+
+// Attestation is an agent's statement that a resident agreed to the
+// processing of their data (UU PDP), before their NIK is asked.
+type Attestation struct {
+	TextVersion string
+	UpdateID    string
+	GivenAt     time.Time
+}
+
+// Resident is a registration as the agent who made it sees it.
+type Resident struct {
+	Ref                    string
+	Name                   string
+	NIK                    string // opened, to be shown masked
+	Phone                  string // "" when the agent gave none
+	Status                 string // StatusAwaitingPayment, StatusActive
+	Bracket                int
+	JHT                    bool
+	MonthlyIuran           int64
+	CreatedAt              time.Time
+	CoveredFrom, CoveredTo time.Time // zero until a payment settled
+	Channel, ChatID        string    // the resident's own chat once linked, "" before
+	Lang                   string    // that chat's language
+	ClaimedAt              time.Time
+	RemindedAt             time.Time // last "Kirim pengingat" of the agent
+}
+
+// Linked reports whether the resident linked their own chat.
+func (r Resident) Linked() bool { return r.Channel != "" }
+
+// Claimable is a registration someone asks to link to their own chat.
+type Claimable struct {
+	Ref     string
+	Name    string
+	Phone   string // E.164 on file, "" when none
+	ByAgent bool   // registered by an agent
+	Linked  bool   // already linked to a chat
+}
+
+// Owner says who holds a registration (for an admin settling a NIK).
+type Owner struct {
+	Ref       string
+	Name      string
+	Channel   string // the owning chat, "" when none
+	ChatID    string
+	AgentID   int64 // 0 when no agent
+	AgentName string
+}
+
+// AgentPaid is what an agent is told when a payment they made settled.
+type AgentPaid struct {
+	Role           string
+	Amount         int64
+	Covered        []Covered
+	CollectedMonth int64 // the agent's settled collections this calendar month, this one included
+	CollectedTotal int64 // ever
+}
+
+// PaymentNotices makes the messages of a settled payment: one set per
+// registration for its own chat, and a summary for an agent who paid.
+type PaymentNotices interface {
+	PaymentReplies(lang string, c Covered) []Reply
+	AgentPaymentReplies(lang string, p AgentPaid) []Reply
 }
 
 // Outgoing is a reply waiting in the outbox.

@@ -125,7 +125,7 @@ func checkReply(t *testing.T, r flows.Reply) {
 		if len(ch.Data) == 0 || len(ch.Data) > 64 {
 			t.Errorf("choice %q has data %q (1–64 bytes)", ch.Label, ch.Data)
 		}
-		region := strings.HasPrefix(ch.Data, "rg:") || strings.HasPrefix(ch.Data, "pv:") || strings.HasPrefix(ch.Data, "ds:") || strings.HasPrefix(ch.Data, "vl:")
+		region := strings.HasPrefix(ch.Data, "rg:") || strings.HasPrefix(ch.Data, "pv:") || strings.HasPrefix(ch.Data, "ds:") || strings.HasPrefix(ch.Data, "vl:") || strings.HasPrefix(ch.Data, "aa:")
 		if len([]rune(ch.Label)) > 24 && !region { // region names are the data's own; channels shorten them
 			t.Errorf("choice label %q is longer than 24 characters", ch.Label)
 		}

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,11 +92,11 @@ func FuzzParseCommand(f *testing.F) {
 
 func TestCanAgreesWithFSM(t *testing.T) {
 	events := map[string]bool{}
-	for _, e := range registerEvents {
+	for _, e := range allEvents {
 		events[e.Name] = true
 	}
 	for _, st := range States() {
-		m := fsm.NewFSM(st, registerEvents, nil)
+		m := fsm.NewFSM(st, allEvents, nil)
 		for ev := range events {
 			if can(st, ev) != m.Can(ev) {
 				t.Errorf("can(%s, %s) = %v, fsm says %v", st, ev, can(st, ev), m.Can(ev))
@@ -135,4 +136,34 @@ func TestQuoteHidesNumbers(t *testing.T) {
 			t.Errorf("quote(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestNumbersIn(t *testing.T) {
+	tests := map[string][]int{
+		"RT 3 RW 5": {3, 5}, "003/005": {3, 5}, "rt03 rw 12": {3, 12}, "5": {5}, "": nil, "RT dua": nil, "123456": {-1},
+	}
+	for in, want := range tests {
+		if got := numbersIn(in); !slices.Equal(got, want) {
+			t.Errorf("numbersIn(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// FuzzAgentInput fuzzes what agents and admins type: RT/RW numbers, an
+// admin's channel:user id, and a /start parameter.
+func FuzzAgentInput(f *testing.F) {
+	for _, s := range []string{"RT 3 RW 5", "003/005", "telegram:123456789", "/start klaim-ABCD2345", "٣/٥", "rt\x00 9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, n := range numbersIn(s) {
+			if n < -1 || n > 9999 {
+				t.Fatalf("numbersIn(%q) gave %d", s, n)
+			}
+		}
+		if validWho(s) && !strings.Contains(s, ":") {
+			t.Fatalf("validWho(%q) without a colon", s)
+		}
+		_ = commandArg(s)
+	})
 }

@@ -42,6 +42,13 @@ func dynamicKeys() []string {
 	}
 	add("sandbox.status.", "paid", "expired", "pending", "other")
 	add("remind.", flows.RemindBefore, flows.RemindLapsed, flows.RemindArrears)
+	add("agent.role.", flows.AgentRoles...)
+	add("agent.rtrw_ask.", "rt", "rw", "opt")
+	add("agent.rtrw_err.", "rt", "rw", "opt")
+	add("standing.", "awaiting", "active", "arrears", "ended")
+	add("agent.reminder.", "awaiting", "active", "arrears")
+	add("admin.status.", flows.AgentPending, flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended)
+	add("admin.decided.", flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended)
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))
 	}
@@ -93,6 +100,16 @@ func TestLocaleKeys(t *testing.T) {
 	dynamic := dynamicKeys()
 	for _, k := range dynamic {
 		used[k] = true
+	}
+	// A "resident." key is the third-person variant of the key after the
+	// prefix (flows' turn.T): used when that key is, and only if it exists.
+	for _, k := range cat.Keys("id") {
+		if base, ok := strings.CutPrefix(k, "resident."); ok {
+			if !cat.Has("id", base) {
+				t.Errorf("%q varies %q, which does not exist", k, base)
+			}
+			used[k] = used[base]
+		}
 	}
 	for _, lang := range cat.Langs() {
 		for _, k := range dynamic {

@@ -138,11 +138,8 @@ func (t *turn) answerPay(ctx context.Context) error {
 		t.s.Data.PayMonths = months
 		return t.fire(ctx, EvNext, "")
 	case StPayBank:
-		bank := payments.Method(strings.TrimPrefix(t.ev.Choice, "pb:"))
-		if t.ev.Kind == KindText {
-			bank = payments.Method(strings.ToLower(strings.TrimSpace(t.text())))
-		}
-		if !bank.Valid() {
+		bank, ok := t.bankAnswer("pb")
+		if !ok {
 			return t.askNote(ctx, "pay.bank_unclear", nil)
 		}
 		return t.issue(ctx, bank)
@@ -181,26 +178,39 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{line}}); err != nil {
 		return err
 	}
-	r := Reply{Text: t.instructionText(ins, q.Months, reg.Name), Input: InputNone}
-	if ins.Bank.Kind() == "qris" {
-		r.Photo = QRISPhoto(ins.OrderID)
-	}
+	r := t.instructionReply(ins, q.Months, nama.Display(reg.Name))
 	if t.s.Data.PaySub {
 		if err := t.tx.Subscribe(ctx, reg.Ref, q.Months, string(bank)); err != nil {
 			return err
 		}
 		r.Text += "\n" + t.T("pay.subscribed", nil)
 	}
-	if t.cfg.SandboxPayURL != "" {
-		code := ins.VANumber
-		if code == "" {
-			code = ins.OrderID // QRIS has no code to type
-		}
-		r.Text += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, code)})
-	}
+	t.addSandboxHint(&r, ins)
 	t.say(r)
 	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
 	return t.fire(ctx, EvNext, "")
+}
+
+// instructionReply is the message with a payment code (a QR picture for QRIS).
+func (t *turn) instructionReply(ins payments.Instruction, months int, name string) Reply {
+	r := Reply{Text: t.instructionText(ins, months, name), Input: InputNone}
+	if ins.Bank.Kind() == "qris" {
+		r.Photo = QRISPhoto(ins.OrderID)
+	}
+	return r
+}
+
+// addSandboxHint adds, with the development provider, the link to the test
+// bank's page where the code can be paid.
+func (t *turn) addSandboxHint(r *Reply, ins payments.Instruction) {
+	if t.cfg.SandboxPayURL == "" {
+		return
+	}
+	code := ins.VANumber
+	if code == "" {
+		code = ins.OrderID // QRIS has no code to type
+	}
+	r.Text += "\n" + t.T("pay.sandbox_hint", map[string]any{"URL": fmt.Sprintf(t.cfg.SandboxPayURL, code)})
 }
 
 // newID makes the random part of an order id.
@@ -260,13 +270,27 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		var choices []Choice
-		for _, m := range append(append(payments.Methods(), payments.StoreMethods()...), payments.QRIS) {
-			choices = append(choices, Choice{Label: t.T("bank."+string(m), nil), Data: "pb:" + string(m)})
-		}
-		return Reply{Text: t.T("pay.bank", map[string]any{"Total": rupiahOf(q.Totals.Total), "Months": q.Months}), Choices: choices, Input: InputText}, nil
+		return t.promptBank(q.Totals.Total, q.Months, "pb")
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", t.s.State)
+}
+
+// promptBank asks how to pay a total: the buttons' data start with prefix.
+func (t *turn) promptBank(total int64, months int, prefix string) (Reply, error) {
+	var choices []Choice
+	for _, m := range append(append(payments.Methods(), payments.StoreMethods()...), payments.QRIS) {
+		choices = append(choices, Choice{Label: t.T("bank."+string(m), nil), Data: prefix + ":" + string(m)})
+	}
+	return Reply{Text: t.T("pay.bank", map[string]any{"Total": rupiahOf(total), "Months": months}), Choices: choices, Input: InputText}, nil
+}
+
+// bankAnswer reads the way to pay, pressed (data prefix:method) or typed.
+func (t *turn) bankAnswer(prefix string) (payments.Method, bool) {
+	bank := payments.Method(strings.TrimPrefix(t.ev.Choice, prefix+":"))
+	if t.ev.Kind == KindText {
+		bank = payments.Method(strings.ToLower(strings.TrimSpace(t.text())))
+	}
+	return bank, bank.Valid()
 }
 
 // PaymentReplies are the messages for a worker whose payment settled.
@@ -373,12 +397,13 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 	rec := PaymentRecord{Instruction: ins, Lines: []PaymentLine{{RegistrationRef: r.Ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM,
 		JHT: q.Totals.JHT, Discount: q.Totals.Discount, Amount: q.Totals.Total}}}
 	text := t.T("subscribe.invoice", map[string]any{"Name": nama.Display(r.Name), "End": e.cat.Date(lang, r.Start.AddDate(0, 0, -1))}) + "\n\n" +
-		t.instructionText(ins, q.Months, r.Name)
+		t.instructionText(ins, q.Months, nama.Display(r.Name))
 	return rec, []Reply{{Text: text, Input: InputNone}}, nil
 }
 
-// instructionText says how to pay a payment code.
-func (t *turn) instructionText(ins payments.Instruction, months int, name string) string {
+// instructionText says how to pay a payment code; who is what it pays for,
+// as shown ("Siti Aminah", "3 warga").
+func (t *turn) instructionText(ins payments.Instruction, months int, who string) string {
 	exp := ins.ExpiresAt.In(t.cfg.Location)
 	key := "pay.instruction"
 	switch ins.Bank.Kind() {
@@ -391,6 +416,6 @@ func (t *turn) instructionText(ins payments.Instruction, months int, name string
 		"Total": rupiahOf(ins.Amount), "Bank": t.T("bank."+string(ins.Bank), nil), "Code": ins.VANumber,
 		"Biller": ins.BillerCode, "Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04"),
 		"Steps": t.T("pay.steps."+string(ins.Bank), map[string]any{"Code": ins.VANumber, "Biller": ins.BillerCode}),
-		"Name":  nama.Display(name), "Months": months,
+		"Name":  who, "Months": months,
 	})
 }

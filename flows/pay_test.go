@@ -44,7 +44,7 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 
 	// The bank's notification arrives: the confirmation is queued for the chat in the same transaction.
 	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
-	r, err := testDB.ApplyNotification(context.Background(), n, flows.DefaultConfig().Location, env.Engine(flows.DefaultConfig()).PaymentReplies)
+	r, err := testDB.ApplyNotification(context.Background(), n, flows.DefaultConfig().Location, env.Engine(flows.DefaultConfig()))
 	if err != nil || r.Outcome != store.Applied {
 		t.Fatalf("apply: %+v, %v", r, err)
 	}
@@ -123,7 +123,7 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	e := env.Engine(flows.DefaultConfig())
 	loc := flows.DefaultConfig().Location
 	r, err := testDB.ApplyNotification(context.Background(), payments.Notification{Provider: sandboxPay.Name(), OrderID: order,
-		Status: payments.Paid, Amount: 16800, PaidAt: clock.Now()}, loc, e.PaymentReplies)
+		Status: payments.Paid, Amount: 16800, PaidAt: clock.Now()}, loc, e)
 	if err != nil || r.Outcome != store.Applied {
 		t.Fatalf("apply: %+v %v", r, err)
 	}

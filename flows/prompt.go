@@ -16,14 +16,23 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 	d := &s.Data
 	switch s.State {
 	case StWelcome:
-		return Reply{Text: t.T("welcome.again", nil), Choices: []Choice{{Label: t.T("welcome.start", nil), Data: "wl:start"}}, Input: InputText}, nil
+		return Reply{Text: t.T("welcome.again", nil), Choices: []Choice{{Label: t.T("welcome.start", nil), Data: "wl:start"},
+			{Label: t.T("start.claim", nil), Data: "wl:claim"}, {Label: t.T("start.agent", nil), Data: "wl:agent"}}, Input: InputText}, nil
 	case StConsent:
 		abroad := ""
 		if app, ok := chatApps[s.Channel]; ok {
 			abroad = t.T("consent.abroad", map[string]any{"App": app})
 		}
-		return Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad}), Input: InputText, Choices: []Choice{
-			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}, nil
+		r := Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad}), Input: InputText, Choices: []Choice{
+			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}
+		if d.Agent {
+			r.Text = t.T("consent.ask", nil) // the attestation
+		}
+		if t.isFreshConsent() {
+			// The start menu: someone an agent registered, or an agent.
+			r.Choices = append(r.Choices, Choice{Label: t.T("start.claim", nil), Data: "cs:claim"}, Choice{Label: t.T("start.agent", nil), Data: "cs:agent"})
+		}
+		return r, nil
 	case StNIK:
 		return Reply{Text: t.T("nik.ask", nil), Input: InputText}, nil
 	case StName:
@@ -35,6 +44,9 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 	case StBirthEntry:
 		return Reply{Text: t.T("birth.ask", nil), Input: InputText}, nil
 	case StPhone:
+		if d.Agent {
+			return Reply{Text: t.T("phone.ask", nil), Input: InputText, Choices: []Choice{{Label: t.T("phone.skip", nil), Data: "ph:skip"}}}, nil
+		}
 		return Reply{Text: t.T("phone.ask", nil), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
 	case StProvince:
 		return Reply{Text: t.T("province.ask", nil), Input: InputText, Choices: t.regionChoices(t.regions.Provinces())}, nil
@@ -97,6 +109,18 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 		return Reply{Text: t.T("done.menu", nil), Input: InputText, Choices: choices}, nil
 	case StPayWho, StPayMonths, StPayBank:
 		return t.promptPay(ctx)
+	case StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview:
+		return t.promptApply()
+	case StAgHome:
+		return t.promptHome(ctx)
+	case StAgList:
+		return t.promptList(ctx)
+	case StAgResident:
+		return t.promptResident(ctx)
+	case StAgPayPick, StAgPayMonth, StAgPayBank:
+		return t.promptAgentPay(ctx)
+	case StClNIK, StClName, StClProof, StClConsent:
+		return t.promptClaim(ctx)
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", s.State)
 }

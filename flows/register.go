@@ -30,7 +30,9 @@ const matchLimit = 6
 var choicePrefix = map[string]string{
 	StWelcome: "wl", StConsent: "cs", StBirthConfirm: "bc", StRegency: "rg", StProvince: "pv",
 	StDistrict: "ds", StVillage: "vl", StOccupation: "oc", StIncome: "in", StPrograms: "pr",
-	StReview: "rv", StDone: "dn", StPayWho: "pw", StPayMonths: "pm", StPayBank: "pb",
+	StReview: "rv", StDone: "dn", StPayWho: "pw", StPayMonths: "pm", StPayBank: "pb", StPhone: "ph",
+	StAgConsent: "ac", StAgRole: "ar", StAgArea: "aa", StAgRTRW: "rt", StAgReview: "aw", StAgHome: "ah",
+	StAgList: "al", StAgResident: "rs", StAgPayPick: "pk", StAgPayMonth: "ay", StAgPayBank: "ab", StClConsent: "cc",
 }
 
 // Occupations offered in the picker (DOMAIN.md §1); labels live in locales.
@@ -59,6 +61,10 @@ func (t *turn) answer(ctx context.Context) error {
 		// A reminder's "Bayar sekarang", pressed whatever the chat is doing.
 		return t.startPay(ctx)
 	}
+	if t.ev.Kind == KindChoice && strings.HasPrefix(t.ev.Choice, "ap:") {
+		// An admin's decision on an agent, from a list sent earlier.
+		return t.adminChoice(ctx)
+	}
 	if t.ev.Kind == KindChoice {
 		prefix, rest, _ := strings.Cut(t.ev.Choice, ":")
 		if prefix != choicePrefix[s.State] {
@@ -75,7 +81,25 @@ func (t *turn) answer(ctx context.Context) error {
 	}
 	switch s.State {
 	case StWelcome:
+		switch t.ev.Choice {
+		case "wl:claim":
+			return t.startClaim(ctx)
+		case "wl:agent":
+			return t.startApply(ctx)
+		}
 		return t.startOver(ctx)
+	case StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview:
+		return t.answerApply(ctx)
+	case StAgHome:
+		return t.answerHome(ctx)
+	case StAgList:
+		return t.answerList(ctx)
+	case StAgResident:
+		return t.answerResident(ctx)
+	case StAgPayPick, StAgPayMonth, StAgPayBank:
+		return t.answerAgentPay(ctx)
+	case StClNIK, StClName, StClProof, StClConsent:
+		return t.answerClaim(ctx)
 	case StConsent:
 		return t.answerConsent(ctx)
 	case StNIK:
@@ -134,12 +158,33 @@ func (t *turn) answer(ctx context.Context) error {
 }
 
 func (t *turn) answerConsent(ctx context.Context) error {
+	if t.isFreshConsent() {
+		switch t.ev.Choice {
+		case "cs:claim":
+			return t.startClaim(ctx)
+		case "cs:agent":
+			return t.startApply(ctx)
+		}
+	}
 	yes, ok := t.yesNoAnswer("cs")
 	switch {
 	case !ok:
 		return t.askNote(ctx, "consent.unclear", nil)
 	case !yes:
 		return t.askNote(ctx, "consent.declined", nil)
+	}
+	if t.s.Data.Agent {
+		// The agent attests that the resident agreed (UU PDP).
+		id, err := t.tx.RecordAttestation(ctx, Attestation{TextVersion: t.cfg.AttestVersion, UpdateID: t.ev.UpdateID, GivenAt: t.now})
+		if errors.Is(err, ErrNotAgent) {
+			_, _, err = t.approvedAgent(ctx)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		t.s.Data.AttestID = id
+		return t.fire(ctx, EvNext, t.T("consent.thanks", nil))
 	}
 	id, err := t.tx.RecordConsent(ctx, Consent{
 		Channel: t.s.Channel, ChatID: t.s.ChatID, UserID: t.ev.UserID,
@@ -162,14 +207,38 @@ func (t *turn) needText(ctx context.Context) (string, bool, error) {
 	return t.text(), true, nil
 }
 
-func (t *turn) answerNIK(ctx context.Context) error {
+// typedNIK reads a NIK typed as the answer (the age limits decide its
+// century); ok is false when the answer was refused with a message.
+func (t *turn) typedNIK(ctx context.Context, minAge, maxAge int) (nik.NIK, bool, error) {
 	in, ok, err := t.needText(ctx)
 	if !ok {
-		return err
+		return nik.NIK{}, false, err
 	}
-	n, err := nik.Parse(in, t.regions, t.now, t.cfg.MinAge, t.cfg.MaxAge)
+	n, err := nik.Parse(in, t.regions, t.now, minAge, maxAge)
 	if err != nil {
-		return t.reject(ctx, "nik", err)
+		return nik.NIK{}, false, t.reject(ctx, "nik", err)
+	}
+	return n, true, nil
+}
+
+// typedName reads a full name typed as the answer; ok is false when the
+// answer was refused with a message.
+func (t *turn) typedName(ctx context.Context) (string, bool, error) {
+	in, ok, err := t.needText(ctx)
+	if !ok {
+		return "", false, err
+	}
+	name, err := nama.Parse(in)
+	if err != nil {
+		return "", false, t.reject(ctx, "name", err)
+	}
+	return name, true, nil
+}
+
+func (t *turn) answerNIK(ctx context.Context) error {
+	n, ok, err := t.typedNIK(ctx, t.cfg.MinAge, t.cfg.MaxAge)
+	if !ok {
+		return err
 	}
 	taken, err := t.tx.NIKRegistered(ctx, n.Digits)
 	if err != nil {
@@ -190,13 +259,9 @@ func (t *turn) answerNIK(ctx context.Context) error {
 }
 
 func (t *turn) answerName(ctx context.Context) error {
-	in, ok, err := t.needText(ctx)
+	name, ok, err := t.typedName(ctx)
 	if !ok {
 		return err
-	}
-	name, err := nama.Parse(in)
-	if err != nil {
-		return t.reject(ctx, "name", err)
 	}
 	t.s.Data.Name = name
 	return t.fire(ctx, t.forward(), "")
@@ -257,10 +322,22 @@ func (t *turn) answerPhone(ctx context.Context) error {
 		if c == nil || c.Phone == "" {
 			return t.askNote(ctx, "phone.err.contact_empty", nil)
 		}
-		if c.UserID != "" && c.UserID != t.ev.UserID {
+		if t.s.Data.Agent {
+			// The resident's phone, not the agent's own.
+			if c.UserID != "" && c.UserID == t.ev.UserID {
+				return t.askNote(ctx, "phone.err.own", nil)
+			}
+		} else if c.UserID != "" && c.UserID != t.ev.UserID {
 			return t.askNote(ctx, "phone.err.not_own", nil)
 		}
 		raw = c.Phone
+	case KindChoice:
+		if t.ev.Choice == "ph:skip" && t.s.Data.Agent {
+			t.s.Data.Phone = ""
+			t.s.Data.NoPhone = true
+			return t.fire(ctx, t.forward(), "")
+		}
+		return t.askNote(ctx, "choice.stale", nil)
 	case KindText:
 		raw = t.text()
 	default:
@@ -271,6 +348,7 @@ func (t *turn) answerPhone(ctx context.Context) error {
 		return t.reject(ctx, "phone", err)
 	}
 	t.s.Data.Phone = p
+	t.s.Data.NoPhone = false
 	return t.fire(ctx, t.forward(), t.T("phone.ok", map[string]any{"Phone": telepon.Mask(p)}))
 }
 
@@ -535,9 +613,12 @@ func (t *turn) answerReview(ctx context.Context) error {
 func (t *turn) confirm(ctx context.Context) error {
 	reg := t.s.Data.registration(t.Engine)
 	reg.Channel, reg.ChatID = t.s.Channel, t.s.ChatID
-	if reg.NIK == "" || reg.Name == "" || reg.Phone == "" || reg.Village == "" || reg.Occupation == "" ||
+	if reg.NIK == "" || reg.Name == "" || (reg.Phone == "" && !t.s.Data.NoPhone) || reg.Village == "" || reg.Occupation == "" ||
 		t.s.Data.Bracket == nil || t.s.Data.JHT == nil || reg.BirthDate.IsZero() {
 		return t.askNote(ctx, "review.incomplete", nil)
+	}
+	if t.s.Data.Agent {
+		return t.confirmResident(ctx, reg)
 	}
 	ref, err := t.tx.CreateRegistration(ctx, reg)
 	if errors.Is(err, ErrDuplicate) {
@@ -559,6 +640,26 @@ func (t *turn) confirm(ctx context.Context) error {
 		return t.fire(ctx, EvPayOne, "")
 	}
 	return t.ask(ctx, "")
+}
+
+// confirmResident stores a registration an agent made, and goes back to the agent's menu.
+func (t *turn) confirmResident(ctx context.Context, reg Registration) error {
+	if !t.s.Data.NoPhone && reg.Phone == "" || t.s.Data.AttestID == 0 {
+		return t.askNote(ctx, "review.incomplete", nil)
+	}
+	reg.Channel, reg.ChatID = "", ""
+	ref, err := t.tx.CreateResident(ctx, reg, t.s.Data.AttestID)
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		return t.askNote(ctx, "nik.taken", map[string]any{"NIK": nik.Mask(reg.NIK)})
+	case errors.Is(err, ErrNotAgent):
+		_, _, err = t.approvedAgent(ctx)
+		return err
+	case err != nil:
+		return err
+	}
+	t.s.Data = Answers{}
+	return t.fire(ctx, EvHome, t.T("agent.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)}))
 }
 
 func displayName(n string) string { return nama.Display(n) }

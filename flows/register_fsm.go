@@ -127,7 +127,7 @@ var registerEvents = fsm.Events{
 	{Name: EvCancel, Src: payStates, Dst: StDone},
 	// leaving
 	{Name: EvCancel, Src: draftStates, Dst: StWelcome},
-	{Name: EvRestart, Src: append([]string{StWelcome, StDone}, draftStates...), Dst: StConsent},
+	{Name: EvRestart, Src: append(append([]string{StWelcome, StDone}, draftStates...), append(applyStates, append(agentStates, claimStates...)...)...), Dst: StConsent},
 }
 
 // machines reuses registration FSMs: building one allocates ~15 KB (its
@@ -136,7 +136,7 @@ var registerEvents = fsm.Events{
 type machines struct{ pool sync.Pool }
 
 func newMachines() *machines {
-	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(StWelcome, registerEvents, nil) }}}
+	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(StWelcome, allEvents, nil) }}}
 }
 
 // transition fires one event on the registration FSM from state and returns
@@ -156,10 +156,13 @@ func (ms *machines) transition(ctx context.Context, state, event string) (string
 	return m.Current(), nil
 }
 
-// defined lists the (event, source) pairs of registerEvents, for can.
+// allEvents is every flow's table in one machine: a chat is in one state of one of them.
+var allEvents = append(append(append(fsm.Events{}, registerEvents...), agentEvents...), claimEvents...)
+
+// defined lists the (event, source) pairs of allEvents, for can.
 var defined = func() map[[2]string]bool {
 	m := map[[2]string]bool{}
-	for _, e := range registerEvents {
+	for _, e := range allEvents {
 		for _, src := range e.Src {
 			m[[2]string{e.Name, src}] = true
 		}
@@ -176,5 +179,6 @@ func DraftStates() []string { return append([]string(nil), draftStates...) }
 
 // States lists every state of the registration flow.
 func States() []string {
-	return append(append([]string{StWelcome, StDone}, draftStates...), payStates...)
+	out := append(append([]string{StWelcome, StDone}, draftStates...), payStates...)
+	return append(append(append(out, applyStates...), agentStates...), claimStates...)
 }

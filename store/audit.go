@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lindungi/lindungi/flows"
 )
 
 // AuditEntry is one line of the audit log.
@@ -25,4 +29,18 @@ func (d *DB) AuditLog(ctx context.Context, actor string, since time.Time, limit 
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	return out, nil
+}
+
+// AgentActor is the audit log's actor ("channel:user_id") of the agent with
+// this number (the "#12" admins see); ErrNotFound for none.
+func (d *DB) AgentActor(ctx context.Context, id int64) (string, error) {
+	var actor string
+	err := d.db.GetContext(ctx, &actor, `SELECT channel || ':' || user_id FROM agents WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("agent %d: %w", id, flows.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("agent %d: %w", id, err)
+	}
+	return actor, nil
 }

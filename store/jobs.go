@@ -132,8 +132,10 @@ func queueReplies(ctx context.Context, tx txx, channel, chatID string, now time.
 type Renew func(ctx context.Context, r flows.Renewal) (flows.PaymentRecord, []flows.Reply, error)
 
 // RunReminders sends the contribution reminders that are due (at most
-// limit): each goes to the chat that made the registration, unless a payment
-// moved the end since it was planned (then it stops by itself). For a
+// limit): each goes to the chat that owns the registration, unless a payment
+// moved the end since it was planned (then it stops by itself) or no chat
+// owns it (an agent's resident who has not linked their own: the agent
+// reminds them). For a
 // registration with a subscription, the first reminder (a week before the
 // end) is the next invoice itself, made with renew; if the provider cannot
 // be reached the plain reminder goes instead.
@@ -170,6 +172,9 @@ func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time,
 	}
 	if reg.To != job.End {
 		return "paid since", nil
+	}
+	if reg.Channel == "" {
+		return "unlinked", nil // made by an agent, no chat of the resident's own yet: the agent reminds
 	}
 	end, _ := time.ParseInLocation(time.DateOnly, job.End, loc)
 	var renewErr error

@@ -38,6 +38,7 @@ type NewPayment struct {
 	Instruction payments.Instruction
 	PayerKind   string
 	PayerRef    string
+	AgentID     int64 // the agent who pays (PayerAgent), 0 for other payers
 	Items       []flows.PaymentLine
 }
 
@@ -75,10 +76,10 @@ func insertPayment(ctx context.Context, tx txx, now time.Time, p NewPayment) (in
 	var id int64
 	err := tx.GetContext(ctx, &id, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, va_number, biller_code,
-			provider_ref, expires_at, created_at, updated_at, qr_string)
-		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $11, $12) RETURNING id`,
+			provider_ref, expires_at, created_at, updated_at, qr_string, agent_id)
+		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id`,
 		in.OrderID, in.Provider, p.PayerKind, p.PayerRef, string(in.Bank), in.Amount, in.VANumber, in.BillerCode, in.ProviderRef,
-		nullTime(in.ExpiresAt), now, in.QRString)
+		nullTime(in.ExpiresAt), now, in.QRString, nullID(p.AgentID))
 	if err != nil {
 		return 0, fmt.Errorf("create payment %s: %w", in.OrderID, err)
 	}
@@ -110,22 +111,60 @@ func nullTime(t time.Time) any {
 
 // Coverage is the protection a registration has after a payment was applied.
 type Coverage struct {
-	Lang            string // the language of the chat that made the registration
+	Lang            string // the language of the chat that owns the registration
 	RegistrationRef string
 	Name            string
-	Channel, ChatID string // where the registration was made
+	Channel, ChatID string // the chat that owns the registration; "" for an agent's resident not linked yet
 	From, To        time.Time
 }
 
+func (c Coverage) covered() flows.Covered {
+	return flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To}
+}
+
 // queueCoverageReplies queues the confirmation of each extended coverage for
-// the chat that made the registration, in that chat's language.
-func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, cov []Coverage, replies func(string, flows.Covered) []flows.Reply) error {
+// the chat that owns the registration, in that chat's language; a
+// registration an agent made that no chat owns yet gets none. When an agent
+// paid, the agent's chat gets a summary of the payment and of what they
+// collected in the calendar month of paidAt (in loc) and ever.
+func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentRow, paidAt time.Time, loc *time.Location,
+	cov []Coverage, notices flows.PaymentNotices) error {
 	for _, c := range cov {
-		if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, replies(c.Lang, flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To})); err != nil {
+		if c.Channel == "" {
+			continue
+		}
+		if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
 			return err
 		}
 	}
-	return nil
+	if p.PayerKind != PayerAgent || p.AgentID == 0 {
+		return nil
+	}
+	local := paidAt.In(loc)
+	month := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc)
+	var a struct {
+		Role    string `db:"role"`
+		Channel string `db:"channel"`
+		ChatID  string `db:"chat_id"`
+		Lang    string `db:"lang"`
+	}
+	if err := tx.GetContext(ctx, &a, `SELECT a.role, a.channel, a.chat_id, coalesce(s.lang, '') AS lang
+		FROM agents a LEFT JOIN sessions s ON s.channel = a.channel AND s.chat_id = a.chat_id WHERE a.id = $1`, p.AgentID); err != nil {
+		return fmt.Errorf("agent %d of the payment: %w", p.AgentID, err)
+	}
+	// The month is the one of this payment, even for a notification that comes late.
+	var sum collected
+	if err := tx.GetContext(ctx, &sum, `
+		SELECT coalesce(sum(amount) FILTER (WHERE paid_at >= $2 AND paid_at < $3), 0) AS since, coalesce(sum(amount), 0) AS total
+		FROM payments WHERE agent_id = $1 AND status = 'paid' AND applied_at IS NOT NULL`,
+		p.AgentID, month, month.AddDate(0, 1, 0)); err != nil {
+		return fmt.Errorf("collections of agent %d: %w", p.AgentID, err)
+	}
+	paid := flows.AgentPaid{Role: a.Role, Amount: p.Amount, CollectedMonth: sum.Since, CollectedTotal: sum.Total}
+	for _, c := range cov {
+		paid.Covered = append(paid.Covered, c.covered())
+	}
+	return queueReplies(ctx, tx, a.Channel, a.ChatID, now, notices.AgentPaymentReplies(a.Lang, paid))
 }
 
 // Outcome says what a notification did.
@@ -149,7 +188,8 @@ type Result struct {
 
 // Statements of applying a notification (prepared once: see hotQueries).
 const (
-	qLockPayment      = `SELECT id, amount, status, flag, applied_at FROM payments WHERE order_id = $1 AND provider = $2 FOR UPDATE`
+	qLockPayment = `SELECT id, amount, status, flag, applied_at, payer_kind, coalesce(agent_id, 0) AS agent_id
+			FROM payments WHERE order_id = $1 AND provider = $2 FOR UPDATE`
 	qSetPaymentStatus = `UPDATE payments SET status = $2, flag = $3, provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
 			paid_at = coalesce($6, paid_at), applied_at = coalesce($7, applied_at), updated_at = $5 WHERE id = $1`
 	qPaymentEvents = `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw)
@@ -173,6 +213,8 @@ type paymentRow struct {
 	Status    string       `db:"status"`
 	Flag      string       `db:"flag"`
 	AppliedAt sql.NullTime `db:"applied_at"`
+	PayerKind string       `db:"payer_kind"`
+	AgentID   int64        `db:"agent_id"`
 }
 
 // ApplyNotification applies a verified provider notification exactly once,
@@ -184,12 +226,14 @@ type paymentRow struct {
 // money received wins (a settlement after expiry is applied). loc is the
 // deployment's time zone: coverage dates are calendar days there.
 //
-// For an applied payment, replies(lang, covered) gives the messages for the
-// chat where each registration was made; they are queued in the same
-// transaction, so a crash can never apply a payment without telling the
-// worker, nor tell twice. replies may be nil.
+// For an applied payment, notices.PaymentReplies(lang, covered) gives the
+// messages for the chat that owns each registration (none for one an agent
+// made that no chat owns yet), and for a payment an agent made,
+// notices.AgentPaymentReplies the agent's summary; they are queued in the
+// same transaction, so a crash can never apply a payment without telling
+// the worker, nor tell twice. notices may be nil.
 func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc *time.Location,
-	replies func(lang string, c flows.Covered) []flows.Reply) (Result, error) {
+	notices flows.PaymentNotices) (Result, error) {
 	stx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
@@ -240,8 +284,8 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 		if err == nil {
 			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))
 		}
-		if err == nil && replies != nil {
-			err = queueCoverageReplies(ctx, tx, now, res.Coverage, replies)
+		if err == nil && notices != nil {
+			err = queueCoverageReplies(ctx, tx, now, p, paidAt, loc, res.Coverage, notices)
 		}
 	case n.Status == payments.Refunded && p.Status == string(payments.Paid):
 		res.Outcome = Updated

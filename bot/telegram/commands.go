@@ -21,6 +21,8 @@ var commands = []struct{ id, en, key string }{
 	{"status", "status", "telegram.command.status"},
 	{"dataku", "mydata", "telegram.command.dataku"},
 	{"hapus", "delete", "telegram.command.hapus"},
+	{"klaim", "claim", "telegram.command.klaim"},
+	{"agen", "agent", "telegram.command.agen"},
 }
 
 // SetCommands registers the command menu: the Indonesian commands for

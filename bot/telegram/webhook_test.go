@@ -182,12 +182,13 @@ func TestSetCommands(t *testing.T) {
 	id := `[{"command":"mulai","description":"Mulai atau lanjutkan pendaftaran"},{"command":"batal","description":"Batalkan pendaftaran yang sedang diisi"},` +
 		`{"command":"kembali","description":"Kembali ke pertanyaan sebelumnya"},{"command":"bantuan","description":"Penjelasan dan contoh jawaban"},` +
 		`{"command":"bahasa","description":"Ganti bahasa (English)"},{"command":"status","description":"Lihat pendaftaran Anda"},` +
-		`{"command":"dataku","description":"Lihat data Anda yang kami simpan"},{"command":"hapus","description":"Hapus data Anda"}]`
+		`{"command":"dataku","description":"Lihat data Anda yang kami simpan"},{"command":"hapus","description":"Hapus data Anda"},` +
+		`{"command":"klaim","description":"Tautkan pendaftaran yang dibuat ketua RT/RW atau agen"},{"command":"agen","description":"Menu agen, atau daftar jadi agen"}]`
 	if got := srv.Commands(""); got != id {
 		t.Errorf("default commands\n%s\nwant\n%s", got, id)
 	}
 	en := srv.Commands("en")
-	for _, name := range []string{"start", "cancel", "back", "help", "language", "status", "mydata", "delete"} {
+	for _, name := range []string{"start", "cancel", "back", "help", "language", "status", "mydata", "delete", "claim", "agent"} {
 		if !strings.Contains(en, `"command":"`+name+`"`) {
 			t.Errorf("English commands lack %s: %s", name, en)
 		}

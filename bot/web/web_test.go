@@ -434,7 +434,7 @@ func TestEventsDeliverInOrderAndMarkSent(t *testing.T) {
 	c.text("/start")
 	r0 := stream.reply(t)
 	r := stream.reply(t)
-	if !strings.Contains(r0.Text, "Lindungi") || r.ID <= r0.ID || len(r.Choices) != 2 || r.Choices[0].Data != "cs:yes" {
+	if !strings.Contains(r0.Text, "Lindungi") || r.ID <= r0.ID || len(r.Choices) != 4 || r.Choices[0].Data != "cs:yes" {
 		t.Fatalf("welcome: %+v, then %+v", r0, r)
 	}
 	c.seq++

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 func auditCommand(ctx context.Context, args []string, db *store.DB, loc *time.Location, stdout io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	agent := fs.String("agent", "", "only what this actor did (channel:user_id, e.g. telegram:123456789)")
+	agent := fs.String("agent", "", "only what this agent or admin did: an agent's number (12, as in #12) or channel:user_id (telegram:123456789)")
 	since := fs.String("since", time.Now().In(loc).AddDate(0, 0, -7).Format(time.DateOnly), "from this day on (YYYY-MM-DD)")
 	limit := fs.Int("limit", 10000, "at most this many entries")
 	if err := fs.Parse(args); err != nil {
@@ -26,7 +28,13 @@ func auditCommand(ctx context.Context, args []string, db *store.DB, loc *time.Lo
 	if err != nil {
 		return fmt.Errorf("--since %q: want YYYY-MM-DD", *since)
 	}
-	entries, err := db.AuditLog(ctx, *agent, from, *limit)
+	actor := *agent
+	if id, err := strconv.ParseInt(strings.TrimPrefix(actor, "#"), 10, 64); err == nil {
+		if actor, err = db.AgentActor(ctx, id); err != nil {
+			return err
+		}
+	}
+	entries, err := db.AuditLog(ctx, actor, from, *limit)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,13 @@ func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
 		}
 		return qrcode.Encode(payload, qrcode.Medium, 512)
 	}
+	if link, ok := strings.CutPrefix(name, "link:"); ok {
+		// A claim link for a resident, to scan with their phone's camera.
+		if !strings.HasPrefix(link, "https://t.me/") {
+			return nil, fmt.Errorf("not a link to draw: %q", name)
+		}
+		return qrcode.Encode(link, qrcode.Medium, 512)
+	}
 	ref, ok := strings.CutPrefix(name, "card:")
 	if !ok {
 		return nil, fmt.Errorf("no image called %q", name)

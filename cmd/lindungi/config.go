@@ -50,6 +50,10 @@ var options = []option{
 	{key: "LINDUNGI_PUBLIC_URL", help: "the address people reach serve at, for links and QR codes (default http://LINDUNGI_HTTP_ADDR)"},
 	{key: "LINDUNGI_PAYMENT_PROVIDER", def: "sandbox", help: "sandbox (built-in test bank) or midtrans; notifications at POST /payments/{provider}/notification"},
 	{key: "LINDUNGI_MIDTRANS_SERVER_KEY", help: "Midtrans server key (Core API auth and notification signatures)", secret: true},
+	{key: "LINDUNGI_ADMINS", help: "comma-separated admins as channel:user id (telegram:123456789, console:9); none by default"},
+	{key: "LINDUNGI_PERISAI_FEE", def: "7.5", help: "Perisai agents' fee, percent of the contributions they collect"},
+	{key: "LINDUNGI_PERISAI_AGENT_SHARE", def: "90", help: "the agent's percent of the Perisai fee (the rest goes to their institution)"},
+	{key: "LINDUNGI_CLAIM_CODE_TTL", def: "168h", help: "how long an agent's claim code (for a resident to link their chat) stays valid"},
 	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
 }
 
@@ -191,6 +195,23 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.WebFrameAncestor = list(getenv("LINDUNGI_WEB_FRAME_ANCESTORS"))
 	if c.WebRatePerMinute, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_WEB_RATE_PER_MINUTE")); err2 != nil || c.WebRatePerMinute < 1 {
 		return c, fmt.Errorf("LINDUNGI_WEB_RATE_PER_MINUTE: %q is not a positive number", getenv("LINDUNGI_WEB_RATE_PER_MINUTE"))
+	}
+	c.Flow.Admins = list(getenv("LINDUNGI_ADMINS"))
+	for _, a := range c.Flow.Admins {
+		if ch, id, ok := strings.Cut(a, ":"); !ok || ch == "" || id == "" || strings.ContainsAny(a, " ") {
+			return c, fmt.Errorf("LINDUNGI_ADMINS: %q is not channel:user id (for example telegram:123456789)", a)
+		}
+	}
+	fee, err2 := strconv.ParseFloat(lookup(getenv, "LINDUNGI_PERISAI_FEE"), 64)
+	if err2 != nil || fee < 0 || fee > 100 {
+		return c, fmt.Errorf("LINDUNGI_PERISAI_FEE: %q is not a percentage such as 7.5", getenv("LINDUNGI_PERISAI_FEE"))
+	}
+	c.Flow.PerisaiFeeBP = int(fee*100 + 0.5)
+	if c.Flow.PerisaiAgentShare, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_PERISAI_AGENT_SHARE")); err2 != nil || c.Flow.PerisaiAgentShare < 0 || c.Flow.PerisaiAgentShare > 100 {
+		return c, fmt.Errorf("LINDUNGI_PERISAI_AGENT_SHARE: %q is not a percentage from 0 to 100", getenv("LINDUNGI_PERISAI_AGENT_SHARE"))
+	}
+	if c.Flow.ClaimCodeTTL, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_CLAIM_CODE_TTL")); err2 != nil || c.Flow.ClaimCodeTTL <= 0 {
+		return c, fmt.Errorf("LINDUNGI_CLAIM_CODE_TTL: %q is not a positive duration such as 168h", getenv("LINDUNGI_CLAIM_CODE_TTL"))
 	}
 	c.Env = lookup(getenv, "LINDUNGI_ENV")
 	if c.Env != "development" && c.Env != "production" {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
 
@@ -129,6 +130,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if provider.Name() == "sandbox" {
 		cfg.Flow.SandboxPayURL = cfg.PublicURL + "/sandbox/pay/%s"
 	}
+	// The bot's Telegram username, for claim links, is known once serve has asked getMe.
+	botName := new(atomic.Pointer[string])
+	cfg.Flow.BotUsername = func() string {
+		if p := botName.Load(); p != nil {
+			return *p
+		}
+		return ""
+	}
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
 		Discounts: cfg.Discounts}, cfg.Flow)
 
@@ -144,6 +153,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		})
 	default:
 		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos,
-			photoKey: v.Hash("web", "photo-links")}, getenv, stdout)
+			photoKey: v.Hash("web", "photo-links"), botName: botName}, getenv, stdout)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +34,8 @@ type deps struct {
 	log      *slog.Logger
 	provider payments.Provider
 	photos   bot.Photos
-	photoKey []byte // signs the web chat's photo links, the same in every process
+	photoKey []byte                  // signs the web chat's photo links, the same in every process
+	botName  *atomic.Pointer[string] // the Telegram bot's username, once known
 }
 
 // shutdownGrace is how long a stopping serve may take in all.
@@ -82,7 +84,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /verify/{token}", verifyHandler(d.db, d.cat, cfg.Flow.Location, time.Now, log))
-	notify := webhook.Handler(d.provider, d.db, d.engine.PaymentReplies, cfg.Flow.Location, log)
+	notify := webhook.Handler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
 		page := sandboxPayHandler(sb, d.db, d.cat, notify, log)
@@ -103,6 +105,8 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			return fmt.Errorf("telegram: %w", err)
 		}
 		senders[telegram.Channel] = tg
+		name := tg.Username()
+		d.botName.Store(&name)
 		if err := tg.SetCommands(ctx, d.cat); err != nil {
 			log.Warn("telegram: set commands", "err", err)
 		}
@@ -309,7 +313,7 @@ func settlePayments(ctx context.Context, db *store.DB, p payments.Provider, engi
 			log.Info("payment codes expired", "count", n)
 		}
 		if i%5 == 0 {
-			if _, err := webhook.Reconcile(ctx, p, db, engine.PaymentReplies, loc, 30*time.Minute, log); err != nil && ctx.Err() == nil {
+			if _, err := webhook.Reconcile(ctx, p, db, engine, loc, 30*time.Minute, log); err != nil && ctx.Err() == nil {
 				log.Warn("reconcile payments", "err", err)
 			}
 		}

@@ -14,15 +14,12 @@ import (
 	"github.com/lindungi/lindungi/store"
 )
 
-// Replies renders the messages for a worker whose payment settled
-// (flows.Engine.PaymentReplies).
-type Replies func(lang string, c flows.Covered) []flows.Reply
-
 // Handler takes a provider's payment notifications at
 // POST /payments/{provider}/notification: the signature is checked before
 // anything else (forged → 401, nothing changes), then the payment is applied
-// exactly once and the worker's confirmation queued in the same transaction.
-func Handler(p payments.Provider, db *store.DB, replies Replies, loc *time.Location, log *slog.Logger) http.Handler {
+// exactly once and the worker's confirmation (and an agent's summary) queued
+// in the same transaction; notices (flows.Engine) makes them.
+func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, loc *time.Location, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, payments.MaxNotificationSize))
 		if err != nil {
@@ -44,7 +41,7 @@ func Handler(p payments.Provider, db *store.DB, replies Replies, loc *time.Locat
 			http.Error(w, "bad notification", http.StatusBadRequest)
 			return
 		}
-		res, err := db.ApplyNotification(r.Context(), n, loc, replies)
+		res, err := db.ApplyNotification(r.Context(), n, loc, notices)
 		if errors.Is(err, store.ErrUnknownPayment) {
 			log.Warn("payment notification for an unknown order", "provider", p.Name(), "order_id", n.OrderID)
 			http.Error(w, "unknown order", http.StatusNotFound)
@@ -67,7 +64,7 @@ func Handler(p payments.Provider, db *store.DB, replies Replies, loc *time.Locat
 // Reconcile asks the provider about payments still pending after age (a
 // notification may have been lost) and applies what it says, exactly as a
 // notification. A provider that cannot be asked (the sandbox) is skipped.
-func Reconcile(ctx context.Context, p payments.Provider, db *store.DB, replies Replies, loc *time.Location, age time.Duration, log *slog.Logger) (int, error) {
+func Reconcile(ctx context.Context, p payments.Provider, db *store.DB, notices flows.PaymentNotices, loc *time.Location, age time.Duration, log *slog.Logger) (int, error) {
 	orders, err := db.PaymentsToCheck(ctx, p.Name(), age, 50)
 	if err != nil {
 		return 0, err
@@ -85,7 +82,7 @@ func Reconcile(ctx context.Context, p payments.Provider, db *store.DB, replies R
 		if n.Status == payments.Pending {
 			continue
 		}
-		res, err := db.ApplyNotification(ctx, n, loc, replies)
+		res, err := db.ApplyNotification(ctx, n, loc, notices)
 		if err != nil {
 			return changed, err
 		}

@@ -81,13 +81,13 @@ func TestReconcileFindsALostSettlement(t *testing.T) {
 	env, mt, mc, order := setup(t, clk, 1)
 	ctx := context.Background()
 	loc := flows.DefaultConfig().Location
-	replies := env.Engine(flows.DefaultConfig()).PaymentReplies
-	if n, err := webhook.Reconcile(ctx, mc, env.DB, replies, loc, 30*time.Minute, quiet); err != nil || n != 0 {
+	notices := env.Engine(flows.DefaultConfig())
+	if n, err := webhook.Reconcile(ctx, mc, env.DB, notices, loc, 30*time.Minute, quiet); err != nil || n != 0 {
 		t.Fatalf("too young to ask: %d, %v", n, err)
 	}
 	mt.Notify(order, "settlement", 16800) // paid at the bank; the notification is lost
 	clk.Add(31 * time.Minute)
-	if n, err := webhook.Reconcile(ctx, mc, env.DB, replies, loc, 30*time.Minute, quiet); err != nil || n != 1 {
+	if n, err := webhook.Reconcile(ctx, mc, env.DB, notices, loc, 30*time.Minute, quiet); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d, %v", n, err)
 	}
 	var status string

@@ -1,0 +1,486 @@
+package flows_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/store"
+)
+
+// adminID is the chat (and user) the agents' tests name in LINDUNGI_ADMINS.
+const adminID = "admin-env-1"
+
+// agentConfig is the configuration of the agents' tests: one admin from the environment.
+func agentConfig() flows.Config {
+	cfg := flows.DefaultConfig()
+	cfg.Admins = []string{"test:" + adminID}
+	cfg.BotUsername = func() string { return "lindungi_bot" }
+	return cfg
+}
+
+func newAgentChat(t *testing.T, id string) *chat {
+	t.Helper()
+	c := newChat(t)
+	c.e = newEngine(agentConfig())
+	if id != "" {
+		c.id = id
+	}
+	return c
+}
+
+// apply fills in an agent application as a ketua RT and sends it.
+func (c *chat) apply(nik, name string) {
+	c.t.Helper()
+	must(c.t, c.text("/agen"), "Untuk menjadi agen", "Apakah Anda setuju?")
+	must(c.t, c.press("ac:yes"), "Apa peran Anda")
+	must(c.t, c.press("ar:ketua_rt"), "Ketik NIK Anda")
+	must(c.t, c.text(nik), "Ketik nama lengkap Anda")
+	must(c.t, c.text(name), "Di desa/kelurahan mana Anda bertugas?")
+	got := c.text("darat sekip")
+	if !strings.Contains(got, "nomor RT dan RW") {
+		c.press(c.choices()[0].Data)
+	}
+	must(c.t, c.text("RT 3 / RW 12"), "Ketik nomor HP Anda")
+	must(c.t, c.text("0813 1111 2222"), "Periksa permohonan Anda", "Ketua RT", "RT 003/RW 012", "Daratsekip", "0813-••••-2222")
+	must(c.t, c.press("aw:ok"), "Permohonan Anda sudah kami terima")
+}
+
+// approveAll approves every waiting application from the admin's chat.
+func approveAll(t *testing.T, admin *chat) {
+	t.Helper()
+	admin.text("/agen_setujui")
+	for _, r := range admin.last {
+		for _, ch := range r.Choices {
+			if strings.HasPrefix(ch.Data, "ap:ok:") {
+				must(t, lastText(admin.send(flows.Event{Kind: flows.KindChoice, Choice: ch.Data})), "disetujui")
+			}
+		}
+	}
+}
+
+// newAgent makes an approved agent.
+func newAgent(t *testing.T, admin *chat, name string) *chat {
+	t.Helper()
+	a := newAgentChat(t, "")
+	a.apply(freshNIK(), name)
+	approveAll(t, admin)
+	must(t, lastText(a.flush()), "disetujui")
+	must(t, a.text("/agen"), "Menu agen", name)
+	return a
+}
+
+// register makes the agent register a resident and returns the reference.
+func (c *chat) registerResident(nik, name, phone string) string {
+	c.t.Helper()
+	must(c.t, c.press("ah:reg"), "Sebelum mengisi data warga", "sudah setuju")
+	must(c.t, c.press("cs:yes"), "Ketik NIK warga")
+	must(c.t, c.text(nik), "Ketik nama lengkap warga")
+	must(c.t, c.text(name), "warga ini lahir")
+	must(c.t, c.press("bc:yes"), "Ketik nomor HP warga")
+	if phone == "" {
+		c.press("ph:skip")
+	} else {
+		c.text(phone)
+	}
+	c.text("kota pontianak")
+	c.press("ds:61.71.05")
+	must(c.t, c.text("darat sekip"), "Apa pekerjaan warga?")
+	must(c.t, c.press("oc:petani"), "penghasilan warga")
+	c.press("in:0")
+	review := c.press("pr:base")
+	must(c.t, review, "Periksa data warga", name)
+	if strings.Contains(review, "Periksa data Anda") {
+		c.t.Errorf("the review speaks to the resident as the agent: %q", review)
+	}
+	got := c.press("rv:ok")
+	must(c.t, c.last[0].Text, "sudah terdaftar", "Nomor pendaftaran: LD")
+	must(c.t, got, "Menu agen")
+	i := strings.Index(c.last[0].Text, "LD")
+	return c.last[0].Text[i : i+13]
+}
+
+func auditCount(t *testing.T, action, subject string) int {
+	t.Helper()
+	var n int
+	if err := testDB.SQL().Get(&n, `SELECT count(*) FROM audit_log WHERE action = $1 AND ($2 = '' OR subject = $2)`, action, subject); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAgentRegistersAndPaysForThreeResidents(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgentChat(t, "")
+	a.apply(freshNIK(), "Budi Santoso")
+	// The admins are told of the application.
+	must(t, lastText(admin.flush()), "Permohonan agen #", "Budi Santoso", "/agen_setujui")
+	must(t, a.text("/agen"), "masih diperiksa admin")
+	must(t, a.tap("ah:reg"), "hanya agen yang sudah disetujui") // a stale button does nothing
+
+	// Admin commands are unknown to everyone else: the same answer as a made-up command.
+	stranger := newAgentChat(t, "")
+	unknown := stranger.text("/perintah_ngawur")
+	for _, cmd := range []string{"/agen_setujui", "/agen_daftar", "/nik_pindah", "/admin_tambah test:9", "/admin_daftar", "/admin"} {
+		if got := stranger.text(cmd); got != unknown {
+			t.Errorf("%s for a non-admin: %q, want the unknown-command answer", cmd, got)
+		}
+	}
+	if got := stranger.text("/bantuan"); strings.Contains(got, "agen_setujui") {
+		t.Errorf("help shows admin commands: %q", got)
+	}
+	stranger.send(flows.Event{Kind: flows.KindChoice, Choice: "ap:ok:1"})
+	must(t, lastText(stranger.last), "Tombol itu dari pertanyaan sebelumnya")
+
+	approveAll(t, admin)
+	must(t, lastText(a.flush()), "permohonan agen Anda disetujui")
+	must(t, a.text("/mulai"), "Menu agen", "Budi Santoso", "Ketua RT")
+
+	var refs []string
+	for i, name := range []string{"Siti Aminah", "Ahmad Yani", "Rina Wati"} {
+		phone := fmt.Sprintf("0812555%05d", i)
+		if i == 2 {
+			phone = "" // no phone: it is optional for a resident
+		}
+		refs = append(refs, a.registerResident(freshNIK(), name, phone))
+	}
+	if n := auditCount(t, "agent:register", ""); n < 3 {
+		t.Errorf("agent.register audited %d times", n)
+	}
+	list := a.press("ah:list")
+	must(t, list, "Warga yang Anda daftarkan: 3 orang", "Siti Aminah – menunggu pembayaran", "Rina Wati")
+	must(t, a.text("ahmad"), "Hasil cari", "1 orang", "Ahmad Yani")
+	must(t, a.press("al:"+refs[1]), "Ahmad Yani", refs[1], "NIK: 6171 05••", "HP: 0812-••••-")
+	if auditCount(t, "agent:view", refs[1]) != 1 || auditCount(t, "agent:list", "") < 2 {
+		t.Errorf("reads not audited")
+	}
+	a.press("rs:back")
+	a.press("al:home")
+
+	// One payment for all three.
+	must(t, a.press("ah:pay"), "Pilih warga", "Terpilih: 0")
+	must(t, a.press("pk:due"), "Terpilih: 3")
+	must(t, a.press("pk:go"), "Bayar untuk berapa bulan? (3 warga")
+	must(t, strings.Join(labels(a.choices()), "|"), "1 bulan: Rp50.400", "3 bulan: Rp151.200")
+	must(t, a.press("ay:1"), "Total Rp50.400")
+	got := a.press("ab:bca")
+	must(t, got, "Menu agen")
+	must(t, a.last[0].Text, "Bayar Rp50.400 (1 bulan, 3 warga)", "Virtual Account BCA")
+	var p struct {
+		OrderID   string `db:"order_id"`
+		PayerKind string `db:"payer_kind"`
+		Items     int    `db:"items"`
+	}
+	if err := testDB.SQL().Get(&p, `SELECT order_id, payer_kind, (SELECT count(*) FROM payment_items i WHERE i.payment_id = p.id) AS items
+		FROM payments p WHERE payer_ref = $1`, "test:"+a.id); err != nil {
+		t.Fatal(err)
+	}
+	if p.PayerKind != "agent" || p.Items != 3 {
+		t.Fatalf("payment %+v", p)
+	}
+	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
+	res, err := testDB.ApplyNotification(context.Background(), n, flows.DefaultConfig().Location, a.e)
+	if err != nil || res.Outcome != store.Applied || len(res.Coverage) != 3 {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	must(t, lastText(a.flush()), "Pembayaran Rp50.400 untuk 3 warga sudah diterima", "Siti Aminah", "Ahmad Yani", "Rina Wati", "aktif sampai")
+	must(t, a.text("/agen"), "Menu agen")
+	list = a.press("ah:list")
+	if strings.Count(list, "aktif sampai") != 3 {
+		t.Errorf("after the payment: %q", list)
+	}
+}
+
+// tap presses a button by its data, whether or not the latest replies show it
+// (a button kept from an old message).
+func (c *chat) tap(data string) string {
+	c.t.Helper()
+	return lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: data}))
+}
+
+func labels(cs []flows.Choice) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Label)
+	}
+	return out
+}
+
+func TestAgentSeesOnlyTheirResidents(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	first := newAgent(t, admin, "Dewi Lestari")
+	second := newAgent(t, admin, "Joko Susilo")
+	ref := first.registerResident(freshNIK(), "Maria Ulfa", "081266600011")
+
+	must(t, second.press("ah:list"), "Warga yang Anda daftarkan: 0 orang")
+	// Buttons made for the first agent's resident do nothing for the second.
+	second.send(flows.Event{Kind: flows.KindChoice, Choice: "al:" + ref})
+	must(t, lastText(second.last), "Tombol itu dari pertanyaan sebelumnya")
+	if strings.Contains(lastText(second.last), "Maria") {
+		t.Errorf("the second agent sees the first agent's resident")
+	}
+	second.press("al:home")
+	must(t, second.press("ah:pay"), "Belum ada warga yang iurannya bisa dibayar")
+	// Even typed as a search, nothing of the first agent's shows.
+	second.press("ah:list")
+	if got := second.text("maria"); !strings.Contains(got, "0 orang") || strings.Contains(got, "Maria") {
+		t.Errorf("search across agents: %q", got)
+	}
+	// Nor through the store, whatever a flow asked.
+	err := testDB.Atomically(context.Background(), "test", second.id, func(ctx context.Context, tx flows.Tx) error {
+		tx.Identify(second.id)
+		return tx.RecordAgentPayment(ctx, flows.PaymentRecord{
+			Instruction: payments.Instruction{OrderID: "AGX-" + ref, Provider: "sandbox", Bank: "bca", Amount: 16800, VANumber: "1"},
+			Lines:       []flows.PaymentLine{{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800}}})
+	})
+	if err == nil || !strings.Contains(err.Error(), flows.ErrNotYours.Error()) {
+		t.Errorf("second agent's payment for the first agent's resident: %v", err)
+	}
+}
+
+func TestDuplicateNIKAcrossSelfAndAgent(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Rudi Hartono")
+
+	// Registered by the worker themselves: the agent is told only "sudah terdaftar".
+	self := newChat(t)
+	n := freshNIK()
+	self.toReview(n)
+	self.press("rv:ok")
+	a.press("ah:reg")
+	a.press("cs:yes")
+	got := a.text(n)
+	must(t, got, "sudah terdaftar", "tidak perlu didaftarkan lagi", "Ketik NIK warga")
+	for _, leak := range []string{"Siti", self.id, "sendiri", "agen"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("the agent learns %q: %q", leak, got)
+		}
+	}
+	a.text("/batal")
+	a.press("cf:yes")
+
+	// Registered by the agent: a worker typing it is refused the same way.
+	n2 := freshNIK()
+	a.registerResident(n2, "Yusuf Kalla", "081277700001")
+	w := newChat(t)
+	w.text("halo")
+	w.press("cs:yes")
+	got = w.text(n2)
+	must(t, got, "sudah terdaftar")
+	if strings.Contains(got, "Rudi") || strings.Contains(got, "agen") || strings.Contains(got, "Yusuf") {
+		t.Errorf("the worker learns who registered the NIK: %q", got)
+	}
+}
+
+func TestClaim(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Sri Mulyani")
+	n := freshNIK()
+	ref := a.registerResident(n, "Nur Aini", "081288800077")
+
+	// Wrong birth date in the NIK, five times: locked, with an alert in the audit log.
+	prober := newAgentChat(t, "")
+	wrong := n[:6] + "460890" + n[12:] // born on the 6th, not the 5th
+	must(t, prober.text("/start"), "Apakah Anda setuju?")
+	must(t, prober.press("cs:claim"), "Ketik NIK Anda")
+	for i := 1; i <= flows.ClaimTries; i++ {
+		must(t, prober.text(wrong), "Ketik nama lengkap Anda")
+		must(t, prober.text("Nur Aini"), "buktikan bahwa ini Anda")
+		got := prober.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+6281288800077", UserID: prober.id}})
+		if i < flows.ClaimTries {
+			must(t, lastText(got), "tidak cocok", fmt.Sprintf("Sisa percobaan hari ini: %d", flows.ClaimTries-i))
+		} else {
+			must(t, lastText(got), "Terlalu banyak percobaan")
+		}
+	}
+	must(t, prober.text("/klaim"), "Terlalu banyak percobaan")
+	if auditCount(t, "claim:locked", "test:"+prober.id) != 1 || auditCount(t, "claim:failed", "test:"+prober.id) != flows.ClaimTries {
+		t.Errorf("lock not audited")
+	}
+	// Even the right answers wait for the cool-down.
+	clock.Add(flows.ClaimWindow + time.Minute)
+
+	// NIK and birth date alone prove nothing: a typed date, or a typed phone number, is no proof.
+	guess := newAgentChat(t, "")
+	guess.text("/klaim")
+	guess.text(n)
+	guess.text("Nur Aini")
+	must(t, guess.text("05-08-1990"), "tidak cocok")
+	guess.text(n)
+	guess.text("Nur Aini")
+	must(t, guess.text("081288800077"), "tidak cocok")
+	// Somebody else's contact card is refused before anything is compared.
+	guess.text(n)
+	guess.text("Nur Aini")
+	must(t, lastText(guess.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+6281288800077", UserID: "someone-else"}})), "nomor Anda sendiri")
+
+	// The right phone, shared with the contact button by its owner: linked.
+	r := newAgentChat(t, "")
+	r.text("/klaim")
+	r.text(n)
+	must(t, r.text("NUR  AINI"), "buktikan")
+	got := lastText(r.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+62 812-8880-0077", UserID: r.id}}))
+	must(t, got, "sekarang tertaut ke chat ini", ref, "Apakah Anda setuju?")
+	must(t, r.press("cc:yes"), "Terima kasih")
+	must(t, r.text("/status"), ref, "Nur Aini")
+	var consent int64
+	testDB.SQL().Get(&consent, `SELECT coalesce(consent_id, 0) FROM registrations WHERE ref = $1`, ref)
+	if consent == 0 {
+		t.Errorf("the resident's consent was not recorded")
+	}
+	// The agent still sees the status; the resident owns the record.
+	a.press("ah:list")
+	must(t, a.last[0].Text, "Nur Aini", "📱")
+	must(t, a.press("al:"+ref), "sudah menautkan chat sendiri")
+	for _, ch := range a.choices() {
+		if ch.Data == "rs:code" {
+			t.Errorf("a claim code is offered for a linked resident")
+		}
+	}
+	// A second claim of the same NIK fails like any other.
+	again := newAgentChat(t, "")
+	again.text("/klaim")
+	again.text(n)
+	again.text("Nur Aini")
+	must(t, lastText(again.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+6281288800077", UserID: again.id}})), "tidak cocok")
+
+	// A claim code from the agent: typed with NIK and name, or as a link in one tap.
+	a.press("rs:back")
+	a.press("al:home")
+	n2 := freshNIK()
+	ref2 := a.registerResident(n2, "Hendra Wijaya", "")
+	a.press("ah:list")
+	a.press("al:" + ref2)
+	must(t, a.press("rs:code"), "Hendra Wijaya")
+	must(t, a.last[0].Text, "Kode klaim untuk Hendra Wijaya", "https://t.me/lindungi_bot?start=klaim-")
+	if a.last[0].Photo == "" {
+		t.Errorf("no QR picture of the link")
+	}
+	code := strings.Fields(strings.SplitN(a.last[0].Text, ": ", 2)[1])[0]
+	h := newAgentChat(t, "")
+	h.text("/klaim")
+	h.text(n2)
+	h.text("Hendra Wijaya")
+	must(t, h.text("ZZZZZZZZ"), "tidak cocok")
+	h.text(n2)
+	h.text("hendra wijaya")
+	must(t, h.text(strings.ToLower(code)), "sekarang tertaut", ref2)
+	// Spent: the link no longer works.
+	other := newAgentChat(t, "")
+	must(t, other.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code})[0].Text, "tidak berlaku lagi")
+
+	a.press("rs:back")
+	a.press("al:home")
+	n3 := freshNIK()
+	ref3 := a.registerResident(n3, "Wati Susanti", "")
+	a.press("ah:list")
+	a.press("al:" + ref3)
+	a.press("rs:code")
+	code3 := strings.Fields(strings.SplitN(a.last[0].Text, ": ", 2)[1])[0]
+	tap := newAgentChat(t, "")
+	must(t, lastText(tap.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code3})), "Wati Susanti", "sekarang tertaut", "Apakah Anda setuju?")
+	must(t, tap.press("cc:yes"), "Terima kasih")
+	if auditCount(t, "claim:linked", ref3) != 1 {
+		t.Errorf("link not audited")
+	}
+}
+
+func TestSuspendedAgentCannotRegister(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Tono Prasetyo")
+	a.registerResident(freshNIK(), "Lina Marlina", "081299900001")
+	must(t, admin.text("/agen_daftar prasetyo"), "Tono Prasetyo")
+	if len(admin.choices()) != 1 || !strings.HasPrefix(admin.choices()[0].Data, "ap:sus:") {
+		t.Fatalf("agent list: %+v", admin.last)
+	}
+	suspend := admin.choices()[0].Data
+	must(t, lastText(admin.send(flows.Event{Kind: flows.KindChoice, Choice: suspend})), "Ketik alasannya")
+	must(t, admin.text("oke"), "5 sampai 300 huruf")
+	must(t, admin.text("Data warga tidak sesuai KTP"), "ditangguhkan")
+	must(t, lastText(a.flush()), "Akun agen Anda ditangguhkan", "Data warga tidak sesuai KTP")
+
+	must(t, a.tap("ah:reg"), "hanya agen yang sudah disetujui")
+	home := a.text("/agen")
+	must(t, home, "ditangguhkan", "1 warga", "1 menunggu bayar")
+	if len(a.choices()) != 0 {
+		t.Errorf("a suspended agent is offered %v", labels(a.choices()))
+	}
+	// Nor through the store.
+	err := testDB.Atomically(context.Background(), "test", a.id, func(ctx context.Context, tx flows.Tx) error {
+		tx.Identify(a.id)
+		_, err := tx.RecordAttestation(ctx, flows.Attestation{TextVersion: "x", GivenAt: clock.Now()})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), flows.ErrNotAgent.Error()) {
+		t.Errorf("attestation by a suspended agent: %v", err)
+	}
+}
+
+func TestAdminsInChat(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	must(t, admin.text("/admin_hapus test:"+adminID), "konfigurasi server")
+	must(t, admin.text("/admin_tambah bukan-format"), "contoh: /admin_tambah telegram:")
+	other := newAgentChat(t, "")
+	must(t, admin.text("/admin_tambah test:"+other.id), "sekarang admin")
+	must(t, other.text("/admin_daftar"), "test:"+adminID, "test:"+other.id)
+	must(t, other.text("/admin_hapus test:"+other.id), "bukan admin lagi")
+	unknown := other.text("/perintah_ngawur")
+	if got := other.text("/admin_daftar"); got != unknown {
+		t.Errorf("a removed admin still has admin commands: %q", got)
+	}
+	if auditCount(t, "admin:add", "test:"+other.id) != 1 || auditCount(t, "admin:remove", "test:"+other.id) != 1 {
+		t.Errorf("admin changes not audited")
+	}
+}
+
+func TestAdminMovesADisputedNIK(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	wrong := newChat(t)
+	n := freshNIK()
+	wrong.toReview(n)
+	wrong.press("rv:ok")
+	wrong.text("/batal")
+	rightful := newChat(t)
+
+	must(t, admin.text("/nik_pindah"), "Ketik NIK yang disengketakan")
+	must(t, admin.text("12345"), "NIK harus 16 angka")
+	must(t, admin.text(n), "Pendaftaran LD", "Siti Aminah", "chat test:"+wrong.id, "Pindahkan ke mana?")
+	must(t, admin.text("ke sana"), "Tujuan tidak bisa kami baca")
+	must(t, admin.text("test:"+rightful.id), "Ketik alasan")
+	must(t, admin.text("KTP asli ditunjukkan di kantor cabang"), "dipindahkan ke test:"+rightful.id)
+	must(t, lastText(wrong.flush()), "dipindahkan admin", "KTP asli ditunjukkan")
+	must(t, lastText(rightful.flush()), "sekarang tertaut ke chat ini")
+	must(t, rightful.text("/status"), "Siti Aminah")
+	must(t, wrong.text("/status"), "Belum ada pendaftaran")
+	if auditCount(t, "admin:move_registration", "") < 1 {
+		t.Errorf("move not audited")
+	}
+}
+
+func TestAgentRemindsLinkedResidents(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Agus Salim")
+	n := freshNIK()
+	a.registerResident(n, "Fitri Handayani", "081211122233")
+	a.registerResident(freshNIK(), "Tanpa Tautan", "")
+	r := newAgentChat(t, "")
+	r.text("/klaim")
+	r.text(n)
+	r.text("Fitri Handayani")
+	r.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "081211122233", UserID: r.id}})
+	r.press("cc:yes")
+
+	must(t, a.press("ah:remind"), "Pengingat terkirim ke 1 warga", "1 warga belum menautkan")
+	got := r.flush()
+	must(t, lastText(got), "Agus Salim (Ketua RT) mengingatkan", "belum dibayar")
+	if len(got) != 1 || got[0].Choices[0].Data != "go:pay" {
+		t.Fatalf("reminder: %+v", got)
+	}
+	must(t, a.press("ah:remind"), "0 warga", "1 warga sudah diingatkan hari ini")
+	// The reminder's button starts paying in the resident's own chat.
+	must(t, r.press("go:pay"), "berapa bulan")
+}

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+)
+
+// Claimable finds the live registration holding a NIK; nil when none.
+func (t *chatTx) Claimable(ctx context.Context, nik string) (*flows.Claimable, error) {
+	var r struct {
+		Ref         string `db:"ref"`
+		Name        string `db:"name"`
+		PhoneSealed []byte `db:"phone_sealed"`
+		ByAgent     bool   `db:"by_agent"`
+		Linked      bool   `db:"linked"`
+	}
+	err := t.get(ctx, &r, `SELECT ref, name, phone_sealed, agent_id IS NOT NULL AS by_agent, channel <> '' AS linked
+		FROM registrations WHERE nik_hash = $1 AND deleted_at IS NULL`, t.vault.Hash("nik", nik))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claimable: %w", err)
+	}
+	phone, err := t.vault.OpenString(r.PhoneSealed)
+	if err != nil {
+		return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
+	}
+	return &flows.Claimable{Ref: r.Ref, Name: r.Name, Phone: phone, ByAgent: r.ByAgent, Linked: r.Linked}, nil
+}
+
+// normalizeClaimCode reads a code as a person may type it: any case, with
+// spaces or dashes, and the letters the codes never hold read as the digits
+// they look like (O as 0, I and L as 1).
+func normalizeClaimCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '\t':
+			return -1
+		case 'O', 'o':
+			return '0'
+		case 'I', 'i', 'L', 'l':
+			return '1'
+		}
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, code)
+}
+
+// UseClaimCode spends a valid claim code: unused, not expired, of ref when
+// ref is not "", for a live registration no chat owns yet. The row is
+// locked by the update, so a code is spent once however many chats try it
+// together. It reports the registration's ref, and false when the code is
+// not valid.
+func (t *chatTx) UseClaimCode(ctx context.Context, code, ref string) (string, bool, error) {
+	code = normalizeClaimCode(code)
+	if code == "" {
+		return "", false, nil
+	}
+	var got string
+	err := t.get(ctx, &got, `
+		UPDATE claim_codes c SET used_at = $3, used_by = $4
+		FROM registrations r
+		WHERE c.code_hash = $1 AND r.id = c.registration_id AND c.used_at IS NULL AND c.expires_at > $3
+			AND ($2 = '' OR r.ref = $2) AND r.deleted_at IS NULL AND r.channel = ''
+		RETURNING r.ref`, t.vault.Hash("claim", code), ref, t.now, t.channel+":"+t.chatID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("use claim code: %w", err)
+	}
+	return got, true, nil
+}
+
+// LinkResident makes this chat the owner of a registration no chat owns.
+func (t *chatTx) LinkResident(ctx context.Context, ref, how string) error {
+	res, err := t.exec(ctx, `UPDATE registrations SET channel = $2, chat_id = $3, claimed_at = $4, updated_at = $4
+		WHERE ref = $1 AND channel = '' AND deleted_at IS NULL`, ref, t.channel, t.chatID, t.now)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", ref, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("link %s: %w", ref, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("link %s: no live registration without a chat", ref)
+	}
+	return t.AuditOn(ctx, "claim:linked", ref, "how="+how)
+}
+
+// ClaimFailed records a failed attempt of this chat to link a registration;
+// the audit log gets the reason, never the NIK.
+func (t *chatTx) ClaimFailed(ctx context.Context, nik, reason string) error {
+	var hash any
+	if nik != "" {
+		hash = t.vault.Hash("nik", nik)
+	}
+	if _, err := t.exec(ctx, `INSERT INTO claim_failures (channel, chat_id, nik_hash, reason, at) VALUES ($1, $2, $3, $4, $5)`,
+		t.channel, t.chatID, hash, reason, t.now); err != nil {
+		return fmt.Errorf("record failed claim: %w", err)
+	}
+	return t.AuditOn(ctx, "claim:failed", t.channel+":"+t.chatID, reason)
+}
+
+// ClaimFailures counts this chat's failed attempts since a time, and those
+// on a NIK from any chat (0 when nik is "").
+func (t *chatTx) ClaimFailures(ctx context.Context, nik string, since time.Time) (int, int, error) {
+	var hash any
+	if nik != "" {
+		hash = t.vault.Hash("nik", nik)
+	}
+	var n struct {
+		Chat int `db:"chat"`
+		NIK  int `db:"nik"`
+	}
+	err := t.get(ctx, &n, `SELECT
+		(SELECT count(*) FROM claim_failures WHERE channel = $1 AND chat_id = $2 AND at >= $3) AS chat,
+		(SELECT count(*) FROM claim_failures WHERE nik_hash = $4 AND at >= $3) AS nik`,
+		t.channel, t.chatID, since, hash)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count failed claims: %w", err)
+	}
+	return n.Chat, n.NIK, nil
+}
+
+// ConfirmConsent records the consent the resident gave for a registration
+// this chat owns. flows.ErrNotFound when it owns none with that ref.
+func (t *chatTx) ConfirmConsent(ctx context.Context, ref string, consentID int64) error {
+	res, err := t.exec(ctx, `UPDATE registrations SET consent_id = $4, updated_at = $5
+		WHERE ref = $1 AND channel = $2 AND chat_id = $3 AND deleted_at IS NULL`, ref, t.channel, t.chatID, consentID, t.now)
+	if err != nil {
+		return fmt.Errorf("consent of %s: %w", ref, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("consent of %s: %w", ref, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("consent of %s: %w", ref, flows.ErrNotFound)
+	}
+	return nil
+}
