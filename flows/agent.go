@@ -15,6 +15,10 @@ import (
 	"github.com/lindungi/lindungi/wilayah"
 )
 
+// agentPage is how many residents one message lists as buttons: with ‹ ›
+// and two more buttons it stays within a WhatsApp list's 10 rows.
+const agentPage = 6
+
 // Agents' own age limits: only to read the century of their NIK's birth date.
 const agentMinAge, agentMaxAge = 17, 100
 
@@ -495,9 +499,9 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	pages := max(1, (len(res)+pageSize-1)/pageSize)
+	pages := max(1, (len(res)+agentPage-1)/agentPage)
 	page := max(0, min(t.s.Data.Page, pages-1))
-	shown := res[page*pageSize : min(len(res), (page+1)*pageSize)]
+	shown := res[page*agentPage : min(len(res), (page+1)*agentPage)]
 	var b strings.Builder
 	key := "agent.list_header"
 	if t.s.Data.Query != "" {
@@ -513,7 +517,7 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 			linked = " " + t.T("agent.linked_mark", nil)
 		}
 		b.WriteString("\n")
-		b.WriteString(t.T("agent.list_line", map[string]any{"N": page*pageSize + i + 1, "Name": displayName(r.Name), "Standing": t.standingLabel(r), "Linked": linked}))
+		b.WriteString(t.T("agent.list_line", map[string]any{"N": page*agentPage + i + 1, "Name": displayName(r.Name), "Standing": t.standingLabel(r), "Linked": linked}))
 		choices = append(choices, Choice{Label: displayName(r.Name), Data: "al:" + r.Ref})
 	}
 	if a.Role == RolePerisai {
@@ -535,7 +539,7 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 	if t.s.Data.Query != "" {
 		choices = append(choices, Choice{Label: t.T("agent.list_all", nil), Data: "al:all"})
 	}
-	choices = append(choices, Choice{Label: t.T("agent.menu.register", nil), Data: "al:reg"}, Choice{Label: t.T("agent.back_home", nil), Data: "al:home"})
+	choices = append(choices, Choice{Label: t.T("agent.back_home", nil), Data: "al:home"})
 	t.shown = &shownRecords{action: "agent:list", subject: agentSubject(a.ID), detail: "refs=" + strings.Join(refs, ",")}
 	return Reply{Text: b.String(), Input: InputText, Choices: choices}, nil
 }
@@ -550,8 +554,6 @@ func (t *turn) answerList(ctx context.Context) error {
 	case c == "al:all":
 		t.s.Data.Query = ""
 		return t.ask(ctx, "")
-	case c == "al:reg":
-		return t.startResident(ctx)
 	case strings.HasPrefix(c, "al:"):
 		res, err := t.tx.Residents(ctx)
 		if err != nil {
@@ -746,10 +748,10 @@ func (t *turn) promptAgentPay(ctx context.Context) (Reply, error) {
 				}
 			}
 		}
-		pages := max(1, (len(payable)+pageSize-1)/pageSize)
+		pages := max(1, (len(payable)+agentPage-1)/agentPage)
 		page := max(0, min(t.s.Data.Page, pages-1))
 		var choices []Choice
-		for _, r := range payable[page*pageSize : min(len(payable), (page+1)*pageSize)] {
+		for _, r := range payable[page*agentPage : min(len(payable), (page+1)*agentPage)] {
 			mark := "☐ "
 			if slices.Contains(t.s.Data.Picks, r.Ref) {
 				mark = "☑ "

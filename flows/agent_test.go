@@ -484,3 +484,50 @@ func TestAgentRemindsLinkedResidents(t *testing.T) {
 	// The reminder's button starts paying in the resident's own chat.
 	must(t, r.press("go:pay"), "berapa bulan")
 }
+
+func TestManyResidentsArePaged(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Wayan Sudana")
+	for i := range 8 {
+		a.registerResident(freshNIK(), "Warga Nomor "+string(rune('A'+i)), "")
+	}
+	list := a.press("ah:list") // checkReply holds every message to 10 buttons
+	must(t, list, "8 orang (halaman 1/2)", "6. Warga Nomor")
+	must(t, a.press("al:pg:1"), "halaman 2/2", "8. Warga Nomor")
+	a.press("al:home")
+	a.press("ah:pay")
+	must(t, a.press("pk:due"), "Terpilih: 8")
+	must(t, a.press("pk:pg:1"), "Terpilih: 8")
+	must(t, a.press("pk:go"), "(8 warga")
+	must(t, strings.Join(labels(a.choices()), "|"), "1 bulan: Rp134.400")
+}
+
+func TestPerisaiApplicationAndFee(t *testing.T) {
+	c := newAgentChat(t, "")
+	c.text("/agen")
+	c.press("ac:yes")
+	c.press("ar:perisai")
+	c.text(freshNIK())
+	must(t, c.text("Andi Wijaya"), "nama lembaga Perisai")
+	must(t, c.text("ab"), "3 sampai 80 huruf")
+	must(t, c.text("Koperasi Maju Bersama"), "Ketik nomor HP Anda") // no RT/RW for a Perisai agent
+	must(t, c.text("/kembali"), "nama lembaga Perisai")
+	c.text("Koperasi Maju Bersama")
+	must(t, c.text("081344455566"), "Agen Perisai", "Lembaga: Koperasi Maju Bersama")
+	must(t, c.text("/batal"), "dibatalkan")
+	var n int
+	testDB.SQL().Get(&n, `SELECT count(*) FROM agents WHERE user_id = $1`, c.id)
+	if n != 0 {
+		t.Errorf("a cancelled application was stored")
+	}
+
+	e := newEngine(agentConfig())
+	got := e.AgentPaymentReplies("id", flows.AgentPaid{Role: flows.RolePerisai, Amount: 50400, CollectedMonth: 100000, CollectedTotal: 1000000,
+		Covered: []flows.Covered{{RegistrationRef: "LD2611-AAAAAA", Name: "siti aminah", To: time.Date(2026, 12, 25, 0, 0, 0, 0, time.UTC)}}})
+	must(t, got[0].Text, "Rp50.400 untuk 1 warga", "Siti Aminah (LD2611-AAAAAA): aktif sampai 25 Desember 2026",
+		"Komisi Perisai (7,5%, bagian Anda 90%): bulan ini Rp6.750 dari Rp100.000", "seluruhnya Rp67.500 dari Rp1.000.000")
+	got = e.AgentPaymentReplies("en", flows.AgentPaid{Role: "ketua_rt", Amount: 16800, Covered: []flows.Covered{{RegistrationRef: "LD2611-AAAAAA", Name: "x"}}})
+	if strings.Contains(got[0].Text, "Perisai") {
+		t.Errorf("a fee shown to a ketua RT: %q", got[0].Text)
+	}
+}

@@ -398,3 +398,33 @@ func TestAuditCommand(t *testing.T) {
 		t.Errorf("another actor's entries listed:\n%s", out.String())
 	}
 }
+
+func TestAgentApprovedInTheTerminalAndAudited(t *testing.T) {
+	admins := map[string]string{"LINDUNGI_ADMINS": "console:909"}
+	turns := chatEnv(t, admins, "707", "/agen", "Setuju", "Ketua RT", "6171054508907007", "Budi Agen", "darat sekip", "RT 1 RW 2",
+		"081377788899", "Kirim permohonan")
+	if last := turns[len(turns)-1]; !strings.Contains(last[len(last)-1].Text, "Permohonan Anda sudah kami terima") {
+		t.Fatalf("application: %+v", turns)
+	}
+	// Without LINDUNGI_ADMINS naming it, the same user has no admin commands.
+	// (The admins were told of the application first.)
+	if got := chat(t, "909", "/agen_setujui"); !strings.Contains(got[0][0].Text, "Permohonan agen #") || !strings.Contains(got[0][len(got[0])-1].Text, "tidak kami kenal") {
+		t.Fatalf("admin command without LINDUNGI_ADMINS: %+v", got)
+	}
+	turns = chatEnv(t, admins, "909", "/agen_setujui", "1")
+	app := turns[0][0].Text
+	if !strings.Contains(app, "Budi Agen") || !strings.Contains(turns[1][len(turns[1])-1].Text, "disetujui") {
+		t.Fatalf("approval: %+v", turns)
+	}
+	id := strings.Fields(strings.TrimPrefix(app, "Permohonan #"))[0]
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"lindungi", "audit", "--agent", id, "--since", "2020-01-01"}, testEnv(nil), strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "console:707") || !strings.Contains(out.String(), "agent:apply") || strings.Contains(out.String(), "console:909") {
+		t.Errorf("audit --agent %s:\n%s", id, out.String())
+	}
+	if err := run(context.Background(), []string{"lindungi", "audit", "--agent", "99999"}, testEnv(nil), strings.NewReader(""), &out); err == nil {
+		t.Errorf("an unknown agent number is not an error")
+	}
+}
