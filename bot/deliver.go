@@ -67,10 +67,23 @@ type Deliverer struct {
 	// Observe, when set, is told about each attempt: "sent", or a Failure.
 	Observe func(channel, outcome string)
 
+	// Broadcasts, when set, are sent with what the rate leaves after the
+	// conversation replies (which always go first).
+	Broadcasts Broadcasts
+	Texts      BroadcastTexts
+	// Quiet reports the hours when broadcasts wait (nil: never).
+	Quiet            func(time.Time) bool
+	BroadcastBatch   int           // recipients claimed per round; default about a second's worth at Rate
+	BroadcastWorkers int           // sends at once; default 8
+	ProgressEvery    time.Duration // how often progress messages are edited; default 5 s
+
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	paused   map[string]time.Time // channel → no sending before
 	nextOK   map[string]time.Time // channel/chat → no sending before
+	messages map[int64][2]string  // broadcast → text, button
+
+	lastUpkeep, lastProgress time.Time
 }
 
 func (d *Deliverer) defaults() {
@@ -95,10 +108,16 @@ func (d *Deliverer) defaults() {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.BroadcastWorkers == 0 {
+		d.BroadcastWorkers = 8
+	}
+	if d.ProgressEvery == 0 {
+		d.ProgressEvery = 5 * time.Second
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.limiters == nil {
-		d.limiters, d.paused, d.nextOK = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]time.Time{}
+		d.limiters, d.paused, d.nextOK, d.messages = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]time.Time{}, map[int64][2]string{}
 		for ch := range d.Senders {
 			d.limiters[ch] = rate.NewLimiter(rate.Limit(d.Rate), max(1, int(d.Rate)/10))
 		}
@@ -149,6 +168,15 @@ func (d *Deliverer) Run(ctx context.Context) error {
 // deliverWhile runs rounds while ctx lasts and the lease (if any) is held.
 func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease Lease) {
 	lastCheck := time.Now()
+	if d.Broadcasts != nil {
+		// Whoever delivered before may have died mid-batch: what it left
+		// "sending" is counted as unknown, never sent again.
+		if n, err := d.Broadcasts.RecoverBroadcasts(ctx); err != nil {
+			d.Log.Error("broadcast: recover", "err", err)
+		} else if n > 0 {
+			d.Log.Warn("broadcast: recipients left in flight by a stopped process counted as unknown", "count", n)
+		}
+	}
 	for ctx.Err() == nil {
 		if lease != nil && time.Since(lastCheck) > 2*time.Second {
 			if !lease.Held(ctx) {
@@ -164,6 +192,22 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 		}
 		if n == d.Batch && wait == 0 {
 			continue // more waiting
+		}
+		if d.Broadcasts != nil {
+			if time.Since(d.lastUpkeep) >= time.Second {
+				d.lastUpkeep = time.Now()
+				if err := d.broadcastUpkeep(ctx); err != nil && ctx.Err() == nil {
+					d.Log.Error("broadcast", "err", err)
+				}
+			}
+			// The replies are out: the rest of the rate is the broadcasts'.
+			b, err := d.broadcastRound(ctx, channels)
+			if err != nil && ctx.Err() == nil {
+				d.Log.Error("broadcast", "err", err)
+			}
+			if b > 0 {
+				continue
+			}
 		}
 		if wait == 0 || wait > d.Interval {
 			wait = d.Interval
@@ -288,4 +332,11 @@ func (d *Deliverer) observe(channel, outcome string) {
 func retryBackoff(attempts int) time.Duration {
 	b := time.Second << min(attempts, 9)
 	return min(b, 5*time.Minute)
+}
+
+// Editor is a Sender that can change a message it sent (a broadcast's
+// progress, edited in place).
+type Editor interface {
+	SendEditable(ctx context.Context, chatID string, r flows.Reply) (ref string, err error)
+	Edit(ctx context.Context, chatID, ref string, r flows.Reply) error
 }

@@ -17,16 +17,18 @@ const adminLang = locales.Default
 
 // Admin commands: known to admins only; for everyone else they are unknown commands.
 const (
-	cmdAdmin       = "admin"
-	cmdApprove     = "approve"
-	cmdAgentList   = "agents"
-	cmdMoveNIK     = "move_nik"
-	cmdAdminAdd    = "admin_add"
-	cmdAdminRemove = "admin_remove"
-	cmdAdminList   = "admin_list"
+	cmdAdmin         = "admin"
+	cmdApprove       = "approve"
+	cmdAgentList     = "agents"
+	cmdMoveNIK       = "move_nik"
+	cmdAdminAdd      = "admin_add"
+	cmdAdminRemove   = "admin_remove"
+	cmdAdminList     = "admin_list"
+	cmdBroadcast     = "broadcast"
+	cmdBroadcastList = "broadcast_list"
 )
 
-var adminCommands = []string{cmdAdmin, cmdApprove, cmdAgentList, cmdMoveNIK, cmdAdminAdd, cmdAdminRemove, cmdAdminList}
+var adminCommands = []string{cmdAdmin, cmdApprove, cmdAgentList, cmdMoveNIK, cmdAdminAdd, cmdAdminRemove, cmdAdminList, cmdBroadcast, cmdBroadcastList}
 
 // Pending admin questions (Session.Pending "<what>:<detail>"): an admin
 // answers them whatever state the chat is in.
@@ -89,8 +91,11 @@ func (t *turn) adminCommand(ctx context.Context, name, arg string) error {
 	t.s.Pending = ""
 	switch name {
 	case cmdAdmin:
-		t.say(Reply{Text: t.T("admin.help", nil), Input: InputNone})
-		return t.ask(ctx, "")
+		return t.adminMenu(ctx)
+	case cmdBroadcast:
+		return t.startBroadcast(ctx)
+	case cmdBroadcastList:
+		return t.broadcastList(ctx)
 	case cmdApprove:
 		return t.applications(ctx)
 	case cmdAgentList:
@@ -129,6 +134,23 @@ func (t *turn) adminCommand(ctx context.Context, name, arg string) error {
 		return t.askNote(ctx, "admin.list", map[string]any{"Env": orDash(strings.Join(t.cfg.Admins, ", ")), "Added": orDash(strings.Join(added, ", "))})
 	}
 	return t.askNote(ctx, "command.unknown", nil)
+}
+
+// adminMenu answers /admin: the admin's commands, the admins, and buttons.
+func (t *turn) adminMenu(ctx context.Context) error {
+	added, err := t.tx.Admins(ctx)
+	if err != nil {
+		return err
+	}
+	t.say(Reply{Text: t.T("admin.help", nil) + "\n\n" + t.T("admin.list", map[string]any{"Env": orDash(strings.Join(t.cfg.Admins, ", ")),
+		"Added": orDash(strings.Join(added, ", "))}), Input: InputNone, Choices: []Choice{
+		{Label: t.T("admin.menu.broadcast", nil), Data: "ad:" + cmdBroadcast},
+		{Label: t.T("admin.menu.broadcasts", nil), Data: "ad:" + cmdBroadcastList},
+		{Label: t.T("admin.menu.applications", nil), Data: "ad:" + cmdApprove},
+		{Label: t.T("admin.menu.agents", nil), Data: "ad:" + cmdAgentList},
+		{Label: t.T("admin.menu.move", nil), Data: "ad:" + cmdMoveNIK},
+	}})
+	return nil
 }
 
 // validWho checks a channel-qualified user id: "telegram:123456789".
@@ -267,7 +289,8 @@ func (t *turn) decide(ctx context.Context, id int64, status, reason string) erro
 	}
 	a, err := t.tx.DecideAgent(ctx, id, status, reason)
 	if errors.Is(err, ErrNotFound) {
-		return t.askNote(ctx, "admin.agent_unknown", map[string]any{"ID": id})
+		// Another admin decided it in the meantime.
+		return t.askNote(ctx, "admin.decided_elsewhere", map[string]any{"ID": id})
 	}
 	if err != nil {
 		return err
@@ -383,6 +406,32 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if toAgent > 0 {
+		agents, err := t.tx.Agents(ctx, AgentApproved)
+		if err != nil {
+			return err
+		}
+		for _, a := range agents {
+			if a.ID == toAgent {
+				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_to_agent", map[string]any{"Ref": ref, "Name": displayName(from.Name)}), Input: InputNone}}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if toAgent == 0 && from.AgentID > 0 {
+		agents, err := t.tx.Agents(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, a := range agents {
+			if a.ID == from.AgentID {
+				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_from_agent", map[string]any{"Ref": ref, "Reason": reason}), Input: InputNone}}); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if toAgent == 0 {
 		if from.Channel != "" && (from.Channel != toChannel || from.ChatID != toChat) {

@@ -352,7 +352,8 @@ func (t *turn) promptHome(ctx context.Context) (Reply, error) {
 	case a == nil:
 		return Reply{Text: t.T("agent.none", nil), Input: InputText, Choices: []Choice{{Label: t.T("agent.apply", nil), Data: "ah:apply"}}}, nil
 	case a.Status == AgentPending:
-		return Reply{Text: t.T("agent.pending", map[string]any{"Date": t.cat.Date(t.s.Lang, a.CreatedAt.In(t.cfg.Location))}), Input: InputText}, nil
+		return Reply{Text: t.T("agent.pending", map[string]any{"Date": t.cat.Date(t.s.Lang, a.CreatedAt.In(t.cfg.Location))}), Input: InputText,
+			Choices: []Choice{{Label: t.T("agent.menu.self", nil), Data: "ah:self"}}}, nil
 	case a.Status == AgentRejected:
 		return Reply{Text: t.T("agent.rejected_home", map[string]any{"Reason": a.Reason}), Input: InputText,
 			Choices: []Choice{{Label: t.T("agent.apply_again", nil), Data: "ah:apply"}}}, nil
@@ -361,7 +362,8 @@ func (t *turn) promptHome(ctx context.Context) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		return Reply{Text: t.T("agent.suspended_home", map[string]any{"Reason": a.Reason, "Summary": sum}), Input: InputText}, nil
+		return Reply{Text: t.T("agent.suspended_home", map[string]any{"Reason": a.Reason, "Summary": sum}), Input: InputText,
+			Choices: []Choice{{Label: t.T("agent.menu.self", nil), Data: "ah:self"}}}, nil
 	}
 	return Reply{Text: t.T("agent.menu", map[string]any{"Name": displayName(a.Name), "Role": t.roleLabel(a.Role)}), Input: InputText, Choices: []Choice{
 		{Label: t.T("agent.menu.register", nil), Data: "ah:reg"},
@@ -766,6 +768,13 @@ func (t *turn) promptAgentPay(ctx context.Context) (Reply, error) {
 		}
 		if due > 0 {
 			choices = append(choices, Choice{Label: t.T("agent.pick_due", map[string]any{"Count": due}), Data: "pk:due"})
+		}
+		var refs []string
+		for _, r := range payable[page*agentPage : min(len(payable), (page+1)*agentPage)] {
+			refs = append(refs, r.Ref)
+		}
+		if a, err := t.tx.Agent(ctx); err == nil && a != nil {
+			t.shown = &shownRecords{action: "agent:pay_list", subject: agentSubject(a.ID), detail: "refs=" + strings.Join(refs, ",")}
 		}
 		n := len(t.s.Data.Picks)
 		if n > 0 {

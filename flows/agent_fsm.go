@@ -59,6 +59,13 @@ var claimStates = []string{StClNIK, StClName, StClProof, StClConsent}
 // question of a fresh chat is where the start menu's buttons are).
 var applyFrom = append(append(append([]string{StWelcome, StDone, StConsent}, payStates...), applyStates...), append(agentStates, claimStates...)...)
 
+// ev is one line of a transition table.
+func ev(name string, src []string, dst string) fsm.EventDesc {
+	return fsm.EventDesc{Name: name, Src: src, Dst: dst}
+}
+
+func fsmEvents(e ...fsm.EventDesc) fsm.Events { return fsm.Events(e) }
+
 var agentEvents = fsm.Events{
 	{Name: EvApply, Src: applyFrom, Dst: StAgConsent},
 	{Name: EvNext, Src: []string{StAgConsent}, Dst: StAgRole},
@@ -80,7 +87,7 @@ var agentEvents = fsm.Events{
 	{Name: EvBack, Src: []string{StAgReview}, Dst: StAgPhone},
 	{Name: EvCancel, Src: applyStates, Dst: StWelcome},
 
-	{Name: EvHome, Src: append(append(append([]string{StWelcome, StDone}, draftStates...), agentStates...), payStates...), Dst: StAgHome},
+	{Name: EvHome, Src: append(append(append(append([]string{StWelcome, StDone}, draftStates...), agentStates...), payStates...), claimStates...), Dst: StAgHome},
 	{Name: EvResident, Src: []string{StAgHome, StAgList, StAgResident}, Dst: StConsent},
 	{Name: EvList, Src: []string{StAgHome, StAgResident, StAgList}, Dst: StAgList},
 	{Name: EvOpen, Src: []string{StAgList}, Dst: StAgResident},

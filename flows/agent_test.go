@@ -406,8 +406,8 @@ func TestSuspendedAgentCannotRegister(t *testing.T) {
 	must(t, a.tap("ah:reg"), "hanya agen yang sudah disetujui")
 	home := a.text("/agen")
 	must(t, home, "ditangguhkan", "1 warga", "1 menunggu bayar")
-	if len(a.choices()) != 0 {
-		t.Errorf("a suspended agent is offered %v", labels(a.choices()))
+	if l := labels(a.choices()); len(l) != 1 || l[0] != "Daftar untuk saya" {
+		t.Errorf("a suspended agent is offered %v", l)
 	}
 	// Nor through the store.
 	err := testDB.Atomically(context.Background(), "test", a.id, func(ctx context.Context, tx flows.Tx) error {

@@ -49,6 +49,13 @@ type Answers struct {
 	Focus  string   `json:"focus,omitempty"`
 	Linked string   `json:"linked,omitempty"` // the registration just linked to this chat
 
+	// A broadcast being composed (admins): who, which filter is being
+	// picked, the message and its button.
+	Seg      *Segment `json:"seg,omitempty"`
+	Dim      string   `json:"dim,omitempty"`
+	BcText   string   `json:"bc_text,omitempty"`
+	BcButton string   `json:"bc_button,omitempty"`
+
 	Editing bool     `json:"editing,omitempty"` // changing one answer from the review
 	Page    int      `json:"page,omitempty"`    // page of the current list of buttons
 	Matches []string `json:"matches,omitempty"` // codes offered after a typed search

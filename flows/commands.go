@@ -36,14 +36,14 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 			return t.askNote(ctx, "start.resume", nil)
 		case slices.Contains(payStates, s.State):
 			return t.askNote(ctx, "pay.resume", nil)
-		case slices.Contains(applyStates, s.State) || slices.Contains(claimStates, s.State):
+		case slices.Contains(applyStates, s.State) || slices.Contains(claimStates, s.State) || slices.Contains(broadcastStates, s.State):
 			return t.askNote(ctx, "start.resume", nil)
 		}
 		a, err := t.tx.Agent(ctx)
 		if err != nil {
 			return err
 		}
-		if a != nil && a.Status != AgentRejected {
+		if a != nil && a.Status == AgentApproved {
 			return t.home(ctx, "")
 		}
 		if s.State == StDone {
@@ -52,6 +52,10 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 		return t.startOver(ctx)
 	case cmdAgent:
 		return t.startApply(ctx)
+	case cmdOptOut:
+		return t.optOut(ctx, true)
+	case cmdOptIn:
+		return t.optOut(ctx, false)
 	case cmdClaim:
 		return t.startClaim(ctx)
 	case cmdCancel:
@@ -63,6 +67,10 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 			s.Pending = pendingCancel
 			t.say(Reply{Text: t.T("cancel.ask", nil), Choices: t.yesNo("cancel.yes", "cancel.no"), Input: InputText})
 			return nil
+		}
+		if slices.Contains(broadcastStates, s.State) {
+			s.Data = Answers{}
+			return t.fire(ctx, EvCancel, t.T("broadcast.draft_cancelled", nil))
 		}
 		if slices.Contains(applyStates, s.State) || slices.Contains(claimStates, s.State) && s.State != StClConsent {
 			s.Data = Answers{}

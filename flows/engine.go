@@ -44,6 +44,9 @@ type Config struct {
 	BotUsername func() string
 	// ClaimCodeTTL is how long an agent's claim code stays valid.
 	ClaimCodeTTL time.Duration
+	// QuietFrom and QuietTo ("21:00", "07:00", local time) bound the quiet
+	// hours when broadcasts and reminders wait; "" for none.
+	QuietFrom, QuietTo string
 }
 
 // DefaultConfig is the configuration used when nothing is set.
@@ -53,7 +56,8 @@ func DefaultConfig() Config {
 		loc = time.FixedZone("WIB", 7*3600)
 	}
 	return Config{Province: "61", DraftTTL: 7 * 24 * time.Hour, MinAge: 15, MaxAge: 65, Location: loc, ConsentVersion: "2026-11-v1",
-		PerisaiFeeBP: 750, PerisaiAgentShare: 90, ClaimCodeTTL: 7 * 24 * time.Hour, AttestVersion: "2026-11-a1"}
+		PerisaiFeeBP: 750, PerisaiAgentShare: 90, ClaimCodeTTL: 7 * 24 * time.Hour, AttestVersion: "2026-11-a1",
+		QuietFrom: "21:00", QuietTo: "07:00"}
 }
 
 // Engine runs flows. It holds no per-chat state: every event loads the chat's
@@ -360,6 +364,8 @@ const (
 	cmdStopSub  = "unsubscribe"
 	cmdAgent    = "agent"
 	cmdClaim    = "claim"
+	cmdOptOut   = "optout"
+	cmdOptIn    = "optin"
 )
 
 var commandAliases = map[string]string{
@@ -373,13 +379,15 @@ var commandAliases = map[string]string{
 	"hapus": cmdDelete, "delete": cmdDelete,
 	"bayar": cmdPay, "pay": cmdPay,
 	"kartu": cmdCard, "card": cmdCard,
-	"berhenti": cmdStopSub, "unsubscribe": cmdStopSub,
+	"stoplangganan": cmdStopSub, "unsubscribe": cmdStopSub,
+	"berhenti": cmdOptOut, "stop": cmdOptOut, "aktifkan": cmdOptIn, "resume": cmdOptIn,
 	"agen": cmdAgent, "agent": cmdAgent,
 	"klaim": cmdClaim, "claim": cmdClaim, "sudahdidaftarkan": cmdClaim,
 	// admins only
 	"admin": cmdAdmin, "agen_setujui": cmdApprove, "approve_agents": cmdApprove, "agen_daftar": cmdAgentList, "agents": cmdAgentList,
 	"nik_pindah": cmdMoveNIK, "move_nik": cmdMoveNIK, "admin_tambah": cmdAdminAdd, "admin_add": cmdAdminAdd,
 	"admin_hapus": cmdAdminRemove, "admin_remove": cmdAdminRemove, "admin_daftar": cmdAdminList, "admin_list": cmdAdminList,
+	"siaran": cmdBroadcast, "broadcast": cmdBroadcast, "siaran_daftar": cmdBroadcastList, "broadcasts": cmdBroadcastList,
 }
 
 // commandArg is what follows a command's name: "/start klaim-AB12" → "klaim-AB12".

@@ -65,6 +65,9 @@ type Reply struct {
 	Input      Input    `json:"input,omitempty"`
 	InputLabel string   `json:"input_label,omitempty"` // the label of a channel's own input button ("Kirim nomor saya")
 	Photo      string   `json:"photo,omitempty"`
+	// Rich marks a text written with *bold* and _italic_ (an admin's
+	// broadcast): channels that can show them do, the others show it as typed.
+	Rich bool `json:"rich,omitempty"`
 }
 
 // Session is the saved state of one chat.
@@ -184,6 +187,7 @@ type Tx interface {
 	AgentTx
 	AdminTx
 	ClaimTx
+	PrefsTx
 }
 
 // AgentTx is what the agent flows may do. The agent is always the user
@@ -245,6 +249,28 @@ type AdminTx interface {
 	// MoveRegistration gives a registration to another chat (toChannel,
 	// toChat) or, with toAgent > 0, to another agent; it returns who had it.
 	MoveRegistration(ctx context.Context, ref, toChannel, toChat string, toAgent int64, reason string) (Owner, error)
+
+	// SegmentCount counts the people a broadcast to the segment would reach
+	// now (each chat once, opted-out and unreachable chats left out).
+	SegmentCount(ctx context.Context, s Segment) (int, error)
+	// CreateBroadcast stores a broadcast to start at its ScheduledAt (now
+	// when zero); its recipients are fixed when it starts.
+	CreateBroadcast(ctx context.Context, b Broadcast) (int64, error)
+	// BroadcastProgress counts a broadcast's recipients. ErrNotFound.
+	BroadcastProgress(ctx context.Context, id int64) (BroadcastProgress, error)
+	// RecentBroadcasts lists the latest broadcasts, newest first.
+	RecentBroadcasts(ctx context.Context, limit int) ([]BroadcastProgress, error)
+	// SetBroadcastStatus pauses (running → paused), resumes (paused →
+	// running) or cancels (scheduled, running or paused → cancelled) a
+	// broadcast; any other move is refused with ErrNotFound.
+	SetBroadcastStatus(ctx context.Context, id int64, status string) (BroadcastProgress, error)
+}
+
+// PrefsTx holds what a person chooses for their chat.
+type PrefsTx interface {
+	// SetOptOut stops (true) or restarts (false) broadcasts to this chat; it
+	// reports whether that changed anything.
+	SetOptOut(ctx context.Context, out bool) (bool, error)
 }
 
 // ClaimTx is what linking a resident's own chat may do.

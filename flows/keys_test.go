@@ -49,6 +49,17 @@ func dynamicKeys() []string {
 	add("agent.reminder.", "awaiting", "active", "arrears")
 	add("admin.status.", flows.AgentPending, flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended)
 	add("admin.decided.", flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended)
+	add("broadcast.jht.", "with", "without")
+	add("broadcast.who.", "workers", "agents")
+	add("broadcast.who_button.", "workers", "agents")
+	add("broadcast.channel.", flows.BroadcastChannels...)
+	add("broadcast.standing.", flows.StandingAwaiting, flows.StandingActive, flows.StandingDue, flows.StandingArrears, flows.StandingEnded)
+	add("broadcast.payer.", flows.PayerSelf, flows.PayerAgent, flows.PayerSponsor)
+	add("broadcast.dim.", "reg", "dist", "st", "oc", "jht", "pay", "ch")
+	add("broadcast.pick.", "reg", "dist", "st", "oc", "jht", "pay", "ch")
+	add("broadcast.button_choice.", "none", flows.ButtonPay, flows.ButtonStatus, flows.ButtonCard)
+	add("broadcast.button.", flows.ButtonPay, flows.ButtonStatus, flows.ButtonCard)
+	add("broadcast.now.", flows.BroadcastPaused, flows.BroadcastRunning, flows.BroadcastCancelled)
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))
 	}

@@ -62,6 +62,12 @@ func (t *turn) startPay(ctx context.Context) error {
 	if t.isDraft() {
 		return t.askNote(ctx, "pay.finish_first", nil)
 	}
+	if t.s.State == StClConsent {
+		return t.askNote(ctx, "claim.consent_first", nil)
+	}
+	if slices.Contains(applyStates, t.s.State) || slices.Contains(broadcastStates, t.s.State) || slices.Contains(claimStates, t.s.State) {
+		return t.askNote(ctx, "agent.finish_first", nil)
+	}
 	if t.payer == nil {
 		return t.askNote(ctx, "pay.unavailable", nil)
 	}

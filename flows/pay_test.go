@@ -144,8 +144,8 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	if pending != 1 {
 		t.Errorf("%d pending invoices after the renewal", pending)
 	}
-	must(t, c.text("/berhenti"), "Langganan dihentikan")
-	must(t, c.text("/berhenti"), "Tidak ada langganan yang aktif")
+	must(t, c.text("/stoplangganan"), "Langganan dihentikan")
+	must(t, c.text("/stoplangganan"), "Tidak ada langganan yang aktif")
 }
 
 func TestPayAtAMinimarket(t *testing.T) {

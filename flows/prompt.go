@@ -121,6 +121,8 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 		return t.promptAgentPay(ctx)
 	case StClNIK, StClName, StClProof, StClConsent:
 		return t.promptClaim(ctx)
+	case StBcSegment, StBcPick, StBcText, StBcButton, StBcPreview, StBcSchedule:
+		return t.promptBroadcast(ctx)
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", s.State)
 }

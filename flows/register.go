@@ -33,6 +33,7 @@ var choicePrefix = map[string]string{
 	StReview: "rv", StDone: "dn", StPayWho: "pw", StPayMonths: "pm", StPayBank: "pb", StPhone: "ph",
 	StAgConsent: "ac", StAgRole: "ar", StAgArea: "aa", StAgRTRW: "rt", StAgReview: "aw", StAgHome: "ah",
 	StAgList: "al", StAgResident: "rs", StAgPayPick: "pk", StAgPayMonth: "ay", StAgPayBank: "ab", StClConsent: "cc",
+	StBcSegment: "bs", StBcPick: "bp", StBcButton: "bb", StBcPreview: "bv",
 }
 
 // Occupations offered in the picker (DOMAIN.md §1); labels live in locales.
@@ -61,9 +62,21 @@ func (t *turn) answer(ctx context.Context) error {
 		// A reminder's "Bayar sekarang", pressed whatever the chat is doing.
 		return t.startPay(ctx)
 	}
-	if t.ev.Kind == KindChoice && strings.HasPrefix(t.ev.Choice, "ap:") {
-		// An admin's decision on an agent, from a list sent earlier.
-		return t.adminChoice(ctx)
+	if t.ev.Kind == KindChoice {
+		// Buttons that work whatever the chat is doing: an admin's decision
+		// on an agent or a broadcast, an admin menu entry, a broadcast's button.
+		switch c := t.ev.Choice; {
+		case strings.HasPrefix(c, "ap:"):
+			return t.adminChoice(ctx)
+		case strings.HasPrefix(c, "bx:"):
+			return t.broadcastChoice(ctx)
+		case strings.HasPrefix(c, "ad:"):
+			return t.adminCommand(ctx, strings.TrimPrefix(c, "ad:"), "")
+		case c == "go:"+ButtonStatus:
+			return t.status(ctx)
+		case c == "go:"+ButtonCard:
+			return t.cards(ctx)
+		}
 	}
 	if t.ev.Kind == KindChoice {
 		prefix, rest, _ := strings.Cut(t.ev.Choice, ":")
@@ -92,14 +105,22 @@ func (t *turn) answer(ctx context.Context) error {
 		return t.answerApply(ctx)
 	case StAgHome:
 		return t.answerHome(ctx)
-	case StAgList:
-		return t.answerList(ctx)
-	case StAgResident:
-		return t.answerResident(ctx)
-	case StAgPayPick, StAgPayMonth, StAgPayBank:
+	case StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank:
+		// Approval is checked on every turn: a suspended agent is sent home.
+		if _, ok, err := t.approvedAgent(ctx); !ok {
+			return err
+		}
+		switch s.State {
+		case StAgList:
+			return t.answerList(ctx)
+		case StAgResident:
+			return t.answerResident(ctx)
+		}
 		return t.answerAgentPay(ctx)
 	case StClNIK, StClName, StClProof, StClConsent:
 		return t.answerClaim(ctx)
+	case StBcSegment, StBcPick, StBcText, StBcButton, StBcPreview, StBcSchedule:
+		return t.answerBroadcast(ctx)
 	case StConsent:
 		return t.answerConsent(ctx)
 	case StNIK:

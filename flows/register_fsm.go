@@ -117,8 +117,8 @@ var registerEvents = fsm.Events{
 	{Name: EvReview, Src: []string{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
 		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, Dst: StReview},
 	// paying
-	{Name: EvPay, Src: []string{StWelcome, StDone}, Dst: StPayWho},
-	{Name: EvPayOne, Src: []string{StWelcome, StDone}, Dst: StPayMonths},
+	{Name: EvPay, Src: append([]string{StWelcome, StDone}, agentStates...), Dst: StPayWho},
+	{Name: EvPayOne, Src: append([]string{StWelcome, StDone}, agentStates...), Dst: StPayMonths},
 	{Name: EvNext, Src: []string{StPayWho}, Dst: StPayMonths},
 	{Name: EvNext, Src: []string{StPayMonths}, Dst: StPayBank},
 	{Name: EvNext, Src: []string{StPayBank}, Dst: StDone},
@@ -157,7 +157,7 @@ func (ms *machines) transition(ctx context.Context, state, event string) (string
 }
 
 // allEvents is every flow's table in one machine: a chat is in one state of one of them.
-var allEvents = append(append(append(fsm.Events{}, registerEvents...), agentEvents...), claimEvents...)
+var allEvents = append(append(append(append(fsm.Events{}, registerEvents...), agentEvents...), claimEvents...), broadcastEvents...)
 
 // defined lists the (event, source) pairs of allEvents, for can.
 var defined = func() map[[2]string]bool {
@@ -180,5 +180,5 @@ func DraftStates() []string { return append([]string(nil), draftStates...) }
 // States lists every state of the registration flow.
 func States() []string {
 	out := append(append([]string{StWelcome, StDone}, draftStates...), payStates...)
-	return append(append(append(out, applyStates...), agentStates...), claimStates...)
+	return append(append(append(append(out, applyStates...), agentStates...), claimStates...), broadcastStates...)
 }

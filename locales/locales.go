@@ -114,19 +114,31 @@ func (c *Catalog) Date(lang string, t time.Time) string {
 
 // Rupiah formats an amount as "Rp16.800" (dots between thousands, no decimals).
 func Rupiah(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
+	if n < 0 {
+		return "-Rp" + grouped(-n, '.')
 	}
+	return "Rp" + grouped(n, '.')
+}
+
+// Number formats a count with thousands grouped: "75.489" in Indonesian,
+// "75,489" in English.
+func Number(lang string, n int64) string {
+	sep := byte('.')
+	if lang == "en" {
+		sep = ','
+	}
+	if n < 0 {
+		return "-" + grouped(-n, sep)
+	}
+	return grouped(n, sep)
+}
+
+func grouped(n int64, sep byte) string {
 	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	b.WriteString("Rp")
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
+			b.WriteByte(sep)
 		}
 		b.WriteRune(r)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lib/pq"
+
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -99,8 +101,15 @@ func (t *chatTx) DecideAgent(ctx context.Context, id int64, status, reason strin
 	if !slices.Contains(agentDecisions, status) {
 		return flows.Agent{}, fmt.Errorf("decide agent %d: %q is not a decision", id, status)
 	}
-	res, err := t.exec(ctx, `UPDATE agents SET status = $2, reason = $3, decided_by = $4, decided_at = $5, updated_at = $5 WHERE id = $1`,
-		id, status, reason, t.actor(), t.now)
+	// Only from the statuses a decision applies to, so that two admins
+	// deciding at once cannot both win.
+	from := map[string][]string{
+		flows.AgentApproved:  {flows.AgentPending, flows.AgentSuspended},
+		flows.AgentRejected:  {flows.AgentPending},
+		flows.AgentSuspended: {flows.AgentApproved},
+	}[status]
+	res, err := t.exec(ctx, `UPDATE agents SET status = $2, reason = $3, decided_by = $4, decided_at = $5, updated_at = $5
+		WHERE id = $1 AND status = ANY($6)`, id, status, reason, t.actor(), t.now, pq.StringArray(from))
 	if err != nil {
 		return flows.Agent{}, fmt.Errorf("decide agent %d: %w", id, err)
 	}
@@ -202,11 +211,13 @@ func (t *chatTx) MoveRegistration(ctx context.Context, ref, toChannel, toChat st
 		if toChannel == "" || toChat == "" {
 			return flows.Owner{}, fmt.Errorf("move %s: no chat to move to: %w", ref, flows.ErrNotFound)
 		}
-		if _, err := t.exec(ctx, `UPDATE registrations SET channel = $2, chat_id = $3, updated_at = $4 WHERE ref = $1`,
+		// The rightful owner holds it alone: no agent keeps access, and the
+		// consent given for it was somebody else's.
+		if _, err := t.exec(ctx, `UPDATE registrations SET channel = $2, chat_id = $3, agent_id = NULL, consent_id = NULL, updated_at = $4 WHERE ref = $1`,
 			ref, toChannel, toChat, t.now); err != nil {
 			return flows.Owner{}, fmt.Errorf("move %s: %w", ref, err)
 		}
-		to.Channel, to.ChatID = toChannel, toChat
+		to.Channel, to.ChatID, to.AgentID, to.AgentName = toChannel, toChat, 0, ""
 	}
 	detail := "from " + ownerLabel(from) + " to " + ownerLabel(to) + ": " + reason
 	if err := t.AuditOn(ctx, "admin:move_registration", ref, detail); err != nil {

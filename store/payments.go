@@ -503,9 +503,11 @@ func (t *chatTx) Payments(ctx context.Context) ([]flows.PaymentView, error) {
 		ExpiresAt sql.NullTime `db:"expires_at"`
 		PaidAt    sql.NullTime `db:"paid_at"`
 	}
+	// An agent's or a sponsor's open code pays for several people at once:
+	// only its payer may see it, so of those only settled ones are listed.
 	err := t.sel(ctx, &rows, `SELECT r.ref, p.status, i.amount, i.months, p.method, p.va_number, p.expires_at, p.paid_at
 		FROM payments p JOIN payment_items i ON i.payment_id = p.id JOIN registrations r ON r.id = i.registration_id
-		WHERE r.channel = $1 AND r.chat_id = $2 ORDER BY p.id DESC LIMIT 50`, t.channel, t.chatID)
+		WHERE r.channel = $1 AND r.chat_id = $2 AND (p.payer_kind = 'worker' OR p.status = 'paid') ORDER BY p.id DESC LIMIT 50`, t.channel, t.chatID)
 	if err != nil {
 		return nil, fmt.Errorf("list payments: %w", err)
 	}

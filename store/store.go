@@ -26,6 +26,7 @@ type DB struct {
 	db    *sqlx.DB
 	vault *vault.Vault
 	now   func() time.Time
+	loc   *time.Location // the deployment's time zone: what "today" means
 
 	mu    sync.Mutex
 	stmts map[string]*sqlx.Stmt // prepared once, then reused on every connection
@@ -35,6 +36,19 @@ type DB struct {
 type Options struct {
 	Now      func() time.Time // the clock; nil means time.Now
 	MaxConns int              // pool size; 0 means 20
+	// Location is the deployment's time zone, which says what "today" is
+	// (a segment's standings); nil means Asia/Jakarta (WIB).
+	Location *time.Location
+}
+
+// defaultLocation is Asia/Jakarta, or a fixed +07:00 zone where the system
+// has no time zone database.
+func defaultLocation() *time.Location {
+	loc, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		return time.FixedZone("WIB", 7*3600)
+	}
+	return loc
 }
 
 // Open connects and checks the connection. A server that cannot be reached or
@@ -59,7 +73,10 @@ func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, er
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &DB{db: db, vault: v, now: opt.Now, stmts: map[string]*sqlx.Stmt{}}, nil
+	if opt.Location == nil {
+		opt.Location = defaultLocation()
+	}
+	return &DB{db: db, vault: v, now: opt.Now, loc: opt.Location, stmts: map[string]*sqlx.Stmt{}}, nil
 }
 
 // connOptions adds what the store relies on to a postgres:// URL, unless the

@@ -49,6 +49,9 @@ func (c *Client) Send(ctx context.Context, chatID string, r flows.Reply) error {
 	api := c.api(ctx)
 	for i, text := range parts {
 		msg := tgbotapi.NewMessage(id, text)
+		if r.Rich {
+			msg.Text, msg.ParseMode = RichHTML(text), tgbotapi.ModeHTML
+		}
 		if i == len(parts)-1 {
 			msg.ReplyMarkup = c.markup(r)
 		}

@@ -251,6 +251,9 @@ func TestAcknowledge(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs := srv.Requests("answerCallbackQuery", "editMessageReplyMarkup")
+	for i := range reqs {
+		reqs[i].At = time.Time{}
+	}
 	want := []telegramtest.Request{
 		{Method: "answerCallbackQuery", Params: url.Values{"callback_query_id": {"4382bfdwdsb323b2d9"}}},
 		{Method: "editMessageReplyMarkup", Params: url.Values{"chat_id": {"8200"}, "message_id": {fmt.Sprint(msg.MessageID)},

@@ -53,6 +53,7 @@ var options = []option{
 	{key: "LINDUNGI_ADMINS", help: "comma-separated admins as channel:user id (telegram:123456789, console:9); none by default"},
 	{key: "LINDUNGI_PERISAI_FEE", def: "7.5", help: "Perisai agents' fee, percent of the contributions they collect"},
 	{key: "LINDUNGI_PERISAI_AGENT_SHARE", def: "90", help: "the agent's percent of the Perisai fee (the rest goes to their institution)"},
+	{key: "LINDUNGI_QUIET_HOURS", def: "21:00-07:00", help: "local hours when broadcasts and payment reminders wait (off: none)"},
 	{key: "LINDUNGI_CLAIM_CODE_TTL", def: "168h", help: "how long an agent's claim code (for a resident to link their chat) stays valid"},
 	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
 }
@@ -213,6 +214,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Flow.ClaimCodeTTL, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_CLAIM_CODE_TTL")); err2 != nil || c.Flow.ClaimCodeTTL <= 0 {
 		return c, fmt.Errorf("LINDUNGI_CLAIM_CODE_TTL: %q is not a positive duration such as 168h", getenv("LINDUNGI_CLAIM_CODE_TTL"))
 	}
+	if q := lookup(getenv, "LINDUNGI_QUIET_HOURS"); q == "off" {
+		c.Flow.QuietFrom, c.Flow.QuietTo = "", ""
+	} else {
+		from, to, ok := strings.Cut(q, "-")
+		c.Flow.QuietFrom, c.Flow.QuietTo = strings.TrimSpace(from), strings.TrimSpace(to)
+		if !ok || !validClock(c.Flow.QuietFrom) || !validClock(c.Flow.QuietTo) {
+			return c, fmt.Errorf("LINDUNGI_QUIET_HOURS: %q is not HH:MM-HH:MM (for example 21:00-07:00) or off", q)
+		}
+	}
 	c.Env = lookup(getenv, "LINDUNGI_ENV")
 	if c.Env != "development" && c.Env != "production" {
 		return c, fmt.Errorf("LINDUNGI_ENV: %q is not development or production", c.Env)
@@ -247,4 +257,10 @@ func printOptions(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.key, def, o.help)
 	}
 	tw.Flush()
+}
+
+// validClock checks "HH:MM".
+func validClock(s string) bool {
+	t, err := time.Parse("15:04", s)
+	return err == nil && t.Format("15:04") == s
 }

@@ -43,8 +43,12 @@ commands:
   migrate   apply database migrations and exit
   payments report [--date YYYY-MM-DD]
             the day's settlements by channel and provider, and flagged payments
-  audit [--agent channel:id] [--since YYYY-MM-DD]
+  audit [--agent N|channel:id] [--since YYYY-MM-DD]
             who read or changed personal data, and when
+  broadcast send --text T [--regency …] [--status …] [--at …] [--yes]
+            a broadcast to a segment (the same filters as /siaran in chat)
+  broadcast status ID [--watch]
+            its progress
 
 configuration (environment):
 `
@@ -57,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
-	case "chat", "serve", "migrate", "payments", "audit":
+	case "chat", "serve", "migrate", "payments", "audit", "broadcast":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printOptions(stdout)
@@ -75,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
-	if cmd != "payments" && cmd != "audit" { // they read their own flags
+	if cmd != "payments" && cmd != "audit" && cmd != "broadcast" { // they read their own flags
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -95,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, v, store.Options{})
+	db, err := store.Open(ctx, cfg.DatabaseURL, v, store.Options{Location: cfg.Flow.Location})
 	if err != nil {
 		return err
 	}
@@ -147,6 +151,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return paymentsReport(ctx, rest, db, cat, cfg.Flow.Location, stdout)
 	case "audit":
 		return auditCommand(ctx, rest, db, cfg.Flow.Location, stdout)
+	case "broadcast":
+		return broadcastCommand(ctx, rest, db, engine, cfg.Flow, getenv, stdout)
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,

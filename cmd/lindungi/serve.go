@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	delivery, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDelivery()
 	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Log: log,
-		Observe: metrics.ObserveDelivery}
+		Observe: metrics.ObserveDelivery, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet}
 	delivered := make(chan struct{})
 	go func() { deliverer.Run(delivery); close(delivered) }()
 	polled := make(chan struct{})
@@ -171,7 +171,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 	}()
 	go pruneUpdates(intake, d.db, log)
-	go runReminders(intake, d.db, d.engine, cfg.Flow.Location, log)
+	go runReminders(intake, d.db, d.engine, cfg.Flow, log)
 	go settlePayments(intake, d.db, d.provider, d.engine, cfg.Flow.Location, log)
 
 	var runErr error
@@ -277,12 +277,13 @@ func pruneUpdates(ctx context.Context, db *store.DB, log *slog.Logger) {
 // runReminders sends the contribution reminders and the nudges about
 // unfinished registrations that are due, every minute. Several processes may
 // run it: jobs are claimed with SKIP LOCKED.
-func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, loc *time.Location, log *slog.Logger) {
+func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, cfg flows.Config, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		for {
-			n, err := db.RunReminders(ctx, 100, loc, engine.ReminderReplies, engine.RenewalInvoice)
+		// In the quiet hours reminders wait: they stay due and go out after.
+		for !cfg.Quiet(time.Now()) {
+			n, err := db.RunReminders(ctx, 100, cfg.Location, engine.ReminderReplies, engine.RenewalInvoice)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("reminders", "err", err)
 			}

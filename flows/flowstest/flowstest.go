@@ -53,7 +53,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Env, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	db, err := store.Open(ctx, dsn, v, store.Options{Now: o.Now, MaxConns: o.MaxConns})
+	db, err := store.Open(ctx, dsn, v, store.Options{Now: o.Now, MaxConns: o.MaxConns, Location: flows.DefaultConfig().Location})
 	if err != nil {
 		return nil, err
 	}

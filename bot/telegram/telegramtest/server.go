@@ -33,6 +33,8 @@ const (
 type Request struct {
 	Method string
 	Params url.Values // the form values as the client sent them
+	At     time.Time  // when it arrived
+	Failed bool       // answered with a scripted failure
 }
 
 // Message is one message the bot sent.
@@ -43,6 +45,8 @@ type Message struct {
 	ReplyMarkup string    // the reply_markup JSON as sent, "" if none; an edit replaces it
 	At          time.Time // when the server received it
 	Photo       []byte    // sendPhoto: the uploaded image (Text holds the caption)
+	ParseMode   string    // "HTML" for formatted text
+	Edits       int       // editMessageText calls that changed it
 }
 
 // Button is one inline keyboard button.
@@ -428,8 +432,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: method, Params: r.Form})
+	s.reqs = append(s.reqs, Request{Method: method, Params: r.Form, At: time.Now()})
 	if f, failed := s.scriptedFailure(method, r.Form); failed {
+		s.reqs[len(s.reqs)-1].Failed = true
 		s.mu.Unlock()
 		fail(w, f)
 		return
@@ -448,6 +453,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.sendPhoto(w, r.Form, photo)
 	case "editMessageReplyMarkup":
 		s.editMarkup(w, r.Form)
+	case "editMessageText":
+		s.editText(w, r.Form)
 	case "answerCallbackQuery":
 		if r.Form.Get("callback_query_id") == "" {
 			badRequest(w, "query_id is empty") // wording may differ from Telegram's
@@ -586,7 +593,38 @@ func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {
 			}
 		}
 	}
-	s.record(w, Message{ChatID: chat, Text: text, ReplyMarkup: markup})
+	if pm := form.Get("parse_mode"); pm != "" && pm != "HTML" && pm != "MarkdownV2" && pm != "Markdown" {
+		badRequest(w, "unsupported parse_mode")
+		return
+	}
+	s.record(w, Message{ChatID: chat, Text: text, ReplyMarkup: markup, ParseMode: form.Get("parse_mode")})
+}
+
+// editText replaces a message's text (and keyboard), as editMessageText does.
+func (s *Server) editText(w http.ResponseWriter, form url.Values) {
+	chat, _ := strconv.ParseInt(form.Get("chat_id"), 10, 64)
+	id, _ := strconv.Atoi(form.Get("message_id"))
+	text, markup := form.Get("text"), form.Get("reply_markup")
+	if strings.TrimSpace(text) == "" {
+		badRequest(w, "message text is empty")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.msgs {
+		if m.ChatID != chat || m.MessageID != id {
+			continue
+		}
+		if text == m.Text && (markup == m.ReplyMarkup || emptyMarkup(markup) && emptyMarkup(m.ReplyMarkup)) {
+			badRequest(w, "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+			return
+		}
+		m.Text, m.ReplyMarkup, m.ParseMode = text, markup, form.Get("parse_mode")
+		m.Edits++
+		ok(w, messageJSON(m))
+		return
+	}
+	badRequest(w, "message to edit not found")
 }
 
 // record keeps a sent message (numbering it), tells OnMessage's function and

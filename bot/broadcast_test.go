@@ -1,0 +1,152 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/store"
+)
+
+// texts renders broadcasts plainly, for the fake sender to record.
+type texts struct{}
+
+func (texts) BroadcastReply(lang, text, button string) flows.Reply { return flows.Reply{Text: text} }
+func (texts) BroadcastProgressReply(p flows.BroadcastProgress, now time.Time) flows.Reply {
+	return flows.Reply{Text: fmt.Sprintf("progress %d/%d", p.Sent, p.Total)}
+}
+func (texts) BroadcastReportReply(p flows.BroadcastProgress) flows.Reply {
+	return flows.Reply{Text: fmt.Sprintf("report %d sent", p.Sent)}
+}
+
+// seed registers n linked workers on a channel, chats c1…cn.
+func seed(t *testing.T, db *store.DB, channel string, n int) {
+	t.Helper()
+	db.SQL().MustExec(`INSERT INTO registrations (ref, channel, chat_id, name, status, created_at, updated_at)
+		SELECT $1 || '-' || g, $1, 'c' || g, 'Warga', 'menunggu_pembayaran', now(), now() FROM generate_series(1, $2::int) g`, channel, n)
+}
+
+func broadcastTo(t *testing.T, db *store.DB, channel, text string) int64 {
+	t.Helper()
+	id, err := db.CreateBroadcastAs(context.Background(), "test:admin", flows.Broadcast{Segment: flows.Segment{Channels: []string{channel}}, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// runFor runs the deliverer in the background until the test ends.
+func runFor(t *testing.T, d *bot.Deliverer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func progress(t *testing.T, db *store.DB, id int64) flows.BroadcastProgress {
+	t.Helper()
+	p, err := db.BroadcastProgressOf(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBroadcastRepliesFirstThenEachOnce(t *testing.T) {
+	db, clk, ch := setup(t)
+	seed(t, db, ch, 120)
+	queue(t, db, ch, "c7", "a reply")
+	id := broadcastTo(t, db, ch, "hello all")
+	// A chat that blocked the bot, one that opted out.
+	s := newFakeSender()
+	s.fail["c3"] = &bot.SendError{Kind: bot.Unreachable, Err: fmt.Errorf("403 blocked")}
+	db.SQL().MustExec(`INSERT INTO opt_outs (channel, chat_id, at) VALUES ($1, 'c4', now())`, ch)
+
+	d := deliverer(db, clk, ch, s)
+	d.Broadcasts, d.Texts, d.PerChat = db, texts{}, time.Millisecond
+	runFor(t, d)
+	// The clock moves on, so the chat that just got a reply has its turn again.
+	waitUntil(t, "the broadcast to finish", func() bool { clk.Add(100 * time.Millisecond); return progress(t, db, id).Status == flows.BroadcastDone })
+	p := progress(t, db, id)
+	if p.Total != 119 || p.Sent != 118 || p.Blocked != 1 || p.Unknown != 0 {
+		t.Errorf("progress %+v: want 119 recipients (one opted out), 118 sent, 1 blocked", p)
+	}
+	for i := 1; i <= 120; i++ {
+		got := strings.Join(s.texts(fmt.Sprintf("c%d", i)), "|")
+		want := "hello all"
+		switch i {
+		case 3, 4:
+			want = ""
+		case 7:
+			want = "a reply|hello all" // the conversation's reply went first
+		}
+		if got != want {
+			t.Errorf("c%d got %q, want %q", i, got, want)
+		}
+	}
+}
+
+func TestBroadcastWaitsOutQuietHours(t *testing.T) {
+	db, clk, ch := setup(t)
+	seed(t, db, ch, 5)
+	cfg := flows.DefaultConfig() // quiet 21:00–07:00 WIB
+	clk.Add(-clk.Now().Sub(time.Date(2026, 11, 25, 22, 30, 0, 0, cfg.Location)))
+	id := broadcastTo(t, db, ch, "malam")
+	s := newFakeSender()
+	d := deliverer(db, clk, ch, s)
+	d.Broadcasts, d.Texts, d.Quiet, d.PerChat = db, texts{}, cfg.Quiet, time.Millisecond
+	runFor(t, d)
+	time.Sleep(1500 * time.Millisecond) // an upkeep and several rounds
+	if p := progress(t, db, id); p.Status != flows.BroadcastScheduled || len(s.texts("c1")) != 0 {
+		t.Fatalf("during the quiet hours: %+v, c1 got %v", p, s.texts("c1"))
+	}
+	clk.Add(9 * time.Hour) // 07:30
+	waitUntil(t, "the morning", func() bool { return progress(t, db, id).Status == flows.BroadcastDone })
+	if got := s.texts("c5"); len(got) != 1 {
+		t.Errorf("c5 got %v", got)
+	}
+}
+
+func TestBroadcastAfterACrashCountsUnknown(t *testing.T) {
+	db, clk, ch := setup(t)
+	seed(t, db, ch, 30)
+	id := broadcastTo(t, db, ch, "once")
+	ctx := context.Background()
+	if _, err := db.StartBroadcasts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A process claims a batch and dies before marking it.
+	inFlight, err := db.ClaimBroadcastItems(ctx, []string{ch}, 10)
+	if err != nil || len(inFlight) != 10 {
+		t.Fatalf("claim: %d, %v", len(inFlight), err)
+	}
+	s := newFakeSender()
+	d := deliverer(db, clk, ch, s)
+	d.Broadcasts, d.Texts, d.PerChat = db, texts{}, time.Millisecond
+	runFor(t, d)
+	waitUntil(t, "the rest", func() bool { return progress(t, db, id).Status == flows.BroadcastDone })
+	p := progress(t, db, id)
+	if p.Sent != 20 || p.Unknown != 10 {
+		t.Errorf("progress %+v: want 20 sent and the 10 in flight unknown", p)
+	}
+	for _, it := range inFlight {
+		if got := s.texts(it.ChatID); len(got) != 0 {
+			t.Errorf("%s was in flight and got %v again", it.ChatID, got)
+		}
+	}
+}
