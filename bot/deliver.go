@@ -119,7 +119,7 @@ func (d *Deliverer) defaults() {
 	if d.limiters == nil {
 		d.limiters, d.paused, d.nextOK, d.messages = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]time.Time{}, map[int64][2]string{}
 		for ch := range d.Senders {
-			d.limiters[ch] = rate.NewLimiter(rate.Limit(d.Rate), max(1, int(d.Rate)/10))
+			d.limiters[ch] = rate.NewLimiter(rate.Limit(d.Rate), burst(d.Rate))
 		}
 	}
 }
@@ -339,4 +339,15 @@ func retryBackoff(attempts int) time.Duration {
 type Editor interface {
 	SendEditable(ctx context.Context, chatID string, r flows.Reply) (ref string, err error)
 	Edit(ctx context.Context, chatID, ref string, r flows.Reply) error
+}
+
+// burst is how many messages may leave at once. At a chat platform's rates
+// (up to 100/s) none: any one second then holds at most the rate plus one,
+// which keeps a provider's per-second count below its limit. Faster rates
+// (tests, benchmarks) allow a tenth of a second's worth.
+func burst(perSecond float64) int {
+	if perSecond <= 100 {
+		return 1
+	}
+	return int(perSecond) / 10
 }

@@ -74,6 +74,7 @@ type options struct {
 	cpuProfile      string
 	memProfile      string
 	rateSeconds     int
+	broadcast       int
 	telegramChats   int
 	notifications   int
 	rate            float64
@@ -100,6 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.IntVar(&o.telegramChats, "telegram-chats", 1000, "concurrent chats for the Telegram polling and webhook runs (0 skips them)")
 	fs.IntVar(&o.rateSeconds, "rate-seconds", 60, "how long to measure the global rate limiter (0 skips it)")
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
+	fs.IntVar(&o.broadcast, "broadcast", 75489, "recipients of the unlimited broadcast run (0 skips it)")
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
 		return err
 	}
@@ -148,12 +150,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		reportPayments(stdout, r)
 	}
-	if o.rateSeconds > 0 {
-		lim, err := benchLimiter(ctx, o.rate, o.rateSeconds)
+	if o.broadcast > 0 {
+		r, err := benchBroadcast(ctx, o.broadcast, 0, 0, o.conns)
 		if err != nil {
 			return err
 		}
-		reportLimiter(stdout, lim)
+		reportBroadcast(stdout, r)
+	}
+	if o.rateSeconds > 0 {
+		// The global limit, measured on a broadcast through the Bot API.
+		r, err := benchBroadcast(ctx, int(o.rate)*(o.rateSeconds+5), o.rate, o.rateSeconds, o.conns)
+		if err != nil {
+			return err
+		}
+		reportBroadcast(stdout, r)
 	}
 	if o.minRatio > 0 && ratio < o.minRatio {
 		return fmt.Errorf("engine reaches %.1f%% of pgbench tps, below the %.0f%% floor: a defect", 100*ratio, 100*o.minRatio)

@@ -20,7 +20,7 @@ func TestRunSmall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-telegram-chats", "5", "-notifications", "20"}, os.Getenv, &out)
+	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-telegram-chats", "5", "-notifications", "20"}, os.Getenv, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +28,7 @@ func TestRunSmall(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^  registrations stored +5$`).Match(out.Bytes()) {
 		t.Error("output does not say 5 registrations were stored")
 	}
-	for _, want := range []string{"latency p50", "latency p99", "allocs/msg", "bytes/msg", " tps\n", "engine msg/s ÷ pgbench tps", "measured rate", "telegram polling", "telegram webhook", "update → reply p99", "notifications/s", "per card"} {
+	for _, want := range []string{"latency p50", "latency p99", "allocs/msg", "bytes/msg", " tps\n", "engine msg/s ÷ pgbench tps", "measured rate", "telegram polling", "telegram webhook", "update → reply p99", "notifications/s", "per card", "deliveries/s", "429s"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

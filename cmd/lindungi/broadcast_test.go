@@ -198,3 +198,31 @@ func TestBroadcastThrottled(t *testing.T) {
 		t.Errorf("%d sendMessage calls for 40 recipients and one 429: a resend", len(reqs))
 	}
 }
+
+// The admin who sent a broadcast from Telegram sees one progress message,
+// edited in place, and a final report.
+func TestBroadcastProgressEditedInPlace(t *testing.T) {
+	tg := telegramtest.NewServer(t)
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	const base, admin = 8_200_000, 8_299_999
+	seedRecipients(t, db, base, 150, 0)
+	db.MustExec(`UPDATE registrations SET district = '61.71.06' WHERE chat_id::bigint > $1 AND chat_id::bigint <= $1 + 150`, base)
+	var id int64
+	db.Get(&id, `INSERT INTO broadcasts (segment, text, button, scheduled_at, status, created_by, report_channel, report_chat, created_at, updated_at)
+		VALUES ('{"districts":["61.71.06"]}', 'Kabar kemajuan', '', now(), 'scheduled', 'telegram:8299999', 'telegram', $1, now(), now()) RETURNING id`,
+		strconv.Itoa(admin))
+	_, stop := startServe(t, map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_ENDPOINT": tg.Endpoint(),
+		"LINDUNGI_TELEGRAM_RATE": "50"})
+	defer stop()
+	waitFor(t, "the final report", func() bool { return strings.Contains(lastMessage(tg, admin), "selesai untuk 150 penerima") })
+	msgs := tg.Messages(admin)
+	if len(msgs) != 2 {
+		t.Fatalf("admin got %d messages, want the progress message and the report: %+v", len(msgs), msgs)
+	}
+	p := msgs[0]
+	if p.Edits < 1 || !strings.Contains(p.Text, "150 / 150 terkirim") || !strings.Contains(p.Text, "Selesai") || len(p.InlineKeyboard()) != 0 {
+		t.Errorf("progress message: %+v", p)
+	}
+	_ = id
+}

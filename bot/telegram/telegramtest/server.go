@@ -116,6 +116,44 @@ type Server struct {
 	secret     string
 	commands   map[string]string // language_code → commands JSON
 	notify     func(Message)
+	limit      int         // sendMessage calls allowed in any 1 s (0: no limit)
+	recent     []time.Time // accepted sendMessage calls within the last second
+	throttled  int         // 429s the limit gave
+}
+
+// Limit makes the server answer 429 (retry_after 1) to a sendMessage beyond
+// perSecond in any one second, as Telegram's flood control does; 0 lifts it.
+func (s *Server) Limit(perSecond int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit, s.recent = perSecond, nil
+}
+
+// Throttled counts the 429s the Limit gave.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
+}
+
+// overLimit records a sendMessage call and reports whether it exceeds the limit.
+func (s *Server) overLimit(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.limit == 0 {
+		return false
+	}
+	i := 0
+	for i < len(s.recent) && now.Sub(s.recent[i]) >= time.Second {
+		i++
+	}
+	s.recent = s.recent[i:]
+	if len(s.recent) >= s.limit {
+		s.throttled++
+		return true
+	}
+	s.recent = append(s.recent, now)
+	return false
 }
 
 // NewServer starts a fake Bot API that closes when the test ends.
@@ -448,6 +486,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		s.getUpdates(w, r)
 	case "sendMessage":
+		if s.overLimit(time.Now()) {
+			fail(w, TooManyRequests(1))
+			return
+		}
 		s.sendMessage(w, r.Form)
 	case "sendPhoto":
 		s.sendPhoto(w, r.Form, photo)
