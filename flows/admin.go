@@ -28,7 +28,7 @@ const (
 	cmdBroadcastList = "broadcast_list"
 )
 
-var adminCommands = []string{cmdAdmin, cmdApprove, cmdAgentList, cmdMoveNIK, cmdAdminAdd, cmdAdminRemove, cmdAdminList, cmdBroadcast, cmdBroadcastList}
+var adminCommands = []string{cmdAdmin, cmdApprove, cmdAgentList, cmdMoveNIK, cmdAdminAdd, cmdAdminRemove, cmdAdminList, cmdBroadcast, cmdBroadcastList, cmdStats}
 
 // Pending admin questions (Session.Pending "<what>:<detail>"): an admin
 // answers them whatever state the chat is in.
@@ -96,6 +96,8 @@ func (t *turn) adminCommand(ctx context.Context, name, arg string) error {
 		return t.startBroadcast(ctx)
 	case cmdBroadcastList:
 		return t.broadcastList(ctx)
+	case cmdStats:
+		return t.stats(ctx)
 	case cmdApprove:
 		return t.applications(ctx)
 	case cmdAgentList:
@@ -149,6 +151,7 @@ func (t *turn) adminMenu(ctx context.Context) error {
 		{Label: t.T("admin.menu.applications", nil), Data: "ad:" + cmdApprove},
 		{Label: t.T("admin.menu.agents", nil), Data: "ad:" + cmdAgentList},
 		{Label: t.T("admin.menu.move", nil), Data: "ad:" + cmdMoveNIK},
+		{Label: t.T("admin.menu.stats", nil), Data: "ad:" + cmdStats},
 	}})
 	return nil
 }

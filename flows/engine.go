@@ -388,6 +388,7 @@ var commandAliases = map[string]string{
 	"nik_pindah": cmdMoveNIK, "move_nik": cmdMoveNIK, "admin_tambah": cmdAdminAdd, "admin_add": cmdAdminAdd,
 	"admin_hapus": cmdAdminRemove, "admin_remove": cmdAdminRemove, "admin_daftar": cmdAdminList, "admin_list": cmdAdminList,
 	"siaran": cmdBroadcast, "broadcast": cmdBroadcast, "siaran_daftar": cmdBroadcastList, "broadcasts": cmdBroadcastList,
+	"statistik": cmdStats, "stats": cmdStats,
 }
 
 // commandArg is what follows a command's name: "/start klaim-AB12" → "klaim-AB12".

@@ -264,6 +264,12 @@ type AdminTx interface {
 	// running) or cancels (scheduled, running or paused → cancelled) a
 	// broadcast; any other move is refused with ErrNotFound.
 	SetBroadcastStatus(ctx context.Context, id int64, status string) (BroadcastProgress, error)
+
+	// Stats counts the live registrations today (in the deployment's zone)
+	// by kabupaten/kota, standing, occupation, channel and payer, and sums
+	// the settled payments of today, this week and this month: the figures
+	// of /statistik.
+	Stats(ctx context.Context) (Stats, error)
 }
 
 // PrefsTx holds what a person chooses for their chat.

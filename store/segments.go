@@ -115,18 +115,25 @@ func workerChats(s flows.Segment, today time.Time, args *sqlArgs) string {
 	if len(s.Payers) > 0 {
 		var anyOf []string
 		for _, p := range s.Payers {
-			switch p {
-			case flows.PayerSelf:
-				anyOf = append(anyOf, `(r.agent_id IS NULL AND NOT `+sqlSponsored+`)`)
-			case flows.PayerAgent:
-				anyOf = append(anyOf, `r.agent_id IS NOT NULL`)
-			case flows.PayerSponsor:
-				anyOf = append(anyOf, sqlSponsored)
-			}
+			anyOf = append(anyOf, payerSQL(p))
 		}
 		where = append(where, `(`+strings.Join(anyOf, ` OR `)+`)`)
 	}
 	return `SELECT DISTINCT r.channel, r.chat_id FROM registrations r WHERE ` + strings.Join(where, ` AND `)
+}
+
+// payerSQL matches a registration r whose contribution p (a Payer* value,
+// checked by checkSegment) pays.
+func payerSQL(p string) string {
+	switch p {
+	case flows.PayerSelf:
+		return `(r.agent_id IS NULL AND NOT ` + sqlSponsored + `)`
+	case flows.PayerAgent:
+		return `r.agent_id IS NOT NULL`
+	case flows.PayerSponsor:
+		return sqlSponsored
+	}
+	return `false`
 }
 
 // standingsSQL matches a registration in any of the segment's standings on

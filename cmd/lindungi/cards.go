@@ -12,22 +12,31 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
+	"github.com/lindungi/lindungi/chart"
+	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/kartu"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/wilayah"
 )
 
-// cards draws membership cards for the channels (bot.Photos): a reply
-// naming "card:<reference>" gets the registration's current card.
+// cards draws the images replies name, for the channels (bot.Photos): a
+// reply naming "card:<reference>" gets the registration's current card,
+// "qris:<order>" a payment's QR code, "link:<url>" a claim link's QR code
+// and "chart:coverage" the admins' chart of active coverage.
 type cards struct {
 	db        *store.DB
 	cat       *locales.Catalog
 	publicURL string
 	loc       *time.Location
+	regions   *wilayah.Data // names of the chart's kabupaten/kota
 }
 
 func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
+	if name == flows.CoveragePhoto {
+		return c.coverageChart(ctx)
+	}
 	if order, ok := strings.CutPrefix(name, "qris:"); ok {
 		payload, err := c.db.QRString(ctx, order)
 		if err != nil {
@@ -70,6 +79,50 @@ func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
 		card.CoverFrom, card.CoverTo = c.cat.Date(lang, d.CoveredFrom.Time), c.cat.Date(lang, d.CoveredTo.Time)
 	}
 	return kartu.Render(card)
+}
+
+// chartBars is how many kabupaten/kota the coverage chart shows one by one;
+// the others share the last bar.
+const chartBars = 14
+
+// coverageChart draws the workers protected today by kabupaten/kota, most
+// first. Like the card it is in Indonesian.
+func (c cards) coverageChart(ctx context.Context) ([]byte, error) {
+	counts, err := c.db.CoverageByRegency(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const lang = "id"
+	var bars []chart.Bar
+	var rest chart.Bar
+	others := 0
+	for _, n := range counts {
+		if n.Active == 0 {
+			continue // the counts come most active first
+		}
+		if len(bars) < chartBars {
+			label := c.cat.T(lang, "stats.unknown", nil)
+			if r, ok := c.regions.Get(n.Key); ok {
+				label = r.Name
+			} else if n.Key != "" {
+				label = n.Key
+			}
+			bars = append(bars, chart.Bar{Label: label, Value: int64(n.Active)})
+			continue
+		}
+		others++
+		rest.Value += int64(n.Active)
+	}
+	if others > 0 {
+		rest.Label = c.cat.T(lang, "stats.rest_regencies", map[string]any{"Count": others})
+		bars = append(bars, rest)
+	}
+	if len(bars) == 0 {
+		bars = []chart.Bar{{Label: c.cat.T(lang, "stats.chart_empty", nil)}}
+	}
+	title := c.cat.T(lang, "stats.chart_title", map[string]any{"Date": c.cat.Date(lang, time.Now().In(c.loc))})
+	return chart.Bars(title, bars, chart.Options{XLabel: c.cat.T(lang, "stats.chart_axis", nil),
+		Format: func(v int64) string { return locales.Number(lang, v) }})
 }
 
 var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>

@@ -49,6 +49,10 @@ commands:
             a broadcast to a segment (the same filters as /siaran in chat)
   broadcast status ID [--watch]
             its progress
+  export --what registrations|payments|agents [--format csv] [--since YYYY-MM-DD] [--with-nik] [--out FILE]
+            CSV for BPJS branch staff (NIK and phone only with --with-nik, audit-logged)
+  kpj import FILE [--report FILE]
+            record the participant numbers (KPJ) BPJS issued, by NIK, and tell the workers
 
 configuration (environment):
 `
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
-	case "chat", "serve", "migrate", "payments", "audit", "broadcast":
+	case "chat", "serve", "migrate", "payments", "audit", "broadcast", "export", "kpj":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printOptions(stdout)
@@ -79,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
-	if cmd != "payments" && cmd != "audit" && cmd != "broadcast" { // they read their own flags
+	if cmd != "payments" && cmd != "audit" && cmd != "broadcast" && cmd != "export" && cmd != "kpj" { // they read their own flags
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -145,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
 		Discounts: cfg.Discounts}, cfg.Flow)
 
-	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location}
+	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location, regions: regions}
 	switch cmd {
 	case "payments":
 		return paymentsReport(ctx, rest, db, cat, cfg.Flow.Location, stdout)
@@ -153,6 +157,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return auditCommand(ctx, rest, db, cfg.Flow.Location, stdout)
 	case "broadcast":
 		return broadcastCommand(ctx, rest, db, engine, cfg.Flow, getenv, stdout)
+	case "export":
+		return exportCommand(ctx, rest, db, regions, cat, cfg.Flow.Location, getenv, stdout)
+	case "kpj":
+		return kpjCommand(ctx, rest, db, engine, cat, getenv, stdin, stdout, os.Stderr)
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,

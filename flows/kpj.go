@@ -1,0 +1,38 @@
+package flows
+
+import "github.com/lindungi/lindungi/nama"
+
+// KPJIssued is a participant number (KPJ) BPJS Ketenagakerjaan issued for a
+// registration, as its chat is told of it.
+type KPJIssued struct {
+	Ref      string // the registration's reference
+	Name     string // the registered person
+	KPJ      string
+	Previous string // the KPJ it replaces, "" for the first one
+	Card     bool   // a membership card exists (a payment settled): the updated card follows
+}
+
+// KPJNotices makes the messages of a recorded KPJ (the store queues them in
+// the transaction that records it).
+type KPJNotices interface {
+	KPJReplies(lang string, k KPJIssued) []Reply
+}
+
+// KPJReplies tell a worker the KPJ recorded for a registration of their
+// chat, then send the card that now shows it; a registration not paid for
+// yet has no card, and the message says the number will be on it.
+func (e *Engine) KPJReplies(lang string, k KPJIssued) []Reply {
+	if !e.cat.Supported(lang) {
+		lang = "id"
+	}
+	data := map[string]any{"Name": nama.Display(k.Name), "Ref": k.Ref, "KPJ": k.KPJ, "Previous": k.Previous}
+	key := "kpj.issued"
+	if k.Previous != "" {
+		key = "kpj.corrected"
+	}
+	text := e.cat.T(lang, key, data)
+	if !k.Card {
+		return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_later", data), Input: InputNone}}
+	}
+	return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_updated", data), Input: InputNone}, cardReply(e, lang, k.Ref, k.Name)}
+}
