@@ -20,7 +20,7 @@ BIN         := bin/lindungi
 DB_NAME   = $(shell echo '$(DATABASE_URL)' | sed -E 's#^[^/]*//[^/]*/([^?]*).*#\1#')
 ADMIN_URL = $(shell echo '$(DATABASE_URL)' | sed -E 's#^([^/]*//[^/]*/)[^?]*#\1postgres#')
 
-FUZZ_TARGETS := ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./nama:FuzzMatch ./flows:FuzzAgentInput ./flows:FuzzParseWhen ./bot/telegram:FuzzRichHTML ./iuran:FuzzParseAmount ./iuran:FuzzParse ./iuran:FuzzParseDiscounts ./iuran:FuzzCoverage ./wilayah:FuzzSearch ./flows:FuzzParseCommand ./payments/midtrans:FuzzVerify ./payments/midtrans:FuzzTamper ./payments/sandbox:FuzzVerify
+FUZZ_TARGETS := ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./nama:FuzzMatch ./flows:FuzzAgentInput ./flows:FuzzParseWhen ./bot/telegram:FuzzRichHTML ./roster:FuzzCheck ./roster:FuzzOpen ./iuran:FuzzParseAmount ./iuran:FuzzParse ./iuran:FuzzParseDiscounts ./iuran:FuzzCoverage ./wilayah:FuzzSearch ./flows:FuzzParseCommand ./payments/midtrans:FuzzVerify ./payments/midtrans:FuzzTamper ./payments/sandbox:FuzzVerify
 
 .PHONY: help run chat build test lint vet unit browser-check fuzz-short fuzz bench db key
 

@@ -132,7 +132,7 @@ func (t *turn) answerProof(ctx context.Context) error {
 	switch {
 	case c == nil:
 		reason = "nik_unknown"
-	case !c.ByAgent:
+	case !c.ByAgent && c.Sponsor == "":
 		reason = "not_by_agent"
 	case c.Linked:
 		reason = "already_linked"
@@ -229,6 +229,39 @@ func (t *turn) claimByLink(ctx context.Context, code string) error {
 	return t.link(ctx, ref, "code")
 }
 
+// SponsorPrefix starts the /start parameter of a sponsor's poster link.
+const SponsorPrefix = "sponsor-"
+
+// SponsorLink is the Telegram link of a sponsor's poster: it starts the
+// claim with the sponsor named.
+func SponsorLink(bot, token string) string {
+	return "https://t.me/" + bot + "?start=" + SponsorPrefix + token
+}
+
+// claimFromPoster answers /start sponsor-<token>: the claim, introduced by
+// the sponsor's name.
+func (t *turn) claimFromPoster(ctx context.Context, token string) error {
+	sponsor, ok, err := t.tx.SponsorByToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.sayText("claim.link_invalid", nil)
+		if t.s.State == StWelcome || t.s.State == "" {
+			return t.startOver(ctx)
+		}
+		return t.ask(ctx, "")
+	}
+	if err := t.startClaim(ctx); err != nil {
+		return err
+	}
+	if t.s.State == StClNIK && len(t.out) > 0 {
+		last := &t.out[len(t.out)-1]
+		last.Text = t.T("claim.sponsor_intro", map[string]any{"Sponsor": sponsor}) + "\n\n" + last.Text
+	}
+	return nil
+}
+
 // promptClaim renders the questions of a claim.
 func (t *turn) promptClaim(ctx context.Context) (Reply, error) {
 	switch t.s.State {
@@ -253,7 +286,18 @@ func (t *turn) promptClaim(ctx context.Context) (Reply, error) {
 		if app, ok := chatApps[t.s.Channel]; ok {
 			abroad = t.T("consent.abroad", map[string]any{"App": app})
 		}
-		return Reply{Text: t.T("claim.linked", map[string]any{"Name": name, "Ref": t.s.Data.Linked, "Abroad": abroad}), Input: InputText,
+		text := t.T("claim.linked", map[string]any{"Name": name, "Ref": t.s.Data.Linked, "Abroad": abroad})
+		sponsor, until, err := t.tx.Sponsorship(ctx, t.s.Data.Linked)
+		if err != nil {
+			return Reply{}, err
+		}
+		switch {
+		case sponsor != "" && !until.IsZero():
+			text = t.T("claim.sponsored", map[string]any{"Sponsor": sponsor, "Date": t.cat.Date(t.s.Lang, until)}) + "\n" + text
+		case sponsor != "":
+			text = t.T("claim.sponsored_unpaid", map[string]any{"Sponsor": sponsor}) + "\n" + text
+		}
+		return Reply{Text: text, Input: InputText,
 			Choices: []Choice{{Label: t.T("consent.yes", nil), Data: "cc:yes"}, {Label: t.T("consent.no", nil), Data: "cc:no"}}}, nil
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", t.s.State)

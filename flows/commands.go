@@ -30,6 +30,10 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 			s.Pending = ""
 			return t.claimByLink(ctx, code)
 		}
+		if token, ok := strings.CutPrefix(arg, SponsorPrefix); ok && token != "" {
+			s.Pending = ""
+			return t.claimFromPoster(ctx, token)
+		}
 		s.Pending = ""
 		switch {
 		case t.isDraft() && !t.isFreshConsent():

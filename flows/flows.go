@@ -298,6 +298,11 @@ type ClaimTx interface {
 	// ConfirmConsent records that the resident confirmed the consent of a
 	// linked registration.
 	ConfirmConsent(ctx context.Context, ref string, consentID int64) error
+	// SponsorByToken names the sponsor of the batch whose poster link holds token.
+	SponsorByToken(ctx context.Context, token string) (string, bool, error)
+	// Sponsorship says who pays for a registration of this chat and until
+	// when (zero before the sponsor paid); "" when nobody sponsors it.
+	Sponsorship(ctx context.Context, ref string) (sponsor string, until time.Time, err error)
 }
 
 // Errors of the agent and claim stores.
@@ -379,6 +384,7 @@ type Claimable struct {
 	Phone   string // E.164 on file, "" when none
 	ByAgent bool   // registered by an agent
 	Linked  bool   // already linked to a chat
+	Sponsor string // the sponsor whose batch pays for it, "" if none
 }
 
 // Owner says who holds a registration (for an admin settling a NIK).

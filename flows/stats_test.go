@@ -132,7 +132,7 @@ func TestStatsTables(t *testing.T) {
 			"\nMenunggak: "+n(after.Standings[2].Registered)+"\nBerakhir: "+n(after.Standings[3].Registered),
 		"Bayar sendiri: "+n(after.Payers[0].Registered)+" terdaftar · "+n(after.Payers[0].Active)+" aktif",
 		"Lewat agen: "+n(after.Payers[1].Registered)+" terdaftar · "+n(after.Payers[1].Active)+" aktif",
-		"Disponsori: 0 terdaftar · 0 aktif",
+		"Disponsori: "+n(after.Payers[2].Registered)+" terdaftar · "+n(after.Payers[2].Active)+" aktif",
 		"Hari ini: "+money(after.PaidToday),
 		"Minggu ini (sejak Senin, "+cat.Date("id", flows.WeekStart(today))+"): "+money(after.PaidWeek),
 		"Bulan ini (sejak 1 "+cat.T("id", "month."+fmt.Sprint(int(today.Month())), nil)+fmt.Sprintf(" %d): ", today.Year())+money(after.PaidMonth))

@@ -19,9 +19,12 @@ func (t *chatTx) Claimable(ctx context.Context, nik string) (*flows.Claimable, e
 		PhoneSealed []byte `db:"phone_sealed"`
 		ByAgent     bool   `db:"by_agent"`
 		Linked      bool   `db:"linked"`
+		Sponsor     string `db:"sponsor"`
 	}
-	err := t.get(ctx, &r, `SELECT ref, name, phone_sealed, agent_id IS NOT NULL AS by_agent, channel <> '' AS linked
-		FROM registrations WHERE nik_hash = $1 AND deleted_at IS NULL`, t.vault.Hash("nik", nik))
+	err := t.get(ctx, &r, `SELECT r.ref, r.name, r.phone_sealed, r.agent_id IS NOT NULL AS by_agent, r.channel <> '' AS linked,
+			coalesce(b.sponsor, '') AS sponsor
+		FROM registrations r LEFT JOIN sponsor_batches b ON b.id = r.sponsor_batch_id
+		WHERE r.nik_hash = $1 AND r.deleted_at IS NULL`, t.vault.Hash("nik", nik))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -32,7 +35,38 @@ func (t *chatTx) Claimable(ctx context.Context, nik string) (*flows.Claimable, e
 	if err != nil {
 		return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
 	}
-	return &flows.Claimable{Ref: r.Ref, Name: r.Name, Phone: phone, ByAgent: r.ByAgent, Linked: r.Linked}, nil
+	return &flows.Claimable{Ref: r.Ref, Name: r.Name, Phone: phone, ByAgent: r.ByAgent, Linked: r.Linked, Sponsor: r.Sponsor}, nil
+}
+
+// SponsorByToken names the sponsor of the batch whose poster link holds token.
+func (t *chatTx) SponsorByToken(ctx context.Context, token string) (string, bool, error) {
+	var s string
+	err := t.get(ctx, &s, `SELECT sponsor FROM sponsor_batches WHERE claim_token = $1`, strings.ToLower(token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sponsor of a poster: %w", err)
+	}
+	return s, true, nil
+}
+
+// Sponsorship says who pays for a registration of this chat and until when
+// (zero before the sponsor paid); "" when nobody sponsors it.
+func (t *chatTx) Sponsorship(ctx context.Context, ref string) (string, time.Time, error) {
+	var r struct {
+		Sponsor string       `db:"sponsor"`
+		To      sql.NullTime `db:"covered_to"`
+	}
+	err := t.get(ctx, &r, `SELECT b.sponsor, r.covered_to FROM registrations r JOIN sponsor_batches b ON b.id = r.sponsor_batch_id
+		WHERE r.ref = $1 AND r.channel = $2 AND r.chat_id = $3`, ref, t.channel, t.chatID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("sponsorship of %s: %w", ref, err)
+	}
+	return r.Sponsor, r.To.Time, nil
 }
 
 // normalizeClaimCode reads a code as a person may type it: any case, with

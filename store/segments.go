@@ -15,9 +15,8 @@ import (
 )
 
 // sqlSponsored says whether the registration r is paid for by a sponsor's
-// batch (bulk import). None is yet: the sponsored-import issue fills this in,
-// and the self and sponsor payers follow from it.
-const sqlSponsored = `false`
+// batch (bulk import); the self and sponsor payers follow from it.
+const sqlSponsored = `(r.sponsor_batch_id IS NOT NULL)`
 
 // defaultDueDays is how far ahead "due" looks when the segment says 0.
 const defaultDueDays = 7
@@ -129,7 +128,7 @@ func payerSQL(p string) string {
 	case flows.PayerSelf:
 		return `(r.agent_id IS NULL AND NOT ` + sqlSponsored + `)`
 	case flows.PayerAgent:
-		return `r.agent_id IS NOT NULL`
+		return `(r.agent_id IS NOT NULL AND NOT ` + sqlSponsored + `)`
 	case flows.PayerSponsor:
 		return sqlSponsored
 	}

@@ -49,6 +49,12 @@ commands:
             a broadcast to a segment (the same filters as /siaran in chat)
   broadcast status ID [--watch]
             its progress
+  import FILE --sponsor NAME [--programs jkk,jkm[,jht]] [--months 12] [--start DATE] [--dry-run] [--report FILE]
+            a sponsor's list of workers (CSV or XLSX), checked with the chat's rules
+  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE
+            sponsored batches, their poster link, an external payment (APBD transfer)
+  dev gen-workers N [--seed S] [--bad-every K] [--out FILE]
+            a realistic list to try the import with
   export --what registrations|payments|agents [--format csv] [--since YYYY-MM-DD] [--with-nik] [--out FILE]
             CSV for BPJS branch staff (NIK and phone only with --with-nik, audit-logged)
   kpj import FILE [--report FILE]
@@ -65,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
-	case "chat", "serve", "migrate", "payments", "audit", "broadcast", "export", "kpj":
+	case "chat", "serve", "migrate", "payments", "audit", "broadcast", "export", "kpj", "import", "sponsor", "dev":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printOptions(stdout)
@@ -83,7 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
-	if cmd != "payments" && cmd != "audit" && cmd != "broadcast" && cmd != "export" && cmd != "kpj" { // they read their own flags
+	ownFlags := map[string]bool{"payments": true, "audit": true, "broadcast": true, "export": true, "kpj": true, "import": true, "sponsor": true, "dev": true}
+	if !ownFlags[cmd] { // the others read their own flags
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -161,6 +168,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exportCommand(ctx, rest, db, regions, cat, cfg.Flow.Location, getenv, stdout)
 	case "kpj":
 		return kpjCommand(ctx, rest, db, engine, cat, getenv, stdin, stdout, os.Stderr)
+	case "import":
+		return importCommand(ctx, rest, db, regions, cfg.Tariffs, cfg.Flow, getenv, stdout)
+	case "sponsor":
+		return sponsorCommand(ctx, rest, db, engine, cfg.Flow, getenv, stdout)
+	case "dev":
+		return devCommand(rest, regions, stdout)
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,

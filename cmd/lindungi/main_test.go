@@ -25,11 +25,12 @@ import (
 var testDSN string
 
 func TestMain(m *testing.M) {
-	if os.Getenv("LINDUNGI_TEST_CHILD") == "serve" {
-		// A `lindungi serve` of its own, for tests that kill a process.
+	if child := os.Getenv("LINDUNGI_TEST_CHILD"); child != "" {
+		// A `lindungi serve` (or another command, its arguments separated by
+		// newlines) of its own, for tests that kill a process.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
-		if err := run(ctx, []string{"lindungi", "serve"}, os.Getenv, os.Stdin, os.Stdout); err != nil {
+		if err := run(ctx, append([]string{"lindungi"}, strings.Split(child, "\n")...), os.Getenv, os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

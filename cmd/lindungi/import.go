@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+// importChunk is how many checked rows go to the database in one
+// transaction: an interrupted import keeps what it committed, and a re-run
+// finishes the rest.
+const importChunk = 20_000
+
+// importReport lists the rows of a file that were not imported and why.
+type importReport struct {
+	w    *csv.Writer
+	rows int
+}
+
+func (r *importReport) add(line int, column, reason string) {
+	r.rows++
+	if r.w != nil {
+		r.w.Write([]string{strconv.Itoa(line), column, reason}) //nolint:errcheck // checked at Flush
+	}
+}
+
+// importCommand is `lindungi import FILE --sponsor NAME --programs jkk,jkm
+// --months 12 [--start DATE] [--dry-run] [--report FILE]`: a sponsor's list
+// of workers, checked with the chat's rules and stored in chunks.
+func importCommand(ctx context.Context, args []string, db *store.DB, regions *wilayah.Data, tariffs *iuran.Table, cfg flows.Config,
+	getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	sponsor := fs.String("sponsor", "", "who pays, as workers will read it (\"Pemprov Kalimantan Barat\")")
+	programs := fs.String("programs", "jkk,jkm", "jkk,jkm or jkk,jkm,jht")
+	months := fs.Int("months", 12, "months the sponsor pays for: 1, 3, 6 or 12")
+	start := fs.String("start", "", "the agreement's start (YYYY-MM-DD); default: the day after payment")
+	dryRun := fs.Bool("dry-run", false, "check every row and report, store nothing")
+	reportPath := fs.String("report", "", "write the rows not imported, with the reason, to this CSV")
+	file, rest := fileArg(args, map[string]bool{"sponsor": true, "programs": true, "months": true, "start": true, "report": true})
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if file == "" {
+		return errors.New("usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE]")
+	}
+	if strings.TrimSpace(*sponsor) == "" {
+		return errors.New("--sponsor: say who pays, for example --sponsor \"Pemprov Kalimantan Barat\"")
+	}
+	jht := false
+	switch strings.ReplaceAll(strings.ToLower(*programs), " ", "") {
+	case "jkk,jkm", "jkm,jkk":
+	case "jkk,jkm,jht", "jkk,jht,jkm", "jht,jkk,jkm", "jkm,jkk,jht", "jkm,jht,jkk", "jht,jkm,jkk":
+		jht = true
+	default:
+		return fmt.Errorf("--programs %q: want jkk,jkm or jkk,jkm,jht (JKK and JKM are required)", *programs)
+	}
+	if iuran.CheckPeriod(*months) != nil {
+		return fmt.Errorf("--months %d: want 1, 3, 6 or 12", *months)
+	}
+	var startDate time.Time
+	if *start != "" {
+		t, err := time.ParseInLocation(time.DateOnly, *start, cfg.Location)
+		if err != nil {
+			return fmt.Errorf("--start %q: want YYYY-MM-DD", *start)
+		}
+		startDate = t
+	}
+
+	sum, size, err := fileHash(file)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", file, err)
+	}
+	defer f.Close()
+	counted := &countingReader{r: f}
+	var src io.Reader = counted
+	if strings.HasSuffix(strings.ToLower(file), ".xlsx") {
+		src = f // excelize reads an XLSX file by its name
+	}
+	rd, err := roster.Open(src, file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	defer rd.Close()
+
+	report := &importReport{}
+	if *reportPath != "" {
+		out, err := os.Create(*reportPath)
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		defer out.Close()
+		report.w = csv.NewWriter(out)
+		report.w.Write([]string{"baris", "kolom", "alasan"}) //nolint:errcheck // checked at Flush
+		defer func() {
+			report.w.Flush()
+		}()
+	}
+
+	var batch store.Batch
+	if !*dryRun {
+		b, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: *sponsor, FileName: file, FileSHA: sum, JHT: jht, Months: *months,
+			Start: startDate, CreatedBy: "cli:" + operator(getenv)})
+		if err != nil {
+			return err
+		}
+		batch = b
+		if !created {
+			fmt.Fprintf(stdout, "batch %d: this file was imported for %s before (%d imported, %d attached); rows already in are not added again\n",
+				b.ID, b.Sponsor, b.Imported, b.Attached)
+		} else {
+			fmt.Fprintf(stdout, "batch %d for %s\n", b.ID, b.Sponsor)
+		}
+	}
+
+	v := roster.NewValidator(regions, cfg.Province, time.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
+	prog := newProgress(stdout, size)
+	seen := make(map[string]int, 1<<16) // NIK → first line, for duplicates within the file
+	var chunk []roster.Worker
+	var read, valid, imported, attached, left int
+	flush := func() error {
+		if len(chunk) == 0 || *dryRun {
+			chunk = chunk[:0]
+			return nil
+		}
+		res, err := db.ImportChunk(ctx, batch, chunk, tariffs)
+		if err != nil {
+			return err
+		}
+		imported += res.Imported
+		attached += res.Attached
+		for _, n := range res.Notes {
+			switch n.Outcome {
+			case store.ImportAlready:
+				left++
+			case store.ImportActive:
+				report.add(n.Line, "NIK", "NIK sudah terdaftar dan iurannya sudah dibayar: tidak diubah")
+			case store.ImportOther:
+				report.add(n.Line, "NIK", "NIK sudah disponsori pihak lain: tidak diubah")
+			case store.ImportAttached:
+				report.add(n.Line, "NIK", "NIK sudah terdaftar tetapi belum membayar: iurannya kini ditanggung sponsor ini")
+			}
+		}
+		chunk = chunk[:0]
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("import stopped after %d rows (re-run the same command to finish): %w", read, err)
+		}
+		row, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		read++
+		w, problem := v.Check(row)
+		switch {
+		case problem != nil:
+			report.add(problem.Line, problem.Column, problem.Reason)
+		case seen[roster.Key(w)] != 0:
+			report.add(w.Line, "NIK", fmt.Sprintf("NIK sama dengan baris %d: hanya baris pertama yang diimpor", seen[roster.Key(w)]))
+		default:
+			seen[roster.Key(w)] = w.Line
+			valid++
+			chunk = append(chunk, w)
+			if len(chunk) == importChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		prog.update(read, counted.n)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	prog.done(read)
+	rejected := read - valid
+	if report.w != nil {
+		report.w.Flush()
+		if err := report.w.Error(); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+	}
+	if *dryRun {
+		fmt.Fprintf(stdout, "dry run: %d rows read, %d valid, %d not importable (nothing stored)\n", read, valid, rejected)
+		return nil
+	}
+	if err := db.FinishBatch(ctx, batch.ID, read, rejected); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "batch %d: %d rows read, %d imported, %d already imported before, %d registered earlier and now sponsored, %d not imported (see the report)\n",
+		batch.ID, read, imported, left, attached, report.rows-attached)
+	if imported == 0 && attached == 0 && left > 0 {
+		fmt.Fprintln(stdout, "nothing new: every valid row of this file was imported before")
+	}
+	return nil
+}
+
+// fileArg takes the one argument that is not a flag or a flag's value (the
+// file may come before or after the flags).
+func fileArg(args []string, takesValue map[string]bool) (string, []string) {
+	var file string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			name := strings.TrimLeft(a, "-")
+			rest = append(rest, a)
+			if takesValue[name] && i+1 < len(args) {
+				i++
+				rest = append(rest, args[i])
+			}
+			continue
+		}
+		if file == "" {
+			file = a
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return file, rest
+}
+
+// fileHash is the hex SHA-256 of a file and its size.
+func fileHash(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// progress shows rows/s and the time left: a bar redrawn in place on a
+// terminal, a plain line every few seconds otherwise.
+type progress struct {
+	w        io.Writer
+	tty      bool
+	size     int64
+	start    time.Time
+	last     time.Time
+	interval time.Duration
+}
+
+func newProgress(w io.Writer, size int64) *progress {
+	p := &progress{w: w, size: size, start: time.Now(), interval: 5 * time.Second}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty, p.interval = true, 200*time.Millisecond
+		}
+	}
+	return p
+}
+
+func (p *progress) update(rows int, offset int64) {
+	now := time.Now()
+	if now.Sub(p.last) < p.interval {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(rows) / max(elapsed, 0.001)
+	frac := 0.0
+	if p.size > 0 && offset > 0 {
+		frac = min(1, float64(offset)/float64(p.size))
+	}
+	eta := "?"
+	if frac > 0 {
+		eta = (time.Duration(elapsed*(1-frac)/frac) * time.Second).Round(time.Second).String()
+	}
+	if p.tty {
+		const width = 30
+		n := int(frac * width)
+		fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d rows  %.0f rows/s  ETA %s ", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, rows, rate, eta)
+		return
+	}
+	fmt.Fprintf(p.w, "%d rows read (%.0f%%), %.0f rows/s, ETA %s\n", rows, 100*frac, rate, eta)
+}
+
+func (p *progress) done(rows int) {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+	fmt.Fprintf(p.w, "%d rows in %.1f s\n", rows, time.Since(p.start).Seconds())
+}
+
+// countingReader counts the bytes read through it (the import's progress).
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

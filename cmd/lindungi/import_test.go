@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lindungi/lindungi/store/pgtest"
+)
+
+// importEnv is a database of the import tests' own (the package's shared one
+// holds other tests' registrations).
+func importEnv(t *testing.T) (func(string) string, *sqlx.DB, string) {
+	t.Helper()
+	dsn, drop, err := pgtest.Create(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	env := testEnv(map[string]string{"DATABASE_URL": dsn})
+	if err := run(context.Background(), []string{"lindungi", "migrate"}, env, strings.NewReader(""), &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	db := sqlx.MustConnect("postgres", dsn)
+	t.Cleanup(func() { db.Close() })
+	return env, db, dsn
+}
+
+func runOut(t *testing.T, env func(string) string, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(context.Background(), append([]string{"lindungi"}, args...), env, strings.NewReader(""), &out); err != nil {
+		t.Fatalf("lindungi %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+func TestImportReportRerunAndPay(t *testing.T) {
+	env, db, _ := importEnv(t)
+	dir := t.TempDir()
+	list, report := filepath.Join(dir, "pekerja.csv"), filepath.Join(dir, "ditolak.csv")
+	runOut(t, env, "dev", "gen-workers", "400", "--seed", "3", "--bad-every", "20", "--out", list)
+	dry := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--dry-run")
+	if !strings.Contains(dry, "dry run: 400 rows read") {
+		t.Fatalf("dry run: %s", dry)
+	}
+	var n int
+	db.Get(&n, `SELECT count(*) FROM registrations`)
+	if n != 0 {
+		t.Fatalf("a dry run stored %d registrations", n)
+	}
+	out := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", "2027-01-01", "--report", report)
+	f, _ := os.Open(report)
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) < 2 || strings.Join(rows[0], ",") != "baris,kolom,alasan" {
+		t.Fatalf("report %v, %v", rows, err)
+	}
+	db.Get(&n, `SELECT count(*) FROM registrations WHERE sponsor_batch_id IS NOT NULL`)
+	if n+len(rows)-1 != 400 || n < 350 {
+		t.Fatalf("%d imported + %d reported ≠ 400 rows:\n%s", n, len(rows)-1, out)
+	}
+	reasons := map[string]bool{}
+	for _, r := range rows[1:] {
+		reasons[r[1]] = true
+	}
+	if !reasons["NIK"] {
+		t.Errorf("no NIK problem reported (duplicates, Excel damage): %v", rows)
+	}
+	// The same file again: nothing new.
+	again := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", "2027-01-01")
+	if !strings.Contains(again, "nothing new") || !strings.Contains(again, " 0 imported") {
+		t.Errorf("re-run: %s", again)
+	}
+	var m int
+	db.Get(&m, `SELECT count(*) FROM registrations`)
+	if m != n {
+		t.Errorf("re-run: %d registrations, was %d", m, n)
+	}
+	// The sponsor pays by transfer: everyone is protected for 2027, once.
+	pay := runOut(t, env, "sponsor", "pay", "1", "--ref", "SP2D-00042")
+	if !strings.Contains(pay, "workers protected") {
+		t.Fatalf("pay: %s", pay)
+	}
+	if again := runOut(t, env, "sponsor", "pay", "1", "--ref", "SP2D-00042"); !strings.Contains(again, "nothing changed") {
+		t.Errorf("paid twice: %s", again)
+	}
+	var c struct {
+		Active int   `db:"active"`
+		Sum    int64 `db:"sum"`
+		Paid   int64 `db:"paid"`
+	}
+	db.Get(&c, `SELECT count(*) FILTER (WHERE covered_from = '2027-01-01' AND covered_to = '2027-12-31' AND status = 'aktif') AS active,
+		sum(monthly_iuran) * 12 AS sum, (SELECT sum(amount) FROM payments WHERE payer_kind = 'sponsor') AS paid FROM registrations`)
+	if c.Active != n || c.Sum != c.Paid || c.Paid != int64(n)*16800*12 {
+		t.Errorf("after payment %+v for %d workers", c, n)
+	}
+	show := runOut(t, env, "sponsor", "show", "1", "--bot", "lindungi_bot")
+	if !strings.Contains(show, "https://t.me/lindungi_bot?start=sponsor-") || !strings.Contains(show, "paid") {
+		t.Errorf("show: %s", show)
+	}
+	var audit int
+	db.Get(&audit, `SELECT count(*) FROM audit_log WHERE action IN ('sponsor:import', 'sponsor:pay')`)
+	if audit != 2 {
+		t.Errorf("%d audit entries for the import and the payment", audit)
+	}
+}
+
+// An import killed half-way and run again finishes the rest, nothing doubled.
+func TestImportKilledAndRerun(t *testing.T) {
+	env, db, dsn := importEnv(t)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "besar.csv")
+	runOut(t, env, "dev", "gen-workers", "60000", "--seed", "9", "--bad-every", "0", "--out", list)
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	var out bytes.Buffer
+	child.Stdout, child.Stderr = &out, &out
+	child.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=import\n"+list+"\n--sponsor\nPemkab Sambas", "DATABASE_URL="+dsn,
+		"LINDUNGI_DATA_KEY="+testKey, "LINDUNGI_LOG_LEVEL=error")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	deadline := time.Now().Add(60 * time.Second)
+	for n < 20000 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		db.Get(&n, `SELECT count(*) FROM registrations`)
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+	db.Get(&n, `SELECT count(*) FROM registrations`)
+	if n == 0 || n == 60000 {
+		t.Fatalf("killed with %d of 60,000 imported: not half-way\n%s", n, out.String())
+	}
+	again := runOut(t, env, "import", list, "--sponsor", "Pemkab Sambas")
+	var total, distinct int
+	db.Get(&total, `SELECT count(*) FROM registrations`)
+	db.Get(&distinct, `SELECT count(DISTINCT nik_hash) FROM registrations`)
+	if total != 60000 || distinct != 60000 {
+		t.Errorf("after the re-run %d registrations (%d distinct NIKs), want 60,000:\n%s", total, distinct, again)
+	}
+	if !strings.Contains(again, "already imported before") {
+		t.Errorf("re-run output: %s", again)
+	}
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+// sponsorCommand is `lindungi sponsor list | show ID [--qr FILE] | pay ID --ref REF`.
+func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, cfg flows.Config, getenv func(string) string,
+	stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE")
+	}
+	switch args[0] {
+	case "list":
+		bs, err := db.Batches(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "id\tsponsor\tfile\timported\tattached\trejected\tclaimed\tactive\tpaid")
+		for _, b := range bs {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", b.ID, b.Sponsor, b.FileName, b.Imported, b.Attached, b.Rejected, b.Claimed, b.Active, paidLabel(b))
+		}
+		return tw.Flush()
+	case "show", "pay":
+		fs := flag.NewFlagSet("sponsor "+args[0], flag.ContinueOnError)
+		fs.SetOutput(stdout)
+		ref := fs.String("ref", "", "pay: the transfer's reference (SP2D, bank reference)")
+		qr := fs.String("qr", "", "show: write the poster's QR code (PNG) to this file")
+		bot := fs.String("bot", "", "show: the Telegram bot's username, for the poster's link")
+		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true})
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(idArg, 10, 64)
+		if err != nil {
+			return fmt.Errorf("lindungi sponsor %s ID: %q is not a batch number", args[0], idArg)
+		}
+		if args[0] == "pay" {
+			if *ref == "" {
+				return errors.New("--ref: give the transfer's reference (SP2D or bank reference)")
+			}
+			n, err := db.PayBatch(ctx, id, *ref, "cli:"+operator(getenv), cfg.Location, engine)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				fmt.Fprintf(stdout, "batch %d was paid before: nothing changed\n", id)
+				return nil
+			}
+			fmt.Fprintf(stdout, "batch %d paid (%s): %d workers protected\n", id, *ref, n)
+			return nil
+		}
+		b, err := db.BatchByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "batch %d: %s\nfile: %s (sha256 %s)\nprogrammes: %s, %d months", b.ID, b.Sponsor, b.FileName, b.FileSHA,
+			map[bool]string{false: "JKK+JKM", true: "JKK+JKM+JHT"}[b.JHT], b.Months)
+		if b.Start.Valid {
+			fmt.Fprintf(stdout, " from %s", b.Start.Time.Format(time.DateOnly))
+		}
+		fmt.Fprintf(stdout, "\nrows read %d · imported %d · attached %d · rejected %d\nworkers %d · claimed %d · active %d\n",
+			b.RowsRead, b.Imported, b.Attached, b.Rejected, b.Workers, b.Claimed, b.Active)
+		fmt.Fprintf(stdout, "to pay: %s a month, %s for %d months · %s\n", rupiah(b.Monthly), rupiah(b.Monthly*int64(b.Months)), b.Months, paidLabel(b))
+		link := "/start " + flows.SponsorPrefix + b.ClaimToken
+		if *bot != "" {
+			link = flows.SponsorLink(*bot, b.ClaimToken)
+		}
+		fmt.Fprintf(stdout, "poster link: %s\n", link)
+		if *qr != "" {
+			if *bot == "" {
+				return errors.New("--qr needs --bot: the link a phone's camera opens is https://t.me/<bot>?start=…")
+			}
+			png, err := qrcode.Encode(link, qrcode.Medium, 1024)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(*qr, png, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "QR code written to %s\n", *qr)
+		}
+		return nil
+	}
+	return fmt.Errorf("lindungi sponsor %s: want list, show or pay", args[0])
+}
+
+func paidLabel(b store.Batch) string {
+	if b.PaidAt.Valid {
+		return "paid " + b.PaidAt.Time.Format(time.DateOnly) + " (" + b.PaymentRef + ")"
+	}
+	return "not paid"
+}
+
+func rupiah(n int64) string { return "Rp" + strconv.FormatInt(n, 10) }
+
+// devCommand is `lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]`:
+// a realistic sponsor's list for trying the import and for the benchmark.
+func devCommand(args []string, regions *wilayah.Data, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "gen-workers" {
+		return errors.New("usage: lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]")
+	}
+	fs := flag.NewFlagSet("dev gen-workers", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	seed := fs.Int64("seed", 1, "the same seed writes the same file")
+	bad := fs.Int("bad-every", 50, "about one row in this many is deliberately bad (0: none)")
+	out := fs.String("out", "", "write here instead of standard output")
+	nArg, rest := fileArg(args[1:], map[string]bool{"seed": true, "bad-every": true, "out": true})
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(nArg)
+	if err != nil || n < 1 {
+		return fmt.Errorf("lindungi dev gen-workers N: %q is not a positive number", nArg)
+	}
+	w := stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	return roster.Generate(w, n, *seed, regions, *bad)
+}

@@ -1,0 +1,121 @@
+// Package roster reads a sponsor's list of workers — the spreadsheet a
+// provincial or regency office sends (CSV or XLSX) — and checks each row with
+// the same parsers the chat uses (nik, tanggal, telepon, nama, wilayah, iuran).
+//
+// Reading and checking are separate: Open finds the header row and maps the
+// columns (Indonesian or English names), Reader.Next streams one raw Row at a
+// time with bounded memory, and Validator.Check turns a Row into a Worker or a
+// Problem whose Reason tells the admin, in plain Indonesian, which rule failed
+// and what to fix. Duplicates within a file are the importer's job (Key gives
+// the value to compare). Generate writes realistic test files.
+//
+// The package does no database or network I/O and holds no global mutable
+// state.
+package roster
+
+import (
+	"strconv"
+	"time"
+)
+
+// Column is a field of the list, whatever the file calls it.
+type Column int
+
+// The columns a list may have. NIK, Name, Village, District and Regency are
+// required; the others are optional.
+const (
+	ColNIK        Column = iota // NIK
+	ColName                     // Nama
+	ColBirthDate                // Tanggal Lahir
+	ColSex                      // Jenis Kelamin
+	ColPhone                    // No HP
+	ColVillage                  // Desa/Kelurahan (name or code)
+	ColDistrict                 // Kecamatan
+	ColRegency                  // Kabupaten/Kota
+	ColOccupation               // Pekerjaan
+	ColRT                       // RT
+	ColRW                       // RW
+	ColKPJ                      // KPJ
+	ColIncome                   // Penghasilan
+	NumColumns                  // the number of columns; not a column
+)
+
+var columnNames = [NumColumns]string{
+	"NIK", "Nama", "Tanggal Lahir", "Jenis Kelamin", "No HP", "Desa/Kelurahan", "Kecamatan",
+	"Kabupaten/Kota", "Pekerjaan", "RT", "RW", "KPJ", "Penghasilan",
+}
+
+// String returns the column's usual Indonesian header ("Tanggal Lahir"); it
+// is what Problem.Column holds.
+func (c Column) String() string {
+	if c < 0 || c >= NumColumns {
+		return "kolom(" + strconv.Itoa(int(c)) + ")"
+	}
+	return columnNames[c]
+}
+
+// Required reports whether a list must have the column.
+func (c Column) Required() bool {
+	switch c {
+	case ColNIK, ColName, ColVillage, ColDistrict, ColRegency:
+		return true
+	}
+	return false
+}
+
+// Row is one data row as read from the file: the raw text of each known
+// column, untrimmed ("" when the file has no such column or the cell is
+// empty).
+type Row struct {
+	// Line is the 1-based line of the row in the file: the CSV line where the
+	// record starts, or the XLSX sheet row number — what the admin sees in a
+	// text editor or in Excel.
+	Line  int
+	Cells [NumColumns]string
+	// Numeric marks cells an XLSX file stored as numbers (never set for CSV,
+	// where every cell is text): a NIK in a number cell has lost its 16th
+	// digit, a birth date in one is a date serial.
+	Numeric [NumColumns]bool
+}
+
+// Worker is a checked row.
+type Worker struct {
+	Line      int       // the row's line in the file
+	NIK       string    // 16 digits
+	Name      string    // as written (trimmed, inner spaces collapsed), like the chat stores it
+	BirthDate time.Time // midnight in the Validator's today Location
+	Female    bool      // from the NIK
+	Phone     string    // E.164 ("+6281234567890"), or "" when the list has none
+	Province  string    // dotted codes: "61"
+	Regency   string    // "61.71"
+	District  string    // "61.71.05"
+	Village   string    // "61.71.05.1001"
+	// Occupation is a code of the chat's picker ("petani", … "lainnya"), or
+	// "" when the list gives none; OccupationOther keeps the text of an
+	// occupation not in the picker (Occupation "lainnya").
+	Occupation      string
+	OccupationOther string
+	RT, RW          string // three digits ("003"), or ""
+	KPJ             string // 8–16 digits, or ""
+	Income          int64  // monthly income in Rupiah; 0 when the list has none
+}
+
+// Key is what makes two rows the same worker: the NIK. The importer uses it
+// to find duplicates within a file.
+func Key(w Worker) string { return w.NIK }
+
+// Problem is why a row was not accepted.
+type Problem struct {
+	Line   int    // the row's line in the file
+	Column string // the column at fault (Column.String()), "" for the row as a whole
+	Reason string // plain Indonesian: the rule and what to fix
+}
+
+// Error returns "baris 12, NIK: <reason>".
+func (p *Problem) Error() string {
+	s := "baris " + strconv.Itoa(p.Line)
+	if p.Column != "" {
+		s += ", " + p.Column
+	}
+	return s + ": " + p.Reason
+}

@@ -1,0 +1,365 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/roster"
+)
+
+// BatchSpec is a sponsor's list about to be imported.
+type BatchSpec struct {
+	Sponsor   string
+	FileName  string
+	FileSHA   string // hex SHA-256 of the file: the same file again is the same batch
+	JHT       bool
+	Months    int       // 1, 3, 6 or 12
+	Start     time.Time // the agreement's start; zero: the day after payment
+	CreatedBy string    // "cli:<user>"
+}
+
+// Batch is an imported (or importing) sponsor's list.
+type Batch struct {
+	ID         int64        `db:"id"`
+	Sponsor    string       `db:"sponsor"`
+	FileName   string       `db:"file_name"`
+	FileSHA    string       `db:"file_sha256"`
+	JHT        bool         `db:"jht"`
+	Months     int          `db:"months"`
+	Start      sql.NullTime `db:"start_date"`
+	CreatedBy  string       `db:"created_by"`
+	CreatedAt  time.Time    `db:"created_at"`
+	UpdatedAt  time.Time    `db:"updated_at"`
+	FinishedAt sql.NullTime `db:"finished_at"`
+	RowsRead   int          `db:"rows_read"`
+	Imported   int          `db:"imported"`
+	Attached   int          `db:"attached"`
+	Rejected   int          `db:"rejected"`
+	PaymentRef string       `db:"payment_ref"`
+	PaidAt     sql.NullTime `db:"paid_at"`
+	ClaimToken string       `db:"claim_token"`
+	// Counted from the registrations (Batches, BatchByID).
+	Workers int   `db:"workers"` // registrations the batch pays for
+	Claimed int   `db:"claimed"` // linked to their own chat
+	Active  int   `db:"active"`  // protected today
+	Monthly int64 `db:"monthly"` // the batch's contribution per month
+}
+
+// OpenBatch finds the batch of this sponsor and file, or starts a new one;
+// created says which.
+func (d *DB) OpenBatch(ctx context.Context, s BatchSpec) (b Batch, created bool, err error) {
+	if s.Months != 1 && s.Months != 3 && s.Months != 6 && s.Months != 12 {
+		return Batch{}, false, fmt.Errorf("open batch: %d months: want 1, 3, 6 or 12", s.Months)
+	}
+	token, err := claimToken()
+	if err != nil {
+		return Batch{}, false, err
+	}
+	now := d.now()
+	var start any
+	if !s.Start.IsZero() {
+		start = s.Start.Format(time.DateOnly)
+	}
+	var id int64
+	err = d.db.GetContext(ctx, &id, `INSERT INTO sponsor_batches (sponsor, file_name, file_sha256, jht, months, start_date, created_by,
+			created_at, updated_at, claim_token)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (sponsor, file_sha256) DO NOTHING RETURNING id`,
+		s.Sponsor, s.FileName, s.FileSHA, s.JHT, s.Months, start, s.CreatedBy, now, token)
+	created = err == nil
+	if errors.Is(err, sql.ErrNoRows) {
+		err = d.db.GetContext(ctx, &id, `SELECT id FROM sponsor_batches WHERE sponsor = $1 AND file_sha256 = $2`, s.Sponsor, s.FileSHA)
+	}
+	if err != nil {
+		return Batch{}, false, fmt.Errorf("open batch of %s: %w", s.Sponsor, err)
+	}
+	if created {
+		if _, err := d.db.ExecContext(ctx, qAudit, now, s.CreatedBy, "sponsor:import", "batch:"+strconv.FormatInt(id, 10),
+			fmt.Sprintf("sponsor=%s file=%s sha256=%s", s.Sponsor, s.FileName, s.FileSHA)); err != nil {
+			return Batch{}, false, fmt.Errorf("audit batch %d: %w", id, err)
+		}
+	}
+	b, err = d.BatchByID(ctx, id)
+	return b, created, err
+}
+
+// claimToken is the unguessable part of a batch's poster link.
+func claimToken() (string, error) {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])), nil
+}
+
+const qBatchCounts = `
+	SELECT b.*, coalesce(c.workers, 0) AS workers, coalesce(c.claimed, 0) AS claimed, coalesce(c.active, 0) AS active,
+		coalesce(c.monthly, 0) AS monthly
+	FROM sponsor_batches b LEFT JOIN LATERAL (
+		SELECT count(*) AS workers, count(*) FILTER (WHERE r.channel <> '') AS claimed,
+			count(*) FILTER (WHERE r.covered_from <= $1::date AND r.covered_to >= $1::date) AS active, sum(r.monthly_iuran) AS monthly
+		FROM registrations r WHERE r.sponsor_batch_id = b.id AND r.deleted_at IS NULL) c ON true`
+
+// BatchByID is one batch with its counts.
+func (d *DB) BatchByID(ctx context.Context, id int64) (Batch, error) {
+	var b Batch
+	err := d.db.GetContext(ctx, &b, qBatchCounts+` WHERE b.id = $2`, d.todayDate(), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, fmt.Errorf("batch %d: %w", id, flows.ErrNotFound)
+	}
+	if err != nil {
+		return Batch{}, fmt.Errorf("batch %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// Batches lists the batches, newest first, with their counts.
+func (d *DB) Batches(ctx context.Context) ([]Batch, error) {
+	var out []Batch
+	if err := d.db.SelectContext(ctx, &out, qBatchCounts+` ORDER BY b.id DESC`, d.todayDate()); err != nil {
+		return nil, fmt.Errorf("batches: %w", err)
+	}
+	return out, nil
+}
+
+// todayDate is the calendar date now in the deployment's time zone, "2006-01-02".
+func (d *DB) todayDate() string { return d.today(d.now()).Format(time.DateOnly) }
+
+// Import outcomes of rows that were not inserted.
+const (
+	ImportAlready  = "already"  // imported into this batch before (a re-run)
+	ImportActive   = "active"   // registered elsewhere and protected today: left alone
+	ImportAttached = "attached" // registered elsewhere, unpaid: this batch now pays for it
+	ImportOther    = "other"    // another sponsor's batch pays for it: left alone
+)
+
+// ImportNote is what became of a valid row that was not inserted.
+type ImportNote struct {
+	Line    int    `db:"line"`
+	Outcome string `db:"outcome"`
+}
+
+// ChunkResult counts what one chunk of rows did.
+type ChunkResult struct {
+	Imported int
+	Attached int
+	Notes    []ImportNote // rows not inserted, by line
+}
+
+// ImportChunk stores checked workers of a batch in one transaction: COPY
+// into a staging table, then one set-based insert; a NIK registered already
+// is left alone (protected, or another sponsor's), or gets this batch's
+// sponsorship when it is unpaid. Re-running a chunk inserts nothing twice.
+// Each worker takes the tariff bracket of its income (the lowest when none).
+func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tariffs *iuran.Table) (ChunkResult, error) {
+	var res ChunkResult
+	if len(ws) == 0 {
+		return res, nil
+	}
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("import chunk: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_rows (
+			line int, ref text, nik_sealed bytea, nik_hash bytea, phone_sealed bytea, phone_hash bytea, name text, birth_date date,
+			female boolean, province text, regency text, district text, village text, occupation text, occupation_other text,
+			income_bracket int, income_base bigint, monthly_iuran bigint, kpj text) ON COMMIT DROP`); err != nil {
+		return res, fmt.Errorf("import chunk: staging: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, ref, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date,
+		female, province, regency, district, village, occupation, occupation_other, income_bracket, income_base, monthly_iuran, kpj)
+		FROM STDIN`)
+	if err != nil {
+		return res, fmt.Errorf("import chunk: copy: %w", err)
+	}
+	for _, w := range ws {
+		nikSealed, err := d.vault.SealString(w.NIK)
+		if err != nil {
+			return res, fmt.Errorf("seal nik: %w", err)
+		}
+		var phoneSealed, phoneHash any
+		if w.Phone != "" {
+			s, err := d.vault.SealString(w.Phone)
+			if err != nil {
+				return res, fmt.Errorf("seal phone: %w", err)
+			}
+			phoneSealed, phoneHash = s, d.vault.Hash("phone", w.Phone)
+		}
+		bracket := tariffs.ForIncome(w.Income)
+		occupation, other := w.Occupation, w.OccupationOther
+		if occupation == "" {
+			occupation = "lainnya"
+		}
+		if _, err := stmt.ExecContext(ctx, w.Line, batchRef(b.ID, w.Line), nikSealed, d.vault.Hash("nik", w.NIK), phoneSealed, phoneHash,
+			w.Name, w.BirthDate.Format(time.DateOnly), w.Female, w.Province, w.Regency, w.District, w.Village, occupation, other,
+			bracket.Index, bracket.Base, bracket.Monthly(b.JHT), w.KPJ); err != nil {
+			return res, fmt.Errorf("import chunk: copy line %d: %w", w.Line, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return res, fmt.Errorf("import chunk: copy: %w", err)
+	}
+	if err := stmt.Close(); err != nil {
+		return res, fmt.Errorf("import chunk: copy: %w", err)
+	}
+	// The rows whose NIK is registered already, and why (before the insert,
+	// so that only those that were there count).
+	if err := tx.SelectContext(ctx, &res.Notes, `
+		SELECT s.line, CASE
+				WHEN r.sponsor_batch_id = $1 THEN $3
+				WHEN r.covered_to >= $2::date THEN $4
+				WHEN r.sponsor_batch_id IS NOT NULL THEN $5
+				ELSE $6 END AS outcome
+		FROM import_rows s JOIN registrations r ON r.nik_hash = s.nik_hash
+		ORDER BY s.line`, b.ID, d.todayDate(), ImportAlready, ImportActive, ImportOther, ImportAttached); err != nil {
+		return res, fmt.Errorf("import chunk: outcomes: %w", err)
+	}
+	now := d.now()
+	// The new ones, unlinked (no chat until the worker claims), waiting for the sponsor's payment.
+	r, err := tx.ExecContext(ctx, `
+		INSERT INTO registrations (ref, channel, chat_id, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female,
+			province, regency, district, village, occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, kpj,
+			status, created_at, updated_at, sponsor_batch_id)
+		SELECT ref, '', '', nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female, province, regency, district, village,
+			occupation, occupation_other, income_bracket, income_base, $2, monthly_iuran, coalesce(kpj, ''), $3, $4, $4, $1
+		FROM import_rows ORDER BY line
+		ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING`, b.ID, b.JHT, flows.StatusAwaitingPayment, now)
+	if err != nil {
+		return res, fmt.Errorf("import chunk: insert: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	res.Imported = int(n)
+	r, err = tx.ExecContext(ctx, `
+		UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
+		FROM import_rows s WHERE r.nik_hash = s.nik_hash AND r.ref <> s.ref AND r.sponsor_batch_id IS NULL
+			AND (r.covered_to IS NULL OR r.covered_to < $2::date) AND r.deleted_at IS NULL`, b.ID, d.todayDate(), now)
+	if err != nil {
+		return res, fmt.Errorf("import chunk: attach: %w", err)
+	}
+	n, _ = r.RowsAffected()
+	res.Attached = int(n)
+	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET imported = imported + $2, attached = attached + $3, updated_at = $4 WHERE id = $1`,
+		b.ID, res.Imported, res.Attached, now); err != nil {
+		return res, fmt.Errorf("import chunk: counts: %w", err)
+	}
+	return res, tx.Commit()
+}
+
+// batchRef is the reference of a worker imported from a batch: stable for
+// the same line of the same batch, so a re-run can never insert it twice.
+func batchRef(batch int64, line int) string {
+	return "LS" + strconv.FormatInt(batch, 10) + "-" + strconv.Itoa(line)
+}
+
+// FinishBatch records that the whole file was read.
+func (d *DB) FinishBatch(ctx context.Context, id int64, rowsRead, rejected int) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE sponsor_batches SET finished_at = $2, rows_read = $3, rejected = $4, updated_at = $2 WHERE id = $1`,
+		id, d.now(), rowsRead, rejected)
+	if err != nil {
+		return fmt.Errorf("finish batch %d: %w", id, err)
+	}
+	return nil
+}
+
+// PayBatch records a sponsor's external payment (an APBD transfer) for every
+// worker of a batch not yet paid for: one payment with an item per worker,
+// and each worker protected for the batch's months from its start date (or
+// from tomorrow). Linked workers get their confirmation and card in the same
+// transaction. It returns how many workers it covered; a batch paid before
+// covers nobody again.
+func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, loc *time.Location,
+	notices flows.PaymentNotices) (int, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	var b Batch
+	if err := tx.GetContext(ctx, &b, `SELECT * , 0 AS workers, 0 AS claimed, 0 AS active, 0 AS monthly FROM sponsor_batches WHERE id = $1 FOR UPDATE`, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("pay batch %d: %w", id, flows.ErrNotFound)
+		}
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	if b.PaidAt.Valid {
+		return 0, nil
+	}
+	now := d.now()
+	tomorrow := midnight(now.In(loc)).AddDate(0, 0, 1)
+	from, to := iuran.FirstCoverage(tomorrow.AddDate(0, 0, -1), b.Months)
+	if b.Start.Valid {
+		start := time.Date(b.Start.Time.Year(), b.Start.Time.Month(), b.Start.Time.Day(), 0, 0, 0, 0, loc)
+		from, to = iuran.FirstCoverage(start.AddDate(0, 0, -1), b.Months)
+	}
+	var total int64
+	if err := tx.GetContext(ctx, &total, `SELECT coalesce(sum(monthly_iuran), 0) * $2::int FROM registrations
+		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND covered_to IS NULL`, id, b.Months); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("pay batch %d: nobody in it is waiting for payment", id)
+	}
+	var payID int64
+	if err := tx.GetContext(ctx, &payID, `
+		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, provider_ref, paid_at, applied_at, created_at, updated_at)
+		VALUES ($1, 'external', 'sponsor', $2, 'transfer', $3, 'paid', $4, $5, $5, $5, $5) RETURNING id`,
+		fmt.Sprintf("SP%d-%d", id, now.Unix()), b.Sponsor, total, reference, now); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	// Per worker: the month's JKK/JKM/JHT from its bracket, times the months.
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, amount)
+		SELECT $1, r.id, $3::int, c.jkk_m * $3::int, (r.monthly_iuran - c.jkk_m - c.jht_m) * $3::int, c.jht_m * $3::int, r.monthly_iuran * $3::int
+		FROM registrations r, LATERAL (SELECT r.income_base / 100 AS jkk_m, CASE WHEN r.jht THEN r.income_base / 50 ELSE 0 END AS jht_m) c WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND r.covered_to IS NULL`, payID, id, b.Months); err != nil {
+		return 0, fmt.Errorf("pay batch %d: items: %w", id, err)
+	}
+	var covered []struct {
+		Ref     string `db:"ref"`
+		Name    string `db:"name"`
+		Channel string `db:"channel"`
+		ChatID  string `db:"chat_id"`
+		Lang    string `db:"lang"`
+	}
+	if err := tx.SelectContext(ctx, &covered, `
+		WITH c AS (
+			UPDATE registrations r SET covered_from = $2::date, covered_to = $3::date, status = $4, updated_at = $5,
+				verify_token = coalesce(verify_token, replace(gen_random_uuid()::text, '-', ''))
+			FROM payment_items i WHERE i.payment_id = $1 AND i.registration_id = r.id
+			RETURNING r.ref, r.name, r.channel, r.chat_id)
+		SELECT c.*, coalesce(s.lang, '') AS lang FROM c LEFT JOIN sessions s ON s.channel = c.channel AND s.chat_id = c.chat_id`,
+		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now); err != nil {
+		return 0, fmt.Errorf("pay batch %d: coverage: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail)
+		VALUES ($1, $2, 'applied', 'paid', $3, $4)`, payID, now, total, fmt.Sprintf("sponsor batch %d, %d registrations, reference %s", id, len(covered), reference)); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET payment_ref = $2, paid_at = $3, updated_at = $3 WHERE id = $1`, id, reference, now); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:pay", "batch:"+strconv.FormatInt(id, 10),
+		fmt.Sprintf("reference=%s amount=%d registrations=%d", reference, total, len(covered))); err != nil {
+		return 0, fmt.Errorf("pay batch %d: audit: %w", id, err)
+	}
+	if notices != nil {
+		for _, c := range covered {
+			if c.Channel == "" {
+				continue
+			}
+			if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang,
+				flows.Covered{RegistrationRef: c.Ref, Name: c.Name, From: from, To: to})); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(covered), tx.Commit()
+}
