@@ -106,7 +106,7 @@ func (v *Validator) Check(raw Row) (Worker, *Problem) {
 		}
 	}
 
-	if s := cell[ColPhone]; s != "" && !noValue(s) {
+	if s := cell[ColPhone]; s != "" && !noValue(s) && strings.Trim(s, "0") != "" {
 		phone, reason := phoneNumber(s, raw.Numeric[ColPhone])
 		if reason != "" {
 			return fail(ColPhone, reason)
@@ -127,12 +127,8 @@ func (v *Validator) Check(raw Row) (Worker, *Problem) {
 
 	w.Occupation, w.OccupationOther = matchOccupation(cell[ColOccupation])
 
-	rt, rw, reason := rtRW(cell[ColRT], cell[ColRW])
+	rt, rw, col, reason := rtRW(cell[ColRT], cell[ColRW])
 	if reason != "" {
-		col := ColRT
-		if strings.HasPrefix(reason, "RW") {
-			col = ColRW
-		}
 		return fail(col, reason)
 	}
 	w.RT, w.RW = rt, rw
@@ -324,19 +320,18 @@ func phoneNumber(s string, numeric bool) (string, string) {
 }
 
 // rtRW reads the RT and RW cells ("3", "03", "RT 003", or "003/005" in the RT
-// cell when there is no RW) into three digits.
-func rtRW(rtIn, rwIn string) (rt, rw, reason string) {
-	rtNums, ok := numbersIn(rtIn)
-	if !ok || len(rtNums) > 2 || len(rtNums) == 2 && rwIn != "" && !noValue(rwIn) {
-		return "", "", "RT harus angka 1–999; yang tertulis " + quote(rtIn) + "."
+// cell when the RW cell is empty) into three digits; 0 means none.
+func rtRW(rtIn, rwIn string) (rt, rw string, bad Column, reason string) {
+	rtNums, rtOK := numbersIn(rtIn)
+	rwNums, rwOK := numbersIn(rwIn)
+	if rtOK && rwOK && len(rtNums) == 2 && len(rwNums) == 0 {
+		rtNums, rwNums = rtNums[:1], rtNums[1:]
 	}
-	rwNums, ok := numbersIn(rwIn)
-	if !ok || len(rwNums) > 1 {
-		return "", "", "RW harus angka 1–999; yang tertulis " + quote(rwIn) + "."
+	if !rtOK || len(rtNums) > 1 || len(rtNums) == 1 && rtNums[0] > 999 {
+		return "", "", ColRT, "RT harus angka 1–999; yang tertulis " + quote(rtIn) + "."
 	}
-	if len(rtNums) == 2 {
-		rwNums = rtNums[1:]
-		rtNums = rtNums[:1]
+	if !rwOK || len(rwNums) > 1 || len(rwNums) == 1 && rwNums[0] > 999 {
+		return "", "", ColRW, "RW harus angka 1–999; yang tertulis " + quote(rwIn) + "."
 	}
 	three := func(ns []int) string {
 		if len(ns) == 0 || ns[0] == 0 {
@@ -344,15 +339,7 @@ func rtRW(rtIn, rwIn string) (rt, rw, reason string) {
 		}
 		return fmt.Sprintf("%03d", ns[0])
 	}
-	for _, n := range append(rtNums, rwNums...) {
-		if n > 999 {
-			if len(rtNums) > 0 && n == rtNums[0] {
-				return "", "", "RT harus angka 1–999; yang tertulis " + quote(rtIn) + "."
-			}
-			return "", "", "RW harus angka 1–999; yang tertulis " + quote(rwIn) + "."
-		}
-	}
-	return three(rtNums), three(rwNums), ""
+	return three(rtNums), three(rwNums), 0, ""
 }
 
 // numbersIn lists the whole numbers in an RT/RW cell; ok is false if the

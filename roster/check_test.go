@@ -1,6 +1,8 @@
 package roster
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -97,6 +99,7 @@ func TestCheckAccepted(t *testing.T) {
 		{"sex spelled out", with(goodRow(), ColSex, "Perempuan"), func(*Worker) {}},
 		{"sex optional", with(goodRow(), ColSex, ""), func(*Worker) {}},
 		{"phone optional", with(goodRow(), ColPhone, ""), func(w *Worker) { w.Phone = "" }},
+		{"phone 0 means none", with(goodRow(), ColPhone, "0"), func(w *Worker) { w.Phone = "" }},
 		{"phone lost its 0", with(goodRow(), ColPhone, "81234567890"), func(*Worker) {}},
 		{"phone with 62", with(goodRow(), ColPhone, "6281234567890"), func(*Worker) {}},
 		{"phone in exponent notation", with(goodRow(), ColPhone, "8.1234567890E+10"), func(*Worker) {}},
@@ -337,4 +340,37 @@ func TestOccupationLabels(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCheckConcurrent shares one Validator (and its search cache) between
+// goroutines, as an importer validating in parallel would; run with -race.
+func TestCheckConcurrent(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Generate(&buf, 2000, 5, regions(t), 20); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := Open(&buf, "gen.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readAll(t, rd)
+	v := validator(t)
+	want := make([]string, len(rows))
+	for i, r := range rows {
+		w, p := v.Check(r)
+		want[i] = fmt.Sprint(w, p)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i, r := range rows {
+				w, p := v.Check(r)
+				if got := fmt.Sprint(w, p); got != want[i] {
+					t.Errorf("line %d: %s, want %s", r.Line, got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -63,6 +63,10 @@ var ErrOldExcel = &FileError{Reason: "File ini Excel lama (.xls) atau dikunci ka
 // a spreadsheet.
 var ErrNotXLSX = &FileError{Reason: "File bernama .xlsx ini bukan file Excel yang sah. Buka di Excel lalu simpan ulang sebagai .xlsx atau CSV UTF-8."}
 
+// ErrHTML is returned by Open for a web page, which some systems export
+// under an .xls name.
+var ErrHTML = &FileError{Reason: "File ini halaman web (HTML), bukan tabel Excel atau CSV. Buka di Excel lalu simpan sebagai Excel Workbook (.xlsx) atau CSV UTF-8."}
+
 // Reader streams the data rows of a list. It is not safe for concurrent use.
 type Reader struct {
 	src        source
@@ -84,7 +88,8 @@ type source interface {
 // first of the first 20 non-empty rows that names NIK and at least two other
 // known columns). name is the file's name; only its extension is used, and
 // only when the content does not tell (an XLSX file starts with a ZIP
-// signature; anything else is read as CSV).
+// signature; anything else but an old .xls or a web page is read as CSV, so
+// a CSV file named .xls is fine).
 //
 // CSV: UTF-8 with or without BOM (UTF-16 with BOM and Windows-1252 cells are
 // converted too); the separator is ';' (Excel in Indonesian locale) or a tab
@@ -109,8 +114,10 @@ func Open(r io.Reader, name string) (*Reader, error) {
 		if err == nil {
 			rd.src, rd.date1904 = xs, xs.date1904
 		}
-	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}), ext == ".xls":
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, ErrOldExcel
+	case bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\ufeff")), " \t\r\n"), []byte("<")):
+		return nil, ErrHTML
 	case ext == ".xlsx" || ext == ".xlsm":
 		return nil, ErrNotXLSX
 	default:
@@ -210,7 +217,7 @@ func (rd *Reader) Next() (Row, error) {
 				blank = false
 			}
 		}
-		if blank {
+		if blank || rd.repeatedHeader(&row) {
 			continue
 		}
 		if rd.date1904 && row.Numeric[ColBirthDate] {
@@ -218,6 +225,21 @@ func (rd *Reader) Next() (Row, error) {
 		}
 		return row, nil
 	}
+}
+
+// repeatedHeader reports a data row that repeats the header (lists pasted
+// together from several sheets often do).
+func (rd *Reader) repeatedHeader(row *Row) bool {
+	for _, c := range [...]Column{ColNIK, ColName} {
+		s := strings.TrimSpace(row.Cells[c])
+		if s == "" || s[0] >= '0' && s[0] <= '9' {
+			return false
+		}
+		if col, ok := headerNames[headerKey(s)]; !ok || col != c {
+			return false
+		}
+	}
+	return true
 }
 
 // Close releases the file and any temporary files.
@@ -303,9 +325,11 @@ func (s *csvSource) next() ([]string, []bool, int, error) {
 func (s *csvSource) close() error { return nil }
 
 // sniffComma picks the separator from the first line that has at least two
-// separators outside quotes: ';' or tab if they outnumber ','.
+// separators outside quotes (else from the first line): ';' or tab if they
+// outnumber ','.
 func sniffComma(b []byte) rune {
 	var comma, semi, tab int
+	first := [3]int{-1}
 	inQuote := false
 	for _, c := range b {
 		switch c {
@@ -328,12 +352,21 @@ func sniffComma(b []byte) rune {
 				continue
 			}
 			if comma+semi+tab >= 2 {
-				goto pick
+				return pickComma(comma, semi, tab)
+			}
+			if first[0] < 0 {
+				first = [3]int{comma, semi, tab}
 			}
 			comma, semi, tab = 0, 0, 0
 		}
 	}
-pick:
+	if comma+semi+tab >= 2 || first[0] < 0 {
+		return pickComma(comma, semi, tab)
+	}
+	return pickComma(first[0], first[1], first[2])
+}
+
+func pickComma(comma, semi, tab int) rune {
 	switch {
 	case tab > comma && tab > semi:
 		return '\t'

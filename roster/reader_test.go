@@ -117,6 +117,25 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
+func TestSniffComma(t *testing.T) {
+	tests := map[string]rune{
+		"NIK;Nama;Desa\n":                 ';',
+		"NIK,Nama,Desa\n":                 ',',
+		"NIK\tNama\tDesa\n":               '\t',
+		"Daftar, 2027\nNIK;Nama;Desa\n":   ';', // a title line with one comma
+		"\"a;b;c\",d,e\n":                 ',', // separators in quotes do not count
+		"NIK;Nama\n1;2\n":                 ';', // no line with two: the first line decides
+		"NIK;Nama":                        ';',
+		"":                                ',',
+		"NIK;Nama;Desa,Kecamatan,Kab,X\n": ',',
+	}
+	for in, want := range tests {
+		if got := sniffComma([]byte(in)); got != want {
+			t.Errorf("sniffComma(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestColumnLetter(t *testing.T) {
 	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 27: "AB", 701: "ZZ", 702: "AAA"} {
 		if got := ColumnLetter(i); got != want {
@@ -127,12 +146,13 @@ func TestColumnLetter(t *testing.T) {
 
 func TestOpenCSVSemicolonBOM(t *testing.T) {
 	// Excel in Indonesian locale: BOM, ';', CRLF, decimal commas, a quoted
-	// cell with ';' and a line break, blank rows, a total row.
+	// cell with ';' and a line break, blank rows, the header repeated, a total row.
 	in := "\ufeffDAFTAR PESERTA;;;;;;\r\n" +
 		";;;;;;\r\n" +
 		"No;NIK;Nama;Desa/Kelurahan;Kecamatan;Kabupaten/Kota;Alamat\r\n" +
 		"1;6171054508900001;Siti Aminah;Darat Sekip;Pontianak Kota;Kota Pontianak;\"Jl. Merdeka; No. 5\r\nGg. Mawar\"\r\n" +
 		";;;;;;\r\n" +
+		"No;NIK;Nama;Desa/Kelurahan;Kecamatan;Kabupaten/Kota;Alamat\r\n" +
 		"2;6,17105E+15;Budi;Sungai Bangkong;Pontianak Kota;Pontianak;\r\n" +
 		"Jumlah: 2;;;;;;\r\n"
 	rd, err := Open(strings.NewReader(in), "peserta.csv")
@@ -150,14 +170,14 @@ func TestOpenCSVSemicolonBOM(t *testing.T) {
 	if rows[0].Line != 4 || rows[0].Cells[ColNIK] != "6171054508900001" || rows[0].Cells[ColRegency] != "Kota Pontianak" {
 		t.Errorf("row 1 = %+v", rows[0])
 	}
-	if rows[1].Line != 7 || rows[1].Cells[ColNIK] != "6,17105E+15" || rows[1].Cells[ColVillage] != "Sungai Bangkong" {
+	if rows[1].Line != 8 || rows[1].Cells[ColNIK] != "6,17105E+15" || rows[1].Cells[ColVillage] != "Sungai Bangkong" {
 		t.Errorf("row 2 = %+v", rows[1])
 	}
 	v := validator(t)
 	if w, p := v.Check(rows[0]); p != nil || w.Village != "61.71.05.1002" {
 		t.Errorf("Check row 1 = %+v, %v", w, p)
 	}
-	if _, p := v.Check(rows[1]); p == nil || *p != (Problem{Line: 7, Column: "NIK", Reason: ExcelNIK}) {
+	if _, p := v.Check(rows[1]); p == nil || *p != (Problem{Line: 8, Column: "NIK", Reason: ExcelNIK}) {
 		t.Errorf("Check row 2 problem = %v", p)
 	}
 }
@@ -210,6 +230,12 @@ func TestOpenNotSpreadsheet(t *testing.T) {
 	}
 	if _, err := Open(bytes.NewReader([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}), "daftar.xls"); !errors.Is(err, ErrOldExcel) {
 		t.Errorf("Open(.xls) = %v, want ErrOldExcel", err)
+	}
+	if _, err := Open(strings.NewReader("\ufeff <html><table>"), "daftar.xls"); !errors.Is(err, ErrHTML) {
+		t.Errorf("Open(HTML .xls) = %v, want ErrHTML", err)
+	}
+	if rd, err := Open(strings.NewReader("NIK,Nama,Desa,Kecamatan,Kabupaten\n"), "daftar.xls"); err != nil || rd.Format() != CSV {
+		t.Errorf("Open(CSV named .xls) = %v", err)
 	}
 	if _, err := Open(strings.NewReader("PK\x03\x04 not really"), "daftar.xlsx"); !errors.Is(err, ErrNotXLSX) {
 		t.Errorf("Open(broken zip) = %v, want ErrNotXLSX", err)

@@ -75,6 +75,7 @@ type options struct {
 	memProfile      string
 	rateSeconds     int
 	broadcast       int
+	imports         string
 	telegramChats   int
 	notifications   int
 	rate            float64
@@ -102,6 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.IntVar(&o.rateSeconds, "rate-seconds", 60, "how long to measure the global rate limiter (0 skips it)")
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
 	fs.IntVar(&o.broadcast, "broadcast", 75489, "recipients of the unlimited broadcast run (0 skips it)")
+	fs.StringVar(&o.imports, "import-rows", "75489,1000000", "sizes of the generated lists to import, comma-separated (\"\" skips them)")
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
 		return err
 	}
@@ -149,6 +151,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		reportPayments(stdout, r)
+	}
+	for _, s := range strings.Split(o.imports, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return fmt.Errorf("-import-rows: %q is not a number of rows", s)
+		}
+		r, err := benchImport(ctx, n)
+		if err != nil {
+			return err
+		}
+		reportImport(stdout, r)
+		if n == 1_000_000 && r.imported > time.Minute {
+			fmt.Fprintln(stdout, "!!! the 1,000,000-row import took more than 60 s")
+		}
 	}
 	if o.broadcast > 0 {
 		r, err := benchBroadcast(ctx, o.broadcast, 0, 0, o.conns)

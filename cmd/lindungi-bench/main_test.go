@@ -20,7 +20,7 @@ func TestRunSmall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-telegram-chats", "5", "-notifications", "20"}, os.Getenv, &out)
+	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-import-rows", "500", "-telegram-chats", "5", "-notifications", "20"}, os.Getenv, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
@@ -26,13 +27,19 @@ import (
 // finishes the rest.
 const importChunk = 20_000
 
+// importWriters is how many chunks are written at once.
+const importWriters = 2
+
 // importReport lists the rows of a file that were not imported and why.
 type importReport struct {
+	mu   sync.Mutex // the checking loop and the database writer both add
 	w    *csv.Writer
 	rows int
 }
 
 func (r *importReport) add(line int, column, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.rows++
 	if r.w != nil {
 		r.w.Write([]string{strconv.Itoa(line), column, reason}) //nolint:errcheck // checked at Flush
@@ -132,20 +139,15 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 	}
 
-	v := roster.NewValidator(regions, cfg.Province, time.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
-	prog := newProgress(stdout, size)
-	seen := make(map[string]int, 1<<16) // NIK → first line, for duplicates within the file
-	var chunk []roster.Worker
 	var read, valid, imported, attached, left int
-	flush := func() error {
-		if len(chunk) == 0 || *dryRun {
-			chunk = chunk[:0]
-			return nil
-		}
-		res, err := db.ImportChunk(ctx, batch, chunk, tariffs)
+	var counts sync.Mutex // the writers add to the counts
+	write := func(c []roster.Worker) error {
+		res, err := db.ImportChunk(context.WithoutCancel(ctx), batch, c, tariffs)
 		if err != nil {
 			return err
 		}
+		counts.Lock()
+		defer counts.Unlock()
 		imported += res.Imported
 		attached += res.Attached
 		for _, n := range res.Notes {
@@ -160,9 +162,68 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 				report.add(n.Line, "NIK", "NIK sudah terdaftar tetapi belum membayar: iurannya kini ditanggung sponsor ini")
 			}
 		}
-		chunk = chunk[:0]
 		return nil
 	}
+	v := roster.NewValidator(regions, cfg.Province, time.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
+	prog := newProgress(stdout, size)
+	seen := make(map[string]int, 1<<16) // NIK → first line, for duplicates within the file
+	var chunk []roster.Worker
+	// The database writes chunks (two at once: different NIKs, so they never
+	// wait for each other) while the next ones are checked.
+	chunks := make(chan []roster.Worker, 1)
+	written := make(chan error, 1)
+	go func() {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var failed error
+		for range importWriters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range chunks {
+					mu.Lock()
+					stop := failed != nil
+					mu.Unlock()
+					if stop {
+						continue
+					}
+					if err := write(c); err != nil {
+						mu.Lock()
+						failed = err
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		written <- failed
+	}()
+	flush := func() error {
+		if len(chunk) == 0 || *dryRun {
+			chunk = chunk[:0]
+			return nil
+		}
+		select {
+		case err := <-written: // the writer stopped early
+			written <- err
+			return err
+		case chunks <- chunk:
+		}
+		chunk = make([]roster.Worker, 0, importChunk)
+		return nil
+	}
+	finished := false
+	finish := func() error {
+		finished = true
+		close(chunks)
+		return <-written
+	}
+	// Whatever stops the loop, the chunks handed over are written (or fail) first.
+	defer func() {
+		if !finished {
+			finish() //nolint:errcheck // the loop's own error is returned
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("import stopped after %d rows (re-run the same command to finish): %w", read, err)
@@ -194,6 +255,9 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		prog.update(read, counted.n)
 	}
 	if err := flush(); err != nil {
+		return err
+	}
+	if err := finish(); err != nil {
 		return err
 	}
 	prog.done(read)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/lindungi/lindungi/store/pgtest"
 )
@@ -150,5 +151,61 @@ func TestImportKilledAndRerun(t *testing.T) {
 	}
 	if !strings.Contains(again, "already imported before") {
 		t.Errorf("re-run output: %s", again)
+	}
+}
+
+// An XLSX list as a provincial office exports it: a NIK cell stored as a
+// number (its last digit lost), a birth date as a date serial, a phone
+// number stored as a number, an empty name, a duplicate.
+func TestImportXLSX(t *testing.T) {
+	env, db, _ := importEnv(t)
+	f := excelize.NewFile()
+	sh := f.GetSheetName(0)
+	rows := [][]any{
+		{"NIK", "Nama Lengkap", "Tgl Lahir", "L/P", "No HP", "Desa/Kelurahan", "Kecamatan", "Kabupaten/Kota", "Pekerjaan"},
+		{"6171054508900011", "Siti Aminah", "05-08-1990", "P", "081234567890", "Darat Sekip", "Pontianak Kota", "Kota Pontianak", "Petani"},
+		{6171050508900010, "Budi Santoso", "05-08-1990", "L", "", "Darat Sekip", "Pontianak Kota", "Kota Pontianak", "Petani"},
+		{"6171054508900013", "Rina Wati", 33090, "P", 81234567891, "Darat Sekip", "Pontianak Kota", "Kota Pontianak", "Nelayan"},
+		{"6171054508900014", "", "05-08-1990", "P", "", "Darat Sekip", "Pontianak Kota", "Kota Pontianak", "Petani"},
+		{"6171054508900011", "Siti Aminah", "05-08-1990", "P", "", "Darat Sekip", "Pontianak Kota", "Kota Pontianak", "Petani"},
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			if err := f.SetCellValue(sh, cell, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	dir := t.TempDir()
+	list, report := filepath.Join(dir, "pekerja.xlsx"), filepath.Join(dir, "ditolak.csv")
+	if err := f.SaveAs(list); err != nil {
+		t.Fatal(err)
+	}
+	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--report", report)
+	if !strings.Contains(out, "5 rows read, 2 imported") {
+		t.Errorf("import: %s", out)
+	}
+	b, _ := os.ReadFile(report)
+	got := strings.Split(strings.TrimSpace(string(b)), "\n")
+	want := []string{"baris,kolom,alasan", "3,NIK,", "5,Nama,", "6,NIK,NIK sama dengan baris 2: hanya baris pertama yang diimpor"}
+	if len(got) != len(want) {
+		t.Fatalf("report:\n%s", b)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("report line %d: %q, want %q…", i, got[i], want[i])
+		}
+	}
+	if !strings.Contains(got[1], "Excel") {
+		t.Errorf("the number-typed NIK's reason does not name Excel: %q", got[1])
+	}
+	var r struct {
+		Birth string `db:"birth_date"`
+		Phone bool   `db:"phone"`
+	}
+	db.Get(&r, `SELECT birth_date::text, phone_sealed IS NOT NULL AS phone FROM registrations WHERE name = 'Rina Wati'`)
+	if r.Birth != "1990-08-05" || !r.Phone {
+		t.Errorf("the date serial and the number-typed phone: %+v", r)
 	}
 }

@@ -1,0 +1,102 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/store"
+)
+
+func rosterWorker(line int, nik string) roster.Worker {
+	return roster.Worker{Line: line, NIK: nik, Name: "Pekerja", BirthDate: time.Date(1990, 8, 5, 0, 0, 0, 0, time.UTC), Female: true,
+		Province: "61", Regency: "61.72", District: "61.72.01", Village: "61.72.01.1001", Occupation: "nelayan"}
+}
+
+func TestImportClassifiesRegisteredNIKs(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	unpaid := register(t, db)  // registered by the worker, never paid
+	active := register(t, db)  // registered and paid
+	sponsor := register(t, db) // another sponsor pays for it
+	niks := map[string]string{}
+	for _, ref := range []string{unpaid, active, sponsor} {
+		niks[ref] = nikByRef(t, db, ref)
+	}
+	db.SQL().MustExec(`UPDATE registrations SET covered_from = now()::date, covered_to = now()::date + 30, status = 'aktif' WHERE ref = $1`, active)
+
+	other, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sambas", FileName: "a.csv", FileSHA: "other-" + sponsor, Months: 12, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportChunk(ctx, other, []roster.Worker{rosterWorker(2, niks[sponsor])}, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	b, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemprov Kalimantan Barat", FileName: "b.csv", FileSHA: "mine-" + sponsor, Months: 6, CreatedBy: "test"})
+	if err != nil || !created {
+		t.Fatalf("open: %v, created %v", err, created)
+	}
+	fresh := fmt.Sprintf("6172014508%06d", time.Now().UnixNano()%1e6)
+	chunk := []roster.Worker{rosterWorker(2, niks[unpaid]), rosterWorker(3, niks[active]), rosterWorker(4, niks[sponsor]), rosterWorker(5, fresh)}
+	res, err := db.ImportChunk(ctx, b, chunk, iuran.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]string{}
+	for _, n := range res.Notes {
+		got[n.Line] = n.Outcome
+	}
+	if res.Imported != 1 || res.Attached != 1 || got[2] != store.ImportAttached || got[3] != store.ImportActive || got[4] != store.ImportOther {
+		t.Fatalf("result %+v", res)
+	}
+	// Re-run: the new one and the attached one are this batch's now.
+	res, err = db.ImportChunk(ctx, b, chunk, iuran.Default())
+	if err != nil || res.Imported != 0 || res.Attached != 0 {
+		t.Fatalf("re-run: %+v, %v", res, err)
+	}
+	for _, n := range res.Notes {
+		want := map[int]string{2: store.ImportAlready, 3: store.ImportActive, 4: store.ImportOther, 5: store.ImportAlready}[n.Line]
+		if n.Outcome != want {
+			t.Errorf("re-run line %d: %s, want %s", n.Line, n.Outcome, want)
+		}
+	}
+	again, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemprov Kalimantan Barat", FileName: "b.csv", FileSHA: "mine-" + sponsor, Months: 6, CreatedBy: "test"})
+	if err != nil || created || again.ID != b.ID || again.Imported != 1 || again.Attached != 1 || again.Workers != 2 {
+		t.Fatalf("the same file again: %+v, created %v, %v", again, created, err)
+	}
+	n, err := db.PayBatch(ctx, b.ID, "SP2D-7", "test", time.UTC, nil)
+	if err != nil || n != 2 {
+		t.Fatalf("pay: %d, %v", n, err)
+	}
+	var st struct {
+		Status string `db:"status"`
+		To     string `db:"covered_to"`
+	}
+	db.SQL().Get(&st, `SELECT status, covered_to::text FROM registrations WHERE ref = $1`, unpaid)
+	if st.Status != "aktif" || st.To == "" {
+		t.Errorf("the attached registration after payment: %+v", st)
+	}
+	// The worker registered themselves: paid by the sponsor now, in the batch's items.
+	var items int
+	db.SQL().Get(&items, `SELECT count(*) FROM payment_items i JOIN payments p ON p.id = i.payment_id WHERE p.payer_kind = 'sponsor' AND p.payer_ref = 'Pemprov Kalimantan Barat'`)
+	if items != 2 {
+		t.Errorf("%d items in the sponsor's payment", items)
+	}
+}
+
+// nikByRef opens a registration's sealed NIK.
+func nikByRef(t *testing.T, db *store.DB, ref string) string {
+	t.Helper()
+	var sealed []byte
+	if err := db.SQL().Get(&sealed, `SELECT nik_sealed FROM registrations WHERE ref = $1`, ref); err != nil {
+		t.Fatal(err)
+	}
+	nik, err := testVault(t).OpenString(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nik
+}
