@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -188,7 +190,7 @@ type Result struct {
 
 // Statements of applying a notification (prepared once: see hotQueries).
 const (
-	qLockPayment = `SELECT id, amount, status, flag, applied_at, payer_kind, coalesce(agent_id, 0) AS agent_id
+	qLockPayment = `SELECT id, amount, status, flag, applied_at, payer_kind, payer_ref, coalesce(agent_id, 0) AS agent_id
 			FROM payments WHERE order_id = $1 AND provider = $2 FOR UPDATE`
 	qSetPaymentStatus = `UPDATE payments SET status = $2, flag = $3, provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
 			paid_at = coalesce($6, paid_at), applied_at = coalesce($7, applied_at), updated_at = $5 WHERE id = $1`
@@ -214,6 +216,7 @@ type paymentRow struct {
 	Flag      string       `db:"flag"`
 	AppliedAt sql.NullTime `db:"applied_at"`
 	PayerKind string       `db:"payer_kind"`
+	PayerRef  string       `db:"payer_ref"`
 	AgentID   int64        `db:"agent_id"`
 }
 
@@ -279,7 +282,18 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 			paidAt = now
 		}
 		if err = setStatus(payments.Paid, p.Flag, paidAt, now); err == nil {
-			res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
+			if batch, ok := strings.CutPrefix(p.PayerRef, "batch:"); ok && p.PayerKind == PayerSponsor {
+				// A sponsor's invoice for a batch: every worker at once, from the agreement's start.
+				var b Batch
+				var id int64
+				if id, err = strconv.ParseInt(batch, 10, 64); err == nil {
+					if b, err = lockBatch(ctx, tx, id); err == nil {
+						res.Coverage, err = coverBatch(ctx, tx, b, p.ID, paidAt, now, loc, n.OrderID)
+					}
+				}
+			} else {
+				res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
+			}
 		}
 		if err == nil {
 			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))

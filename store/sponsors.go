@@ -13,6 +13,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
 )
 
@@ -270,6 +271,141 @@ func (d *DB) FinishBatch(ctx context.Context, id int64, rowsRead, rejected int) 
 	return nil
 }
 
+// batchPeriod is the protection a batch's payment buys: from the
+// agreement's start, or from the day after the payment settled.
+func batchPeriod(b Batch, paidAt time.Time, loc *time.Location) (from, to time.Time) {
+	if b.Start.Valid {
+		start := time.Date(b.Start.Time.Year(), b.Start.Time.Month(), b.Start.Time.Day(), 0, 0, 0, 0, loc)
+		return iuran.FirstCoverage(start.AddDate(0, 0, -1), b.Months)
+	}
+	return iuran.FirstCoverage(midnight(paidAt.In(loc)), b.Months)
+}
+
+// lockBatch reads a batch and locks it for the transaction.
+func lockBatch(ctx context.Context, tx txx, id int64) (Batch, error) {
+	var b Batch
+	err := tx.GetContext(ctx, &b, `SELECT *, 0 AS workers, 0 AS claimed, 0 AS active, 0 AS monthly FROM sponsor_batches WHERE id = $1 FOR UPDATE`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, fmt.Errorf("batch %d: %w", id, flows.ErrNotFound)
+	}
+	if err != nil {
+		return Batch{}, fmt.Errorf("batch %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// batchDue is what a batch's workers not yet paid for cost for its months.
+func batchDue(ctx context.Context, tx txx, b Batch) (int64, error) {
+	var total int64
+	if err := tx.GetContext(ctx, &total, `SELECT coalesce(sum(monthly_iuran), 0) * $2::int FROM registrations
+		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND covered_to IS NULL`, b.ID, b.Months); err != nil {
+		return 0, fmt.Errorf("batch %d: %w", b.ID, err)
+	}
+	return total, nil
+}
+
+// insertBatchItems adds an item per worker of the batch not yet paid for:
+// the month's JKK, JKM and JHT from its bracket, times the months.
+func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, amount)
+		SELECT $1, r.id, $3::int, c.jkk_m * $3::int, (r.monthly_iuran - c.jkk_m - c.jht_m) * $3::int, c.jht_m * $3::int, r.monthly_iuran * $3::int
+		FROM registrations r, LATERAL (SELECT r.income_base / 100 AS jkk_m, CASE WHEN r.jht THEN r.income_base / 50 ELSE 0 END AS jht_m) c
+		WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND r.covered_to IS NULL`, payID, b.ID, b.Months); err != nil {
+		return fmt.Errorf("batch %d: items: %w", b.ID, err)
+	}
+	return nil
+}
+
+// coverBatch protects every registration a batch's payment pays for, in one
+// statement, and marks the batch paid.
+func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now time.Time, loc *time.Location, reference string) ([]Coverage, error) {
+	from, to := batchPeriod(b, paidAt, loc)
+	var rows []struct {
+		Ref     string `db:"ref"`
+		Name    string `db:"name"`
+		Channel string `db:"channel"`
+		ChatID  string `db:"chat_id"`
+		Lang    string `db:"lang"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `
+		WITH c AS (
+			UPDATE registrations r SET covered_from = $2::date, covered_to = $3::date, status = $4, updated_at = $5,
+				verify_token = coalesce(verify_token, replace(gen_random_uuid()::text, '-', ''))
+			FROM payment_items i WHERE i.payment_id = $1 AND i.registration_id = r.id
+			RETURNING r.ref, r.name, r.channel, r.chat_id)
+		SELECT c.*, coalesce(s.lang, '') AS lang FROM c LEFT JOIN sessions s ON s.channel = c.channel AND s.chat_id = c.chat_id`,
+		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now); err != nil {
+		return nil, fmt.Errorf("batch %d: coverage: %w", b.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET payment_ref = $2, paid_at = $3, updated_at = $3 WHERE id = $1`, b.ID, reference, now); err != nil {
+		return nil, fmt.Errorf("batch %d: %w", b.ID, err)
+	}
+	out := make([]Coverage, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Coverage{Lang: r.Lang, RegistrationRef: r.Ref, Name: r.Name, Channel: r.Channel, ChatID: r.ChatID, From: from, To: to})
+	}
+	return out, nil
+}
+
+// batchPayerRef is a sponsor payment's payer_ref: the batch it pays for.
+func batchPayerRef(id int64) string { return "batch:" + strconv.FormatInt(id, 10) }
+
+// BatchDue is what the batch's workers not yet paid for cost, and how many they are.
+func (d *DB) BatchDue(ctx context.Context, id int64) (total int64, err error) {
+	b, err := lockBatch(ctx, d.db, id)
+	if err != nil {
+		return 0, err
+	}
+	return batchDue(ctx, d.db, b)
+}
+
+// InvoiceBatch records the payment code a provider issued for a batch: one
+// payment, an item per worker not yet paid for. It refuses a code whose
+// amount no longer matches what is due (workers were added meanwhile).
+// When the provider's notification settles it, every worker is protected
+// at once (ApplyNotification).
+func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instruction, actor string) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("invoice batch %d: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	b, err := lockBatch(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	due, err := batchDue(ctx, tx, b)
+	if err != nil {
+		return err
+	}
+	if due != ins.Amount {
+		return fmt.Errorf("invoice batch %d: %d is due now, the code is for %d: issue it again", id, due, ins.Amount)
+	}
+	now := d.now()
+	var payID int64
+	if err := tx.GetContext(ctx, &payID, `
+		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, va_number, biller_code, provider_ref,
+			expires_at, created_at, updated_at, qr_string)
+		VALUES ($1, $2, 'sponsor', $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
+		ins.OrderID, ins.Provider, batchPayerRef(id), string(ins.Bank), ins.Amount, ins.VANumber, ins.BillerCode, ins.ProviderRef,
+		nullTime(ins.ExpiresAt), now, ins.QRString); err != nil {
+		return fmt.Errorf("invoice batch %d: %w", id, err)
+	}
+	if err := insertBatchItems(ctx, tx, b, payID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail) VALUES ($1, $2, 'created', 'pending', $3, $4)`,
+		payID, now, ins.Amount, "sponsor batch "+strconv.FormatInt(id, 10)); err != nil {
+		return fmt.Errorf("invoice batch %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:invoice", "batch:"+strconv.FormatInt(id, 10),
+		fmt.Sprintf("order=%s amount=%d", ins.OrderID, ins.Amount)); err != nil {
+		return fmt.Errorf("invoice batch %d: audit: %w", id, err)
+	}
+	return tx.Commit()
+}
+
 // PayBatch records a sponsor's external payment (an APBD transfer) for every
 // worker of a batch not yet paid for: one payment with an item per worker,
 // and each worker protected for the batch's months from its start date (or
@@ -283,67 +419,37 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck
-	var b Batch
-	if err := tx.GetContext(ctx, &b, `SELECT * , 0 AS workers, 0 AS claimed, 0 AS active, 0 AS monthly FROM sponsor_batches WHERE id = $1 FOR UPDATE`, id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("pay batch %d: %w", id, flows.ErrNotFound)
-		}
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	b, err := lockBatch(ctx, tx, id)
+	if err != nil {
+		return 0, err
 	}
 	if b.PaidAt.Valid {
 		return 0, nil
 	}
-	now := d.now()
-	tomorrow := midnight(now.In(loc)).AddDate(0, 0, 1)
-	from, to := iuran.FirstCoverage(tomorrow.AddDate(0, 0, -1), b.Months)
-	if b.Start.Valid {
-		start := time.Date(b.Start.Time.Year(), b.Start.Time.Month(), b.Start.Time.Day(), 0, 0, 0, 0, loc)
-		from, to = iuran.FirstCoverage(start.AddDate(0, 0, -1), b.Months)
-	}
-	var total int64
-	if err := tx.GetContext(ctx, &total, `SELECT coalesce(sum(monthly_iuran), 0) * $2::int FROM registrations
-		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND covered_to IS NULL`, id, b.Months); err != nil {
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	total, err := batchDue(ctx, tx, b)
+	if err != nil {
+		return 0, err
 	}
 	if total == 0 {
 		return 0, fmt.Errorf("pay batch %d: nobody in it is waiting for payment", id)
 	}
+	now := d.now()
 	var payID int64
 	if err := tx.GetContext(ctx, &payID, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, provider_ref, paid_at, applied_at, created_at, updated_at)
 		VALUES ($1, 'external', 'sponsor', $2, 'transfer', $3, 'paid', $4, $5, $5, $5, $5) RETURNING id`,
-		fmt.Sprintf("SP%d-%d", id, now.Unix()), b.Sponsor, total, reference, now); err != nil {
+		fmt.Sprintf("SP%d-%d", id, now.Unix()), batchPayerRef(id), total, reference, now); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
-	// Per worker: the month's JKK/JKM/JHT from its bracket, times the months.
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, amount)
-		SELECT $1, r.id, $3::int, c.jkk_m * $3::int, (r.monthly_iuran - c.jkk_m - c.jht_m) * $3::int, c.jht_m * $3::int, r.monthly_iuran * $3::int
-		FROM registrations r, LATERAL (SELECT r.income_base / 100 AS jkk_m, CASE WHEN r.jht THEN r.income_base / 50 ELSE 0 END AS jht_m) c WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND r.covered_to IS NULL`, payID, id, b.Months); err != nil {
-		return 0, fmt.Errorf("pay batch %d: items: %w", id, err)
+	if err := insertBatchItems(ctx, tx, b, payID); err != nil {
+		return 0, err
 	}
-	var covered []struct {
-		Ref     string `db:"ref"`
-		Name    string `db:"name"`
-		Channel string `db:"channel"`
-		ChatID  string `db:"chat_id"`
-		Lang    string `db:"lang"`
-	}
-	if err := tx.SelectContext(ctx, &covered, `
-		WITH c AS (
-			UPDATE registrations r SET covered_from = $2::date, covered_to = $3::date, status = $4, updated_at = $5,
-				verify_token = coalesce(verify_token, replace(gen_random_uuid()::text, '-', ''))
-			FROM payment_items i WHERE i.payment_id = $1 AND i.registration_id = r.id
-			RETURNING r.ref, r.name, r.channel, r.chat_id)
-		SELECT c.*, coalesce(s.lang, '') AS lang FROM c LEFT JOIN sessions s ON s.channel = c.channel AND s.chat_id = c.chat_id`,
-		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now); err != nil {
-		return 0, fmt.Errorf("pay batch %d: coverage: %w", id, err)
+	covered, err := coverBatch(ctx, tx, b, payID, now, now, loc, reference)
+	if err != nil {
+		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail)
 		VALUES ($1, $2, 'applied', 'paid', $3, $4)`, payID, now, total, fmt.Sprintf("sponsor batch %d, %d registrations, reference %s", id, len(covered), reference)); err != nil {
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET payment_ref = $2, paid_at = $3, updated_at = $3 WHERE id = $1`, id, reference, now); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:pay", "batch:"+strconv.FormatInt(id, 10),
@@ -355,8 +461,7 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 			if c.Channel == "" {
 				continue
 			}
-			if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang,
-				flows.Covered{RegistrationRef: c.Ref, Name: c.Name, From: from, To: to})); err != nil {
+			if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
 				return 0, err
 			}
 		}

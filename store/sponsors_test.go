@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
 )
@@ -81,7 +82,7 @@ func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	}
 	// The worker registered themselves: paid by the sponsor now, in the batch's items.
 	var items int
-	db.SQL().Get(&items, `SELECT count(*) FROM payment_items i JOIN payments p ON p.id = i.payment_id WHERE p.payer_kind = 'sponsor' AND p.payer_ref = 'Pemprov Kalimantan Barat'`)
+	db.SQL().Get(&items, `SELECT count(*) FROM payment_items i JOIN payments p ON p.id = i.payment_id WHERE p.payer_kind = 'sponsor' AND p.payer_ref = 'batch:' || $1`, b.ID)
 	if items != 2 {
 		t.Errorf("%d items in the sponsor's payment", items)
 	}
@@ -99,4 +100,52 @@ func nikByRef(t *testing.T, db *store.DB, ref string) string {
 		t.Fatal(err)
 	}
 	return nik
+}
+
+// A sponsor's invoice through the payment provider: its settlement protects
+// the whole batch at once, from the agreement's start, and only once.
+func TestBatchInvoiceSettles(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "CSR Bank Kalbar", FileName: "c.csv", FileSHA: fmt.Sprintf("inv-%d", time.Now().UnixNano()),
+		Months: 3, Start: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []roster.Worker
+	for i := range 3 {
+		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()+int64(i))%1e6)))
+	}
+	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.BatchDue(ctx, b.ID)
+	if err != nil || due != 3*3*16800 {
+		t.Fatalf("due %d, %v", due, err)
+	}
+	order := fmt.Sprintf("SP%d-test", b.ID)
+	ins := payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "8808000000000001", Amount: due}
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "x", Bank: payments.BNI, Amount: due - 1}, "test"); err == nil {
+		t.Fatal("a code for the wrong amount was recorded")
+	}
+	if err := db.InvoiceBatch(ctx, b.ID, ins, "test"); err != nil {
+		t.Fatal(err)
+	}
+	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: time.Now()}
+	res, err := db.ApplyNotification(ctx, n, time.UTC, nil)
+	if err != nil || res.Outcome != store.Applied || len(res.Coverage) != 3 {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	for _, c := range res.Coverage {
+		if c.From.Format(time.DateOnly) != "2027-02-01" || c.To.Format(time.DateOnly) != "2027-04-30" {
+			t.Errorf("coverage %v – %v, want February to April 2027", c.From, c.To)
+		}
+	}
+	if res, err := db.ApplyNotification(ctx, n, time.UTC, nil); err != nil || res.Outcome != store.Unchanged {
+		t.Errorf("the same notification again: %+v, %v", res, err)
+	}
+	got, err := db.BatchByID(ctx, b.ID)
+	if err != nil || !got.PaidAt.Valid || got.PaymentRef != order {
+		t.Errorf("batch after payment: %+v, %v", got, err)
+	}
 }

@@ -51,8 +51,8 @@ commands:
             its progress
   import FILE --sponsor NAME [--programs jkk,jkm[,jht]] [--months 12] [--start DATE] [--dry-run] [--report FILE]
             a sponsor's list of workers (CSV or XLSX), checked with the chat's rules
-  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE
-            sponsored batches, their poster link, an external payment (APBD transfer)
+  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE | invoice ID --bank BANK
+            sponsored batches, their poster link, an external payment (APBD transfer), or one virtual account for the batch
   dev gen-workers N [--seed S] [--bad-every K] [--out FILE]
             a realistic list to try the import with
   export --what registrations|payments|agents [--format csv] [--since YYYY-MM-DD] [--with-nik] [--out FILE]
@@ -171,7 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "import":
 		return importCommand(ctx, rest, db, regions, cfg.Tariffs, cfg.Flow, getenv, stdout)
 	case "sponsor":
-		return sponsorCommand(ctx, rest, db, engine, cfg.Flow, getenv, stdout)
+		return sponsorCommand(ctx, rest, db, engine, provider, cfg.Flow, getenv, stdout)
 	case "dev":
 		return devCommand(rest, regions, stdout)
 	case "chat":

@@ -2,28 +2,31 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/skip2/go-qrcode"
 
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
 // sponsorCommand is `lindungi sponsor list | show ID [--qr FILE] | pay ID --ref REF`.
-func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, cfg flows.Config, getenv func(string) string,
-	stdout io.Writer) error {
+func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, provider payments.Provider, cfg flows.Config,
+	getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE")
+		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK")
 	}
 	switch args[0] {
 	case "list":
@@ -37,19 +40,23 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", b.ID, b.Sponsor, b.FileName, b.Imported, b.Attached, b.Rejected, b.Claimed, b.Active, paidLabel(b))
 		}
 		return tw.Flush()
-	case "show", "pay":
+	case "show", "pay", "invoice":
 		fs := flag.NewFlagSet("sponsor "+args[0], flag.ContinueOnError)
 		fs.SetOutput(stdout)
 		ref := fs.String("ref", "", "pay: the transfer's reference (SP2D, bank reference)")
+		bank := fs.String("bank", "bni", "invoice: the bank of the virtual account (bca, bni, bri, mandiri, permata)")
 		qr := fs.String("qr", "", "show: write the poster's QR code (PNG) to this file")
 		bot := fs.String("bot", "", "show: the Telegram bot's username, for the poster's link")
-		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true})
+		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "bank": true})
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
 		id, err := strconv.ParseInt(idArg, 10, 64)
 		if err != nil {
 			return fmt.Errorf("lindungi sponsor %s ID: %q is not a batch number", args[0], idArg)
+		}
+		if args[0] == "invoice" {
+			return sponsorInvoice(ctx, db, provider, id, payments.Method(*bank), getenv, stdout)
 		}
 		if args[0] == "pay" {
 			if *ref == "" {
@@ -139,4 +146,35 @@ func devCommand(args []string, regions *wilayah.Data, stdout io.Writer) error {
 		w = f
 	}
 	return roster.Generate(w, n, *seed, regions, *bad)
+}
+
+// sponsorInvoice asks the payment provider for one virtual account for the
+// whole batch; its settlement protects every worker at once.
+func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provider, id int64, bank payments.Method, getenv func(string) string,
+	stdout io.Writer) error {
+	if !bank.Valid() || bank.Kind() != "va" {
+		return fmt.Errorf("--bank %q: want a bank of a virtual account (bca, bni, bri, mandiri, permata)", bank)
+	}
+	due, err := db.BatchDue(ctx, id)
+	if err != nil {
+		return err
+	}
+	if due == 0 {
+		return fmt.Errorf("batch %d: nobody in it is waiting for payment", id)
+	}
+	suffix := make([]byte, 4)
+	if _, err := rand.Read(suffix); err != nil {
+		return err
+	}
+	ins, err := provider.Create(ctx, payments.Invoice{OrderID: fmt.Sprintf("SP%d-%x", id, suffix), Amount: due, Method: bank,
+		ExpiresAt: time.Now().Add(7 * 24 * time.Hour)})
+	if err != nil {
+		return fmt.Errorf("invoice batch %d: %w", id, err)
+	}
+	if err := db.InvoiceBatch(ctx, id, ins, "cli:"+operator(getenv)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "batch %d: pay %s to %s virtual account %s before %s (order %s)\n", id, rupiah(ins.Amount), strings.ToUpper(string(ins.Bank)),
+		ins.VANumber, ins.ExpiresAt.Format("2006-01-02 15:04"), ins.OrderID)
+	return nil
 }
