@@ -93,6 +93,6 @@ fuzz:
 
 bench:
 	@command -v pgbench >/dev/null || { echo "!!! pgbench is missing: apt-get install postgresql-contrib"; exit 1; }
-	go test -run='^$$' -bench=. -benchmem ./nik ./tanggal ./telepon ./nama ./wilayah ./iuran
+	go test -run='^$$' -bench=. -benchmem ./nik ./tanggal ./telepon ./nama ./wilayah ./iuran ./roster
 	go run ./cmd/lindungi-bench -min-ratio 0
 	$(MAKE) fuzz LONGFUZZ=30s

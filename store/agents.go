@@ -412,24 +412,34 @@ func (t *chatTx) NewClaimCode(ctx context.Context, ref string, expires time.Time
 	if err != nil {
 		return "", fmt.Errorf("claim code for %s: %w", ref, err)
 	}
-	var b [claimCodeLen]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	code, err := newClaimCode()
+	if err != nil {
 		return "", fmt.Errorf("claim code for %s: %w", ref, err)
-	}
-	code := make([]byte, 0, claimCodeLen)
-	for _, x := range b {
-		code = append(code, refAlphabet[int(x)%len(refAlphabet)])
 	}
 	if _, err := t.exec(ctx, `UPDATE claim_codes SET used_at = $2, used_by = 'replaced' WHERE registration_id = $1 AND used_at IS NULL`,
 		regID, t.now); err != nil {
 		return "", fmt.Errorf("replace claim codes of %s: %w", ref, err)
 	}
 	if _, err := t.exec(ctx, `INSERT INTO claim_codes (code_hash, registration_id, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.vault.Hash("claim", string(code)), regID, agent, t.now, expires); err != nil {
+		t.vault.Hash("claim", code), regID, agent, t.now, expires); err != nil {
 		return "", fmt.Errorf("claim code for %s: %w", ref, err)
 	}
 	if err := t.AuditOn(ctx, "agent:claim_code", ref, "expires="+expires.UTC().Format(time.RFC3339)); err != nil {
 		return "", err
+	}
+	return code, nil
+}
+
+// newClaimCode makes a random code a person can type: 8 characters of the
+// reference alphabet.
+func newClaimCode() (string, error) {
+	var b [claimCodeLen]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	code := make([]byte, 0, claimCodeLen)
+	for _, x := range b {
+		code = append(code, refAlphabet[int(x)%len(refAlphabet)])
 	}
 	return string(code), nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
@@ -467,4 +469,59 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 		}
 	}
 	return len(covered), tx.Commit()
+}
+
+// BatchCode is a claim code to print for one worker of a batch.
+type BatchCode struct {
+	Ref, Name, Code string
+}
+
+// BatchClaimCodes makes a single-use claim code, valid until expires, for
+// every worker of a batch who has not linked their chat yet (an earlier
+// unused code of theirs stops working), for the sponsor to print and hand
+// out. Only the codes' keyed hashes are kept.
+func (d *DB) BatchClaimCodes(ctx context.Context, id int64, expires time.Time, actor string) ([]BatchCode, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim codes of batch %d: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := lockBatch(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	var regs []struct {
+		ID   int64  `db:"id"`
+		Ref  string `db:"ref"`
+		Name string `db:"name"`
+	}
+	if err := tx.SelectContext(ctx, &regs, `SELECT id, ref, name FROM registrations
+		WHERE sponsor_batch_id = $1 AND channel = '' AND deleted_at IS NULL ORDER BY id`, id); err != nil {
+		return nil, fmt.Errorf("claim codes of batch %d: %w", id, err)
+	}
+	now := d.now()
+	out := make([]BatchCode, 0, len(regs))
+	ids := make([]int64, 0, len(regs))
+	hashes := make([][]byte, 0, len(regs))
+	for _, r := range regs {
+		code, err := newClaimCode()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BatchCode{Ref: r.Ref, Name: r.Name, Code: code})
+		ids = append(ids, r.ID)
+		hashes = append(hashes, d.vault.Hash("claim", code))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE claim_codes SET used_at = $2, used_by = 'replaced'
+		WHERE registration_id = ANY($1) AND used_at IS NULL`, pq.Array(ids), now); err != nil {
+		return nil, fmt.Errorf("claim codes of batch %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO claim_codes (code_hash, registration_id, sponsor_batch_id, created_at, expires_at)
+		SELECT h, r, $3, $4, $5 FROM unnest($1::bytea[], $2::bigint[]) AS c(h, r)`, pq.Array(hashes), pq.Array(ids), id, now, expires); err != nil {
+		return nil, fmt.Errorf("claim codes of batch %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:claim_codes", "batch:"+strconv.FormatInt(id, 10),
+		fmt.Sprintf("codes=%d expires=%s", len(out), expires.UTC().Format(time.RFC3339))); err != nil {
+		return nil, fmt.Errorf("claim codes of batch %d: audit: %w", id, err)
+	}
+	return out, tx.Commit()
 }

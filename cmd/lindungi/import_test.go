@@ -209,3 +209,30 @@ func TestImportXLSX(t *testing.T) {
 		t.Errorf("the date serial and the number-typed phone: %+v", r)
 	}
 }
+
+// Claim codes printed per worker: a worker links with NIK, name and code.
+func TestSponsorClaimCodes(t *testing.T) {
+	env, _, _ := importEnv(t)
+	dir := t.TempDir()
+	list, codes := filepath.Join(dir, "pekerja.csv"), filepath.Join(dir, "kode.csv")
+	os.WriteFile(list, []byte("NIK,Nama,Desa,Kecamatan,Kabupaten\n6171054508900021,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"), 0o600)
+	runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak")
+	out := runOut(t, env, "sponsor", "codes", "1", "--out", codes)
+	if !strings.Contains(out, "1 claim codes") {
+		t.Fatalf("codes: %s", out)
+	}
+	b, _ := os.ReadFile(codes)
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][1] != "Sari Dewi" || len(rows[1][2]) != 8 {
+		t.Fatalf("codes file: %q, %v", b, err)
+	}
+	turns := chatEnv(t, map[string]string{"DATABASE_URL": env("DATABASE_URL")}, "771", "/klaim", "6171054508900021", "Sari Dewi", rows[1][2])
+	if got := last(turns[3]).Text; !strings.Contains(got, "dibayar oleh Pemkot Pontianak") && !strings.Contains(got, "ditanggung Pemkot Pontianak") {
+		t.Errorf("claim with the printed code: %q", got)
+	}
+	// Single use.
+	turns = chatEnv(t, map[string]string{"DATABASE_URL": env("DATABASE_URL")}, "772", "/klaim", "6171054508900021", "Sari Dewi", rows[1][2])
+	if got := last(turns[3]).Text; !strings.Contains(got, "tidak cocok") {
+		t.Errorf("the code a second time: %q", got)
+	}
+}

@@ -51,8 +51,9 @@ commands:
             its progress
   import FILE --sponsor NAME [--programs jkk,jkm[,jht]] [--months 12] [--start DATE] [--dry-run] [--report FILE]
             a sponsor's list of workers (CSV or XLSX), checked with the chat's rules
-  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE | invoice ID --bank BANK
-            sponsored batches, their poster link, an external payment (APBD transfer), or one virtual account for the batch
+  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE
+            sponsored batches, their poster link, an external payment (APBD transfer), one virtual account
+            for the batch, or a claim code per worker to print
   dev gen-workers N [--seed S] [--bad-every K] [--out FILE]
             a realistic list to try the import with
   export --what registrations|payments|agents [--format csv] [--since YYYY-MM-DD] [--with-nik] [--out FILE]

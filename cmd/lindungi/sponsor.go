@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,7 @@ import (
 func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, provider payments.Provider, cfg flows.Config,
 	getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK")
+		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--days 90]")
 	}
 	switch args[0] {
 	case "list":
@@ -40,20 +41,25 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", b.ID, b.Sponsor, b.FileName, b.Imported, b.Attached, b.Rejected, b.Claimed, b.Active, paidLabel(b))
 		}
 		return tw.Flush()
-	case "show", "pay", "invoice":
+	case "show", "pay", "invoice", "codes":
 		fs := flag.NewFlagSet("sponsor "+args[0], flag.ContinueOnError)
 		fs.SetOutput(stdout)
 		ref := fs.String("ref", "", "pay: the transfer's reference (SP2D, bank reference)")
 		bank := fs.String("bank", "bni", "invoice: the bank of the virtual account (bca, bni, bri, mandiri, permata)")
+		out := fs.String("out", "", "codes: write the codes (CSV: reference, name, code) to this file")
+		days := fs.Int("days", 90, "codes: how many days the codes stay valid")
 		qr := fs.String("qr", "", "show: write the poster's QR code (PNG) to this file")
 		bot := fs.String("bot", "", "show: the Telegram bot's username, for the poster's link")
-		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "bank": true})
+		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "bank": true, "out": true, "days": true})
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
 		id, err := strconv.ParseInt(idArg, 10, 64)
 		if err != nil {
 			return fmt.Errorf("lindungi sponsor %s ID: %q is not a batch number", args[0], idArg)
+		}
+		if args[0] == "codes" {
+			return sponsorCodes(ctx, db, id, *out, *days, getenv, stdout)
 		}
 		if args[0] == "invoice" {
 			return sponsorInvoice(ctx, db, provider, id, payments.Method(*bank), getenv, stdout)
@@ -176,5 +182,37 @@ func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provide
 	}
 	fmt.Fprintf(stdout, "batch %d: pay %s to %s virtual account %s before %s (order %s)\n", id, rupiah(ins.Amount), strings.ToUpper(string(ins.Bank)),
 		ins.VANumber, ins.ExpiresAt.Format("2006-01-02 15:04"), ins.OrderID)
+	return nil
+}
+
+// sponsorCodes writes a single-use claim code for every worker of a batch
+// who has not linked their chat, for the sponsor to print: a worker types it
+// in the claim after their NIK and name.
+func sponsorCodes(ctx context.Context, db *store.DB, id int64, out string, days int, getenv func(string) string, stdout io.Writer) error {
+	if out == "" {
+		return errors.New("--out: the codes are a list to print and hand out: give a file")
+	}
+	if days < 1 || days > 365 {
+		return fmt.Errorf("--days %d: want 1 to 365", days)
+	}
+	codes, err := db.BatchClaimCodes(ctx, id, time.Now().AddDate(0, 0, days), "cli:"+operator(getenv))
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	w.Write([]string{"nomor_pendaftaran", "nama", "kode_klaim"}) //nolint:errcheck // checked at Flush
+	for _, c := range codes {
+		w.Write([]string{c.Ref, c.Name, c.Code}) //nolint:errcheck // checked at Flush
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "batch %d: %d claim codes written to %s (valid %d days, single use; earlier unused codes no longer work)\n", id, len(codes), out, days)
 	return nil
 }
