@@ -578,7 +578,7 @@ func ParseWhen(in string, now time.Time) (time.Time, error) {
 		}
 	}
 	d := time.Date(year, time.Month(nums[1]), nums[0], 0, 0, 0, 0, now.Location())
-	if d.Day() != nums[0] || int(d.Month()) != nums[1] || year > now.Year()+1 {
+	if d.Day() != nums[0] || int(d.Month()) != nums[1] || year < now.Year() || year > now.Year()+1 {
 		return time.Time{}, ErrWhen
 	}
 	if len(nums) == 2 && at(d).Before(now) {
