@@ -117,6 +117,8 @@ type RegistrationView struct {
 	CoveredTo   time.Time
 	KPJ         string // BPJS's participant number, "" until recorded
 	Subscribed  bool   // langganan: invoices made by themselves
+	Sponsor     string // the sponsor paying JKK and JKM, "" when none
+	JHTSelf     bool   // a sponsored worker added JHT at their own cost
 }
 
 // Consent is the proof of a consent given (UU PDP art. 20–24).

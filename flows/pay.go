@@ -36,6 +36,10 @@ type Covered struct {
 	RegistrationRef string
 	Name            string
 	From, To        time.Time
+	// JHTOnly: a sponsored worker's own JHT payment; the coverage (paid by
+	// the sponsor) did not change.
+	JHTOnly bool
+	Months  int
 }
 
 // PaymentTTL is how long a payment code stays valid.
@@ -105,8 +109,22 @@ func (t *turn) payingFor(ctx context.Context) (RegistrationView, bool, error) {
 }
 
 func (t *turn) quote(r RegistrationView, months int) (iuran.Quote, error) {
+	if r.Sponsor != "" {
+		return t.jhtQuote(r, months)
+	}
 	return t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: months,
 		Start: midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+}
+
+// jhtQuote prices a sponsored worker's own JHT: the sponsor pays JKK and JKM.
+func (t *turn) jhtQuote(r RegistrationView, months int) (iuran.Quote, error) {
+	q, err := t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: true, Months: months,
+		Start: midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+	if err != nil {
+		return q, err
+	}
+	q.Totals = iuran.Amounts{JHT: q.Totals.JHT, Total: q.Totals.JHT}
+	return q, nil
 }
 
 func midnight(t time.Time) time.Time {
@@ -185,7 +203,7 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 		return err
 	}
 	r := t.instructionReply(ins, q.Months, nama.Display(reg.Name))
-	if t.s.Data.PaySub {
+	if t.s.Data.PaySub && reg.Sponsor == "" {
 		if err := t.tx.Subscribe(ctx, reg.Ref, q.Months, string(bank)); err != nil {
 			return err
 		}
@@ -263,8 +281,13 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 			choices = append(choices, Choice{Label: t.T("pay.months_choice", map[string]any{"Months": m, "Total": rupiahOf(q.Totals.Total)}),
 				Data: "pm:" + strconv.Itoa(m)})
 		}
-		choices = append(choices, Choice{Label: t.T("pay.subscribe_choice", nil), Data: "pm:sub"})
 		one, _ := t.quote(reg, 1)
+		if reg.Sponsor != "" {
+			// JKK and JKM are the sponsor's: only JHT, and no langganan.
+			return Reply{Text: t.T("pay.months_jht", map[string]any{"Sponsor": reg.Sponsor, "Monthly": rupiahOf(one.Totals.Total)}),
+				Choices: choices, Input: InputText}, nil
+		}
+		choices = append(choices, Choice{Label: t.T("pay.subscribe_choice", nil), Data: "pm:sub"})
 		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total)}),
 			Choices: choices, Input: InputText}, nil
 	case StPayBank:
@@ -303,6 +326,12 @@ func (t *turn) bankAnswer(prefix string) (payments.Method, bool) {
 func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
 	if !e.cat.Supported(lang) {
 		lang = "id"
+	}
+	if c.JHTOnly {
+		return []Reply{
+			{Text: e.cat.T(lang, "pay.jht_confirmed", map[string]any{"Name": nama.Display(c.Name), "Months": c.Months}), Input: InputNone},
+			cardReply(e, lang, c.RegistrationRef, c.Name),
+		}
 	}
 	return []Reply{
 		{Text: e.cat.T(lang, "pay.confirmed", map[string]any{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
 )
@@ -37,6 +38,46 @@ func TestSponsoredWorkerClaims(t *testing.T) {
 	must(t, got, "Iuran Anda dibayar oleh Pemprov Kalimantan Barat sampai 31 Desember 2027", "sekarang tertaut")
 	must(t, c.press("cc:yes"), "Terima kasih")
 	must(t, c.text("/status"), "Rahmat Hidayat")
+
+	// JHT at their own cost: the sponsor keeps JKK and JKM.
+	must(t, c.text("/bayar"), "Iuran JKK dan JKM Anda dibayar Pemprov Kalimantan Barat", "Rp20.000 per bulan")
+	for _, ch := range c.choices() {
+		if ch.Data == "pm:sub" {
+			t.Errorf("a langganan is offered for a sponsored registration")
+		}
+	}
+	must(t, c.press("pm:3"), "Rp60.000")
+	c.press("pb:bca")
+	var p struct {
+		OrderID string `db:"order_id"`
+		Amount  int64  `db:"amount"`
+		JKK     int64  `db:"jkk"`
+		JHT     int64  `db:"jht"`
+	}
+	if err := testDB.SQL().Get(&p, `SELECT p.order_id, p.amount, i.jkk, i.jht FROM payments p JOIN payment_items i ON i.payment_id = p.id
+		WHERE p.payer_ref = $1`, "test:"+c.id); err != nil {
+		t.Fatal(err)
+	}
+	if p.Amount != 60000 || p.JKK != 0 || p.JHT != 60000 {
+		t.Fatalf("JHT payment %+v", p)
+	}
+	var before string
+	testDB.SQL().Get(&before, `SELECT covered_to::text FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
+	res, err := testDB.ApplyNotification(ctx, payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid,
+		Amount: 60000, PaidAt: clock.Now()}, flows.DefaultConfig().Location, c.e)
+	if err != nil || res.Outcome != store.Applied {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	must(t, lastText(c.flush()[:1]), "Iuran JHT Rahmat Hidayat untuk 3 bulan sudah kami terima")
+	var after struct {
+		To      string `db:"covered_to"`
+		JHTSelf bool   `db:"jht_self"`
+		JHT     bool   `db:"jht"`
+	}
+	testDB.SQL().Get(&after, `SELECT covered_to::text, jht_self, jht FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
+	if after.To != before || !after.JHTSelf || after.JHT {
+		t.Errorf("after the JHT payment: %+v (coverage was %s)", after, before)
+	}
 	// A poster link that does not exist.
 	other := newAgentChat(t, "")
 	must(t, other.send(flows.Event{Kind: flows.KindText, Text: "/start " + flows.SponsorPrefix + "nope"})[0].Text, "tidak berlaku lagi")

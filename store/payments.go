@@ -118,10 +118,12 @@ type Coverage struct {
 	Name            string
 	Channel, ChatID string // the chat that owns the registration; "" for an agent's resident not linked yet
 	From, To        time.Time
+	JHTOnly         bool // a sponsored worker's own JHT, coverage unchanged
+	Months          int  // JHTOnly: the months of JHT paid
 }
 
 func (c Coverage) covered() flows.Covered {
-	return flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To}
+	return flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To, JHTOnly: c.JHTOnly, Months: c.Months}
 }
 
 // queueCoverageReplies queues the confirmation of each extended coverage for
@@ -197,7 +199,8 @@ const (
 	qPaymentEvents = `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail, raw)
 			SELECT $1, $2, k, $3, $4, d, CASE WHEN o = 1 THEN $5::bytea END FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(k, d, o) ORDER BY o`
 	qCoveredItems = `
-		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_to, coalesce(s.lang, '') AS lang
+		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_from, r.covered_to, coalesce(s.lang, '') AS lang,
+			(i.jkk = 0 AND i.jkm = 0 AND i.jht > 0 AND r.sponsor_batch_id IS NOT NULL) AS jht_only
 		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
 		LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
 		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`
@@ -342,14 +345,25 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		Channel string       `db:"channel"`
 		ChatID  string       `db:"chat_id"`
 		Months  int          `db:"months"`
+		From    sql.NullTime `db:"covered_from"`
 		To      sql.NullTime `db:"covered_to"`
 		Lang    string       `db:"lang"`
+		JHTOnly bool         `db:"jht_only"`
 	}
 	if err := tx.SelectContext(ctx, &items, qCoveredItems, paymentID); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	out := make([]Coverage, 0, len(items))
 	for _, it := range items {
+		if it.JHTOnly {
+			// A sponsored worker's own JHT: the sponsor's coverage stays as it is.
+			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2 WHERE id = $1`, it.RegID, now); err != nil {
+				return nil, fmt.Errorf("jht of %s: %w", it.Ref, err)
+			}
+			out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID,
+				From: it.From.Time, To: it.To.Time, JHTOnly: true, Months: it.Months})
+			continue
+		}
 		var from, to time.Time
 		if it.To.Valid {
 			end := time.Date(it.To.Time.Year(), it.To.Time.Month(), it.To.Time.Day(), 0, 0, 0, 0, loc)
@@ -432,7 +446,7 @@ type CardData struct {
 // Card loads the card of a registration that has been paid for.
 func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
 	var c CardData
-	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht, status, covered_from, covered_to, verify_token FROM registrations
+	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR jht_self AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrUnknownPayment
@@ -446,7 +460,7 @@ func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
 // Verify loads what the public verification page of a card shows, by its token.
 func (d *DB) Verify(ctx context.Context, token string) (CardData, bool, error) {
 	var c CardData
-	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht, status, covered_from, covered_to, verify_token FROM registrations
+	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR jht_self AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE verify_token = $1 AND deleted_at IS NULL`, token)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil

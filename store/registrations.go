@@ -145,6 +145,8 @@ type registrationRow struct {
 	CoveredTo       sql.NullTime `db:"covered_to"`
 	KPJ             string       `db:"kpj"`
 	Subscribed      bool         `db:"subscribed"`
+	Sponsor         string       `db:"sponsor"`
+	JHTSelf         bool         `db:"jht_self"`
 }
 
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
@@ -152,9 +154,10 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	var rows []registrationRow
 	err := t.sel(ctx, &rows, `
 		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
-			occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, status, created_at, covered_from, covered_to, kpj,
-			subscription_months IS NOT NULL AS subscribed
-		FROM registrations WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
+			occupation, occupation_other, income_bracket, income_base, jht OR jht_self AS jht, monthly_iuran, status, created_at, covered_from, covered_to, kpj,
+			subscription_months IS NOT NULL AS subscribed,
+			coalesce((SELECT b.sponsor FROM sponsor_batches b WHERE b.id = r.sponsor_batch_id), '') AS sponsor, jht_self
+		FROM registrations r WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
 	}
@@ -168,12 +171,13 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 		if err != nil {
 			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
 		}
-		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Subscribed: r.Subscribed, Registration: flows.Registration{
-			Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
-			Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
-			Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
-			JHT: r.JHT, MonthlyIuran: r.MonthlyIuran,
-		}}
+		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Subscribed: r.Subscribed,
+			Sponsor: r.Sponsor, JHTSelf: r.JHTSelf, Registration: flows.Registration{
+				Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
+				Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
+				Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
+				JHT: r.JHT, MonthlyIuran: r.MonthlyIuran,
+			}}
 		if r.BirthDate.Valid {
 			v.BirthDate = r.BirthDate.Time
 		}
