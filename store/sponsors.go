@@ -175,7 +175,7 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_rows (
 			line int, ref text, nik_sealed bytea, nik_hash bytea, phone_sealed bytea, phone_hash bytea, name text, birth_date date,
 			female boolean, province text, regency text, district text, village text, occupation text, occupation_other text,
-			income_bracket int, income_base bigint, monthly_iuran bigint, kpj text) ON COMMIT DROP`); err != nil {
+			income_bracket int, income_base bigint, monthly_iuran bigint, kpj text, inserted boolean NOT NULL DEFAULT false) ON COMMIT DROP`); err != nil {
 		return res, fmt.Errorf("import chunk: staging: %w", err)
 	}
 	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, ref, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date,
@@ -214,8 +214,26 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 	if err := stmt.Close(); err != nil {
 		return res, fmt.Errorf("import chunk: copy: %w", err)
 	}
-	// The rows whose NIK is registered already, and why (before the insert,
-	// so that only those that were there count).
+	now := d.now()
+	// The new ones, unlinked (no chat until the worker claims), waiting for the sponsor's payment.
+	// One statement inserts the new ones and marks them in the staging
+	// table; the others (registered before) are looked up alone.
+	r, err := tx.ExecContext(ctx, `
+		WITH ins AS (
+			INSERT INTO registrations (ref, channel, chat_id, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female,
+				province, regency, district, village, occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, kpj,
+				status, created_at, updated_at, sponsor_batch_id)
+			SELECT ref, '', '', nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female, province, regency, district, village,
+				occupation, occupation_other, income_bracket, income_base, $2, monthly_iuran, coalesce(kpj, ''), $3, $4, $4, $1
+			FROM import_rows
+			ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING
+			RETURNING nik_hash)
+		UPDATE import_rows s SET inserted = true FROM ins WHERE s.nik_hash = ins.nik_hash`, b.ID, b.JHT, flows.StatusAwaitingPayment, now)
+	if err != nil {
+		return res, fmt.Errorf("import chunk: insert: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	res.Imported = int(n)
 	if err := tx.SelectContext(ctx, &res.Notes, `
 		SELECT s.line, CASE
 				WHEN r.sponsor_batch_id = $1 THEN $3
@@ -223,27 +241,12 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 				WHEN r.sponsor_batch_id IS NOT NULL THEN $5
 				ELSE $6 END AS outcome
 		FROM import_rows s JOIN registrations r ON r.nik_hash = s.nik_hash
-		ORDER BY s.line`, b.ID, d.todayDate(), ImportAlready, ImportActive, ImportOther, ImportAttached); err != nil {
+		WHERE NOT s.inserted ORDER BY s.line`, b.ID, d.todayDate(), ImportAlready, ImportActive, ImportOther, ImportAttached); err != nil {
 		return res, fmt.Errorf("import chunk: outcomes: %w", err)
 	}
-	now := d.now()
-	// The new ones, unlinked (no chat until the worker claims), waiting for the sponsor's payment.
-	r, err := tx.ExecContext(ctx, `
-		INSERT INTO registrations (ref, channel, chat_id, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female,
-			province, regency, district, village, occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, kpj,
-			status, created_at, updated_at, sponsor_batch_id)
-		SELECT ref, '', '', nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female, province, regency, district, village,
-			occupation, occupation_other, income_bracket, income_base, $2, monthly_iuran, coalesce(kpj, ''), $3, $4, $4, $1
-		FROM import_rows ORDER BY line
-		ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING`, b.ID, b.JHT, flows.StatusAwaitingPayment, now)
-	if err != nil {
-		return res, fmt.Errorf("import chunk: insert: %w", err)
-	}
-	n, _ := r.RowsAffected()
-	res.Imported = int(n)
 	r, err = tx.ExecContext(ctx, `
 		UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
-		FROM import_rows s WHERE r.nik_hash = s.nik_hash AND r.ref <> s.ref AND r.sponsor_batch_id IS NULL
+		FROM import_rows s WHERE NOT s.inserted AND r.nik_hash = s.nik_hash AND r.sponsor_batch_id IS NULL
 			AND (r.covered_to IS NULL OR r.covered_to < $2::date) AND r.deleted_at IS NULL`, b.ID, d.todayDate(), now)
 	if err != nil {
 		return res, fmt.Errorf("import chunk: attach: %w", err)
