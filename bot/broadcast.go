@@ -18,7 +18,9 @@ type Broadcasts interface {
 	ClaimBroadcastItems(ctx context.Context, channels []string, limit int) ([]flows.BroadcastItem, error)
 	FinishBroadcastItems(ctx context.Context, results []flows.BroadcastResult) error
 	RecoverBroadcasts(ctx context.Context) (int, error)
-	FinishBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error)
+	// FinishBroadcasts marks done the running broadcasts with nobody left,
+	// queueing each one's report in the same transaction.
+	FinishBroadcasts(ctx context.Context, report func(flows.BroadcastProgress) flows.Reply) ([]flows.BroadcastProgress, error)
 	ActiveBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error)
 	BroadcastMessage(ctx context.Context, id int64) (text, button string, err error)
 	BroadcastProgressOf(ctx context.Context, id int64) (flows.BroadcastProgress, error)
@@ -92,9 +94,19 @@ func (d *Deliverer) broadcastRound(ctx context.Context, channels []string) (int,
 	}
 	close(next)
 	wg.Wait()
-	// Marked even when ctx ends: what was sent must not stay "sending".
-	if err := d.Broadcasts.FinishBroadcastItems(context.WithoutCancel(ctx), results); err != nil {
-		return len(items), fmt.Errorf("mark %d broadcast recipients: %w", len(items), err)
+	// Marked even when ctx ends: what was sent must not stay "sending". A
+	// database blip is retried; rows left "sending" would hold the broadcast
+	// open until the next process counts them unknown.
+	var err2 error
+	for try := range 5 {
+		if err2 = d.Broadcasts.FinishBroadcastItems(context.WithoutCancel(ctx), results); err2 == nil {
+			break
+		}
+		d.Log.Warn("broadcast: mark recipients, will retry", "try", try+1, "err", err2)
+		time.Sleep(time.Duration(try+1) * 500 * time.Millisecond)
+	}
+	if err2 != nil {
+		return len(items), fmt.Errorf("mark %d broadcast recipients: %w", len(items), err2)
 	}
 	return len(items), nil
 }
@@ -133,7 +145,10 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 	if now := d.Now(); now.Before(pausedUntil) {
 		return retry(pausedUntil, "channel paused")
 	}
-	err = d.Senders[it.Channel].Send(ctx, it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
+	// A call on its way is not cut off by a shutdown: a cancelled call could
+	// have been delivered, and would then be sent again (the client's own
+	// timeout bounds it).
+	err = d.Senders[it.Channel].Send(context.WithoutCancel(ctx), it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
 	if err == nil {
 		d.mu.Lock()
 		d.nextOK[key] = d.Now().Add(d.PerChat)
@@ -213,18 +228,20 @@ func (d *Deliverer) broadcastUpkeep(ctx context.Context) error {
 			}
 		}
 	}
-	finished, err := d.Broadcasts.FinishBroadcasts(ctx)
-	if err != nil {
-		return fmt.Errorf("finish broadcasts: %w", err)
-	}
-	done = append(done, finished...)
 	for _, p := range done {
-		d.showProgress(ctx, p)
+		// Nobody matched when it started: done at once, its report now.
 		if p.ReportChannel != "" {
 			if err := d.Broadcasts.QueueReplies(ctx, p.ReportChannel, p.ReportChat, []flows.Reply{d.Texts.BroadcastReportReply(p)}); err != nil {
 				return fmt.Errorf("report broadcast %d: %w", p.ID, err)
 			}
 		}
+	}
+	finished, err := d.Broadcasts.FinishBroadcasts(ctx, d.Texts.BroadcastReportReply)
+	if err != nil {
+		return fmt.Errorf("finish broadcasts: %w", err)
+	}
+	for _, p := range append(done, finished...) {
+		d.showProgress(ctx, p)
 	}
 	now := d.Now()
 	if now.Sub(d.lastProgress) < d.ProgressEvery {

@@ -119,6 +119,8 @@ type RegistrationView struct {
 	Subscribed  bool   // langganan: invoices made by themselves
 	Sponsor     string // the sponsor paying JKK and JKM, "" when none
 	JHTSelf     bool   // a sponsored worker added JHT at their own cost
+	// SponsorPaysAll: the sponsor pays JHT too; nothing is left for the worker to pay.
+	SponsorPaysAll bool
 }
 
 // Consent is the proof of a consent given (UU PDP art. 20–24).

@@ -54,7 +54,7 @@ func (t *turn) payable(ctx context.Context) ([]RegistrationView, error) {
 	}
 	var out []RegistrationView
 	for _, r := range regs {
-		if r.Status == StatusAwaitingPayment || r.Status == StatusActive {
+		if (r.Status == StatusAwaitingPayment || r.Status == StatusActive) && !r.SponsorPaysAll {
 			out = append(out, r)
 		}
 	}
@@ -328,10 +328,11 @@ func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
 		lang = "id"
 	}
 	if c.JHTOnly {
-		return []Reply{
-			{Text: e.cat.T(lang, "pay.jht_confirmed", map[string]any{"Name": nama.Display(c.Name), "Months": c.Months}), Input: InputNone},
-			cardReply(e, lang, c.RegistrationRef, c.Name),
+		out := []Reply{{Text: e.cat.T(lang, "pay.jht_confirmed", map[string]any{"Name": nama.Display(c.Name), "Months": c.Months}), Input: InputNone}}
+		if !c.To.IsZero() { // a card exists once the sponsor has paid
+			out = append(out, cardReply(e, lang, c.RegistrationRef, c.Name))
 		}
+		return out
 	}
 	return []Reply{
 		{Text: e.cat.T(lang, "pay.confirmed", map[string]any{

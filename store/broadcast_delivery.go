@@ -152,7 +152,11 @@ func (d *DB) RecoverBroadcasts(ctx context.Context) (int, error) {
 // FinishBroadcasts marks done the running broadcasts with nobody queued or
 // in flight, and returns them for their final report (each once, whoever
 // calls it).
-func (d *DB) FinishBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error) {
+//
+// report, when not nil, gives the final report of each finished broadcast:
+// it is queued for the broadcast's report chat in the same transaction, so
+// a broadcast is never done without its report.
+func (d *DB) FinishBroadcasts(ctx context.Context, report func(flows.BroadcastProgress) flows.Reply) ([]flows.BroadcastProgress, error) {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("finish broadcasts: %w", err)
@@ -171,6 +175,16 @@ func (d *DB) FinishBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, e
 	out, err := progressOf(ctx, tx, `WHERE b.id = ANY($1) ORDER BY b.id`, pq.Int64Array(ids))
 	if err != nil {
 		return nil, err
+	}
+	if report != nil {
+		for _, p := range out {
+			if p.ReportChannel == "" {
+				continue
+			}
+			if err := queueReplies(ctx, tx, p.ReportChannel, p.ReportChat, d.now(), []flows.Reply{report(p)}); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("finish broadcasts: %w", err)

@@ -30,6 +30,7 @@ const (
 const (
 	FlagAmountMismatch = "amount_mismatch"
 	FlagRefunded       = "refunded"
+	FlagPaidTwice      = "paid_twice" // a sponsor's invoice settled for workers covered already
 )
 
 // StatusActive is a registration whose contribution has been paid.
@@ -293,6 +294,14 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 					if b, err = lockBatch(ctx, tx, id); err == nil {
 						res.Coverage, err = coverBatch(ctx, tx, b, p.ID, paidAt, now, loc, n.OrderID)
 					}
+					if err == nil && len(res.Coverage) == 0 {
+						// Everyone it was for is covered already (the batch was
+						// paid another way): money for nobody, an admin must look.
+						res.Outcome = Flagged
+						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
+							err = event("flagged", "the batch's workers were covered already: nobody left to cover")
+						}
+					}
 				}
 			} else {
 				res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
@@ -357,7 +366,10 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 	for _, it := range items {
 		if it.JHTOnly {
 			// A sponsored worker's own JHT: the sponsor's coverage stays as it is.
-			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2 WHERE id = $1`, it.RegID, now); err != nil {
+			today := midnight(now.In(loc))
+			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2,
+				jht_self_to = (greatest(coalesce(jht_self_to, $3::date - 1), $3::date - 1) + make_interval(months => $4))::date
+				WHERE id = $1`, it.RegID, now, today.Format(time.DateOnly), it.Months); err != nil {
 				return nil, fmt.Errorf("jht of %s: %w", it.Ref, err)
 			}
 			out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID,
@@ -446,8 +458,8 @@ type CardData struct {
 // Card loads the card of a registration that has been paid for.
 func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
 	var c CardData
-	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR jht_self AS jht, status, covered_from, covered_to, verify_token FROM registrations
-		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref)
+	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
+		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrUnknownPayment
 	}
@@ -460,8 +472,8 @@ func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
 // Verify loads what the public verification page of a card shows, by its token.
 func (d *DB) Verify(ctx context.Context, token string) (CardData, bool, error) {
 	var c CardData
-	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR jht_self AS jht, status, covered_from, covered_to, verify_token FROM registrations
-		WHERE verify_token = $1 AND deleted_at IS NULL`, token)
+	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
+		WHERE verify_token = $1 AND deleted_at IS NULL`, token, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil
 	}

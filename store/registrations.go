@@ -147,6 +147,7 @@ type registrationRow struct {
 	Subscribed      bool         `db:"subscribed"`
 	Sponsor         string       `db:"sponsor"`
 	JHTSelf         bool         `db:"jht_self"`
+	SponsorJHT      bool         `db:"sponsor_jht"`
 }
 
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
@@ -154,10 +155,13 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	var rows []registrationRow
 	err := t.sel(ctx, &rows, `
 		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
-			occupation, occupation_other, income_bracket, income_base, jht OR jht_self AS jht, monthly_iuran, status, created_at, covered_from, covered_to, kpj,
-			subscription_months IS NOT NULL AS subscribed,
-			coalesce((SELECT b.sponsor FROM sponsor_batches b WHERE b.id = r.sponsor_batch_id), '') AS sponsor, jht_self
-		FROM registrations r WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID)
+			occupation, occupation_other, income_bracket, income_base, jht OR coalesce(jht_self_to >= $3::date, false) AS jht, monthly_iuran,
+			status, created_at, covered_from, covered_to, kpj, subscription_months IS NOT NULL AS subscribed,
+			-- a sponsorship counts while it is waiting for the sponsor or protects today
+			CASE WHEN sponsor_batch_id IS NOT NULL AND (covered_to IS NULL OR covered_to >= $3::date)
+				THEN (SELECT b.sponsor FROM sponsor_batches b WHERE b.id = r.sponsor_batch_id) ELSE '' END AS sponsor,
+			coalesce(jht_self_to >= $3::date, false) AS jht_self, r.jht AS sponsor_jht
+		FROM registrations r WHERE channel = $1 AND chat_id = $2 ORDER BY id DESC`, t.channel, t.chatID, t.DB.todayDate())
 	if err != nil {
 		return nil, fmt.Errorf("list registrations: %w", err)
 	}
@@ -172,7 +176,7 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
 		}
 		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Subscribed: r.Subscribed,
-			Sponsor: r.Sponsor, JHTSelf: r.JHTSelf, Registration: flows.Registration{
+			Sponsor: r.Sponsor, JHTSelf: r.JHTSelf, SponsorPaysAll: r.Sponsor != "" && r.SponsorJHT, Registration: flows.Registration{
 				Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
 				Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
 				Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,

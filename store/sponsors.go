@@ -226,7 +226,8 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 			SELECT ref, '', '', nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female, province, regency, district, village,
 				occupation, occupation_other, income_bracket, income_base, $2, monthly_iuran, coalesce(kpj, ''), $3, $4, $4, $1
 			FROM import_rows
-			ON CONFLICT (nik_hash) WHERE nik_hash IS NOT NULL DO NOTHING
+			-- a NIK registered before, or a worker of this batch erased at their request (their reference stays)
+			ON CONFLICT DO NOTHING
 			RETURNING nik_hash)
 		UPDATE import_rows s SET inserted = true FROM ins WHERE s.nik_hash = ins.nik_hash`, b.ID, b.JHT, flows.StatusAwaitingPayment, now)
 	if err != nil {
@@ -245,9 +246,13 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 		return res, fmt.Errorf("import chunk: outcomes: %w", err)
 	}
 	r, err = tx.ExecContext(ctx, `
-		UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
-		FROM import_rows s WHERE NOT s.inserted AND r.nik_hash = s.nik_hash AND r.sponsor_batch_id IS NULL
-			AND (r.covered_to IS NULL OR r.covered_to < $2::date) AND r.deleted_at IS NULL`, b.ID, d.todayDate(), now)
+		WITH a AS (
+			UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
+			FROM import_rows s WHERE NOT s.inserted AND r.nik_hash = s.nik_hash AND r.sponsor_batch_id IS NULL
+				AND (r.covered_to IS NULL OR r.covered_to < $2::date) AND r.deleted_at IS NULL
+			RETURNING r.ref)
+		INSERT INTO audit_log (at, actor, action, subject, detail)
+		SELECT $3, $4, 'sponsor:attach', a.ref, 'batch=' || $1 FROM a`, b.ID, d.todayDate(), now, b.CreatedBy)
 	if err != nil {
 		return res, fmt.Errorf("import chunk: attach: %w", err)
 	}
@@ -299,24 +304,26 @@ func lockBatch(ctx context.Context, tx txx, id int64) (Batch, error) {
 	return b, nil
 }
 
-// batchDue is what a batch's workers not yet paid for cost for its months.
-func batchDue(ctx context.Context, tx txx, b Batch) (int64, error) {
+// batchDue is what a batch's workers waiting for the sponsor (never paid
+// for, or whose protection has ended) cost for its months; today is
+// "2006-01-02" in the deployment's zone.
+func batchDue(ctx context.Context, tx txx, b Batch, today string) (int64, error) {
 	var total int64
 	if err := tx.GetContext(ctx, &total, `SELECT coalesce(sum(monthly_iuran), 0) * $2::int FROM registrations
-		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND covered_to IS NULL`, b.ID, b.Months); err != nil {
+		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND (covered_to IS NULL OR covered_to < $3::date)`, b.ID, b.Months, today); err != nil {
 		return 0, fmt.Errorf("batch %d: %w", b.ID, err)
 	}
 	return total, nil
 }
 
-// insertBatchItems adds an item per worker of the batch not yet paid for:
-// the month's JKK, JKM and JHT from its bracket, times the months.
-func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64) error {
+// insertBatchItems adds an item per worker of the batch waiting for the
+// sponsor: the month's JKK, JKM and JHT from its bracket, times the months.
+func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64, today string) error {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, amount)
 		SELECT $1, r.id, $3::int, c.jkk_m * $3::int, (r.monthly_iuran - c.jkk_m - c.jht_m) * $3::int, c.jht_m * $3::int, r.monthly_iuran * $3::int
 		FROM registrations r, LATERAL (SELECT r.income_base / 100 AS jkk_m, CASE WHEN r.jht THEN r.income_base / 50 ELSE 0 END AS jht_m) c
-		WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND r.covered_to IS NULL`, payID, b.ID, b.Months); err != nil {
+		WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND (r.covered_to IS NULL OR r.covered_to < $4::date)`, payID, b.ID, b.Months, today); err != nil {
 		return fmt.Errorf("batch %d: items: %w", b.ID, err)
 	}
 	return nil
@@ -326,6 +333,7 @@ func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64) error {
 // statement, and marks the batch paid.
 func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now time.Time, loc *time.Location, reference string) ([]Coverage, error) {
 	from, to := batchPeriod(b, paidAt, loc)
+	today := midnight(now.In(loc)).Format(time.DateOnly)
 	var rows []struct {
 		Ref     string `db:"ref"`
 		Name    string `db:"name"`
@@ -338,12 +346,15 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 			UPDATE registrations r SET covered_from = $2::date, covered_to = $3::date, status = $4, updated_at = $5,
 				verify_token = coalesce(verify_token, replace(gen_random_uuid()::text, '-', ''))
 			FROM payment_items i WHERE i.payment_id = $1 AND i.registration_id = r.id
+				-- only those still waiting: coverage gained meanwhile (the worker paid) is kept
+				AND (r.covered_to IS NULL OR r.covered_to < $6::date)
 			RETURNING r.ref, r.name, r.channel, r.chat_id)
 		SELECT c.*, coalesce(s.lang, '') AS lang FROM c LEFT JOIN sessions s ON s.channel = c.channel AND s.chat_id = c.chat_id`,
-		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now); err != nil {
+		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now, today); err != nil {
 		return nil, fmt.Errorf("batch %d: coverage: %w", b.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET payment_ref = $2, paid_at = $3, updated_at = $3 WHERE id = $1`, b.ID, reference, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET payment_ref = CASE WHEN payment_ref = '' THEN $2 ELSE payment_ref || ', ' || $2 END,
+		paid_at = coalesce(paid_at, $3), updated_at = $3 WHERE id = $1`, b.ID, reference, now); err != nil {
 		return nil, fmt.Errorf("batch %d: %w", b.ID, err)
 	}
 	out := make([]Coverage, 0, len(rows))
@@ -362,7 +373,7 @@ func (d *DB) BatchDue(ctx context.Context, id int64) (total int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	return batchDue(ctx, d.db, b)
+	return batchDue(ctx, d.db, b, d.todayDate())
 }
 
 // InvoiceBatch records the payment code a provider issued for a batch: one
@@ -380,7 +391,15 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 	if err != nil {
 		return err
 	}
-	due, err := batchDue(ctx, tx, b)
+	var open int
+	if err := tx.GetContext(ctx, &open, `SELECT count(*) FROM payments WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`,
+		batchPayerRef(id)); err != nil {
+		return fmt.Errorf("invoice batch %d: %w", id, err)
+	}
+	if open > 0 {
+		return fmt.Errorf("invoice batch %d: an invoice for it is still open: pay it or let it expire first", id)
+	}
+	due, err := batchDue(ctx, tx, b, d.todayDate())
 	if err != nil {
 		return err
 	}
@@ -397,7 +416,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 		nullTime(ins.ExpiresAt), now, ins.QRString); err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
-	if err := insertBatchItems(ctx, tx, b, payID); err != nil {
+	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate()); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail) VALUES ($1, $2, 'created', 'pending', $3, $4)`,
@@ -428,25 +447,32 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 	if err != nil {
 		return 0, err
 	}
-	if b.PaidAt.Valid {
-		return 0, nil
-	}
-	total, err := batchDue(ctx, tx, b)
+	total, err := batchDue(ctx, tx, b, d.todayDate())
 	if err != nil {
 		return 0, err
 	}
 	if total == 0 {
-		return 0, fmt.Errorf("pay batch %d: nobody in it is waiting for payment", id)
+		return 0, nil // nobody waits for the sponsor: paid before
+	}
+	// An invoice still open for the batch is void now: paying it too would
+	// pay twice (if it is paid anyway, its settlement covers nobody and is flagged).
+	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'cancelled', updated_at = $2
+		WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`, batchPayerRef(id), d.now()); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
 	now := d.now()
+	suffix, err := claimToken()
+	if err != nil {
+		return 0, err
+	}
 	var payID int64
 	if err := tx.GetContext(ctx, &payID, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, provider_ref, paid_at, applied_at, created_at, updated_at)
 		VALUES ($1, 'external', 'sponsor', $2, 'transfer', $3, 'paid', $4, $5, $5, $5, $5) RETURNING id`,
-		fmt.Sprintf("SP%d-%d", id, now.Unix()), batchPayerRef(id), total, reference, now); err != nil {
+		fmt.Sprintf("SP%d-T%s", id, suffix[:8]), batchPayerRef(id), total, reference, now); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
-	if err := insertBatchItems(ctx, tx, b, payID); err != nil {
+	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate()); err != nil {
 		return 0, err
 	}
 	covered, err := coverBatch(ctx, tx, b, payID, now, now, loc, reference)

@@ -149,3 +149,55 @@ func TestBatchInvoiceSettles(t *testing.T) {
 		t.Errorf("batch after payment: %+v, %v", got, err)
 	}
 }
+
+// Paid by transfer and then through a late invoice too: the invoice covers
+// nobody again (flagged), nobody's coverage moves. Workers added after the
+// payment, and a worker attached in arrears, are paid for by the next payment.
+func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemdes Sungai Ambawang", FileName: "d.csv", FileSHA: fmt.Sprintf("twice-%d", time.Now().UnixNano()),
+		Months: 1, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nik := func(i int) string { return fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/1000+int64(i))%1e6) }
+	if _, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, nik(1)), rosterWorker(3, nik(2))}, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	order := fmt.Sprintf("SP%d-late", b.ID)
+	due, _ := db.BatchDue(ctx, b.ID)
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "1", Amount: due}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "2", Bank: payments.BNI, VANumber: "2", Amount: due}, "test"); err == nil {
+		t.Error("a second invoice while one is open")
+	}
+	if n, err := db.PayBatch(ctx, b.ID, "SP2D-1", "test", time.UTC, nil); err != nil || n != 2 {
+		t.Fatalf("pay: %d, %v", n, err)
+	}
+	var before string
+	db.SQL().Get(&before, `SELECT string_agg(covered_to::text, ',') FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
+	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due,
+		PaidAt: time.Now().AddDate(0, 0, 10)}, time.UTC, nil)
+	if err != nil || res.Outcome != store.Flagged {
+		t.Fatalf("the late invoice: %+v, %v", res, err)
+	}
+	var after string
+	db.SQL().Get(&after, `SELECT string_agg(covered_to::text, ',') FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
+	if after != before {
+		t.Errorf("coverage moved from %s to %s", before, after)
+	}
+	// A later worker, and one who lapsed long ago, are waiting: the next payment covers just them.
+	if _, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(4, nik(3))}, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	lapsed := register(t, db)
+	db.SQL().MustExec(`UPDATE registrations SET covered_from = '2020-01-01', covered_to = '2020-01-31', status = 'aktif', sponsor_batch_id = $2 WHERE ref = $1`, lapsed, b.ID)
+	if n, err := db.PayBatch(ctx, b.ID, "SP2D-2", "test", time.UTC, nil); err != nil || n != 2 {
+		t.Fatalf("the second payment covered %d, %v", n, err)
+	}
+	if n, err := db.PayBatch(ctx, b.ID, "SP2D-3", "test", time.UTC, nil); err != nil || n != 0 {
+		t.Errorf("a third payment with nobody waiting covered %d, %v", n, err)
+	}
+}

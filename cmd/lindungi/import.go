@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
@@ -168,6 +169,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	prog := newProgress(stdout, size)
 	seen := make(map[string]int, 1<<16) // NIK → first line, for duplicates within the file
 	var chunk []roster.Worker
+	var writeErr atomic.Pointer[error] // the first chunk that failed stops the reading too
 	// The database writes chunks (two at once: different NIKs, so they never
 	// wait for each other) while the next ones are checked.
 	chunks := make(chan []roster.Worker, 1)
@@ -175,27 +177,27 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	go func() {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		var failed error
 		for range importWriters {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for c := range chunks {
-					mu.Lock()
-					stop := failed != nil
-					mu.Unlock()
-					if stop {
+					if writeErr.Load() != nil {
 						continue
 					}
 					if err := write(c); err != nil {
 						mu.Lock()
-						failed = err
+						writeErr.CompareAndSwap(nil, &err)
 						mu.Unlock()
 					}
 				}
 			}()
 		}
 		wg.Wait()
+		var failed error
+		if p := writeErr.Load(); p != nil {
+			failed = *p
+		}
 		written <- failed
 	}()
 	flush := func() error {
@@ -203,12 +205,10 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 			chunk = chunk[:0]
 			return nil
 		}
-		select {
-		case err := <-written: // the writer stopped early
-			written <- err
-			return err
-		case chunks <- chunk:
+		if p := writeErr.Load(); p != nil {
+			return *p
 		}
+		chunks <- chunk
 		chunk = make([]roster.Worker, 0, importChunk)
 		return nil
 	}

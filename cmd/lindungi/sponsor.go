@@ -195,15 +195,16 @@ func sponsorCodes(ctx context.Context, db *store.DB, id int64, out string, days 
 	if days < 1 || days > 365 {
 		return fmt.Errorf("--days %d: want 1 to 365", days)
 	}
-	codes, err := db.BatchClaimCodes(ctx, id, time.Now().AddDate(0, 0, days), "cli:"+operator(getenv))
-	if err != nil {
-		return err
-	}
+	// The file first: new codes replace the printed ones, so they must not be lost.
 	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	codes, err := db.BatchClaimCodes(ctx, id, time.Now().AddDate(0, 0, days), "cli:"+operator(getenv))
+	if err != nil {
+		return err
+	}
 	w := csv.NewWriter(f)
 	w.Write([]string{"nomor_pendaftaran", "nama", "kode_klaim"}) //nolint:errcheck // checked at Flush
 	for _, c := range codes {
