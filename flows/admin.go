@@ -291,6 +291,7 @@ func (t *turn) decide(ctx context.Context, id int64, status, reason string) erro
 		return t.askNote(ctx, "admin.already", map[string]any{"ID": id, "Status": t.T("admin.status."+before, nil)})
 	}
 	a, err := t.tx.DecideAgent(ctx, id, status, reason)
+	t.changed()
 	if errors.Is(err, ErrNotFound) {
 		// Another admin decided it in the meantime.
 		return t.askNote(ctx, "admin.decided_elsewhere", map[string]any{"ID": id})
@@ -404,6 +405,7 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 		toChannel, toChat, _ = strings.Cut(to, ":")
 	}
 	from, err := t.tx.MoveRegistration(ctx, ref, toChannel, toChat, toAgent, reason)
+	t.changed()
 	if errors.Is(err, ErrNotFound) {
 		return t.askNote(ctx, "admin.move_failed", map[string]any{"Ref": ref})
 	}

@@ -26,6 +26,34 @@ const agentMinAge, agentMaxAge = 17, 100
 // "rt" both, "rw" the RW only, "opt" optional).
 var rolesRT = map[string]string{"ketua_rt": "rt", "ketua_rw": "rw", "kader": "opt", "lainnya": "opt"}
 
+// agent is the user's agent record (nil when they never applied), read
+// once per event.
+func (t *turn) agent(ctx context.Context) (*Agent, error) {
+	if !t.agentRead {
+		a, err := t.tx.Agent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.agentRec, t.agentRead = a, true
+	}
+	return t.agentRec, nil
+}
+
+// myResidents lists the agent's residents, read once per event.
+func (t *turn) myResidents(ctx context.Context) ([]Resident, error) {
+	if !t.resRead {
+		res, err := t.tx.Residents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.res, t.resRead = res, true
+	}
+	return t.res, nil
+}
+
+// changed forgets what agent and myResidents read: a write changed it.
+func (t *turn) changed() { t.agentRead, t.resRead = false, false }
+
 // isFreshConsent reports whether the chat sits at the first question of a
 // registration with nothing answered: the start menu.
 func (t *turn) isFreshConsent() bool {
@@ -46,7 +74,7 @@ func (t *turn) startApply(ctx context.Context) error {
 	if busy, err := t.busy(ctx); busy {
 		return err
 	}
-	a, err := t.tx.Agent(ctx)
+	a, err := t.agent(ctx)
 	if err != nil {
 		return err
 	}
@@ -239,6 +267,7 @@ func (t *turn) submitApplication(ctx context.Context) error {
 		return t.askNote(ctx, "review.incomplete", nil)
 	}
 	id, err := t.tx.ApplyAgent(ctx, a)
+	t.changed()
 	if errors.Is(err, ErrDuplicate) {
 		return t.askNote(ctx, "agent.nik_taken", map[string]any{"NIK": nik.Mask(a.NIK)})
 	}
@@ -344,7 +373,7 @@ func (t *turn) promptApply() (Reply, error) {
 
 // promptHome renders the agent's home: the menu, or where the application stands.
 func (t *turn) promptHome(ctx context.Context) (Reply, error) {
-	a, err := t.tx.Agent(ctx)
+	a, err := t.agent(ctx)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -377,7 +406,7 @@ func (t *turn) promptHome(ctx context.Context) (Reply, error) {
 // residentSummary counts an agent's residents by standing (what a suspended
 // agent may still read).
 func (t *turn) residentSummary(ctx context.Context, a *Agent) (string, error) {
-	res, err := t.tx.Residents(ctx)
+	res, err := t.myResidents(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -422,7 +451,7 @@ func (t *turn) answerHome(ctx context.Context) error {
 // approvedAgent finds the user's agent record; when it is not approved the
 // user is told why and ok is false.
 func (t *turn) approvedAgent(ctx context.Context) (*Agent, bool, error) {
-	a, err := t.tx.Agent(ctx)
+	a, err := t.agent(ctx)
 	if err != nil {
 		return nil, false, err
 	}
@@ -474,7 +503,7 @@ func (t *turn) standingLabel(r Resident) string {
 
 // residents lists the agent's residents matching the search typed in Warga saya.
 func (t *turn) residents(ctx context.Context) ([]Resident, error) {
-	all, err := t.tx.Residents(ctx)
+	all, err := t.myResidents(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -493,7 +522,7 @@ func (t *turn) residents(ctx context.Context) ([]Resident, error) {
 
 // promptList renders a page of Warga saya.
 func (t *turn) promptList(ctx context.Context) (Reply, error) {
-	a, err := t.tx.Agent(ctx)
+	a, err := t.agent(ctx)
 	if err != nil || a == nil {
 		return Reply{}, errors.Join(err, errors.New("no agent record"))
 	}
@@ -557,7 +586,7 @@ func (t *turn) answerList(ctx context.Context) error {
 		t.s.Data.Query = ""
 		return t.ask(ctx, "")
 	case strings.HasPrefix(c, "al:"):
-		res, err := t.tx.Residents(ctx)
+		res, err := t.myResidents(ctx)
 		if err != nil {
 			return err
 		}
@@ -581,7 +610,7 @@ func (t *turn) answerList(ctx context.Context) error {
 
 // focused is the resident opened from Warga saya.
 func (t *turn) focused(ctx context.Context) (Resident, bool, error) {
-	res, err := t.tx.Residents(ctx)
+	res, err := t.myResidents(ctx)
 	if err != nil {
 		return Resident{}, false, err
 	}
@@ -692,7 +721,7 @@ func (t *turn) startAgentPay(ctx context.Context, picks []string) error {
 	if t.payer == nil {
 		return t.askNote(ctx, "pay.unavailable", nil)
 	}
-	res, err := t.tx.Residents(ctx)
+	res, err := t.myResidents(ctx)
 	if err != nil {
 		return err
 	}
@@ -714,7 +743,7 @@ func (t *turn) startAgentPay(ctx context.Context, picks []string) error {
 
 // picked lists the picked residents that can still be paid for.
 func (t *turn) picked(ctx context.Context) ([]Resident, error) {
-	res, err := t.tx.Residents(ctx)
+	res, err := t.myResidents(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -736,7 +765,7 @@ func (t *turn) owes(r Resident) bool {
 func (t *turn) promptAgentPay(ctx context.Context) (Reply, error) {
 	switch t.s.State {
 	case StAgPayPick:
-		res, err := t.tx.Residents(ctx)
+		res, err := t.myResidents(ctx)
 		if err != nil {
 			return Reply{}, err
 		}
@@ -773,7 +802,7 @@ func (t *turn) promptAgentPay(ctx context.Context) (Reply, error) {
 		for _, r := range payable[page*agentPage : min(len(payable), (page+1)*agentPage)] {
 			refs = append(refs, r.Ref)
 		}
-		if a, err := t.tx.Agent(ctx); err == nil && a != nil {
+		if a, err := t.agent(ctx); err == nil && a != nil {
 			t.shown = &shownRecords{action: "agent:pay_list", subject: agentSubject(a.ID), detail: "refs=" + strings.Join(refs, ",")}
 		}
 		n := len(t.s.Data.Picks)
@@ -830,7 +859,7 @@ func (t *turn) answerAgentPay(ctx context.Context) error {
 	d := &t.s.Data
 	switch t.s.State {
 	case StAgPayPick:
-		res, err := t.tx.Residents(ctx)
+		res, err := t.myResidents(ctx)
 		if err != nil {
 			return err
 		}

@@ -37,6 +37,7 @@ func (t *turn) issueAgent(ctx context.Context, bank payments.Method) error {
 		return t.askNote(ctx, "pay.error", nil)
 	}
 	err = t.tx.RecordAgentPayment(ctx, PaymentRecord{Instruction: ins, Lines: lines})
+	t.changed()
 	if errors.Is(err, ErrNotYours) || errors.Is(err, ErrNotAgent) {
 		return t.home(ctx, t.T("agent.not_approved", nil))
 	}
@@ -61,7 +62,7 @@ const remindAgain = 20 * time.Hour
 // remind sends the agent's reminder to each linked resident who owes or
 // whose protection ends within a week, at most once a day each.
 func (t *turn) remind(ctx context.Context, a *Agent) error {
-	res, err := t.tx.Residents(ctx)
+	res, err := t.myResidents(ctx)
 	if err != nil {
 		return err
 	}
@@ -100,6 +101,7 @@ func (t *turn) remind(ctx context.Context, a *Agent) error {
 		if err := t.tx.MarkReminded(ctx, refs); err != nil {
 			return err
 		}
+		t.changed()
 	}
 	if len(refs) == 0 && unlinked == 0 && recent == 0 {
 		return t.askNote(ctx, "agent.remind_none", nil)

@@ -43,7 +43,7 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 		case slices.Contains(applyStates, s.State) || slices.Contains(claimStates, s.State) || slices.Contains(broadcastStates, s.State):
 			return t.askNote(ctx, "start.resume", nil)
 		}
-		a, err := t.tx.Agent(ctx)
+		a, err := t.agent(ctx)
 		if err != nil {
 			return err
 		}
@@ -279,7 +279,7 @@ func (t *turn) myData(ctx context.Context) error {
 	if t.isDraft() && t.s.Data.NIK != "" {
 		parts = append(parts, t.T("mydata.draft", nil)+"\n"+t.summary(t.s.Data.registration(t.Engine)))
 	}
-	a, err := t.tx.Agent(ctx)
+	a, err := t.agent(ctx)
 	if err != nil {
 		return err
 	}

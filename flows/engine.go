@@ -163,6 +163,13 @@ type turn struct {
 	// shown is the personal data of residents the last prompt showed an
 	// agent: ask writes it to the audit log.
 	shown *shownRecords
+
+	// The user's agent record and residents, read once per event (see
+	// agent and myResidents); a write that changes them clears them.
+	agentRec  *Agent
+	agentRead bool
+	res       []Resident
+	resRead   bool
 }
 
 // T renders a text in the chat's language. While an agent registers a

@@ -670,6 +670,7 @@ func (t *turn) confirmResident(ctx context.Context, reg Registration) error {
 	}
 	reg.Channel, reg.ChatID = "", ""
 	ref, err := t.tx.CreateResident(ctx, reg, t.s.Data.AttestID)
+	t.changed()
 	switch {
 	case errors.Is(err, ErrDuplicate):
 		return t.askNote(ctx, "nik.taken", map[string]any{"NIK": nik.Mask(reg.NIK)})

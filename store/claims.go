@@ -41,7 +41,7 @@ func (t *chatTx) Claimable(ctx context.Context, nik string) (*flows.Claimable, e
 // SponsorByToken names the sponsor of the batch whose poster link holds token.
 func (t *chatTx) SponsorByToken(ctx context.Context, token string) (string, bool, error) {
 	var s string
-	err := t.get(ctx, &s, `SELECT sponsor FROM sponsor_batches WHERE claim_token = $1`, strings.ToLower(token))
+	err := t.get(ctx, &s, `SELECT sponsor FROM sponsor_batches WHERE claim_token = $1`, token)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -63,7 +60,7 @@ func (d *DB) OpenBatch(ctx context.Context, s BatchSpec) (b Batch, created bool,
 	if s.Months != 1 && s.Months != 3 && s.Months != 6 && s.Months != 12 {
 		return Batch{}, false, fmt.Errorf("open batch: %d months: want 1, 3, 6 or 12", s.Months)
 	}
-	token, err := claimToken()
+	token, err := newToken()
 	if err != nil {
 		return Batch{}, false, err
 	}
@@ -85,22 +82,13 @@ func (d *DB) OpenBatch(ctx context.Context, s BatchSpec) (b Batch, created bool,
 		return Batch{}, false, fmt.Errorf("open batch of %s: %w", s.Sponsor, err)
 	}
 	if created {
-		if _, err := d.db.ExecContext(ctx, qAudit, now, s.CreatedBy, "sponsor:import", "batch:"+strconv.FormatInt(id, 10),
+		if err := audit(ctx, d.db, now, s.CreatedBy, "sponsor:import", batchSubject(id),
 			fmt.Sprintf("sponsor=%s file=%s sha256=%s", s.Sponsor, s.FileName, s.FileSHA)); err != nil {
-			return Batch{}, false, fmt.Errorf("audit batch %d: %w", id, err)
+			return Batch{}, false, err
 		}
 	}
 	b, err = d.BatchByID(ctx, id)
 	return b, created, err
-}
-
-// claimToken is the unguessable part of a batch's poster link.
-func claimToken() (string, error) {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])), nil
 }
 
 const qBatchCounts = `
@@ -364,12 +352,13 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 	return out, nil
 }
 
-// batchPayerRef is a sponsor payment's payer_ref: the batch it pays for.
-func batchPayerRef(id int64) string { return "batch:" + strconv.FormatInt(id, 10) }
+// batchSubject names a batch in the audit log, and is a sponsor payment's
+// payer_ref: the batch it pays for.
+func batchSubject(id int64) string { return "batch:" + strconv.FormatInt(id, 10) }
 
 // BatchDue is what the batch's workers not yet paid for cost, and how many they are.
 func (d *DB) BatchDue(ctx context.Context, id int64) (total int64, err error) {
-	b, err := lockBatch(ctx, d.db, id)
+	b, err := d.BatchByID(ctx, id)
 	if err != nil {
 		return 0, err
 	}
@@ -393,7 +382,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 	}
 	var open int
 	if err := tx.GetContext(ctx, &open, `SELECT count(*) FROM payments WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`,
-		batchPayerRef(id)); err != nil {
+		batchSubject(id)); err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
 	if open > 0 {
@@ -412,7 +401,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, va_number, biller_code, provider_ref,
 			expires_at, created_at, updated_at, qr_string)
 		VALUES ($1, $2, 'sponsor', $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
-		ins.OrderID, ins.Provider, batchPayerRef(id), string(ins.Bank), ins.Amount, ins.VANumber, ins.BillerCode, ins.ProviderRef,
+		ins.OrderID, ins.Provider, batchSubject(id), string(ins.Bank), ins.Amount, ins.VANumber, ins.BillerCode, ins.ProviderRef,
 		nullTime(ins.ExpiresAt), now, ins.QRString); err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
@@ -423,9 +412,8 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 		payID, now, ins.Amount, "sponsor batch "+strconv.FormatInt(id, 10)); err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:invoice", "batch:"+strconv.FormatInt(id, 10),
-		fmt.Sprintf("order=%s amount=%d", ins.OrderID, ins.Amount)); err != nil {
-		return fmt.Errorf("invoice batch %d: audit: %w", id, err)
+	if err := audit(ctx, tx, now, actor, "sponsor:invoice", batchSubject(id), fmt.Sprintf("order=%s amount=%d", ins.OrderID, ins.Amount)); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
@@ -457,11 +445,11 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 	// An invoice still open for the batch is void now: paying it too would
 	// pay twice (if it is paid anyway, its settlement covers nobody and is flagged).
 	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'cancelled', updated_at = $2
-		WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`, batchPayerRef(id), d.now()); err != nil {
+		WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`, batchSubject(id), d.now()); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
 	now := d.now()
-	suffix, err := claimToken()
+	suffix, err := newToken()
 	if err != nil {
 		return 0, err
 	}
@@ -469,7 +457,7 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 	if err := tx.GetContext(ctx, &payID, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, provider_ref, paid_at, applied_at, created_at, updated_at)
 		VALUES ($1, 'external', 'sponsor', $2, 'transfer', $3, 'paid', $4, $5, $5, $5, $5) RETURNING id`,
-		fmt.Sprintf("SP%d-T%s", id, suffix[:8]), batchPayerRef(id), total, reference, now); err != nil {
+		fmt.Sprintf("SP%d-T%s", id, suffix[:8]), batchSubject(id), total, reference, now); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
 	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate()); err != nil {
@@ -483,9 +471,9 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 		VALUES ($1, $2, 'applied', 'paid', $3, $4)`, payID, now, total, fmt.Sprintf("sponsor batch %d, %d registrations, reference %s", id, len(covered), reference)); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:pay", "batch:"+strconv.FormatInt(id, 10),
+	if err := audit(ctx, tx, now, actor, "sponsor:pay", batchSubject(id),
 		fmt.Sprintf("reference=%s amount=%d registrations=%d", reference, total, len(covered))); err != nil {
-		return 0, fmt.Errorf("pay batch %d: audit: %w", id, err)
+		return 0, err
 	}
 	if notices != nil {
 		for _, c := range covered {
@@ -548,9 +536,9 @@ func (d *DB) BatchClaimCodes(ctx context.Context, id int64, expires time.Time, a
 		SELECT h, r, $3, $4, $5 FROM unnest($1::bytea[], $2::bigint[]) AS c(h, r)`, pq.Array(hashes), pq.Array(ids), id, now, expires); err != nil {
 		return nil, fmt.Errorf("claim codes of batch %d: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, qAudit, now, actor, "sponsor:claim_codes", "batch:"+strconv.FormatInt(id, 10),
+	if err := audit(ctx, tx, now, actor, "sponsor:claim_codes", batchSubject(id),
 		fmt.Sprintf("codes=%d expires=%s", len(out), expires.UTC().Format(time.RFC3339))); err != nil {
-		return nil, fmt.Errorf("claim codes of batch %d: audit: %w", id, err)
+		return nil, err
 	}
 	return out, tx.Commit()
 }

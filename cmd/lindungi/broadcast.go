@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func broadcastSend(ctx context.Context, args []string, db *store.DB, engine *flo
 func checkSegment(s flows.Segment) error {
 	check := func(flag string, got []string, allowed []string) error {
 		for _, v := range got {
-			if !contains(allowed, v) {
+			if !slices.Contains(allowed, v) {
 				return fmt.Errorf("--%s %q: want one of %s", flag, v, strings.Join(allowed, ", "))
 			}
 		}
@@ -117,15 +118,6 @@ func checkSegment(s flows.Segment) error {
 	)
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // operator names who runs the command, for the audit log.
 func operator(getenv func(string) string) string {
 	if u := getenv("USER"); u != "" {
@@ -141,19 +133,12 @@ func broadcastStatus(ctx context.Context, args []string, db *store.DB, engine *f
 	fs := flag.NewFlagSet("broadcast status", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	watch := fs.Bool("watch", false, "refresh every 2 seconds until it ends")
-	var id int64
-	var rest []string
-	for _, a := range args { // the id may come before or after the flags
-		if n, err := strconv.ParseInt(a, 10, 64); err == nil && id == 0 {
-			id = n
-			continue
-		}
-		rest = append(rest, a)
-	}
+	idArg, rest := fileArg(args, nil)
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
-	if id == 0 {
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil {
 		return errors.New("usage: lindungi broadcast status ID [--watch]")
 	}
 	for {
@@ -173,13 +158,17 @@ func broadcastStatus(ctx context.Context, args []string, db *store.DB, engine *f
 	}
 }
 
-// progressBar draws "[#########.....] 62%".
+// progressBar draws a broadcast's progress: "[#########.....]  62%".
 func progressBar(p flows.BroadcastProgress, width int) string {
-	done, total := p.Done(), p.Total
-	pct := 0
-	if total > 0 {
-		pct = done * 100 / total
+	frac := 0.0
+	if p.Total > 0 {
+		frac = float64(p.Done()) / float64(p.Total)
 	}
-	filled := pct * width / 100
-	return "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "] " + strconv.Itoa(pct) + "%"
+	return bar(frac, width)
+}
+
+// bar draws a fraction done: "[#########.....]  62%".
+func bar(frac float64, width int) string {
+	n := int(frac * float64(width))
+	return fmt.Sprintf("[%s%s] %3.0f%%", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac)
 }

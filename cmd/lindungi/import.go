@@ -176,7 +176,6 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	written := make(chan error, 1)
 	go func() {
 		var wg sync.WaitGroup
-		var mu sync.Mutex
 		for range importWriters {
 			wg.Add(1)
 			go func() {
@@ -186,9 +185,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 						continue
 					}
 					if err := write(c); err != nil {
-						mu.Lock()
 						writeErr.CompareAndSwap(nil, &err)
-						mu.Unlock()
 					}
 				}
 			}()
@@ -361,9 +358,7 @@ func (p *progress) update(rows int, offset int64) {
 		eta = (time.Duration(elapsed*(1-frac)/frac) * time.Second).Round(time.Second).String()
 	}
 	if p.tty {
-		const width = 30
-		n := int(frac * width)
-		fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d rows  %.0f rows/s  ETA %s ", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, rows, rate, eta)
+		fmt.Fprintf(p.w, "\r%s  %d rows  %.0f rows/s  ETA %s ", bar(frac, 30), rows, rate, eta)
 		return
 	}
 	fmt.Fprintf(p.w, "%d rows read (%.0f%%), %.0f rows/s, ETA %s\n", rows, 100*frac, rate, eta)

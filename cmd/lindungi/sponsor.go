@@ -17,6 +17,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
@@ -90,7 +91,7 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 		}
 		fmt.Fprintf(stdout, "\nrows read %d · imported %d · attached %d · rejected %d\nworkers %d · claimed %d · active %d\n",
 			b.RowsRead, b.Imported, b.Attached, b.Rejected, b.Workers, b.Claimed, b.Active)
-		fmt.Fprintf(stdout, "to pay: %s a month, %s for %d months · %s\n", rupiah(b.Monthly), rupiah(b.Monthly*int64(b.Months)), b.Months, paidLabel(b))
+		fmt.Fprintf(stdout, "to pay: %s a month, %s for %d months · %s\n", locales.Rupiah(b.Monthly), locales.Rupiah(b.Monthly*int64(b.Months)), b.Months, paidLabel(b))
 		link := "/start " + flows.SponsorPrefix + b.ClaimToken
 		if *bot != "" {
 			link = flows.SponsorLink(*bot, b.ClaimToken)
@@ -120,8 +121,6 @@ func paidLabel(b store.Batch) string {
 	}
 	return "not paid"
 }
-
-func rupiah(n int64) string { return "Rp" + strconv.FormatInt(n, 10) }
 
 // devCommand is `lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]`:
 // a realistic sponsor's list for trying the import and for the benchmark.
@@ -180,7 +179,7 @@ func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provide
 	if err := db.InvoiceBatch(ctx, id, ins, "cli:"+operator(getenv)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "batch %d: pay %s to %s virtual account %s before %s (order %s)\n", id, rupiah(ins.Amount), strings.ToUpper(string(ins.Bank)),
+	fmt.Fprintf(stdout, "batch %d: pay %s to %s virtual account %s before %s (order %s)\n", id, locales.Rupiah(ins.Amount), strings.ToUpper(string(ins.Bank)),
 		ins.VANumber, ins.ExpiresAt.Format("2006-01-02 15:04"), ins.OrderID)
 	return nil
 }
