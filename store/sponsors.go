@@ -163,7 +163,7 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_rows (
 			line int, ref text, nik_sealed bytea, nik_hash bytea, phone_sealed bytea, phone_hash bytea, name text, birth_date date,
 			female boolean, province text, regency text, district text, village text, occupation text, occupation_other text,
-			income_bracket int, income_base bigint, monthly_iuran bigint, kpj text, inserted boolean NOT NULL DEFAULT false) ON COMMIT DROP`); err != nil {
+			income_bracket int, income_base bigint, monthly_iuran bigint, kpj text, skipped boolean NOT NULL DEFAULT false) ON COMMIT DROP`); err != nil {
 		return res, fmt.Errorf("import chunk: staging: %w", err)
 	}
 	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, ref, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date,
@@ -203,26 +203,45 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 		return res, fmt.Errorf("import chunk: copy: %w", err)
 	}
 	now := d.now()
-	// The new ones, unlinked (no chat until the worker claims), waiting for the sponsor's payment.
-	// One statement inserts the new ones and marks them in the staging
-	// table; the others (registered before) are looked up alone.
-	r, err := tx.ExecContext(ctx, `
-		WITH ins AS (
-			INSERT INTO registrations (ref, channel, chat_id, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female,
-				province, regency, district, village, occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, kpj,
-				status, created_at, updated_at, sponsor_batch_id)
-			SELECT ref, '', '', nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female, province, regency, district, village,
-				occupation, occupation_other, income_bracket, income_base, $2, monthly_iuran, coalesce(kpj, ''), $3, $4, $4, $1
-			FROM import_rows
-			-- a NIK registered before, or a worker of this batch erased at their request (their reference stays)
-			ON CONFLICT DO NOTHING
-			RETURNING nik_hash)
-		UPDATE import_rows s SET inserted = true FROM ins WHERE s.nik_hash = ins.nik_hash`, b.ID, b.JHT, flows.StatusAwaitingPayment, now)
+	// The new ones, unlinked (no chat until the worker claims), waiting for
+	// the sponsor's payment. One statement inserts them and marks the rows
+	// it left out (registered before, or a worker of this batch erased at
+	// their request, whose reference stays); those few are looked up alone.
+	// The fast way skips what is there already; a registration committed
+	// meanwhile by a chat makes it fail, and then the slower speculative
+	// insert (ON CONFLICT) decides row by row.
+	insertNew := func(skip string) (int64, error) {
+		r, err := tx.ExecContext(ctx, `
+			WITH ins AS (
+				INSERT INTO registrations (ref, channel, chat_id, nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female,
+					province, regency, district, village, occupation, occupation_other, income_bracket, income_base, jht, monthly_iuran, kpj,
+					status, created_at, updated_at, sponsor_batch_id)
+				SELECT ref, '', '', nik_sealed, nik_hash, phone_sealed, phone_hash, name, birth_date, female, province, regency, district, village,
+					occupation, occupation_other, income_bracket, income_base, $2, monthly_iuran, coalesce(kpj, ''), $3, $4, $4, $1
+				FROM import_rows s `+skip+`
+				RETURNING ref)
+			UPDATE import_rows s SET skipped = true WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.ref = s.ref)`,
+			b.ID, b.JHT, flows.StatusAwaitingPayment, now)
+		if err != nil {
+			return 0, err
+		}
+		return r.RowsAffected()
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT fast`); err != nil {
+		return res, fmt.Errorf("import chunk: insert: %w", err)
+	}
+	skipped, err := insertNew(`WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.nik_hash = s.nik_hash)
+					AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.ref = s.ref)`)
+	if isUniqueViolation(err) {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT fast`); err != nil {
+			return res, fmt.Errorf("import chunk: insert: %w", err)
+		}
+		skipped, err = insertNew(`ON CONFLICT DO NOTHING`)
+	}
 	if err != nil {
 		return res, fmt.Errorf("import chunk: insert: %w", err)
 	}
-	n, _ := r.RowsAffected()
-	res.Imported = int(n)
+	res.Imported = len(ws) - int(skipped)
 	if err := tx.SelectContext(ctx, &res.Notes, `
 		SELECT s.line, CASE
 				WHEN r.sponsor_batch_id = $1 THEN $3
@@ -230,13 +249,13 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 				WHEN r.sponsor_batch_id IS NOT NULL THEN $5
 				ELSE $6 END AS outcome
 		FROM import_rows s JOIN registrations r ON r.nik_hash = s.nik_hash
-		WHERE NOT s.inserted ORDER BY s.line`, b.ID, d.todayDate(), ImportAlready, ImportActive, ImportOther, ImportAttached); err != nil {
+		WHERE s.skipped ORDER BY s.line`, b.ID, d.todayDate(), ImportAlready, ImportActive, ImportOther, ImportAttached); err != nil {
 		return res, fmt.Errorf("import chunk: outcomes: %w", err)
 	}
-	r, err = tx.ExecContext(ctx, `
+	r, err := tx.ExecContext(ctx, `
 		WITH a AS (
 			UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
-			FROM import_rows s WHERE NOT s.inserted AND r.nik_hash = s.nik_hash AND r.sponsor_batch_id IS NULL
+			FROM import_rows s WHERE s.skipped AND r.nik_hash = s.nik_hash AND r.sponsor_batch_id IS NULL
 				AND (r.covered_to IS NULL OR r.covered_to < $2::date) AND r.deleted_at IS NULL
 			RETURNING r.ref)
 		INSERT INTO audit_log (at, actor, action, subject, detail)
@@ -244,7 +263,7 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 	if err != nil {
 		return res, fmt.Errorf("import chunk: attach: %w", err)
 	}
-	n, _ = r.RowsAffected()
+	n, _ := r.RowsAffected()
 	res.Attached = int(n)
 	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET imported = imported + $2, attached = attached + $3, updated_at = $4 WHERE id = $1`,
 		b.ID, res.Imported, res.Attached, now); err != nil {

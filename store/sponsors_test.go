@@ -201,3 +201,85 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 		t.Errorf("a third payment with nobody waiting covered %d, %v", n, err)
 	}
 }
+
+// A chunk with the same NIK twice (the caller is meant to drop duplicates,
+// the store does not rely on it): the fast insert fails on the unique NIK and
+// the row-by-row one keeps the first; the second reads as imported before.
+func TestImportChunkDuplicateNIKInChunk(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Mempawah", FileName: "d.csv", FileSHA: fmt.Sprint("dup-", time.Now().UnixNano()), Months: 3, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nik := fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/7)%1e6)
+	res, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, nik), rosterWorker(3, nik)}, iuran.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 1 || len(res.Notes) != 1 || res.Notes[0].Outcome != store.ImportAlready {
+		t.Fatalf("result %+v", res)
+	}
+	var n int
+	db.SQL().Get(&n, `SELECT count(*) FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
+	if n != 1 {
+		t.Fatalf("%d registrations in the batch", n)
+	}
+}
+
+// A worker registering in chat while the import runs: their registration is
+// not committed when the import looks for known NIKs, so the fast insert
+// waits for it and then fails; the import takes the row-by-row way and
+// treats the NIK as registered before (here unpaid, so the batch now pays).
+func TestImportChunkRacesChatRegistration(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Landak", FileName: "r.csv", FileSHA: fmt.Sprint("race-", time.Now().UnixNano()), Months: 3, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	racing := fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/3)%1e6)
+	other := fmt.Sprintf("6172015508%06d", (time.Now().UnixNano()/5)%1e6)
+	chat := db.SQL().MustBegin()
+	defer chat.Rollback() //nolint:errcheck
+	ref := fmt.Sprint("LRACE", time.Now().UnixNano())
+	chat.MustExec(`INSERT INTO registrations (ref, channel, chat_id, nik_hash, status, created_at, updated_at)
+		VALUES ($1, 'telegram', $1, $2, 'menunggu_pembayaran', now(), now())`, ref, testVault(t).Hash("nik", racing))
+
+	type outcome struct {
+		res store.ChunkResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, other), rosterWorker(3, racing)}, iuran.Default())
+		done <- outcome{res, err}
+	}()
+	// Let the chat's transaction commit only once the import waits for it.
+	for waited := 0; ; waited++ {
+		var n int
+		db.SQL().Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'transactionid'`)
+		if n > 0 {
+			break
+		}
+		if waited == 1000 {
+			t.Fatal("the import never waited for the chat's registration")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := chat.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	o := <-done
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	if o.res.Imported != 1 || o.res.Attached != 1 || len(o.res.Notes) != 1 || o.res.Notes[0].Line != 3 || o.res.Notes[0].Outcome != store.ImportAttached {
+		t.Fatalf("result %+v", o.res)
+	}
+	var batch int64
+	db.SQL().Get(&batch, `SELECT coalesce(sponsor_batch_id, 0) FROM registrations WHERE ref = $1`, ref)
+	if batch != b.ID {
+		t.Fatalf("the chat's registration has batch %d, want %d", batch, b.ID)
+	}
+}

@@ -2,11 +2,17 @@ package vault
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -71,6 +77,41 @@ func TestHash(t *testing.T) {
 	}
 	if len(v.LogID("x")) != 12 {
 		t.Fatalf("LogID length")
+	}
+}
+
+// The lookup hashes are stored: they must stay HMAC-SHA256(lookup key,
+// purpose || 0 || value) whatever the code that computes them, and reusing
+// hashers (concurrently too) must not leak one value into the next.
+func TestHashFormatIsStable(t *testing.T) {
+	secret := bytes.Repeat([]byte{7}, KeySize)
+	v := testVault(t)
+	want := func(info string, parts ...string) []byte {
+		key, err := hkdf.Key(sha256.New, secret, nil, info, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(strings.Join(parts, "\x00")))
+		return m.Sum(nil)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 200 {
+				value := fmt.Sprintf("617105450890%04d", i*1000+j)
+				if got := v.Hash("nik", value); !bytes.Equal(got, want("lindungi/lookup/v1", "nik", value)) {
+					t.Errorf("Hash(nik, %s) = %x", value, got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got, w := v.LogID("6171054508900001"), hex.EncodeToString(want("lindungi/log/v1", "6171054508900001")[:6]); got != w {
+		t.Fatalf("LogID = %s, want %s", got, w)
 	}
 }
 
