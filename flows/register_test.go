@@ -29,6 +29,7 @@ func TestFullRegistrationAndCommands(t *testing.T) {
 	}
 
 	// /hapus asks first; "Tidak" keeps everything.
+	testDB.SQL().MustExec(`UPDATE registrations SET kpj = '12345678901' WHERE chat_id = $1`, c.id) // BPJS gave a KPJ
 	must(t, c.text("/hapus"), "Hapus semua data Anda?")
 	must(t, c.press("Tidak"), "data Anda tidak dihapus")
 	must(t, c.text("/hapus"), "Hapus semua data Anda?")
@@ -39,7 +40,7 @@ func TestFullRegistrationAndCommands(t *testing.T) {
 		Status  string `db:"status"`
 		NIKNull bool   `db:"nik_null"`
 	}
-	if err := testDB.SQL().Get(&row, `SELECT name, status, nik_sealed IS NULL AND nik_hash IS NULL AND phone_sealed IS NULL AS nik_null
+	if err := testDB.SQL().Get(&row, `SELECT name, status, nik_sealed IS NULL AND nik_hash IS NULL AND phone_sealed IS NULL AND kpj = '' AS nik_null
 		FROM registrations WHERE chat_id = $1`, c.id); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ const (
 const (
 	FlagAmountMismatch = "amount_mismatch"
 	FlagRefunded       = "refunded"
-	FlagPaidTwice      = "paid_twice" // a sponsor's invoice settled for workers covered already
+	FlagPaidTwice      = "paid_twice" // a sponsor's invoice settled for workers (some or all) covered already
 )
 
 // StatusActive is a registration whose contribution has been paid.
@@ -294,12 +294,26 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 					if b, err = lockBatch(ctx, tx, id); err == nil {
 						res.Coverage, err = coverBatch(ctx, tx, b, p.ID, paidAt, now, loc, n.OrderID)
 					}
-					if err == nil && len(res.Coverage) == 0 {
+					var left uncovered
+					if err == nil {
+						left, err = uncoveredItems(ctx, tx, p.ID, res.Coverage)
+					}
+					switch {
+					case err != nil:
+					case len(res.Coverage) == 0:
 						// Everyone it was for is covered already (the batch was
 						// paid another way): money for nobody, an admin must look.
 						res.Outcome = Flagged
 						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
 							err = event("flagged", "the batch's workers were covered already: nobody left to cover")
+						}
+					case left.count > 0:
+						// Some paid for themselves (or were paid for) while the
+						// invoice was open: their share is to refund or carry over.
+						res.Outcome = Flagged
+						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
+							err = event("flagged", fmt.Sprintf("%d of the invoice's workers were covered already, %d for them is to refund or carry over: %s",
+								left.count, left.amount, left.refs))
 						}
 					}
 				}

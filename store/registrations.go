@@ -205,7 +205,7 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 	res, err := t.exec(ctx, `
 		UPDATE registrations SET nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
 			name = '', birth_date = NULL, female = NULL, district = '', village = '', occupation = '',
-			occupation_other = '', verify_token = NULL, subscription_months = NULL, subscription_method = NULL, status = $3, deleted_at = $4, updated_at = $4
+			occupation_other = '', kpj = '', verify_token = NULL, subscription_months = NULL, subscription_method = NULL, status = $3, deleted_at = $4, updated_at = $4
 		WHERE channel = $1 AND chat_id = $2 AND deleted_at IS NULL`,
 		t.channel, t.chatID, flows.StatusDeleted, t.now)
 	if err != nil {

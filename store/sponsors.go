@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -367,6 +368,70 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 	out := make([]Coverage, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, Coverage{Lang: r.Lang, RegistrationRef: r.Ref, Name: r.Name, Channel: r.Channel, ChatID: r.ChatID, From: from, To: to})
+	}
+	return out, nil
+}
+
+// uncovered is what a sponsor's payment paid for workers it did not cover
+// (they were covered another way while its invoice was open).
+type uncovered struct {
+	count  int
+	amount int64
+	refs   string // the first few references, for the admin
+}
+
+func uncoveredItems(ctx context.Context, tx txx, payID int64, covered []Coverage) (uncovered, error) {
+	refs := make([]string, len(covered))
+	for i, c := range covered {
+		refs[i] = c.RegistrationRef
+	}
+	var u uncovered
+	var rows []struct {
+		Ref    string `db:"ref"`
+		Amount int64  `db:"amount"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT r.ref, i.amount FROM payment_items i JOIN registrations r ON r.id = i.registration_id
+		WHERE i.payment_id = $1 AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS c(ref) WHERE c.ref = r.ref) ORDER BY r.id`,
+		payID, pq.StringArray(refs)); err != nil {
+		return u, fmt.Errorf("payment %d: uncovered items: %w", payID, err)
+	}
+	list := make([]string, 0, min(len(rows), 21))
+	for _, r := range rows {
+		u.amount += r.Amount
+		if len(list) < 20 {
+			list = append(list, r.Ref)
+		}
+	}
+	if len(rows) > 20 {
+		list = append(list, fmt.Sprintf("… (%d more)", len(rows)-20))
+	}
+	u.count = len(rows)
+	u.refs = strings.Join(list, ", ")
+	return u, nil
+}
+
+// BatchPayment is a payment for a batch, as `lindungi sponsor show` lists it.
+type BatchPayment struct {
+	OrderID  string       `db:"order_id"`
+	Provider string       `db:"provider"`
+	Status   string       `db:"status"`
+	Flag     string       `db:"flag"`
+	Amount   int64        `db:"amount"`
+	Workers  int          `db:"workers"`
+	PaidAt   sql.NullTime `db:"paid_at"`
+	Note     string       `db:"note"` // why it is flagged, when it is
+}
+
+// BatchPayments lists a batch's payments, oldest first.
+func (d *DB) BatchPayments(ctx context.Context, id int64) ([]BatchPayment, error) {
+	var out []BatchPayment
+	if err := d.db.SelectContext(ctx, &out, `
+		SELECT p.order_id, p.provider, p.status, p.flag, p.amount, p.paid_at,
+			(SELECT count(*) FROM payment_items i WHERE i.payment_id = p.id) AS workers,
+			CASE WHEN p.flag = '' THEN '' ELSE coalesce((SELECT e.detail FROM payment_events e
+				WHERE e.payment_id = p.id AND e.kind = 'flagged' ORDER BY e.id DESC LIMIT 1), '') END AS note
+		FROM payments p WHERE p.payer_kind = 'sponsor' AND p.payer_ref = $1 ORDER BY p.id`, batchSubject(id)); err != nil {
+		return nil, fmt.Errorf("batch %d: payments: %w", id, err)
 	}
 	return out, nil
 }

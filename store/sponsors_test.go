@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +282,57 @@ func TestImportChunkRacesChatRegistration(t *testing.T) {
 	db.SQL().Get(&batch, `SELECT coalesce(sponsor_batch_id, 0) FROM registrations WHERE ref = $1`, ref)
 	if batch != b.ID {
 		t.Fatalf("the chat's registration has batch %d, want %d", batch, b.ID)
+	}
+}
+
+// A worker pays for themselves while the sponsor's invoice is open: the
+// invoice's settlement covers the others, leaves that worker's own coverage
+// alone, and flags the payment with that worker's share for a refund.
+func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Bengkayang", FileName: "e.csv", FileSHA: fmt.Sprintf("meanwhile-%d", time.Now().UnixNano()),
+		Months: 3, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []roster.Worker
+	for i := range 3 {
+		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/11+int64(i))%1e6)))
+	}
+	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := db.BatchDue(ctx, b.ID)
+	order := fmt.Sprintf("SP%d-meanwhile", b.ID)
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "3", Amount: due}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// The worker of line 3 paid their own iuran meanwhile.
+	self := fmt.Sprintf("LS%d-3", b.ID)
+	db.SQL().MustExec(`UPDATE registrations SET covered_from = now()::date, covered_to = now()::date + 29, status = 'aktif' WHERE ref = $1`, self)
+	var before string
+	db.SQL().Get(&before, `SELECT covered_to::text FROM registrations WHERE ref = $1`, self)
+
+	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: time.Now()}, time.UTC, nil)
+	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 2 {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	var after string
+	db.SQL().Get(&after, `SELECT covered_to::text FROM registrations WHERE ref = $1`, self)
+	if after != before {
+		t.Errorf("the self-paying worker's coverage moved from %s to %s", before, after)
+	}
+	var flag, detail string
+	db.SQL().Get(&flag, `SELECT flag FROM payments WHERE order_id = $1`, order)
+	db.SQL().Get(&detail, `SELECT e.detail FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.order_id = $1 AND e.kind = 'flagged'`, order)
+	share := due / 3
+	if flag != store.FlagPaidTwice || !strings.Contains(detail, "1 of the invoice's workers") || !strings.Contains(detail, fmt.Sprint(share)) || !strings.Contains(detail, self) {
+		t.Errorf("flag %q, detail %q (the share is %d)", flag, detail, share)
+	}
+	pays, err := db.BatchPayments(ctx, b.ID)
+	if err != nil || len(pays) != 1 || pays[0].OrderID != order || pays[0].Flag != store.FlagPaidTwice || pays[0].Note != detail ||
+		pays[0].Workers != 3 || !pays[0].PaidAt.Valid {
+		t.Errorf("the batch's payments: %+v, %v", pays, err)
 	}
 }

@@ -92,6 +92,20 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 		fmt.Fprintf(stdout, "\nrows read %d · imported %d · attached %d · rejected %d\nworkers %d · claimed %d · active %d\n",
 			b.RowsRead, b.Imported, b.Attached, b.Rejected, b.Workers, b.Claimed, b.Active)
 		fmt.Fprintf(stdout, "to pay: %s a month, %s for %d months · %s\n", locales.Rupiah(b.Monthly), locales.Rupiah(b.Monthly*int64(b.Months)), b.Months, paidLabel(b))
+		pays, err := db.BatchPayments(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, p := range pays {
+			fmt.Fprintf(stdout, "payment %s (%s): %s, %s for %d workers", p.OrderID, p.Provider, p.Status, locales.Rupiah(p.Amount), p.Workers)
+			if p.PaidAt.Valid {
+				fmt.Fprintf(stdout, ", paid %s", p.PaidAt.Time.In(cfg.Location).Format(time.DateOnly))
+			}
+			if p.Flag != "" {
+				fmt.Fprintf(stdout, "\n  !!! flagged %s: %s", p.Flag, p.Note)
+			}
+			fmt.Fprintln(stdout)
+		}
 		link := "/start " + flows.SponsorPrefix + b.ClaimToken
 		if *bot != "" {
 			link = flows.SponsorLink(*bot, b.ClaimToken)
