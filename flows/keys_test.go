@@ -122,6 +122,13 @@ func TestLocaleKeys(t *testing.T) {
 			used[k] = used[base]
 		}
 	}
+	// A roster problem names its key without the "roster." prefix (roster.Msg;
+	// roster's own test checks those literals against the catalogue).
+	for _, k := range cat.Keys("id") {
+		if rest, ok := strings.CutPrefix(k, "roster."); ok && used[rest] {
+			used[k] = true
+		}
+	}
 	for _, lang := range cat.Langs() {
 		for _, k := range dynamic {
 			if !cat.Has(lang, k) {

@@ -39,7 +39,10 @@ type foundKey struct {
 	text   string
 }
 
-type foundRegion struct{ code, reason string }
+type foundRegion struct {
+	code    string
+	problem Msg // Key "" when found
+}
 
 // NewValidator returns a Validator. province is the dotted code of the
 // province whose regencies are searched first ("61"; "" searches the whole
@@ -49,9 +52,6 @@ func NewValidator(regions *wilayah.Data, province string, today time.Time, minAg
 	return &Validator{regions: regions, province: province, today: today, minAge: minAge, maxAge: maxAge,
 		found: make(map[foundKey]foundRegion)}
 }
-
-// ExcelNIK is the reason given for a NIK a spreadsheet stored as a number.
-const ExcelNIK = "NIK rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"
 
 // Check validates a row and returns the worker, or the first problem found
 // (columns checked in the order NIK, Nama, Tanggal Lahir, Jenis Kelamin, No HP,
@@ -63,53 +63,50 @@ func (v *Validator) Check(raw Row) (Worker, *Problem) {
 		cell[c] = clean(raw.Cells[c])
 	}
 	w := Worker{Line: raw.Line}
-	fail := func(c Column, reason string) (Worker, *Problem) {
-		return Worker{}, &Problem{Line: raw.Line, Column: c.String(), Reason: reason}
+	fail := func(c Column, m Msg) (Worker, *Problem) {
+		return Worker{}, &Problem{Line: raw.Line, Column: c.String(), Msg: m}
 	}
 
-	k, reason := v.nik(cell[ColNIK], raw.Numeric[ColNIK])
-	if reason != "" {
-		return fail(ColNIK, reason)
+	k, m := v.nik(cell[ColNIK], raw.Numeric[ColNIK])
+	if m.Key != "" {
+		return fail(ColNIK, m)
 	}
 	w.NIK, w.BirthDate, w.Female = k.Digits, k.BirthDate, k.Female
 
 	name, err := nama.Parse(cell[ColName])
 	if err != nil {
-		return fail(ColName, nameReason(err))
+		return fail(ColName, nameProblem(err))
 	}
 	w.Name = name
 
 	if s := cell[ColBirthDate]; s != "" && !noValue(s) {
-		d, reason := v.birthDate(s, raw.Numeric[ColBirthDate])
-		if reason != "" {
-			return fail(ColBirthDate, reason)
+		d, m := v.birthDate(s, raw.Numeric[ColBirthDate])
+		if m.Key != "" {
+			return fail(ColBirthDate, m)
 		}
 		if d.Day() != k.BirthDate.Day() || d.Month() != k.BirthDate.Month() || d.Year()%100 != k.BirthDate.Year()%100 {
-			return fail(ColBirthDate, "Tanggal lahir "+longDate(d)+" tidak cocok dengan NIK (angka 7–12 NIK menunjukkan "+
-				longDate(k.BirthDate)+"). Periksa NIK dan tanggal lahirnya.")
+			return fail(ColBirthDate, msg("birth_date_mismatch", "Written", d, "FromNIK", k.BirthDate))
 		}
 		w.BirthDate = d // the full year written wins over the NIK's guessed century
 	}
 	if age := tanggal.Age(w.BirthDate, v.today); age < v.minAge || age > v.maxAge {
-		return fail(ColBirthDate, fmt.Sprintf("Umur %d tahun (lahir %s). Peserta harus berumur %d sampai %d tahun.",
-			age, longDate(w.BirthDate), v.minAge, v.maxAge))
+		return fail(ColBirthDate, msg("age", "Age", age, "Born", w.BirthDate, "Min", v.minAge, "Max", v.maxAge))
 	}
 
 	if s := cell[ColSex]; s != "" && !noValue(s) {
 		female, ok := parseSex(s)
 		if !ok {
-			return fail(ColSex, "Jenis kelamin "+quote(s)+" tidak dikenal. Tulis L (laki-laki) atau P (perempuan).")
+			return fail(ColSex, msg("sex_unknown", "Text", quote(s)))
 		}
 		if female != k.Female {
-			return fail(ColSex, "Jenis kelamin "+sexWord(female)+" tidak cocok dengan NIK, yang menunjukkan "+sexWord(k.Female)+
-				" (pada NIK perempuan, tanggal lahir ditambah 40). Periksa NIK dan jenis kelaminnya.")
+			return fail(ColSex, msg("sex_mismatch", "Female", female, "NIKFemale", k.Female))
 		}
 	}
 
 	if s := cell[ColPhone]; s != "" && !noValue(s) && strings.Trim(s, "0") != "" {
-		phone, reason := phoneNumber(s, raw.Numeric[ColPhone])
-		if reason != "" {
-			return fail(ColPhone, reason)
+		phone, m := phoneNumber(s, raw.Numeric[ColPhone])
+		if m.Key != "" {
+			return fail(ColPhone, m)
 		}
 		w.Phone = phone
 	}
@@ -120,31 +117,31 @@ func (v *Validator) Check(raw Row) (Worker, *Problem) {
 		}
 	}
 	p := v.resolvePlace(cell[ColRegency], cell[ColDistrict], cell[ColVillage])
-	if p.reason != "" {
-		return fail(p.col, p.reason)
+	if p.problem.Key != "" {
+		return fail(p.col, p.problem)
 	}
 	w.Province, w.Regency, w.District, w.Village = p.province, p.regency, p.district, p.village
 
 	w.Occupation, w.OccupationOther = matchOccupation(cell[ColOccupation])
 
-	rt, rw, col, reason := rtRW(cell[ColRT], cell[ColRW])
-	if reason != "" {
-		return fail(col, reason)
+	rt, rw, col, m := rtRW(cell[ColRT], cell[ColRW])
+	if m.Key != "" {
+		return fail(col, m)
 	}
 	w.RT, w.RW = rt, rw
 
 	if s := cell[ColKPJ]; s != "" && !noValue(s) {
-		kpj, reason := kpjNumber(s, raw.Numeric[ColKPJ])
-		if reason != "" {
-			return fail(ColKPJ, reason)
+		kpj, m := kpjNumber(s, raw.Numeric[ColKPJ])
+		if m.Key != "" {
+			return fail(ColKPJ, m)
 		}
 		w.KPJ = kpj
 	}
 
 	if s := cell[ColIncome]; s != "" && !noValue(s) {
-		n, reason := income(s, raw.Numeric[ColIncome])
-		if reason != "" {
-			return fail(ColIncome, reason)
+		n, m := income(s, raw.Numeric[ColIncome])
+		if m.Key != "" {
+			return fail(ColIncome, m)
 		}
 		w.Income = n
 	}
@@ -152,13 +149,13 @@ func (v *Validator) Check(raw Row) (Worker, *Problem) {
 }
 
 // nik checks the NIK cell: spreadsheet damage first, then nik.Parse.
-func (v *Validator) nik(s string, numeric bool) (nik.NIK, string) {
+func (v *Validator) nik(s string, numeric bool) (nik.NIK, Msg) {
 	s = stripQuote(s)
 	if s == "" || noValue(s) {
 		return nik.NIK{}, empty(ColNIK)
 	}
 	if _, _, _, ok := sciNumber(s); ok {
-		return nik.NIK{}, ExcelNIK
+		return nik.NIK{}, msg(KeyExcelNIK)
 	}
 	digits := make([]byte, 0, 16)
 	for i := 0; i < len(s); i++ {
@@ -172,69 +169,69 @@ func (v *Validator) nik(s string, numeric bool) (nik.NIK, string) {
 		// number exact (written by a program, not typed in Excel).
 		s = trimPointZero(s)
 		if allDigits(s) && len(s) == nik.Len && s[nik.Len-1] == '0' {
-			return nik.NIK{}, ExcelNIK
+			return nik.NIK{}, msg(KeyExcelNIK)
 		}
 	}
 	if len(digits) == nik.Len && string(digits[12:]) == "0000" {
-		return nik.NIK{}, ExcelNIK
+		return nik.NIK{}, msg(KeyExcelNIK)
 	}
 	k, err := nik.Parse(s, v.regions, v.today, v.minAge, v.maxAge)
 	if err == nil {
-		return k, ""
+		return k, Msg{}
 	}
 	var e *nik.Error
 	if !errors.As(err, &e) {
-		return nik.NIK{}, "NIK tidak bisa dibaca."
+		return nik.NIK{}, msg("nik_unreadable")
 	}
 	switch e.Code {
 	case nik.Empty:
 		return nik.NIK{}, empty(ColNIK)
 	case nik.NotDigits:
-		return nik.NIK{}, "NIK hanya berisi angka; ada " + quote(e.Char) + " (huruf O dan angka 0 sering tertukar)."
+		return nik.NIK{}, msg("nik_not_digits", "Char", quote(e.Char))
 	case nik.Length:
-		return nik.NIK{}, fmt.Sprintf("NIK harus 16 angka; yang tertulis %d angka.", e.Got)
+		return nik.NIK{}, msg("nik_length", "Got", e.Got)
 	case nik.Province:
-		return nik.NIK{}, "Dua angka pertama NIK (" + e.Char + ") bukan kode provinsi. Periksa lagi NIK-nya."
+		return nik.NIK{}, msg("nik_province", "Digits", e.Char)
 	case nik.Regency:
-		return nik.NIK{}, "Angka 1–4 NIK (" + e.Char + ") bukan kode kabupaten/kota yang ada. Periksa lagi NIK-nya."
+		return nik.NIK{}, msg("nik_regency", "Digits", e.Char)
 	case nik.District:
-		return nik.NIK{}, "Angka 1–6 NIK (" + e.Char + ") bukan kode kecamatan yang ada. Periksa lagi NIK-nya."
+		return nik.NIK{}, msg("nik_district", "Digits", e.Char)
 	case nik.BirthDate:
-		return nik.NIK{}, "Angka 7–12 NIK (" + e.Char + ") harus tanggal lahir (hari, bulan, tahun; hari ditambah 40 untuk perempuan). Periksa lagi NIK-nya."
+		return nik.NIK{}, msg("nik_birth_date", "Digits", e.Char)
 	case nik.Serial:
-		return nik.NIK{}, ExcelNIK
+		return nik.NIK{}, msg(KeyExcelNIK)
 	}
-	return nik.NIK{}, "NIK tidak sah (" + string(e.Code) + ")."
+	return nik.NIK{}, msg("nik_invalid", "Code", string(e.Code))
 }
 
-func nameReason(err error) string {
+func nameProblem(err error) Msg {
 	var e *nama.Error
 	if !errors.As(err, &e) {
-		return "Nama tidak bisa dibaca."
+		return msg("name_unreadable")
 	}
 	switch e.Code {
 	case nama.Empty:
 		return empty(ColName)
 	case nama.TooShort:
-		return fmt.Sprintf("Nama terlalu pendek (%d huruf); tulis nama lengkap seperti di KTP, minimal %d huruf.", e.Got, nama.MinLen)
+		return msg("name_too_short", "Got", e.Got, "Min", nama.MinLen)
 	case nama.TooLong:
-		return fmt.Sprintf("Nama terlalu panjang (%d huruf); paling banyak %d huruf.", e.Got, nama.MaxLen)
+		return msg("name_too_long", "Got", e.Got, "Max", nama.MaxLen)
 	case nama.Chars:
-		return "Nama hanya boleh berisi huruf, spasi, titik, tanda petik, dan tanda hubung; " + quote(e.Char) + " tidak boleh."
+		return msg("name_chars", "Char", quote(e.Char))
 	case nama.NoLetters:
-		return "Nama harus berisi huruf."
+		return msg("name_no_letters")
 	}
-	return "Nama tidak sah (" + string(e.Code) + ")."
+	return msg("name_invalid", "Code", string(e.Code))
 }
 
 // birthDate reads the birth date cell: a date serial (an XLSX date cell, or
 // a bare 5-digit number in a CSV) or a date as tanggal.Parse reads it.
-func (v *Validator) birthDate(s string, numeric bool) (time.Time, string) {
+func (v *Validator) birthDate(s string, numeric bool) (time.Time, Msg) {
 	if d, ok := excelSerial(s, v.today.Location()); ok {
-		return d, ""
+		return d, Msg{}
 	}
 	if numeric {
-		return time.Time{}, "Tanggal lahir tersimpan sebagai angka " + quote(s) + " yang bukan tanggal. Tulis hari-bulan-tahun, contoh 17-08-1985."
+		return time.Time{}, msg("birth_date_number", "Text", quote(s))
 	}
 	s = dropTime(s)
 	if allDigits(s) && (len(s) == 6 || len(s) == 8) {
@@ -242,21 +239,21 @@ func (v *Validator) birthDate(s string, numeric bool) (time.Time, string) {
 	}
 	d, err := tanggal.Parse(s, v.today, v.minAge, v.maxAge)
 	if err == nil {
-		return d, ""
+		return d, Msg{}
 	}
 	var e *tanggal.Error
 	if !errors.As(err, &e) {
-		return time.Time{}, "Tanggal lahir tidak bisa dibaca."
+		return time.Time{}, msg("birth_date_unreadable")
 	}
 	switch e.Code {
 	case tanggal.Month:
-		return time.Time{}, "Bulan " + quote(e.Char) + " di tanggal lahir tidak dikenal. Tulis angka 1–12 atau nama bulan, contoh 17-08-1985 atau 17 Agustus 1985."
+		return time.Time{}, msg("birth_date_month", "Month", quote(e.Char))
 	case tanggal.Day:
-		return time.Time{}, "Tanggal lahir " + quote(s) + " tidak ada di kalender. Periksa hari dan bulannya."
+		return time.Time{}, msg("birth_date_day", "Text", quote(s))
 	case tanggal.Future:
-		return time.Time{}, "Tanggal lahir " + quote(s) + " sesudah hari ini."
+		return time.Time{}, msg("birth_date_future", "Text", quote(s))
 	}
-	return time.Time{}, "Tanggal lahir " + quote(s) + " tidak bisa dibaca. Tulis hari-bulan-tahun, contoh 17-08-1985 atau 17 Agustus 1985."
+	return time.Time{}, msg("birth_date_format", "Text", quote(s))
 }
 
 // parseSex reads the sex column: L/P, laki-laki/perempuan, pria/wanita,
@@ -277,22 +274,15 @@ func parseSex(s string) (female, ok bool) {
 	return false, false
 }
 
-func sexWord(female bool) string {
-	if female {
-		return "perempuan"
-	}
-	return "laki-laki"
-}
-
 // phoneNumber normalises a phone cell, reading through what Excel does to a
 // number typed in a number cell: the leading 0 dropped ("81234567890"),
 // exponent notation ("8.1234567890E+10"), a zero fraction.
-func phoneNumber(s string, numeric bool) (string, string) {
+func phoneNumber(s string, numeric bool) (string, Msg) {
 	s = stripQuote(s)
 	if _, _, _, ok := sciNumber(s); ok {
 		d, exact := expandSci(s)
 		if !exact {
-			return "", "Nomor HP rusak oleh Excel (tersimpan sebagai angka, angka terakhirnya hilang): ketik ulang sebagai teks, contoh 0812-3456-7890."
+			return "", msg("phone_excel")
 		}
 		s = d
 	} else if numeric || allDigits(strings.TrimSuffix(s, ".0")) {
@@ -300,38 +290,38 @@ func phoneNumber(s string, numeric bool) (string, string) {
 	}
 	e164, err := telepon.Normalize(s)
 	if err == nil {
-		return e164, ""
+		return e164, Msg{}
 	}
 	var e *telepon.Error
 	if !errors.As(err, &e) {
-		return "", "Nomor HP tidak bisa dibaca."
+		return "", msg("phone_unreadable")
 	}
 	switch e.Code {
 	case telepon.Chars:
-		return "", "Nomor HP hanya berisi angka; " + quote(e.Char) + " tidak boleh. Tulis satu nomor saja, contoh 0812-3456-7890."
+		return "", msg("phone_chars", "Char", quote(e.Char))
 	case telepon.NotMobile:
-		return "", "Itu bukan nomor HP Indonesia. Nomor HP dimulai dengan 08 atau +628; kosongkan jika tidak ada."
+		return "", msg("phone_not_mobile")
 	case telepon.TooShort:
-		return "", fmt.Sprintf("Nomor HP terlalu pendek (%d angka). Nomor HP 10–13 angka, dimulai 08.", e.Got)
+		return "", msg("phone_too_short", "Got", e.Got)
 	case telepon.TooLong:
-		return "", fmt.Sprintf("Nomor HP terlalu panjang (%d angka). Nomor HP 10–13 angka, dimulai 08.", e.Got)
+		return "", msg("phone_too_long", "Got", e.Got)
 	}
-	return "", "Nomor HP tidak sah (" + string(e.Code) + ")."
+	return "", msg("phone_invalid", "Code", string(e.Code))
 }
 
 // rtRW reads the RT and RW cells ("3", "03", "RT 003", or "003/005" in the RT
 // cell when the RW cell is empty) into three digits; 0 means none.
-func rtRW(rtIn, rwIn string) (rt, rw string, bad Column, reason string) {
+func rtRW(rtIn, rwIn string) (rt, rw string, bad Column, problem Msg) {
 	rtNums, rtOK := numbersIn(rtIn)
 	rwNums, rwOK := numbersIn(rwIn)
 	if rtOK && rwOK && len(rtNums) == 2 && len(rwNums) == 0 {
 		rtNums, rwNums = rtNums[:1], rtNums[1:]
 	}
 	if !rtOK || len(rtNums) > 1 || len(rtNums) == 1 && rtNums[0] > 999 {
-		return "", "", ColRT, "RT harus angka 1–999; yang tertulis " + quote(rtIn) + "."
+		return "", "", ColRT, msg("rt", "Text", quote(rtIn))
 	}
 	if !rwOK || len(rwNums) > 1 || len(rwNums) == 1 && rwNums[0] > 999 {
-		return "", "", ColRW, "RW harus angka 1–999; yang tertulis " + quote(rwIn) + "."
+		return "", "", ColRW, msg("rw", "Text", quote(rwIn))
 	}
 	three := func(ns []int) string {
 		if len(ns) == 0 || ns[0] == 0 {
@@ -339,7 +329,7 @@ func rtRW(rtIn, rwIn string) (rt, rw string, bad Column, reason string) {
 		}
 		return fmt.Sprintf("%03d", ns[0])
 	}
-	return three(rtNums), three(rwNums), 0, ""
+	return three(rtNums), three(rwNums), 0, Msg{}
 }
 
 // numbersIn lists the whole numbers in an RT/RW cell; ok is false if the
@@ -379,10 +369,10 @@ func numbersIn(s string) ([]int, bool) {
 
 // kpjNumber checks a participant number: 8–16 digits (spaces, dots and
 // dashes ignored).
-func kpjNumber(s string, numeric bool) (string, string) {
+func kpjNumber(s string, numeric bool) (string, Msg) {
 	s = stripQuote(s)
 	if _, _, _, ok := sciNumber(s); ok {
-		return "", "KPJ rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"
+		return "", msg("kpj_excel")
 	}
 	if numeric {
 		s = trimPointZero(s)
@@ -394,19 +384,19 @@ func kpjNumber(s string, numeric bool) (string, string) {
 			b.WriteRune(r)
 		case r == ' ' || r == '.' || r == '-':
 		default:
-			return "", "KPJ hanya berisi angka; " + quote(string(r)) + " tidak boleh."
+			return "", msg("kpj_chars", "Char", quote(string(r)))
 		}
 	}
 	d := b.String()
 	if len(d) < 8 || len(d) > 16 {
-		return "", fmt.Sprintf("KPJ harus 8–16 angka; yang tertulis %d angka.", len(d))
+		return "", msg("kpj_length", "Got", len(d))
 	}
-	return d, ""
+	return d, Msg{}
 }
 
 // income reads a monthly income with iuran.ParseAmount (a number cell is
 // rounded to whole Rupiah).
-func income(s string, numeric bool) (int64, string) {
+func income(s string, numeric bool) (int64, Msg) {
 	if numeric {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1e12 {
 			s = strconv.FormatInt(int64(math.Round(f)), 10)
@@ -414,37 +404,30 @@ func income(s string, numeric bool) (int64, string) {
 	}
 	n, err := iuran.ParseAmount(s)
 	if err == nil {
-		return n, ""
+		return n, Msg{}
 	}
 	var e *iuran.AmountError
 	if errors.As(err, &e) && e.Code == iuran.AmountTooLarge {
-		return 0, "Penghasilan " + quote(s) + " terlalu besar untuk sebulan. Periksa angkanya."
+		return 0, msg("income_too_large", "Text", quote(s))
 	}
-	return 0, "Penghasilan " + quote(s) + " tidak bisa dibaca. Tulis angka rupiah sebulan, contoh 1.500.000 atau 1,5 juta."
+	return 0, msg("income_unreadable", "Text", quote(s))
 }
 
-var monthNames = [...]string{"", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-	"September", "Oktober", "November", "Desember"}
-
-// longDate formats a date the way the chat shows it: "5 Agustus 1990".
-func longDate(t time.Time) string {
-	return strconv.Itoa(t.Day()) + " " + monthNames[t.Month()] + " " + strconv.Itoa(t.Year())
-}
-
-// cached returns what find says about a region's text, remembering it.
-func (v *Validator) cached(k foundKey, find func() (string, string)) (string, string) {
+// cached returns what find says about a region's text, remembering it (the
+// Msg is shared by every row that asks again: nobody changes it).
+func (v *Validator) cached(k foundKey, find func() (string, Msg)) (string, Msg) {
 	v.mu.Lock()
 	r, ok := v.found[k]
 	v.mu.Unlock()
 	if ok {
-		return r.code, r.reason
+		return r.code, r.problem
 	}
-	r.code, r.reason = find()
+	r.code, r.problem = find()
 	v.mu.Lock()
 	if len(v.found) >= maxFound {
 		clear(v.found)
 	}
 	v.found[k] = r
 	v.mu.Unlock()
-	return r.code, r.reason
+	return r.code, r.problem
 }

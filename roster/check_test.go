@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -34,6 +35,30 @@ func regions(tb testing.TB) *wilayah.Data {
 		tb.Fatal(err)
 	}
 	return d
+}
+
+var loadCatalog = sync.OnceValues(locales.Load)
+
+func catalog(tb testing.TB) *locales.Catalog {
+	tb.Helper()
+	c, err := loadCatalog()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// excelNIK is the Indonesian text of KeyExcelNIK.
+const excelNIK = "NIK rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"
+
+// problemText is a problem as the admin reads it in Indonesian (the
+// default): "baris 7, NIK: …"; "<nil>" for none.
+func problemText(tb testing.TB, p *Problem) string {
+	tb.Helper()
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("baris %d, %s: %s", p.Line, p.Column, p.Msg.Text(catalog(tb), "id"))
 }
 
 func validator(tb testing.TB) *Validator {
@@ -146,87 +171,149 @@ func TestCheckAccepted(t *testing.T) {
 	}
 }
 
+// problemCase is a row Check rejects, with the problem in Indonesian.
+type problemCase struct {
+	name   string
+	row    Row
+	column string
+	reason string
+}
+
 func TestCheckProblems(t *testing.T) {
 	v := validator(t)
-	tests := []struct {
-		name   string
-		row    Row
-		column string
-		reason string
-	}{
-		{"NIK empty", with(goodRow(), ColNIK, " - "), "NIK", "Kolom NIK kosong; kolom ini wajib diisi."},
-		{"NIK 15 digits", with(goodRow(), ColNIK, "617105450890001"), "NIK", "NIK harus 16 angka; yang tertulis 15 angka."},
-		{"NIK letter O", with(goodRow(), ColNIK, "61710545O8900001"), "NIK", `NIK hanya berisi angka; ada "O" (huruf O dan angka 0 sering tertukar).`},
-		{"NIK province", with(goodRow(), ColNIK, "9971054508900001"), "NIK", "Dua angka pertama NIK (99) bukan kode provinsi. Periksa lagi NIK-nya."},
-		{"NIK district", with(goodRow(), ColNIK, "6171994508900001"), "NIK", "Angka 1–6 NIK (617199) bukan kode kecamatan yang ada. Periksa lagi NIK-nya."},
-		{"NIK date", with(goodRow(), ColNIK, "6171053202900001"), "NIK",
-			"Angka 7–12 NIK (320290) harus tanggal lahir (hari, bulan, tahun; hari ditambah 40 untuk perempuan). Periksa lagi NIK-nya."},
-		{"NIK in exponent notation", with(goodRow(), ColNIK, "6.17105E+15"), "NIK", ExcelNIK},
-		{"NIK in exponent notation, decimal comma", with(goodRow(), ColNIK, "6,17105E+15"), "NIK", ExcelNIK},
-		{"NIK with zeroed serial", with(goodRow(), ColNIK, "6171054508900000"), "NIK", ExcelNIK},
-		{"NIK from a number cell", func() Row { r := with(goodRow(), ColNIK, "6171054508900010"); r.Numeric[ColNIK] = true; return r }(), "NIK", ExcelNIK},
-		{"name empty", with(goodRow(), ColName, ""), "Nama", "Kolom Nama kosong; kolom ini wajib diisi."},
-		{"name with digits", with(goodRow(), ColName, "Siti 2"), "Nama", `Nama hanya boleh berisi huruf, spasi, titik, tanda petik, dan tanda hubung; "2" tidak boleh.`},
-		{"birth date contradicts NIK", with(goodRow(), ColBirthDate, "06-08-1990"), "Tanggal Lahir",
-			"Tanggal lahir 6 Agustus 1990 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 5 Agustus 1990). Periksa NIK dan tanggal lahirnya."},
-		{"birth year contradicts NIK", with(goodRow(), ColBirthDate, "05-08-1991"), "Tanggal Lahir",
-			"Tanggal lahir 5 Agustus 1991 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 5 Agustus 1990). Periksa NIK dan tanggal lahirnya."},
-		{"birth date serial contradicts NIK", with(goodRow(), ColBirthDate, "33089"), "Tanggal Lahir",
-			"Tanggal lahir 4 Agustus 1990 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 5 Agustus 1990). Periksa NIK dan tanggal lahirnya."},
-		{"birth date unreadable", with(goodRow(), ColBirthDate, "Agustus 90"), "Tanggal Lahir",
-			`Tanggal lahir "Agustus 90" tidak bisa dibaca. Tulis hari-bulan-tahun, contoh 17-08-1985 atau 17 Agustus 1985.`},
-		{"birth date 31 June", with(goodRow(), ColBirthDate, "31-06-1990"), "Tanggal Lahir",
-			`Tanggal lahir "31-06-1990" tidak ada di kalender. Periksa hari dan bulannya.`},
-		{"too old", with(goodRow(), ColNIK, "6171054508500001", ColBirthDate, "05-08-1950"), "Tanggal Lahir",
-			"Umur 76 tahun (lahir 5 Agustus 1950). Peserta harus berumur 15 sampai 65 tahun."},
-		{"sex contradicts NIK", with(goodRow(), ColSex, "L"), "Jenis Kelamin",
-			"Jenis kelamin laki-laki tidak cocok dengan NIK, yang menunjukkan perempuan (pada NIK perempuan, tanggal lahir ditambah 40). Periksa NIK dan jenis kelaminnya."},
-		{"sex unknown", with(goodRow(), ColSex, "X"), "Jenis Kelamin", `Jenis kelamin "X" tidak dikenal. Tulis L (laki-laki) atau P (perempuan).`},
-		{"phone landline", with(goodRow(), ColPhone, "0561-123456"), "No HP",
-			"Itu bukan nomor HP Indonesia. Nomor HP dimulai dengan 08 atau +628; kosongkan jika tidak ada."},
-		{"phone short", with(goodRow(), ColPhone, "0812345"), "No HP", "Nomor HP terlalu pendek (7 angka). Nomor HP 10–13 angka, dimulai 08."},
-		{"phone mangled by Excel", with(goodRow(), ColPhone, "8.12346E+10"), "No HP",
-			"Nomor HP rusak oleh Excel (tersimpan sebagai angka, angka terakhirnya hilang): ketik ulang sebagai teks, contoh 0812-3456-7890."},
-		{"two phones", with(goodRow(), ColPhone, "0812345678 / 0813456789"), "No HP",
-			`Nomor HP hanya berisi angka; "/" tidak boleh. Tulis satu nomor saja, contoh 0812-3456-7890.`},
-		{"village empty", with(goodRow(), ColVillage, ""), "Desa/Kelurahan", "Kolom Desa/Kelurahan kosong; kolom ini wajib diisi."},
-		{"district empty", with(goodRow(), ColDistrict, "-"), "Kecamatan", "Kolom Kecamatan kosong; kolom ini wajib diisi."},
-		{"regency empty", with(goodRow(), ColRegency, " "), "Kabupaten/Kota", "Kolom Kabupaten/Kota kosong; kolom ini wajib diisi."},
-		{"unknown village", with(goodRow(), ColVillage, "Kampung Xqzvyk"), "Desa/Kelurahan",
-			`Desa/kelurahan "Kampung Xqzvyk" tidak ditemukan di Kecamatan Pontianak Kota. Periksa ejaannya, atau tulis kode wilayahnya.`},
-		{"village of another district", with(goodRow(), ColVillage, "Siantan Hulu"), "Desa/Kelurahan",
-			`Desa/kelurahan "Siantan Hulu" tidak ditemukan di Kecamatan Pontianak Kota. Periksa ejaannya, atau tulis kode wilayahnya.`},
-		{"unknown district", with(goodRow(), ColDistrict, "Sungai Kakap"), "Kecamatan",
-			`Kecamatan "Sungai Kakap" tidak ditemukan di Kota Pontianak. Periksa ejaannya, atau tulis kode wilayahnya.`},
-		{"unknown regency", with(goodRow(), ColRegency, "Qwzxyv"), "Kabupaten/Kota",
-			`Kabupaten/kota "Qwzxyv" tidak ditemukan di Indonesia. Periksa ejaannya, atau tulis kode wilayahnya.`},
-		{"ambiguous district", with(goodRow(), ColDistrict, "Pontianak"), "Kecamatan",
-			`Kecamatan "Pontianak" di Kota Pontianak tidak jelas: bisa Pontianak Kota (61.71.05), Pontianak Barat (61.71.03), Pontianak Selatan (61.71.01). Tulis nama lengkapnya atau kode wilayahnya.`},
-		{"unknown village code", with(goodRow(), ColVillage, "61.71.05.1099"), "Desa/Kelurahan",
-			"Kode desa/kelurahan 61.71.05.1099 tidak ada di daftar wilayah Kemendagri. Periksa kodenya, atau tulis nama desa/kelurahan."},
-		{"village code against district", with(goodRow(), ColVillage, "61.71.04.1001"), "Kecamatan",
-			`Kecamatan "Pontianak Kota" tidak cocok dengan kode desa/kelurahan 61.71.04.1001, yang ada di Kecamatan Pontianak Utara. Periksa kode desa atau kecamatannya.`},
-		{"district code of another regency", with(goodRow(), ColDistrict, "61.12.01"), "Kecamatan",
-			"Kode kecamatan 61.12.01 bukan di Kota Pontianak. Periksa kode dan kolom wilayah lainnya."},
-		{"RT not a number", with(goodRow(), ColRT, "tiga"), "RT", `RT harus angka 1–999; yang tertulis "tiga".`},
-		{"RW too large", with(goodRow(), ColRT, "1", ColRW, "1234"), "RW", `RW harus angka 1–999; yang tertulis "1234".`},
-		{"KPJ short", with(goodRow(), ColKPJ, "1234567"), "KPJ", "KPJ harus 8–16 angka; yang tertulis 7 angka."},
-		{"KPJ in exponent notation", with(goodRow(), ColKPJ, "1.23457E+10"), "KPJ", "KPJ rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"},
-		{"income unreadable", with(goodRow(), ColIncome, "sejuta"), "Penghasilan",
-			`Penghasilan "sejuta" tidak bisa dibaca. Tulis angka rupiah sebulan, contoh 1.500.000 atau 1,5 juta.`},
-	}
-	for _, tt := range tests {
+	for _, tt := range problemCases {
 		t.Run(tt.name, func(t *testing.T) {
 			w, p := v.Check(tt.row)
 			if p == nil {
 				t.Fatalf("Check accepted the row: %+v", w)
 			}
-			want := Problem{Line: 7, Column: tt.column, Reason: tt.reason}
-			if *p != want {
-				t.Errorf("Check problem =\n%+v\nwant\n%+v", *p, want)
+			if got, want := problemText(t, p), fmt.Sprintf("baris 7, %s: %s", tt.column, tt.reason); got != want {
+				t.Errorf("Check problem =\n%s\nwant\n%s", got, want)
 			}
 		})
 	}
+}
+
+// TestCheckProblemsEnglish renders the same problems in English: no
+// Indonesian word of the texts is left, no value is missing.
+func TestCheckProblemsEnglish(t *testing.T) {
+	v := validator(t)
+	cat := catalog(t)
+	for _, tt := range problemCases {
+		_, p := v.Check(tt.row)
+		if p == nil {
+			t.Fatalf("%s: accepted", tt.name)
+		}
+		en := p.Msg.Text(cat, "en")
+		for _, word := range []string{"tidak", "harus", "Periksa", "kosong", "Tulis", "<no value>", "roster."} {
+			if strings.Contains(en, word) {
+				t.Errorf("%s: %q has %q", tt.name, en, word)
+			}
+		}
+	}
+	_, p := v.Check(with(goodRow(), ColSex, "L"))
+	if got, want := p.Msg.Text(cat, "en"), "The sex written, male, does not match the NIK, which says female"; !strings.HasPrefix(got, want) {
+		t.Errorf("sex in English: %q, want %q…", got, want)
+	}
+	_, p = v.Check(with(goodRow(), ColBirthDate, "06-08-1990"))
+	if got, want := p.Msg.Text(cat, "en"), "The birth date 6 August 1990 does not match the NIK (digits 7–12 of the NIK say 5 August 1990)."; !strings.HasPrefix(got, want) {
+		t.Errorf("dates in English: %q, want %q…", got, want)
+	}
+	if got := (&FileError{Line: 3, Msg: msg("csv_broken", "Err", "bare \" in non-quoted field")}).Text(cat, "en"); !strings.HasPrefix(got, "line 3: the CSV is broken") {
+		t.Errorf("FileError in English: %q", got)
+	}
+	he := &HeaderError{Line: 1, Missing: []Column{ColVillage}, Duplicate: -1}
+	if got := he.Text(cat, "en"); !strings.HasPrefix(got, "Required columns not found: Desa/Kelurahan.") {
+		t.Errorf("HeaderError in English: %q", got)
+	}
+}
+
+// TestMsgTextShared renders a cached message with a date from many
+// goroutines (run with -race): Text must not change the shared Data.
+func TestMsgTextShared(t *testing.T) {
+	cat := catalog(t)
+	m := msg("age", "Age", 70, "Born", date(1956, 8, 5), "Min", 15, "Max", 65)
+	var wg sync.WaitGroup
+	for _, lang := range []string{"id", "en", "id", "en"} {
+		wg.Go(func() {
+			for range 100 {
+				if s := m.Text(cat, lang); strings.Contains(s, "<no value>") || !strings.Contains(s, "1956") {
+					t.Errorf("%s: %q", lang, s)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if _, ok := m.Data["Born"].(time.Time); !ok {
+		t.Errorf("Text changed the message's data: %v", m.Data)
+	}
+	if got, want := m.Text(cat, "id"), "Umur 70 tahun (lahir 5 Agustus 1956). Peserta harus berumur 15 sampai 65 tahun."; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+}
+
+var problemCases = []problemCase{
+	{"NIK empty", with(goodRow(), ColNIK, " - "), "NIK", "Kolom NIK kosong; kolom ini wajib diisi."},
+	{"NIK 15 digits", with(goodRow(), ColNIK, "617105450890001"), "NIK", "NIK harus 16 angka; yang tertulis 15 angka."},
+	{"NIK letter O", with(goodRow(), ColNIK, "61710545O8900001"), "NIK", `NIK hanya berisi angka; ada "O" (huruf O dan angka 0 sering tertukar).`},
+	{"NIK province", with(goodRow(), ColNIK, "9971054508900001"), "NIK", "Dua angka pertama NIK (99) bukan kode provinsi. Periksa lagi NIK-nya."},
+	{"NIK district", with(goodRow(), ColNIK, "6171994508900001"), "NIK", "Angka 1–6 NIK (617199) bukan kode kecamatan yang ada. Periksa lagi NIK-nya."},
+	{"NIK date", with(goodRow(), ColNIK, "6171053202900001"), "NIK",
+		"Angka 7–12 NIK (320290) harus tanggal lahir (hari, bulan, tahun; hari ditambah 40 untuk perempuan). Periksa lagi NIK-nya."},
+	{"NIK in exponent notation", with(goodRow(), ColNIK, "6.17105E+15"), "NIK", excelNIK},
+	{"NIK in exponent notation, decimal comma", with(goodRow(), ColNIK, "6,17105E+15"), "NIK", excelNIK},
+	{"NIK with zeroed serial", with(goodRow(), ColNIK, "6171054508900000"), "NIK", excelNIK},
+	{"NIK from a number cell", func() Row { r := with(goodRow(), ColNIK, "6171054508900010"); r.Numeric[ColNIK] = true; return r }(), "NIK", excelNIK},
+	{"name empty", with(goodRow(), ColName, ""), "Nama", "Kolom Nama kosong; kolom ini wajib diisi."},
+	{"name with digits", with(goodRow(), ColName, "Siti 2"), "Nama", `Nama hanya boleh berisi huruf, spasi, titik, tanda petik, dan tanda hubung; "2" tidak boleh.`},
+	{"birth date contradicts NIK", with(goodRow(), ColBirthDate, "06-08-1990"), "Tanggal Lahir",
+		"Tanggal lahir 6 Agustus 1990 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 5 Agustus 1990). Periksa NIK dan tanggal lahirnya."},
+	{"birth year contradicts NIK", with(goodRow(), ColBirthDate, "05-08-1991"), "Tanggal Lahir",
+		"Tanggal lahir 5 Agustus 1991 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 5 Agustus 1990). Periksa NIK dan tanggal lahirnya."},
+	{"birth date serial contradicts NIK", with(goodRow(), ColBirthDate, "33089"), "Tanggal Lahir",
+		"Tanggal lahir 4 Agustus 1990 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 5 Agustus 1990). Periksa NIK dan tanggal lahirnya."},
+	{"birth date unreadable", with(goodRow(), ColBirthDate, "Agustus 90"), "Tanggal Lahir",
+		`Tanggal lahir "Agustus 90" tidak bisa dibaca. Tulis hari-bulan-tahun, contoh 17-08-1985 atau 17 Agustus 1985.`},
+	{"birth date 31 June", with(goodRow(), ColBirthDate, "31-06-1990"), "Tanggal Lahir",
+		`Tanggal lahir "31-06-1990" tidak ada di kalender. Periksa hari dan bulannya.`},
+	{"too old", with(goodRow(), ColNIK, "6171054508500001", ColBirthDate, "05-08-1950"), "Tanggal Lahir",
+		"Umur 76 tahun (lahir 5 Agustus 1950). Peserta harus berumur 15 sampai 65 tahun."},
+	{"sex contradicts NIK", with(goodRow(), ColSex, "L"), "Jenis Kelamin",
+		"Jenis kelamin laki-laki tidak cocok dengan NIK, yang menunjukkan perempuan (pada NIK perempuan, tanggal lahir ditambah 40). Periksa NIK dan jenis kelaminnya."},
+	{"sex unknown", with(goodRow(), ColSex, "X"), "Jenis Kelamin", `Jenis kelamin "X" tidak dikenal. Tulis L (laki-laki) atau P (perempuan).`},
+	{"phone landline", with(goodRow(), ColPhone, "0561-123456"), "No HP",
+		"Itu bukan nomor HP Indonesia. Nomor HP dimulai dengan 08 atau +628; kosongkan jika tidak ada."},
+	{"phone short", with(goodRow(), ColPhone, "0812345"), "No HP", "Nomor HP terlalu pendek (7 angka). Nomor HP 10–13 angka, dimulai 08."},
+	{"phone mangled by Excel", with(goodRow(), ColPhone, "8.12346E+10"), "No HP",
+		"Nomor HP rusak oleh Excel (tersimpan sebagai angka, angka terakhirnya hilang): ketik ulang sebagai teks, contoh 0812-3456-7890."},
+	{"two phones", with(goodRow(), ColPhone, "0812345678 / 0813456789"), "No HP",
+		`Nomor HP hanya berisi angka; "/" tidak boleh. Tulis satu nomor saja, contoh 0812-3456-7890.`},
+	{"village empty", with(goodRow(), ColVillage, ""), "Desa/Kelurahan", "Kolom Desa/Kelurahan kosong; kolom ini wajib diisi."},
+	{"district empty", with(goodRow(), ColDistrict, "-"), "Kecamatan", "Kolom Kecamatan kosong; kolom ini wajib diisi."},
+	{"regency empty", with(goodRow(), ColRegency, " "), "Kabupaten/Kota", "Kolom Kabupaten/Kota kosong; kolom ini wajib diisi."},
+	{"unknown village", with(goodRow(), ColVillage, "Kampung Xqzvyk"), "Desa/Kelurahan",
+		`Desa/kelurahan "Kampung Xqzvyk" tidak ditemukan di Kecamatan Pontianak Kota. Periksa ejaannya, atau tulis kode wilayahnya.`},
+	{"village of another district", with(goodRow(), ColVillage, "Siantan Hulu"), "Desa/Kelurahan",
+		`Desa/kelurahan "Siantan Hulu" tidak ditemukan di Kecamatan Pontianak Kota. Periksa ejaannya, atau tulis kode wilayahnya.`},
+	{"unknown district", with(goodRow(), ColDistrict, "Sungai Kakap"), "Kecamatan",
+		`Kecamatan "Sungai Kakap" tidak ditemukan di Kota Pontianak. Periksa ejaannya, atau tulis kode wilayahnya.`},
+	{"unknown regency", with(goodRow(), ColRegency, "Qwzxyv"), "Kabupaten/Kota",
+		`Kabupaten/kota "Qwzxyv" tidak ditemukan di Indonesia. Periksa ejaannya, atau tulis kode wilayahnya.`},
+	{"ambiguous district", with(goodRow(), ColDistrict, "Pontianak"), "Kecamatan",
+		`Kecamatan "Pontianak" di Kota Pontianak tidak jelas: bisa Pontianak Kota (61.71.05), Pontianak Barat (61.71.03), Pontianak Selatan (61.71.01). Tulis nama lengkapnya atau kode wilayahnya.`},
+	{"unknown village code", with(goodRow(), ColVillage, "61.71.05.1099"), "Desa/Kelurahan",
+		"Kode desa/kelurahan 61.71.05.1099 tidak ada di daftar wilayah Kemendagri. Periksa kodenya, atau tulis nama desa/kelurahan."},
+	{"village code against district", with(goodRow(), ColVillage, "61.71.04.1001"), "Kecamatan",
+		`Kecamatan "Pontianak Kota" tidak cocok dengan kode desa/kelurahan 61.71.04.1001, yang ada di Kecamatan Pontianak Utara. Periksa kode desa atau kecamatannya.`},
+	{"district code of another regency", with(goodRow(), ColDistrict, "61.12.01"), "Kecamatan",
+		"Kode kecamatan 61.12.01 bukan di Kota Pontianak. Periksa kode dan kolom wilayah lainnya."},
+	{"RT not a number", with(goodRow(), ColRT, "tiga"), "RT", `RT harus angka 1–999; yang tertulis "tiga".`},
+	{"RW too large", with(goodRow(), ColRT, "1", ColRW, "1234"), "RW", `RW harus angka 1–999; yang tertulis "1234".`},
+	{"KPJ short", with(goodRow(), ColKPJ, "1234567"), "KPJ", "KPJ harus 8–16 angka; yang tertulis 7 angka."},
+	{"KPJ in exponent notation", with(goodRow(), ColKPJ, "1.23457E+10"), "KPJ", "KPJ rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"},
+	{"income unreadable", with(goodRow(), ColIncome, "sejuta"), "Penghasilan",
+		`Penghasilan "sejuta" tidak bisa dibaca. Tulis angka rupiah sebulan, contoh 1.500.000 atau 1,5 juta.`},
 }
 
 func TestExcelSerial(t *testing.T) {
@@ -288,7 +375,7 @@ func TestPhoneNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, reason := phoneNumber(tt.in, tt.numeric)
-		if got != tt.want || (got == "") != (reason != "") {
+		if got != tt.want || (got == "") != (reason.Key != "") {
 			t.Errorf("phoneNumber(%q, %v) = %q, %q; want %q", tt.in, tt.numeric, got, reason, tt.want)
 		}
 	}
@@ -296,14 +383,18 @@ func TestPhoneNumber(t *testing.T) {
 
 func TestKey(t *testing.T) {
 	w := goodWorker()
-	if Key(w) != "6171054508900001" {
-		t.Errorf("Key = %q", Key(w))
+	if Key(w) != 6171054508900001 {
+		t.Errorf("Key = %d", Key(w))
+	}
+	w.NIK = "0171054508900001" // not a real NIK: the leading 0 still counts
+	if Key(w) != 171054508900001 || Key(w) == Key(goodWorker()) {
+		t.Errorf("Key = %d", Key(w))
 	}
 }
 
 // TestOccupationLabels keeps the occupation table in step with the chat's
-// picker labels in locales (read as text: roster imports neither flows nor
-// locales).
+// picker labels in locales (read as text: roster does not import flows, and
+// the labels are matching data here, not texts it shows).
 func TestOccupationLabels(t *testing.T) {
 	re := regexp.MustCompile(`(?m)^"occupation\.([a-z_]+)" = "(.*)"$`)
 	for i, file := range []string{"../locales/id.toml", "../locales/en.toml"} {

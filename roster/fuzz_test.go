@@ -26,6 +26,7 @@ func FuzzCheck(f *testing.F) {
 		ColNIK, "6112011708850002", ColBirthDate, "17 Agt 85", ColSex, "L"), 0)
 	add(Row{}, 0)
 	v := NewValidator(regions(f), "61", today, minAge, maxAge)
+	cat := catalog(f)
 	codes := make([]string, 0, len(occupations)+1)
 	for _, o := range occupations {
 		codes = append(codes, o.code)
@@ -40,8 +41,13 @@ func FuzzCheck(f *testing.F) {
 		}
 		w, p := v.Check(r)
 		if p != nil {
-			if p.Line != 3 || p.Reason == "" || !slices.Contains(names, p.Column) {
+			if p.Line != 3 || !slices.Contains(names, p.Column) {
 				t.Fatalf("bad problem %+v", p)
+			}
+			for _, lang := range cat.Langs() {
+				if s := p.Msg.Text(cat, lang); !rendered(s) {
+					t.Fatalf("problem %+v renders in %s as %q", p, lang, s)
+				}
 			}
 			return
 		}
@@ -78,6 +84,12 @@ func FuzzCheck(f *testing.F) {
 	})
 }
 
+// rendered reports a text rendered from a key that exists, with every value
+// its template shows.
+func rendered(s string) bool {
+	return s != "" && !strings.HasPrefix(s, keyPrefix) && !strings.Contains(s, "<no value>")
+}
+
 func FuzzOpen(f *testing.F) {
 	f.Add([]byte("NIK,Nama,Desa,Kecamatan,Kabupaten\n6171054508900001,Siti Aminah,Darat Sekip,Pontianak Kota,Pontianak\n"))
 	f.Add([]byte("\ufeffJudul;;\n;;\nNIK;Nama;Desa;Kecamatan;Kabupaten;Tgl Lahir\n\"6,17105E+15\";\"Siti\nAminah\";x;y;z;32725\n;;;;;\n"))
@@ -93,12 +105,22 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add(gen.Bytes())
 	v := NewValidator(regions(f), "61", today, minAge, maxAge)
+	cat := catalog(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rd, err := Open(bytes.NewReader(b), "f.csv")
 		if err != nil {
 			var he *HeaderError
 			var fe *FileError
-			if !errors.As(err, &he) && !errors.As(err, &fe) {
+			switch {
+			case errors.As(err, &he):
+				if s := he.Text(cat, "id"); !rendered(s) {
+					t.Fatalf("Open: %v renders as %q", err, s)
+				}
+			case errors.As(err, &fe):
+				if s := fe.Text(cat, "id"); !rendered(s) {
+					t.Fatalf("Open: %v renders as %q", err, s)
+				}
+			default:
 				t.Fatalf("Open: %T %v", err, err)
 			}
 			return
@@ -114,6 +136,9 @@ func FuzzOpen(f *testing.F) {
 				var fe *FileError
 				if !errors.As(err, &fe) {
 					t.Fatalf("Next: %T %v", err, err)
+				}
+				if s := fe.Text(cat, "en"); !rendered(s) {
+					t.Fatalf("Next: %v renders as %q", err, s)
 				}
 				return
 			}

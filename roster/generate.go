@@ -109,18 +109,24 @@ func newGenerator(regions *wilayah.Data, seed int64) (*generator, error) {
 	g := &generator{rng: rand.New(rand.NewPCG(uint64(seed), 0x6c696e64756e6769))}
 	v := NewValidator(regions, GenProvince, time.Time{}, 0, 200) // only its region search is used
 	for _, reg := range regions.Children(GenProvince) {
-		regNames := keep(spellRegency(reg.Name), func(s string) bool { c, r := v.findRegency(s); return r == "" && c == reg.Code })
+		regNames := keep(spellRegency(reg.Name), func(s string) bool { c, r := v.findRegency(s); return r.Key == "" && c == reg.Code })
 		if len(regNames) == 0 {
 			continue
 		}
 		for _, dist := range regions.Children(reg.Code) {
-			distNames := keep(spellDistrict(dist.Name), func(s string) bool { c, r := v.findIn(reg.Code, wilayah.District, s); return r == "" && c == dist.Code })
+			distNames := keep(spellDistrict(dist.Name), func(s string) bool {
+				c, r := v.findIn(reg.Code, wilayah.District, s)
+				return r.Key == "" && c == dist.Code
+			})
 			if len(distNames) == 0 {
 				continue
 			}
 			d := genDistrict{nikCode: wilayah.Undotted(dist.Code), regencies: regNames, names: distNames}
 			for _, vill := range regions.Children(dist.Code) {
-				vn := keep(spellVillage(vill), func(s string) bool { c, r := v.findIn(dist.Code, wilayah.Village, s); return r == "" && c == vill.Code })
+				vn := keep(spellVillage(vill), func(s string) bool {
+					c, r := v.findIn(dist.Code, wilayah.Village, s)
+					return r.Key == "" && c == vill.Code
+				})
 				if len(vn) > 0 {
 					d.villages = append(d.villages, vn)
 				}
@@ -529,6 +535,10 @@ var genOccupations = []string{"Petani/pekebun", "Petani", "Petani", "Petani", "P
 	"Montir", "Pengrajin", "Guru ngaji/marbot", "Guru ngaji", "Ketua RT/RW", "Ketua RT", "Perangkat desa",
 	"Perangkat desa", "Kader posyandu", "Relawan pemadam", "Relawan pemadam kebakaran", "Pelaku UMKM",
 	"Penjual online", "Seniman"}
+
+// monthNames are the month names lists write in dates ("5 Agustus 1990").
+var monthNames = [...]string{"", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+	"September", "Oktober", "November", "Desember"}
 
 var otherJobs = []string{"Wiraswasta", "Tukang cukur", "Guru honorer", "Penyadap karet", "Pemandu wisata", "Juru parkir"}
 

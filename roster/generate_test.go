@@ -53,7 +53,7 @@ func genCounts(t *testing.T, n, badEvery int) (rows, rejected, duplicates int, r
 	}
 	defer rd.Close()
 	v := validator(t)
-	seen := make(map[string]bool)
+	seen := make(map[uint64]bool)
 	reasons = make(map[string]int)
 	for {
 		r, err := rd.Next()
@@ -70,8 +70,8 @@ func genCounts(t *testing.T, n, badEvery int) (rows, rejected, duplicates int, r
 		w, p := v.Check(r)
 		if p != nil {
 			rejected++
-			reason := p.Column + ": " + p.Reason
-			if i := strings.IndexAny(reason, "0123456789\""); i > 0 && p.Reason != ExcelNIK {
+			reason := p.Column + ": " + p.Msg.Text(catalog(t), "id")
+			if i := strings.IndexAny(reason, "0123456789\""); i > 0 && p.Msg.Key != KeyExcelNIK {
 				reason = reason[:i] // group by the start of the reason
 			}
 			reasons[reason]++
@@ -103,7 +103,7 @@ func TestGenerateBad(t *testing.T) {
 	if dups == 0 {
 		t.Error("no duplicates")
 	}
-	for _, r := range []string{"NIK: " + ExcelNIK, "NIK: NIK harus ", "NIK: NIK hanya berisi angka; ada ", "Tanggal Lahir: Tanggal lahir ",
+	for _, r := range []string{"NIK: " + excelNIK, "NIK: NIK harus ", "NIK: NIK hanya berisi angka; ada ", "Tanggal Lahir: Tanggal lahir ",
 		"Desa/Kelurahan: Desa/kelurahan ", "Nama: Kolom Nama kosong; kolom ini wajib diisi.",
 		"Desa/Kelurahan: Kolom Desa/Kelurahan kosong; kolom ini wajib diisi.", "Kecamatan: Kolom Kecamatan kosong; kolom ini wajib diisi."} {
 		if reasons[r] == 0 {

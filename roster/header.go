@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/lindungi/lindungi/locales"
 )
 
 // headerNames maps a header, reduced by headerKey, to its column. Headers
@@ -97,21 +99,46 @@ type HeaderError struct {
 	DupAt     [2]int   // the two spreadsheet column letters' indexes (0-based) of Duplicate
 }
 
-// Error explains the problem in Indonesian, for the admin.
-func (e *HeaderError) Error() string {
+// Msg explains the problem for the admin.
+func (e *HeaderError) Msg() Msg {
 	if e.Line == 0 {
-		return "File kosong: tidak ada baris judul maupun data."
+		return msg("header_empty")
 	}
 	if e.Duplicate >= 0 {
-		return "Kolom " + e.Duplicate.String() + " ada dua kali di baris judul (baris " + strconv.Itoa(e.Line) +
-			", kolom " + ColumnLetter(e.DupAt[0]) + " dan " + ColumnLetter(e.DupAt[1]) + "). Hapus atau ganti nama salah satunya."
+		return msg("header_duplicate", "Column", e.Duplicate.String(), "Line", e.Line,
+			"First", ColumnLetter(e.DupAt[0]), "Second", ColumnLetter(e.DupAt[1]))
 	}
+	return msg("header_missing", "Columns", e.missing(), "Line", e.Line)
+}
+
+// Text renders the problem in lang.
+func (e *HeaderError) Text(cat *locales.Catalog, lang string) string { return e.Msg().Text(cat, lang) }
+
+// Error describes the error for logs ("roster: line 1: roster.header_missing:
+// Desa/Kelurahan"); the admin reads Text.
+func (e *HeaderError) Error() string {
+	s := "roster: "
+	if e.Line > 0 {
+		s += "line " + strconv.Itoa(e.Line) + ": "
+	}
+	s += keyPrefix + e.Msg().Key
+	switch {
+	case e.Line == 0:
+	case e.Duplicate >= 0:
+		s += ": " + e.Duplicate.String() + " in " + ColumnLetter(e.DupAt[0]) + ", " + ColumnLetter(e.DupAt[1])
+	default:
+		s += ": " + e.missing()
+	}
+	return s
+}
+
+// missing lists the missing columns' names, joined with ", ".
+func (e *HeaderError) missing() string {
 	names := make([]string, len(e.Missing))
 	for i, c := range e.Missing {
 		names[i] = c.String()
 	}
-	return "Kolom wajib tidak ditemukan: " + strings.Join(names, ", ") + ". Baris judul (baris " + strconv.Itoa(e.Line) +
-		") harus berisi kolom NIK, Nama, Desa/Kelurahan, Kecamatan, dan Kabupaten/Kota."
+	return strings.Join(names, ", ")
 }
 
 // ColumnLetter turns a 0-based column index into a spreadsheet column name:

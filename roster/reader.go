@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/lindungi/lindungi/locales"
 )
 
 // Format is the kind of file Open found.
@@ -36,20 +38,37 @@ const headerSearch = 20
 const MaxLine = 1 << 20
 
 // FileError is a problem with the file as a whole (not with one worker's
-// row), explained in Indonesian for the admin. Open and Next return it for
-// files they cannot read; other errors (I/O) start with "roster:".
+// row), for the admin: Text renders it in a language of the catalogue. Open
+// and Next return it for files they cannot read; other errors (I/O) start
+// with "roster:".
 type FileError struct {
-	Line   int    // the line at fault, 0 if none
-	Reason string // plain Indonesian: what is wrong and what to do
-	Err    error  // the underlying error, if any
+	Line int   // the line at fault, 0 if none
+	Msg  Msg   // what is wrong and what to do
+	Err  error // the underlying error, if any
 }
 
-// Error returns the reason, after "baris N: " when there is a line.
-func (e *FileError) Error() string {
+// Text renders the problem in lang, after "baris N: " ("line N: ") when
+// there is a line.
+func (e *FileError) Text(cat *locales.Catalog, lang string) string {
+	s := e.Msg.Text(cat, lang)
 	if e.Line > 0 {
-		return "baris " + strconv.Itoa(e.Line) + ": " + e.Reason
+		return msg("at_line", "Line", e.Line, "Text", s).Text(cat, lang)
 	}
-	return e.Reason
+	return s
+}
+
+// Error describes the error for logs ("roster: line 2: roster.csv_broken:
+// …"); the admin reads Text.
+func (e *FileError) Error() string {
+	s := "roster: "
+	if e.Line > 0 {
+		s += "line " + strconv.Itoa(e.Line) + ": "
+	}
+	s += keyPrefix + e.Msg.Key
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
 
 // Unwrap returns the underlying error.
@@ -57,15 +76,15 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // ErrOldExcel is returned by Open for an Excel 97–2003 (.xls) or
 // password-protected file.
-var ErrOldExcel = &FileError{Reason: "File ini Excel lama (.xls) atau dikunci kata sandi. Buka di Excel, hapus kata sandinya, lalu simpan sebagai Excel Workbook (.xlsx) atau CSV UTF-8."}
+var ErrOldExcel = &FileError{Msg: msg("old_excel")}
 
 // ErrNotXLSX is returned by Open for a file named .xlsx whose content is not
 // a spreadsheet.
-var ErrNotXLSX = &FileError{Reason: "File bernama .xlsx ini bukan file Excel yang sah. Buka di Excel lalu simpan ulang sebagai .xlsx atau CSV UTF-8."}
+var ErrNotXLSX = &FileError{Msg: msg("not_xlsx")}
 
 // ErrHTML is returned by Open for a web page, which some systems export
 // under an .xls name.
-var ErrHTML = &FileError{Reason: "File ini halaman web (HTML), bukan tabel Excel atau CSV. Buka di Excel lalu simpan sebagai Excel Workbook (.xlsx) atau CSV UTF-8."}
+var ErrHTML = &FileError{Msg: msg("html")}
 
 // Reader streams the data rows of a list. It is not safe for concurrent use.
 type Reader struct {
@@ -195,7 +214,7 @@ func (rd *Reader) Header(c Column) (text, letter string, ok bool) {
 
 // Next returns the next data row, skipping rows whose known columns are all
 // blank; io.EOF after the last. Any other error (a broken CSV quote, a
-// damaged XLSX) ends the file: it names the line, in Indonesian.
+// damaged XLSX) ends the file: a *FileError names the line.
 func (rd *Reader) Next() (Row, error) {
 	for {
 		cells, numeric, line, err := rd.src.next()
@@ -302,13 +321,11 @@ func (s *csvSource) next() ([]string, []bool, int, error) {
 	}
 	if err != nil {
 		if errors.Is(err, errLineTooLong) {
-			return nil, nil, 0, &FileError{Line: s.line + 1, Err: err,
-				Reason: fmt.Sprintf("baris ini lebih dari %d MB: mungkin ada tanda kutip (\") yang tidak ditutup. Perbaiki lalu ulangi.", MaxLine>>20)}
+			return nil, nil, 0, &FileError{Line: s.line + 1, Err: err, Msg: msg("csv_line_too_long", "MB", MaxLine>>20)}
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, nil, 0, &FileError{Line: pe.StartLine, Err: err,
-				Reason: fmt.Sprintf("CSV rusak (%v). Perbaiki lalu ulangi.", pe.Err)}
+			return nil, nil, 0, &FileError{Line: pe.StartLine, Err: err, Msg: msg("csv_broken", "Err", pe.Err.Error())}
 		}
 		return nil, nil, 0, fmt.Errorf("roster: reading CSV after line %d: %w", s.line, err)
 	}

@@ -95,7 +95,7 @@ func TestHeaders(t *testing.T) {
 			rd, err := Open(strings.NewReader(tt.csv), "daftar.csv")
 			if tt.err != "" {
 				var he *HeaderError
-				if !errors.As(err, &he) || err.Error() != tt.err {
+				if !errors.As(err, &he) || he.Text(catalog(t), "id") != tt.err {
 					t.Fatalf("Open error = %v, want HeaderError %q", err, tt.err)
 				}
 				return
@@ -177,8 +177,8 @@ func TestOpenCSVSemicolonBOM(t *testing.T) {
 	if w, p := v.Check(rows[0]); p != nil || w.Village != "61.71.05.1002" {
 		t.Errorf("Check row 1 = %+v, %v", w, p)
 	}
-	if _, p := v.Check(rows[1]); p == nil || *p != (Problem{Line: 8, Column: "NIK", Reason: ExcelNIK}) {
-		t.Errorf("Check row 2 problem = %v", p)
+	if _, p := v.Check(rows[1]); problemText(t, p) != "baris 8, NIK: "+excelNIK {
+		t.Errorf("Check row 2 problem = %s", problemText(t, p))
 	}
 }
 
@@ -219,14 +219,24 @@ func TestOpenCSVUnclosedQuote(t *testing.T) {
 	}
 	_, err = rd.Next()
 	var fe *FileError
-	if !errors.As(err, &fe) || fe.Line != 2 || !strings.Contains(fe.Reason, "tanda kutip") {
+	if !errors.As(err, &fe) || fe.Line != 2 || !strings.HasPrefix(fe.Text(catalog(t), "id"), "baris 2: baris ini lebih dari 1 MB: mungkin ada tanda kutip") {
 		t.Errorf("Next error = %v, want a FileError about line 2's quote", err)
+	}
+	if want := "roster: line 2: roster.csv_line_too_long: line too long"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
 }
 
 func TestOpenNotSpreadsheet(t *testing.T) {
 	if _, err := Open(strings.NewReader("hello"), "daftar.xlsx"); !errors.Is(err, ErrNotXLSX) {
 		t.Errorf("Open(.xlsx text) = %v, want ErrNotXLSX", err)
+	}
+	cat := catalog(t)
+	if got := ErrNotXLSX.Text(cat, "id"); got != "File bernama .xlsx ini bukan file Excel yang sah. Buka di Excel lalu simpan ulang sebagai .xlsx atau CSV UTF-8." {
+		t.Errorf("ErrNotXLSX in Indonesian: %q", got)
+	}
+	if got := ErrOldExcel.Text(cat, "en"); !strings.HasPrefix(got, "This file is an old Excel file (.xls)") {
+		t.Errorf("ErrOldExcel in English: %q", got)
 	}
 	if _, err := Open(bytes.NewReader([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}), "daftar.xls"); !errors.Is(err, ErrOldExcel) {
 		t.Errorf("Open(.xls) = %v, want ErrOldExcel", err)
@@ -314,17 +324,17 @@ func TestOpenXLSX(t *testing.T) {
 	}
 	want := []struct {
 		line    int
-		problem *Problem
+		problem string // problemText
 		worker  Worker
 	}{
-		{line: 4, problem: &Problem{Line: 4, Column: "NIK", Reason: ExcelNIK}},
+		{line: 4, problem: "baris 4, NIK: " + excelNIK},
 		{line: 5, worker: Worker{Line: 5, NIK: "6171051708850002", Name: "Budi", BirthDate: date(1985, 8, 17), Phone: "+6281311112222",
 			Province: "61", Regency: "61.71", District: "61.71.05", Village: "61.71.05.1001"}},
 		{line: 7, worker: Worker{Line: 7, NIK: "6171051708850012", Name: "Ahmad", BirthDate: date(1985, 8, 17), Phone: "+6281355556666",
 			Province: "61", Regency: "61.71", District: "61.71.05", Village: "61.71.05.1004"}},
-		{line: 8, problem: &Problem{Line: 8, Column: "Tanggal Lahir",
-			Reason: "Tanggal lahir 18 Agustus 1985 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 11 Agustus 1985). Periksa NIK dan tanggal lahirnya."}},
-		{line: 9, problem: &Problem{Line: 9, Column: "NIK", Reason: ExcelNIK}},
+		{line: 8, problem: "baris 8, Tanggal Lahir: " +
+			"Tanggal lahir 18 Agustus 1985 tidak cocok dengan NIK (angka 7–12 NIK menunjukkan 11 Agustus 1985). Periksa NIK dan tanggal lahirnya."},
+		{line: 9, problem: "baris 9, NIK: " + excelNIK},
 	}
 	v := validator(t)
 	for name, in := range inputs {
@@ -355,11 +365,11 @@ func TestOpenXLSX(t *testing.T) {
 				}
 				got, p := v.Check(rows[i])
 				switch {
-				case w.problem != nil && (p == nil || *p != *w.problem):
-					t.Errorf("line %d: problem %v, want %v", w.line, p, w.problem)
-				case w.problem == nil && p != nil:
-					t.Errorf("line %d: %v", w.line, p)
-				case w.problem == nil:
+				case w.problem != "" && problemText(t, p) != w.problem:
+					t.Errorf("line %d: problem %s, want %s", w.line, problemText(t, p), w.problem)
+				case w.problem == "" && p != nil:
+					t.Errorf("line %d: %s", w.line, problemText(t, p))
+				case w.problem == "":
 					if !got.BirthDate.Equal(w.worker.BirthDate) {
 						t.Errorf("line %d: BirthDate %v, want %v", w.line, got.BirthDate, w.worker.BirthDate)
 					}

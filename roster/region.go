@@ -15,7 +15,7 @@ const searchLimit = 6
 type place struct {
 	province, regency, district, village string
 	col                                  Column
-	reason                               string // "" if resolved
+	problem                              Msg // Key "" if resolved
 }
 
 // resolvePlace finds the codes of a row's regency, district and village,
@@ -28,93 +28,90 @@ func (v *Validator) resolvePlace(regIn, distIn, villIn string) place {
 	if c, ok := regionCode(villIn, wilayah.Village); ok {
 		vr, found := v.regions.Get(c)
 		if !found {
-			return place{col: ColVillage, reason: "Kode desa/kelurahan " + c + " tidak ada di daftar wilayah Kemendagri. Periksa kodenya, atau tulis nama desa/kelurahan."}
+			return place{col: ColVillage, problem: msg("village_code_unknown", "Code", c)}
 		}
 		p := place{village: vr.Code, district: vr.Parent, regency: vr.Parent[:5], province: vr.Parent[:2]}
 		if regIn != "" {
-			if got, reason := v.findRegency(regIn); reason != "" || got != p.regency {
-				return place{col: ColRegency, reason: "Kabupaten/kota " + quote(regIn) + " tidak cocok dengan kode desa/kelurahan " + c +
-					", yang ada di " + v.name(p.regency) + ". Periksa kode desa atau kabupaten/kotanya."}
+			if got, m := v.findRegency(regIn); m.Key != "" || got != p.regency {
+				return place{col: ColRegency, problem: msg("regency_not_of_village", "Text", quote(regIn), "Code", c,
+					"Regency", v.name(p.regency))}
 			}
 		}
 		if distIn != "" {
-			if got, reason := v.findIn(p.regency, wilayah.District, distIn); reason != "" || got != p.district {
-				return place{col: ColDistrict, reason: "Kecamatan " + quote(distIn) + " tidak cocok dengan kode desa/kelurahan " + c +
-					", yang ada di Kecamatan " + v.name(p.district) + ". Periksa kode desa atau kecamatannya."}
+			if got, m := v.findIn(p.regency, wilayah.District, distIn); m.Key != "" || got != p.district {
+				return place{col: ColDistrict, problem: msg("district_not_of_village", "Text", quote(distIn), "Code", c,
+					"District", v.name(p.district))}
 			}
 		}
 		return p
 	}
 	if regIn == "" {
-		return place{col: ColRegency, reason: empty(ColRegency)}
+		return place{col: ColRegency, problem: empty(ColRegency)}
 	}
 	if distIn == "" {
-		return place{col: ColDistrict, reason: empty(ColDistrict)}
+		return place{col: ColDistrict, problem: empty(ColDistrict)}
 	}
 	if villIn == "" {
-		return place{col: ColVillage, reason: empty(ColVillage)}
+		return place{col: ColVillage, problem: empty(ColVillage)}
 	}
 	var p place
-	var reason string
-	if p.regency, reason = v.findRegency(regIn); reason != "" {
-		return place{col: ColRegency, reason: reason}
+	var m Msg
+	if p.regency, m = v.findRegency(regIn); m.Key != "" {
+		return place{col: ColRegency, problem: m}
 	}
 	p.province = p.regency[:2]
-	if p.district, reason = v.findIn(p.regency, wilayah.District, distIn); reason != "" {
-		return place{col: ColDistrict, reason: reason}
+	if p.district, m = v.findIn(p.regency, wilayah.District, distIn); m.Key != "" {
+		return place{col: ColDistrict, problem: m}
 	}
-	if p.village, reason = v.findIn(p.district, wilayah.Village, villIn); reason != "" {
-		return place{col: ColVillage, reason: reason}
+	if p.village, m = v.findIn(p.district, wilayah.Village, villIn); m.Key != "" {
+		return place{col: ColVillage, problem: m}
 	}
 	return p
 }
 
-func (v *Validator) findRegency(in string) (string, string) {
-	return v.cached(foundKey{wilayah.Regency, "", in}, func() (string, string) { return v.searchRegency(in) })
+func (v *Validator) findRegency(in string) (string, Msg) {
+	return v.cached(foundKey{wilayah.Regency, "", in}, func() (string, Msg) { return v.searchRegency(in) })
 }
 
-func (v *Validator) searchRegency(in string) (string, string) {
+func (v *Validator) searchRegency(in string) (string, Msg) {
 	if c, ok := regionCode(in, wilayah.Regency); ok {
 		if _, found := v.regions.Get(c); !found {
-			return "", "Kode kabupaten/kota " + c + " tidak ada di daftar wilayah Kemendagri. Periksa kodenya, atau tulis nama kabupaten/kotanya."
+			return "", msg("regency_code_unknown", "Code", c)
 		}
-		return c, ""
+		return c, Msg{}
 	}
 	ms := v.regions.Search(v.province, wilayah.Regency, in, searchLimit)
 	if len(ms) == 0 {
 		// Not in the sponsor's province: look across the country, like the chat.
 		ms = v.regions.Search("", wilayah.Regency, in, searchLimit)
 	}
-	r, reason := pick(ms, wilayah.Regency, in, "Kabupaten/kota", "Indonesia")
-	return r.Code, reason
+	r, m := pick(ms, wilayah.Regency, in, "")
+	return r.Code, m
 }
 
 // findIn finds a district of a regency or a village of a district.
-func (v *Validator) findIn(parent string, level wilayah.Level, in string) (string, string) {
-	return v.cached(foundKey{level, parent, in}, func() (string, string) { return v.searchIn(parent, level, in) })
+func (v *Validator) findIn(parent string, level wilayah.Level, in string) (string, Msg) {
+	return v.cached(foundKey{level, parent, in}, func() (string, Msg) { return v.searchIn(parent, level, in) })
 }
 
-func (v *Validator) searchIn(parent string, level wilayah.Level, in string) (string, string) {
-	what := "Kecamatan"
-	if level == wilayah.Village {
-		what = "Desa/kelurahan"
-	}
+func (v *Validator) searchIn(parent string, level wilayah.Level, in string) (string, Msg) {
 	where := v.name(parent)
-	if level == wilayah.Village {
-		where = "Kecamatan " + where
-	}
 	if c, ok := regionCode(in, level); ok {
 		r, found := v.regions.Get(c)
-		if !found {
-			return "", "Kode " + strings.ToLower(what) + " " + c + " tidak ada di daftar wilayah Kemendagri. Periksa kodenya, atau tulis namanya."
+		switch {
+		case !found && level == wilayah.Village:
+			return "", msg("village_code_unknown", "Code", c)
+		case !found:
+			return "", msg("district_code_unknown", "Code", c)
+		case r.Parent != parent && level == wilayah.Village:
+			return "", msg("village_code_elsewhere", "Code", c, "District", where)
+		case r.Parent != parent:
+			return "", msg("district_code_elsewhere", "Code", c, "Regency", where)
 		}
-		if r.Parent != parent {
-			return "", "Kode " + strings.ToLower(what) + " " + c + " bukan di " + where + ". Periksa kode dan kolom wilayah lainnya."
-		}
-		return c, ""
+		return c, Msg{}
 	}
-	r, reason := pick(v.regions.Search(parent, level, in, searchLimit), level, in, what, where)
-	return r.Code, reason
+	r, m := pick(v.regions.Search(parent, level, in, searchLimit), level, in, where)
+	return r.Code, m
 }
 
 func (v *Validator) name(code string) string {
@@ -130,13 +127,21 @@ func (v *Validator) name(code string) string {
 // "Kabupaten Sanggau", "Kel. Daratsekip" = "Darat Sekip"), a kind word in
 // the text choosing between "Kota Bekasi" and "Kabupaten Bekasi"; or, with no
 // such name, the only one whose name starts with the text. Anything else is
-// a problem naming the candidates.
-func pick(ms []wilayah.Region, level wilayah.Level, in, what, where string) (wilayah.Region, string) {
+// a problem naming the candidates. where is the name of the regency searched
+// for a district, of the district for a village ("" for a regency: the
+// search covers Indonesia).
+func pick(ms []wilayah.Region, level wilayah.Level, in, where string) (wilayah.Region, Msg) {
 	if len(ms) == 0 {
-		return wilayah.Region{}, what + " " + quote(in) + " tidak ditemukan di " + where + ". Periksa ejaannya, atau tulis kode wilayahnya."
+		switch level {
+		case wilayah.Regency:
+			return wilayah.Region{}, msg("regency_not_found", "Text", quote(in))
+		case wilayah.District:
+			return wilayah.Region{}, msg("district_not_found", "Text", quote(in), "Regency", where)
+		}
+		return wilayah.Region{}, msg("village_not_found", "Text", quote(in), "District", where)
 	}
 	if len(ms) == 1 {
-		return ms[0], ""
+		return ms[0], Msg{}
 	}
 	q := levelKey(in, level)
 	var exact, prefix []wilayah.Region
@@ -161,9 +166,9 @@ func pick(ms []wilayah.Region, level wilayah.Level, in, what, where string) (wil
 	}
 	switch {
 	case len(exact) == 1:
-		return exact[0], ""
+		return exact[0], Msg{}
 	case len(exact) == 0 && len(prefix) == 1:
-		return prefix[0], ""
+		return prefix[0], Msg{}
 	}
 	cands := exact
 	if len(cands) == 0 {
@@ -176,8 +181,14 @@ func pick(ms []wilayah.Region, level wilayah.Level, in, what, where string) (wil
 		}
 		names = append(names, m.Name+" ("+m.Code+")")
 	}
-	return wilayah.Region{}, what + " " + quote(in) + " di " + where + " tidak jelas: bisa " + strings.Join(names, ", ") +
-		". Tulis nama lengkapnya atau kode wilayahnya."
+	list := strings.Join(names, ", ")
+	switch level {
+	case wilayah.Regency:
+		return wilayah.Region{}, msg("regency_ambiguous", "Text", quote(in), "Candidates", list)
+	case wilayah.District:
+		return wilayah.Region{}, msg("district_ambiguous", "Text", quote(in), "Regency", where, "Candidates", list)
+	}
+	return wilayah.Region{}, msg("village_ambiguous", "Text", quote(in), "District", where, "Candidates", list)
 }
 
 // levelKey is a region name in lower-case letters and digits only, without
@@ -269,6 +280,7 @@ func quote(s string) string {
 	return "\"" + s + "\""
 }
 
-func empty(c Column) string {
-	return "Kolom " + c.String() + " kosong; kolom ini wajib diisi."
+// empty is the problem of a required cell left empty.
+func empty(c Column) Msg {
+	return msg("empty", "Column", c.String())
 }

@@ -5,9 +5,12 @@
 // Reading and checking are separate: Open finds the header row and maps the
 // columns (Indonesian or English names), Reader.Next streams one raw Row at a
 // time with bounded memory, and Validator.Check turns a Row into a Worker or a
-// Problem whose Reason tells the admin, in plain Indonesian, which rule failed
-// and what to fix. Duplicates within a file are the importer's job (Key gives
-// the value to compare). Generate writes realistic test files.
+// Problem whose Msg tells the admin which rule failed and what to fix.
+// The package writes no text itself: a Msg is a key of the locales catalogue
+// (under "roster.") and its values, rendered by Msg.Text in the admin's
+// language; FileError and HeaderError render the same way. Duplicates within
+// a file are the importer's job (Key gives the value to compare). Generate
+// writes realistic test files.
 //
 // The package does no database or network I/O and holds no global mutable
 // state.
@@ -100,22 +103,22 @@ type Worker struct {
 	Income          int64  // monthly income in Rupiah; 0 when the list has none
 }
 
-// Key is what makes two rows the same worker: the NIK. The importer uses it
-// to find duplicates within a file.
-func Key(w Worker) string { return w.NIK }
+// Key is what makes two rows the same worker: the NIK, as a number (its 16
+// digits read in base 10, so 8 bytes instead of a 16-byte string and its
+// header in the importer's map of a million NIKs). A checked Worker's NIK is
+// always 16 digits, so two Keys are equal exactly when the NIKs are; the Key
+// of a Worker that Check did not return means nothing.
+func Key(w Worker) uint64 {
+	var n uint64
+	for i := 0; i < len(w.NIK); i++ {
+		n = n*10 + uint64(w.NIK[i]-'0')
+	}
+	return n
+}
 
 // Problem is why a row was not accepted.
 type Problem struct {
 	Line   int    // the row's line in the file
 	Column string // the column at fault (Column.String()), "" for the row as a whole
-	Reason string // plain Indonesian: the rule and what to fix
-}
-
-// Error returns "baris 12, NIK: <reason>".
-func (p *Problem) Error() string {
-	s := "baris " + strconv.Itoa(p.Line)
-	if p.Column != "" {
-		s += ", " + p.Column
-	}
-	return s + ": " + p.Reason
+	Msg    Msg    // the rule and what to fix
 }

@@ -60,13 +60,13 @@ func openXLSX(r io.Reader, br *bufio.Reader) (*xlsxSource, error) {
 		if errors.Is(err, zip.ErrFormat) || errors.Is(err, excelize.ErrWorkbookFileFormat) {
 			return nil, ErrNotXLSX
 		}
-		return nil, &FileError{Err: err, Reason: fmt.Sprintf("File XLSX tidak bisa dibuka (%v). Buka di Excel lalu simpan ulang.", err)}
+		return nil, &FileError{Err: err, Msg: msg("xlsx_open", "Err", err.Error())}
 	}
 	s.f = f
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		_ = s.close()
-		return nil, &FileError{Reason: "File XLSX ini tidak berisi lembar kerja (sheet)."}
+		return nil, &FileError{Msg: msg("xlsx_no_sheet")}
 	}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		s.date1904 = *props.Date1904
@@ -74,7 +74,7 @@ func openXLSX(r io.Reader, br *bufio.Reader) (*xlsxSource, error) {
 	s.rows, err = f.Rows(sheets[0])
 	if err != nil {
 		_ = s.close()
-		return nil, &FileError{Err: err, Reason: fmt.Sprintf("Lembar %q tidak bisa dibaca (%v). Buka di Excel lalu simpan ulang.", sheets[0], err)}
+		return nil, &FileError{Err: err, Msg: msg("xlsx_sheet", "Sheet", strconv.Quote(sheets[0]), "Err", err.Error())}
 	}
 	s.types = openTypeScanner(name)
 	return s, nil
@@ -83,14 +83,14 @@ func openXLSX(r io.Reader, br *bufio.Reader) (*xlsxSource, error) {
 func (s *xlsxSource) next() ([]string, []bool, int, error) {
 	if !s.rows.Next() {
 		if err := s.rows.Error(); err != nil {
-			return nil, nil, 0, &FileError{Line: s.line + 1, Err: err, Reason: fmt.Sprintf("lembar kerja rusak (%v). Buka di Excel lalu simpan ulang.", err)}
+			return nil, nil, 0, &FileError{Line: s.line + 1, Err: err, Msg: msg("xlsx_rows", "Err", err.Error())}
 		}
 		return nil, nil, 0, io.EOF
 	}
 	s.line++
 	cells, err := s.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, nil, 0, &FileError{Line: s.line, Err: err, Reason: fmt.Sprintf("sel tidak bisa dibaca (%v). Buka di Excel lalu simpan ulang.", err)}
+		return nil, nil, 0, &FileError{Line: s.line, Err: err, Msg: msg("xlsx_cells", "Err", err.Error())}
 	}
 	var numeric []bool
 	if s.types != nil {

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/wilayah"
@@ -48,10 +50,11 @@ func (r *importReport) add(line int, column, reason string) {
 }
 
 // importCommand is `lindungi import FILE --sponsor NAME --programs jkk,jkm
-// --months 12 [--start DATE] [--dry-run] [--report FILE]`: a sponsor's list
-// of workers, checked with the chat's rules and stored in chunks.
+// --months 12 [--start DATE] [--dry-run] [--report FILE] [--lang id|en]`: a
+// sponsor's list of workers, checked with the chat's rules and stored in
+// chunks. The report, the file's errors and the summary are in --lang.
 func importCommand(ctx context.Context, args []string, db *store.DB, regions *wilayah.Data, tariffs *iuran.Table, cfg flows.Config,
-	getenv func(string) string, stdout io.Writer) error {
+	cat *locales.Catalog, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	sponsor := fs.String("sponsor", "", "who pays, as workers will read it (\"Pemprov Kalimantan Barat\")")
@@ -60,12 +63,25 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	start := fs.String("start", "", "the agreement's start (YYYY-MM-DD); default: the day after payment")
 	dryRun := fs.Bool("dry-run", false, "check every row and report, store nothing")
 	reportPath := fs.String("report", "", "write the rows not imported, with the reason, to this CSV")
-	file, rest := fileArg(args, map[string]bool{"sponsor": true, "programs": true, "months": true, "start": true, "report": true})
+	langFlag := fs.String("lang", locales.Default, "language of the report, the file's errors and the summary: id or en")
+	file, rest := fileArg(args, map[string]bool{"sponsor": true, "programs": true, "months": true, "start": true, "report": true, "lang": true})
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if file == "" {
-		return errors.New("usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE]")
+		return errors.New("usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE] [--lang id|en]")
+	}
+	lang := *langFlag
+	if !cat.Supported(lang) {
+		return fmt.Errorf("--lang %q: want id or en", lang)
+	}
+	// T renders an "import." text of the report or the summary.
+	T := func(key string, kv ...any) string {
+		data := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[kv[i].(string)] = kv[i+1]
+		}
+		return cat.T(lang, key, data)
 	}
 	if strings.TrimSpace(*sponsor) == "" {
 		return errors.New("--sponsor: say who pays, for example --sponsor \"Pemprov Kalimantan Barat\"")
@@ -106,7 +122,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	}
 	rd, err := roster.Open(src, file)
 	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+		return fmt.Errorf("%s: %w", file, rosterError(cat, lang, err))
 	}
 	defer rd.Close()
 
@@ -118,7 +134,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 		defer out.Close()
 		report.w = csv.NewWriter(out)
-		report.w.Write([]string{"baris", "kolom", "alasan"}) //nolint:errcheck // checked at Flush
+		report.w.Write([]string{T("import.report_line"), T("import.report_column"), T("import.report_reason")}) //nolint:errcheck // checked at Flush
 		defer func() {
 			report.w.Flush()
 		}()
@@ -133,10 +149,9 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 		batch = b
 		if !created {
-			fmt.Fprintf(stdout, "batch %d: this file was imported for %s before (%d imported, %d attached); rows already in are not added again\n",
-				b.ID, b.Sponsor, b.Imported, b.Attached)
+			fmt.Fprintln(stdout, T("import.batch_again", "ID", b.ID, "Sponsor", b.Sponsor, "Imported", b.Imported, "Attached", b.Attached))
 		} else {
-			fmt.Fprintf(stdout, "batch %d for %s\n", b.ID, b.Sponsor)
+			fmt.Fprintln(stdout, T("import.batch_opened", "ID", b.ID, "Sponsor", b.Sponsor))
 		}
 	}
 
@@ -156,18 +171,20 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 			case store.ImportAlready:
 				left++
 			case store.ImportActive:
-				report.add(n.Line, "NIK", "NIK sudah terdaftar dan iurannya sudah dibayar: tidak diubah")
+				report.add(n.Line, roster.ColNIK.String(), T("import.active"))
 			case store.ImportOther:
-				report.add(n.Line, "NIK", "NIK sudah disponsori pihak lain: tidak diubah")
+				report.add(n.Line, roster.ColNIK.String(), T("import.other_sponsor"))
 			case store.ImportAttached:
-				report.add(n.Line, "NIK", "NIK sudah terdaftar tetapi belum membayar: iurannya kini ditanggung sponsor ini")
+				report.add(n.Line, roster.ColNIK.String(), T("import.attached"))
 			}
 		}
 		return nil
 	}
 	v := roster.NewValidator(regions, cfg.Province, time.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
-	prog := newProgress(stdout, size)
-	seen := make(map[string]int, 1<<16) // NIK → first line, for duplicates within the file
+	prog := newProgress(stdout, size, T)
+	// NIK (as a number) → its first line, for duplicates within the file: 12
+	// bytes a row, where a string key and an int took 32.
+	seen := make(map[uint64]int32, 1<<16)
 	var chunk []roster.Worker
 	var writeErr atomic.Pointer[error] // the first chunk that failed stops the reading too
 	// The database writes chunks (two at once: different NIKs, so they never
@@ -223,24 +240,23 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	}()
 	for {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("import stopped after %d rows (re-run the same command to finish): %w", read, err)
+			return fmt.Errorf("%s: %w", T("import.stopped", "Read", read), err)
 		}
 		row, err := rd.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
+			return fmt.Errorf("%s: %w", file, rosterError(cat, lang, err))
 		}
 		read++
 		w, problem := v.Check(row)
-		switch {
-		case problem != nil:
-			report.add(problem.Line, problem.Column, problem.Reason)
-		case seen[roster.Key(w)] != 0:
-			report.add(w.Line, "NIK", fmt.Sprintf("NIK sama dengan baris %d: hanya baris pertama yang diimpor", seen[roster.Key(w)]))
-		default:
-			seen[roster.Key(w)] = w.Line
+		if problem != nil {
+			report.add(problem.Line, problem.Column, problem.Msg.Text(cat, lang))
+		} else if k := roster.Key(w); seen[k] != 0 {
+			report.add(w.Line, roster.ColNIK.String(), T("import.duplicate", "Line", seen[k]))
+		} else {
+			seen[k] = int32(min(w.Line, math.MaxInt32))
 			valid++
 			chunk = append(chunk, w)
 			if len(chunk) == importChunk {
@@ -266,16 +282,16 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 	}
 	if *dryRun {
-		fmt.Fprintf(stdout, "dry run: %d rows read, %d valid, %d not importable (nothing stored)\n", read, valid, rejected)
+		fmt.Fprintln(stdout, T("import.dry_run", "Read", read, "Valid", valid, "Rejected", rejected))
 		return nil
 	}
 	if err := db.FinishBatch(ctx, batch.ID, read, rejected); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "batch %d: %d rows read, %d imported, %d already imported before, %d registered earlier and now sponsored, %d not imported (see the report)\n",
-		batch.ID, read, imported, left, attached, report.rows-attached)
+	fmt.Fprintln(stdout, T("import.summary", "ID", batch.ID, "Read", read, "Imported", imported, "Before", left, "Attached", attached,
+		"Rejected", report.rows-attached))
 	if imported == 0 && attached == 0 && left > 0 {
-		fmt.Fprintln(stdout, "nothing new: every valid row of this file was imported before")
+		fmt.Fprintln(stdout, T("import.nothing_new"))
 	}
 	return nil
 }
@@ -324,6 +340,7 @@ func fileHash(path string) (string, int64, error) {
 // terminal, a plain line every few seconds otherwise.
 type progress struct {
 	w        io.Writer
+	text     func(key string, kv ...any) string // renders an "import." text
 	tty      bool
 	size     int64
 	start    time.Time
@@ -331,8 +348,8 @@ type progress struct {
 	interval time.Duration
 }
 
-func newProgress(w io.Writer, size int64) *progress {
-	p := &progress{w: w, size: size, start: time.Now(), interval: 5 * time.Second}
+func newProgress(w io.Writer, size int64, T func(string, ...any) string) *progress {
+	p := &progress{w: w, text: T, size: size, start: time.Now(), interval: 5 * time.Second}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty, p.interval = true, 200*time.Millisecond
@@ -348,7 +365,7 @@ func (p *progress) update(rows int, offset int64) {
 	}
 	p.last = now
 	elapsed := now.Sub(p.start).Seconds()
-	rate := float64(rows) / max(elapsed, 0.001)
+	rate := strconv.FormatFloat(float64(rows)/max(elapsed, 0.001), 'f', 0, 64)
 	frac := 0.0
 	if p.size > 0 && offset > 0 {
 		frac = min(1, float64(offset)/float64(p.size))
@@ -358,18 +375,41 @@ func (p *progress) update(rows int, offset int64) {
 		eta = (time.Duration(elapsed*(1-frac)/frac) * time.Second).Round(time.Second).String()
 	}
 	if p.tty {
-		fmt.Fprintf(p.w, "\r%s  %d rows  %.0f rows/s  ETA %s ", bar(frac, 30), rows, rate, eta)
+		fmt.Fprint(p.w, "\r"+p.text("import.progress_bar", "Bar", bar(frac, 30), "Rows", rows, "Rate", rate, "ETA", eta))
 		return
 	}
-	fmt.Fprintf(p.w, "%d rows read (%.0f%%), %.0f rows/s, ETA %s\n", rows, 100*frac, rate, eta)
+	fmt.Fprintln(p.w, p.text("import.progress", "Rows", rows, "Percent", strconv.FormatFloat(100*frac, 'f', 0, 64), "Rate", rate, "ETA", eta))
 }
 
 func (p *progress) done(rows int) {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintf(p.w, "%d rows in %.1f s\n", rows, time.Since(p.start).Seconds())
+	fmt.Fprintln(p.w, p.text("import.done", "Rows", rows, "Seconds", strconv.FormatFloat(time.Since(p.start).Seconds(), 'f', 1, 64)))
 }
+
+// rosterError renders a roster file or header error (the file cannot be
+// read, or its header row is wrong) for the admin, keeping err to unwrap.
+func rosterError(cat *locales.Catalog, lang string, err error) error {
+	var fe *roster.FileError
+	var he *roster.HeaderError
+	switch {
+	case errors.As(err, &fe):
+		return &renderedError{text: fe.Text(cat, lang), err: err}
+	case errors.As(err, &he):
+		return &renderedError{text: he.Text(cat, lang), err: err}
+	}
+	return err
+}
+
+// renderedError is an error whose message is a text of the catalogue.
+type renderedError struct {
+	text string
+	err  error
+}
+
+func (e *renderedError) Error() string { return e.text }
+func (e *renderedError) Unwrap() error { return e.err }
 
 // countingReader counts the bytes read through it (the import's progress).
 type countingReader struct {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store/pgtest"
 )
 
@@ -50,7 +52,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	dir := t.TempDir()
 	list, report := filepath.Join(dir, "pekerja.csv"), filepath.Join(dir, "ditolak.csv")
 	runOut(t, env, "dev", "gen-workers", "400", "--seed", "3", "--bad-every", "20", "--out", list)
-	dry := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--dry-run")
+	dry := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--dry-run", "--lang", "en")
 	if !strings.Contains(dry, "dry run: 400 rows read") {
 		t.Fatalf("dry run: %s", dry)
 	}
@@ -77,9 +79,12 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	if !reasons["NIK"] {
 		t.Errorf("no NIK problem reported (duplicates, Excel damage): %v", rows)
 	}
+	if !strings.Contains(out, "400 baris dibaca") {
+		t.Errorf("import: %s", out)
+	}
 	// The same file again: nothing new.
 	again := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", "2027-01-01")
-	if !strings.Contains(again, "nothing new") || !strings.Contains(again, " 0 imported") {
+	if !strings.Contains(again, "tidak ada yang baru") || !strings.Contains(again, " 0 diimpor") {
 		t.Errorf("re-run: %s", again)
 	}
 	var m int
@@ -142,7 +147,7 @@ func TestImportKilledAndRerun(t *testing.T) {
 	if n == 0 || n == 60000 {
 		t.Fatalf("killed with %d of 60,000 imported: not half-way\n%s", n, out.String())
 	}
-	again := runOut(t, env, "import", list, "--sponsor", "Pemkab Sambas")
+	again := runOut(t, env, "import", list, "--sponsor", "Pemkab Sambas", "--lang", "en")
 	var total, distinct int
 	db.Get(&total, `SELECT count(*) FROM registrations`)
 	db.Get(&distinct, `SELECT count(DISTINCT nik_hash) FROM registrations`)
@@ -183,7 +188,7 @@ func TestImportXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--report", report)
-	if !strings.Contains(out, "5 rows read, 2 imported") {
+	if !strings.Contains(out, "5 baris dibaca, 2 diimpor") {
 		t.Errorf("import: %s", out)
 	}
 	b, _ := os.ReadFile(report)
@@ -234,5 +239,82 @@ func TestSponsorClaimCodes(t *testing.T) {
 	turns = chatEnv(t, map[string]string{"DATABASE_URL": env("DATABASE_URL")}, "772", "/klaim", "6171054508900021", "Sari Dewi", rows[1][2])
 	if got := last(turns[3]).Text; !strings.Contains(got, "tidak cocok") {
 		t.Errorf("the code a second time: %q", got)
+	}
+}
+
+// A dry run in English reports in English; a file that is not a list says
+// why in the admin's language; an unknown language is refused.
+func TestImportEnglishAndFileErrors(t *testing.T) {
+	env, _, _ := importEnv(t)
+	dir := t.TempDir()
+	list, report := filepath.Join(dir, "pekerja.csv"), filepath.Join(dir, "ditolak.csv")
+	os.WriteFile(list, []byte("NIK,Nama,Desa,Kecamatan,Kabupaten\n"+
+		"6171054508900031,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"+
+		"617105450890003,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"+
+		"6171054508900031,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"), 0o600)
+	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--dry-run", "--lang", "en", "--report", report)
+	if !strings.Contains(out, "dry run: 3 rows read, 1 valid, 2 not importable") {
+		t.Errorf("dry run: %s", out)
+	}
+	b, _ := os.ReadFile(report)
+	want := "line,column,reason\n3,NIK,A NIK has 16 digits; this one has 15.\n4,NIK,Same NIK as line 2: only the first row is imported\n"
+	if string(b) != want {
+		t.Errorf("report:\n%s\nwant\n%s", b, want)
+	}
+
+	html := filepath.Join(dir, "daftar.xls")
+	os.WriteFile(html, []byte("<html><table></table></html>"), 0o600)
+	var buf bytes.Buffer
+	err := run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "Pemkot Pontianak", "--dry-run"}, env, strings.NewReader(""), &buf)
+	if err == nil || !strings.Contains(err.Error(), "File ini halaman web (HTML)") {
+		t.Errorf("HTML file: %v", err)
+	}
+	err = run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "X", "--dry-run", "--lang", "en"}, env, strings.NewReader(""), &buf)
+	if err == nil || !strings.Contains(err.Error(), "This file is a web page (HTML)") {
+		t.Errorf("HTML file in English: %v", err)
+	}
+	headerless := filepath.Join(dir, "judul.csv")
+	os.WriteFile(headerless, []byte("NIK,Nama,Kecamatan\n1,2,3\n"), 0o600)
+	err = run(context.Background(), []string{"lindungi", "import", headerless, "--sponsor", "X", "--dry-run"}, env, strings.NewReader(""), &buf)
+	if err == nil || !strings.Contains(err.Error(), "Kolom wajib tidak ditemukan: Desa/Kelurahan, Kabupaten/Kota.") {
+		t.Errorf("header without the region columns: %v", err)
+	}
+	err = run(context.Background(), []string{"lindungi", "import", list, "--sponsor", "X", "--lang", "fr"}, env, strings.NewReader(""), &buf)
+	if err == nil || !strings.Contains(err.Error(), "--lang") {
+		t.Errorf("--lang fr: %v", err)
+	}
+}
+
+// TestImportKeys fails when import.go uses an "import." text missing in a
+// language, or the catalogue keeps one import.go does not use.
+func TestImportKeys(t *testing.T) {
+	src, err := os.ReadFile("import.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"(import\.[a-z_.]+)"`).FindAllStringSubmatch(string(src), -1) {
+		used[m[1]] = true
+	}
+	if len(used) < 10 {
+		t.Fatalf("only %d keys found in import.go: is the scan broken?", len(used))
+	}
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range used {
+		for _, lang := range cat.Langs() {
+			if !cat.Has(lang, k) {
+				t.Errorf("%q has no text in %s", k, lang)
+			}
+		}
+	}
+	for _, lang := range cat.Langs() {
+		for _, k := range cat.Keys(lang) {
+			if strings.HasPrefix(k, "import.") && !used[k] {
+				t.Errorf("%s: %q is not used by import.go", lang, k)
+			}
+		}
 	}
 }

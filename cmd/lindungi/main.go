@@ -49,7 +49,7 @@ commands:
             a broadcast to a segment (the same filters as /siaran in chat)
   broadcast status ID [--watch]
             its progress
-  import FILE --sponsor NAME [--programs jkk,jkm[,jht]] [--months 12] [--start DATE] [--dry-run] [--report FILE]
+  import FILE --sponsor NAME [--programs jkk,jkm[,jht]] [--months 12] [--start DATE] [--dry-run] [--report FILE] [--lang id|en]
             a sponsor's list of workers (CSV or XLSX), checked with the chat's rules
   sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE
             sponsored batches, their poster link, an external payment (APBD transfer), one virtual account
@@ -58,7 +58,7 @@ commands:
             a realistic list to try the import with
   export --what registrations|payments|agents [--format csv] [--since YYYY-MM-DD] [--with-nik] [--out FILE]
             CSV for BPJS branch staff (NIK and phone only with --with-nik, audit-logged)
-  kpj import FILE [--report FILE]
+  kpj import FILE [--report FILE] [--lang id|en]
             record the participant numbers (KPJ) BPJS issued, by NIK, and tell the workers
 
 configuration (environment):
@@ -170,7 +170,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "kpj":
 		return kpjCommand(ctx, rest, db, engine, cat, getenv, stdin, stdout, os.Stderr)
 	case "import":
-		return importCommand(ctx, rest, db, regions, cfg.Tariffs, cfg.Flow, getenv, stdout)
+		return importCommand(ctx, rest, db, regions, cfg.Tariffs, cfg.Flow, cat, getenv, stdout)
 	case "sponsor":
 		return sponsorCommand(ctx, rest, db, engine, provider, cfg.Flow, getenv, stdout)
 	case "dev":
