@@ -21,11 +21,21 @@ type Sender interface {
 	Send(ctx context.Context, chatID string, r flows.Reply) error
 }
 
+// PartSender is a Sender whose replies may go out as several messages (a
+// long text in parts, a card then its text). A failed attempt says in
+// SendError.Delivered how many parts went out; SendFrom sends the rest, so
+// nobody reads a part twice.
+type PartSender interface {
+	Sender
+	SendFrom(ctx context.Context, chatID string, r flows.Reply, from int) error
+}
+
 // Outbox is where committed replies wait.
 type Outbox interface {
 	Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error)
 	MarkSent(ctx context.Context, ids []int64) error
 	MarkFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
+	MarkPartsSent(ctx context.Context, id int64, parts int) error
 	MarkDropped(ctx context.Context, id int64, reason string) error
 	MarkUnreachable(ctx context.Context, channel, chatID, reason string) error
 }
@@ -269,7 +279,7 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 		if err := d.limiters[p.Channel].Wait(ctx); err != nil {
 			break
 		}
-		err := d.Senders[p.Channel].Send(ctx, p.ChatID, p.Reply)
+		err := send(ctx, d.Senders[p.Channel], p)
 		if err == nil {
 			sent = append(sent, p.ID)
 			d.mu.Lock()
@@ -287,6 +297,12 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 		d.observe(p.Channel, se.Kind.String())
 		waitChat[key] = true
 		bg := context.WithoutCancel(ctx)
+		if se.Delivered > p.PartsSent {
+			// Whatever comes next (a retry, the end of a pause), those parts are not sent again.
+			if err := d.Outbox.MarkPartsSent(bg, p.ID, se.Delivered); err != nil {
+				return len(pending), 0, err
+			}
+		}
 		switch se.Kind {
 		case Throttled:
 			until := d.Now().Add(max(se.RetryAfter, time.Second))
@@ -320,6 +336,14 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 		return len(pending), 0, err
 	}
 	return len(pending), soonest, nil
+}
+
+// send delivers a reply, after the parts an earlier attempt delivered.
+func send(ctx context.Context, s Sender, p flows.Outgoing) error {
+	if ps, ok := s.(PartSender); ok && p.PartsSent > 0 {
+		return ps.SendFrom(ctx, p.ChatID, p.Reply, p.PartsSent)
+	}
+	return s.Send(ctx, p.ChatID, p.Reply)
 }
 
 func (d *Deliverer) observe(channel, outcome string) {

@@ -36,6 +36,9 @@ type SendError struct {
 	Kind       Failure
 	RetryAfter time.Duration // for Throttled
 	Err        error
+	// Delivered counts, for a reply sent in parts (PartSender), the parts
+	// that went out before this failure, from the reply's first.
+	Delivered int
 }
 
 func (e *SendError) Error() string {

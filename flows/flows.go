@@ -425,6 +425,7 @@ type Outgoing struct {
 	Reply     Reply
 	CreatedAt time.Time
 	Attempts  int
+	PartsSent int // of a reply a channel sends in parts: how many went out before an attempt failed
 }
 
 // PaymentView is a payment as the worker may see it.

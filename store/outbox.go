@@ -20,12 +20,13 @@ type outboxRow struct {
 	Payload   []byte    `db:"payload"`
 	CreatedAt time.Time `db:"created_at"`
 	Attempts  int       `db:"attempts"`
+	PartsSent int       `db:"parts_sent"`
 }
 
 func decodeOutbox(rows []outboxRow) ([]flows.Outgoing, error) {
 	out := make([]flows.Outgoing, 0, len(rows))
 	for _, r := range rows {
-		o := flows.Outgoing{ID: r.ID, Channel: r.Channel, ChatID: r.ChatID, CreatedAt: r.CreatedAt, Attempts: r.Attempts}
+		o := flows.Outgoing{ID: r.ID, Channel: r.Channel, ChatID: r.ChatID, CreatedAt: r.CreatedAt, Attempts: r.Attempts, PartsSent: r.PartsSent}
 		if err := json.Unmarshal(r.Payload, &o.Reply); err != nil {
 			return nil, fmt.Errorf("decode outbox %d: %w", r.ID, err)
 		}
@@ -38,7 +39,7 @@ func decodeOutbox(rows []outboxRow) ([]flows.Outgoing, error) {
 func (d *DB) PendingFor(ctx context.Context, channel, chatID string) ([]flows.Outgoing, error) {
 	var rows []outboxRow
 	err := d.db.SelectContext(ctx, &rows, `
-		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox
+		SELECT id, channel, chat_id, payload, created_at, attempts, parts_sent FROM outbox
 		WHERE channel = $1 AND chat_id = $2 AND sent_at IS NULL AND failed_at IS NULL ORDER BY id`, channel, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("pending replies of %s/%s: %w", channel, chatID, err)
@@ -52,7 +53,7 @@ func (d *DB) PendingFor(ctx context.Context, channel, chatID string) ([]flows.Ou
 func (d *DB) Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error) {
 	var rows []outboxRow
 	err := d.db.SelectContext(ctx, &rows, `
-		SELECT id, channel, chat_id, payload, created_at, attempts FROM outbox o
+		SELECT id, channel, chat_id, payload, created_at, attempts, parts_sent FROM outbox o
 		WHERE channel = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
 			AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
 			AND NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.channel = o.channel AND u.chat_id = o.chat_id)
@@ -80,6 +81,15 @@ func (d *DB) MarkFailed(ctx context.Context, id int64, reason string, retryAt ti
 	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1`,
 		id, reason, retryAt); err != nil {
 		return fmt.Errorf("mark reply %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// MarkPartsSent records that the first parts of a reply sent in parts were
+// delivered before an attempt failed: the next attempt starts after them.
+func (d *DB) MarkPartsSent(ctx context.Context, id int64, parts int) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET parts_sent = greatest(parts_sent, $2) WHERE id = $1`, id, parts); err != nil {
+		return fmt.Errorf("mark %d parts of reply %d sent: %w", parts, id, err)
 	}
 	return nil
 }

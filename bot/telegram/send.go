@@ -27,7 +27,7 @@ const (
 	shortLabel      = 16   // characters: two buttons this short fit side by side on a phone
 )
 
-var _ bot.Sender = (*Client)(nil)
+var _ bot.PartSender = (*Client)(nil)
 
 // Send delivers one reply to a chat: choices become an inline keyboard, a
 // contact question a one-time reply keyboard with a request_contact button,
@@ -35,12 +35,28 @@ var _ bot.Sender = (*Client)(nil)
 // question. A text longer than Telegram's limit goes out in parts split at
 // line breaks, the keyboard on the last part. Failures are *bot.SendError.
 func (c *Client) Send(ctx context.Context, chatID string, r flows.Reply) error {
+	return c.SendFrom(ctx, chatID, r, 0)
+}
+
+// SendFrom sends a reply from its part from on (bot.PartSender): a card is
+// the first part, then the text's parts. A failure says in
+// bot.SendError.Delivered how many parts went out.
+func (c *Client) SendFrom(ctx context.Context, chatID string, r flows.Reply, from int) error {
 	id, err := strconv.ParseInt(chatID, 10, 64)
 	if err != nil {
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: chat id %q is not a number", chatID)}
 	}
+	first := 0 // the part number of the text's first part
 	if r.Photo != "" && c.photos != nil {
-		return c.sendPhoto(ctx, id, chatID, r)
+		if from == 0 {
+			captioned, err := c.sendPhoto(ctx, id, chatID, r)
+			if err != nil || captioned || r.Text == "" {
+				return err
+			}
+		}
+		// The card went out without its text (too long for a caption), and
+		// the card carried the buttons: the text follows on its own.
+		first, r = 1, flows.Reply{Text: r.Text}
 	}
 	parts := split(r.Text, maxText)
 	if len(parts) == 0 {
@@ -48,6 +64,9 @@ func (c *Client) Send(ctx context.Context, chatID string, r flows.Reply) error {
 	}
 	api := c.api(ctx)
 	for i, text := range parts {
+		if first+i < from {
+			continue // delivered by an earlier attempt
+		}
 		msg := tgbotapi.NewMessage(id, text)
 		if r.Rich {
 			msg.Text, msg.ParseMode = RichHTML(text), tgbotapi.ModeHTML
@@ -56,7 +75,9 @@ func (c *Client) Send(ctx context.Context, chatID string, r flows.Reply) error {
 			msg.ReplyMarkup = c.markup(r)
 		}
 		if _, err := api.Send(msg); err != nil {
-			return classify(fmt.Errorf("telegram: sendMessage to chat %s (part %d of %d): %w", chatID, i+1, len(parts), err))
+			se := classify(fmt.Errorf("telegram: sendMessage to chat %s (part %d of %d): %w", chatID, first+i+1, first+len(parts), err))
+			se.Delivered = first + i
+			return se
 		}
 	}
 	return nil
@@ -314,10 +335,12 @@ func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
 const maxCaption = 1024
 
 // sendPhoto sends the image a reply names, with its text as the caption.
-func (c *Client) sendPhoto(ctx context.Context, id int64, chatID string, r flows.Reply) error {
+// sendPhoto sends a reply's card, its text as the caption when it fits;
+// captioned says whether it did.
+func (c *Client) sendPhoto(ctx context.Context, id int64, chatID string, r flows.Reply) (captioned bool, err error) {
 	img, err := c.photos.Photo(ctx, r.Photo)
 	if err != nil {
-		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: draw %s for chat %s: %w", r.Photo, chatID, err)}
+		return false, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: draw %s for chat %s: %w", r.Photo, chatID, err)}
 	}
 	msg := tgbotapi.NewPhoto(id, tgbotapi.FileBytes{Name: "kartu.png", Bytes: img})
 	if units(r.Text) <= maxCaption {
@@ -325,10 +348,7 @@ func (c *Client) sendPhoto(ctx context.Context, id int64, chatID string, r flows
 	}
 	msg.ReplyMarkup = c.markup(r)
 	if _, err := c.api(ctx).Send(msg); err != nil {
-		return classify(fmt.Errorf("telegram: sendPhoto to chat %s: %w", chatID, err))
+		return false, classify(fmt.Errorf("telegram: sendPhoto to chat %s: %w", chatID, err))
 	}
-	if msg.Caption == "" && r.Text != "" {
-		return c.Send(ctx, chatID, flows.Reply{Text: r.Text})
-	}
-	return nil
+	return msg.Caption != "", nil
 }

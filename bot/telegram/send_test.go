@@ -307,3 +307,102 @@ func TestSendPhoto(t *testing.T) {
 		t.Fatalf("a card that cannot be drawn: %v", err)
 	}
 }
+
+// A long reply whose second part fails: the error says one part went out,
+// and sending from there delivers the rest, so nobody reads a part twice.
+// A card whose separate text fails is not sent again either.
+func TestSendResumesAfterDeliveredParts(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	c, _ := newClient(t, srv)
+	para := strings.Repeat("Iuran JKK dan JKM dibayar setiap bulan. ", 50)
+	text := para + "\n" + para + "\n" + para + "\n" + para + "\nPilih:"
+	reply := flows.Reply{Text: text, Choices: []flows.Choice{{Label: "Ya", Data: "cf:yes"}}}
+	first := true
+	srv.OnMessage(func(m telegramtest.Message) {
+		if m.ChatID == 8301 && first {
+			first = false
+			srv.FailSend(8301, 1, telegramtest.InternalError)
+		}
+	})
+	err := c.Send(context.Background(), "8301", reply)
+	se := bot.Classify(err)
+	if err == nil || se.Kind != bot.Retryable || se.Delivered != 1 || len(srv.Messages(8301)) != 1 {
+		t.Fatalf("the failed attempt: %v, delivered %d, %d messages", err, se.Delivered, len(srv.Messages(8301)))
+	}
+	if err := c.SendFrom(context.Background(), "8301", reply, se.Delivered); err != nil {
+		t.Fatal(err)
+	}
+	var joined []string
+	msgs := srv.Messages(8301)
+	for i, m := range msgs {
+		joined = append(joined, m.Text)
+		if kb := m.InlineKeyboard(); (len(kb) > 0) != (i == len(msgs)-1) {
+			t.Errorf("part %d: keyboard %v (only the last part has it)", i, kb)
+		}
+	}
+	if len(msgs) != 2 || strings.Join(joined, "\n") != text {
+		t.Fatalf("%d messages; the parts add up to the text: %v", len(msgs), strings.Join(joined, "\n") == text)
+	}
+
+	c.photos = pngPhotos{}
+	long := flows.Reply{Text: strings.Repeat("Kartu peserta. ", 100), Photo: "card:LD2611-BBBBBB"} // too long for a caption
+	srv.FailSend(8302, 1, telegramtest.TooManyRequests(3))
+	err = c.Send(context.Background(), "8302", long)
+	if se := bot.Classify(err); se.Kind != bot.Throttled || se.Delivered != 1 {
+		t.Fatalf("the card's text throttled: %v, delivered %d", err, se.Delivered)
+	}
+	if err := c.SendFrom(context.Background(), "8302", long, 1); err != nil {
+		t.Fatal(err)
+	}
+	if ms := srv.Messages(8302); len(ms) != 2 || len(ms[0].Photo) == 0 || len(ms[1].Photo) != 0 || ms[1].Text != long.Text {
+		t.Fatalf("sent %d messages: a card, then its text, each once", len(ms))
+	}
+}
+
+// Through the outbox: a 429 on the second part pauses the channel; after the
+// pause only the rest goes out, whatever process sends it.
+func TestDeliveryResumesALongReply(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	c, _ := newClient(t, srv)
+	ctx := context.Background()
+	channel := fmt.Sprintf("tgparts%d", time.Now().UnixNano())
+	para := strings.Repeat("Pengumuman dari kantor cabang. ", 60)
+	text := para + "\n" + para + "\n" + para
+	if err := testDB.Atomically(ctx, channel, "8303", func(ctx context.Context, tx flows.Tx) error {
+		return tx.Send(ctx, []flows.Reply{{Text: text}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	clock := func() time.Time { return now }
+	first := true
+	srv.OnMessage(func(m telegramtest.Message) {
+		if m.ChatID == 8303 && first {
+			first = false
+			srv.FailSend(8303, 1, telegramtest.TooManyRequests(2))
+		}
+	})
+	d := &bot.Deliverer{Outbox: testDB, Senders: map[string]bot.Sender{channel: c}, Rate: 1000, PerChat: time.Millisecond, Now: clock, Log: quiet}
+	if _, _, err := d.Round(ctx, []string{channel}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages(8303)); n != 1 {
+		t.Fatalf("%d messages before the pause", n)
+	}
+	// Another process (a new Deliverer) sends after the pause.
+	now = now.Add(3 * time.Second)
+	d = &bot.Deliverer{Outbox: testDB, Senders: map[string]bot.Sender{channel: c}, Rate: 1000, PerChat: time.Millisecond, Now: clock, Log: quiet}
+	if _, _, err := d.Round(ctx, []string{channel}); err != nil {
+		t.Fatal(err)
+	}
+	var joined []string
+	for _, m := range srv.Messages(8303) {
+		joined = append(joined, m.Text)
+	}
+	if want := len(split(text, maxText)); want < 2 || len(joined) != want || strings.Join(joined, "\n") != text {
+		t.Fatalf("%d messages of %d parts; they add up to the text: %v", len(joined), want, strings.Join(joined, "\n") == text)
+	}
+	if left, _ := testDB.PendingFor(ctx, channel, "8303"); len(left) != 0 {
+		t.Fatalf("still pending: %+v", left)
+	}
+}

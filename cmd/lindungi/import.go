@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,12 @@ const importChunk = 20_000
 
 // importWriters is how many chunks are written at once.
 const importWriters = 2
+
+// importMemory is the heap the import aims to stay under, whatever the
+// file's size (a soft limit: the collector works harder near it). Up to
+// four chunks are in memory at once (two being written, one waiting, one
+// being filled) beside the region data; GOMEMLIMIT overrides it.
+const importMemory = 200 << 20
 
 // importReport lists the rows of a file that were not imported and why.
 type importReport struct {
@@ -106,6 +113,9 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		startDate = t
 	}
 
+	if getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importMemory))
+	}
 	sum, size, err := fileHash(file)
 	if err != nil {
 		return err
