@@ -29,9 +29,7 @@ func (t *turn) issueAgent(ctx context.Context, bank payments.Method) error {
 	}
 	inv := payments.Invoice{OrderID: "AG" + strconv.FormatInt(a.ID, 10) + "-" + t.newID(), Amount: total, Method: bank,
 		ExpiresAt: t.now.Add(PaymentTTL)}
-	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	ins, err := t.payer.Create(callCtx, inv)
+	ins, err := t.payer.Create(ctx, inv)
 	if err != nil {
 		t.log.Warn("create agent payment", "order_id", inv.OrderID, "bank", bank, "err", err)
 		return t.askNote(ctx, "pay.error", nil)

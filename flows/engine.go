@@ -89,7 +89,9 @@ type Deps struct {
 	Tariffs *iuran.Table
 	Now     func() time.Time // nil means time.Now
 	Log     *slog.Logger     // nil means slog.Default()
-	// Payer issues payment codes; nil means paying is not offered.
+	// Payer issues payment codes; nil means paying is not offered. Its
+	// calls are bounded (payGuard): a few at once, a timeout, a break
+	// after failures in a row.
 	Payer Payer
 	// Discounts are dated contribution discounts; nil means none.
 	Discounts *iuran.Discounts
@@ -108,8 +110,12 @@ func New(d Deps, cfg Config) *Engine {
 	if cfg.Location == nil {
 		cfg.Location = DefaultConfig().Location
 	}
+	var payer Payer
+	if d.Payer != nil {
+		payer = newPayGuard(d.Payer, d.Now, defaultPayCalls, defaultPayTimeout)
+	}
 	return &Engine{store: d.Store, cat: d.Catalog, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log,
-		payer: d.Payer, discounts: d.Discounts, ids: d.NewID, machines: newMachines()}
+		payer: payer, discounts: d.Discounts, ids: d.NewID, machines: newMachines()}
 }
 
 // Handle processes one inbound event: exactly once per UpdateID, in one

@@ -190,9 +190,7 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 		OrderID: reg.Ref + "-" + t.newID(), Amount: q.Totals.Total, Method: bank,
 		ExpiresAt: t.now.Add(PaymentTTL),
 	}
-	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	ins, err := t.payer.Create(callCtx, inv)
+	ins, err := t.payer.Create(ctx, inv)
 	if err != nil {
 		t.log.Warn("create payment", "order_id", inv.OrderID, "bank", bank, "err", err)
 		return t.askNote(ctx, "pay.error", nil)
@@ -423,9 +421,7 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 		return PaymentRecord{}, nil, fmt.Errorf("quote %s: %w", r.Ref, err)
 	}
 	t := &turn{Engine: e, s: &Session{Lang: lang}, now: e.now().In(e.cfg.Location)}
-	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	ins, err := e.payer.Create(callCtx, payments.Invoice{OrderID: r.Ref + "-" + t.newID(), Amount: q.Totals.Total,
+	ins, err := e.payer.Create(ctx, payments.Invoice{OrderID: r.Ref + "-" + t.newID(), Amount: q.Totals.Total,
 		Method: payments.Method(r.Method), ExpiresAt: t.now.Add(7 * 24 * time.Hour)})
 	if err != nil {
 		return PaymentRecord{}, nil, fmt.Errorf("issue renewal of %s: %w", r.Ref, err)

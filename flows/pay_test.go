@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,52 @@ func TestPayWithQRIS(t *testing.T) {
 	testDB.SQL().Get(&q, `SELECT qr_string FROM payments WHERE order_id = $1`, strings.TrimPrefix(c.last[0].Photo, "qris:"))
 	if !strings.HasPrefix(q, "000201") || payments.CheckQRString(q) != nil {
 		t.Errorf("stored QRIS payload %q", q)
+	}
+}
+
+// downPayer is a provider that fails (502) until it is back, counting calls.
+type downPayer struct {
+	back  bool
+	calls int
+}
+
+func (d *downPayer) Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error) {
+	d.calls++
+	if !d.back {
+		return payments.Instruction{}, errors.New("midtrans: 502 Bad Gateway")
+	}
+	return sandboxPay.Create(ctx, inv)
+}
+
+// While the provider fails, a chat asking for a code is told to try again
+// and keeps its question; after three failures the provider is left alone
+// for a while (no connection held waiting for it), then tried again.
+func TestPayWhileTheProviderIsDown(t *testing.T) {
+	down := &downPayer{}
+	engine := flows.New(flows.Deps{Store: env.DB, Catalog: env.Catalog, Regions: env.Regions, Tariffs: env.Tariffs, Now: env.Now,
+		Log: env.Log, Payer: down}, flows.DefaultConfig())
+	var chats []*chat
+	for range 4 {
+		c := newChat(t)
+		c.e = engine
+		c.toReview(freshNIK())
+		c.press("rv:ok")
+		must(t, c.press("pm:1"), "bank atau toko apa")
+		chats = append(chats, c)
+	}
+	for i, c := range chats {
+		must(t, c.press("BCA"), "kode bayar belum bisa dibuat sekarang", "bank atau toko apa")
+		if want := min(i+1, 3); down.calls != want {
+			t.Fatalf("after %d tries the provider was called %d times, want %d", i+1, down.calls, want)
+		}
+	}
+	down.back = true
+	must(t, chats[3].press("BCA"), "kode bayar belum bisa dibuat sekarang") // still within the break
+	clock.Add(31 * time.Second)
+	must(t, chats[3].press("BCA"), "Ada lagi")
+	must(t, chats[3].last[0].Text, "Virtual Account BCA")
+	must(t, chats[0].press("BCA"), "Ada lagi")
+	if down.calls != 5 {
+		t.Errorf("the provider was called %d times, want 5", down.calls)
 	}
 }
