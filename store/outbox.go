@@ -143,6 +143,32 @@ func (d *DB) PruneUpdates(ctx context.Context, before time.Time) (int64, error) 
 	return res.RowsAffected()
 }
 
+// PruneOutbox deletes the replies delivered (or given up) before the
+// cutoff: the outbox is a delivery queue, not an archive, and its texts
+// hold names, payment codes and claim codes. A reply still waiting stays,
+// however old. It deletes in batches of 5,000 oldest first and returns how
+// many it deleted; the rows before the first one created after the cutoff
+// are few once pruning runs, so each call reads little.
+func (d *DB) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := d.db.ExecContext(ctx, `
+			DELETE FROM outbox WHERE id IN (
+				SELECT o.id FROM outbox o
+				WHERE o.id < coalesce((SELECT id FROM outbox WHERE created_at >= $1 ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM outbox))
+					AND (o.sent_at IS NOT NULL OR o.failed_at IS NOT NULL)
+				ORDER BY o.id LIMIT 5000)`, before)
+		if err != nil {
+			return total, fmt.Errorf("prune outbox: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 5000 || ctx.Err() != nil {
+			return total, nil
+		}
+	}
+}
+
 // BacklogOf counts the replies of the given channels waiting for delivery.
 func (d *DB) BacklogOf(ctx context.Context, channels []string) (int, error) {
 	var n int

@@ -318,3 +318,66 @@ func TestConnectionOptions(t *testing.T) {
 		t.Errorf("statement_timeout %q, idle_in_transaction_session_timeout %q", timeout, idle)
 	}
 }
+
+// Delivered and given-up replies older than the retention go, in batches;
+// a reply still waiting stays however old, and newer ones stay.
+func TestPruneOutbox(t *testing.T) {
+	ctx := context.Background()
+	u, drop, err := pgtest.Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	clk := &fakeClock{t: time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)}
+	db, err := store.Open(ctx, u, testVault(t), store.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	send := func(chat string, n int) []int64 {
+		replies := make([]flows.Reply, n)
+		for i := range replies {
+			replies[i] = flows.Reply{Text: fmt.Sprintf("Kode bayar %s-%d", chat, i)}
+		}
+		if err := db.Atomically(ctx, "t", chat, func(ctx context.Context, tx flows.Tx) error { return tx.Send(ctx, replies) }); err != nil {
+			t.Fatal(err)
+		}
+		out, err := db.PendingFor(ctx, "t", chat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]int64, len(out))
+		for i, o := range out {
+			ids[i] = o.ID
+		}
+		return ids
+	}
+	old := send("old", 6001) // more than one batch
+	if err := db.MarkSent(ctx, old[:6000]); err != nil {
+		t.Fatal(err)
+	}
+	dropped := send("dropped", 1)
+	if err := db.MarkDropped(ctx, dropped[0], "400 Bad Request"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(clk.Now().Add(31 * 24 * time.Hour))
+	recent := send("recent", 2)
+	if err := db.MarkSent(ctx, recent); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.PruneOutbox(ctx, clk.Now().Add(-30*24*time.Hour))
+	if err != nil || n != 6001 {
+		t.Fatalf("pruned %d, %v; want 6001 (6000 delivered, 1 given up)", n, err)
+	}
+	var left []int64
+	db.SQL().Select(&left, `SELECT id FROM outbox ORDER BY id`)
+	if len(left) != 3 || left[0] != old[6000] || left[1] != recent[0] || left[2] != recent[1] {
+		t.Fatalf("left %v; want the waiting old reply %d and the recent %v", left, old[6000], recent)
+	}
+	if n, err := db.PruneOutbox(ctx, clk.Now().Add(-30*24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("again: %d, %v", n, err)
+	}
+}

@@ -55,6 +55,7 @@ var options = []option{
 	{key: "LINDUNGI_PERISAI_AGENT_SHARE", def: "90", help: "the agent's percent of the Perisai fee (the rest goes to their institution)"},
 	{key: "LINDUNGI_QUIET_HOURS", def: "21:00-07:00", help: "local hours when broadcasts and payment reminders wait (off: none)"},
 	{key: "LINDUNGI_CLAIM_CODE_TTL", def: "168h", help: "how long an agent's claim code (for a resident to link their chat) stays valid"},
+	{key: "LINDUNGI_OUTBOX_RETENTION", def: "720h", help: "delivered replies (their texts hold names and payment codes) are deleted after this"},
 	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
 }
 
@@ -71,6 +72,8 @@ type config struct {
 	Flow        flows.Config
 	Tariffs     *iuran.Table
 	Discounts   *iuran.Discounts
+	// OutboxRetention is how long delivered replies are kept.
+	OutboxRetention time.Duration
 
 	TelegramToken    string
 	TelegramEndpoint string
@@ -213,6 +216,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.Flow.ClaimCodeTTL, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_CLAIM_CODE_TTL")); err2 != nil || c.Flow.ClaimCodeTTL <= 0 {
 		return c, fmt.Errorf("LINDUNGI_CLAIM_CODE_TTL: %q is not a positive duration such as 168h", getenv("LINDUNGI_CLAIM_CODE_TTL"))
+	}
+	if c.OutboxRetention, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_OUTBOX_RETENTION")); err2 != nil || c.OutboxRetention < time.Hour {
+		return c, fmt.Errorf("LINDUNGI_OUTBOX_RETENTION: %q is not a duration of an hour or more, such as 720h", getenv("LINDUNGI_OUTBOX_RETENTION"))
 	}
 	if q := lookup(getenv, "LINDUNGI_QUIET_HOURS"); q == "off" {
 		c.Flow.QuietFrom, c.Flow.QuietTo = "", ""

@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			}
 		}
 	}()
-	go pruneUpdates(intake, d.db, log)
+	go prune(intake, d.db, cfg.OutboxRetention, log)
 	go runReminders(intake, d.db, d.engine, cfg.Flow, log)
 	go settlePayments(intake, d.db, d.provider, d.engine, cfg.Flow.Location, log)
 
@@ -255,8 +255,9 @@ func (l leases) TryLease(ctx context.Context, name string) (bot.Lease, bool, err
 	return le, true, nil
 }
 
-// pruneUpdates forgets update ids older than 48 hours, hourly.
-func pruneUpdates(ctx context.Context, db *store.DB, log *slog.Logger) {
+// prune forgets, hourly, update ids older than 48 hours and the replies
+// delivered more than retention ago.
+func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -265,6 +266,12 @@ func pruneUpdates(ctx context.Context, db *store.DB, log *slog.Logger) {
 			log.Warn("prune update ids", "err", err)
 		} else if n > 0 {
 			log.Info("pruned update ids", "count", n)
+		}
+		n, err = db.PruneOutbox(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("prune delivered replies", "err", err)
+		} else if n > 0 {
+			log.Info("pruned delivered replies", "count", n)
 		}
 		select {
 		case <-ctx.Done():
