@@ -150,14 +150,21 @@ func (d *DB) PruneUpdates(ctx context.Context, before time.Time) (int64, error) 
 // many it deleted; the rows before the first one created after the cutoff
 // are few once pruning runs, so each call reads little.
 func (d *DB) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
+	// Ids grow with time: every row below the first one created after the
+	// cutoff is older (give or take a transaction's length).
+	var bound sql.NullInt64
+	if err := d.db.GetContext(ctx, &bound, `SELECT coalesce((SELECT id FROM outbox WHERE created_at >= $1 ORDER BY id LIMIT 1),
+		(SELECT max(id) + 1 FROM outbox))`, before); err != nil {
+		return 0, fmt.Errorf("prune outbox: %w", err)
+	}
+	if !bound.Valid {
+		return 0, nil // empty
+	}
 	var total int64
 	for {
 		res, err := d.db.ExecContext(ctx, `
 			DELETE FROM outbox WHERE id IN (
-				SELECT o.id FROM outbox o
-				WHERE o.id < coalesce((SELECT id FROM outbox WHERE created_at >= $1 ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM outbox))
-					AND (o.sent_at IS NOT NULL OR o.failed_at IS NOT NULL)
-				ORDER BY o.id LIMIT 5000)`, before)
+				SELECT id FROM outbox WHERE id < $1 AND (sent_at IS NOT NULL OR failed_at IS NOT NULL) ORDER BY id LIMIT 5000)`, bound.Int64)
 		if err != nil {
 			return total, fmt.Errorf("prune outbox: %w", err)
 		}
