@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -404,5 +406,33 @@ func TestDeliveryResumesALongReply(t *testing.T) {
 	}
 	if left, _ := testDB.PendingFor(ctx, channel, "8303"); len(left) != 0 {
 		t.Fatalf("still pending: %+v", left)
+	}
+}
+
+// Many sends at once (a broadcast's senders beside the replies) reuse their
+// connections instead of opening one per message (over TLS to Telegram, a
+// handshake each).
+func TestSendsReuseConnections(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	c, err := New(context.Background(), Options{Token: telegramtest.Token, Endpoint: srv.Endpoint(), Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const senders, rounds = 24, 10
+	for r := range rounds {
+		var wg sync.WaitGroup
+		for i := range senders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := c.Send(context.Background(), strconv.Itoa(9000+i), flows.Reply{Text: fmt.Sprintf("Pengumuman %d", r)}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if n := srv.Conns(); n > senders+2 {
+		t.Errorf("%d sends by %d senders opened %d connections, want at most %d", senders*rounds, senders, n, senders+2)
 	}
 }

@@ -71,7 +71,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		return nil, fmt.Errorf("telegram: endpoint %q must have two %%s, for the token and the method, like %q", o.Endpoint, tgbotapi.APIEndpoint)
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 40 * time.Second}
+		o.HTTPClient = &http.Client{Timeout: 40 * time.Second, Transport: transport()}
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -83,6 +83,19 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	}
 	c.bot = bot
 	return c, nil
+}
+
+// maxConns is how many connections to the Bot API stay open for reuse:
+// enough for the broadcast senders and the replies together.
+const maxConns = 64
+
+// transport keeps connections to the Bot API open for reuse. The default
+// keeps 2 per host: with more senders at once, every other request would
+// open (and close) a TLS connection of its own.
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = maxConns, maxConns
+	return t
 }
 
 // Username is the bot's @username, as getMe told.

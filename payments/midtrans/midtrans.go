@@ -98,7 +98,12 @@ func New(o Options) (*Client, error) {
 		confirm: !o.SkipConfirm,
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: 15 * time.Second}
+		// Notifications arrive in bursts, each confirmed with a status
+		// query: keep their connections for reuse (the default keeps 2 per
+		// host, and every other query would open a TLS connection).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 32, 32
+		c.http = &http.Client{Timeout: 15 * time.Second, Transport: t}
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -116,9 +118,10 @@ type Server struct {
 	secret     string
 	commands   map[string]string // language_code → commands JSON
 	notify     func(Message)
-	limit      int         // sendMessage calls allowed in any 1 s (0: no limit)
-	recent     []time.Time // accepted sendMessage calls within the last second
-	throttled  int         // 429s the limit gave
+	limit      int          // sendMessage calls allowed in any 1 s (0: no limit)
+	recent     []time.Time  // accepted sendMessage calls within the last second
+	throttled  int          // 429s the limit gave
+	conns      atomic.Int64 // connections opened by clients
 }
 
 // Limit makes the server answer 429 (retry_after 1) to a sendMessage beyond
@@ -168,9 +171,18 @@ func Start() *Server {
 	// Each server starts its update ids somewhere new, as Telegram's are:
 	// tests sharing a database must not collide in its dedupe table.
 	s := &Server{wake: make(chan struct{}), nextUpdate: 100_000_000 + rand.IntN(1<<30), nextMsg: 1, commands: map[string]string{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.Start()
 	return s
 }
+
+// Conns counts the connections clients opened to the server.
+func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
