@@ -16,6 +16,9 @@ type KPJIssued struct {
 // the transaction that records it).
 type KPJNotices interface {
 	KPJReplies(lang string, k KPJIssued) []Reply
+	// KPJAgentReplies tell the agent of a resident with no chat of their
+	// own, so the agent can pass the number on.
+	KPJAgentReplies(lang string, k KPJIssued) []Reply
 }
 
 // KPJReplies tell a worker the KPJ recorded for a registration of their
@@ -35,4 +38,18 @@ func (e *Engine) KPJReplies(lang string, k KPJIssued) []Reply {
 		return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_later", data), Input: InputNone}}
 	}
 	return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_updated", data), Input: InputNone}, cardReply(e, lang, k.Ref, k.Name)}
+}
+
+// KPJAgentReplies tell an agent the KPJ recorded for a resident they
+// registered who has no chat of their own.
+func (e *Engine) KPJAgentReplies(lang string, k KPJIssued) []Reply {
+	if !e.cat.Supported(lang) {
+		lang = "id"
+	}
+	data := map[string]any{"Name": nama.Display(k.Name), "Ref": k.Ref, "KPJ": k.KPJ, "Previous": k.Previous}
+	key := "kpj.agent_issued"
+	if k.Previous != "" {
+		key = "kpj.agent_corrected"
+	}
+	return []Reply{{Text: e.cat.T(lang, key, data), Input: InputNone}}
 }

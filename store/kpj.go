@@ -30,12 +30,13 @@ const (
 
 // KPJResult is what recording one row did.
 type KPJResult struct {
-	Row      int
-	Outcome  KPJOutcome
-	Ref      string // the registration the NIK belongs to ("" for an unknown NIK)
-	Previous string // the KPJ an update replaced
-	Holder   string // for KPJTaken: the reference of the registration holding the KPJ
-	Told     bool   // a message for the registration's chat was queued
+	Row       int
+	Outcome   KPJOutcome
+	Ref       string // the registration the NIK belongs to ("" for an unknown NIK)
+	Previous  string // the KPJ an update replaced
+	Holder    string // for KPJTaken: the reference of the registration holding the KPJ
+	Told      bool   // a message for the registration's chat was queued
+	ToldAgent bool   // no chat of its own: its agent was told instead
 }
 
 // kpjLock serialises KPJ imports: a KPJ must stay unique across registrations
@@ -78,10 +79,20 @@ func (d *DB) SetKPJs(ctx context.Context, rows []KPJRow, notices flows.KPJNotice
 		ChatID  string `db:"chat_id"`
 		Card    bool   `db:"card"`
 		Lang    string `db:"lang"`
+		// The agent of a resident without a chat of their own (approved agents only).
+		AgentID      int64  `db:"agent_id"`
+		AgentChannel string `db:"agent_channel"`
+		AgentChat    string `db:"agent_chat"`
+		AgentUser    string `db:"agent_user"`
+		AgentLang    string `db:"agent_lang"`
 	}
 	if err := tx.SelectContext(ctx, &regs, `
-		SELECT r.id, r.ref, r.nik_hash, r.name, r.kpj, r.channel, r.chat_id, r.verify_token IS NOT NULL AS card, coalesce(s.lang, '') AS lang
+		SELECT r.id, r.ref, r.nik_hash, r.name, r.kpj, r.channel, r.chat_id, r.verify_token IS NOT NULL AS card, coalesce(s.lang, '') AS lang,
+			coalesce(a.id, 0) AS agent_id, coalesce(a.channel, '') AS agent_channel, coalesce(a.chat_id, '') AS agent_chat, coalesce(a.user_id, '') AS agent_user,
+			coalesce(sa.lang, '') AS agent_lang
 		FROM registrations r LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
+		LEFT JOIN agents a ON r.channel = '' AND a.id = r.agent_id AND a.status = 'approved'
+		LEFT JOIN sessions sa ON sa.channel = a.channel AND sa.chat_id = a.chat_id
 		WHERE r.nik_hash = ANY($1) AND r.deleted_at IS NULL
 		ORDER BY r.id FOR UPDATE OF r`, hashes); err != nil {
 		return nil, fmt.Errorf("record kpj: registrations: %w", err)
@@ -138,6 +149,16 @@ func (d *DB) SetKPJs(ctx context.Context, rows []KPJRow, notices flows.KPJNotice
 					return nil, fmt.Errorf("record kpj of %s: %w", reg.Ref, err)
 				}
 				res.Told = true
+			} else if reg.AgentChat != "" && notices != nil {
+				replies := notices.KPJAgentReplies(reg.AgentLang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ, Previous: res.Previous})
+				if err := queueReplies(ctx, tx, reg.AgentChannel, reg.AgentChat, now, replies); err != nil {
+					return nil, fmt.Errorf("record kpj of %s: %w", reg.Ref, err)
+				}
+				// The agent reads a resident's number: audited like every agent's access.
+				if err := audit(ctx, tx, now, reg.AgentChannel+":"+reg.AgentUser, "agent:kpj_notice", reg.Ref, agentSubject(reg.AgentID)); err != nil {
+					return nil, err
+				}
+				res.ToldAgent = true
 			}
 		}
 		out[i] = res

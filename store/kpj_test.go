@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 
 // kpjNotices writes what it was asked, so the queued messages can be checked.
 type kpjNotices struct{}
+
+func (kpjNotices) KPJAgentReplies(lang string, k flows.KPJIssued) []flows.Reply {
+	return []flows.Reply{{Text: fmt.Sprintf("%s: your resident %s (%s) has KPJ %s, was %q", lang, k.Name, k.Ref, k.KPJ, k.Previous)}}
+}
 
 func (kpjNotices) KPJReplies(lang string, k flows.KPJIssued) []flows.Reply {
 	out := []flows.Reply{{Text: fmt.Sprintf("%s: KPJ %s for %s (%s), was %q", lang, k.KPJ, k.Ref, k.Name, k.Previous)}}
@@ -93,13 +98,13 @@ func TestSetKPJs(t *testing.T) {
 	outcomes := func(res []store.KPJResult) []string {
 		var out []string
 		for _, r := range res {
-			out = append(out, fmt.Sprintf("%d %s %s told=%t", r.Row, r.Outcome, r.Previous, r.Told))
+			out = append(out, fmt.Sprintf("%d %s %s told=%t", r.Row, r.Outcome, r.Previous, r.Told || r.ToldAgent))
 		}
 		return out
 	}
 	res, err := db.SetKPJs(ctx, rows, kpjNotices{})
 	must(t, err)
-	want := []string{"2 updated  told=true", "3 updated  told=true", "4 updated  told=false", "5 unknown_nik  told=false",
+	want := []string{"2 updated  told=true", "3 updated  told=true", "4 updated  told=true", "5 unknown_nik  told=false",
 		"6 unknown_nik  told=false", "7 unknown_nik  told=false"}
 	if got := outcomes(res); !slices.Equal(got, want) {
 		t.Errorf("first run:\n%q\nwant\n%q", got, want)
@@ -111,8 +116,22 @@ func TestSetKPJs(t *testing.T) {
 	}
 	wantPayer := []string{fmt.Sprintf("en: KPJ %s for %s (Siti Kartu), was \"\"", payerKPJ, payerRef), "card:" + payerRef}
 	wantUnpaid := []string{fmt.Sprintf(": KPJ %s for %s (Budi Belum), was \"\"", unpaidKPJ, unpaidRef)}
+	// The resident has no chat: their agent is told, and that is audited.
+	wantAgent := []string{fmt.Sprintf("id: your resident Warga Tanpa Chat (%s) has KPJ %s, was \"\"", residentRef, residentKPJ)}
 	check := func(when string) {
 		t.Helper()
+		got, n := pending(t, db, agent), 0
+		for _, m := range got {
+			if m == wantAgent[0] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: the agent's chat has %q, want %q once", when, got, wantAgent)
+		}
+		if got := audited(t, db, residentRef); !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "agent:kpj_notice "+residentRef) }) {
+			t.Errorf("%s: no agent:kpj_notice for %s in %q", when, residentRef, got)
+		}
 		if got := pending(t, db, payer); !slices.Equal(got, wantPayer) {
 			t.Errorf("%s: the paid worker's chat has %q, want %q", when, got, wantPayer)
 		}

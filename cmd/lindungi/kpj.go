@@ -113,13 +113,16 @@ func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.
 				sum.Invalid++
 				l.reason, l.data = "kpj.reject.kpj_taken", map[string]any{"Ref": r.Holder}
 			}
+			if r.ToldAgent {
+				sum.ToldAgent++
+			}
 			if r.Told {
 				sum.Told++
 			}
 		}
 	}
-	detail := fmt.Sprintf("rows=%d updated=%d replaced=%d unchanged=%d unknown_nik=%d invalid=%d told=%d",
-		sum.Rows, sum.Updated, sum.Replaced, sum.Unchanged, sum.Unknown, sum.Invalid, sum.Told)
+	detail := fmt.Sprintf("rows=%d updated=%d replaced=%d unchanged=%d unknown_nik=%d invalid=%d told=%d told_agent=%d",
+		sum.Rows, sum.Updated, sum.Replaced, sum.Unchanged, sum.Unknown, sum.Invalid, sum.Told, sum.ToldAgent)
 	if err != nil {
 		detail += " stopped: " + err.Error()
 	}
@@ -132,7 +135,7 @@ func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.
 
 	T := func(key string, data map[string]any) string { return cat.T(*lang, key, data) }
 	fmt.Fprintln(stdout, T("kpj.summary", map[string]any{"Rows": sum.Rows, "Updated": sum.Updated, "Replaced": sum.Replaced,
-		"Unchanged": sum.Unchanged, "Unknown": sum.Unknown, "Invalid": sum.Invalid, "Told": sum.Told}))
+		"Unchanged": sum.Unchanged, "Unknown": sum.Unknown, "Invalid": sum.Invalid, "Told": sum.Told, "ToldAgent": sum.ToldAgent}))
 	var rejected []*kpjLine
 	for _, l := range lines {
 		if l.reason != "" {
@@ -170,7 +173,7 @@ func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.
 }
 
 type kpjSummary struct {
-	Rows, Updated, Replaced, Unchanged, Unknown, Invalid, Told int
+	Rows, Updated, Replaced, Unchanged, Unknown, Invalid, Told, ToldAgent int
 }
 
 // kpjLine is one data row of a KPJ file.

@@ -138,8 +138,8 @@ func TestKPJImport(t *testing.T) {
 	if err := sq.Select(&audit, `SELECT subject || ' ' || detail FROM audit_log WHERE actor = 'cli:petugas' AND action = 'kpj:import' ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
-	wantAudit := []string{"kpj.csv rows=10 updated=2 replaced=0 unchanged=1 unknown_nik=1 invalid=6 told=2",
-		"kpj.csv rows=10 updated=0 replaced=0 unchanged=3 unknown_nik=1 invalid=6 told=0"}
+	wantAudit := []string{"kpj.csv rows=10 updated=2 replaced=0 unchanged=1 unknown_nik=1 invalid=6 told=2 told_agent=0",
+		"kpj.csv rows=10 updated=0 replaced=0 unchanged=3 unknown_nik=1 invalid=6 told=0 told_agent=0"}
 	if !slices.Equal(audit, wantAudit) {
 		t.Errorf("audit:\n%q\nwant\n%q", audit, wantAudit)
 	}
