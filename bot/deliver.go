@@ -300,7 +300,9 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 		if se.Delivered > p.PartsSent {
 			// Whatever comes next (a retry, the end of a pause), those parts are not sent again.
 			if err := d.Outbox.MarkPartsSent(bg, p.ID, se.Delivered); err != nil {
-				return len(pending), 0, err
+				// The failure is still handled below (a pause, a drop); at worst
+				// the next attempt repeats those parts.
+				d.Log.Warn("deliver: record the parts sent", "channel", p.Channel, "outbox_id", p.ID, "parts", se.Delivered, "err", err)
 			}
 		}
 		switch se.Kind {

@@ -185,7 +185,8 @@ type downPayer struct {
 func (d *downPayer) Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error) {
 	d.calls++
 	if !d.back {
-		return payments.Instruction{}, errors.New("midtrans: 502 Bad Gateway")
+		return payments.Instruction{}, &payments.Error{Provider: "midtrans", Op: "charge", Kind: payments.Transient, HTTPStatus: 502,
+			Err: errors.New("502 Bad Gateway")}
 	}
 	return sandboxPay.Create(ctx, inv)
 }

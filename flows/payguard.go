@@ -17,8 +17,10 @@ import (
 //   - at most a few calls at once; one more waits a moment for its turn,
 //     then is refused;
 //   - each call has PayTimeout;
-//   - after payBreakAfter failures in a row, calls are refused for
-//     payBreakFor (the provider is down), then one call tries again.
+//   - after payBreakAfter failures in a row (network errors, timeouts,
+//     5xx, 429: payments.Transient), calls are refused for payBreakFor
+//     (the provider is down), then one call tries again; a refusal of one
+//     request (4xx) shows the provider is up.
 //
 // A refused call is an error like a failed one: the chat says the code
 // cannot be made now and to try again, and the conversation stays.
@@ -62,7 +64,7 @@ func newPayGuard(p Payer, now func() time.Time, calls int, timeout time.Duration
 }
 
 // Create asks the provider for a payment code, within the guard's limits.
-func (g *payGuard) Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error) {
+func (g *payGuard) Create(ctx context.Context, inv payments.Invoice) (ins payments.Instruction, err error) {
 	g.mu.Lock()
 	trial := false
 	if now := g.now(); now.Before(g.openTill) {
@@ -98,19 +100,34 @@ func (g *payGuard) Create(ctx context.Context, inv payments.Invoice) (payments.I
 	defer func() { <-g.slots }()
 	callCtx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	ins, err := g.p.Create(callCtx, inv)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.trying = false
-	if err != nil && ctx.Err() == nil { // the caller giving up says nothing about the provider
-		g.failures++
-		if g.failures >= payBreakAfter {
-			g.openTill = g.now().Add(payBreakFor)
+	// The bookkeeping runs however the call ends (a panic too), so a trial
+	// can never leave the guard refusing for good.
+	answered := false
+	defer func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if trial {
+			g.trying = false
 		}
-		return ins, fmt.Errorf("%w (%d failed in a row)", err, g.failures)
-	}
-	if err == nil {
-		g.failures = 0
-	}
+		if !answered {
+			return // it panicked: nothing to learn about the provider
+		}
+		var pe *payments.Error
+		switch {
+		case err == nil, errors.As(err, &pe) && pe.Kind == payments.Permanent:
+			g.failures = 0 // the provider answered (a refusal of this request is its answer)
+		case ctx.Err() != nil:
+			// The caller gave up: that says nothing about the provider.
+		case payments.IsTransient(err) || errors.Is(err, context.DeadlineExceeded):
+			g.failures++
+			if g.failures >= payBreakAfter {
+				g.openTill = g.now().Add(payBreakFor)
+			}
+			err = fmt.Errorf("%w (%d failed in a row)", err, g.failures)
+		}
+		// Any other error was ours (an invoice the client refused to send).
+	}()
+	ins, err = g.p.Create(callCtx, inv)
+	answered = true
 	return ins, err
 }

@@ -18,6 +18,8 @@ type stubPayer struct {
 	inside  chan struct{} // told when a call starts
 	release chan struct{}
 	fail    atomic.Bool
+	refuse  atomic.Bool // answers 4xx
+	panics  atomic.Bool
 }
 
 func (s *stubPayer) Create(ctx context.Context, inv payments.Invoice) (payments.Instruction, error) {
@@ -33,7 +35,14 @@ func (s *stubPayer) Create(ctx context.Context, inv payments.Invoice) (payments.
 		}
 	}
 	if s.fail.Load() {
-		return payments.Instruction{}, errors.New("502 Bad Gateway")
+		return payments.Instruction{}, &payments.Error{Provider: "midtrans", Op: "charge", Kind: payments.Transient, HTTPStatus: 502}
+	}
+	if s.refuse.Load() {
+		return payments.Instruction{}, &payments.Error{Provider: "midtrans", Op: "charge", Kind: payments.Permanent, HTTPStatus: 402,
+			Message: "Payment channel is not activated."}
+	}
+	if s.panics.Load() {
+		panic("provider client bug")
 	}
 	return payments.Instruction{OrderID: inv.OrderID, Amount: inv.Amount}, nil
 }
@@ -143,5 +152,57 @@ func TestPayGuardTimeoutCountsAndCallerCancelDoesNot(t *testing.T) {
 	}
 	if g.failures != 1 {
 		t.Errorf("%d failures counted, want 1 (the timeout; not the caller's cancellations)", g.failures)
+	}
+}
+
+// A refusal of one request (4xx: a bank not enabled) shows the provider is
+// up: it does not count towards a break, and it clears the failures before.
+// An error of our own (the client refusing the invoice) counts neither way.
+func TestPayGuardCountsOnlyTheProviderFailing(t *testing.T) {
+	p := &stubPayer{}
+	clk := &guardClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	g := newPayGuard(p, clk.now, 4, time.Minute)
+	ctx := context.Background()
+	p.refuse.Store(true)
+	for range payBreakAfter + 2 {
+		if _, err := g.Create(ctx, payments.Invoice{}); err == nil || errors.Is(err, ErrPayDown) {
+			t.Fatalf("a refused request: %v", err)
+		}
+	}
+	p.refuse.Store(false)
+	p.fail.Store(true)
+	g.Create(ctx, payments.Invoice{})
+	g.Create(ctx, payments.Invoice{})
+	p.fail.Store(false)
+	p.refuse.Store(true)
+	g.Create(ctx, payments.Invoice{}) // the provider answers: the two failures are forgotten
+	p.refuse.Store(false)
+	p.fail.Store(true)
+	if _, err := g.Create(ctx, payments.Invoice{}); errors.Is(err, ErrPayDown) || g.failures != 1 {
+		t.Fatalf("after a refusal, a failure: %v, %d in a row", err, g.failures)
+	}
+}
+
+// A client that panics during the trial call does not leave the guard
+// refusing every later call.
+func TestPayGuardSurvivesAPanickingTrial(t *testing.T) {
+	p := &stubPayer{}
+	p.fail.Store(true)
+	clk := &guardClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	g := newPayGuard(p, clk.now, 4, time.Minute)
+	ctx := context.Background()
+	for range payBreakAfter {
+		g.Create(ctx, payments.Invoice{})
+	}
+	clk.add(payBreakFor + time.Second)
+	p.fail.Store(false)
+	p.panics.Store(true)
+	func() {
+		defer func() { recover() }() //nolint:errcheck // the panic is the point
+		g.Create(ctx, payments.Invoice{})
+	}()
+	p.panics.Store(false)
+	if _, err := g.Create(ctx, payments.Invoice{OrderID: "after"}); err != nil {
+		t.Fatalf("after a panicking trial: %v", err)
 	}
 }

@@ -143,12 +143,12 @@ func (d *DB) PruneUpdates(ctx context.Context, before time.Time) (int64, error) 
 	return res.RowsAffected()
 }
 
-// PruneOutbox deletes the replies delivered (or given up) before the
-// cutoff: the outbox is a delivery queue, not an archive, and its texts
-// hold names, payment codes and claim codes. A reply still waiting stays,
-// however old. It deletes in batches of 5,000 oldest first and returns how
-// many it deleted; the rows before the first one created after the cutoff
-// are few once pruning runs, so each call reads little.
+// PruneOutbox deletes the replies created before the cutoff: the outbox is
+// a delivery queue, not an archive, and its texts hold names, payment codes
+// and claim codes. That includes replies never delivered: those of a chat
+// that blocked the bot, or of a web chat never opened again, would be stale
+// by then (codes expired, reminders past). It deletes in batches of 5,000,
+// oldest first, and returns how many it deleted.
 func (d *DB) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
 	// Ids grow with time: every row below the first one created after the
 	// cutoff is older (give or take a transaction's length).
@@ -164,7 +164,7 @@ func (d *DB) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
 	for {
 		res, err := d.db.ExecContext(ctx, `
 			DELETE FROM outbox WHERE id IN (
-				SELECT id FROM outbox WHERE id < $1 AND (sent_at IS NOT NULL OR failed_at IS NOT NULL) ORDER BY id LIMIT 5000)`, bound.Int64)
+				SELECT id FROM outbox WHERE id < $1 ORDER BY id LIMIT 5000)`, bound.Int64)
 		if err != nil {
 			return total, fmt.Errorf("prune outbox: %w", err)
 		}

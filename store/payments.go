@@ -31,6 +31,7 @@ const (
 	FlagAmountMismatch = "amount_mismatch"
 	FlagRefunded       = "refunded"
 	FlagPaidTwice      = "paid_twice" // a sponsor's invoice settled for workers (some or all) covered already
+	FlagErased         = "erased"     // money for a registration erased at the worker's request before it arrived
 )
 
 // StatusActive is a registration whose contribution has been paid.
@@ -201,7 +202,7 @@ const (
 			SELECT $1, $2, k, $3, $4, d, CASE WHEN o = 1 THEN $5::bytea END FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(k, d, o) ORDER BY o`
 	qCoveredItems = `
 		SELECT i.registration_id, r.ref, r.name, r.channel, r.chat_id, i.months, r.covered_from, r.covered_to, coalesce(s.lang, '') AS lang,
-			(i.jkk = 0 AND i.jkm = 0 AND i.jht > 0 AND r.sponsor_batch_id IS NOT NULL) AS jht_only
+			(i.jkk = 0 AND i.jkm = 0 AND i.jht > 0 AND r.sponsor_batch_id IS NOT NULL) AS jht_only, r.deleted_at IS NOT NULL AS erased, i.amount
 		FROM payment_items i JOIN registrations r ON r.id = i.registration_id
 		LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
 		WHERE i.payment_id = $1 ORDER BY r.id FOR UPDATE OF r`
@@ -312,13 +313,21 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 						// invoice was open: their share is to refund or carry over.
 						res.Outcome = Flagged
 						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
-							err = event("flagged", fmt.Sprintf("%d of the invoice's workers were covered already, %d for them is to refund or carry over: %s",
+							err = event("flagged", fmt.Sprintf("%d of the invoice's workers were covered meanwhile (paid another way) or erased at their request, %d for them is to refund or carry over: %s",
 								left.count, left.amount, left.refs))
 						}
 					}
 				}
 			} else {
-				res.Coverage, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
+				var erased uncovered
+				res.Coverage, erased, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
+				if err == nil && erased.count > 0 {
+					res.Outcome = Flagged
+					if err = setStatus(payments.Paid, FlagErased, paidAt, now); err == nil {
+						err = event("flagged", fmt.Sprintf("%d registrations were erased at the worker's request before the money arrived, %d for them is to refund: %s",
+							erased.count, erased.amount, erased.refs))
+					}
+				}
 			}
 		}
 		if err == nil {
@@ -359,7 +368,7 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 // extendCoverage extends every registration of a settled payment: from the
 // day after the payment (first payment), from the day after the current end
 // (renewal, or arrears within the window), or anew after the window.
-func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt, now time.Time, loc *time.Location) ([]Coverage, error) {
+func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt, now time.Time, loc *time.Location) ([]Coverage, uncovered, error) {
 	paidOn := midnight(paidAt.In(loc))
 	var items []struct {
 		RegID   int64        `db:"registration_id"`
@@ -372,19 +381,30 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		To      sql.NullTime `db:"covered_to"`
 		Lang    string       `db:"lang"`
 		JHTOnly bool         `db:"jht_only"`
+		Erased  bool         `db:"erased"`
+		Amount  int64        `db:"amount"`
 	}
+	var erased uncovered
 	if err := tx.SelectContext(ctx, &items, qCoveredItems, paymentID); err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
+		return nil, erased, fmt.Errorf("coverage: %w", err)
 	}
 	out := make([]Coverage, 0, len(items))
 	for _, it := range items {
+		if it.Erased {
+			// Erased at the worker's request before the money arrived: it
+			// stays erased and nobody is told; the money is to refund.
+			erased.count++
+			erased.amount += it.Amount
+			erased.refs = strings.TrimPrefix(erased.refs+", "+it.Ref, ", ")
+			continue
+		}
 		if it.JHTOnly {
 			// A sponsored worker's own JHT: the sponsor's coverage stays as it is.
 			today := midnight(now.In(loc))
 			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2,
 				jht_self_to = (greatest(coalesce(jht_self_to, $3::date - 1), $3::date - 1) + make_interval(months => $4))::date
 				WHERE id = $1`, it.RegID, now, today.Format(time.DateOnly), it.Months); err != nil {
-				return nil, fmt.Errorf("jht of %s: %w", it.Ref, err)
+				return nil, erased, fmt.Errorf("jht of %s: %w", it.Ref, err)
 			}
 			out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID,
 				From: it.From.Time, To: it.To.Time, JHTOnly: true, Months: it.Months})
@@ -400,18 +420,18 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		// A renewal keeps the start of the coverage it extends.
 		token, err := newToken()
 		if err != nil {
-			return nil, err
+			return nil, erased, err
 		}
 		if _, err := tx.ExecContext(ctx, qExtendCoverage,
 			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now, token); err != nil {
-			return nil, fmt.Errorf("coverage of %s: %w", it.Ref, err)
+			return nil, erased, fmt.Errorf("coverage of %s: %w", it.Ref, err)
 		}
 		if err := scheduleReminders(ctx, tx, it.Ref, to, now, loc); err != nil {
-			return nil, err
+			return nil, erased, err
 		}
 		out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
 	}
-	return out, nil
+	return out, erased, nil
 }
 
 func midnight(t time.Time) time.Time {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +183,35 @@ func TestCreatePaymentChecksItems(t *testing.T) {
 	})
 	if err == nil {
 		t.Fatal("a payment for an unknown registration was accepted")
+	}
+}
+
+// Money that arrives for a registration erased at the worker's request
+// (they paid the code after /hapus) does not bring it back: it stays
+// erased, nobody is told, and the payment is flagged for a refund.
+func TestPaymentForAnErasedRegistrationIsFlagged(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	u := newUser(db, "erased-payer").hello(t, "id")
+	ref, err := u.selfRegister(exportReg(newNIK(), newPhone(), "Sudah Pergi"))
+	must(t, err)
+	order := "erased-order-" + u.id
+	issue(t, db, order, 16800, line(ref))
+	must(t, u.do(func(ctx context.Context, tx flows.Tx) error { _, err := tx.Forget(ctx); return err }))
+	res, err := db.ApplyNotification(ctx, paid(order, 16800, time.Now()), wib, fakeNotices{})
+	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 0 {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	if _, to, status := coverage(t, db, ref); status != "dihapus" || to != "" {
+		t.Errorf("the erased registration after payment: %s until %q", status, to)
+	}
+	if left := pending(t, db, u); len(left) != 0 {
+		t.Errorf("the erased chat was sent %q", left)
+	}
+	var flag, detail string
+	db.SQL().Get(&flag, `SELECT flag FROM payments WHERE order_id = $1`, order)
+	db.SQL().Get(&detail, `SELECT e.detail FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.order_id = $1 AND e.kind = 'flagged'`, order)
+	if flag != store.FlagErased || !strings.Contains(detail, "16800 for them is to refund: "+ref) {
+		t.Errorf("flag %q, detail %q", flag, detail)
 	}
 }

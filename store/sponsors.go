@@ -354,8 +354,9 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 			UPDATE registrations r SET covered_from = $2::date, covered_to = $3::date, status = $4, updated_at = $5,
 				verify_token = coalesce(verify_token, replace(gen_random_uuid()::text, '-', ''))
 			FROM payment_items i WHERE i.payment_id = $1 AND i.registration_id = r.id
-				-- only those still waiting: coverage gained meanwhile (the worker paid) is kept
-				AND (r.covered_to IS NULL OR r.covered_to < $6::date)
+				-- only those still waiting: coverage gained meanwhile (the worker paid) is kept,
+				-- and a registration erased at the worker's request stays erased
+				AND (r.covered_to IS NULL OR r.covered_to < $6::date) AND r.deleted_at IS NULL
 			RETURNING r.ref, r.name, r.channel, r.chat_id)
 		SELECT c.*, coalesce(s.lang, '') AS lang FROM c LEFT JOIN sessions s ON s.channel = c.channel AND s.chat_id = c.chat_id`,
 		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now, today); err != nil {
@@ -373,7 +374,8 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 }
 
 // uncovered is what a sponsor's payment paid for workers it did not cover
-// (they were covered another way while its invoice was open).
+// (they were covered another way while its invoice was open, or erased at
+// their request).
 type uncovered struct {
 	count  int
 	amount int64

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
@@ -287,7 +288,9 @@ func TestImportChunkRacesChatRegistration(t *testing.T) {
 
 // A worker pays for themselves while the sponsor's invoice is open: the
 // invoice's settlement covers the others, leaves that worker's own coverage
-// alone, and flags the payment with that worker's share for a refund.
+// alone, and flags the payment with that worker's share for a refund. A
+// worker erased at their request meanwhile stays erased, and their share
+// is flagged too.
 func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
@@ -297,7 +300,7 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ws []roster.Worker
-	for i := range 3 {
+	for i := range 4 {
 		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/11+int64(i))%1e6)))
 	}
 	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
@@ -313,10 +316,26 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	db.SQL().MustExec(`UPDATE registrations SET covered_from = now()::date, covered_to = now()::date + 29, status = 'aktif' WHERE ref = $1`, self)
 	var before string
 	db.SQL().Get(&before, `SELECT covered_to::text FROM registrations WHERE ref = $1`, self)
+	// The worker of line 5 claimed their chat, then asked to be forgotten.
+	erased := fmt.Sprintf("LS%d-5", b.ID)
+	u := newUser(db, "sponsored")
+	db.SQL().MustExec(`UPDATE registrations SET channel = $2, chat_id = $3 WHERE ref = $1`, erased, u.channel, u.id)
+	must(t, u.do(func(ctx context.Context, tx flows.Tx) error { _, err := tx.Forget(ctx); return err }))
 
 	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: time.Now()}, time.UTC, nil)
 	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 2 {
 		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	var st struct {
+		Status string `db:"status"`
+		Token  bool   `db:"token"`
+	}
+	db.SQL().Get(&st, `SELECT status, verify_token IS NOT NULL AS token FROM registrations WHERE ref = $1`, erased)
+	if st.Status != "dihapus" || st.Token {
+		t.Errorf("the erased worker after the sponsor's payment: %+v", st)
+	}
+	if left, _ := db.PendingFor(ctx, u.channel, u.id); len(left) != 0 {
+		t.Errorf("the erased worker's chat was sent %d messages", len(left))
 	}
 	var after string
 	db.SQL().Get(&after, `SELECT covered_to::text FROM registrations WHERE ref = $1`, self)
@@ -326,13 +345,14 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	var flag, detail string
 	db.SQL().Get(&flag, `SELECT flag FROM payments WHERE order_id = $1`, order)
 	db.SQL().Get(&detail, `SELECT e.detail FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.order_id = $1 AND e.kind = 'flagged'`, order)
-	share := due / 3
-	if flag != store.FlagPaidTwice || !strings.Contains(detail, "1 of the invoice's workers") || !strings.Contains(detail, fmt.Sprint(share)) || !strings.Contains(detail, self) {
+	share := due / 4
+	if flag != store.FlagPaidTwice || !strings.Contains(detail, "2 of the invoice's workers") || !strings.Contains(detail, fmt.Sprint(2*share)) ||
+		!strings.Contains(detail, self) || !strings.Contains(detail, erased) {
 		t.Errorf("flag %q, detail %q (the share is %d)", flag, detail, share)
 	}
 	pays, err := db.BatchPayments(ctx, b.ID)
 	if err != nil || len(pays) != 1 || pays[0].OrderID != order || pays[0].Flag != store.FlagPaidTwice || pays[0].Note != detail ||
-		pays[0].Workers != 3 || !pays[0].PaidAt.Valid {
+		pays[0].Workers != 4 || !pays[0].PaidAt.Valid {
 		t.Errorf("the batch's payments: %+v, %v", pays, err)
 	}
 }

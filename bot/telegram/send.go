@@ -47,16 +47,21 @@ func (c *Client) SendFrom(ctx context.Context, chatID string, r flows.Reply, fro
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: chat id %q is not a number", chatID)}
 	}
 	first := 0 // the part number of the text's first part
-	if r.Photo != "" && c.photos != nil {
-		if from == 0 {
-			captioned, err := c.sendPhoto(ctx, id, chatID, r)
-			if err != nil || captioned || r.Text == "" {
-				return err
+	if r.Photo != "" {
+		// The card is part 0 whether or not this client can draw it, so
+		// that every process numbers the parts alike.
+		first = 1
+		if c.photos != nil {
+			if from == 0 {
+				captioned, err := c.sendPhoto(ctx, id, chatID, r)
+				if err != nil || captioned || r.Text == "" {
+					return err
+				}
 			}
+			// The card went out without its text (too long for a caption),
+			// and the card carried the buttons: the text follows on its own.
+			r = flows.Reply{Text: r.Text}
 		}
-		// The card went out without its text (too long for a caption), and
-		// the card carried the buttons: the text follows on its own.
-		first, r = 1, flows.Reply{Text: r.Text}
 	}
 	parts := split(r.Text, maxText)
 	if len(parts) == 0 {
@@ -334,7 +339,6 @@ func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
 // maxCaption is Telegram's limit for a photo's caption.
 const maxCaption = 1024
 
-// sendPhoto sends the image a reply names, with its text as the caption.
 // sendPhoto sends a reply's card, its text as the caption when it fits;
 // captioned says whether it did.
 func (c *Client) sendPhoto(ctx context.Context, id int64, chatID string, r flows.Reply) (captioned bool, err error) {

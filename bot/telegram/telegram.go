@@ -93,7 +93,11 @@ const maxConns = 64
 // keeps 2 per host: with more senders at once, every other request would
 // open (and close) a TLS connection of its own.
 func transport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second, ExpectContinueTimeout: time.Second}
+	if d, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = d.Clone() // the standard settings, unless a library replaced them
+	}
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = maxConns, maxConns
 	return t
 }

@@ -55,7 +55,7 @@ var options = []option{
 	{key: "LINDUNGI_PERISAI_AGENT_SHARE", def: "90", help: "the agent's percent of the Perisai fee (the rest goes to their institution)"},
 	{key: "LINDUNGI_QUIET_HOURS", def: "21:00-07:00", help: "local hours when broadcasts and payment reminders wait (off: none)"},
 	{key: "LINDUNGI_CLAIM_CODE_TTL", def: "168h", help: "how long an agent's claim code (for a resident to link their chat) stays valid"},
-	{key: "LINDUNGI_OUTBOX_RETENTION", def: "720h", help: "delivered replies (their texts hold names and payment codes) are deleted after this"},
+	{key: "LINDUNGI_OUTBOX_RETENTION", def: "720h", help: "replies (their texts hold names and payment codes) are deleted this long after they were queued, delivered or not; at least 168h"},
 	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
 }
 
@@ -217,8 +217,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Flow.ClaimCodeTTL, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_CLAIM_CODE_TTL")); err2 != nil || c.Flow.ClaimCodeTTL <= 0 {
 		return c, fmt.Errorf("LINDUNGI_CLAIM_CODE_TTL: %q is not a positive duration such as 168h", getenv("LINDUNGI_CLAIM_CODE_TTL"))
 	}
-	if c.OutboxRetention, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_OUTBOX_RETENTION")); err2 != nil || c.OutboxRetention < time.Hour {
-		return c, fmt.Errorf("LINDUNGI_OUTBOX_RETENTION: %q is not a duration of an hour or more, such as 720h", getenv("LINDUNGI_OUTBOX_RETENTION"))
+	if c.OutboxRetention, err2 = time.ParseDuration(lookup(getenv, "LINDUNGI_OUTBOX_RETENTION")); err2 != nil || c.OutboxRetention < 7*24*time.Hour {
+		// Shorter, an outage of the channel could delete replies before they go out.
+		return c, fmt.Errorf("LINDUNGI_OUTBOX_RETENTION: %q is not a duration of at least 168h (a week), such as 720h", getenv("LINDUNGI_OUTBOX_RETENTION"))
 	}
 	if q := lookup(getenv, "LINDUNGI_QUIET_HOURS"); q == "off" {
 		c.Flow.QuietFrom, c.Flow.QuietTo = "", ""

@@ -265,7 +265,7 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"LINDUNGI_DATA_KEY": ""}, "no data key"},
 		{map[string]string{"LINDUNGI_DATA_KEY": "short"}, "LINDUNGI_DATA_KEY"},
 		{map[string]string{"LINDUNGI_DRAFT_TTL": "soon"}, "LINDUNGI_DRAFT_TTL"},
-		{map[string]string{"LINDUNGI_OUTBOX_RETENTION": "5m"}, "LINDUNGI_OUTBOX_RETENTION"},
+		{map[string]string{"LINDUNGI_OUTBOX_RETENTION": "48h"}, "at least 168h"},
 		{map[string]string{"LINDUNGI_MIN_AGE": "70"}, "above LINDUNGI_MAX_AGE"},
 		{map[string]string{"LINDUNGI_PROVINCE": "99"}, "not a province code"},
 		{map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/x?sslmode=disable"}, "cannot reach PostgreSQL at 127.0.0.1:1"},

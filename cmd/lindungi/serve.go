@@ -256,7 +256,7 @@ func (l leases) TryLease(ctx context.Context, name string) (bot.Lease, bool, err
 }
 
 // prune forgets, hourly, update ids older than 48 hours and the replies
-// delivered more than retention ago.
+// queued more than retention ago.
 func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -269,9 +269,9 @@ func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog
 		}
 		n, err = db.PruneOutbox(ctx, time.Now().Add(-retention))
 		if err != nil && ctx.Err() == nil {
-			log.Warn("prune delivered replies", "err", err)
+			log.Warn("prune old replies", "err", err)
 		} else if n > 0 {
-			log.Info("pruned delivered replies", "count", n)
+			log.Info("pruned old replies", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -101,7 +101,11 @@ func New(o Options) (*Client, error) {
 		// Notifications arrive in bursts, each confirmed with a status
 		// query: keep their connections for reuse (the default keeps 2 per
 		// host, and every other query would open a TLS connection).
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		t := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second, ExpectContinueTimeout: time.Second}
+		if d, ok := http.DefaultTransport.(*http.Transport); ok {
+			t = d.Clone() // the standard settings, unless a library replaced them
+		}
 		t.MaxIdleConns, t.MaxIdleConnsPerHost = 32, 32
 		c.http = &http.Client{Timeout: 15 * time.Second, Transport: t}
 	}
