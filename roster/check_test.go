@@ -223,8 +223,19 @@ func TestCheckProblemsEnglish(t *testing.T) {
 		t.Errorf("FileError in English: %q", got)
 	}
 	he := &HeaderError{Line: 1, Missing: []Column{ColVillage}, Duplicate: -1}
-	if got := he.Text(cat, "en"); !strings.HasPrefix(got, "Required columns not found: Desa/Kelurahan.") {
+	if got := he.Text(cat, "en"); !strings.HasPrefix(got, "Required columns not found: Village.") {
 		t.Errorf("HeaderError in English: %q", got)
+	}
+	if got := he.Text(cat, "id"); !strings.HasPrefix(got, "Kolom wajib tidak ditemukan: Desa/Kelurahan.") {
+		t.Errorf("HeaderError in Indonesian: %q", got)
+	}
+	// Columns go by their names in the reader's language.
+	_, p = v.Check(with(goodRow(), ColDistrict, ""))
+	if got := p.Msg.Text(cat, "en"); got != "The District column is empty; it must be filled in." || p.ColumnText(cat, "en") != "District" {
+		t.Errorf("an empty column in English: %q, column %q", got, p.ColumnText(cat, "en"))
+	}
+	if got := p.Msg.Text(cat, "id"); got != "Kolom Kecamatan kosong; kolom ini wajib diisi." || p.ColumnText(cat, "id") != "Kecamatan" {
+		t.Errorf("an empty column in Indonesian: %q, column %q", got, p.ColumnText(cat, "id"))
 	}
 }
 

@@ -105,10 +105,10 @@ func (e *HeaderError) Msg() Msg {
 		return msg("header_empty")
 	}
 	if e.Duplicate >= 0 {
-		return msg("header_duplicate", "Column", e.Duplicate.String(), "Line", e.Line,
+		return msg("header_duplicate", "Column", e.Duplicate, "Line", e.Line,
 			"First", ColumnLetter(e.DupAt[0]), "Second", ColumnLetter(e.DupAt[1]))
 	}
-	return msg("header_missing", "Columns", e.missing(), "Line", e.Line)
+	return msg("header_missing", "Columns", e.Missing, "Line", e.Line)
 }
 
 // Text renders the problem in lang.

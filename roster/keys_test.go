@@ -89,6 +89,9 @@ func usedKeys(t *testing.T) map[string]string {
 			return true
 		})
 	}
+	for _, k := range columnKeys { // the columns' names (Column.Text)
+		keys[k] = "roster.go: columnKeys"
+	}
 	return keys
 }
 

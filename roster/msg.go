@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"strings"
 	"time"
 
 	"github.com/lindungi/lindungi/locales"
@@ -8,7 +9,8 @@ import (
 
 // Msg is a text for whoever fixes the list: a key of the locales catalogue
 // (under "roster.") and the values it shows. A time.Time value is shown as
-// the reader's language's long date ("5 Agustus 1990", "5 August 1990").
+// the reader's language's long date ("5 Agustus 1990", "5 August 1990"), a
+// Column (or []Column) by its name in that language.
 //
 // A Msg is a value shared between goroutines (the Validator caches the
 // region ones): nobody changes its Data.
@@ -38,19 +40,31 @@ func msg(key string, kv ...any) Msg {
 }
 
 // Text renders the message in lang. It does not change m.Data: a message
-// showing a date renders from a copy.
+// showing a value that reads differently by language (a date, a column's
+// name, a list of columns) renders from a copy.
 func (m Msg) Text(cat *locales.Catalog, lang string) string {
 	data := m.Data
 	for _, v := range m.Data {
-		if _, ok := v.(time.Time); ok {
+		switch v.(type) {
+		case time.Time, Column, []Column:
 			data = make(map[string]any, len(m.Data))
 			for k, v := range m.Data {
-				if t, ok := v.(time.Time); ok {
-					v = cat.Date(lang, t)
+				switch v := v.(type) {
+				case time.Time:
+					data[k] = cat.Date(lang, v)
+				case Column:
+					data[k] = v.Text(cat, lang)
+				case []Column:
+					names := make([]string, len(v))
+					for i, c := range v {
+						names[i] = c.Text(cat, lang)
+					}
+					data[k] = strings.Join(names, ", ")
+				default:
+					data[k] = v
 				}
-				data[k] = v
 			}
-			break
+			return cat.T(lang, keyPrefix+m.Key, data)
 		}
 	}
 	return cat.T(lang, keyPrefix+m.Key, data)

@@ -282,5 +282,5 @@ func quote(s string) string {
 
 // empty is the problem of a required cell left empty.
 func empty(c Column) Msg {
-	return msg("empty", "Column", c.String())
+	return msg("empty", "Column", c)
 }

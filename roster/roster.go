@@ -19,6 +19,8 @@ package roster
 import (
 	"strconv"
 	"time"
+
+	"github.com/lindungi/lindungi/locales"
 )
 
 // Column is a field of the list, whatever the file calls it.
@@ -46,6 +48,31 @@ const (
 var columnNames = [NumColumns]string{
 	"NIK", "Nama", "Tanggal Lahir", "Jenis Kelamin", "No HP", "Desa/Kelurahan", "Kecamatan",
 	"Kabupaten/Kota", "Pekerjaan", "RT", "RW", "KPJ", "Penghasilan",
+}
+
+// columnKeys are the catalogue keys of the columns' names, as a report in a
+// language calls them (after "roster.").
+var columnKeys = [NumColumns]string{
+	"column.nik", "column.name", "column.birth_date", "column.sex", "column.phone", "column.village", "column.district",
+	"column.regency", "column.occupation", "column.rt", "column.rw", "column.kpj", "column.income",
+}
+
+// Text is the column's name in lang ("Tanggal Lahir", "Birth date").
+func (c Column) Text(cat *locales.Catalog, lang string) string {
+	if c < 0 || c >= NumColumns {
+		return c.String()
+	}
+	return cat.T(lang, keyPrefix+columnKeys[c], nil)
+}
+
+// columnNamed is the column whose String is name, false if none.
+func columnNamed(name string) (Column, bool) {
+	for c, n := range columnNames {
+		if n == name {
+			return Column(c), true
+		}
+	}
+	return 0, false
 }
 
 // String returns the column's usual Indonesian header ("Tanggal Lahir"); it
@@ -121,4 +148,13 @@ type Problem struct {
 	Line   int    // the row's line in the file
 	Column string // the column at fault (Column.String()), "" for the row as a whole
 	Msg    Msg    // the rule and what to fix
+}
+
+// ColumnText is the name of the column at fault in lang ("" for the row as
+// a whole).
+func (p *Problem) ColumnText(cat *locales.Catalog, lang string) string {
+	if c, ok := columnNamed(p.Column); ok {
+		return c.Text(cat, lang)
+	}
+	return p.Column
 }

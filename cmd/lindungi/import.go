@@ -165,6 +165,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 	}
 
+	nikColumn := roster.ColNIK.Text(cat, lang) // the report's column for a row's NIK
 	var read, valid, imported, attached, left int
 	var counts sync.Mutex // the writers add to the counts
 	write := func(c []roster.Worker) error {
@@ -181,11 +182,11 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 			case store.ImportAlready:
 				left++
 			case store.ImportActive:
-				report.add(n.Line, roster.ColNIK.String(), T("import.active"))
+				report.add(n.Line, nikColumn, T("import.active"))
 			case store.ImportOther:
-				report.add(n.Line, roster.ColNIK.String(), T("import.other_sponsor"))
+				report.add(n.Line, nikColumn, T("import.other_sponsor"))
 			case store.ImportAttached:
-				report.add(n.Line, roster.ColNIK.String(), T("import.attached"))
+				report.add(n.Line, nikColumn, T("import.attached"))
 			}
 		}
 		return nil
@@ -262,9 +263,9 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		read++
 		w, problem := v.Check(row)
 		if problem != nil {
-			report.add(problem.Line, problem.Column, problem.Msg.Text(cat, lang))
+			report.add(problem.Line, problem.ColumnText(cat, lang), problem.Msg.Text(cat, lang))
 		} else if k := roster.Key(w); seen[k] != 0 {
-			report.add(w.Line, roster.ColNIK.String(), T("import.duplicate", "Line", seen[k]))
+			report.add(w.Line, nikColumn, T("import.duplicate", "Line", seen[k]))
 		} else {
 			seen[k] = int32(min(w.Line, math.MaxInt32))
 			valid++
