@@ -531,3 +531,50 @@ func TestPerisaiApplicationAndFee(t *testing.T) {
 		t.Errorf("a fee shown to a ketua RT: %q", got[0].Text)
 	}
 }
+
+// An agent's /hapus erases their own agent record too (their residents stay
+// registered, still saying which agent registered them); they are no longer
+// an agent and may apply again.
+func TestAgentDeletesTheirData(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Rahmat Hidayat")
+	resident := a.registerResident(freshNIK(), "Wati Lestari", "")
+	var agentID int64
+	if err := testDB.SQL().Get(&agentID, `SELECT id FROM agents WHERE channel = 'test' AND user_id = $1`, a.id); err != nil {
+		t.Fatal(err)
+	}
+	must(t, a.text("/hapus"), "Hapus semua data Anda?", "berhenti menjadi agen", "Warga yang sudah Anda daftarkan tetap terdaftar")
+	must(t, a.press("Ya, hapus data"), "Data Anda sudah dihapus", "Anda bukan agen lagi")
+	var row struct {
+		Name   string `db:"name"`
+		Status string `db:"status"`
+		NIK    bool   `db:"nik"`
+		Chat   string `db:"chat_id"`
+	}
+	if err := testDB.SQL().Get(&row, `SELECT name, status, nik_sealed IS NOT NULL OR nik_hash IS NOT NULL OR phone_sealed IS NOT NULL AS nik, chat_id
+		FROM agents WHERE id = $1`, agentID); err != nil {
+		t.Fatal(err)
+	}
+	if row.Name != "" || row.Status != flows.AgentErased || row.NIK || row.Chat != "" {
+		t.Errorf("the agent's record after /hapus: %+v", row)
+	}
+	var reg struct {
+		Agent  int64  `db:"agent_id"`
+		Status string `db:"status"`
+	}
+	testDB.SQL().Get(&reg, `SELECT agent_id, status FROM registrations WHERE ref = $1`, resident)
+	if reg.Agent != agentID || reg.Status == flows.StatusDeleted {
+		t.Errorf("the resident after the agent's /hapus: %+v", reg)
+	}
+	if n := auditCount(t, "agent:erase", fmt.Sprint("agent:", agentID)); n != 1 {
+		t.Errorf("%d agent:erase entries", n)
+	}
+	// No agent menu any more; applying again starts a new application.
+	must(t, a.text("/agen"), "Untuk menjadi agen", "Apakah Anda setuju?")
+	must(t, a.text("/batal"), "dibatalkan")
+	a.apply(freshNIK(), "Rahmat Hidayat")
+	testDB.SQL().Get(&row.Status, `SELECT status FROM agents WHERE id = $1`, agentID)
+	if row.Status != flows.AgentPending {
+		t.Errorf("applying again: %s", row.Status)
+	}
+}

@@ -130,11 +130,29 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 		return t.myData(ctx)
 	case cmdDelete:
 		s.Pending = pendingDelete
-		t.say(Reply{Text: t.T("delete.ask", nil), Choices: t.yesNo("delete.yes", "delete.no"), Input: InputText})
+		text, err := t.deleteQuestion(ctx)
+		if err != nil {
+			return err
+		}
+		t.say(Reply{Text: text, Choices: t.yesNo("delete.yes", "delete.no"), Input: InputText})
 		return nil
 	default:
 		return t.askNote(ctx, "command.unknown", nil)
 	}
+}
+
+// deleteQuestion asks before /hapus; an agent also reads what becomes of
+// their agent record and of the residents they registered.
+func (t *turn) deleteQuestion(ctx context.Context) (string, error) {
+	a, err := t.agent(ctx)
+	if err != nil {
+		return "", err
+	}
+	q := t.T("delete.ask", nil)
+	if a != nil {
+		q += "\n\n" + t.T("delete.agent_note", nil)
+	}
+	return q, nil
 }
 
 func (t *turn) yesNo(yesKey, noKey string) []Choice {
@@ -146,12 +164,16 @@ func (t *turn) confirmPending(ctx context.Context) error {
 	s := t.s
 	yes, ok := t.yesNoAnswer("cf")
 	if !ok {
-		key := "cancel.ask"
+		question := t.T("cancel.ask", nil)
 		yesKey, noKey := "cancel.yes", "cancel.no"
 		if s.Pending == pendingDelete {
-			key, yesKey, noKey = "delete.ask", "delete.yes", "delete.no"
+			var err error
+			if question, err = t.deleteQuestion(ctx); err != nil {
+				return err
+			}
+			yesKey, noKey = "delete.yes", "delete.no"
 		}
-		t.say(Reply{Text: t.T("confirm.unclear", nil) + "\n\n" + t.T(key, nil), Choices: t.yesNo(yesKey, noKey), Input: InputText})
+		t.say(Reply{Text: t.T("confirm.unclear", nil) + "\n\n" + question, Choices: t.yesNo(yesKey, noKey), Input: InputText})
 		return nil
 	}
 	what := s.Pending
@@ -170,13 +192,22 @@ func (t *turn) confirmPending(ctx context.Context) error {
 		t.sayText("cancel.done", nil)
 		return nil
 	case what == pendingDelete && yes:
+		a, err := t.agent(ctx)
+		if err != nil {
+			return err
+		}
 		n, err := t.tx.Forget(ctx)
 		if err != nil {
 			return err
 		}
+		t.changed()
 		s.Data = Answers{}
 		t.enter(StWelcome)
-		t.sayText("delete.done", map[string]any{"Count": n})
+		text := t.T("delete.done", map[string]any{"Count": n})
+		if a != nil {
+			text += "\n" + t.T("delete.agent_done", nil)
+		}
+		t.say(Reply{Text: text, Input: InputNone})
 		return nil
 	case what == pendingCancel:
 		return t.askNote(ctx, "cancel.kept", nil)

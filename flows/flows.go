@@ -328,6 +328,7 @@ const (
 	AgentApproved  = "approved"
 	AgentRejected  = "rejected"
 	AgentSuspended = "suspended"
+	AgentErased    = "erased" // their data erased at their request (/hapus): no longer an agent
 )
 
 // Agent is a user who acts for residents: an application and its decision.

@@ -115,7 +115,7 @@ func (t *chatTx) approvedAgent(ctx context.Context) (int64, error) {
 // Agent is the user's agent record, nil when they never applied.
 func (t *chatTx) Agent(ctx context.Context) (*flows.Agent, error) {
 	var r agentRow
-	err := t.get(ctx, &r, qAgentFrom+` WHERE a.channel = $1 AND a.user_id = $2`, t.channel, t.user())
+	err := t.get(ctx, &r, qAgentFrom+` WHERE a.channel = $1 AND a.user_id = $2 AND a.status <> $3`, t.channel, t.user(), flows.AgentErased)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -157,7 +157,7 @@ func (t *chatTx) ApplyAgent(ctx context.Context, a flows.Agent) (int64, error) {
 				phone_hash = EXCLUDED.phone_hash, name = EXCLUDED.name, village = EXCLUDED.village, rt = EXCLUDED.rt,
 				rw = EXCLUDED.rw, institution = EXCLUDED.institution, consent_id = EXCLUDED.consent_id, status = 'pending',
 				reason = '', decided_by = '', decided_at = NULL, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
-			WHERE agents.status IN ('pending', 'rejected')
+			WHERE agents.status IN ('pending', 'rejected', 'erased')
 			RETURNING id`,
 			t.channel, t.user(), t.chatID, a.Role, nikSealed, t.vault.Hash("nik", a.NIK), phoneSealed, phoneHash, a.Name,
 			a.Village, a.RT, a.RW, a.Institution, nullID(a.ConsentID), t.now)

@@ -170,6 +170,9 @@ func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentR
 	for _, c := range cov {
 		paid.Covered = append(paid.Covered, c.covered())
 	}
+	if a.ChatID == "" {
+		return nil // the agent's record was erased at their request: nobody to tell
+	}
 	return queueReplies(ctx, tx, a.Channel, a.ChatID, now, notices.AgentPaymentReplies(a.Lang, paid))
 }
 

@@ -215,6 +215,20 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("erase registrations: %w", err)
 	}
+	// An agent's own record goes too. The row stays, naming nobody, so that
+	// the residents they registered and the consents they stated still say
+	// which agent it was; the agent can no longer act (they may apply again).
+	var agents []int64
+	if err := t.sel(ctx, &agents, `UPDATE agents SET chat_id = '', nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
+			name = '', village = '', rt = '', rw = '', institution = '', status = $3, reason = '', updated_at = $4
+		WHERE channel = $1 AND user_id = $2 AND status <> $3 RETURNING id`, t.channel, t.user(), flows.AgentErased, t.now); err != nil {
+		return 0, fmt.Errorf("erase agent record: %w", err)
+	}
+	for _, id := range agents {
+		if err := t.AuditOn(ctx, "agent:erase", agentSubject(id), ""); err != nil {
+			return 0, err
+		}
+	}
 	// Delivered replies may quote a name: they go too.
 	if _, err := t.exec(ctx, `DELETE FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL`,
 		t.channel, t.chatID); err != nil {
