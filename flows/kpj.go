@@ -25,31 +25,29 @@ type KPJNotices interface {
 // chat, then send the card that now shows it; a registration not paid for
 // yet has no card, and the message says the number will be on it.
 func (e *Engine) KPJReplies(lang string, k KPJIssued) []Reply {
+	lang, text := e.kpjText(lang, k, "kpj.issued", "kpj.corrected")
+	if !k.Card {
+		return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_later", nil), Input: InputNone}}
+	}
+	return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_updated", nil), Input: InputNone}, cardReply(e, lang, k.Ref, k.Name)}
+}
+
+// kpjText is the message of a KPJ recorded (issued) or replacing an earlier
+// one (corrected), in lang or the default; it returns the language used.
+func (e *Engine) kpjText(lang string, k KPJIssued, issued, corrected string) (string, string) {
 	if !e.cat.Supported(lang) {
 		lang = "id"
 	}
-	data := map[string]any{"Name": nama.Display(k.Name), "Ref": k.Ref, "KPJ": k.KPJ, "Previous": k.Previous}
-	key := "kpj.issued"
+	key := issued
 	if k.Previous != "" {
-		key = "kpj.corrected"
+		key = corrected
 	}
-	text := e.cat.T(lang, key, data)
-	if !k.Card {
-		return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_later", data), Input: InputNone}}
-	}
-	return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_updated", data), Input: InputNone}, cardReply(e, lang, k.Ref, k.Name)}
+	return lang, e.cat.T(lang, key, map[string]any{"Name": nama.Display(k.Name), "Ref": k.Ref, "KPJ": k.KPJ, "Previous": k.Previous})
 }
 
 // KPJAgentReplies tell an agent the KPJ recorded for a resident they
 // registered who has no chat of their own.
 func (e *Engine) KPJAgentReplies(lang string, k KPJIssued) []Reply {
-	if !e.cat.Supported(lang) {
-		lang = "id"
-	}
-	data := map[string]any{"Name": nama.Display(k.Name), "Ref": k.Ref, "KPJ": k.KPJ, "Previous": k.Previous}
-	key := "kpj.agent_issued"
-	if k.Previous != "" {
-		key = "kpj.agent_corrected"
-	}
-	return []Reply{{Text: e.cat.T(lang, key, data), Input: InputNone}}
+	_, text := e.kpjText(lang, k, "kpj.agent_issued", "kpj.agent_corrected")
+	return []Reply{{Text: text, Input: InputNone}}
 }
