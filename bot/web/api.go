@@ -139,19 +139,38 @@ type outReply struct {
 	Photo   string         `json:"photo,omitempty"` // a signed /api/photo link
 }
 
-// deliver hands the chat's waiting replies to write, then marks them sent.
-// A reply is marked only after write succeeded; if marking fails it is
-// delivered again later and the page drops it by id.
-func (s *server) deliver(ctx context.Context, cs *chatState, chat string, write func([]outReply) error) (int, error) {
+// deliver hands the chat's waiting replies to every listener of the chat
+// in this process (a chat may be open in several tabs), then writes those
+// handed to me and marks them sent. A reply is marked only after a write
+// succeeded; if marking fails it is delivered again later and the page
+// drops it by id.
+func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat string, write func([]outReply) error) (int, error) {
 	cs.deliver.Lock()
-	defer cs.deliver.Unlock()
 	pending, err := s.o.Outbox.PendingFor(ctx, Channel, chat)
-	if err != nil || len(pending) == 0 {
+	if err != nil {
+		cs.deliver.Unlock()
 		return 0, err
 	}
-	out := make([]outReply, 0, len(pending))
-	ids := make([]int64, 0, len(pending))
-	for _, p := range pending {
+	for l := range cs.subs {
+		handed := false
+		for _, p := range pending {
+			if p.ID > l.cursor {
+				l.inbox, l.cursor, handed = append(l.inbox, p), p.ID, true
+			}
+		}
+		if handed && l != me {
+			l.poke()
+		}
+	}
+	mine := me.inbox
+	me.inbox = nil
+	cs.deliver.Unlock()
+	if len(mine) == 0 {
+		return 0, nil
+	}
+	out := make([]outReply, 0, len(mine))
+	ids := make([]int64, 0, len(mine))
+	for _, p := range mine {
 		choices := p.Reply.Choices
 		if choices == nil {
 			choices = []flows.Choice{}
@@ -188,7 +207,7 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, secret str
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	cs, wake, leave := s.hub.join(chat)
+	cs, me, leave := s.hub.join(chat)
 	defer leave()
 	poll := time.NewTicker(s.o.PollInterval)
 	defer poll.Stop()
@@ -210,7 +229,7 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, secret str
 		return rc.Flush()
 	}
 	for {
-		if _, err := s.deliver(ctx, cs, chat, write); err != nil {
+		if _, err := s.deliver(ctx, cs, me, chat, write); err != nil {
 			if ctx.Err() == nil {
 				s.log.WarnContext(ctx, "event stream", "chat_id", chat, "err", err)
 			}
@@ -221,7 +240,7 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, secret str
 			return
 		case <-s.stop:
 			return
-		case <-wake:
+		case <-me.wake:
 		case <-poll.C:
 		case <-beat.C:
 			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
@@ -240,7 +259,7 @@ func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret strin
 	chat := chatID(secret)
 	ctx, cancel := context.WithTimeout(r.Context(), s.longPoll)
 	defer cancel()
-	cs, wake, leave := s.hub.join(chat)
+	cs, me, leave := s.hub.join(chat)
 	defer leave()
 	poll := time.NewTicker(s.o.PollInterval)
 	defer poll.Stop()
@@ -256,7 +275,7 @@ func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret strin
 		return http.NewResponseController(w).Flush()
 	}
 	for {
-		n, err := s.deliver(ctx, cs, chat, write)
+		n, err := s.deliver(ctx, cs, me, chat, write)
 		if n > 0 {
 			if err != nil {
 				s.log.WarnContext(ctx, "poll: mark sent", "chat_id", chat, "err", err)
@@ -271,7 +290,7 @@ func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret strin
 		select {
 		case <-ctx.Done():
 		case <-s.stop:
-		case <-wake:
+		case <-me.wake:
 			continue
 		case <-poll.C:
 			continue

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/lindungi/lindungi/flows"
+
 	"sync"
 	"time"
 
@@ -51,37 +53,46 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 // hub wakes the event streams and polls of a chat when this process has
-// handled a message of it, and serialises delivery per chat so that two
-// streams of one browser never send the same reply twice.
+// handled a message of it, and hands each reply to every one of them: a
+// chat open in two tabs shows its replies in both (each tab's page drops a
+// reply it has shown by id).
 type hub struct {
 	mu    sync.Mutex
 	chats map[string]*chatState
 }
 
 type chatState struct {
-	deliver sync.Mutex // held while reading, writing and marking replies
-	subs    map[chan struct{}]bool
+	deliver sync.Mutex // held while reading the replies and handing them out
+	subs    map[*listener]bool
 	refs    int
+}
+
+// listener is one event stream or poll of a chat: its wake-up, and the
+// replies handed to it and not yet written (under chatState.deliver).
+type listener struct {
+	wake   chan struct{}
+	cursor int64 // the newest reply handed to it
+	inbox  []flows.Outgoing
 }
 
 func newHub() *hub { return &hub{chats: map[string]*chatState{}} }
 
 // join registers a listener for chat; leave must be called when done.
-func (h *hub) join(chat string) (cs *chatState, wake chan struct{}, leave func()) {
+func (h *hub) join(chat string) (cs *chatState, me *listener, leave func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cs = h.chats[chat]
 	if cs == nil {
-		cs = &chatState{subs: map[chan struct{}]bool{}}
+		cs = &chatState{subs: map[*listener]bool{}}
 		h.chats[chat] = cs
 	}
 	cs.refs++
-	wake = make(chan struct{}, 1)
-	cs.subs[wake] = true
-	return cs, wake, func() {
+	me = &listener{wake: make(chan struct{}, 1)}
+	cs.subs[me] = true
+	return cs, me, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		delete(cs.subs, wake)
+		delete(cs.subs, me)
 		if cs.refs--; cs.refs == 0 {
 			delete(h.chats, chat)
 		}
@@ -93,11 +104,16 @@ func (h *hub) notify(chat string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if cs := h.chats[chat]; cs != nil {
-		for c := range cs.subs {
-			select {
-			case c <- struct{}{}:
-			default:
-			}
+		for l := range cs.subs {
+			l.poke()
 		}
+	}
+}
+
+// poke wakes the listener (at most one wake-up waits).
+func (l *listener) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
 	}
 }

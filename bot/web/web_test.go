@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -566,4 +567,34 @@ func TestPhotoLinksAreSignedPerChat(t *testing.T) {
 			t.Errorf("%s: %d", link, resp.StatusCode)
 		}
 	}
+}
+
+// A chat open in two tabs shows each reply in both, once.
+func TestTwoTabsBothGetTheReplies(t *testing.T) {
+	o := testOptions()
+	o.PollInterval = time.Hour // only the wake-up after a POST can deliver in time
+	srv := start(t, o, func(s *server) { s.heartbeat = time.Hour })
+	c := newClient(t, srv)
+	c.get("/").Body.Close()
+	tab1, tab2 := openEvents(t, c), openEvents(t, c)
+	c.text("/start")
+	var got [2][]int64
+	for i, tab := range []*sse{tab1, tab2} {
+		for range 2 {
+			got[i] = append(got[i], tab.reply(t).ID)
+		}
+	}
+	if !slices.Equal(got[0], got[1]) || got[0][0] >= got[0][1] {
+		t.Fatalf("tab 1 got %v, tab 2 got %v", got[0], got[1])
+	}
+	// The next message's replies reach both too, and nothing is repeated.
+	c.seq++
+	if st := c.post(`{"id":"m77","choice":"cs:yes"}`); st != 202 {
+		t.Fatal(st)
+	}
+	r1, r2 := tab1.reply(t), tab2.reply(t)
+	if r1.ID != r2.ID || r1.ID <= got[0][1] || !strings.Contains(r1.Text, "NIK") {
+		t.Fatalf("after the consent: tab 1 %+v, tab 2 %+v", r1, r2)
+	}
+	waitDelivered(t, c.chat())
 }
