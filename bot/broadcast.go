@@ -21,7 +21,9 @@ type Broadcasts interface {
 	// FinishBroadcasts marks done the running broadcasts with nobody left,
 	// queueing each one's report in the same transaction.
 	FinishBroadcasts(ctx context.Context, report func(flows.BroadcastProgress) flows.Reply) ([]flows.BroadcastProgress, error)
-	ActiveBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error)
+	// ActiveBroadcasts: the running and paused ones, and those cancelled
+	// after cancelledSince (their progress message shows it once more).
+	ActiveBroadcasts(ctx context.Context, cancelledSince time.Time) ([]flows.BroadcastProgress, error)
 	BroadcastMessage(ctx context.Context, id int64) (text, button string, err error)
 	BroadcastProgressOf(ctx context.Context, id int64) (flows.BroadcastProgress, error)
 	SetBroadcastProgressRef(ctx context.Context, id int64, ref string) error
@@ -247,8 +249,14 @@ func (d *Deliverer) broadcastUpkeep(ctx context.Context) error {
 	if now.Sub(d.lastProgress) < d.ProgressEvery {
 		return nil
 	}
+	// A broadcast cancelled since the last round is shown once more:
+	// cancelled, its buttons gone.
+	since := d.lastProgress
+	if since.IsZero() {
+		since = now.Add(-d.ProgressEvery)
+	}
 	d.lastProgress = now
-	active, err := d.Broadcasts.ActiveBroadcasts(ctx)
+	active, err := d.Broadcasts.ActiveBroadcasts(ctx, since)
 	if err != nil {
 		return fmt.Errorf("broadcast progress: %w", err)
 	}
@@ -262,8 +270,8 @@ func (d *Deliverer) broadcastUpkeep(ctx context.Context) error {
 // chat, on channels that can edit a message.
 func (d *Deliverer) showProgress(ctx context.Context, p flows.BroadcastProgress) {
 	ed, ok := d.Senders[p.ReportChannel].(Editor)
-	if !ok || p.ReportChat == "" {
-		return
+	if !ok || p.ReportChat == "" || p.Status == flows.BroadcastCancelled && p.ProgressRef == "" {
+		return // a broadcast cancelled before it started has no progress message to close
 	}
 	d.mu.Lock()
 	paused := d.Now().Before(d.paused[p.ReportChannel])

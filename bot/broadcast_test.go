@@ -150,3 +150,53 @@ func TestBroadcastAfterACrashCountsUnknown(t *testing.T) {
 		}
 	}
 }
+
+// editor records progress messages sent and edited.
+type editor struct {
+	fakeSender
+	edits []string // "chat ref text choices"
+	sent  int
+}
+
+func (e *editor) SendEditable(ctx context.Context, chatID string, r flows.Reply) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sent++
+	return fmt.Sprint("m", e.sent), nil
+}
+
+func (e *editor) Edit(ctx context.Context, chatID, ref string, r flows.Reply) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.edits = append(e.edits, fmt.Sprintf("%s %s %s %d", chatID, ref, r.Text, len(r.Choices)))
+	return nil
+}
+
+func (e *editor) seen() ([]string, int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.edits...), e.sent
+}
+
+// A cancelled broadcast's progress message is edited once more (cancelled,
+// without its pause and cancel buttons); one cancelled before it started,
+// with no progress message, gets none.
+func TestCancelledBroadcastClosesItsProgressMessage(t *testing.T) {
+	db, clk, ch := setup(t)
+	seed(t, db, ch, 3)
+	running, never := broadcastTo(t, db, ch, "Halo"), broadcastTo(t, db, ch, "Nanti")
+	db.SQL().MustExec(`UPDATE broadcasts SET status = 'cancelled', started_at = $2, finished_at = $2, report_channel = 'test', report_chat = 'admin'
+		WHERE id = ANY($1)`, fmt.Sprintf("{%d,%d}", running, never), clk.Now())
+	if err := db.SetBroadcastProgressRef(context.Background(), running, "m9"); err != nil {
+		t.Fatal(err)
+	}
+	ed := &editor{fakeSender: *newFakeSender()}
+	d := &bot.Deliverer{Outbox: db, Senders: map[string]bot.Sender{"test": ed}, Rate: 1000, PerChat: time.Millisecond, Now: clk.Now,
+		Broadcasts: db, Texts: texts{}, Interval: 5 * time.Millisecond}
+	runFor(t, d)
+	waitUntil(t, "the progress message edited", func() bool { edits, _ := ed.seen(); return len(edits) > 0 })
+	edits, sent := ed.seen()
+	if edits[0] != "admin m9 progress 0/0 0" || sent != 0 {
+		t.Errorf("edits %q, %d new progress messages", edits, sent)
+	}
+}

@@ -193,9 +193,12 @@ func (d *DB) FinishBroadcasts(ctx context.Context, report func(flows.BroadcastPr
 }
 
 // ActiveBroadcasts counts the recipients of the running and paused
-// broadcasts, oldest first, for their live progress.
-func (d *DB) ActiveBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error) {
-	return progressOf(ctx, d.db, `WHERE b.status IN ('running', 'paused') ORDER BY b.id`)
+// broadcasts, oldest first, for their live progress; and of those cancelled
+// after cancelledSince, so that their progress message shows it (without
+// its buttons).
+func (d *DB) ActiveBroadcasts(ctx context.Context, cancelledSince time.Time) ([]flows.BroadcastProgress, error) {
+	return progressOf(ctx, d.db, `WHERE b.status IN ('running', 'paused') OR b.status = 'cancelled' AND b.finished_at > $1 ORDER BY b.id`,
+		cancelledSince)
 }
 
 // BroadcastMessage is a broadcast's text and button. flows.ErrNotFound.
