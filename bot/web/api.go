@@ -147,24 +147,30 @@ type outReply struct {
 func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat string, write func([]outReply) error) (int, error) {
 	cs.deliver.Lock()
 	pending, err := s.o.Outbox.PendingFor(ctx, Channel, chat)
+	cs.deliver.Unlock()
 	if err != nil {
-		cs.deliver.Unlock()
 		return 0, err
 	}
+	cs.mu.Lock()
 	for l := range cs.subs {
-		handed := false
+		// Each listener gets each waiting reply once, whatever order they
+		// were committed in; a reply leaves the waiting ones when marked.
+		handed := make(map[int64]bool, len(pending))
+		got := false
 		for _, p := range pending {
-			if p.ID > l.cursor {
-				l.inbox, l.cursor, handed = append(l.inbox, p), p.ID, true
+			if !l.handed[p.ID] {
+				l.inbox, got = append(l.inbox, p), true
 			}
+			handed[p.ID] = true
 		}
-		if handed && l != me {
+		l.handed = handed
+		if got && l != me {
 			l.poke()
 		}
 	}
 	mine := me.inbox
 	me.inbox = nil
-	cs.deliver.Unlock()
+	cs.mu.Unlock()
 	if len(mine) == 0 {
 		return 0, nil
 	}

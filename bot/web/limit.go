@@ -63,15 +63,16 @@ type hub struct {
 
 type chatState struct {
 	deliver sync.Mutex // held while reading the replies and handing them out
+	mu      sync.Mutex // guards subs and what each listener was handed
 	subs    map[*listener]bool
-	refs    int
+	refs    int // under hub.mu
 }
 
 // listener is one event stream or poll of a chat: its wake-up, and the
-// replies handed to it and not yet written (under chatState.deliver).
+// replies handed to it and not yet written (under chatState.mu).
 type listener struct {
 	wake   chan struct{}
-	cursor int64 // the newest reply handed to it
+	handed map[int64]bool // the waiting replies handed to it already
 	inbox  []flows.Outgoing
 }
 
@@ -88,11 +89,15 @@ func (h *hub) join(chat string) (cs *chatState, me *listener, leave func()) {
 	}
 	cs.refs++
 	me = &listener{wake: make(chan struct{}, 1)}
+	cs.mu.Lock()
 	cs.subs[me] = true
+	cs.mu.Unlock()
 	return cs, me, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		cs.mu.Lock()
 		delete(cs.subs, me)
+		cs.mu.Unlock()
 		if cs.refs--; cs.refs == 0 {
 			delete(h.chats, chat)
 		}
@@ -104,9 +109,11 @@ func (h *hub) notify(chat string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if cs := h.chats[chat]; cs != nil {
+		cs.mu.Lock()
 		for l := range cs.subs {
 			l.poke()
 		}
+		cs.mu.Unlock()
 	}
 }
 

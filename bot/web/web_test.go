@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flows/flowstest"
@@ -595,6 +598,43 @@ func TestTwoTabsBothGetTheReplies(t *testing.T) {
 	r1, r2 := tab1.reply(t), tab2.reply(t)
 	if r1.ID != r2.ID || r1.ID <= got[0][1] || !strings.Contains(r1.Text, "NIK") {
 		t.Fatalf("after the consent: tab 1 %+v, tab 2 %+v", r1, r2)
+	}
+	waitDelivered(t, c.chat())
+}
+
+// Replies committed out of their id order (a reminder's transaction and the
+// chat's own) each reach every tab: what a tab was handed is remembered by
+// id, not as the newest id.
+func TestRepliesCommittedOutOfOrderReachEveryTab(t *testing.T) {
+	o := testOptions()
+	o.PollInterval = 20 * time.Millisecond
+	srv := start(t, o, func(s *server) { s.heartbeat = time.Hour })
+	c := newClient(t, srv)
+	c.get("/").Body.Close()
+	tab1, tab2 := openEvents(t, c), openEvents(t, c)
+	queue := func(tx *sqlx.Tx, text string) int64 {
+		var id int64
+		if err := tx.Get(&id, `INSERT INTO outbox (channel, chat_id, payload, created_at) VALUES ($1, $2, $3, now()) RETURNING id`,
+			Channel, c.chat(), fmt.Sprintf(`{"text":%q}`, text)); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	early, late := testDB.SQL().MustBegin(), testDB.SQL().MustBegin()
+	defer early.Rollback() //nolint:errcheck
+	first := queue(early, "Pengingat: iuran jatuh tempo")
+	second := queue(late, "Balasan")
+	if err := late.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r1, r2 := tab1.reply(t), tab2.reply(t); r1.ID != second || r2.ID != second {
+		t.Fatalf("first replies %d and %d, want %d", r1.ID, r2.ID, second)
+	}
+	if err := early.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r1, r2 := tab1.reply(t), tab2.reply(t); r1.ID != first || r2.ID != first || r1.Text != "Pengingat: iuran jatuh tempo" {
+		t.Fatalf("the reply committed late: %+v and %+v, want %d", r1, r2, first)
 	}
 	waitDelivered(t, c.chat())
 }
