@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,6 +132,26 @@ func Number(lang string, n int64) string {
 		return "-" + grouped(-n, sep)
 	}
 	return grouped(n, sep)
+}
+
+// Decimal formats a number with prec decimals and thousands grouped:
+// "1.234,5" in Indonesian, "1,234.5" in English.
+func Decimal(lang string, f float64, prec int) string {
+	s := strconv.FormatFloat(math.Abs(f), 'f', prec, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	n, _ := strconv.ParseInt(whole, 10, 64)
+	point := ","
+	if lang == "en" {
+		point = "."
+	}
+	out := Number(lang, n)
+	if frac != "" {
+		out += point + frac
+	}
+	if f < 0 && strings.Trim(s, "0.") != "" {
+		out = "-" + out
+	}
+	return out
 }
 
 func grouped(n int64, sep byte) string {

@@ -72,3 +72,20 @@ func TestDate(t *testing.T) {
 		t.Errorf("unknown language falls back to Indonesian: %q", got)
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	tests := []struct {
+		lang string
+		f    float64
+		prec int
+		want string
+	}{
+		{"id", 1.25, 1, "1,2"}, {"en", 1.25, 1, "1.2"}, {"id", 23190.4, 0, "23.190"}, {"en", 23190.4, 0, "23,190"},
+		{"id", 1234567.891, 2, "1.234.567,89"}, {"en", 0.05, 1, "0.1"}, {"id", -2.5, 1, "-2,5"}, {"id", -0.01, 1, "0,0"},
+	}
+	for _, tt := range tests {
+		if got := Decimal(tt.lang, tt.f, tt.prec); got != tt.want {
+			t.Errorf("Decimal(%s, %v, %d) = %q, want %q", tt.lang, tt.f, tt.prec, got, tt.want)
+		}
+	}
+}

@@ -192,7 +192,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		return nil
 	}
 	v := roster.NewValidator(regions, cfg.Province, time.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
-	prog := newProgress(stdout, size, T)
+	prog := newProgress(stdout, size, lang, T)
 	// NIK (as a number) → its first line, for duplicates within the file: 12
 	// bytes a row, where a string key and an int took 32.
 	seen := make(map[uint64]int32, 1<<16)
@@ -293,14 +293,16 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 	}
 	if *dryRun {
-		fmt.Fprintln(stdout, T("import.dry_run", "Read", read, "Valid", valid, "Rejected", rejected))
+		fmt.Fprintln(stdout, T("import.dry_run", "Read", locales.Number(lang, int64(read)), "Valid", locales.Number(lang, int64(valid)),
+			"Rejected", locales.Number(lang, int64(rejected))))
 		return nil
 	}
 	if err := db.FinishBatch(ctx, batch.ID, read, rejected); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, T("import.summary", "ID", batch.ID, "Read", read, "Imported", imported, "Before", left, "Attached", attached,
-		"Rejected", report.rows-attached))
+	n := func(v int) string { return locales.Number(lang, int64(v)) }
+	fmt.Fprintln(stdout, T("import.summary", "ID", batch.ID, "Read", n(read), "Imported", n(imported), "Before", n(left), "Attached", n(attached),
+		"Rejected", n(report.rows-attached)))
 	if imported == 0 && attached == 0 && left > 0 {
 		fmt.Fprintln(stdout, T("import.nothing_new"))
 	}
@@ -352,6 +354,7 @@ func fileHash(path string) (string, int64, error) {
 type progress struct {
 	w        io.Writer
 	text     func(key string, kv ...any) string // renders an "import." text
+	lang     string                             // for its numbers
 	tty      bool
 	size     int64
 	start    time.Time
@@ -359,8 +362,8 @@ type progress struct {
 	interval time.Duration
 }
 
-func newProgress(w io.Writer, size int64, T func(string, ...any) string) *progress {
-	p := &progress{w: w, text: T, size: size, start: time.Now(), interval: 5 * time.Second}
+func newProgress(w io.Writer, size int64, lang string, T func(string, ...any) string) *progress {
+	p := &progress{w: w, text: T, lang: lang, size: size, start: time.Now(), interval: 5 * time.Second}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty, p.interval = true, 200*time.Millisecond
@@ -376,7 +379,7 @@ func (p *progress) update(rows int, offset int64) {
 	}
 	p.last = now
 	elapsed := now.Sub(p.start).Seconds()
-	rate := strconv.FormatFloat(float64(rows)/max(elapsed, 0.001), 'f', 0, 64)
+	rate := locales.Decimal(p.lang, float64(rows)/max(elapsed, 0.001), 0)
 	frac := 0.0
 	if p.size > 0 && offset > 0 {
 		frac = min(1, float64(offset)/float64(p.size))
@@ -386,17 +389,18 @@ func (p *progress) update(rows int, offset int64) {
 		eta = (time.Duration(elapsed*(1-frac)/frac) * time.Second).Round(time.Second).String()
 	}
 	if p.tty {
-		fmt.Fprint(p.w, "\r"+p.text("import.progress_bar", "Bar", bar(frac, 30), "Rows", rows, "Rate", rate, "ETA", eta))
+		fmt.Fprint(p.w, "\r"+p.text("import.progress_bar", "Bar", bar(frac, 30), "Rows", locales.Number(p.lang, int64(rows)), "Rate", rate, "ETA", eta))
 		return
 	}
-	fmt.Fprintln(p.w, p.text("import.progress", "Rows", rows, "Percent", strconv.FormatFloat(100*frac, 'f', 0, 64), "Rate", rate, "ETA", eta))
+	fmt.Fprintln(p.w, p.text("import.progress", "Rows", locales.Number(p.lang, int64(rows)), "Percent", locales.Decimal(p.lang, 100*frac, 0),
+		"Rate", rate, "ETA", eta))
 }
 
 func (p *progress) done(rows int) {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintln(p.w, p.text("import.done", "Rows", rows, "Seconds", strconv.FormatFloat(time.Since(p.start).Seconds(), 'f', 1, 64)))
+	fmt.Fprintln(p.w, p.text("import.done", "Rows", locales.Number(p.lang, int64(rows)), "Seconds", locales.Decimal(p.lang, time.Since(p.start).Seconds(), 1)))
 }
 
 // rosterError renders a roster file or header error (the file cannot be
