@@ -431,7 +431,8 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 			return err
 		}
 		for _, a := range agents {
-			if a.ID == from.AgentID {
+			// An agent whose data was erased at their request has no chat to tell.
+			if a.ID == from.AgentID && a.ChatID != "" && a.Status != AgentErased {
 				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_from_agent", map[string]any{"Ref": ref, "Reason": reason}), Input: InputNone}}); err != nil {
 					return err
 				}
@@ -454,7 +455,11 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 func (t *turn) ownerLabel(o Owner) string {
 	var parts []string
 	if o.AgentID > 0 {
-		parts = append(parts, t.T("admin.owner_agent", map[string]any{"ID": o.AgentID, "Name": displayName(o.AgentName)}))
+		name := displayName(o.AgentName)
+		if o.AgentName == "" {
+			name = t.T("admin.agent_erased", nil) // the agent's data was erased at their request
+		}
+		parts = append(parts, t.T("admin.owner_agent", map[string]any{"ID": o.AgentID, "Name": name}))
 	}
 	if o.Channel != "" {
 		parts = append(parts, t.T("admin.owner_chat", map[string]any{"Chat": o.Channel + ":" + o.ChatID}))

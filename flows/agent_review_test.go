@@ -165,3 +165,21 @@ func TestPendingAgentCanRegisterThemselves(t *testing.T) {
 	must(t, c.press("cs:yes"), "Ketik NIK Anda")
 	must(t, c.text("/mulai"), "Anda sedang mengisi pendaftaran")
 }
+
+// A resident of an agent who erased their data can still be moved to its
+// rightful chat; the owner shows the agent as erased.
+func TestMoveAResidentOfAnErasedAgent(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Yanti Kusuma")
+	n := freshNIK()
+	a.registerResident(n, "Rina Wati", "081266600022")
+	a.text("/hapus")
+	must(t, a.press("Ya, hapus data"), "Anda bukan agen lagi")
+	rightful := newChat(t)
+	rightful.text("halo")
+	admin.text("/nik_pindah")
+	must(t, admin.text(n), "datanya dihapus atas permintaannya")
+	admin.text("test:" + rightful.id)
+	must(t, admin.text("KTP asli ditunjukkan di kantor"), "dipindahkan")
+	must(t, lastText(rightful.flush()), "")
+}

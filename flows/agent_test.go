@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -569,12 +570,54 @@ func TestAgentDeletesTheirData(t *testing.T) {
 	if n := auditCount(t, "agent:erase", fmt.Sprint("agent:", agentID)); n != 1 {
 		t.Errorf("%d agent:erase entries", n)
 	}
-	// No agent menu any more; applying again starts a new application.
+	// No agent menu any more; applying again starts a new application, a
+	// new record: the erased one keeps its residents.
 	must(t, a.text("/agen"), "Untuk menjadi agen", "Apakah Anda setuju?")
 	must(t, a.text("/batal"), "dibatalkan")
 	a.apply(freshNIK(), "Rahmat Hidayat")
-	testDB.SQL().Get(&row.Status, `SELECT status FROM agents WHERE id = $1`, agentID)
-	if row.Status != flows.AgentPending {
-		t.Errorf("applying again: %s", row.Status)
+	var records []string
+	testDB.SQL().Select(&records, `SELECT status FROM agents WHERE channel = 'test' AND user_id = $1 ORDER BY id`, a.id)
+	if !slices.Equal(records, []string{flows.AgentErased, flows.AgentPending}) {
+		t.Errorf("the user's agent records after applying again: %v", records)
 	}
+}
+
+// A suspended agent's /hapus keeps the suspension's trace (the keyed NIK
+// hash and the reason): they cannot come back as a new agent with the
+// same NIK.
+func TestSuspendedAgentCannotComeBackAfterDeleting(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	agentNIK := freshNIK()
+	a := newAgentChat(t, "")
+	a.apply(agentNIK, "Joko Susanto")
+	approveAll(t, admin)
+	a.flush()
+	admin.text("/agen_daftar susanto")
+	admin.send(flows.Event{Kind: flows.KindChoice, Choice: admin.choices()[0].Data})
+	must(t, admin.text("Menarik iuran dua kali"), "ditangguhkan")
+	a.flush()
+	must(t, a.text("/hapus"), "berhenti menjadi agen")
+	must(t, a.press("Ya, hapus data"), "Anda bukan agen lagi")
+	var row struct {
+		Reason string `db:"reason"`
+		From   string `db:"erased_from"`
+		Hash   bool   `db:"hash"`
+		Name   string `db:"name"`
+	}
+	testDB.SQL().Get(&row, `SELECT reason, erased_from, nik_hash IS NOT NULL AS hash, name FROM agents WHERE channel = 'test' AND user_id = $1`, a.id)
+	if row.Reason != "Menarik iuran dua kali" || row.From != flows.AgentSuspended || !row.Hash || row.Name != "" {
+		t.Errorf("the suspended agent's erased record: %+v", row)
+	}
+	// Applying again with the same NIK is refused.
+	must(t, a.text("/agen"), "Apakah Anda setuju?")
+	must(t, a.press("ac:yes"), "Apa peran Anda")
+	must(t, a.press("ar:ketua_rt"), "Ketik NIK Anda")
+	must(t, a.text(agentNIK), "Ketik nama lengkap Anda")
+	must(t, a.text("Joko Susanto"), "Di desa/kelurahan mana")
+	if got := a.text("darat sekip"); !strings.Contains(got, "nomor RT dan RW") {
+		a.press(a.choices()[0].Data)
+	}
+	a.text("RT 3 / RW 12")
+	must(t, a.text("0813 1111 3333"), "Periksa permohonan Anda")
+	must(t, a.press("aw:ok"), "sudah dipakai di permohonan agen lain")
 }

@@ -47,7 +47,7 @@ func dynamicKeys() []string {
 	add("agent.rtrw_err.", "rt", "rw", "opt")
 	add("standing.", "awaiting", "active", "arrears", "ended")
 	add("agent.reminder.", "awaiting", "active", "arrears")
-	add("admin.status.", flows.AgentPending, flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended)
+	add("admin.status.", flows.AgentPending, flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended, flows.AgentErased)
 	add("admin.decided.", flows.AgentApproved, flows.AgentRejected, flows.AgentSuspended)
 	add("broadcast.jht.", "with", "without")
 	add("broadcast.who.", "workers", "agents")

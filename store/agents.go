@@ -94,7 +94,7 @@ func (t *chatTx) myAgent(ctx context.Context, allowed ...string) (int64, error) 
 		ID     int64  `db:"id"`
 		Status string `db:"status"`
 	}
-	err := t.get(ctx, &a, `SELECT id, status FROM agents WHERE channel = $1 AND user_id = $2`, t.channel, t.user())
+	err := t.get(ctx, &a, `SELECT id, status FROM agents WHERE channel = $1 AND user_id = $2 AND status <> $3`, t.channel, t.user(), flows.AgentErased)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, flows.ErrNotAgent
 	}
@@ -152,12 +152,12 @@ func (t *chatTx) ApplyAgent(ctx context.Context, a flows.Agent) (int64, error) {
 			INSERT INTO agents (channel, user_id, chat_id, role, nik_sealed, nik_hash, phone_sealed, phone_hash, name,
 				village, rt, rw, institution, consent_id, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'pending', $15, $15)
-			ON CONFLICT (channel, user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, role = EXCLUDED.role,
+			ON CONFLICT (channel, user_id) WHERE status <> 'erased' DO UPDATE SET chat_id = EXCLUDED.chat_id, role = EXCLUDED.role,
 				nik_sealed = EXCLUDED.nik_sealed, nik_hash = EXCLUDED.nik_hash, phone_sealed = EXCLUDED.phone_sealed,
 				phone_hash = EXCLUDED.phone_hash, name = EXCLUDED.name, village = EXCLUDED.village, rt = EXCLUDED.rt,
 				rw = EXCLUDED.rw, institution = EXCLUDED.institution, consent_id = EXCLUDED.consent_id, status = 'pending',
 				reason = '', decided_by = '', decided_at = NULL, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
-			WHERE agents.status IN ('pending', 'rejected', 'erased')
+			WHERE agents.status IN ('pending', 'rejected')
 			RETURNING id`,
 			t.channel, t.user(), t.chatID, a.Role, nikSealed, t.vault.Hash("nik", a.NIK), phoneSealed, phoneHash, a.Name,
 			a.Village, a.RT, a.RW, a.Institution, nullID(a.ConsentID), t.now)

@@ -219,9 +219,12 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 	// the residents they registered and the consents they stated still say
 	// which agent it was; the agent can no longer act (they may apply again).
 	var agents []int64
-	if err := t.sel(ctx, &agents, `UPDATE agents SET chat_id = '', nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
-			name = '', village = '', rt = '', rw = '', institution = '', status = $3, reason = '', updated_at = $4
-		WHERE channel = $1 AND user_id = $2 AND status <> $3 RETURNING id`, t.channel, t.user(), flows.AgentErased, t.now); err != nil {
+	// A suspended agent's keyed NIK hash and the reason stay: the same
+	// person cannot come back as a new agent unnoticed.
+	if err := t.sel(ctx, &agents, `UPDATE agents SET chat_id = '', nik_sealed = NULL, phone_sealed = NULL, phone_hash = NULL,
+			nik_hash = CASE WHEN status = $5 THEN nik_hash END, reason = CASE WHEN status = $5 THEN reason ELSE '' END,
+			name = '', village = '', rt = '', rw = '', institution = '', erased_from = status, status = $3, updated_at = $4
+		WHERE channel = $1 AND user_id = $2 AND status <> $3 RETURNING id`, t.channel, t.user(), flows.AgentErased, t.now, flows.AgentSuspended); err != nil {
 		return 0, fmt.Errorf("erase agent record: %w", err)
 	}
 	for _, id := range agents {
