@@ -301,7 +301,12 @@ func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret strin
 		case <-poll.C:
 			continue
 		}
-		if r.Context().Err() == nil {
+		if r.Context().Err() != nil {
+			return
+		}
+		// The wait is over: a reply another tab's stream handed to this poll
+		// meanwhile goes out now rather than with the poll.
+		if n, _ := s.deliver(r.Context(), cs, me, chat, write); n == 0 {
 			writeJSON(w, http.StatusOK, []outReply{})
 		}
 		return

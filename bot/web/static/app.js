@@ -19,9 +19,12 @@
   function load() {
     try {
       var s = JSON.parse(localStorage.getItem(KEY));
-      if (s && s.m instanceof Array) return s;
+      if (s && s.m instanceof Array) {
+        if (!(s.ids instanceof Array)) s.ids = [];
+        return s;
+      }
     } catch (e) { /* private mode, broken JSON: start empty */ }
-    return { m: [], last: 0 };
+    return { m: [], last: 0, ids: [] };
   }
   function save() {
     if (state.m.length > MAX) state.m = state.m.slice(-MAX);
@@ -191,8 +194,14 @@
   function got(list) {
     var first = null;
     list.forEach(function (r) {
-      if (r.id && r.id <= state.last) return; // delivered twice
-      state.last = r.id || state.last;
+      // Delivered twice (a retry, another tab's stream): shown once. By id,
+      // not "newer than the last": a reply committed late has a lower id.
+      if (r.id && state.ids.indexOf(r.id) >= 0) return;
+      if (r.id) {
+        state.ids.push(r.id);
+        if (state.ids.length > 200) state.ids = state.ids.slice(-200);
+      }
+      state.last = Math.max(state.last, r.id || 0);
       disableAll();
       var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '', f: r.photo || '' };
       state.m.push(m);
