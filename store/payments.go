@@ -309,7 +309,7 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 						// paid another way): money for nobody, an admin must look.
 						res.Outcome = Flagged
 						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
-							err = event("flagged", "the batch's workers were covered already: nobody left to cover")
+							err = event("flagged", "the batch's workers were covered already (or erased at their request): nobody left to cover")
 						}
 					case left.count > 0:
 						// Some paid for themselves (or were paid for) while the

@@ -159,7 +159,8 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 		batch = b
 		if !created {
-			fmt.Fprintln(stdout, T("import.batch_again", "ID", b.ID, "Sponsor", b.Sponsor, "Imported", b.Imported, "Attached", b.Attached))
+			fmt.Fprintln(stdout, T("import.batch_again", "ID", b.ID, "Sponsor", b.Sponsor, "Imported", locales.Number(lang, int64(b.Imported)),
+				"Attached", locales.Number(lang, int64(b.Attached))))
 		} else {
 			fmt.Fprintln(stdout, T("import.batch_opened", "ID", b.ID, "Sponsor", b.Sponsor))
 		}
@@ -251,7 +252,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	}()
 	for {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%s: %w", T("import.stopped", "Read", read), err)
+			return fmt.Errorf("%s: %w", T("import.stopped", "Read", locales.Number(lang, int64(read))), err)
 		}
 		row, err := rd.Next()
 		if err == io.EOF {
