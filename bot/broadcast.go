@@ -21,9 +21,11 @@ type Broadcasts interface {
 	// FinishBroadcasts marks done the running broadcasts with nobody left,
 	// queueing each one's report in the same transaction.
 	FinishBroadcasts(ctx context.Context, report func(flows.BroadcastProgress) flows.Reply) ([]flows.BroadcastProgress, error)
-	// ActiveBroadcasts: the running and paused ones, and those cancelled
-	// after cancelledSince (their progress message shows it once more).
-	ActiveBroadcasts(ctx context.Context, cancelledSince time.Time) ([]flows.BroadcastProgress, error)
+	// ActiveBroadcasts: the running and paused ones, and the cancelled ones
+	// whose progress message is not closed yet.
+	ActiveBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error)
+	// CloseBroadcastProgress: a cancelled broadcast's progress message says so.
+	CloseBroadcastProgress(ctx context.Context, id int64) error
 	BroadcastMessage(ctx context.Context, id int64) (text, button string, err error)
 	BroadcastProgressOf(ctx context.Context, id int64) (flows.BroadcastProgress, error)
 	SetBroadcastProgressRef(ctx context.Context, id int64, ref string) error
@@ -249,14 +251,8 @@ func (d *Deliverer) broadcastUpkeep(ctx context.Context) error {
 	if now.Sub(d.lastProgress) < d.ProgressEvery {
 		return nil
 	}
-	// A broadcast cancelled since the last round is shown once more:
-	// cancelled, its buttons gone.
-	since := d.lastProgress
-	if since.IsZero() {
-		since = now.Add(-d.ProgressEvery)
-	}
 	d.lastProgress = now
-	active, err := d.Broadcasts.ActiveBroadcasts(ctx, since)
+	active, err := d.Broadcasts.ActiveBroadcasts(ctx)
 	if err != nil {
 		return fmt.Errorf("broadcast progress: %w", err)
 	}
@@ -283,6 +279,13 @@ func (d *Deliverer) showProgress(ctx context.Context, p flows.BroadcastProgress)
 	if p.ProgressRef != "" {
 		if err := ed.Edit(ctx, p.ReportChat, p.ProgressRef, r); err != nil {
 			d.Log.Warn("broadcast: edit progress", "broadcast", p.ID, "err", err)
+			return
+		}
+		if p.Status == flows.BroadcastCancelled {
+			// Cancelled, its buttons gone: that was the last edit.
+			if err := d.Broadcasts.CloseBroadcastProgress(ctx, p.ID); err != nil {
+				d.Log.Warn("broadcast: close progress", "broadcast", p.ID, "err", err)
+			}
 		}
 		return
 	}

@@ -199,4 +199,13 @@ func TestCancelledBroadcastClosesItsProgressMessage(t *testing.T) {
 	if edits[0] != "admin m9 progress 0/0 0" || sent != 0 {
 		t.Errorf("edits %q, %d new progress messages", edits, sent)
 	}
+	// Once edited, it is closed: later rounds leave it alone.
+	waitUntil(t, "the progress message closed", func() bool {
+		var closed bool
+		db.SQL().Get(&closed, `SELECT progress_closed_at IS NOT NULL FROM broadcasts WHERE id = $1`, running)
+		return closed
+	})
+	if active, err := db.ActiveBroadcasts(context.Background()); err != nil || len(active) != 0 {
+		t.Errorf("still active: %+v, %v", active, err)
+	}
 }

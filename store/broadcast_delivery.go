@@ -194,11 +194,19 @@ func (d *DB) FinishBroadcasts(ctx context.Context, report func(flows.BroadcastPr
 
 // ActiveBroadcasts counts the recipients of the running and paused
 // broadcasts, oldest first, for their live progress; and of those cancelled
-// after cancelledSince, so that their progress message shows it (without
-// its buttons).
-func (d *DB) ActiveBroadcasts(ctx context.Context, cancelledSince time.Time) ([]flows.BroadcastProgress, error) {
-	return progressOf(ctx, d.db, `WHERE b.status IN ('running', 'paused') OR b.status = 'cancelled' AND b.finished_at > $1 ORDER BY b.id`,
-		cancelledSince)
+// whose progress message still shows their buttons (CloseBroadcastProgress).
+func (d *DB) ActiveBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error) {
+	return progressOf(ctx, d.db, `WHERE b.status IN ('running', 'paused')
+		OR (b.status = 'cancelled' AND b.progress_ref <> '' AND b.progress_closed_at IS NULL) ORDER BY b.id`)
+}
+
+// CloseBroadcastProgress records that a cancelled broadcast's progress
+// message now says so.
+func (d *DB) CloseBroadcastProgress(ctx context.Context, id int64) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE broadcasts SET progress_closed_at = $2 WHERE id = $1`, id, d.now()); err != nil {
+		return fmt.Errorf("broadcast %d: close progress: %w", id, err)
+	}
+	return nil
 }
 
 // BroadcastMessage is a broadcast's text and button. flows.ErrNotFound.
