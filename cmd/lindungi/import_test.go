@@ -94,10 +94,10 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	}
 	// The sponsor pays by transfer: everyone is protected for 2027, once.
 	pay := runOut(t, env, "sponsor", "pay", "1", "--ref", "SP2D-00042")
-	if !strings.Contains(pay, "workers protected") {
+	if !strings.Contains(pay, "pekerja terlindungi") {
 		t.Fatalf("pay: %s", pay)
 	}
-	if again := runOut(t, env, "sponsor", "pay", "1", "--ref", "SP2D-00042"); !strings.Contains(again, "nothing changed") {
+	if again := runOut(t, env, "sponsor", "pay", "1", "--ref", "SP2D-00042", "--lang", "en"); !strings.Contains(again, "nothing changed") {
 		t.Errorf("paid twice: %s", again)
 	}
 	var c struct {
@@ -111,7 +111,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 		t.Errorf("after payment %+v for %d workers", c, n)
 	}
 	show := runOut(t, env, "sponsor", "show", "1", "--bot", "lindungi_bot")
-	if !strings.Contains(show, "https://t.me/lindungi_bot?start=sponsor-") || !strings.Contains(show, "paid") {
+	if !strings.Contains(show, "https://t.me/lindungi_bot?start=sponsor-") || !strings.Contains(show, "dibayar") || !strings.Contains(show, "12 bulan mulai 1 Januari 2027") {
 		t.Errorf("show: %s", show)
 	}
 	var audit int
@@ -223,7 +223,7 @@ func TestSponsorClaimCodes(t *testing.T) {
 	os.WriteFile(list, []byte("NIK,Nama,Desa,Kecamatan,Kabupaten\n6171054508900021,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"), 0o600)
 	runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak")
 	out := runOut(t, env, "sponsor", "codes", "1", "--out", codes)
-	if !strings.Contains(out, "1 claim codes") {
+	if !strings.Contains(out, "1 kode klaim") {
 		t.Fatalf("codes: %s", out)
 	}
 	b, _ := os.ReadFile(codes)

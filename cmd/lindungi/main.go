@@ -51,7 +51,7 @@ commands:
             its progress
   import FILE --sponsor NAME [--programs jkk,jkm[,jht]] [--months 12] [--start DATE] [--dry-run] [--report FILE] [--lang id|en]
             a sponsor's list of workers (CSV or XLSX), checked with the chat's rules
-  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE
+  sponsor list | show ID [--bot NAME --qr FILE] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--lang id|en]
             sponsored batches, their poster link, an external payment (APBD transfer), one virtual account
             for the batch, or a claim code per worker to print
   dev gen-workers N [--seed S] [--bad-every K] [--out FILE]
@@ -172,7 +172,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "import":
 		return importCommand(ctx, rest, db, regions, cfg.Tariffs, cfg.Flow, cat, getenv, stdout)
 	case "sponsor":
-		return sponsorCommand(ctx, rest, db, engine, provider, cfg.Flow, getenv, stdout)
+		return sponsorCommand(ctx, rest, db, engine, provider, cfg.Flow, cat, getenv, stdout)
 	case "dev":
 		return devCommand(rest, regions, stdout)
 	case "chat":

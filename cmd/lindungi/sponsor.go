@@ -26,44 +26,65 @@ import (
 
 // sponsorCommand is `lindungi sponsor list | show ID [--qr FILE] | pay ID --ref REF`.
 func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, provider payments.Provider, cfg flows.Config,
-	getenv func(string) string, stdout io.Writer) error {
+	cat *locales.Catalog, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--days 90]")
+		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--days 90]  [--lang id|en]")
 	}
 	switch args[0] {
-	case "list":
-		bs, err := db.Batches(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "id\tsponsor\tfile\timported\tattached\trejected\tclaimed\tactive\tpaid")
-		for _, b := range bs {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", b.ID, b.Sponsor, b.FileName, b.Imported, b.Attached, b.Rejected, b.Claimed, b.Active, paidLabel(b))
-		}
-		return tw.Flush()
-	case "show", "pay", "invoice", "codes":
+	case "list", "show", "pay", "invoice", "codes":
 		fs := flag.NewFlagSet("sponsor "+args[0], flag.ContinueOnError)
 		fs.SetOutput(stdout)
+		langFlag := fs.String("lang", locales.Default, "language of what is printed: id or en")
 		ref := fs.String("ref", "", "pay: the transfer's reference (SP2D, bank reference)")
 		bank := fs.String("bank", "bni", "invoice: the bank of the virtual account (bca, bni, bri, mandiri, permata)")
 		out := fs.String("out", "", "codes: write the codes (CSV: reference, name, code) to this file")
 		days := fs.Int("days", 90, "codes: how many days the codes stay valid")
 		qr := fs.String("qr", "", "show: write the poster's QR code (PNG) to this file")
 		bot := fs.String("bot", "", "show: the Telegram bot's username, for the poster's link")
-		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "bank": true, "out": true, "days": true})
+		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "bank": true, "out": true, "days": true, "lang": true})
 		if err := fs.Parse(rest); err != nil {
 			return err
+		}
+		lang := *langFlag
+		if !cat.Supported(lang) {
+			return fmt.Errorf("--lang %q: want id or en", lang)
+		}
+		say := func(key string, kv ...any) string {
+			data := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				data[kv[i].(string)] = kv[i+1]
+			}
+			return cat.T(lang, key, data)
+		}
+		num := func(n int) string { return locales.Number(lang, int64(n)) }
+		paid := func(b store.Batch) string {
+			if b.PaidAt.Valid {
+				return say("sponsor.paid", "Date", cat.Date(lang, b.PaidAt.Time.In(cfg.Location)), "Ref", b.PaymentRef)
+			}
+			return say("sponsor.not_paid")
+		}
+		if args[0] == "list" {
+			bs, err := db.Batches(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+			fmt.Fprintln(tw, say("sponsor.list_header"))
+			for _, b := range bs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Sponsor, b.FileName, num(b.Imported), num(b.Attached), num(b.Rejected),
+					num(b.Claimed), num(b.Active), paid(b))
+			}
+			return tw.Flush()
 		}
 		id, err := strconv.ParseInt(idArg, 10, 64)
 		if err != nil {
 			return fmt.Errorf("lindungi sponsor %s ID: %q is not a batch number", args[0], idArg)
 		}
 		if args[0] == "codes" {
-			return sponsorCodes(ctx, db, id, *out, *days, getenv, stdout)
+			return sponsorCodes(ctx, db, id, *out, *days, say, num, getenv, stdout)
 		}
 		if args[0] == "invoice" {
-			return sponsorInvoice(ctx, db, provider, id, payments.Method(*bank), getenv, stdout)
+			return sponsorInvoice(ctx, db, provider, id, payments.Method(*bank), say, getenv, stdout)
 		}
 		if args[0] == "pay" {
 			if *ref == "" {
@@ -74,43 +95,46 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 				return err
 			}
 			if n == 0 {
-				fmt.Fprintf(stdout, "batch %d was paid before: nothing changed\n", id)
+				fmt.Fprintln(stdout, say("sponsor.paid_before", "ID", id))
 				return nil
 			}
-			fmt.Fprintf(stdout, "batch %d paid (%s): %d workers protected\n", id, *ref, n)
+			fmt.Fprintln(stdout, say("sponsor.paid_now", "ID", id, "Ref", *ref, "Count", num(n)))
 			return nil
 		}
 		b, err := db.BatchByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "batch %d: %s\nfile: %s (sha256 %s)\nprogrammes: %s, %d months", b.ID, b.Sponsor, b.FileName, b.FileSHA,
-			map[bool]string{false: "JKK+JKM", true: "JKK+JKM+JHT"}[b.JHT], b.Months)
+		start := ""
 		if b.Start.Valid {
-			fmt.Fprintf(stdout, " from %s", b.Start.Time.Format(time.DateOnly))
+			start = cat.Date(lang, b.Start.Time)
 		}
-		fmt.Fprintf(stdout, "\nrows read %d · imported %d · attached %d · rejected %d\nworkers %d · claimed %d · active %d\n",
-			b.RowsRead, b.Imported, b.Attached, b.Rejected, b.Workers, b.Claimed, b.Active)
-		fmt.Fprintf(stdout, "to pay: %s a month, %s for %d months · %s\n", locales.Rupiah(b.Monthly), locales.Rupiah(b.Monthly*int64(b.Months)), b.Months, paidLabel(b))
+		fmt.Fprintln(stdout, say("sponsor.show_head", "ID", b.ID, "Sponsor", b.Sponsor, "File", b.FileName, "SHA", b.FileSHA,
+			"Programs", map[bool]string{false: "JKK+JKM", true: "JKK+JKM+JHT"}[b.JHT], "Months", b.Months, "Start", start))
+		fmt.Fprintln(stdout, say("sponsor.show_counts", "Read", num(b.RowsRead), "Imported", num(b.Imported), "Attached", num(b.Attached),
+			"Rejected", num(b.Rejected), "Workers", num(b.Workers), "Claimed", num(b.Claimed), "Active", num(b.Active)))
+		fmt.Fprintln(stdout, say("sponsor.show_due", "Monthly", locales.Rupiah(b.Monthly), "Total", locales.Rupiah(b.Monthly*int64(b.Months)),
+			"Months", b.Months, "Paid", paid(b)))
 		pays, err := db.BatchPayments(ctx, id)
 		if err != nil {
 			return err
 		}
 		for _, p := range pays {
-			fmt.Fprintf(stdout, "payment %s (%s): %s, %s for %d workers", p.OrderID, p.Provider, p.Status, locales.Rupiah(p.Amount), p.Workers)
+			paidAt := ""
 			if p.PaidAt.Valid {
-				fmt.Fprintf(stdout, ", paid %s", p.PaidAt.Time.In(cfg.Location).Format(time.DateOnly))
+				paidAt = cat.Date(lang, p.PaidAt.Time.In(cfg.Location))
 			}
+			fmt.Fprintln(stdout, say("sponsor.payment", "Order", p.OrderID, "Provider", p.Provider, "Status", p.Status,
+				"Amount", locales.Rupiah(p.Amount), "Workers", num(p.Workers), "PaidAt", paidAt))
 			if p.Flag != "" {
-				fmt.Fprintf(stdout, "\n  !!! flagged %s: %s", p.Flag, p.Note)
+				fmt.Fprintln(stdout, say("sponsor.flagged", "Flag", p.Flag, "Note", p.Note))
 			}
-			fmt.Fprintln(stdout)
 		}
 		link := "/start " + flows.SponsorPrefix + b.ClaimToken
 		if *bot != "" {
 			link = flows.SponsorLink(*bot, b.ClaimToken)
 		}
-		fmt.Fprintf(stdout, "poster link: %s\n", link)
+		fmt.Fprintln(stdout, say("sponsor.poster", "Link", link))
 		if *qr != "" {
 			if *bot == "" {
 				return errors.New("--qr needs --bot: the link a phone's camera opens is https://t.me/<bot>?start=…")
@@ -122,18 +146,11 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			if err := os.WriteFile(*qr, png, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "QR code written to %s\n", *qr)
+			fmt.Fprintln(stdout, say("sponsor.qr_written", "File", *qr))
 		}
 		return nil
 	}
-	return fmt.Errorf("lindungi sponsor %s: want list, show or pay", args[0])
-}
-
-func paidLabel(b store.Batch) string {
-	if b.PaidAt.Valid {
-		return "paid " + b.PaidAt.Time.Format(time.DateOnly) + " (" + b.PaymentRef + ")"
-	}
-	return "not paid"
+	return fmt.Errorf("lindungi sponsor %s: want list, show, pay, invoice or codes", args[0])
 }
 
 // devCommand is `lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]`:
@@ -169,8 +186,8 @@ func devCommand(args []string, regions *wilayah.Data, stdout io.Writer) error {
 
 // sponsorInvoice asks the payment provider for one virtual account for the
 // whole batch; its settlement protects every worker at once.
-func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provider, id int64, bank payments.Method, getenv func(string) string,
-	stdout io.Writer) error {
+func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provider, id int64, bank payments.Method,
+	say func(string, ...any) string, getenv func(string) string, stdout io.Writer) error {
 	if !bank.Valid() || bank.Kind() != "va" {
 		return fmt.Errorf("--bank %q: want a bank of a virtual account (bca, bni, bri, mandiri, permata)", bank)
 	}
@@ -193,15 +210,16 @@ func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provide
 	if err := db.InvoiceBatch(ctx, id, ins, "cli:"+operator(getenv)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "batch %d: pay %s to %s virtual account %s before %s (order %s)\n", id, locales.Rupiah(ins.Amount), strings.ToUpper(string(ins.Bank)),
-		ins.VANumber, ins.ExpiresAt.Format("2006-01-02 15:04"), ins.OrderID)
+	fmt.Fprintln(stdout, say("sponsor.invoice", "ID", id, "Amount", locales.Rupiah(ins.Amount), "Bank", strings.ToUpper(string(ins.Bank)),
+		"VA", ins.VANumber, "Until", ins.ExpiresAt.Format("2006-01-02 15:04"), "Order", ins.OrderID))
 	return nil
 }
 
 // sponsorCodes writes a single-use claim code for every worker of a batch
 // who has not linked their chat, for the sponsor to print: a worker types it
 // in the claim after their NIK and name.
-func sponsorCodes(ctx context.Context, db *store.DB, id int64, out string, days int, getenv func(string) string, stdout io.Writer) error {
+func sponsorCodes(ctx context.Context, db *store.DB, id int64, out string, days int, say func(string, ...any) string, num func(int) string,
+	getenv func(string) string, stdout io.Writer) error {
 	if out == "" {
 		return errors.New("--out: the codes are a list to print and hand out: give a file")
 	}
@@ -227,6 +245,6 @@ func sponsorCodes(ctx context.Context, db *store.DB, id int64, out string, days 
 	if err := w.Error(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "batch %d: %d claim codes written to %s (valid %d days, single use; earlier unused codes no longer work)\n", id, len(codes), out, days)
+	fmt.Fprintln(stdout, say("sponsor.codes_written", "ID", id, "Count", num(len(codes)), "File", out, "Days", days))
 	return nil
 }
