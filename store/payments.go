@@ -317,7 +317,7 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 						res.Outcome = Flagged
 						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
 							err = event("flagged", fmt.Sprintf("%d of the invoice's workers were covered meanwhile (paid another way) or erased at their request, %d for them is to refund or carry over: %s",
-								left.count, left.amount, left.refs))
+								left.count, left.amount, left.list()))
 						}
 					}
 				}
@@ -328,7 +328,7 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 					res.Outcome = Flagged
 					if err = setStatus(payments.Paid, FlagErased, paidAt, now); err == nil {
 						err = event("flagged", fmt.Sprintf("%d registrations were erased at the worker's request before the money arrived, %d for them is to refund: %s",
-							erased.count, erased.amount, erased.refs))
+							erased.count, erased.amount, erased.list()))
 					}
 				}
 			}
@@ -396,9 +396,7 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		if it.Erased {
 			// Erased at the worker's request before the money arrived: it
 			// stays erased and nobody is told; the money is to refund.
-			erased.count++
-			erased.amount += it.Amount
-			erased.refs = strings.TrimPrefix(erased.refs+", "+it.Ref, ", ")
+			erased.add(it.Ref, it.Amount)
 			continue
 		}
 		if it.JHTOnly {

@@ -373,13 +373,30 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 	return out, nil
 }
 
-// uncovered is what a sponsor's payment paid for workers it did not cover
-// (they were covered another way while its invoice was open, or erased at
-// their request).
+// uncovered is what a payment paid for registrations it did not cover:
+// covered another way while its invoice was open, or erased at the worker's
+// request.
 type uncovered struct {
 	count  int
 	amount int64
-	refs   string // the first few references, for the admin
+	refs   []string // the first few references, for the admin
+}
+
+func (u *uncovered) add(ref string, amount int64) {
+	u.count++
+	u.amount += amount
+	if len(u.refs) < 20 {
+		u.refs = append(u.refs, ref)
+	}
+}
+
+// list names the registrations: the first few, then how many more.
+func (u uncovered) list() string {
+	s := strings.Join(u.refs, ", ")
+	if more := u.count - len(u.refs); more > 0 {
+		s += fmt.Sprintf(", … (%d more)", more)
+	}
+	return s
 }
 
 func uncoveredItems(ctx context.Context, tx txx, payID int64, covered []Coverage) (uncovered, error) {
@@ -397,18 +414,9 @@ func uncoveredItems(ctx context.Context, tx txx, payID int64, covered []Coverage
 		payID, pq.StringArray(refs)); err != nil {
 		return u, fmt.Errorf("payment %d: uncovered items: %w", payID, err)
 	}
-	list := make([]string, 0, min(len(rows), 21))
 	for _, r := range rows {
-		u.amount += r.Amount
-		if len(list) < 20 {
-			list = append(list, r.Ref)
-		}
+		u.add(r.Ref, r.Amount)
 	}
-	if len(rows) > 20 {
-		list = append(list, fmt.Sprintf("… (%d more)", len(rows)-20))
-	}
-	u.count = len(rows)
-	u.refs = strings.Join(list, ", ")
 	return u, nil
 }
 

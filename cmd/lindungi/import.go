@@ -79,16 +79,10 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		return errors.New("usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE] [--lang id|en]")
 	}
 	lang := *langFlag
-	if !cat.Supported(lang) {
-		return fmt.Errorf("--lang %q: want id or en", lang)
-	}
 	// T renders an "import." text of the report or the summary.
-	T := func(key string, kv ...any) string {
-		data := make(map[string]any, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			data[kv[i].(string)] = kv[i+1]
-		}
-		return cat.T(lang, key, data)
+	T, err := textsIn(cat, lang)
+	if err != nil {
+		return err
 	}
 	if strings.TrimSpace(*sponsor) == "" {
 		return errors.New("--sponsor: say who pays, for example --sponsor \"Pemprov Kalimantan Barat\"")

@@ -46,15 +46,9 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			return err
 		}
 		lang := *langFlag
-		if !cat.Supported(lang) {
-			return fmt.Errorf("--lang %q: want id or en", lang)
-		}
-		say := func(key string, kv ...any) string {
-			data := make(map[string]any, len(kv)/2)
-			for i := 0; i+1 < len(kv); i += 2 {
-				data[kv[i].(string)] = kv[i+1]
-			}
-			return cat.T(lang, key, data)
+		say, err := textsIn(cat, lang)
+		if err != nil {
+			return err
 		}
 		num := func(n int) string { return locales.Number(lang, int64(n)) }
 		paid := func(b store.Batch) string {
