@@ -145,10 +145,12 @@ type outReply struct {
 // succeeded; if marking fails it is delivered again later and the page
 // drops it by id.
 func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat string, write func([]outReply) error) (int, error) {
+	// One read and hand-out at a time per chat: an older read handed out
+	// after a newer one would make listeners forget what they were given.
 	cs.deliver.Lock()
 	pending, err := s.o.Outbox.PendingFor(ctx, Channel, chat)
-	cs.deliver.Unlock()
 	if err != nil {
+		cs.deliver.Unlock()
 		return 0, err
 	}
 	cs.mu.Lock()
@@ -171,6 +173,7 @@ func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat 
 	mine := me.inbox
 	me.inbox = nil
 	cs.mu.Unlock()
+	cs.deliver.Unlock()
 	if len(mine) == 0 {
 		return 0, nil
 	}
