@@ -20,14 +20,21 @@ BIN         := bin/lindungi
 DB_NAME   = $(shell echo '$(DATABASE_URL)' | sed -E 's#^[^/]*//[^/]*/([^?]*).*#\1#')
 ADMIN_URL = $(shell echo '$(DATABASE_URL)' | sed -E 's#^([^/]*//[^/]*/)[^?]*#\1postgres#')
 
-FUZZ_TARGETS := ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./nama:FuzzMatch ./flows:FuzzAgentInput ./flows:FuzzParseWhen ./bot/telegram:FuzzRichHTML ./roster:FuzzCheck ./roster:FuzzOpen ./iuran:FuzzParseAmount ./iuran:FuzzParse ./iuran:FuzzParseDiscounts ./iuran:FuzzCoverage ./wilayah:FuzzSearch ./flows:FuzzParseCommand ./payments/midtrans:FuzzVerify ./payments/midtrans:FuzzTamper ./payments/sandbox:FuzzVerify
+FUZZ_TARGETS := ./clock:FuzzParse ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./nama:FuzzMatch ./flows:FuzzAgentInput ./flows:FuzzParseWhen ./bot/telegram:FuzzRichHTML ./roster:FuzzCheck ./roster:FuzzOpen ./iuran:FuzzParseAmount ./iuran:FuzzParse ./iuran:FuzzParseDiscounts ./iuran:FuzzCoverage ./wilayah:FuzzSearch ./flows:FuzzParseCommand ./payments/midtrans:FuzzVerify ./payments/midtrans:FuzzTamper ./payments/sandbox:FuzzVerify
 
-.PHONY: help run chat build test lint vet unit browser-check fuzz-short fuzz bench db key
+# The clocks make test-future runs the unit tests at: about 400 days ahead,
+# and the leap day 2028 at 08:00 WIB (see clock/clock.go).
+FUTURE_CLOCKS ?= +400d 2028-02-29T08:00:00+07:00
+# make test runs every package under the race detector.
+RACE ?= -race
+
+.PHONY: help run chat build test test-future lint vet unit pg-check browser-check fuzz-short fuzz bench db key
 
 help:
 	@echo "make run    start the bot: the web chat on http://127.0.0.1:8080/ (and Telegram with TELEGRAM_BOT_TOKEN)"
 	@echo "make chat   talk to the bot in this terminal"
-	@echo "make test   lint + all tests (needs PostgreSQL at 127.0.0.1:5432)"
+	@echo "make test   lint + all tests under the race detector (needs PostgreSQL at 127.0.0.1:5432)"
+	@echo "make test-future  the unit tests again with the clock moved to $(FUTURE_CLOCKS)"
 	@echo "make bench  benchmarks: engine throughput vs pgbench, parsers"
 	@echo "make fuzz   fuzz every parser for $(LONGFUZZ) each"
 
@@ -73,11 +80,24 @@ lint: vet
 vet:
 	go vet ./...
 
-unit:
+pg-check:
 	@psql "$(LINDUNGI_TEST_DATABASE_URL)" -Atqc 'SELECT 1' >/dev/null 2>&1 || { \
 	  echo "!!! PostgreSQL does not answer at $(LINDUNGI_TEST_DATABASE_URL): the tests need it."; \
 	  echo "!!! Start it: pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; exit 1; }
-	go test -count=1 ./...
+
+unit: pg-check
+	go test -count=1 $(RACE) ./...
+
+# test-future runs every package's tests again at each of FUTURE_CLOCKS: the
+# project's clock (package clock) reads LINDUNGI_TEST_CLOCK, and every Now
+# default and test helper reads that clock. The first line of each run says
+# the date it runs at.
+test-future: pg-check browser-check
+	@set -e; for c in $(FUTURE_CLOCKS); do \
+	  echo "=== the unit tests with LINDUNGI_TEST_CLOCK=$$c"; \
+	  LINDUNGI_TEST_CLOCK=$$c go test -count=1 -v -run '^TestReportClock$$' ./clock | grep -E '^ +clock_test.go:[0-9]+: clock: ' | sed -E 's/^ +clock_test.go:[0-9]+: //'; \
+	  LINDUNGI_TEST_CLOCK=$$c go test -count=1 ./...; \
+	done
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/store"
 )
@@ -49,9 +50,9 @@ func runFor(t *testing.T, d *bot.Deliverer) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waited := clock.Start()
 	for !cond() {
-		if time.Now().After(deadline) {
+		if waited.Elapsed() > 10*time.Second {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)

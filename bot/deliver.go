@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -93,7 +94,8 @@ type Deliverer struct {
 	nextOK   map[string]time.Time // channel/chat → no sending before
 	messages map[int64][2]string  // broadcast → text, button
 
-	lastUpkeep, lastProgress time.Time
+	lastUpkeep   clock.Stopwatch
+	lastProgress time.Time
 }
 
 func (d *Deliverer) defaults() {
@@ -116,7 +118,7 @@ func (d *Deliverer) defaults() {
 		d.Log = slog.Default()
 	}
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = clock.Now
 	}
 	if d.BroadcastWorkers == 0 {
 		d.BroadcastWorkers = 8
@@ -177,7 +179,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 
 // deliverWhile runs rounds while ctx lasts and the lease (if any) is held.
 func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease Lease) {
-	lastCheck := time.Now()
+	lastCheck := clock.Start()
 	if d.Broadcasts != nil {
 		// Whoever delivered before may have died mid-batch: what it left
 		// "sending" is counted as unknown, never sent again.
@@ -188,12 +190,12 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 		}
 	}
 	for ctx.Err() == nil {
-		if lease != nil && time.Since(lastCheck) > 2*time.Second {
+		if lease != nil && lastCheck.Elapsed() > 2*time.Second {
 			if !lease.Held(ctx) {
 				d.Log.Warn("deliver: lease lost")
 				return
 			}
-			lastCheck = time.Now()
+			lastCheck = clock.Start()
 		}
 		n, wait, err := d.Round(ctx, channels)
 		if err != nil && ctx.Err() == nil {
@@ -204,8 +206,8 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 			continue // more waiting
 		}
 		if d.Broadcasts != nil {
-			if time.Since(d.lastUpkeep) >= time.Second {
-				d.lastUpkeep = time.Now()
+			if d.lastUpkeep.Elapsed() >= time.Second {
+				d.lastUpkeep = clock.Start()
 				if err := d.broadcastUpkeep(ctx); err != nil && ctx.Err() == nil {
 					d.Log.Error("broadcast", "err", err)
 				}
@@ -238,13 +240,13 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 		return 0, 0, err
 	}
 	var sent []int64
-	lastMark := time.Now()
+	lastMark := clock.Start()
 	mark := func() error {
 		if len(sent) == 0 {
 			return nil
 		}
 		err := d.Outbox.MarkSent(context.WithoutCancel(ctx), sent)
-		sent, lastMark = sent[:0], time.Now()
+		sent, lastMark = sent[:0], clock.Start()
 		return err
 	}
 	defer mark()                  //nolint:errcheck // a failure here is reported by the explicit call below
@@ -286,7 +288,7 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 			d.nextOK[key] = d.Now().Add(d.PerChat)
 			d.mu.Unlock()
 			d.observe(p.Channel, "sent")
-			if time.Since(lastMark) >= d.MarkEvery {
+			if lastMark.Elapsed() >= d.MarkEvery {
 				if err := mark(); err != nil {
 					return len(pending), 0, err
 				}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"
@@ -51,22 +52,22 @@ func (f *fakeSender) texts(chat string) []string {
 	return append([]string(nil), f.got[chat]...)
 }
 
-type clock struct {
+type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
-func setup(t *testing.T) (*store.DB, *clock, string) {
+func setup(t *testing.T) (*store.DB, *fakeClock, string) {
 	t.Helper()
 	ctx := context.Background()
-	clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	clk := &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	v, _ := vault.New(bytes.Repeat([]byte{1}, 32))
 	db, err := store.Open(ctx, dsn, v, store.Options{Now: clk.Now})
 	if err != nil {
@@ -76,7 +77,7 @@ func setup(t *testing.T) (*store.DB, *clock, string) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	channel := fmt.Sprintf("fake%d", time.Now().UnixNano())
+	channel := fmt.Sprintf("fake%d", clock.Now().UnixNano())
 	return db, clk, channel
 }
 
@@ -94,7 +95,7 @@ func queue(t *testing.T, db *store.DB, channel, chat string, texts ...string) {
 	}
 }
 
-func deliverer(db *store.DB, clk *clock, channel string, s bot.Sender) *bot.Deliverer {
+func deliverer(db *store.DB, clk *fakeClock, channel string, s bot.Sender) *bot.Deliverer {
 	return &bot.Deliverer{Outbox: db, Senders: map[string]bot.Sender{channel: s}, Rate: 1000, PerChat: time.Second, Now: clk.Now}
 }
 
@@ -239,8 +240,8 @@ func TestOnlyOneProcessDelivers(t *testing.T) {
 	for i := range 20 {
 		queue(t, db1, ch, fmt.Sprint("c", i), "hello")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	waited := clock.Start()
+	for waited.Elapsed() < 10*time.Second {
 		if left, _ := db1.Pending(ctx, []string{ch}, 1); len(left) == 0 {
 			break
 		}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -62,7 +63,7 @@ func NewDispatcher(h Handler, workers int, log *slog.Logger) *Dispatcher {
 func (d *Dispatcher) work(q chan job) {
 	defer d.wg.Done()
 	for j := range q {
-		start := time.Now()
+		start := clock.Start()
 		var err error
 		if j.ctx.Err() != nil {
 			err = j.ctx.Err()
@@ -73,7 +74,7 @@ func (d *Dispatcher) work(q chan job) {
 			d.log.Error("handle update", "channel", j.ev.Channel, "chat_id", j.ev.ChatID, "update_id", j.ev.UpdateID, "err", err)
 		}
 		if d.Observe != nil {
-			d.Observe(j.ev, err, time.Since(start))
+			d.Observe(j.ev, err, start.Elapsed())
 		}
 		j.done <- err
 	}

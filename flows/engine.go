@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
@@ -87,7 +88,7 @@ type Deps struct {
 	Catalog *locales.Catalog
 	Regions *wilayah.Data
 	Tariffs *iuran.Table
-	Now     func() time.Time // nil means time.Now
+	Now     func() time.Time // nil means clock.Now
 	Log     *slog.Logger     // nil means slog.Default()
 	// Payer issues payment codes; nil means paying is not offered. Its
 	// calls are bounded (payGuard): a few at once, a timeout, a break
@@ -102,7 +103,7 @@ type Deps struct {
 // New builds an engine.
 func New(d Deps, cfg Config) *Engine {
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = clock.Now
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -123,7 +124,7 @@ func New(d Deps, cfg Config) *Engine {
 // queued in the outbox (none for a duplicate), for channels that want them
 // at once; delivery itself goes through the outbox.
 func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
-	start := time.Now()
+	start := clock.Start()
 	var state string
 	var out []Reply
 	dup := false
@@ -153,7 +154,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	}
 	if e.log.Enabled(ctx, slog.LevelDebug) {
 		e.log.Debug("handled", "channel", ev.Channel, "chat_id", ev.ChatID, "flow", FlowRegister, "state", state,
-			"duplicate", dup, "took", time.Since(start))
+			"duplicate", dup, "took", start.Elapsed())
 	}
 	return out, nil
 }

@@ -75,7 +75,7 @@ func newChat(t *testing.T) *chat {
 	t.Helper()
 	chatSeq.Lock()
 	chatSeq.n++
-	id := fmt.Sprintf("t%d-%d", time.Now().UnixNano()%1e6, chatSeq.n)
+	id := fmt.Sprintf("t%d-%d", clock.Now().UnixNano()%1e6, chatSeq.n)
 	chatSeq.Unlock()
 	return &chat{t: t, e: newEngine(flows.DefaultConfig()), id: id}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/payments"
 )
 
@@ -77,11 +78,11 @@ func TestPayGuardBoundsCallsAtOnce(t *testing.T) {
 	}
 	<-p.inside
 	<-p.inside
-	start := time.Now()
+	start := clock.Start()
 	if _, err := g.Create(ctx, payments.Invoice{OrderID: "b"}); !errors.Is(err, ErrPayBusy) {
 		t.Fatalf("a third call at once: %v, want ErrPayBusy", err)
 	}
-	if waited := time.Since(start); waited > time.Second {
+	if waited := start.Elapsed(); waited > time.Second {
 		t.Errorf("the refused call waited %v", waited)
 	}
 	close(p.release)

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/store"
@@ -42,7 +43,7 @@ type user struct {
 }
 
 func newUser(db *store.DB, prefix string) user {
-	id := fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano(), next())
+	id := fmt.Sprintf("%s-%d-%d", prefix, clock.Now().UnixNano(), next())
 	return user{db: db, channel: "t", id: id, userID: "u" + id, actor: "t:u" + id, chatKey: "t:" + id}
 }
 
@@ -114,7 +115,7 @@ func resident(nik, phone, name string) flows.Registration {
 func (u user) register(r flows.Registration) (string, error) {
 	var ref string
 	err := u.do(func(ctx context.Context, tx flows.Tx) error {
-		id, err := tx.RecordAttestation(ctx, flows.Attestation{TextVersion: "attest-v1", UpdateID: "up", GivenAt: time.Now()})
+		id, err := tx.RecordAttestation(ctx, flows.Attestation{TextVersion: "attest-v1", UpdateID: "up", GivenAt: clock.Now()})
 		if err != nil {
 			return err
 		}
@@ -276,7 +277,7 @@ func TestAgentApplyApproveRegisterAndList(t *testing.T) {
 		"pay": func() error { return b.pay(order, ref1) },
 		"claim code": func() error {
 			return b.do(func(ctx context.Context, tx flows.Tx) error {
-				_, err := tx.NewClaimCode(ctx, ref1, time.Now().Add(time.Hour))
+				_, err := tx.NewClaimCode(ctx, ref1, clock.Now().Add(time.Hour))
 				return err
 			})
 		},

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/store"
 )
@@ -185,7 +186,7 @@ func TestLinkResident(t *testing.T) {
 
 	var consent int64
 	must(t, r.do(func(ctx context.Context, tx flows.Tx) (err error) {
-		if consent, err = tx.RecordConsent(ctx, flows.Consent{TextVersion: "v1", GivenAt: time.Now()}); err != nil {
+		if consent, err = tx.RecordConsent(ctx, flows.Consent{TextVersion: "v1", GivenAt: clock.Now()}); err != nil {
 			return err
 		}
 		return tx.ConfirmConsent(ctx, ref, consent)

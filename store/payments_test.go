@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/store"
@@ -29,7 +30,7 @@ func register(t *testing.T, db *store.DB) string {
 	n := regSeq.n
 	regSeq.Unlock()
 	var ref string
-	chat := fmt.Sprintf("pay-%d-%d", time.Now().UnixNano(), n)
+	chat := fmt.Sprintf("pay-%d-%d", clock.Now().UnixNano(), n)
 	err := db.Atomically(context.Background(), "t", chat, func(ctx context.Context, tx flows.Tx) error {
 		var err error
 		ref, err = tx.CreateRegistration(ctx, flows.Registration{NIK: fmt.Sprintf("61710545089%05d", 10000+n), Name: "Siti", Phone: "+6281234500001",
@@ -132,7 +133,7 @@ func TestAmountMismatchIsFlagged(t *testing.T) {
 	ref := register(t, db)
 	order := "ORD-" + ref
 	issue(t, db, order, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err := db.ApplyNotification(context.Background(), paid(order, 16000, time.Now()), wib, nil)
+	r, err := db.ApplyNotification(context.Background(), paid(order, 16000, clock.Now()), wib, nil)
 	if err != nil || r.Outcome != store.Flagged {
 		t.Fatalf("%+v, %v", r, err)
 	}
@@ -162,7 +163,7 @@ func TestSettlementAfterExpiryWins(t *testing.T) {
 	if from, to, _ := coverage(t, db, ref); from != "2027-01-01" || to != "2027-01-31" {
 		t.Errorf("coverage %s – %s", from, to)
 	}
-	if _, err := db.ApplyNotification(context.Background(), paid("nope", 1, time.Now()), wib, nil); !errors.Is(err, store.ErrUnknownPayment) {
+	if _, err := db.ApplyNotification(context.Background(), paid("nope", 1, clock.Now()), wib, nil); !errors.Is(err, store.ErrUnknownPayment) {
 		t.Errorf("unknown order: %v", err)
 	}
 }
@@ -198,7 +199,7 @@ func TestPaymentForAnErasedRegistrationIsFlagged(t *testing.T) {
 	order := "erased-order-" + u.id
 	issue(t, db, order, 16800, line(ref))
 	must(t, u.do(func(ctx context.Context, tx flows.Tx) error { _, err := tx.Forget(ctx); return err }))
-	res, err := db.ApplyNotification(ctx, paid(order, 16800, time.Now()), wib, fakeNotices{})
+	res, err := db.ApplyNotification(ctx, paid(order, 16800, clock.Now()), wib, fakeNotices{})
 	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 0 {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
@@ -29,7 +30,7 @@ func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	for _, ref := range []string{unpaid, active, sponsor} {
 		niks[ref] = nikByRef(t, db, ref)
 	}
-	db.SQL().MustExec(`UPDATE registrations SET covered_from = now()::date, covered_to = now()::date + 30, status = 'aktif' WHERE ref = $1`, active)
+	db.SQL().MustExec(`UPDATE registrations SET covered_from = $2::date, covered_to = $2::date + 30, status = 'aktif' WHERE ref = $1`, active, today())
 
 	other, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sambas", FileName: "a.csv", FileSHA: "other-" + sponsor, Months: 12, CreatedBy: "test"})
 	if err != nil {
@@ -42,7 +43,7 @@ func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("open: %v, created %v", err, created)
 	}
-	fresh := fmt.Sprintf("6172014508%06d", time.Now().UnixNano()%1e6)
+	fresh := fmt.Sprintf("6172014508%06d", clock.Now().UnixNano()%1e6)
 	chunk := []roster.Worker{rosterWorker(2, niks[unpaid]), rosterWorker(3, niks[active]), rosterWorker(4, niks[sponsor]), rosterWorker(5, fresh)}
 	res, err := db.ImportChunk(ctx, b, chunk, iuran.Default())
 	if err != nil {
@@ -109,14 +110,14 @@ func nikByRef(t *testing.T, db *store.DB, ref string) string {
 func TestBatchInvoiceSettles(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "CSR Bank Kalbar", FileName: "c.csv", FileSHA: fmt.Sprintf("inv-%d", time.Now().UnixNano()),
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "CSR Bank Kalbar", FileName: "c.csv", FileSHA: fmt.Sprintf("inv-%d", clock.Now().UnixNano()),
 		Months: 3, Start: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ws []roster.Worker
 	for i := range 3 {
-		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()+int64(i))%1e6)))
+		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()+int64(i))%1e6)))
 	}
 	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
@@ -133,7 +134,7 @@ func TestBatchInvoiceSettles(t *testing.T) {
 	if err := db.InvoiceBatch(ctx, b.ID, ins, "test"); err != nil {
 		t.Fatal(err)
 	}
-	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: time.Now()}
+	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: clock.Now()}
 	res, err := db.ApplyNotification(ctx, n, time.UTC, nil)
 	if err != nil || res.Outcome != store.Applied || len(res.Coverage) != 3 {
 		t.Fatalf("apply: %+v, %v", res, err)
@@ -158,12 +159,12 @@ func TestBatchInvoiceSettles(t *testing.T) {
 func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemdes Sungai Ambawang", FileName: "d.csv", FileSHA: fmt.Sprintf("twice-%d", time.Now().UnixNano()),
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemdes Sungai Ambawang", FileName: "d.csv", FileSHA: fmt.Sprintf("twice-%d", clock.Now().UnixNano()),
 		Months: 1, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nik := func(i int) string { return fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/1000+int64(i))%1e6) }
+	nik := func(i int) string { return fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/1000+int64(i))%1e6) }
 	if _, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, nik(1)), rosterWorker(3, nik(2))}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 	var before string
 	db.SQL().Get(&before, `SELECT string_agg(covered_to::text, ',') FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
 	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due,
-		PaidAt: time.Now().AddDate(0, 0, 10)}, time.UTC, nil)
+		PaidAt: clock.Now().AddDate(0, 0, 10)}, time.UTC, nil)
 	if err != nil || res.Outcome != store.Flagged {
 		t.Fatalf("the late invoice: %+v, %v", res, err)
 	}
@@ -210,11 +211,11 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 func TestImportChunkDuplicateNIKInChunk(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Mempawah", FileName: "d.csv", FileSHA: fmt.Sprint("dup-", time.Now().UnixNano()), Months: 3, CreatedBy: "test"})
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Mempawah", FileName: "d.csv", FileSHA: fmt.Sprint("dup-", clock.Now().UnixNano()), Months: 3, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nik := fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/7)%1e6)
+	nik := fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/7)%1e6)
 	res, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, nik), rosterWorker(3, nik)}, iuran.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -236,15 +237,15 @@ func TestImportChunkDuplicateNIKInChunk(t *testing.T) {
 func TestImportChunkRacesChatRegistration(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Landak", FileName: "r.csv", FileSHA: fmt.Sprint("race-", time.Now().UnixNano()), Months: 3, CreatedBy: "test"})
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Landak", FileName: "r.csv", FileSHA: fmt.Sprint("race-", clock.Now().UnixNano()), Months: 3, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	racing := fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/3)%1e6)
-	other := fmt.Sprintf("6172015508%06d", (time.Now().UnixNano()/5)%1e6)
+	racing := fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/3)%1e6)
+	other := fmt.Sprintf("6172015508%06d", (clock.Now().UnixNano()/5)%1e6)
 	chat := db.SQL().MustBegin()
 	defer chat.Rollback() //nolint:errcheck
-	ref := fmt.Sprint("LRACE", time.Now().UnixNano())
+	ref := fmt.Sprint("LRACE", clock.Now().UnixNano())
 	chat.MustExec(`INSERT INTO registrations (ref, channel, chat_id, nik_hash, status, created_at, updated_at)
 		VALUES ($1, 'telegram', $1, $2, 'menunggu_pembayaran', now(), now())`, ref, testVault(t).Hash("nik", racing))
 
@@ -294,14 +295,14 @@ func TestImportChunkRacesChatRegistration(t *testing.T) {
 func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Bengkayang", FileName: "e.csv", FileSHA: fmt.Sprintf("meanwhile-%d", time.Now().UnixNano()),
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Bengkayang", FileName: "e.csv", FileSHA: fmt.Sprintf("meanwhile-%d", clock.Now().UnixNano()),
 		Months: 3, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ws []roster.Worker
 	for i := range 4 {
-		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (time.Now().UnixNano()/11+int64(i))%1e6)))
+		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/11+int64(i))%1e6)))
 	}
 	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
@@ -313,7 +314,7 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	}
 	// The worker of line 3 paid their own iuran meanwhile.
 	self := fmt.Sprintf("LS%d-3", b.ID)
-	db.SQL().MustExec(`UPDATE registrations SET covered_from = now()::date, covered_to = now()::date + 29, status = 'aktif' WHERE ref = $1`, self)
+	db.SQL().MustExec(`UPDATE registrations SET covered_from = $2::date, covered_to = $2::date + 29, status = 'aktif' WHERE ref = $1`, self, today())
 	var before string
 	db.SQL().Get(&before, `SELECT covered_to::text FROM registrations WHERE ref = $1`, self)
 	// The worker of line 5 claimed their chat, then asked to be forgotten.
@@ -322,7 +323,7 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	db.SQL().MustExec(`UPDATE registrations SET channel = $2, chat_id = $3 WHERE ref = $1`, erased, u.channel, u.id)
 	must(t, u.do(func(ctx context.Context, tx flows.Tx) error { _, err := tx.Forget(ctx); return err }))
 
-	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: time.Now()}, time.UTC, nil)
+	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: clock.Now()}, time.UTC, nil)
 	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 2 {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
@@ -356,3 +357,7 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 		t.Errorf("the batch's payments: %+v, %v", pays, err)
 	}
 }
+
+// today is the store's default clock's date in WIB, for SQL that sets dates
+// the way the store would on this day.
+func today() string { return clock.Now().In(wib).Format(time.DateOnly) }

@@ -17,6 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/vault"
 )
@@ -34,7 +35,7 @@ type DB struct {
 
 // Options tune a DB.
 type Options struct {
-	Now      func() time.Time // the clock; nil means time.Now
+	Now      func() time.Time // the clock; nil means clock.Now
 	MaxConns int              // pool size; 0 means 20
 	// Location is the deployment's time zone, which says what "today" is
 	// (a segment's standings); nil means Asia/Jakarta (WIB).
@@ -71,7 +72,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, er
 		return nil, explainConnError(dsn, err)
 	}
 	if opt.Now == nil {
-		opt.Now = time.Now
+		opt.Now = clock.Now
 	}
 	if opt.Location == nil {
 		opt.Location = defaultLocation()

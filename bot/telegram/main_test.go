@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/locales"
@@ -76,9 +77,9 @@ func newClient(t *testing.T, srv *telegramtest.Server) (*Client, *sleeps) {
 // waitFor polls cond for up to 5 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waited := clock.Start()
 	for !cond() {
-		if time.Now().After(deadline) {
+		if waited.Elapsed() > 5*time.Second {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(2 * time.Millisecond)

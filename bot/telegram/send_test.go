@@ -19,6 +19,7 @@ import (
 
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -367,7 +368,7 @@ func TestDeliveryResumesALongReply(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	c, _ := newClient(t, srv)
 	ctx := context.Background()
-	channel := fmt.Sprintf("tgparts%d", time.Now().UnixNano())
+	channel := fmt.Sprintf("tgparts%d", clock.Now().UnixNano())
 	para := strings.Repeat("Pengumuman dari kantor cabang. ", 60)
 	text := para + "\n" + para + "\n" + para
 	if err := testDB.Atomically(ctx, channel, "8303", func(ctx context.Context, tx flows.Tx) error {
@@ -375,8 +376,8 @@ func TestDeliveryResumesALongReply(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	clock := func() time.Time { return now }
+	now := clock.Now()
+	clk := func() time.Time { return now }
 	first := true
 	srv.OnMessage(func(m telegramtest.Message) {
 		if m.ChatID == 8303 && first {
@@ -384,7 +385,7 @@ func TestDeliveryResumesALongReply(t *testing.T) {
 			srv.FailSend(8303, 1, telegramtest.TooManyRequests(2))
 		}
 	})
-	d := &bot.Deliverer{Outbox: testDB, Senders: map[string]bot.Sender{channel: c}, Rate: 1000, PerChat: time.Millisecond, Now: clock, Log: quiet}
+	d := &bot.Deliverer{Outbox: testDB, Senders: map[string]bot.Sender{channel: c}, Rate: 1000, PerChat: time.Millisecond, Now: clk, Log: quiet}
 	if _, _, err := d.Round(ctx, []string{channel}); err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +394,7 @@ func TestDeliveryResumesALongReply(t *testing.T) {
 	}
 	// Another process (a new Deliverer) sends after the pause.
 	now = now.Add(3 * time.Second)
-	d = &bot.Deliverer{Outbox: testDB, Senders: map[string]bot.Sender{channel: c}, Rate: 1000, PerChat: time.Millisecond, Now: clock, Log: quiet}
+	d = &bot.Deliverer{Outbox: testDB, Senders: map[string]bot.Sender{channel: c}, Rate: 1000, PerChat: time.Millisecond, Now: clk, Log: quiet}
 	if _, _, err := d.Round(ctx, []string{channel}); err != nil {
 		t.Fatal(err)
 	}

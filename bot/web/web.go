@@ -27,6 +27,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 )
@@ -49,7 +50,7 @@ type Options struct {
 	Outbox  Outbox
 	Catalog *locales.Catalog
 	Log     *slog.Logger     // nil means slog.Default()
-	Now     func() time.Time // nil means time.Now
+	Now     func() time.Time // nil means clock.Now
 
 	// RatePerMinute is the sustained number of /api requests one client
 	// address may make (bursts of a quarter of it are allowed); default 60.
@@ -131,7 +132,7 @@ func newServer(o Options) (*server, error) {
 		o.Log = slog.Default()
 	}
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = clock.Now
 	}
 	if o.RatePerMinute <= 0 {
 		o.RatePerMinute = 60

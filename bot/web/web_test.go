@@ -23,6 +23,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/locales"
@@ -473,9 +474,9 @@ func TestEventsDeliverInOrderAndMarkSent(t *testing.T) {
 // the write the client has already read.
 func waitDelivered(t *testing.T, chat string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waited := clock.Start()
 	for len(pending(t, chat)) > 0 {
-		if time.Now().After(deadline) {
+		if waited.Elapsed() > 5*time.Second {
 			t.Fatal("delivered replies still pending")
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -500,12 +501,12 @@ func TestPollAndShutdown(t *testing.T) {
 	}
 	resp.Body.Close()
 	waitDelivered(t, c.chat())
-	t0 := time.Now()
+	t0 := clock.Start()
 	resp = c.get("/api/poll")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if strings.TrimSpace(string(b)) != "[]" || time.Since(t0) < 150*time.Millisecond {
-		t.Errorf("idle poll: %q after %v", b, time.Since(t0))
+	if strings.TrimSpace(string(b)) != "[]" || t0.Elapsed() < 150*time.Millisecond {
+		t.Errorf("idle poll: %q after %v", b, t0.Elapsed())
 	}
 
 	// Shutting down ends open streams.

@@ -11,6 +11,7 @@ import (
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -67,7 +68,7 @@ func benchBroadcast(ctx context.Context, recipients int, rate float64, seconds, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	start := time.Now()
+	start := clock.Start()
 	stopped := make(chan struct{})
 	go func() { d.Run(ctx); close(stopped) }()
 	if rate > 0 {
@@ -87,7 +88,7 @@ func benchBroadcast(ctx context.Context, recipients int, rate float64, seconds, 
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	res.elapsed = time.Since(start)
+	res.elapsed = start.Elapsed()
 	cancel()
 	<-stopped
 	var stamps []time.Time

@@ -17,6 +17,7 @@ import (
 
 	_ "github.com/lib/pq" // the raw COPY baseline
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store/pgtest"
 	"github.com/lindungi/lindungi/wilayah"
@@ -52,7 +53,7 @@ func benchImport(ctx context.Context, rows int) (importResult, error) {
 	if err != nil {
 		return res, err
 	}
-	start := time.Now()
+	start := clock.Start()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	if err := roster.Generate(bw, rows, 1, regions, 50); err != nil {
 		return res, err
@@ -61,7 +62,7 @@ func benchImport(ctx context.Context, rows int) (importResult, error) {
 		return res, err
 	}
 	f.Close()
-	res.genTime = time.Since(start)
+	res.genTime = start.Elapsed()
 	if st, err := os.Stat(list); err == nil {
 		res.fileMB = float64(st.Size()) / (1 << 20)
 	}
@@ -89,9 +90,9 @@ func benchImport(ctx context.Context, rows int) (importResult, error) {
 
 	imp := exec.CommandContext(ctx, bin, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12")
 	imp.Env = env
-	start = time.Now()
+	start = clock.Start()
 	out, err := imp.CombinedOutput()
-	res.imported = time.Since(start)
+	res.imported = start.Elapsed()
 	if err != nil {
 		return res, fmt.Errorf("import: %v\n%s", err, out)
 	}
@@ -137,7 +138,7 @@ func rawCopy(ctx context.Context, dsn, path string) (time.Duration, error) {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE raw_rows ("+strings.Join(defs, ", ")+")"); err != nil {
 		return 0, err
 	}
-	start := time.Now()
+	start := clock.Start()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -175,7 +176,7 @@ func rawCopy(ctx context.Context, dsn, path string) (time.Duration, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
-	return time.Since(start), nil
+	return start.Elapsed(), nil
 }
 
 // floorMaxRows bounds the floor measurement, which holds the rows in memory.
@@ -220,7 +221,7 @@ func floorCopy(ctx context.Context, dsn string) (time.Duration, error) {
 	}
 	copyIn := "COPY registrations (" + strings.Join(cols, ", ") + ") FROM STDIN"
 	half := len(all) / 2
-	start := time.Now()
+	start := clock.Start()
 	errs := make(chan error, 2)
 	for _, part := range [][][]any{all[:half], all[half:]} {
 		go func() {
@@ -254,7 +255,7 @@ func floorCopy(ctx context.Context, dsn string) (time.Duration, error) {
 			err = e
 		}
 	}
-	return time.Since(start), err
+	return start.Elapsed(), err
 }
 
 func reportImport(w io.Writer, r importResult) {

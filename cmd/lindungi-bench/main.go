@@ -36,6 +36,7 @@ import (
 	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
 
 	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/store/pgtest"
@@ -322,7 +323,7 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	if err != nil {
 		return res, err
 	}
-	today := time.Now().In(cfg.Location)
+	today := clock.Now().In(cfg.Location)
 	scripts := make([][]step, o.chats)
 	for i := range scripts {
 		scripts[i] = script(i+1, today, villages)
@@ -413,7 +414,7 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 	defer stopDelivery()
 	delivered := make(chan error, 1)
 	go func() { delivered <- deliver.Run(deliverCtx) }()
-	start := time.Now()
+	start := clock.Start()
 	close(gate)
 	wg.Wait()
 	// The run ends when the last reply has been delivered.
@@ -427,7 +428,7 @@ func benchEngine(ctx context.Context, o options, stdout io.Writer) (engineResult
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	res.elapsed = time.Since(start)
+	res.elapsed = start.Elapsed()
 	stopDelivery()
 	if err := <-delivered; err != nil {
 		return res, err
@@ -513,12 +514,12 @@ func driveStep(ctx context.Context, engine *flows.Engine, n int, steps []step, k
 	if perStep != nil {
 		trips = proxy.trips.Load()
 	}
-	t0 := time.Now()
+	t0 := clock.Start()
 	replies, err := engine.Handle(ctx, st.event(chatID, updateID))
 	if err != nil {
 		return fmt.Errorf("chat %s, step %s: %w", chatID, st.name, err)
 	}
-	*lat = append(*lat, time.Since(t0))
+	*lat = append(*lat, t0.Elapsed())
 	if perStep != nil {
 		perStep[k] += proxy.trips.Load() - trips
 	}

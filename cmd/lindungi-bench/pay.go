@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/kartu"
 	"github.com/lindungi/lindungi/payments"
@@ -75,16 +76,16 @@ func benchPayments(ctx context.Context, n, clients, conns int) (payResult, error
 	lat := make([][]time.Duration, clients)
 	errs := make(chan error, clients)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start := clock.Start()
 	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := c; i < n; i += clients {
-				header, body := sb.Notify(orders[i], 50400, payments.Paid, time.Now())
+				header, body := sb.Notify(orders[i], 50400, payments.Paid, clock.Now())
 				req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL, strings.NewReader(string(body)))
 				req.Header = header
-				t0 := time.Now()
+				t0 := clock.Start()
 				resp, err := client.Do(req)
 				if err != nil {
 					errs <- err
@@ -96,12 +97,12 @@ func benchPayments(ctx context.Context, n, clients, conns int) (payResult, error
 					errs <- fmt.Errorf("notification %s: HTTP %d", orders[i], resp.StatusCode)
 					return
 				}
-				lat[c] = append(lat[c], time.Since(t0))
+				lat[c] = append(lat[c], t0.Elapsed())
 			}
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
+	res.elapsed = start.Elapsed()
 	close(errs)
 	if err := <-errs; err != nil {
 		return res, err
@@ -126,7 +127,7 @@ func benchPayments(ctx context.Context, n, clients, conns int) (payResult, error
 		Labels: kartu.Labels{Title: "KARTU PESERTA", Subtitle: "BPJS Ketenagakerjaan · Bukan Penerima Upah", Name: "Nama",
 			Reference: "No. pendaftaran", KPJ: "KPJ", KPJPending: "menyusul", Programs: "Program", Coverage: "Masa perlindungan", Scan: "Pindai untuk memeriksa"}}
 	const renders = 200
-	t0 := time.Now()
+	t0 := clock.Start()
 	for range renders {
 		png, err := kartu.Render(card)
 		if err != nil {
@@ -134,7 +135,7 @@ func benchPayments(ctx context.Context, n, clients, conns int) (payResult, error
 		}
 		res.cardBytes = len(png)
 	}
-	res.cardMean = time.Since(t0) / renders
+	res.cardMean = t0.Elapsed() / renders
 	return res, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flows/flowstest"
 	"github.com/lindungi/lindungi/store/pgtest"
@@ -129,14 +130,14 @@ func benchTelegram(ctx context.Context, mode string, chats, workers, conns int) 
 	lat := make([][]time.Duration, chats)
 	errs := make(chan error, chats)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start := clock.Start()
 	for i := range chats {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			chat := int64(i + 1)
 			for k, st := range tgScript(i + 1) {
-				t0 := time.Now()
+				t0 := clock.Start()
 				if err := send(chat, 500_000_000+i*10+k, st); err != nil {
 					errs <- err
 					return
@@ -149,12 +150,12 @@ func benchTelegram(ctx context.Context, mode string, chats, workers, conns int) 
 						return
 					}
 				}
-				lat[i] = append(lat[i], time.Since(t0))
+				lat[i] = append(lat[i], t0.Elapsed())
 			}
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
+	res.elapsed = start.Elapsed()
 	close(errs)
 	if err := <-errs; err != nil {
 		return res, fmt.Errorf("telegram %s: %w", mode, err)

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -19,7 +20,7 @@ func auditCommand(ctx context.Context, args []string, db *store.DB, loc *time.Lo
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	agent := fs.String("agent", "", "only what this agent or admin did: an agent's number (12, as in #12) or channel:user_id (telegram:123456789)")
-	since := fs.String("since", time.Now().In(loc).AddDate(0, 0, -7).Format(time.DateOnly), "from this day on (YYYY-MM-DD)")
+	since := fs.String("since", clock.Now().In(loc).AddDate(0, 0, -7).Format(time.DateOnly), "from this day on (YYYY-MM-DD)")
 	limit := fs.Int("limit", 10000, "at most this many entries")
 	if err := fs.Parse(args); err != nil {
 		return err

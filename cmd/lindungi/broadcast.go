@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
@@ -64,7 +65,7 @@ func broadcastSend(ctx context.Context, args []string, db *store.DB, engine *flo
 	}
 	var when time.Time
 	if *at != "" {
-		t, err := flows.ParseWhen(*at, time.Now().In(cfg.Location))
+		t, err := flows.ParseWhen(*at, clock.Now().In(cfg.Location))
 		if err != nil {
 			return fmt.Errorf("--at %q: %w", *at, err)
 		}
@@ -146,7 +147,7 @@ func broadcastStatus(ctx context.Context, args []string, db *store.DB, engine *f
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, progressBar(p, 30)+"  "+engine.BroadcastProgressReply(p, time.Now()).Text)
+		fmt.Fprintln(stdout, progressBar(p, 30)+"  "+engine.BroadcastProgressReply(p, clock.Now()).Text)
 		if !*watch || p.Status == flows.BroadcastDone || p.Status == flows.BroadcastCancelled {
 			return nil
 		}

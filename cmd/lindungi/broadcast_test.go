@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 )
 
 // seedRecipients makes n chats of workers registered in Kota Pontianak from
@@ -99,8 +100,8 @@ func TestBroadcastSurvivesAKill(t *testing.T) {
 	child = start()
 	defer func() { child.Process.Signal(syscall.SIGTERM); child.Wait() }()
 	var status string
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && status != "done" {
+	waited := clock.Start()
+	for waited.Elapsed() < 30*time.Second && status != "done" {
 		time.Sleep(100 * time.Millisecond)
 		db.Get(&status, `SELECT status FROM broadcasts WHERE id = $1`, id)
 	}
@@ -160,8 +161,8 @@ func TestBroadcastThrottled(t *testing.T) {
 		"LINDUNGI_TELEGRAM_RATE": "500"})
 	defer stop()
 	var status string
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) && status != "done" {
+	waited := clock.Start()
+	for waited.Elapsed() < 15*time.Second && status != "done" {
 		time.Sleep(50 * time.Millisecond)
 		db.Get(&status, `SELECT status FROM broadcasts WHERE id = $1`, id)
 	}

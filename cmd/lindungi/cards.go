@@ -13,6 +13,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/lindungi/lindungi/chart"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/kartu"
 	"github.com/lindungi/lindungi/locales"
@@ -120,7 +121,7 @@ func (c cards) coverageChart(ctx context.Context) ([]byte, error) {
 	if len(bars) == 0 {
 		bars = []chart.Bar{{Label: c.cat.T(lang, "stats.chart_empty", nil)}}
 	}
-	title := c.cat.T(lang, "stats.chart_title", map[string]any{"Date": c.cat.Date(lang, time.Now().In(c.loc))})
+	title := c.cat.T(lang, "stats.chart_title", map[string]any{"Date": c.cat.Date(lang, clock.Now().In(c.loc))})
 	return chart.Bars(title, bars, chart.Options{XLabel: c.cat.T(lang, "stats.chart_axis", nil),
 		Format: func(v int64) string { return locales.Number(lang, v) }})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/bot/telegram"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 )
@@ -57,6 +58,7 @@ var options = []option{
 	{key: "LINDUNGI_CLAIM_CODE_TTL", def: "168h", help: "how long an agent's claim code (for a resident to link their chat) stays valid"},
 	{key: "LINDUNGI_OUTBOX_RETENTION", def: "720h", help: "replies (their texts hold names and payment codes) are deleted this long after they were queued, delivered or not; at least 168h"},
 	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
+	{key: clock.Env, help: "tests and staging only: run the clock from an instant (2028-02-29T08:00:00+07:00) or moved by an offset (+400d); refused with LINDUNGI_ENV=production"},
 }
 
 // devKeyFile is where `make run` keeps a development data key.
@@ -241,6 +243,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.PaymentProvider = lookup(getenv, "LINDUNGI_PAYMENT_PROVIDER")
 	c.MidtransServerKey = getenv("LINDUNGI_MIDTRANS_SERVER_KEY")
 	c.MidtransBaseURL = lookup(getenv, "LINDUNGI_MIDTRANS_BASE_URL")
+	if raw := strings.TrimSpace(getenv(clock.Env)); raw != "" {
+		if _, err := clock.Parse(raw, clock.Now()); err != nil {
+			return c, fmt.Errorf("%s: %q: %w", clock.Env, raw, err)
+		}
+		if c.Env == "production" {
+			return c, fmt.Errorf("LINDUNGI_ENV=production: %s moves the clock, for tests and staging only; unset it", clock.Env)
+		}
+	}
+	if err := clock.Check(); err != nil {
+		return c, err
+	}
 	if c.Env == "production" {
 		if c.PaymentProvider == "sandbox" {
 			return c, errors.New("LINDUNGI_ENV=production: the sandbox payment provider is for development; set LINDUNGI_PAYMENT_PROVIDER")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/store"
@@ -109,7 +110,7 @@ func payFor(t *testing.T, db *store.DB, order string, refs ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: 109400 * int64(len(refs)), PaidAt: time.Now(), Raw: []byte(`{}`)}
+	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: 109400 * int64(len(refs)), PaidAt: clock.Now(), Raw: []byte(`{}`)}
 	if _, err := db.ApplyNotification(ctx, n, time.UTC, nil); err != nil {
 		t.Fatal(err)
 	}

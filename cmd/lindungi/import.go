@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
@@ -186,7 +187,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		}
 		return nil
 	}
-	v := roster.NewValidator(regions, cfg.Province, time.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
+	v := roster.NewValidator(regions, cfg.Province, clock.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge)
 	prog := newProgress(stdout, size, lang, T)
 	// NIK (as a number) → its first line, for duplicates within the file: 12
 	// bytes a row, where a string key and an int took 32.
@@ -352,13 +353,13 @@ type progress struct {
 	lang     string                             // for its numbers
 	tty      bool
 	size     int64
-	start    time.Time
-	last     time.Time
+	start    clock.Stopwatch
+	last     clock.Stopwatch // the last line written
 	interval time.Duration
 }
 
 func newProgress(w io.Writer, size int64, lang string, T func(string, ...any) string) *progress {
-	p := &progress{w: w, text: T, lang: lang, size: size, start: time.Now(), interval: 5 * time.Second}
+	p := &progress{w: w, text: T, lang: lang, size: size, start: clock.Start(), interval: 5 * time.Second}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty, p.interval = true, 200*time.Millisecond
@@ -368,12 +369,11 @@ func newProgress(w io.Writer, size int64, lang string, T func(string, ...any) st
 }
 
 func (p *progress) update(rows int, offset int64) {
-	now := time.Now()
-	if now.Sub(p.last) < p.interval {
+	if p.last.Elapsed() < p.interval {
 		return
 	}
-	p.last = now
-	elapsed := now.Sub(p.start).Seconds()
+	p.last = clock.Start()
+	elapsed := p.start.Elapsed().Seconds()
 	rate := locales.Decimal(p.lang, float64(rows)/max(elapsed, 0.001), 0)
 	frac := 0.0
 	if p.size > 0 && offset > 0 {
@@ -395,7 +395,7 @@ func (p *progress) done(rows int) {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintln(p.w, p.text("import.done", "Rows", locales.Number(p.lang, int64(rows)), "Seconds", locales.Decimal(p.lang, time.Since(p.start).Seconds(), 1)))
+	fmt.Fprintln(p.w, p.text("import.done", "Rows", locales.Number(p.lang, int64(rows)), "Seconds", locales.Decimal(p.lang, p.start.Elapsed().Seconds(), 1)))
 }
 
 // rosterError renders a roster file or header error (the file cannot be

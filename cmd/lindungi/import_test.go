@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store/pgtest"
 )
@@ -61,7 +62,11 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("a dry run stored %d registrations", n)
 	}
-	out := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", "2027-01-01", "--report", report)
+	// The sponsorship starts on the first of next month, whatever today is.
+	y, mon, _ := clock.Now().In(wibZone()).Date()
+	start := time.Date(y, mon+1, 1, 0, 0, 0, 0, time.UTC)
+	from, to := start.Format(time.DateOnly), start.AddDate(1, 0, -1).Format(time.DateOnly)
+	out := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", from, "--report", report)
 	f, _ := os.Open(report)
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
@@ -83,7 +88,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 		t.Errorf("import: %s", out)
 	}
 	// The same file again: nothing new.
-	again := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", "2027-01-01")
+	again := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", from)
 	if !strings.Contains(again, "tidak ada yang baru") || !strings.Contains(again, " 0 diimpor") {
 		t.Errorf("re-run: %s", again)
 	}
@@ -92,7 +97,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	if m != n {
 		t.Errorf("re-run: %d registrations, was %d", m, n)
 	}
-	// The sponsor pays by transfer: everyone is protected for 2027, once.
+	// The sponsor pays by transfer: everyone is protected for those 12 months, once.
 	pay := runOut(t, env, "sponsor", "pay", "1", "--ref", "SP2D-00042")
 	if !strings.Contains(pay, "pekerja terlindungi") {
 		t.Fatalf("pay: %s", pay)
@@ -105,13 +110,13 @@ func TestImportReportRerunAndPay(t *testing.T) {
 		Sum    int64 `db:"sum"`
 		Paid   int64 `db:"paid"`
 	}
-	db.Get(&c, `SELECT count(*) FILTER (WHERE covered_from = '2027-01-01' AND covered_to = '2027-12-31' AND status = 'aktif') AS active,
-		sum(monthly_iuran) * 12 AS sum, (SELECT sum(amount) FROM payments WHERE payer_kind = 'sponsor') AS paid FROM registrations`)
+	db.Get(&c, `SELECT count(*) FILTER (WHERE covered_from = $1 AND covered_to = $2 AND status = 'aktif') AS active,
+		sum(monthly_iuran) * 12 AS sum, (SELECT sum(amount) FROM payments WHERE payer_kind = 'sponsor') AS paid FROM registrations`, from, to)
 	if c.Active != n || c.Sum != c.Paid || c.Paid != int64(n)*16800*12 {
 		t.Errorf("after payment %+v for %d workers", c, n)
 	}
 	show := runOut(t, env, "sponsor", "show", "1", "--bot", "lindungi_bot")
-	if !strings.Contains(show, "https://t.me/lindungi_bot?start=sponsor-") || !strings.Contains(show, "dibayar") || !strings.Contains(show, "12 bulan mulai 1 Januari 2027") {
+	if !strings.Contains(show, "https://t.me/lindungi_bot?start=sponsor-") || !strings.Contains(show, "dibayar") || !strings.Contains(show, "12 bulan mulai "+testCatalog(t).Date("id", start)) {
 		t.Errorf("show: %s", show)
 	}
 	var audit int
@@ -136,8 +141,8 @@ func TestImportKilledAndRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	deadline := time.Now().Add(60 * time.Second)
-	for n < 20000 && time.Now().Before(deadline) {
+	waited := clock.Start()
+	for n < 20000 && waited.Elapsed() < 60*time.Second {
 		time.Sleep(20 * time.Millisecond)
 		db.Get(&n, `SELECT count(*) FROM registrations`)
 	}
@@ -317,4 +322,13 @@ func TestImportKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+func testCatalog(t *testing.T) *locales.Catalog {
+	t.Helper()
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }

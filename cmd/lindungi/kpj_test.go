@@ -9,14 +9,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/lindungi/lindungi/clock"
 )
 
 func TestKPJImport(t *testing.T) {
 	dsn := ownDatabase(t)
-	db := storeAt(t, dsn, time.Now())
+	db := storeAt(t, dsn, clock.Now())
 	paid, unpaid, other := testRegistration(), testRegistration(), testRegistration()
 	paidRef := registerIn(t, db, "kpj-paid", "en", paid)
 	payFor(t, db, "kpj-pay-1", paidRef)

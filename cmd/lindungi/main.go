@@ -14,9 +14,11 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall"
+	"time"
 	_ "time/tzdata" // the deployment's time zone, even on a machine without zoneinfo
 
 	"github.com/lindungi/lindungi/bot/console"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
@@ -106,6 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		level = slog.LevelWarn // the terminal is for the conversation
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if off, moved := clock.Moved(); moved {
+		log.Warn("the clock is moved: dates are not today's", "by", off.Round(time.Second).String(), "now", clock.Now().Format(time.RFC3339))
+	}
 
 	v, err := vault.FromEnv(getenv)
 	if err != nil {

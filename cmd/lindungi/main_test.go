@@ -274,6 +274,10 @@ func TestConfigErrors(t *testing.T) {
 			"LINDUNGI_DATA_KEY": "", "LINDUNGI_DATA_KEY_FILE": "/x/.lindungi/dev-data-key"}, "development data key must not be used"},
 		{map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "midtrans"}, "needs LINDUNGI_MIDTRANS_SERVER_KEY"},
 		{map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "paypal"}, "is not sandbox or midtrans"},
+		{map[string]string{"LINDUNGI_TEST_CLOCK": "next year"}, "LINDUNGI_TEST_CLOCK"},
+		{map[string]string{"LINDUNGI_TEST_CLOCK": "2028-02-30T08:00:00+07:00"}, "an instant such as 2028-02-29T08:00:00+07:00"},
+		{map[string]string{"LINDUNGI_ENV": "production", "LINDUNGI_PAYMENT_PROVIDER": "midtrans", "LINDUNGI_MIDTRANS_SERVER_KEY": "k",
+			"LINDUNGI_TEST_CLOCK": "+400d"}, "for tests and staging only"},
 	}
 	for _, tt := range tests {
 		err := run(context.Background(), []string{"lindungi", "chat", "--jsonl"}, testEnv(tt.env), strings.NewReader(""), &bytes.Buffer{})

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/midtrans"
@@ -63,7 +63,7 @@ func sandboxPayHandler(p *sandbox.Provider, db *store.DB, cat *locales.Catalog, 
 		}
 		found := err == nil
 		if r.Method == http.MethodPost && found && pay.Status == string(payments.Pending) {
-			header, body := p.Notify(pay.OrderID, pay.Amount, payments.Paid, time.Now())
+			header, body := p.Notify(pay.OrderID, pay.Amount, payments.Paid, clock.Now())
 			req := httptest.NewRequestWithContext(context.WithoutCancel(r.Context()), http.MethodPost, "/payments/"+p.Name()+"/notification", strings.NewReader(string(body)))
 			req.Header = header
 			rec := httptest.NewRecorder()

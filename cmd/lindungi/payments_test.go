@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
 	"github.com/lindungi/lindungi/payments/sandbox"
@@ -160,7 +161,7 @@ func TestPaymentNotificationEndpoint(t *testing.T) {
 	}
 }
 
-func timeNow() time.Time { return time.Now() }
+func timeNow() time.Time { return clock.Now() }
 
 // The same journey with Midtrans (a fake Core API): the charge, the signed
 // notification confirmed by a status query, the confirmation and the card.
@@ -234,13 +235,13 @@ func TestPaymentsReport(t *testing.T) {
 	v, _ := vault.New(key)
 	sb, _ := sandbox.New(sandbox.Options{Secret: v.Hash("sandbox", "notification-key")})
 	base, stop := startServe(t, map[string]string{})
-	nh, nb := sb.Notify(order, 16000, payments.Paid, time.Now())
+	nh, nb := sb.Notify(order, 16000, payments.Paid, clock.Now())
 	if code := postNotification(t, base+"/payments/sandbox/notification", nh, nb); code != http.StatusOK {
 		t.Fatalf("mismatched notification: %d", code)
 	}
 	stop()
 	var out strings.Builder
-	if err := run(context.Background(), []string{"lindungi", "payments", "report", "--date", time.Now().In(wibZone()).Format(time.DateOnly)},
+	if err := run(context.Background(), []string{"lindungi", "payments", "report", "--date", clock.Now().In(wibZone()).Format(time.DateOnly)},
 		testEnv(nil), strings.NewReader(""), &out); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
 )
@@ -21,7 +22,7 @@ func paymentsReport(ctx context.Context, args []string, db *store.DB, cat *local
 	}
 	fs := flag.NewFlagSet("payments report", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	date := fs.String("date", time.Now().In(loc).Format(time.DateOnly), "the day to report, in the deployment's time zone")
+	date := fs.String("date", clock.Now().In(loc).Format(time.DateOnly), "the day to report, in the deployment's time zone")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

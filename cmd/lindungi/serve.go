@@ -18,6 +18,7 @@ import (
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/web"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
@@ -83,7 +84,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /verify/{token}", verifyHandler(d.db, d.cat, cfg.Flow.Location, time.Now, log))
+	mux.Handle("GET /verify/{token}", verifyHandler(d.db, d.cat, cfg.Flow.Location, clock.Now, log))
 	notify := webhook.Handler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
@@ -180,10 +181,10 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	case runErr = <-errc:
 	}
 	log.Info("stopping")
-	deadline := time.Now().Add(shutdownGrace)
+	grace := clock.Start()
 	stopIntake()
 	endStreams()
-	shutdownCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline.Add(-3*time.Second))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace-3*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil { // webhooks in flight finish here
 		log.Warn("http shutdown", "err", err)
@@ -195,14 +196,14 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	dispatcher.Stop() // updates in flight finish
 	// Give the outbox until the deadline to drain, while it does drain: a
 	// channel that keeps failing is left to the next process.
-	last, lastChange := -1, time.Now()
-	for time.Until(deadline) > time.Second && time.Since(lastChange) < 2*time.Second {
+	last, lastChange := -1, clock.Start()
+	for grace.Elapsed() < shutdownGrace-time.Second && lastChange.Elapsed() < 2*time.Second {
 		n, err := d.db.BacklogOf(context.WithoutCancel(ctx), channelsOf(senders))
 		if err != nil || n == 0 || len(senders) == 0 {
 			break
 		}
 		if n != last {
-			last, lastChange = n, time.Now()
+			last, lastChange = n, clock.Start()
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -238,9 +239,9 @@ type observed struct {
 }
 
 func (o observed) Handle(ctx context.Context, ev flows.Event) ([]flows.Reply, error) {
-	start := time.Now()
+	start := clock.Start()
 	out, err := o.engine.Handle(ctx, ev)
-	o.metrics.ObserveUpdate(ev, err, time.Since(start))
+	o.metrics.ObserveUpdate(ev, err, start.Elapsed())
 	return out, err
 }
 
@@ -261,13 +262,13 @@ func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := db.PruneUpdates(ctx, time.Now().Add(-48*time.Hour))
+		n, err := db.PruneUpdates(ctx, clock.Now().Add(-48*time.Hour))
 		if err != nil && ctx.Err() == nil {
 			log.Warn("prune update ids", "err", err)
 		} else if n > 0 {
 			log.Info("pruned update ids", "count", n)
 		}
-		n, err = db.PruneOutbox(ctx, time.Now().Add(-retention))
+		n, err = db.PruneOutbox(ctx, clock.Now().Add(-retention))
 		if err != nil && ctx.Err() == nil {
 			log.Warn("prune old replies", "err", err)
 		} else if n > 0 {
@@ -289,7 +290,7 @@ func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, cfg f
 	defer t.Stop()
 	for {
 		// In the quiet hours reminders wait: they stay due and go out after.
-		for !cfg.Quiet(time.Now()) {
+		for !cfg.Quiet(clock.Now()) {
 			n, err := db.RunReminders(ctx, 100, cfg.Location, engine.ReminderReplies, engine.RenewalInvoice)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("reminders", "err", err)

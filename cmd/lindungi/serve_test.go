@@ -17,6 +17,7 @@ import (
 
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/sandbox"
@@ -34,8 +35,8 @@ func startServe(t *testing.T, env map[string]string) (string, func()) {
 	env["LINDUNGI_HTTP_ADDR"] = "127.0.0.1:0"
 	go func() { done <- run(ctx, []string{"lindungi", "serve"}, testEnv(env), strings.NewReader(""), out) }()
 	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	waited := clock.Start()
+	for waited.Elapsed() < 10*time.Second {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			stop := func() {
 				cancel()
@@ -64,8 +65,8 @@ func startServe(t *testing.T, env map[string]string) (string, func()) {
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	waited := clock.Start()
+	for waited.Elapsed() < 10*time.Second {
 		if cond() {
 			return
 		}
@@ -111,7 +112,7 @@ func TestServeTelegramPolling(t *testing.T) {
 	// A 429 pauses sending for its retry_after.
 	const throttled = 7003
 	tg.FailSend(throttled, 1, telegramtest.TooManyRequests(2))
-	t0 := time.Now()
+	t0 := clock.Now() // the fake Bot API stamps messages with the clock
 	tg.PushText(throttled, "halo")
 	waitFor(t, "the throttled chat's welcome", func() bool { return len(tg.Messages(throttled)) > 0 })
 	if waited := tg.Messages(throttled)[0].At.Sub(t0); waited < 2*time.Second {
@@ -211,8 +212,8 @@ func TestServeKeepsOrderFor200Chats(t *testing.T) {
 	db := sqlx.MustConnect("postgres", testDSN)
 	defer db.Close()
 	var done int
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	waited := clock.Start()
+	for waited.Elapsed() < 30*time.Second {
 		db.Get(&done, `SELECT count(*) FROM sessions WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2 AND state = 'birth_confirm'`, first, first+chats-1)
 		if done == chats {
 			break
@@ -257,8 +258,8 @@ func TestServeTwoProcessesHoldTheGlobalRate(t *testing.T) {
 	}
 	want := 2 * chats // the welcome and the consent question each
 	var ms []telegramtest.Message
-	until := time.Now().Add(20 * time.Second)
-	for time.Now().Before(until) {
+	waited := clock.Start()
+	for waited.Elapsed() < 20*time.Second {
 		ms = tg.AllMessages()
 		if len(ms) >= want {
 			break
@@ -378,7 +379,7 @@ func TestCardSentOnceAfterACrash(t *testing.T) {
 	tg.FailSend(7401, 1000, telegramtest.InternalError)
 	tg.Fail("sendPhoto", 7401, 1000, telegramtest.InternalError)
 	base, stop := startServe(t, env)
-	h, b := sb.Notify(order, 16800, payments.Paid, time.Now())
+	h, b := sb.Notify(order, 16800, payments.Paid, clock.Now())
 	if code := postNotification(t, base+"/payments/sandbox/notification", h, b); code != http.StatusOK {
 		t.Fatalf("notification: %d", code)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
@@ -197,7 +198,7 @@ func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provide
 		return err
 	}
 	ins, err := provider.Create(ctx, payments.Invoice{OrderID: fmt.Sprintf("SP%d-%x", id, suffix), Amount: due, Method: bank,
-		ExpiresAt: time.Now().Add(7 * 24 * time.Hour)})
+		ExpiresAt: clock.Now().Add(7 * 24 * time.Hour)})
 	if err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
@@ -226,7 +227,7 @@ func sponsorCodes(ctx context.Context, db *store.DB, id int64, out string, days 
 		return err
 	}
 	defer f.Close()
-	codes, err := db.BatchClaimCodes(ctx, id, time.Now().AddDate(0, 0, days), "cli:"+operator(getenv))
+	codes, err := db.BatchClaimCodes(ctx, id, clock.Now().AddDate(0, 0, days), "cli:"+operator(getenv))
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/lindungi/lindungi/clock"
 )
 
 // An admin's /statistik in the terminal: the tables, then the chart drawn
@@ -21,8 +24,8 @@ func TestStatsInTheTerminal(t *testing.T) {
 	defer db.Close()
 	db.MustExec(`INSERT INTO registrations (ref, channel, chat_id, province, regency, district, occupation, status, covered_to, created_at, updated_at)
 		SELECT 'STC-' || g, 'telegram', 'stc-' || g, '61', CASE WHEN g <= 3 THEN '61.09' ELSE '61.10' END, '', 'nelayan', 'aktif',
-			current_date + 30, now(), now()
-		FROM generate_series(1, 5) g`)
+			$1::date + 30, now(), now()
+		FROM generate_series(1, 5) g`, clock.Now().In(wibZone()).Format(time.DateOnly))
 
 	if got := chat(t, "920", "/statistik"); len(got[0]) != 1 || !strings.Contains(got[0][0].Text, "tidak kami kenal") || got[0][0].Photo != "" {
 		t.Fatalf("/statistik for a non-admin: %+v", got)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
@@ -20,7 +21,7 @@ import (
 
 // Options tune Open.
 type Options struct {
-	Now      func() time.Time // the clock of the store and the engine; nil means time.Now
+	Now      func() time.Time // the clock of the store and the engine; nil means clock.Now
 	MaxConns int              // pool size; 0 means the store's default
 	Log      *slog.Logger     // nil discards
 }
@@ -48,7 +49,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Env, error) {
 		return nil, err
 	}
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = clock.Now
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))

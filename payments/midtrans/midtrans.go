@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/payments"
 )
 
@@ -110,7 +111,7 @@ func New(o Options) (*Client, error) {
 		c.http = &http.Client{Timeout: 15 * time.Second, Transport: t}
 	}
 	if c.now == nil {
-		c.now = time.Now
+		c.now = clock.Now
 	}
 	return c, nil
 }

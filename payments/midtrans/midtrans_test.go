@@ -172,7 +172,8 @@ func TestCreateFailures(t *testing.T) {
 
 func TestWrongServerKey(t *testing.T) {
 	srv := midtranstest.NewServer(t)
-	c, err := New(Options{ServerKey: "SB-Mid-server-wrong", BaseURL: srv.URL(), HTTPClient: srv.Client()})
+	srv.SetClock(func() time.Time { return now })
+	c, err := New(Options{ServerKey: "SB-Mid-server-wrong", BaseURL: srv.URL(), HTTPClient: srv.Client(), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestWrongServerKey(t *testing.T) {
 
 func TestNetworkErrorIsTransient(t *testing.T) {
 	srv := midtranstest.Start()
-	c, err := New(Options{ServerKey: midtranstest.ServerKey, BaseURL: srv.URL()})
+	c, err := New(Options{ServerKey: midtranstest.ServerKey, BaseURL: srv.URL(), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/payments"
 )
 
@@ -88,7 +89,7 @@ func New(o Options) (*Provider, error) {
 	}
 	p := &Provider{secret: bytes.Clone(o.Secret), now: o.Now, prefix: map[payments.Method]string{}}
 	if p.now == nil {
-		p.now = time.Now
+		p.now = clock.Now
 	}
 	for m, f := range formats {
 		p.prefix[m] = f.prefix

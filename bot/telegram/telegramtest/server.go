@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/lindungi/lindungi/clock"
 )
 
 // The fake bot.
@@ -267,7 +269,7 @@ func (s *Server) userMessage(chatID int64, fields map[string]any) map[string]any
 	id := s.nextMsg
 	s.nextMsg++
 	s.mu.Unlock()
-	m := map[string]any{"message_id": id, "from": user(chatID, "id"), "chat": privateChat(chatID), "date": time.Now().Unix()}
+	m := map[string]any{"message_id": id, "from": user(chatID, "id"), "chat": privateChat(chatID), "date": clock.Now().Unix()}
 	for k, v := range fields {
 		m[k] = v
 	}
@@ -306,7 +308,7 @@ func (s *Server) PushCallback(chatID int64, messageID int, data string) int {
 	}
 	s.mu.Unlock()
 	if msg == nil {
-		msg = map[string]any{"message_id": messageID, "from": botUser(), "chat": privateChat(chatID), "date": time.Now().Unix(), "text": "…"}
+		msg = map[string]any{"message_id": messageID, "from": botUser(), "chat": privateChat(chatID), "date": clock.Now().Unix(), "text": "…"}
 	}
 	q := map[string]any{
 		"id":            fmt.Sprintf("%d%06d", chatID, messageID),
@@ -418,7 +420,7 @@ func botUser() map[string]any {
 }
 
 func messageJSON(m *Message) map[string]any {
-	out := map[string]any{"message_id": m.MessageID, "from": botUser(), "chat": privateChat(m.ChatID), "date": time.Now().Unix(), "text": m.Text}
+	out := map[string]any{"message_id": m.MessageID, "from": botUser(), "chat": privateChat(m.ChatID), "date": clock.Now().Unix(), "text": m.Text}
 	if kb := m.InlineKeyboard(); len(kb) > 0 {
 		out["reply_markup"] = json.RawMessage(m.ReplyMarkup)
 	}
@@ -482,7 +484,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: method, Params: r.Form, At: time.Now()})
+	s.reqs = append(s.reqs, Request{Method: method, Params: r.Form, At: clock.Now()})
 	if f, failed := s.scriptedFailure(method, r.Form); failed {
 		s.reqs[len(s.reqs)-1].Failed = true
 		s.mu.Unlock()
@@ -498,7 +500,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		s.getUpdates(w, r)
 	case "sendMessage":
-		if s.overLimit(time.Now()) {
+		if s.overLimit(clock.Now()) {
 			fail(w, TooManyRequests(1))
 			return
 		}
@@ -685,7 +687,7 @@ func (s *Server) editText(w http.ResponseWriter, form url.Values) {
 // answers with it.
 func (s *Server) record(w http.ResponseWriter, m Message) {
 	s.mu.Lock()
-	m.MessageID, m.At = s.nextMsg, time.Now()
+	m.MessageID, m.At = s.nextMsg, clock.Now()
 	s.nextMsg++
 	stored := m
 	s.msgs = append(s.msgs, &stored)

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/payments"
 )
 
@@ -115,7 +116,7 @@ func NewServer(t testing.TB) *Server {
 
 // Start starts a fake outside a test (benchmarks); Close stops it.
 func Start() *Server {
-	s := &Server{txs: map[string]*tx{}, nextID: 1, now: time.Now}
+	s := &Server{txs: map[string]*tx{}, nextID: 1, now: clock.Now}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
