@@ -370,9 +370,11 @@ func TestClaim(t *testing.T) {
 	h.text(n2)
 	h.text("hendra wijaya")
 	must(t, h.text(strings.ToLower(code)), "sekarang tertaut", ref2)
-	// Spent: the link no longer works.
+	// Spent: the link no longer works, and says so only after the NIK and name.
 	other := newAgentChat(t, "")
-	must(t, other.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code})[0].Text, "tidak berlaku lagi")
+	must(t, other.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code})[0].Text, "Kode dari tautan sudah kami terima", "ketik NIK")
+	other.text(n2)
+	must(t, other.text("Hendra Wijaya"), "tidak cocok")
 
 	a.press("rs:back")
 	a.press("al:home")
@@ -383,7 +385,9 @@ func TestClaim(t *testing.T) {
 	a.press("rs:code")
 	code3 := strings.Fields(strings.SplitN(a.last[0].Text, ": ", 2)[1])[0]
 	tap := newAgentChat(t, "")
-	must(t, lastText(tap.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code3})), "Wati Susanti", "sekarang tertaut", "Apakah Anda setuju?")
+	must(t, lastText(tap.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code3})), "ketik NIK")
+	must(t, tap.text(n3), "nama lengkap")
+	must(t, tap.text("Wati Susanti"), "Wati Susanti", "sekarang tertaut", "Apakah Anda setuju?")
 	must(t, tap.press("cc:yes"), "Terima kasih")
 	if auditCount(t, "claim:linked", ref3) != 1 {
 		t.Errorf("link not audited")

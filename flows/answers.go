@@ -48,6 +48,9 @@ type Answers struct {
 	Query  string   `json:"query,omitempty"`
 	Focus  string   `json:"focus,omitempty"`
 	Linked string   `json:"linked,omitempty"` // the registration just linked to this chat
+	// ClaimCode is the code a claim link brought: checked with the NIK and
+	// name asked next, never alone.
+	ClaimCode string `json:"claim_code,omitempty"`
 
 	// A broadcast being composed (admins): who, which filter is being
 	// picked, the message and its button.

@@ -10,22 +10,78 @@ import (
 	"github.com/lindungi/lindungi/telepon"
 )
 
-// Limits on linking a registration, so nobody can probe NIKs: a chat gets
-// ClaimTries failed attempts in ClaimWindow, a NIK ClaimNIKTries from all
-// chats together; then it waits until the window has passed.
+// Limits on linking a registration, so nobody can probe NIKs or guess
+// codes: failed attempts in ClaimWindow are counted by chat, and across all
+// chats and channels by NIK, by claim code, by client address (the web
+// chat, where a fresh cookie is a fresh chat) and by sponsor batch. Any one
+// used up stops the attempt until the window has passed.
 const (
-	ClaimTries    = 5
-	ClaimNIKTries = 10
-	ClaimWindow   = 24 * time.Hour
+	ClaimTries       = 5    // per chat
+	ClaimNIKTries    = 10   // per NIK
+	ClaimCodeTries   = 5    // per claim code
+	ClaimClientTries = 20   // per client address (IPv6 by /64)
+	ClaimBatchTries  = 1000 // per sponsor batch, whoever tries
+	ClaimWindow      = 24 * time.Hour
 )
 
-// claimLocked reports whether this chat (or the NIK being claimed) used up its attempts.
-func (t *turn) claimLocked(ctx context.Context, nikDigits string) (bool, int, error) {
-	chat, onNIK, err := t.tx.ClaimFailures(ctx, nikDigits, t.now.Add(-ClaimWindow))
-	if err != nil {
-		return false, 0, err
+// ClaimKeys name what a claim attempt was about, for its limits; "" where
+// it gave nothing.
+type ClaimKeys struct {
+	NIK    string // the NIK typed
+	Code   string // the claim code typed, or pre-filled by a link
+	Client string // the sender's network address (Event.Client)
+}
+
+// ClaimCounts are the failed attempts within the window, per key.
+type ClaimCounts struct {
+	Chat, NIK, Code, Client, Batch int
+}
+
+// exhausted names the first limit used up, "" when none is.
+func (c ClaimCounts) exhausted() string {
+	switch {
+	case c.Chat >= ClaimTries:
+		return "chat"
+	case c.NIK >= ClaimNIKTries:
+		return "nik"
+	case c.Code >= ClaimCodeTries:
+		return "code"
+	case c.Client >= ClaimClientTries:
+		return "client"
+	case c.Batch >= ClaimBatchTries:
+		return "batch"
 	}
-	return chat >= ClaimTries || onNIK >= ClaimNIKTries, ClaimTries - chat, nil
+	return ""
+}
+
+// left is how many tries this chat has left today, the fewest any of its
+// own keys leaves (a batch's allowance is everybody's, not told).
+func (c ClaimCounts) left(k ClaimKeys) int {
+	n := ClaimTries - c.Chat
+	if k.NIK != "" {
+		n = min(n, ClaimNIKTries-c.NIK)
+	}
+	if k.Code != "" {
+		n = min(n, ClaimCodeTries-c.Code)
+	}
+	if k.Client != "" {
+		n = min(n, ClaimClientTries-c.Client)
+	}
+	return max(n, 0)
+}
+
+func (t *turn) claimKeys(nik, code string) ClaimKeys {
+	return ClaimKeys{NIK: nik, Code: code, Client: t.ev.Client}
+}
+
+// claimLocked reports which limit of this attempt is used up ("" when
+// none), and the tries left.
+func (t *turn) claimLocked(ctx context.Context, k ClaimKeys) (string, int, error) {
+	n, err := t.tx.ClaimFailures(ctx, k, t.now.Add(-ClaimWindow))
+	if err != nil {
+		return "", 0, err
+	}
+	return n.exhausted(), n.left(k), nil
 }
 
 // startClaim answers "Saya sudah didaftarkan" and /klaim.
@@ -33,11 +89,11 @@ func (t *turn) startClaim(ctx context.Context) error {
 	if busy, err := t.busy(ctx); busy {
 		return err
 	}
-	locked, _, err := t.claimLocked(ctx, "")
+	locked, _, err := t.claimLocked(ctx, t.claimKeys("", ""))
 	if err != nil {
 		return err
 	}
-	if locked {
+	if locked != "" {
 		return t.askNote(ctx, "claim.locked", map[string]any{"Hours": int(ClaimWindow.Hours())})
 	}
 	t.s.Data = Answers{}
@@ -62,6 +118,10 @@ func (t *turn) answerClaim(ctx context.Context) error {
 			return err
 		}
 		d.Name = name
+		if d.ClaimCode != "" {
+			// A link brought the code: NIK and name were the rest of the proof.
+			return t.checkClaim(ctx, "", d.ClaimCode, "link")
+		}
 		return t.fire(ctx, EvNext, "")
 	case StClProof:
 		return t.answerProof(ctx)
@@ -88,19 +148,9 @@ func (t *turn) answerClaim(ctx context.Context) error {
 	return fmt.Errorf("not a claim state: %s", t.s.State)
 }
 
-// answerProof checks the proof of a claim: the phone on file shared with
+// answerProof reads the proof of a claim: the phone on file shared with
 // the channel's contact button (the sender's own), or the agent's code.
-// Every failure counts against the chat and the NIK, whatever failed, and
-// the answer never says which part did not match.
 func (t *turn) answerProof(ctx context.Context) error {
-	d := &t.s.Data
-	locked, _, err := t.claimLocked(ctx, d.NIK)
-	if err != nil {
-		return err
-	}
-	if locked {
-		return t.lockClaim(ctx)
-	}
 	var phone, code string
 	switch t.ev.Kind {
 	case KindContact:
@@ -124,6 +174,28 @@ func (t *turn) answerProof(ctx context.Context) error {
 	default:
 		return t.askNote(ctx, "input.need_text", nil)
 	}
+	how := "phone"
+	if code != "" {
+		how = "code"
+	}
+	return t.checkClaim(ctx, phone, code, how)
+}
+
+// checkClaim checks a claim's NIK and name with its proof (a phone or a
+// code) and links the registration when all of it matches. Every failure
+// counts against the chat, the NIK, the code, the client and the batch,
+// whatever failed, and the answer never says which part did not match;
+// nothing about the registration is shown before it all did.
+func (t *turn) checkClaim(ctx context.Context, phone, code, how string) error {
+	d := &t.s.Data
+	keys := t.claimKeys(d.NIK, code)
+	locked, _, err := t.claimLocked(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if locked != "" {
+		return t.lockClaim(ctx)
+	}
 	c, err := t.tx.Claimable(ctx, d.NIK)
 	if err != nil {
 		return err
@@ -141,9 +213,7 @@ func (t *turn) answerProof(ctx context.Context) error {
 	case phone != "" && (c.Phone == "" || phone != c.Phone):
 		reason = "phone_mismatch"
 	}
-	how := "phone"
 	if reason == "" && code != "" {
-		how = "code"
 		if _, ok, err := t.tx.UseClaimCode(ctx, code, c.Ref); err != nil {
 			return err
 		} else if !ok {
@@ -151,27 +221,33 @@ func (t *turn) answerProof(ctx context.Context) error {
 		}
 	}
 	if reason != "" {
-		return t.claimFailed(ctx, reason)
+		return t.claimFailed(ctx, keys, how, reason)
 	}
 	return t.link(ctx, c.Ref, how)
 }
 
-// claimFailed records a failed attempt and starts the claim again, or locks it.
-func (t *turn) claimFailed(ctx context.Context, reason string) error {
-	n := t.s.Data.NIK
-	if err := t.tx.ClaimFailed(ctx, n, reason); err != nil {
+// claimFailed records a failed attempt and starts the claim again (a
+// link's code kept), or locks it with an alert in the audit log.
+func (t *turn) claimFailed(ctx context.Context, keys ClaimKeys, how, reason string) error {
+	if how == "link" {
+		reason = "link:" + reason
+	}
+	if err := t.tx.ClaimFailed(ctx, keys, reason); err != nil {
 		return err
 	}
-	locked, left, err := t.claimLocked(ctx, n)
+	locked, left, err := t.claimLocked(ctx, keys)
 	if err != nil {
 		return err
 	}
 	t.s.Data = Answers{}
-	if locked {
-		if err := t.tx.AuditOn(ctx, "claim:locked", t.s.Channel+":"+t.s.ChatID, "alert: too many failed attempts"); err != nil {
+	if locked != "" {
+		if err := t.tx.AuditOn(ctx, "claim:locked", t.s.Channel+":"+t.s.ChatID, "alert: too many failed attempts by "+locked); err != nil {
 			return err
 		}
 		return t.lockClaim(ctx)
+	}
+	if how == "link" {
+		t.s.Data.ClaimCode = keys.Code
 	}
 	// From the NIK again: the answer never says which part did not match.
 	return t.fire(ctx, EvClaim, t.T("claim.failed", map[string]any{"Left": left}))
@@ -203,30 +279,28 @@ func (t *turn) link(ctx context.Context, ref, how string) error {
 	return t.ask(ctx, "")
 }
 
-// claimByLink answers /start klaim-<code>: a claim link the agent gave.
+// claimByLink answers /start klaim-<code>: a claim link the agent gave,
+// or a code a sponsor printed. The code is only pre-filled: the NIK and the
+// full name are asked and checked with it, as on the typed path, before
+// anything about the registration is shown. Whether the code is valid is
+// not said before then either (no oracle for guessing).
 func (t *turn) claimByLink(ctx context.Context, code string) error {
-	locked, _, err := t.claimLocked(ctx, "")
+	if busy, err := t.busy(ctx); busy {
+		return err
+	}
+	if err := t.tx.AuditOn(ctx, "claim:attempt", t.s.Channel+":"+t.s.ChatID, "how=link"); err != nil {
+		return err
+	}
+	locked, _, err := t.claimLocked(ctx, t.claimKeys("", code))
 	if err != nil {
 		return err
 	}
-	if locked {
+	if locked != "" {
 		return t.askNote(ctx, "claim.locked", map[string]any{"Hours": int(ClaimWindow.Hours())})
 	}
-	ref, ok, err := t.tx.UseClaimCode(ctx, code, "")
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := t.tx.ClaimFailed(ctx, "", "link_invalid"); err != nil {
-			return err
-		}
-		t.sayText("claim.link_invalid", nil)
-		if t.s.State == StWelcome || t.s.State == "" {
-			return t.startOver(ctx)
-		}
-		return t.ask(ctx, "")
-	}
-	return t.link(ctx, ref, "code")
+	t.s.Data = Answers{ClaimCode: code}
+	t.s.Pending = ""
+	return t.fire(ctx, EvClaim, "")
 }
 
 // SponsorPrefix starts the /start parameter of a sponsor's poster link.
@@ -266,6 +340,9 @@ func (t *turn) claimFromPoster(ctx context.Context, token string) error {
 func (t *turn) promptClaim(ctx context.Context) (Reply, error) {
 	switch t.s.State {
 	case StClNIK:
+		if t.s.Data.ClaimCode != "" {
+			return Reply{Text: t.T("claim.link_nik", nil), Input: InputText}, nil
+		}
 		return Reply{Text: t.T("claim.nik", nil), Input: InputText}, nil
 	case StClName:
 		return Reply{Text: t.T("claim.name", nil), Input: InputText}, nil

@@ -33,6 +33,10 @@ type Event struct {
 	Choice   string
 	Contact  *Contact
 	Lang     string // the client's language hint ("id", "en"), used for a new session only
+	// Client is the sender's network address as the channel saw it (the web
+	// chat: the IP, an IPv6 address by its /64), for limits a new chat
+	// cannot reset; "" where the channel has none (Telegram: the user is).
+	Client string
 }
 
 // Contact is a shared contact card.
@@ -294,11 +298,13 @@ type ClaimTx interface {
 	// LinkResident makes this chat the owner of a registration; how is
 	// "phone" or "code".
 	LinkResident(ctx context.Context, ref, how string) error
-	// ClaimFailed records a failed attempt of this chat (nik may be "").
-	ClaimFailed(ctx context.Context, nik, reason string) error
-	// ClaimFailures counts this chat's failed attempts since a time, and the
-	// failed attempts on a NIK from any chat since then (nik may be "").
-	ClaimFailures(ctx context.Context, nik string, since time.Time) (chat, onNIK int, err error)
+	// ClaimFailed records a failed attempt of this chat, under each key k
+	// gives.
+	ClaimFailed(ctx context.Context, k ClaimKeys, reason string) error
+	// ClaimFailures counts the failed attempts since a time: this chat's,
+	// and those from any chat on the same NIK, code, client address and
+	// sponsor batch (that of the NIK's or the code's registration).
+	ClaimFailures(ctx context.Context, k ClaimKeys, since time.Time) (ClaimCounts, error)
 	// ConfirmConsent records that the resident confirmed the consent of a
 	// linked registration.
 	ConfirmConsent(ctx context.Context, ref string, consentID int64) error

@@ -60,10 +60,11 @@ func newEngine(cfg flows.Config) *flows.Engine { return env.Engine(cfg) }
 
 // chat is one simulated conversation.
 type chat struct {
-	t    *testing.T
-	e    *flows.Engine
-	id   string
-	last []flows.Reply
+	t      *testing.T
+	e      *flows.Engine
+	id     string
+	client string // the network address its events come from (Event.Client)
+	last   []flows.Reply
 }
 
 var chatSeq struct {
@@ -83,6 +84,9 @@ func newChat(t *testing.T) *chat {
 func (c *chat) send(ev flows.Event) []flows.Reply {
 	c.t.Helper()
 	ev.Channel, ev.ChatID = "test", c.id
+	if ev.Client == "" {
+		ev.Client = c.client
+	}
 	if ev.UserID == "" {
 		ev.UserID = c.id
 	}

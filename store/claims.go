@@ -132,39 +132,63 @@ func (t *chatTx) LinkResident(ctx context.Context, ref, how string) error {
 	return t.AuditOn(ctx, "claim:linked", ref, "how="+how)
 }
 
-// ClaimFailed records a failed attempt of this chat to link a registration;
-// the audit log gets the reason, never the NIK.
-func (t *chatTx) ClaimFailed(ctx context.Context, nik, reason string) error {
-	var hash any
-	if nik != "" {
-		hash = t.vault.Hash("nik", nik)
+// claimHashes are the keyed hashes of what an attempt was about (nil
+// where it was not given).
+func (t *chatTx) claimHashes(k flows.ClaimKeys) (nik, code, client any) {
+	if k.NIK != "" {
+		nik = t.vault.Hash("nik", k.NIK)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO claim_failures (channel, chat_id, nik_hash, reason, at) VALUES ($1, $2, $3, $4, $5)`,
-		t.channel, t.chatID, hash, reason, t.now); err != nil {
+	if c := normalizeClaimCode(k.Code); c != "" {
+		code = t.vault.Hash("claim", c)
+	}
+	if k.Client != "" {
+		client = t.vault.Hash("client", k.Client)
+	}
+	return nik, code, client
+}
+
+// claimBatchSQL finds the sponsor batch of the live registration an attempt
+// was after: the NIK's ($1), else the code's ($2).
+const claimBatchSQL = `coalesce(
+	(SELECT sponsor_batch_id FROM registrations WHERE nik_hash = $1 AND deleted_at IS NULL),
+	(SELECT r.sponsor_batch_id FROM claim_codes c JOIN registrations r ON r.id = c.registration_id WHERE c.code_hash = $2 LIMIT 1))`
+
+// ClaimFailed records a failed attempt of this chat to link a registration,
+// under every key it can be counted by; the audit log gets the reason,
+// never the NIK, the code or the address.
+func (t *chatTx) ClaimFailed(ctx context.Context, k flows.ClaimKeys, reason string) error {
+	nik, code, client := t.claimHashes(k)
+	if _, err := t.exec(ctx, `INSERT INTO claim_failures (channel, chat_id, nik_hash, code_hash, client_hash, batch_id, reason, at)
+		VALUES ($3, $4, $1, $2, $5, `+claimBatchSQL+`, $6, $7)`,
+		nik, code, t.channel, t.chatID, client, reason, t.now); err != nil {
 		return fmt.Errorf("record failed claim: %w", err)
 	}
 	return t.AuditOn(ctx, "claim:failed", t.channel+":"+t.chatID, reason)
 }
 
-// ClaimFailures counts this chat's failed attempts since a time, and those
-// on a NIK from any chat (0 when nik is "").
-func (t *chatTx) ClaimFailures(ctx context.Context, nik string, since time.Time) (int, int, error) {
-	var hash any
-	if nik != "" {
-		hash = t.vault.Hash("nik", nik)
-	}
+// ClaimFailures counts the failed attempts since a time: this chat's, and
+// those from any chat or channel on the same NIK, code, client address and
+// sponsor batch (0 for what k leaves out).
+func (t *chatTx) ClaimFailures(ctx context.Context, k flows.ClaimKeys, since time.Time) (flows.ClaimCounts, error) {
+	nik, code, client := t.claimHashes(k)
 	var n struct {
-		Chat int `db:"chat"`
-		NIK  int `db:"nik"`
+		Chat   int `db:"chat"`
+		NIK    int `db:"nik"`
+		Code   int `db:"code"`
+		Client int `db:"client"`
+		Batch  int `db:"batch"`
 	}
 	err := t.get(ctx, &n, `SELECT
-		(SELECT count(*) FROM claim_failures WHERE channel = $1 AND chat_id = $2 AND at >= $3) AS chat,
-		(SELECT count(*) FROM claim_failures WHERE nik_hash = $4 AND at >= $3) AS nik`,
-		t.channel, t.chatID, since, hash)
+		(SELECT count(*) FROM claim_failures WHERE channel = $3 AND chat_id = $4 AND at >= $5) AS chat,
+		(SELECT count(*) FROM claim_failures WHERE nik_hash = $1 AND at >= $5) AS nik,
+		(SELECT count(*) FROM claim_failures WHERE code_hash = $2 AND at >= $5) AS code,
+		(SELECT count(*) FROM claim_failures WHERE client_hash = $6 AND at >= $5) AS client,
+		(SELECT count(*) FROM claim_failures WHERE batch_id = `+claimBatchSQL+` AND at >= $5) AS batch`,
+		nik, code, t.channel, t.chatID, since, client)
 	if err != nil {
-		return 0, 0, fmt.Errorf("count failed claims: %w", err)
+		return flows.ClaimCounts{}, fmt.Errorf("count failed claims: %w", err)
 	}
-	return n.Chat, n.NIK, nil
+	return flows.ClaimCounts{Chat: n.Chat, NIK: n.NIK, Code: n.Code, Client: n.Client, Batch: n.Batch}, nil
 }
 
 // ConfirmConsent records the consent the resident gave for a registration

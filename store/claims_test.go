@@ -11,6 +11,8 @@ import (
 
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -212,34 +214,63 @@ func TestClaimFailures(t *testing.T) {
 	db, err := store.Open(ctx, dsn, testVault(t), store.Options{Now: clk.Now})
 	must(t, err)
 	defer db.Close()
-	nik := newNIK()
-	a, b := newUser(db, "prober"), newUser(db, "prober")
-	fail := func(u user, nik string) {
-		must(t, u.do(func(ctx context.Context, tx flows.Tx) error { return tx.ClaimFailed(ctx, nik, "name_mismatch") }))
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
 	}
-	fail(a, nik) // an hour before the window
+	// A sponsor's batch of two workers, with printed codes.
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sintang", FileName: "f.csv", FileSHA: fmt.Sprint("fail-", clock.Now().UnixNano()), Months: 3, CreatedBy: "test"})
+	must(t, err)
+	sponsored, sponsored2 := newNIK(), newNIK()
+	_, err = db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, sponsored), rosterWorker(3, sponsored2)}, iuran.Default())
+	must(t, err)
+	codes, err := db.BatchClaimCodes(ctx, b.ID, clk.Now().AddDate(0, 0, 30), "test")
+	if err != nil || len(codes) != 2 {
+		t.Fatalf("codes %v, %v", codes, err)
+	}
+	code2 := codes[1].Code
+
+	nik := newNIK()
+	a, c := newUser(db, "prober"), newUser(db, "prober")
+	web := newUser(db, "web") // another channel, the same address as a
+	web.channel = "w"
+	const addr = "2001:db8:1:2::/64"
+	fail := func(u user, k flows.ClaimKeys) {
+		must(t, u.do(func(ctx context.Context, tx flows.Tx) error { return tx.ClaimFailed(ctx, k, "name_mismatch") }))
+	}
+	fail(a, flows.ClaimKeys{NIK: nik}) // an hour before the window
 	clk.Set(clk.Now().Add(2 * time.Hour))
 	since := clk.Now().Add(-time.Hour)
-	fail(a, nik)
-	fail(a, nik)
-	fail(a, "")
-	fail(b, nik)
+	fail(a, flows.ClaimKeys{NIK: nik, Client: addr})
+	fail(a, flows.ClaimKeys{NIK: nik})
+	fail(a, flows.ClaimKeys{})
+	fail(c, flows.ClaimKeys{NIK: nik})
+	fail(web, flows.ClaimKeys{Code: "abcd-efgh", Client: addr})                // typed the way people type
+	fail(web, flows.ClaimKeys{NIK: sponsored, Client: addr})                   // the batch, by its NIK
+	fail(c, flows.ClaimKeys{Code: strings.ToLower(code2)})                     // the batch, by its code
+	fail(newUser(db, "x"), flows.ClaimKeys{NIK: sponsored2, Code: "ABCDEFGH"}) // the batch once, the code once
 	tests := []struct {
-		who        user
-		nik        string
-		chat, onID int
+		who  user
+		k    flows.ClaimKeys
+		want flows.ClaimCounts
 	}{
-		{a, nik, 3, 3},
-		{a, "", 3, 0},
-		{b, nik, 1, 3},
-		{b, newNIK(), 1, 0},
-		{newUser(db, "fresh"), nik, 0, 3},
+		{a, flows.ClaimKeys{NIK: nik}, flows.ClaimCounts{Chat: 3, NIK: 3}},
+		{a, flows.ClaimKeys{}, flows.ClaimCounts{Chat: 3}},
+		{c, flows.ClaimKeys{NIK: nik}, flows.ClaimCounts{Chat: 2, NIK: 3}},
+		{c, flows.ClaimKeys{NIK: newNIK()}, flows.ClaimCounts{Chat: 2}},
+		{newUser(db, "fresh"), flows.ClaimKeys{NIK: nik}, flows.ClaimCounts{NIK: 3}},
+		// A fresh chat from the same address, on any channel, starts with what the address used.
+		{newUser(db, "fresh"), flows.ClaimKeys{Client: addr}, flows.ClaimCounts{Client: 3}},
+		{newUser(db, "fresh"), flows.ClaimKeys{Client: "2001:db8:1:3::/64"}, flows.ClaimCounts{}},
+		{newUser(db, "fresh"), flows.ClaimKeys{Code: "ABCDEFGH"}, flows.ClaimCounts{Code: 2}},
+		// The batch counts every attempt on any of its workers, by NIK or by code.
+		{newUser(db, "fresh"), flows.ClaimKeys{NIK: sponsored2}, flows.ClaimCounts{NIK: 1, Batch: 3}},
+		{newUser(db, "fresh"), flows.ClaimKeys{Code: codes[0].Code}, flows.ClaimCounts{Batch: 3}},
 	}
 	for i, tt := range tests {
 		must(t, tt.who.do(func(ctx context.Context, tx flows.Tx) error {
-			chat, onNIK, err := tx.ClaimFailures(ctx, tt.nik, since)
-			if chat != tt.chat || onNIK != tt.onID {
-				t.Errorf("%d: %d by the chat, %d on the NIK; want %d, %d", i, chat, onNIK, tt.chat, tt.onID)
+			got, err := tx.ClaimFailures(ctx, tt.k, since)
+			if got != tt.want {
+				t.Errorf("%d: %+v, want %+v", i, got, tt.want)
 			}
 			return err
 		}))
@@ -247,5 +278,5 @@ func TestClaimFailures(t *testing.T) {
 	if got := audited(t, db, a.chatKey); len(got) != 4 || got[0] != "claim:failed "+a.chatKey+" name_mismatch" {
 		t.Errorf("audit %q", got)
 	}
-	assertNoClearText(t, db.SQL(), nik)
+	assertNoClearText(t, db.SQL(), nik, addr, "ABCDEFGH", code2)
 }

@@ -1,0 +1,161 @@
+package flows_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/store"
+)
+
+// sponsoredWorkers imports workers into a new sponsor batch and prints
+// their claim codes, as `lindungi sponsor codes` does: name → code.
+func sponsoredWorkers(t *testing.T, names ...string) (niks []string, codes map[string]string, batch int64) {
+	t.Helper()
+	ctx := context.Background()
+	b, _, err := testDB.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Kapuas Hulu", FileName: "codes.csv", FileSHA: "sha-codes-" + freshNIK(),
+		Months: 12, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []roster.Worker
+	for i, name := range names {
+		n := freshNIK()
+		niks = append(niks, n)
+		ws = append(ws, roster.Worker{Line: i + 2, NIK: n, Name: name, BirthDate: time.Date(1990, 8, 5, 0, 0, 0, 0, time.UTC), Female: true,
+			Province: "61", Regency: "61.71", District: "61.71.05", Village: "61.71.05.1001", Occupation: "petani"})
+	}
+	if _, err := testDB.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	printed, err := testDB.BatchClaimCodes(ctx, b.ID, clock.Now().AddDate(0, 0, 365), "test")
+	if err != nil || len(printed) != len(names) {
+		t.Fatalf("codes %v, %v", printed, err)
+	}
+	codes = map[string]string{}
+	for _, c := range printed {
+		codes[c.Name] = c.Code
+	}
+	return niks, codes, b.ID
+}
+
+// H1: a printed claim code alone takes over nothing. The link only
+// pre-fills the code; the NIK and full name are asked and checked, and
+// nothing about the record is shown before they match.
+func TestClaimLinkIsNeverTheOnlyProof(t *testing.T) {
+	niks, codes, _ := sponsoredWorkers(t, "Yohanes Hasibuan")
+	code := codes["Yohanes Hasibuan"]
+
+	stranger := newAgentChat(t, "")
+	first := lastText(stranger.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code}))
+	must(t, first, "ketik NIK Anda")
+	if strings.Contains(first, "Yohanes") || strings.Contains(first, "tertaut") {
+		t.Fatalf("the link alone showed the record: %q", first)
+	}
+	// A consent button pressed now, as the probe did, links nothing.
+	stranger.send(flows.Event{Kind: flows.KindChoice, Choice: "cc:yes"})
+	if got := stranger.text("/dataku"); strings.Contains(got, "Yohanes") || strings.Contains(got, "Hasibuan") {
+		t.Fatalf("/dataku after the link shows the worker: %q", got)
+	}
+	// The name from the printed list with a guessed NIK: refused, nothing shown.
+	stranger.text("/start klaim-" + code)
+	stranger.text(freshNIK())
+	got := stranger.text("Yohanes Hasibuan")
+	must(t, got, "tidak cocok")
+	if strings.Contains(got, "LS") || strings.Contains(got, "tertaut") {
+		t.Fatalf("a failed link attempt shows %q", got)
+	}
+	// The link keeps its code for the next try: only NIK and name again.
+	must(t, got, "Ketik NIK Anda lagi")
+	var linked int
+	testDB.SQL().Get(&linked, `SELECT count(*) FROM registrations WHERE channel = 'test' AND chat_id = $1`, stranger.id)
+	if linked != 0 {
+		t.Fatalf("the stranger's chat owns %d registrations", linked)
+	}
+	if n := auditCount(t, "claim:attempt", "test:"+stranger.id); n != 2 {
+		t.Errorf("%d claim:attempt entries for the stranger's two links", n)
+	}
+	var reasons []string
+	testDB.SQL().Select(&reasons, `SELECT detail FROM audit_log WHERE action = 'claim:failed' AND subject = $1`, "test:"+stranger.id)
+	if strings.Join(reasons, ",") != "link:nik_unknown" {
+		t.Errorf("failed attempts audited as %v", reasons)
+	}
+
+	// The worker, with the code, their NIK and their name: linked, audited as a link.
+	worker := newAgentChat(t, "")
+	must(t, lastText(worker.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + strings.ToLower(code)})), "ketik NIK Anda")
+	must(t, worker.text(niks[0]), "nama lengkap")
+	must(t, worker.text("yohanes hasibuan"), "Yohanes Hasibuan", "sekarang tertaut", "Apakah Anda setuju?")
+	var how string
+	testDB.SQL().Get(&how, `SELECT detail FROM audit_log WHERE action = 'claim:linked' AND actor LIKE $1`, "%"+worker.id)
+	if how != "how=link" {
+		t.Errorf("the link is audited as %q", how)
+	}
+	// Spent: the same link now fails after the NIK and name, like any other.
+	late := newAgentChat(t, "")
+	late.text("/start klaim-" + code)
+	late.text(niks[0])
+	must(t, late.text("Yohanes Hasibuan"), "tidak cocok")
+}
+
+// M1: guessing is limited where a fresh chat cannot reset it: a new web
+// cookie from the same address starts with what the address used, a code
+// is locked after its tries from any chat, and every lock is an alert.
+func TestClaimGuessingLimitsAcrossChats(t *testing.T) {
+	_, codes, _ := sponsoredWorkers(t, "Maria Ulfa", "Dedi Kurniawan")
+	const addr = "203.0.113.7"
+	for i := range flows.ClaimClientTries {
+		c := newAgentChat(t, "")
+		c.client = addr
+		c.text(fmt.Sprintf("/start klaim-GUESS%03d", i))
+		c.text(freshNIK())
+		got := c.text("Maria Ulfa")
+		if i < flows.ClaimClientTries-1 {
+			must(t, got, "tidak cocok")
+		} else {
+			must(t, got, "Terlalu banyak percobaan")
+		}
+	}
+	// A fresh chat (a new cookie) from that address is locked at once, typed path or link.
+	fresh := newAgentChat(t, "")
+	fresh.client = addr
+	must(t, fresh.text("/klaim"), "Terlalu banyak percobaan")
+	must(t, fresh.text("/start klaim-"+codes["Maria Ulfa"]), "Terlalu banyak percobaan")
+	// Another address is not.
+	elsewhere := newAgentChat(t, "")
+	elsewhere.client = "203.0.113.8"
+	must(t, elsewhere.text("/klaim"), "Ketik NIK Anda")
+	var alerts int
+	testDB.SQL().Get(&alerts, `SELECT count(*) FROM audit_log WHERE action = 'claim:locked' AND detail LIKE '%by client'`)
+	if alerts != 1 {
+		t.Errorf("%d claim:locked alerts for the address", alerts)
+	}
+
+	// One code tried from many addresses and chats: locked after its tries,
+	// even for its owner, until the sponsor prints a new one.
+	code := codes["Dedi Kurniawan"]
+	for i := range flows.ClaimCodeTries {
+		c := newAgentChat(t, "")
+		c.client = fmt.Sprintf("198.51.100.%d", i+1)
+		c.text("/start klaim-" + code)
+		c.text(freshNIK())
+		got := c.text("Dedi Kurniawan")
+		if i < flows.ClaimCodeTries-1 {
+			must(t, got, "tidak cocok")
+		} else {
+			must(t, got, "Terlalu banyak percobaan")
+		}
+	}
+	late := newAgentChat(t, "")
+	late.client = "198.51.100.200"
+	must(t, late.text("/start klaim-"+code), "Terlalu banyak percobaan")
+	testDB.SQL().Get(&alerts, `SELECT count(*) FROM audit_log WHERE action = 'claim:locked' AND detail LIKE '%by code'`)
+	if alerts != 1 {
+		t.Errorf("%d claim:locked alerts for the code", alerts)
+	}
+}
