@@ -175,6 +175,10 @@ type Notification struct {
 	Amount      int64     // Rupiah, as the provider reports it (may differ from the invoice: check it)
 	PaidAt      time.Time // for Paid (and Refunded when known); zero otherwise
 	Raw         []byte    // the body as received, for the append-only event log
+	// Unbacked is the status a notification claimed that the provider's own
+	// status query did not back (an edited copy, or a change since); Status
+	// is then what the query said. "" when they agreed or it was not asked.
+	Unbacked Status
 }
 
 // Provider is one payment gateway.

@@ -508,8 +508,8 @@ func TestVerifyConfirmsPaid(t *testing.T) {
 	m["settlement_time"] = "2026-11-25 10:30:00"
 	forged, _ := json.Marshal(m)
 	n, err = c.Verify(context.Background(), nil, forged)
-	if err != nil || n.Status != payments.Cancelled || string(n.Raw) == string(forged) {
-		t.Errorf("rewritten cancel: %+v, %v; want cancelled from the status answer", n, err)
+	if err != nil || n.Status != payments.Cancelled || string(n.Raw) == string(forged) || n.Unbacked != payments.Paid {
+		t.Errorf("rewritten cancel: %+v, %v; want cancelled from the status answer, the claim unbacked", n, err)
 	}
 	// Midtrans down during the confirmation: transient, so the webhook
 	// answers 5xx and Midtrans retries.
@@ -518,15 +518,16 @@ func TestVerifyConfirmsPaid(t *testing.T) {
 	if _, err := c.Verify(context.Background(), nil, body); !payments.IsTransient(err) {
 		t.Errorf("confirmation failed: %v, want transient", err)
 	}
-	// Pending and expiry notifications need no confirmation.
+	// An expiry is confirmed too (the status answer's status_code is 407).
 	before := len(srv.Requests())
 	_, body = srv.Notify("LDG-c3", "expire", 16800)
-	if n, err := c.Verify(context.Background(), nil, body); err != nil || n.Status != payments.Expired {
+	if n, err := c.Verify(context.Background(), nil, body); err != nil || n.Status != payments.Expired || n.Unbacked != "" {
 		t.Errorf("expire: %+v, %v", n, err)
 	}
-	if len(srv.Requests()) != before {
-		t.Error("an expiry was confirmed")
+	if len(srv.Requests()) != before+1 {
+		t.Error("an expiry was not confirmed")
 	}
+	before = len(srv.Requests())
 	// Forged notifications from the fake are refused before any request.
 	_, body = srv.Forged("LDG-c1", "settlement", 50400)
 	if _, err := c.Verify(context.Background(), nil, body); !errors.Is(err, payments.ErrForged) {
@@ -619,5 +620,44 @@ func TestNew(t *testing.T) {
 	c, err := New(Options{ServerKey: "k"})
 	if err != nil || c.base != SandboxURL || c.http.Timeout != 15*time.Second || !c.confirm {
 		t.Errorf("defaults: %+v, %v", c, err)
+	}
+}
+
+// Security review M4: the signature does not cover transaction_status, so
+// an edited copy of a genuine notification claimed a refund or a cancel.
+// Every status is confirmed; what Midtrans does not back is not applied.
+func TestVerifyConfirmsEveryStatusChange(t *testing.T) {
+	srv := midtranstest.NewServer(t)
+	c := newClient(t, srv, false)
+	edit := func(body []byte, status string) []byte {
+		var m map[string]any
+		json.Unmarshal(body, &m)
+		m["transaction_status"] = status
+		b, _ := json.Marshal(m)
+		return b
+	}
+	for _, tt := range []struct {
+		genuine, edited string // transaction_status sent by Midtrans, and as edited
+		want, claimed   payments.Status
+	}{
+		{"settlement", "refund", payments.Paid, payments.Refunded},
+		{"settlement", "chargeback", payments.Paid, payments.Refunded},
+		{"settlement", "cancel", payments.Paid, payments.Cancelled},
+		{"pending", "cancel", payments.Pending, payments.Cancelled},
+		{"pending", "expire", payments.Pending, payments.Expired},
+		{"pending", "deny", payments.Pending, payments.Failed},
+	} {
+		order := "LDG-m4-" + tt.genuine + "-" + tt.edited
+		if _, err := c.Create(context.Background(), invoice(order, payments.BNI)); err != nil {
+			t.Fatal(err)
+		}
+		if tt.genuine == "settlement" {
+			srv.Notify(order, "settlement", 50400) // Midtrans's own state is now settlement
+		}
+		_, body := srv.Notify(order, tt.genuine, 50400)
+		n, err := c.Verify(context.Background(), nil, edit(body, tt.edited))
+		if err != nil || n.Status != tt.want || n.Unbacked != tt.claimed {
+			t.Errorf("%s edited to %s: %+v, %v; want %s, the claim %s unbacked", tt.genuine, tt.edited, n, err, tt.want, tt.claimed)
+		}
 	}
 }

@@ -28,18 +28,21 @@ func signature(orderID, statusCode, grossAmount, serverKey string) [sha512.Size]
 }
 
 // Verify checks a notification body's signature_key, then parses it. The
-// header is not used: Midtrans signs inside the body. A paid notification is
-// confirmed with GET /v2/{order_id}/status (unless Options.SkipConfirm); when
-// Midtrans then says something else (a reversal, or a forgery reusing another
-// notification's signature), the status answer is returned instead, its body
-// as Raw.
+// header is not used: Midtrans signs inside the body. The signature covers
+// order_id, status_code and gross_amount only, not transaction_status (200
+// covers settlement, cancel, refund and chargeback alike), so every
+// notification is confirmed with GET /v2/{order_id}/status (unless
+// Options.SkipConfirm). When Midtrans then says something else (a reversal
+// since, or an edited copy of a genuine notification), its own answer is
+// returned instead, its body as Raw, with the claim in Unbacked: what it
+// says is all that is applied.
 func (c *Client) Verify(ctx context.Context, _ http.Header, body []byte) (payments.Notification, error) {
 	t, err := c.verified("notification", body)
 	if err != nil {
 		return payments.Notification{}, err
 	}
 	n, err := notification(t, body)
-	if err != nil || n.Status != payments.Paid || !c.confirm {
+	if err != nil || !c.confirm {
 		return n, err
 	}
 	st, raw, err := c.status(ctx, "confirm", n.OrderID)
@@ -53,6 +56,7 @@ func (c *Client) Verify(ctx context.Context, _ http.Header, body []byte) (paymen
 	if cn.Status == n.Status && cn.Amount == n.Amount && cn.ProviderRef == n.ProviderRef {
 		return n, nil
 	}
+	cn.Unbacked = n.Status
 	return cn, nil
 }
 
@@ -79,7 +83,7 @@ func (c *Client) status(ctx context.Context, op, orderID string) (transaction, [
 	if err != nil {
 		return transaction{}, nil, err
 	}
-	if e := failure(op, code, body); e != nil {
+	if e := failure(op, code, body); e != nil && !transactionAnswer(code, body) {
 		return transaction{}, nil, e
 	}
 	t, err := c.verified(op, body)
@@ -90,6 +94,16 @@ func (c *Client) status(ctx context.Context, op, orderID string) (transaction, [
 		return transaction{}, nil, fmt.Errorf("midtrans: %s %s: answer is for order %q: %w", op, orderID, t.OrderID, payments.ErrForged)
 	}
 	return t, body, nil
+}
+
+// transactionAnswer reports a status answer that describes a transaction:
+// HTTP 200 with a transaction_status, whatever its status_code (202 for a
+// denied one, 407 for an expired one). Its signature is checked next.
+func transactionAnswer(httpStatus int, body []byte) bool {
+	var t struct {
+		TransactionStatus string `json:"transaction_status"`
+	}
+	return httpStatus == http.StatusOK && json.Unmarshal(body, &t) == nil && t.TransactionStatus != ""
 }
 
 // verified checks body's signature_key in constant time, reading nothing but

@@ -22,8 +22,13 @@ import (
 func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, loc *time.Location, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, payments.MaxNotificationSize))
-		if err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
 			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err != nil {
+			log.Warn("payment notification: body not read", "provider", p.Name(), "err", err)
+			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		n, err := p.Verify(r.Context(), r.Header, body)
@@ -40,6 +45,10 @@ func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, lo
 			log.Warn("payment notification malformed", "provider", p.Name(), "err", err)
 			http.Error(w, "bad notification", http.StatusBadRequest)
 			return
+		}
+		if n.Unbacked != "" {
+			log.Warn("payment notification not backed by the provider's status query: only its own answer is applied",
+				"provider", p.Name(), "order_id", n.OrderID, "claimed", n.Unbacked, "provider_says", n.Status)
 		}
 		res, err := db.ApplyNotification(r.Context(), n, loc, notices)
 		if errors.Is(err, store.ErrUnknownPayment) {

@@ -1,11 +1,16 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,5 +124,58 @@ func TestExpiryThenSettlement(t *testing.T) {
 	r, err := env.DB.ApplyNotification(ctx, n, flows.DefaultConfig().Location, nil)
 	if err != nil || r.Outcome != store.Applied {
 		t.Fatalf("settlement after expiry: %+v, %v", r, err)
+	}
+}
+
+// Security review M4, replayed through the real handler: a genuine pending
+// notification edited to "cancel", and a genuine settlement edited to
+// "refund", both verify (Midtrans signs only order, status_code and
+// amount) and both are now confirmed with Midtrans, who says otherwise:
+// nothing changes, and it is logged. L8: only a body over the limit is 413.
+func TestEditedMidtransStatusChangesNothing(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	env, mt, mc, order := setup(t, clk, 3)
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	srv := httptest.NewServer(webhook.Handler(mc, env.DB, env.Engine(flows.DefaultConfig()), flows.DefaultConfig().Location, log))
+	defer srv.Close()
+	post := func(body []byte) int {
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	edit := func(body []byte, status string) []byte {
+		var m map[string]any
+		json.Unmarshal(body, &m)
+		m["transaction_status"] = status
+		b, _ := json.Marshal(m)
+		return b
+	}
+	state := func() string {
+		var s string
+		env.DB.SQL().Get(&s, `SELECT status || '/' || flag FROM payments WHERE order_id = $1`, order)
+		return s
+	}
+	_, pending := mt.Notify(order, "pending", 16800)
+	if st := post(edit(pending, "cancel")); st != http.StatusOK || state() != "pending/" {
+		t.Fatalf("an edited cancel: %d, payment %s", st, state())
+	}
+	if !strings.Contains(logs.String(), "not backed by the provider's status query") {
+		t.Errorf("the edited notification was not logged: %s", logs.String())
+	}
+	_, settled := mt.Notify(order, "settlement", 16800)
+	if st := post(settled); st != http.StatusOK || state() != "paid/" {
+		t.Fatalf("the settlement: %d, payment %s", st, state())
+	}
+	if st := post(edit(settled, "refund")); st != http.StatusOK || state() != "paid/" {
+		t.Fatalf("an edited refund: %d, payment %s", st, state())
+	}
+	// L8: a body that cannot be read is a bad request, only a big one 413.
+	if st := post(bytes.Repeat([]byte("x"), payments.MaxNotificationSize+1)); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over the limit: %d", st)
 	}
 }
