@@ -88,7 +88,9 @@ func normalOrigin(o string) (string, bool) {
 // allowed origin, judged by Origin, else Referer. The own origin is matched
 // by host only: behind a TLS-terminating proxy the server sees http while
 // the browser says https.
-func (s *server) sameOrigin(r *http.Request) bool {
+func (s *server) sameOrigin(r *http.Request) bool { return sameOrigin(r, s.origins) }
+
+func sameOrigin(r *http.Request, allowed map[string]bool) bool {
 	from := r.Header.Get("Origin")
 	if from == "" || from == "null" {
 		ref, err := url.Parse(r.Header.Get("Referer"))
@@ -101,7 +103,7 @@ func (s *server) sameOrigin(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	if s.origins[n] {
+	if allowed[n] {
 		return true
 	}
 	u, _ := url.Parse(n)

@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -10,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/lindungi/lindungi/bot/web"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
@@ -42,14 +47,33 @@ var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
 .note{background:#fff4d6;padding:.6rem .8rem;border-radius:.4rem}</style></head>
 <body><h1>{{.Title}}</h1><p class="note">{{.Note}}</p>
 {{if .Found}}<p>{{.CodeLabel}}<br><span class="code">{{.Code}}</span></p><p>{{.AmountLabel}}: <strong>{{.Amount}}</strong></p>
-{{if .Payable}}<form method="post"><button type="submit">{{.Pay}}</button></form>{{else}}<p>{{.Status}}</p>{{end}}
+{{if .Payable}}<form method="post"><input type="hidden" name="token" value="{{.Token}}"><button type="submit">{{.Pay}}</button></form>{{else}}<p>{{.Status}}</p>{{end}}
 {{else}}<p>{{.NotFound}}</p>{{end}}</body></html>`))
+
+// sandboxToken is the form token of the test bank's page for a payment
+// code: only a page this server rendered can post it.
+func sandboxToken(key []byte, code string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("sandbox-pay\x00" + code))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
 
 // sandboxPayHandler is the development bank: GET shows a payment by its code,
 // POST pays it by firing a signed notification through the same handler a
-// gateway's notification reaches.
-func sandboxPayHandler(p *sandbox.Provider, db *store.DB, cat *locales.Catalog, notify http.Handler, log *slog.Logger) http.Handler {
+// gateway's notification reaches. A POST must come from this server's own
+// page (same origin, and the page's token for that code), so another site
+// cannot pay for someone by sending the form itself.
+func sandboxPayHandler(p *sandbox.Provider, db *store.DB, cat *locales.Catalog, notify http.Handler, tokenKey []byte, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 4096)
+			want := sandboxToken(tokenKey, r.PathValue("code"))
+			if !web.SameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(want)) != 1 {
+				log.Warn("sandbox payment refused: not from its own page", "remote", r.RemoteAddr)
+				http.Error(w, "forbidden: pay from the test bank's own page", http.StatusForbidden)
+				return
+			}
+		}
 		lang := "id"
 		if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
 			lang = "en"
@@ -82,6 +106,7 @@ func sandboxPayHandler(p *sandbox.Provider, db *store.DB, cat *locales.Catalog, 
 			"Lang": lang, "Title": T("sandbox.title"), "Note": T("sandbox.note"), "Found": found, "Code": code,
 			"CodeLabel": T("sandbox.code"), "AmountLabel": T("sandbox.amount"), "Amount": locales.Rupiah(pay.Amount),
 			"Payable": pay.Status == string(payments.Pending), "Pay": T("sandbox.pay"), "Status": status, "NotFound": T("sandbox.not_found"),
+			"Token": sandboxToken(tokenKey, code),
 		})
 	})
 }

@@ -41,11 +41,25 @@ func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
 	if !strings.Contains(page, "Rp50.400") || !strings.Contains(page, "Bank uji coba") {
 		t.Fatalf("sandbox page: %s", page)
 	}
-	resp, err := http.PostForm(base+"/sandbox/pay/"+code, url.Values{})
-	if err != nil {
-		t.Fatal(err)
+	// Security review M5: another site posting the form, or a post without
+	// the page's token, pays nothing.
+	for _, tt := range []struct {
+		origin string
+		form   url.Values
+	}{
+		{"http://evil.example", url.Values{"token": {sandboxFormToken(t, page)}}},
+		{base, url.Values{}},
+		{base, url.Values{"token": {"0123456789abcdef0123456789abcdef"}}},
+		{"", url.Values{"token": {sandboxFormToken(t, page)}}},
+	} {
+		if st := postForm(t, base+"/sandbox/pay/"+code, tt.origin, tt.form); st != http.StatusForbidden {
+			t.Errorf("a post from %q with %v: %d, want 403", tt.origin, tt.form, st)
+		}
 	}
-	resp.Body.Close()
+	if strings.Contains(get(t, base+"/sandbox/pay/"+code), "Sudah dibayar") {
+		t.Fatal("a forged post paid")
+	}
+	payInSandbox(t, base, code)
 	if !strings.Contains(get(t, base+"/sandbox/pay/"+code), "Sudah dibayar") {
 		t.Error("the sandbox page does not say paid")
 	}
@@ -271,12 +285,45 @@ func TestPayWithQRISInTheSandbox(t *testing.T) {
 	if page := get(t, base+"/sandbox/pay/"+link[1]); !strings.Contains(page, "Rp16.800") {
 		t.Fatalf("sandbox page: %s", page)
 	}
-	resp, err := http.PostForm(base+"/sandbox/pay/"+link[1], url.Values{})
+	payInSandbox(t, base, link[1])
+	if !strings.Contains(get(t, base+"/sandbox/pay/"+link[1]), "Sudah dibayar") {
+		t.Error("QRIS payment not applied")
+	}
+}
+
+// sandboxFormToken reads the form token from the test bank's page.
+func sandboxFormToken(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="token" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form token on the test bank's page: %s", page)
+	}
+	return m[1]
+}
+
+// postForm posts a form with an Origin header ("" for none) and returns the status.
+func postForm(t *testing.T, address, origin string, form url.Values) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, address, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(get(t, base+"/sandbox/pay/"+link[1]), "Sudah dibayar") {
-		t.Error("QRIS payment not applied")
+	return resp.StatusCode
+}
+
+// payInSandbox presses the test bank's button, as the page's own form does.
+func payInSandbox(t *testing.T, base, code string) {
+	t.Helper()
+	token := sandboxFormToken(t, get(t, base+"/sandbox/pay/"+code))
+	if st := postForm(t, base+"/sandbox/pay/"+code, base, url.Values{"token": {token}}); st != http.StatusSeeOther {
+		t.Fatalf("paying %s in the test bank: %d", code, st)
 	}
 }

@@ -35,8 +35,29 @@ type deps struct {
 	log      *slog.Logger
 	provider payments.Provider
 	photos   bot.Photos
-	photoKey []byte                  // signs the web chat's photo links, the same in every process
-	botName  *atomic.Pointer[string] // the Telegram bot's username, once known
+	photoKey []byte // signs the web chat's photo links, the same in every process
+	// sandboxKey signs the test bank page's form tokens, the same in every process.
+	sandboxKey []byte
+	botName    *atomic.Pointer[string] // the Telegram bot's username, once known
+}
+
+// pagesPerMinute limits the pages beside the chat (the card check, the
+// test bank) per client address.
+const pagesPerMinute = 60
+
+// newHTTPServer is serve's HTTP server: a request's headers and body must
+// arrive in time, an answer must be written in time (the chat's event
+// streams lift their own write deadline; a long poll ends within 25 s), and
+// an idle keep-alive connection is closed.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+}
+
+// loopback reports an address only this machine can reach.
+func loopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
 }
 
 // shutdownGrace is how long a stopping serve may take in all.
@@ -84,16 +105,20 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /verify/{token}", verifyHandler(d.db, d.cat, cfg.Flow.Location, clock.Now, log))
+	mux.Handle("GET /verify/{token}", web.Guard(pagesPerMinute, nil, verifyHandler(d.db, d.cat, cfg.Flow.Location, clock.Now, log)))
 	notify := webhook.Handler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
-		page := sandboxPayHandler(sb, d.db, d.cat, notify, log)
+		page := web.Guard(pagesPerMinute, nil, sandboxPayHandler(sb, d.db, d.cat, notify, d.sandboxKey, log))
 		mux.Handle("GET /sandbox/pay/{code}", page)
 		mux.Handle("POST /sandbox/pay/{code}", page)
 	}
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
-	if cfg.MetricsAddr == "" {
+	switch {
+	case cfg.MetricsAddr != "":
+	case cfg.Env == "production":
+		log.Info("metrics: off the public address in production; set LINDUNGI_METRICS_ADDR to serve /metrics")
+	default:
 		mux.Handle("GET /metrics", metricsHandler)
 	}
 
@@ -126,8 +151,13 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux)
 	fmt.Fprintf(stdout, "lindungi serving the web chat on http://%s/ (health: /healthz, /readyz)\n", ln.Addr())
+	if _, ok := d.provider.(*sandbox.Provider); ok && !loopback(ln.Addr()) {
+		fmt.Fprintf(stdout, "!!! WARNING: the test bank is on at http://%s/sandbox/pay/…: anyone who can reach this address can mark payments paid without money.\n"+
+			"!!! For real payments set LINDUNGI_ENV=production and LINDUNGI_PAYMENT_PROVIDER=midtrans (see the README's configuration).\n", ln.Addr())
+		log.Warn("the sandbox payment provider is reachable beyond this machine: anyone can pay with the test bank", "addr", ln.Addr().String())
+	}
 	if tg != nil {
 		mode := "long polling"
 		if cfg.WebhookURL != "" {

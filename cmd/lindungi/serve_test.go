@@ -20,6 +20,7 @@ import (
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
 	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/vault"
@@ -29,12 +30,22 @@ import (
 // and returns its base URL.
 func startServe(t *testing.T, env map[string]string) (string, func()) {
 	t.Helper()
+	base, _, stop := startServeOut(t, env)
+	return base, stop
+}
+
+// startServeOut is startServe that also gives what serve printed. It
+// listens on 127.0.0.1 unless env says LINDUNGI_HTTP_ADDR.
+func startServeOut(t *testing.T, env map[string]string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	env["LINDUNGI_HTTP_ADDR"] = "127.0.0.1:0"
+	if env["LINDUNGI_HTTP_ADDR"] == "" {
+		env["LINDUNGI_HTTP_ADDR"] = "127.0.0.1:0"
+	}
 	go func() { done <- run(ctx, []string{"lindungi", "serve"}, testEnv(env), strings.NewReader(""), out) }()
-	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
+	re := regexp.MustCompile(`http://((?:127\.0\.0\.1|0\.0\.0\.0|\[::\]):(\d+))/`)
 	waited := clock.Start()
 	for waited.Elapsed() < 10*time.Second {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
@@ -49,7 +60,7 @@ func startServe(t *testing.T, env map[string]string) (string, func()) {
 					t.Error("serve did not stop within its 10 s grace")
 				}
 			}
-			return "http://" + m[1], stop
+			return "http://127.0.0.1:" + m[2], out, stop
 		}
 		select {
 		case err := <-done:
@@ -59,7 +70,7 @@ func startServe(t *testing.T, env map[string]string) (string, func()) {
 	}
 	cancel()
 	t.Fatalf("serve did not start: %q", out.String())
-	return "", nil
+	return "", nil, nil
 }
 
 // waitFor polls cond for up to 10 s.
@@ -399,5 +410,65 @@ func TestCardSentOnceAfterACrash(t *testing.T) {
 	if len(ms) != 2 || !strings.Contains(ms[0].Text, "Iuran Eka Putri sudah kami terima") || len(ms[1].Photo) == 0 ||
 		!strings.HasPrefix(string(ms[1].Photo), "\x89PNG") {
 		t.Fatalf("delivered: %d messages %+v", len(ms), ms)
+	}
+}
+
+// The security review's L2-L5 and M5's warning: the server's timeouts, the
+// pages beside the chat rate-limited with their security headers, /metrics
+// off the public address in production, and a loud warning when the test
+// bank is reachable beyond this machine.
+func TestServeHardening(t *testing.T) {
+	srv := newHTTPServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 {
+		t.Errorf("timeouts: header %v, read %v, write %v, idle %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+
+	base, out, stop := startServeOut(t, map[string]string{"LINDUNGI_HTTP_ADDR": "0.0.0.0:0"})
+	if !strings.Contains(out.String(), "anyone who can reach this address can mark payments paid") {
+		t.Errorf("no warning about the test bank on a public address:\n%s", out.String())
+	}
+	limited := 0
+	for i := range 40 {
+		resp, err := http.Get(base + "/verify/" + fmt.Sprint("nosuchtoken", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		h := resp.Header
+		if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" {
+			t.Fatalf("/verify headers: %v", h)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("40 rapid /verify guesses were never limited")
+	}
+	stop()
+
+	base, out, stop = startServeOut(t, map[string]string{})
+	if strings.Contains(out.String(), "WARNING") {
+		t.Errorf("a warning on loopback:\n%s", out.String())
+	}
+	if get(t, base+"/metrics") == "" {
+		t.Error("no /metrics in development")
+	}
+	stop()
+
+	mt := midtranstest.NewServer(t)
+	base, _, stop = startServeOut(t, map[string]string{"LINDUNGI_ENV": "production", "LINDUNGI_PAYMENT_PROVIDER": "midtrans",
+		"LINDUNGI_MIDTRANS_SERVER_KEY": midtranstest.ServerKey, "LINDUNGI_MIDTRANS_BASE_URL": mt.URL()})
+	defer stop()
+	for _, path := range []string{"/metrics", "/sandbox/pay/1234"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s in production: %d, want 404", path, resp.StatusCode)
+		}
 	}
 }
