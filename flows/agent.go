@@ -276,7 +276,7 @@ func (t *turn) submitApplication(ctx context.Context) error {
 	}
 	a.ID = id
 	if err := t.tellAdmins(ctx, "admin.new_application", map[string]any{"Name": displayName(a.Name), "ID": id,
-		"Role": t.cat.T(adminLang, "agent.role."+a.Role, nil)}); err != nil {
+		"Role": t.cat.T(adminLang, "agent.role."+a.Role, nil)}, AboutAgent(id)); err != nil {
 		return err
 	}
 	t.s.Data = Answers{}
@@ -572,7 +572,15 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 	}
 	choices = append(choices, Choice{Label: t.T("agent.back_home", nil), Data: "al:home"})
 	t.shown = &shownRecords{action: "agent:list", subject: agentSubject(a.ID), detail: "refs=" + strings.Join(refs, ",")}
+	t.mentionRefs(refs)
 	return Reply{Text: b.String(), Input: InputText, Choices: choices}, nil
+}
+
+// mentionRefs notes the registrations a reply lists (Reply.About).
+func (t *turn) mentionRefs(refs []string) {
+	for _, ref := range refs {
+		t.mentions(AboutRegistration(ref))
+	}
 }
 
 // shownRecords is a read of personal data a prompt showed, for the audit log.
@@ -642,6 +650,7 @@ func (t *turn) promptResident(ctx context.Context) (Reply, error) {
 	}
 	choices = append(choices, Choice{Label: t.T("agent.back_list", nil), Data: "rs:back"})
 	t.shown = &shownRecords{action: "agent:view", subject: r.Ref}
+	t.mentions(AboutRegistration(r.Ref))
 	return Reply{Text: text, Input: InputText, Choices: choices}, nil
 }
 
@@ -682,6 +691,7 @@ func (t *turn) claimCode(ctx context.Context) error {
 		return err
 	}
 	exp := expires.In(t.cfg.Location)
+	t.mentions(AboutRegistration(r.Ref))
 	reply := Reply{Text: t.T("agent.code", map[string]any{"Name": displayName(r.Name), "Code": code,
 		"Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04")}), Input: InputNone}
 	if bot := t.botUsername(); bot != "" {
@@ -805,6 +815,7 @@ func (t *turn) promptAgentPay(ctx context.Context) (Reply, error) {
 		if a, err := t.agent(ctx); err == nil && a != nil {
 			t.shown = &shownRecords{action: "agent:pay_list", subject: agentSubject(a.ID), detail: "refs=" + strings.Join(refs, ",")}
 		}
+		t.mentionRefs(refs)
 		n := len(t.s.Data.Picks)
 		if n > 0 {
 			choices = append(choices, Choice{Label: t.T("agent.pick_go", map[string]any{"Count": n}), Data: "pk:go"})

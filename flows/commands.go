@@ -207,7 +207,7 @@ func (t *turn) confirmPending(ctx context.Context) error {
 		if a != nil {
 			text += "\n" + t.T("delete.agent_done", nil)
 		}
-		t.say(Reply{Text: text, Input: InputNone})
+		t.say(Reply{Text: text, Input: InputNone, Forget: true})
 		return nil
 	case what == pendingCancel:
 		return t.askNote(ctx, "cancel.kept", nil)

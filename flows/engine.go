@@ -146,6 +146,11 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		if err := tx.SaveSession(ctx, s); err != nil {
 			return err
 		}
+		if len(t.about) > 0 {
+			for i := range t.out {
+				t.out[i].About = t.about
+			}
+		}
 		state, out = s.State, t.out
 		return tx.Send(ctx, t.out)
 	})
@@ -170,6 +175,8 @@ type turn struct {
 	// shown is the personal data of residents the last prompt showed an
 	// agent: ask writes it to the audit log.
 	shown *shownRecords
+	// about names the other people this turn's replies quote (Reply.About).
+	about []string
 
 	// The user's agent record and residents, read once per event (see
 	// agent and myResidents); a write that changes them clears them.
@@ -192,6 +199,16 @@ func (t *turn) T(key string, data map[string]any) string {
 }
 
 func (t *turn) say(r Reply) { t.out = append(t.out, r) }
+
+// mentions notes that this turn's replies quote other people's data (keys
+// from AboutRegistration, AboutAgent), so their erasure deletes them.
+func (t *turn) mentions(keys ...string) {
+	for _, k := range keys {
+		if !slices.Contains(t.about, k) {
+			t.about = append(t.about, k)
+		}
+	}
+}
 
 func (t *turn) sayText(key string, data map[string]any) {
 	t.say(Reply{Text: t.T(key, data), Input: InputNone})

@@ -7,6 +7,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -72,7 +73,21 @@ type Reply struct {
 	// Rich marks a text written with *bold* and _italic_ (an admin's
 	// broadcast): channels that can show them do, the others show it as typed.
 	Rich bool `json:"rich,omitempty"`
+	// About names the people whose data the text quotes, when they are not
+	// the chat it goes to (AboutRegistration, AboutAgent): their erasure
+	// deletes it from the outbox, delivered or not. Channels ignore it.
+	About []string `json:"about,omitempty"`
+	// Forget tells the channel that the chat's data was just erased: one
+	// that keeps a copy of the conversation (the web page's transcript)
+	// clears it.
+	Forget bool `json:"forget,omitempty"`
 }
+
+// AboutRegistration is the Reply.About key of a registration.
+func AboutRegistration(ref string) string { return "reg:" + ref }
+
+// AboutAgent is the Reply.About key of an agent record.
+func AboutAgent(id int64) string { return "agent:" + strconv.FormatInt(id, 10) }
 
 // Session is the saved state of one chat.
 type Session struct {

@@ -681,6 +681,7 @@ func (t *turn) confirmResident(ctx context.Context, reg Registration) error {
 		return err
 	}
 	t.s.Data = Answers{}
+	t.mentions(AboutRegistration(ref))
 	return t.fire(ctx, EvHome, t.T("agent.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)}))
 }
 

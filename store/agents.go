@@ -244,6 +244,14 @@ func (t *chatTx) CreateResident(ctx context.Context, r flows.Registration, attes
 	if err := t.AuditOn(ctx, "agent:register", got, "attestation="+strconv.FormatInt(attestationID, 10)); err != nil {
 		return "", err
 	}
+	// The questions and the review of this registration, in the agent's
+	// chat since the attestation, quote the resident: their erasure takes
+	// them out of the outbox too.
+	if _, err := t.exec(ctx, `UPDATE outbox SET about = array_append(coalesce(about, '{}'), $3)
+		WHERE channel = $1 AND chat_id = $2 AND created_at >= (SELECT given_at FROM attestations WHERE id = $4)`,
+		t.channel, t.chatID, flows.AboutRegistration(got), attestationID); err != nil {
+		return "", fmt.Errorf("mark the replies about %s: %w", got, err)
+	}
 	return got, nil
 }
 

@@ -128,6 +128,14 @@ func queueReplies(ctx context.Context, tx txx, channel, chatID string, now time.
 	return nil
 }
 
+// about marks replies for one chat as quoting others (flows.Reply.About).
+func about(replies []flows.Reply, keys ...string) []flows.Reply {
+	for i := range replies {
+		replies[i].About = append(replies[i].About, keys...)
+	}
+	return replies
+}
+
 // Renew issues a subscription's next invoice (flows.Engine.RenewalInvoice).
 type Renew func(ctx context.Context, r flows.Renewal) (flows.PaymentRecord, []flows.Reply, error)
 

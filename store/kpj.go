@@ -150,7 +150,8 @@ func (d *DB) SetKPJs(ctx context.Context, rows []KPJRow, notices flows.KPJNotice
 				}
 				res.Told = true
 			} else if reg.AgentChat != "" && notices != nil {
-				replies := notices.KPJAgentReplies(reg.AgentLang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ, Previous: res.Previous})
+				replies := about(notices.KPJAgentReplies(reg.AgentLang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ, Previous: res.Previous}),
+					flows.AboutRegistration(reg.Ref))
 				if err := queueReplies(ctx, tx, reg.AgentChannel, reg.AgentChat, now, replies); err != nil {
 					return nil, fmt.Errorf("record kpj of %s: %w", reg.Ref, err)
 				}

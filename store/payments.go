@@ -167,13 +167,15 @@ func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentR
 		return fmt.Errorf("collections of agent %d: %w", p.AgentID, err)
 	}
 	paid := flows.AgentPaid{Role: a.Role, Amount: p.Amount, CollectedMonth: sum.Since, CollectedTotal: sum.Total}
+	var refs []string
 	for _, c := range cov {
 		paid.Covered = append(paid.Covered, c.covered())
+		refs = append(refs, flows.AboutRegistration(c.RegistrationRef))
 	}
 	if a.ChatID == "" {
 		return nil // the agent's record was erased at their request: nobody to tell
 	}
-	return queueReplies(ctx, tx, a.Channel, a.ChatID, now, notices.AgentPaymentReplies(a.Lang, paid))
+	return queueReplies(ctx, tx, a.Channel, a.ChatID, now, about(notices.AgentPaymentReplies(a.Lang, paid), refs...))
 }
 
 // Outcome says what a notification did.

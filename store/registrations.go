@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -202,18 +204,18 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 		WHERE channel = $1 AND chat_id = $2 AND withdrawn_at IS NULL`, t.channel, t.chatID, t.now); err != nil {
 		return 0, fmt.Errorf("withdraw consents: %w", err)
 	}
-	res, err := t.exec(ctx, `
+	var refs []string
+	if err := t.sel(ctx, &refs, `
 		UPDATE registrations SET nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,
 			name = '', birth_date = NULL, female = NULL, district = '', village = '', occupation = '',
 			occupation_other = '', kpj = '', verify_token = NULL, subscription_months = NULL, subscription_method = NULL, status = $3, deleted_at = $4, updated_at = $4
-		WHERE channel = $1 AND chat_id = $2 AND deleted_at IS NULL`,
-		t.channel, t.chatID, flows.StatusDeleted, t.now)
-	if err != nil {
+		WHERE channel = $1 AND chat_id = $2 AND deleted_at IS NULL RETURNING ref`,
+		t.channel, t.chatID, flows.StatusDeleted, t.now); err != nil {
 		return 0, fmt.Errorf("erase registrations: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("erase registrations: %w", err)
+	about := make([]string, 0, len(refs)+1)
+	for _, ref := range refs {
+		about = append(about, flows.AboutRegistration(ref))
 	}
 	// An agent's own record goes too. The row stays, naming nobody, so that
 	// the residents they registered and the consents they stated still say
@@ -228,19 +230,35 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("erase agent record: %w", err)
 	}
 	for _, id := range agents {
+		about = append(about, flows.AboutAgent(id))
 		if err := t.AuditOn(ctx, "agent:erase", agentSubject(id), ""); err != nil {
 			return 0, err
 		}
 	}
-	// Delivered replies may quote a name: they go too.
-	if _, err := t.exec(ctx, `DELETE FROM outbox WHERE channel = $1 AND chat_id = $2 AND sent_at IS NOT NULL`,
-		t.channel, t.chatID); err != nil {
-		return 0, fmt.Errorf("erase sent replies: %w", err)
+	// Every reply of this chat goes, delivered or not (one not yet
+	// delivered would otherwise arrive after the erasure), and every reply
+	// in another chat that quotes these registrations or this agent (an
+	// admin's notice, an agent's list). This turn's own answer is queued
+	// after this.
+	res, err := t.exec(ctx, `DELETE FROM outbox WHERE (channel = $1 AND chat_id = $2) OR (about && $3::text[])`,
+		t.channel, t.chatID, pq.StringArray(about))
+	if err != nil {
+		return 0, fmt.Errorf("erase replies: %w", err)
 	}
-	if err := t.Audit(ctx, "self.delete_data", fmt.Sprintf("registrations=%d", n)); err != nil {
+	replies, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("erase replies: %w", err)
+	}
+	// Reminders planned for these registrations and nudges for this chat's
+	// draft would only tell nobody about nothing now.
+	if _, err := t.exec(ctx, `DELETE FROM jobs WHERE done_at IS NULL AND (payload->>'ref' = ANY($3::text[])
+		OR (payload->>'channel' = $1 AND payload->>'chat_id' = $2))`, t.channel, t.chatID, pq.StringArray(refs)); err != nil {
+		return 0, fmt.Errorf("erase planned reminders: %w", err)
+	}
+	if err := t.Audit(ctx, "self.delete_data", fmt.Sprintf("registrations=%d replies=%d", len(refs), replies)); err != nil {
 		return 0, err
 	}
-	return int(n), nil
+	return len(refs), nil
 }
 
 const qAudit = `INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`

@@ -47,13 +47,16 @@ const qSaveAndSend = `
 		UPDATE sessions SET user_id = $3, flow = $4, state = $5, lang = $6, pending = $7, data = $8, updated_at = $9
 		WHERE channel = $1 AND chat_id = $2
 	)
-	INSERT INTO outbox (channel, chat_id, payload, created_at)
-	SELECT $1, $2, p, $9 FROM unnest($10::json[]) WITH ORDINALITY AS r(p, n) ORDER BY n`
+	INSERT INTO outbox (channel, chat_id, payload, created_at, about)
+	SELECT $1, $2, p, $9, ` + aboutSQL + ` FROM unnest($10::json[]) WITH ORDINALITY AS r(p, n) ORDER BY n`
 
 // qSend queues replies without touching the session.
 const qSend = `
-	INSERT INTO outbox (channel, chat_id, payload, created_at)
-	SELECT $1, $2, p, $3 FROM unnest($4::json[]) WITH ORDINALITY AS r(p, n) ORDER BY n`
+	INSERT INTO outbox (channel, chat_id, payload, created_at, about)
+	SELECT $1, $2, p, $3, ` + aboutSQL + ` FROM unnest($4::json[]) WITH ORDINALITY AS r(p, n) ORDER BY n`
+
+// aboutSQL copies a reply's About (whom it quotes) into its own column.
+const aboutSQL = `CASE WHEN p->'about' IS NOT NULL THEN ARRAY(SELECT json_array_elements_text(p->'about')) END`
 
 type sessionRow struct {
 	UserID    sql.NullString `db:"user_id"`

@@ -137,6 +137,8 @@ type outReply struct {
 	Choices []flows.Choice `json:"choices"`
 	Input   flows.Input    `json:"input"`
 	Photo   string         `json:"photo,omitempty"` // a signed /api/photo link
+	// Forget: the chat's data was erased; the page drops its transcript.
+	Forget bool `json:"forget,omitempty"`
 }
 
 // deliver hands the chat's waiting replies to every listener of the chat
@@ -184,7 +186,7 @@ func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat 
 		if choices == nil {
 			choices = []flows.Choice{}
 		}
-		o := outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input}
+		o := outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input, Forget: p.Reply.Forget}
 		if p.Reply.Photo != "" && s.o.Photos != nil {
 			o.Photo = "/api/photo?" + url.Values{"n": {p.Reply.Photo}, "s": {s.photoSig(chat, p.Reply.Photo)}}.Encode()
 		}

@@ -180,6 +180,23 @@ func TestBrowserRegistration(t *testing.T) {
 	if want := "Siti Aminah|61.71|61.71.05|61.71.05.1002|petani|true|1990-08-05|16800|menunggu_pembayaran"; got != want {
 		t.Errorf("registration\n got %s\nwant %s", got, want)
 	}
+
+	// Security review M6: /hapus also clears the page's copy of the
+	// conversation, on screen and in localStorage, and a reload shows nothing of it.
+	kept, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(localStorage)`))
+	if !strings.Contains(kept, "Siti Aminah") {
+		t.Fatalf("the transcript was not kept before the erasure: %s", kept)
+	}
+	typeText("/hapus")
+	waitBot("Hapus semua data Anda")
+	press("cf:yes")
+	waitBot("Data Anda sudah dihapus")
+	step("reload after the erasure", chromedp.Reload())
+	waitBot("Data Anda sudah dihapus")
+	left, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(localStorage) + document.getElementById('log').textContent`))
+	if err != nil || strings.Contains(left, "Siti") || strings.Contains(left, "Aminah") || strings.Contains(left, "6171") {
+		t.Errorf("after /hapus the page keeps %q (%v)", left, err)
+	}
 }
 
 // shot takes a screenshot, writes it to the test's temporary directory and logs its path.

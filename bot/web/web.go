@@ -258,11 +258,12 @@ var pageTexts = [][2]string{
 
 type pageData struct {
 	Lang, Tag, JS, CSS string
+	Keep               int64 // how long the page keeps its transcript: the cookie's life, in seconds
 	T                  map[string]string
 }
 
 func (s *server) pageData(lang, tag string) pageData {
-	d := pageData{Lang: lang, Tag: tag, T: map[string]string{},
+	d := pageData{Lang: lang, Tag: tag, Keep: int64(cookieMaxAge.Seconds()), T: map[string]string{},
 		JS:  "static/app.js?v=" + s.assets["app.js"].version,
 		CSS: "static/app.css?v=" + s.assets["app.css"].version}
 	for _, t := range pageTexts {

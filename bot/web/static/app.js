@@ -1,7 +1,9 @@
 // Lindungi web chat. Plain ES2015, no dependencies. The conversation lives on
 // the server; this page keeps a copy of what it showed (texts only, personal
 // data in them is already masked by the bot) in localStorage so a reload can
-// show it again, then takes new replies from the event stream.
+// show it again, then takes new replies from the event stream. The copy
+// lives no longer than the chat's cookie (data-keep seconds after the last
+// visit) and is dropped when the chat's data is erased (/hapus).
 (function () {
   'use strict';
   var d = document.body.dataset;
@@ -13,12 +15,17 @@
   var statusEl = document.getElementById('status');
   var KEY = 'lindungi.t.' + d.tag;
   var MAX = 80; // messages kept for a reload
+  var KEEP = (parseInt(d.keep, 10) || 7776000) * 1000; // ms the copy is kept after the last visit
   var state = load();
   var waiting = 0, typingTimer = 0, usePoll = !window.EventSource, es = null, pollTimer = 0;
 
   function load() {
     try {
       var s = JSON.parse(localStorage.getItem(KEY));
+      if (s && s.exp && s.exp < Date.now()) {
+        localStorage.removeItem(KEY);
+        s = null;
+      }
       if (s && s.m instanceof Array) {
         if (!(s.ids instanceof Array)) s.ids = [];
         return s;
@@ -28,6 +35,7 @@
   }
   function save() {
     if (state.m.length > MAX) state.m = state.m.slice(-MAX);
+    state.exp = Date.now() + KEEP;
     try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* full or disabled */ }
   }
   try { // transcripts of older chats of this browser
@@ -202,6 +210,12 @@
         if (state.ids.length > 200) state.ids = state.ids.slice(-200);
       }
       state.last = Math.max(state.last, r.id || 0);
+      if (r.forget) { // the chat's data was erased: so is what this page kept and shows
+        try { localStorage.removeItem(KEY); } catch (e) { /* no storage */ }
+        state.m = [];
+        while (log.firstChild) log.removeChild(log.firstChild);
+        first = null;
+      }
       disableAll();
       var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '', f: r.photo || '' };
       state.m.push(m);
