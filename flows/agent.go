@@ -109,6 +109,7 @@ func (t *turn) answerApply(ctx context.Context) error {
 			t.sayText("agent.consent_declined", nil)
 			return nil
 		}
+		t.rotate = true
 		id, err := t.tx.RecordConsent(ctx, Consent{Channel: t.s.Channel, ChatID: t.s.ChatID, UserID: t.ev.UserID,
 			TextVersion: t.cfg.ConsentVersion, UpdateID: t.ev.UpdateID, GivenAt: t.now})
 		if err != nil {

@@ -135,6 +135,7 @@ func (t *turn) answerClaim(ctx context.Context) error {
 		if !yes {
 			return t.fire(ctx, EvNext, t.T("claim.consent_declined", nil))
 		}
+		t.rotate = true
 		id, err := t.tx.RecordConsent(ctx, Consent{Channel: t.s.Channel, ChatID: t.s.ChatID, UserID: t.ev.UserID,
 			TextVersion: t.cfg.ConsentVersion, UpdateID: t.ev.UpdateID, GivenAt: t.now})
 		if err != nil {
@@ -270,6 +271,7 @@ func (t *turn) link(ctx context.Context, ref, how string) error {
 	if err := t.tx.LinkResident(ctx, ref, how); err != nil {
 		return err
 	}
+	t.rotate = true
 	t.s.Data = Answers{Linked: ref}
 	next, err := t.machines.transition(ctx, t.s.State, EvClaimed)
 	if err != nil {

@@ -200,6 +200,7 @@ func (t *turn) confirmPending(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		t.rotate = true
 		t.changed()
 		s.Data = Answers{}
 		t.enter(StWelcome)

@@ -151,6 +151,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				t.out[i].About = t.about
 			}
 		}
+		if t.rotate && len(t.out) > 0 {
+			t.out[len(t.out)-1].Rotate = true
+		}
 		state, out = s.State, t.out
 		return tx.Send(ctx, t.out)
 	})
@@ -177,6 +180,9 @@ type turn struct {
 	shown *shownRecords
 	// about names the other people this turn's replies quote (Reply.About).
 	about []string
+	// rotate: this turn changed what the chat may see (consent, a claim,
+	// an erasure); its last reply says so (Reply.Rotate).
+	rotate bool
 
 	// The user's agent record and residents, read once per event (see
 	// agent and myResidents); a write that changes them clears them.

@@ -81,6 +81,11 @@ type Reply struct {
 	// that keeps a copy of the conversation (the web page's transcript)
 	// clears it.
 	Forget bool `json:"forget,omitempty"`
+	// Rotate tells a channel with sessions of its own (the web chat's
+	// cookie) to issue the chat a new one: the chat just gave its consent,
+	// took over a record or erased it, so a session someone planted
+	// beforehand stops working.
+	Rotate bool `json:"rotate,omitempty"`
 }
 
 // AboutRegistration is the Reply.About key of a registration.

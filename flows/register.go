@@ -207,6 +207,7 @@ func (t *turn) answerConsent(ctx context.Context) error {
 		t.s.Data.AttestID = id
 		return t.fire(ctx, EvNext, t.T("consent.thanks", nil))
 	}
+	t.rotate = true
 	id, err := t.tx.RecordConsent(ctx, Consent{
 		Channel: t.s.Channel, ChatID: t.s.ChatID, UserID: t.ev.UserID,
 		TextVersion: t.cfg.ConsentVersion, UpdateID: t.ev.UpdateID, GivenAt: t.now,

@@ -291,7 +291,17 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 		if paidAt.IsZero() {
 			paidAt = now
 		}
-		if err = setStatus(payments.Paid, p.Flag, paidAt, now); err == nil {
+		flag := p.Flag
+		if flag == FlagAmountMismatch {
+			// A wrong amount was seen first; this settlement of the invoiced
+			// amount applies it. The flag goes, its event stays in the history.
+			flag = ""
+			err = event("unflagged", "amount_mismatch cleared: the invoiced amount settled")
+		}
+		if err != nil {
+			break
+		}
+		if err = setStatus(payments.Paid, flag, paidAt, now); err == nil {
 			if batch, ok := strings.CutPrefix(p.PayerRef, "batch:"); ok && p.PayerKind == PayerSponsor {
 				// A sponsor's invoice for a batch: every worker at once, from the agreement's start.
 				var b Batch

@@ -145,6 +145,18 @@ func TestAmountMismatchIsFlagged(t *testing.T) {
 	if flag != store.FlagAmountMismatch {
 		t.Errorf("flag %q", flag)
 	}
+	// Security review L1: the invoiced amount settles after all: applied,
+	// the flag cleared, its history kept.
+	r, err = db.ApplyNotification(context.Background(), paid(order, 16800, clock.Now()), wib, nil)
+	if err != nil || r.Outcome != store.Applied {
+		t.Fatalf("the right amount: %+v, %v", r, err)
+	}
+	db.SQL().Get(&flag, `SELECT flag FROM payments WHERE order_id = $1`, order)
+	var kinds []string
+	db.SQL().Select(&kinds, `SELECT kind FROM payment_events WHERE payment_id = (SELECT id FROM payments WHERE order_id = $1) ORDER BY id`, order)
+	if flag != "" || !strings.Contains(strings.Join(kinds, ","), "flagged") || !strings.Contains(strings.Join(kinds, ","), "unflagged,applied") {
+		t.Errorf("after the right amount: flag %q, events %v", flag, kinds)
+	}
 }
 
 func TestSettlementAfterExpiryWins(t *testing.T) {

@@ -10,10 +10,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"golang.org/x/time/rate"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -83,6 +86,7 @@ func WebhookHandler(secret string, submit Submit, ack func(ctx context.Context, 
 	if log == nil {
 		log = slog.Default()
 	}
+	refused := newRefusals(log)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -91,7 +95,11 @@ func WebhookHandler(secret string, submit Submit, ack func(ctx context.Context, 
 		}
 		got := r.Header.Get(SecretHeader)
 		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-			log.Warn("telegram webhook: wrong or missing secret", "remote", r.RemoteAddr)
+			if !refused.note(r.RemoteAddr) {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "too many requests", http.StatusTooManyRequests)
+				return
+			}
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -133,4 +141,36 @@ func WebhookHandler(secret string, submit Submit, ack func(ctx context.Context, 
 			log.Warn("telegram webhook: acknowledge button press", "err", err, "update_id", u.UpdateID)
 		}
 	})
+}
+
+// refusals throttles and samples requests with a wrong webhook secret
+// (Telegram always sends the right one): beyond wrongSecretRate a second
+// they are turned away with 429 before anything else, and one log line a
+// minute says how many were refused meanwhile, so a flood fills neither the
+// CPU nor the logs.
+type refusals struct {
+	log     *slog.Logger
+	limit   *rate.Limiter
+	mu      sync.Mutex
+	since   clock.Stopwatch // the last log line
+	dropped int             // refused since then
+}
+
+const wrongSecretRate = 10
+
+func newRefusals(log *slog.Logger) *refusals {
+	return &refusals{log: log, limit: rate.NewLimiter(wrongSecretRate, 2*wrongSecretRate)}
+}
+
+// note counts a refused request and reports whether it may be answered
+// (false: over the rate, answer 429).
+func (f *refusals) note(remote string) bool {
+	f.mu.Lock()
+	f.dropped++
+	if f.since.Elapsed() >= time.Minute {
+		f.log.Warn("telegram webhook: wrong or missing secret", "remote", remote, "refused_since_last_line", f.dropped)
+		f.since, f.dropped = clock.Start(), 0
+	}
+	f.mu.Unlock()
+	return f.limit.Allow()
 }

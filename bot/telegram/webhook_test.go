@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -195,5 +196,26 @@ func TestSetCommands(t *testing.T) {
 	}
 	if !strings.Contains(en, `"description":"Delete your data"`) {
 		t.Errorf("English descriptions: %s", en)
+	}
+}
+
+// Security review L6: a flood of wrong secrets is turned away with 429
+// beyond the rate, and writes one log line, not one per request.
+func TestWebhookThrottlesWrongSecrets(t *testing.T) {
+	var logs strings.Builder
+	h := WebhookHandler("webhook_Secret-7", func(context.Context, []flows.Event) error { return nil }, nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	codes := map[int]int{}
+	for range 200 {
+		req := httptest.NewRequest(http.MethodPost, "/telegram/webhook", strings.NewReader(`{"update_id":1}`))
+		req.Header.Set(SecretHeader, "guess")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		codes[rec.Code]++
+	}
+	if codes[http.StatusUnauthorized] == 0 || codes[http.StatusTooManyRequests] < 100 {
+		t.Errorf("200 wrong secrets answered %v", codes)
+	}
+	if n := strings.Count(logs.String(), "wrong or missing secret"); n != 1 {
+		t.Errorf("%d log lines for 200 wrong secrets", n)
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +25,7 @@ import (
 
 // api wraps an /api endpoint: no caching, the per-address rate limit, the
 // origin check (403) and the cookie.
-func (s *server) api(post bool, h func(w http.ResponseWriter, r *http.Request, secret string)) http.Handler {
+func (s *server) api(post bool, h func(w http.ResponseWriter, r *http.Request, sess session)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if ok, wait := s.limits.allow(clientKey(r), s.o.Now()); !ok {
@@ -35,16 +37,44 @@ func (s *server) api(post bool, h func(w http.ResponseWriter, r *http.Request, s
 			writeError(w, http.StatusForbidden, "origin")
 			return
 		}
+		if post && !jsonBody(r) {
+			writeError(w, http.StatusUnsupportedMediaType, "content_type")
+			return
+		}
 		secret, ok := s.secretOf(r)
+		var chat string
+		if ok {
+			var err error
+			if chat, ok, err = s.resolve(r.Context(), secret); err != nil {
+				s.log.ErrorContext(r.Context(), "web session", "err", err)
+				writeError(w, http.StatusInternalServerError, "internal")
+				return
+			}
+		}
 		switch {
 		case !ok && post:
-			secret, _ = s.ensureCookie(w, r) // a page whose cookie was cleared starts a new chat
+			// No cookie, or one this server never issued or has replaced:
+			// a new chat, never the one the value may point at.
+			secret = s.newSecret()
+			var err error
+			if chat, _, err = s.resolve(r.Context(), secret); err != nil {
+				s.log.ErrorContext(r.Context(), "web session", "err", err)
+				writeError(w, http.StatusInternalServerError, "internal")
+				return
+			}
+			s.setCookie(w, secret)
 		case !ok:
 			writeError(w, http.StatusUnauthorized, "no_chat")
 			return
 		}
-		h(w, r, secret)
+		h(w, r, session{secret: secret, chat: chat})
 	})
+}
+
+// jsonBody reports a request whose body says it is JSON.
+func jsonBody(r *http.Request) bool {
+	t, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && t == "application/json"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -104,13 +134,13 @@ func (m *inbound) parse(body io.Reader) string {
 	return ""
 }
 
-func (s *server) handleMessage(w http.ResponseWriter, r *http.Request, secret string) {
+func (s *server) handleMessage(w http.ResponseWriter, r *http.Request, sess session) {
 	var m inbound
 	if code := m.parse(http.MaxBytesReader(w, r.Body, maxBody)); code != "" {
 		writeError(w, http.StatusBadRequest, code)
 		return
 	}
-	chat := chatID(secret)
+	chat := sess.chat
 	// Update ids are unique per channel in the store, not per chat: the
 	// client's id is scoped to its chat, so one browser can neither collide
 	// with nor pre-empt another's ids.
@@ -120,13 +150,24 @@ func (s *server) handleMessage(w http.ResponseWriter, r *http.Request, secret st
 	} else {
 		ev.Kind, ev.Choice = flows.KindChoice, *m.Choice
 	}
-	if _, err := s.o.Handler.Handle(r.Context(), ev); err != nil {
+	replies, err := s.o.Handler.Handle(r.Context(), ev)
+	if err != nil {
 		s.log.ErrorContext(r.Context(), "handle message", "chat_id", chat, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal")
 		return
 	}
 	s.hub.notify(chat)
-	writeJSON(w, http.StatusAccepted, struct{}{})
+	var answer struct {
+		Tag string `json:"tag,omitempty"` // the transcript's new name after a new cookie
+	}
+	if slices.ContainsFunc(replies, func(r flows.Reply) bool { return r.Rotate }) {
+		// Consent, a claim or an erasure: a new cookie, so a session someone
+		// planted before leads nowhere from now on.
+		if answer.Tag, err = s.rotate(r.Context(), w, sess); err != nil {
+			s.log.ErrorContext(r.Context(), "rotate web session", "chat_id", chat, "err", err)
+		}
+	}
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
 // outReply is a reply as the page receives it. ID is the outbox id: it grows
@@ -203,8 +244,8 @@ func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat 
 
 // handleEvents streams the chat's replies as server-sent events, one
 // "reply" event each, until the client goes away or the server stops.
-func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, secret string) {
-	chat := chatID(secret)
+func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess session) {
+	chat := sess.chat
 	ctx := r.Context()
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut the stream
@@ -266,8 +307,8 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, secret str
 
 // handlePoll answers with the chat's waiting replies (a JSON array) as soon
 // as there are some, or an empty array after at most longPoll.
-func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, secret string) {
-	chat := chatID(secret)
+func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, sess session) {
+	chat := sess.chat
 	ctx, cancel := context.WithTimeout(r.Context(), s.longPoll)
 	defer cancel()
 	cs, me, leave := s.hub.join(chat)
@@ -329,12 +370,12 @@ func (s *server) photoSig(chat, name string) string {
 
 // handlePhoto serves an image a reply of this chat named, if the link was
 // signed for this chat.
-func (s *server) handlePhoto(w http.ResponseWriter, r *http.Request, secret string) {
+func (s *server) handlePhoto(w http.ResponseWriter, r *http.Request, sess session) {
 	if s.o.Photos == nil {
 		writeError(w, http.StatusNotFound, "no_photos")
 		return
 	}
-	chat := chatID(secret)
+	chat := sess.chat
 	name, sig := r.URL.Query().Get("n"), r.URL.Query().Get("s")
 	if name == "" || !hmac.Equal([]byte(sig), []byte(s.photoSig(chat, name))) {
 		writeError(w, http.StatusForbidden, "photo")

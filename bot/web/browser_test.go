@@ -171,7 +171,7 @@ func TestBrowserRegistration(t *testing.T) {
 	var birth time.Time
 	var iuran int64
 	err = db.QueryRow(`SELECT name, regency, district, village, occupation, female, birth_date, monthly_iuran, status
-		FROM registrations WHERE channel = $1 AND chat_id = $2`, Channel, chatID(secret)).
+		FROM registrations WHERE channel = $1 AND chat_id = $2`, Channel, chatOf(t, secret)).
 		Scan(&name, &regency, &district, &village, &occupation, &female, &birth, &iuran, &status)
 	if err != nil {
 		t.Fatalf("registration of the browser's chat: %v", err)

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -44,13 +45,22 @@ type Outbox interface {
 	MarkSent(ctx context.Context, ids []int64) error
 }
 
+// Sessions keeps the web chat's sessions (store.DB): a key (a hash of the
+// cookie's secret, never the secret) → its chat.
+type Sessions interface {
+	WebChat(ctx context.Context, key string) (chat string, ok bool, err error)
+	OpenWebSession(ctx context.Context, key, chat string) (string, error)
+	RotateWebSession(ctx context.Context, oldKey, newKey string) error
+}
+
 // Options configure the web chat.
 type Options struct {
-	Handler Handler
-	Outbox  Outbox
-	Catalog *locales.Catalog
-	Log     *slog.Logger     // nil means slog.Default()
-	Now     func() time.Time // nil means clock.Now
+	Handler  Handler
+	Outbox   Outbox
+	Sessions Sessions
+	Catalog  *locales.Catalog
+	Log      *slog.Logger     // nil means slog.Default()
+	Now      func() time.Time // nil means clock.Now
 
 	// RatePerMinute is the sustained number of /api requests one client
 	// address may make (bursts of a quarter of it are allowed); default 60.
@@ -66,8 +76,16 @@ type Options struct {
 	// the frame.
 	FrameAncestors []string
 	// SecureCookie marks the cookie Secure (and names it __Host-…): set it
-	// whenever the page is served over HTTPS, directly or behind a proxy.
+	// whenever the page is served over HTTPS, directly or behind a proxy. A
+	// PublicURL starting with https:// does the same.
 	SecureCookie bool
+	// PublicURL is the address people open the page at; its scheme is the
+	// one the page's own requests must come from.
+	PublicURL string
+	// SessionKey signs the cookie secrets this server issues, so that it
+	// accepts no other (the same key in every process; nil: a random one,
+	// fine for a single process).
+	SessionKey []byte
 	// PollInterval is how often an open event stream looks for new replies
 	// made by other processes; default 500ms. Replies made in this process
 	// wake the stream at once.
@@ -93,20 +111,23 @@ const (
 var static embed.FS
 
 type server struct {
-	o          Options
-	log        *slog.Logger
-	page       *template.Template
-	assets     map[string]*asset // by file name
-	limits     *limiter
-	hub        *hub
-	origins    map[string]bool
-	csp        string
-	photoKey   []byte
-	cookieName string
-	partition  bool          // cookie for a cross-site frame: SameSite=None; Partitioned
-	heartbeat  time.Duration // comment line on an idle event stream
-	longPoll   time.Duration // the longest a poll waits
-	stop       <-chan struct{}
+	o        Options
+	log      *slog.Logger
+	page     *template.Template
+	assets   map[string]*asset // by file name
+	limits   *limiter
+	hub      *hub
+	origins  map[string]bool
+	csp      string
+	photoKey []byte
+	// sessionKey signs issued cookie secrets; publicScheme is PublicURL's.
+	sessionKey   []byte
+	publicScheme string
+	cookieName   string
+	partition    bool          // cookie for a cross-site frame: SameSite=None; Partitioned
+	heartbeat    time.Duration // comment line on an idle event stream
+	longPoll     time.Duration // the longest a poll waits
+	stop         <-chan struct{}
 }
 
 type asset struct {
@@ -125,8 +146,15 @@ func New(o Options) (http.Handler, error) {
 }
 
 func newServer(o Options) (*server, error) {
-	if o.Handler == nil || o.Outbox == nil || o.Catalog == nil {
-		return nil, errors.New("web: Handler, Outbox and Catalog are required")
+	if o.Handler == nil || o.Outbox == nil || o.Sessions == nil || o.Catalog == nil {
+		return nil, errors.New("web: Handler, Outbox, Sessions and Catalog are required")
+	}
+	if strings.HasPrefix(strings.ToLower(o.PublicURL), "https://") {
+		o.SecureCookie = true
+	}
+	publicScheme := ""
+	if u, err := url.Parse(o.PublicURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		publicScheme = u.Scheme
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -137,17 +165,19 @@ func newServer(o Options) (*server, error) {
 	if o.RatePerMinute <= 0 {
 		o.RatePerMinute = 60
 	}
-	photoKey := o.PhotoKey
-	if len(photoKey) == 0 {
-		photoKey = make([]byte, 32)
-		if _, err := rand.Read(photoKey); err != nil {
-			return nil, err
+	photoKey, sessionKey := o.PhotoKey, o.SessionKey
+	for _, k := range []*[]byte{&photoKey, &sessionKey} {
+		if len(*k) == 0 {
+			*k = make([]byte, 32)
+			if _, err := rand.Read(*k); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 500 * time.Millisecond
 	}
-	s := &server{photoKey: photoKey,
+	s := &server{photoKey: photoKey, sessionKey: sessionKey, publicScheme: publicScheme,
 		o: o, log: o.Log.With("channel", Channel),
 		assets:    map[string]*asset{},
 		limits:    newLimiter(o.RatePerMinute),
@@ -273,7 +303,12 @@ func (s *server) pageData(lang, tag string) pageData {
 }
 
 func (s *server) handlePage(w http.ResponseWriter, r *http.Request) {
-	secret, _ := s.ensureCookie(w, r)
+	secret, err := s.ensureCookie(w, r)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "web session", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	var buf bytes.Buffer
 	if err := s.page.Execute(&buf, s.pageData(langOf(r), transcriptTag(secret))); err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "err", err)

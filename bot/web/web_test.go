@@ -50,7 +50,24 @@ func TestMain(m *testing.M) {
 }
 
 func testOptions() Options {
-	return Options{Handler: engine, Outbox: testDB, Catalog: cat, Log: slog.New(slog.DiscardHandler), RatePerMinute: 6000}
+	return Options{Handler: engine, Outbox: testDB, Sessions: testDB, Catalog: cat, Log: slog.New(slog.DiscardHandler), RatePerMinute: 6000,
+		SessionKey: []byte("web-test-session-key-0123456789a")}
+}
+
+// chatOf is the chat a cookie secret leads to, as the server resolves it
+// (a secret it issued and nobody used yet gets its chat now).
+func chatOf(t *testing.T, secret string) string {
+	t.Helper()
+	chat, ok, err := testDB.WebChat(context.Background(), sessionKey(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		if chat, err = testDB.OpenWebSession(context.Background(), sessionKey(secret), newChatID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return chat
 }
 
 // start serves a web chat; adjust may change the options and the server's knobs.
@@ -128,7 +145,7 @@ func (c *client) chat() string {
 	u, _ := url.Parse(c.srv.URL)
 	for _, k := range c.c.Jar.Cookies(u) {
 		if k.Name == "lindungi" {
-			return chatID(k.Value)
+			return chatOf(c.t, k.Value)
 		}
 	}
 	c.t.Fatal("no cookie")
@@ -169,7 +186,7 @@ func TestPageCookieAndHeaders(t *testing.T) {
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.MaxAge <= 0 || ck.Secure {
 		t.Errorf("cookie attributes: %q", resp.Header.Get("Set-Cookie"))
 	}
-	if id := chatID(ck.Value); len(id) != 32 || strings.Contains(string(body), id) || strings.Contains(string(body), ck.Value) {
+	if id := chatOf(t, ck.Value); len(id) != 32 || strings.Contains(string(body), id) || strings.Contains(string(body), ck.Value) {
 		t.Errorf("chat id %q: 32 hex digits, never in the page", id)
 	}
 	h := resp.Header
@@ -549,7 +566,7 @@ func TestPhotoLinksAreSignedPerChat(t *testing.T) {
 	resp.Body.Close()
 	u, _ := url.Parse(srv.URL)
 	secret := jar.Cookies(u)[0].Value
-	good := "/api/photo?" + url.Values{"n": {"card:LD2611-AAAAAA"}, "s": {s.photoSig(chatID(secret), "card:LD2611-AAAAAA")}}.Encode()
+	good := "/api/photo?" + url.Values{"n": {"card:LD2611-AAAAAA"}, "s": {s.photoSig(chatOf(t, secret), "card:LD2611-AAAAAA")}}.Encode()
 	resp, err = c.Get(srv.URL + good)
 	if err != nil {
 		t.Fatal(err)

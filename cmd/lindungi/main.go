@@ -186,6 +186,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		})
 	default:
 		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos,
-			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"), botName: botName}, getenv, stdout)
+			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"),
+			sessionKey: v.Hash("web", "session-ids"), botName: botName}, getenv, stdout)
 	}
 }

@@ -36,9 +36,10 @@ type deps struct {
 	provider payments.Provider
 	photos   bot.Photos
 	photoKey []byte // signs the web chat's photo links, the same in every process
-	// sandboxKey signs the test bank page's form tokens, the same in every process.
-	sandboxKey []byte
-	botName    *atomic.Pointer[string] // the Telegram bot's username, once known
+	// sandboxKey signs the test bank page's form tokens, sessionKey the web
+	// chat's cookie secrets: the same in every process.
+	sandboxKey, sessionKey []byte
+	botName                *atomic.Pointer[string] // the Telegram bot's username, once known
 }
 
 // pagesPerMinute limits the pages beside the chat (the card check, the
@@ -81,9 +82,9 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	streams, endStreams := context.WithCancel(context.WithoutCancel(ctx))
 	defer endStreams()
 	webChat, err := web.New(web.Options{
-		Handler: observed{d.engine, metrics}, Outbox: d.db, Catalog: d.cat, Log: log, Context: streams,
+		Handler: observed{d.engine, metrics}, Outbox: d.db, Sessions: d.db, Catalog: d.cat, Log: log, Context: streams,
 		RatePerMinute: cfg.WebRatePerMinute, AllowedOrigins: cfg.WebOrigins, FrameAncestors: cfg.WebFrameAncestor,
-		SecureCookie: cfg.WebSecureCookie, Photos: d.photos, PhotoKey: d.photoKey,
+		SecureCookie: cfg.WebSecureCookie, PublicURL: cfg.PublicURL, SessionKey: d.sessionKey, Photos: d.photos, PhotoKey: d.photoKey,
 	})
 	if err != nil {
 		return fmt.Errorf("web chat: %w", err)
@@ -286,8 +287,8 @@ func (l leases) TryLease(ctx context.Context, name string) (bot.Lease, bool, err
 	return le, true, nil
 }
 
-// prune forgets, hourly, update ids older than 48 hours and the replies
-// queued more than retention ago.
+// prune forgets, hourly, update ids older than 48 hours, the replies
+// queued more than retention ago and web sessions idle for 90 days.
 func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -303,6 +304,11 @@ func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog
 			log.Warn("prune old replies", "err", err)
 		} else if n > 0 {
 			log.Info("pruned old replies", "count", n)
+		}
+		if n, err := db.PruneWebSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("prune idle web sessions", "err", err)
+		} else if n > 0 {
+			log.Info("pruned idle web sessions", "count", n)
 		}
 		select {
 		case <-ctx.Done():

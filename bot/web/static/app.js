@@ -33,6 +33,11 @@
     } catch (e) { /* private mode, broken JSON: start empty */ }
     return { m: [], last: 0, ids: [] };
   }
+  function rekey(tag) {
+    try { localStorage.removeItem(KEY); } catch (e) { /* no storage */ }
+    KEY = 'lindungi.t.' + tag;
+    save();
+  }
   function save() {
     if (state.m.length > MAX) state.m = state.m.slice(-MAX);
     state.exp = Date.now() + KEEP;
@@ -160,7 +165,12 @@
       method: 'POST', credentials: 'same-origin', cache: 'no-store',
       headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload)
     }).then(function (r) {
-      if (r.status === 202) { status(''); expectReply(); return; }
+      if (r.status === 202) {
+        status(''); expectReply();
+        // A new cookie (after consent, a claim or an erasure): the copy of
+        // the conversation moves to the new cookie's name.
+        return r.json().then(function (b) { if (b && b.tag) rekey(b.tag); }, function () {});
+      }
       if (r.status === 429 && attempt < 5) {
         status(d.errBusy);
         setTimeout(function () { send(payload, attempt + 1); }, (parseInt(r.headers.get('Retry-After'), 10) || 5) * 1000);
