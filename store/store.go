@@ -25,6 +25,7 @@ import (
 // DB is the PostgreSQL store.
 type DB struct {
 	db    *sqlx.DB
+	dsn   string // for the LISTEN connection (ListenOutbox)
 	vault *vault.Vault
 	now   func() time.Time
 	loc   *time.Location // the deployment's time zone: what "today" means
@@ -77,7 +78,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault, opt Options) (*DB, er
 	if opt.Location == nil {
 		opt.Location = defaultLocation()
 	}
-	return &DB{db: db, vault: v, now: opt.Now, loc: opt.Location, stmts: map[string]*sqlx.Stmt{}}, nil
+	return &DB{db: db, dsn: connOptions(dsn), vault: v, now: opt.Now, loc: opt.Location, stmts: map[string]*sqlx.Stmt{}}, nil
 }
 
 // connOptions adds what the store relies on to a postgres:// URL, unless the

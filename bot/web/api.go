@@ -259,9 +259,12 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess sessi
 	if err := rc.Flush(); err != nil {
 		return
 	}
+	ctx, closeStream := context.WithTimeout(ctx, s.o.StreamLifetime)
+	defer closeStream()
+	defer s.streams.open(clientKey(r), closeStream)()
 	cs, me, leave := s.hub.join(chat)
 	defer leave()
-	poll := time.NewTicker(s.o.PollInterval)
+	poll := s.pollTicks()
 	defer poll.Stop()
 	beat := time.NewTicker(s.heartbeat)
 	defer beat.Stop()
@@ -287,6 +290,7 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess sessi
 			}
 			return
 		}
+	wait: // an idle stream costs the database nothing: it waits to be woken
 		select {
 		case <-ctx.Done():
 			return
@@ -301,8 +305,31 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess sessi
 			if err := rc.Flush(); err != nil {
 				return
 			}
+			goto wait
 		}
 	}
+}
+
+// ticks is a ticker that may never tick.
+type ticks struct {
+	C <-chan time.Time
+	t *time.Ticker
+}
+
+func (t ticks) Stop() {
+	if t.t != nil {
+		t.t.Stop()
+	}
+}
+
+// pollTicks is how often a stream or poll looks for replies by itself:
+// never when Changes wakes it, else every PollInterval.
+func (s *server) pollTicks() ticks {
+	if s.o.Changes != nil {
+		return ticks{}
+	}
+	t := time.NewTicker(s.o.PollInterval)
+	return ticks{C: t.C, t: t}
 }
 
 // handlePoll answers with the chat's waiting replies (a JSON array) as soon
@@ -313,7 +340,7 @@ func (s *server) handlePoll(w http.ResponseWriter, r *http.Request, sess session
 	defer cancel()
 	cs, me, leave := s.hub.join(chat)
 	defer leave()
-	poll := time.NewTicker(s.o.PollInterval)
+	poll := s.pollTicks()
 	defer poll.Stop()
 	write := func(rs []outReply) error {
 		data, err := json.Marshal(rs)

@@ -117,6 +117,20 @@ func (h *hub) notify(chat string) {
 	}
 }
 
+// notifyAll wakes every listener of every chat (the notifications may
+// have been missed).
+func (h *hub) notifyAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, cs := range h.chats {
+		cs.mu.Lock()
+		for l := range cs.subs {
+			l.poke()
+		}
+		cs.mu.Unlock()
+	}
+}
+
 // poke wakes the listener (at most one wake-up waits).
 func (l *listener) poke() {
 	select {

@@ -86,10 +86,18 @@ type Options struct {
 	// accepts no other (the same key in every process; nil: a random one,
 	// fine for a single process).
 	SessionKey []byte
-	// PollInterval is how often an open event stream looks for new replies
-	// made by other processes; default 500ms. Replies made in this process
-	// wake the stream at once.
+	// Changes wakes a chat's streams and polls when a reply is queued for
+	// it, by any process (store.DB). Without it each open stream looks for
+	// new replies every PollInterval (default 500ms); replies made in this
+	// process wake it at once either way.
+	Changes      Changes
 	PollInterval time.Duration
+	// StreamsPerAddress and MaxStreams cap the open event streams, from one
+	// client address and in all (default 8 and 4,000): a new one past a
+	// cap closes the oldest first. StreamLifetime ends a stream after a
+	// while (default 30 min; the page reconnects, paying a rate token).
+	StreamsPerAddress, MaxStreams int
+	StreamLifetime                time.Duration
 	// Photos draws the images replies name (the membership card); they are
 	// shown inline. PhotoKey signs their links so that a chat can only fetch
 	// its own (the same key in every process; nil: a random one, fine for a
@@ -117,6 +125,7 @@ type server struct {
 	assets   map[string]*asset // by file name
 	limits   *limiter
 	hub      *hub
+	streams  *streams
 	origins  map[string]bool
 	csp      string
 	photoKey []byte
@@ -177,17 +186,34 @@ func newServer(o Options) (*server, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = 500 * time.Millisecond
 	}
+	if o.StreamsPerAddress <= 0 {
+		o.StreamsPerAddress = 8
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = 4000
+	}
+	if o.StreamLifetime <= 0 {
+		o.StreamLifetime = 30 * time.Minute
+	}
 	s := &server{photoKey: photoKey, sessionKey: sessionKey, publicScheme: publicScheme,
 		o: o, log: o.Log.With("channel", Channel),
 		assets:    map[string]*asset{},
 		limits:    newLimiter(o.RatePerMinute),
 		hub:       newHub(),
+		streams:   newStreams(o.StreamsPerAddress, o.MaxStreams),
 		origins:   map[string]bool{},
 		heartbeat: 15 * time.Second,
 		longPoll:  25 * time.Second,
 	}
 	if o.Context != nil {
 		s.stop = o.Context.Done()
+	}
+	if o.Changes != nil {
+		ctx := o.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		go s.listen(ctx)
 	}
 	for _, origin := range o.AllowedOrigins {
 		n, ok := normalOrigin(origin)

@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 }
 
 func testOptions() Options {
-	return Options{Handler: engine, Outbox: testDB, Sessions: testDB, Catalog: cat, Log: slog.New(slog.DiscardHandler), RatePerMinute: 6000,
+	return Options{Handler: engine, Outbox: testDB, Sessions: testDB, Changes: testDB, Catalog: cat, Log: slog.New(slog.DiscardHandler), RatePerMinute: 6000,
 		SessionKey: []byte("web-test-session-key-0123456789a")}
 }
 

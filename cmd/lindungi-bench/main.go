@@ -80,6 +80,8 @@ type options struct {
 	telegramChats   int
 	notifications   int
 	rate            float64
+	streams         int
+	streamsSeconds  int
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -101,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the engine phase to this file")
 	fs.IntVar(&o.notifications, "notifications", 2000, "payment notifications to send through the webhook handler (0 skips them)")
 	fs.IntVar(&o.telegramChats, "telegram-chats", 1000, "concurrent chats for the Telegram polling and webhook runs (0 skips them)")
+	fs.IntVar(&o.streams, "streams", 2000, "idle web chat event streams to open on a real serve, measuring the database's tx/s and serve's memory (0 skips it)")
+	fs.IntVar(&o.streamsSeconds, "streams-seconds", 20, "how long each database measurement of the streams run lasts")
 	fs.IntVar(&o.rateSeconds, "rate-seconds", 60, "how long to measure the global rate limiter (0 skips it)")
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
 	fs.IntVar(&o.broadcast, "broadcast", 75489, "recipients of the unlimited broadcast run (0 skips it)")
@@ -176,6 +180,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		reportBroadcast(stdout, r)
+	}
+	if o.streams > 0 {
+		r, err := benchStreams(ctx, o.streams, time.Duration(o.streamsSeconds)*time.Second)
+		if err != nil {
+			return err
+		}
+		reportStreams(stdout, r)
 	}
 	if o.rateSeconds > 0 {
 		// The global limit, measured on a broadcast through the Bot API.

@@ -20,7 +20,7 @@ func TestRunSmall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-import-rows", "500", "-telegram-chats", "5", "-notifications", "20"}, os.Getenv, &out)
+	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-import-rows", "500", "-telegram-chats", "5", "-notifications", "20", "-streams", "0"}, os.Getenv, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +32,23 @@ func TestRunSmall(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
+	}
+}
+
+// TestStreamsSmall opens a few idle event streams on a real serve: the run
+// works end to end, and they cost the database next to nothing.
+func TestStreamsSmall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	r, err := benchStreams(ctx, 40, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	reportStreams(&out, r)
+	t.Log(out.String())
+	if r.addresses != 5 || r.rssOpen == 0 || r.openTx > r.idleTx+5 {
+		t.Errorf("streams run %+v", r)
 	}
 }
 

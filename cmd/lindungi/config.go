@@ -47,6 +47,8 @@ var options = []option{
 	{key: "LINDUNGI_WEB_ALLOWED_ORIGINS", help: "comma-separated extra origins allowed to post to the web chat"},
 	{key: "LINDUNGI_WEB_FRAME_ANCESTORS", help: "comma-separated sites allowed to embed the web chat (CSP frame-ancestors; default 'self')"},
 	{key: "LINDUNGI_WEB_RATE_PER_MINUTE", def: "60", help: "web chat requests per minute per client address"},
+	{key: "LINDUNGI_WEB_STREAMS_PER_ADDRESS", def: "8", help: "web chat event streams open at once from one client address (the oldest is closed for a new one)"},
+	{key: "LINDUNGI_WEB_MAX_STREAMS", def: "4000", help: "web chat event streams open at once in this process (the oldest is closed for a new one)"},
 	{key: "LINDUNGI_ENV", def: "development", help: "production refuses the sandbox payment provider and a development data key"},
 	{key: "LINDUNGI_PUBLIC_URL", help: "the address people reach serve at, for links and QR codes (default http://LINDUNGI_HTTP_ADDR)"},
 	{key: "LINDUNGI_PAYMENT_PROVIDER", def: "sandbox", help: "sandbox (built-in test bank) or midtrans; notifications at POST /payments/{provider}/notification"},
@@ -87,6 +89,8 @@ type config struct {
 	WebOrigins       []string
 	WebFrameAncestor []string
 	WebRatePerMinute int
+	// WebStreamsPerAddress and WebMaxStreams cap the web chat's event streams.
+	WebStreamsPerAddress, WebMaxStreams int
 
 	Env               string
 	PublicURL         string
@@ -201,6 +205,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.WebFrameAncestor = list(getenv("LINDUNGI_WEB_FRAME_ANCESTORS"))
 	if c.WebRatePerMinute, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_WEB_RATE_PER_MINUTE")); err2 != nil || c.WebRatePerMinute < 1 {
 		return c, fmt.Errorf("LINDUNGI_WEB_RATE_PER_MINUTE: %q is not a positive number", getenv("LINDUNGI_WEB_RATE_PER_MINUTE"))
+	}
+	for _, o := range []struct {
+		key string
+		to  *int
+	}{{"LINDUNGI_WEB_STREAMS_PER_ADDRESS", &c.WebStreamsPerAddress}, {"LINDUNGI_WEB_MAX_STREAMS", &c.WebMaxStreams}} {
+		if *o.to, err2 = strconv.Atoi(lookup(getenv, o.key)); err2 != nil || *o.to < 1 {
+			return c, fmt.Errorf("%s: %q is not a positive number", o.key, getenv(o.key))
+		}
 	}
 	c.Flow.Admins = list(getenv("LINDUNGI_ADMINS"))
 	for _, a := range c.Flow.Admins {

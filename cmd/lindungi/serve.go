@@ -82,8 +82,8 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	streams, endStreams := context.WithCancel(context.WithoutCancel(ctx))
 	defer endStreams()
 	webChat, err := web.New(web.Options{
-		Handler: observed{d.engine, metrics}, Outbox: d.db, Sessions: d.db, Catalog: d.cat, Log: log, Context: streams,
-		RatePerMinute: cfg.WebRatePerMinute, AllowedOrigins: cfg.WebOrigins, FrameAncestors: cfg.WebFrameAncestor,
+		Handler: observed{d.engine, metrics}, Outbox: d.db, Sessions: d.db, Changes: d.db, Catalog: d.cat, Log: log, Context: streams,
+		RatePerMinute: cfg.WebRatePerMinute, StreamsPerAddress: cfg.WebStreamsPerAddress, MaxStreams: cfg.WebMaxStreams, AllowedOrigins: cfg.WebOrigins, FrameAncestors: cfg.WebFrameAncestor,
 		SecureCookie: cfg.WebSecureCookie, PublicURL: cfg.PublicURL, SessionKey: d.sessionKey, Photos: d.photos, PhotoKey: d.photoKey,
 	})
 	if err != nil {

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// outboxChannel is the NOTIFY channel of replies queued for web chats
+// (migration 0023): its payload is "channel:chat_id".
+const outboxChannel = "lindungi_outbox"
+
+// ListenOutbox calls wake with the chat of every reply queued for channel
+// (only "web" chats notify), from any process, until ctx ends; on one
+// dedicated connection, whatever the number of streams waiting. After the
+// connection was lost and is back, lost is called: notifications may have
+// been missed meanwhile, so every waiting stream should look once.
+func (d *DB) ListenOutbox(ctx context.Context, channel string, wake func(chatID string), lost func()) error {
+	l := pq.NewListener(d.dsn, time.Second, 30*time.Second, nil)
+	defer l.Close()
+	if err := l.Listen(outboxChannel); err != nil {
+		return fmt.Errorf("listen for replies: %w", err)
+	}
+	ping := time.NewTicker(60 * time.Second)
+	defer ping.Stop()
+	prefix := channel + ":"
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n := <-l.Notify:
+			if n == nil { // reconnected
+				lost()
+				continue
+			}
+			if chat, ok := strings.CutPrefix(n.Extra, prefix); ok {
+				wake(chat)
+			}
+		case <-ping.C:
+			// A dead connection is noticed here, and the listener reconnects.
+			go l.Ping() //nolint:errcheck // the reconnect reports through Notify
+		}
+	}
+}
