@@ -67,11 +67,7 @@ func benchImport(ctx context.Context, rows int) (importResult, error) {
 		res.fileMB = float64(st.Size()) / (1 << 20)
 	}
 
-	bin := filepath.Join(dir, "lindungi")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/lindungi/lindungi/cmd/lindungi").CombinedOutput(); err != nil {
-		return res, fmt.Errorf("build lindungi: %v\n%s", err, out)
-	}
-	dsn, drop, err := pgtest.Create(ctx)
+	bin, dsn, drop, err := lindungiOnNewDB(ctx, dir)
 	if err != nil {
 		return res, err
 	}
@@ -274,4 +270,15 @@ func reportImport(w io.Writer, r importResult) {
 	if r.maxRSSMB >= 300 {
 		fmt.Fprintln(w, "!!! the import's peak memory is above 300 MB")
 	}
+}
+
+// lindungiOnNewDB builds the lindungi binary into dir and makes a
+// throwaway database for it to run against.
+func lindungiOnNewDB(ctx context.Context, dir string) (bin, dsn string, drop func(), err error) {
+	bin = filepath.Join(dir, "lindungi")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/lindungi/lindungi/cmd/lindungi").CombinedOutput(); err != nil {
+		return "", "", nil, fmt.Errorf("build lindungi: %v\n%s", err, out)
+	}
+	dsn, drop, err = pgtest.Create(ctx)
+	return bin, dsn, drop, err
 }

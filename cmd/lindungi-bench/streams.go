@@ -12,7 +12,6 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/clock"
-	"github.com/lindungi/lindungi/store/pgtest"
 )
 
 // streamsResult is what idle web chat event streams cost a real serve.
@@ -43,11 +41,7 @@ func benchStreams(ctx context.Context, n int, window time.Duration) (streamsResu
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "lindungi")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/lindungi/lindungi/cmd/lindungi").CombinedOutput(); err != nil {
-		return res, fmt.Errorf("build lindungi: %v\n%s", err, out)
-	}
-	dsn, drop, err := pgtest.Create(ctx)
+	bin, dsn, drop, err := lindungiOnNewDB(ctx, dir)
 	if err != nil {
 		return res, err
 	}

@@ -629,13 +629,6 @@ func TestNew(t *testing.T) {
 func TestVerifyConfirmsEveryStatusChange(t *testing.T) {
 	srv := midtranstest.NewServer(t)
 	c := newClient(t, srv, false)
-	edit := func(body []byte, status string) []byte {
-		var m map[string]any
-		json.Unmarshal(body, &m)
-		m["transaction_status"] = status
-		b, _ := json.Marshal(m)
-		return b
-	}
 	for _, tt := range []struct {
 		genuine, edited string // transaction_status sent by Midtrans, and as edited
 		want, claimed   payments.Status
@@ -655,7 +648,7 @@ func TestVerifyConfirmsEveryStatusChange(t *testing.T) {
 			srv.Notify(order, "settlement", 50400) // Midtrans's own state is now settlement
 		}
 		_, body := srv.Notify(order, tt.genuine, 50400)
-		n, err := c.Verify(context.Background(), nil, edit(body, tt.edited))
+		n, err := c.Verify(context.Background(), nil, midtranstest.Edited(body, tt.edited))
 		if err != nil || n.Status != tt.want || n.Unbacked != tt.claimed {
 			t.Errorf("%s edited to %s: %+v, %v; want %s, the claim %s unbacked", tt.genuine, tt.edited, n, err, tt.want, tt.claimed)
 		}

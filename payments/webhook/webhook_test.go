@@ -3,7 +3,6 @@ package webhook_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -148,20 +147,13 @@ func TestEditedMidtransStatusChangesNothing(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	edit := func(body []byte, status string) []byte {
-		var m map[string]any
-		json.Unmarshal(body, &m)
-		m["transaction_status"] = status
-		b, _ := json.Marshal(m)
-		return b
-	}
 	state := func() string {
 		var s string
 		env.DB.SQL().Get(&s, `SELECT status || '/' || flag FROM payments WHERE order_id = $1`, order)
 		return s
 	}
 	_, pending := mt.Notify(order, "pending", 16800)
-	if st := post(edit(pending, "cancel")); st != http.StatusOK || state() != "pending/" {
+	if st := post(midtranstest.Edited(pending, "cancel")); st != http.StatusOK || state() != "pending/" {
 		t.Fatalf("an edited cancel: %d, payment %s", st, state())
 	}
 	if !strings.Contains(logs.String(), "not backed by the provider's status query") {
@@ -171,7 +163,7 @@ func TestEditedMidtransStatusChangesNothing(t *testing.T) {
 	if st := post(settled); st != http.StatusOK || state() != "paid/" {
 		t.Fatalf("the settlement: %d, payment %s", st, state())
 	}
-	if st := post(edit(settled, "refund")); st != http.StatusOK || state() != "paid/" {
+	if st := post(midtranstest.Edited(settled, "refund")); st != http.StatusOK || state() != "paid/" {
 		t.Fatalf("an edited refund: %d, payment %s", st, state())
 	}
 	// L8: a body that cannot be read is a bad request, only a big one 413.

@@ -211,6 +211,19 @@ func (s *Server) Notify(orderID, transactionStatus string, amount int64) (http.H
 	return s.notify(orderID, transactionStatus, amount, ServerKey)
 }
 
+// Edited is a genuine notification body with only its transaction_status
+// changed: the signature still checks, since Midtrans does not sign that
+// field (the security review's M4).
+func Edited(body []byte, transactionStatus string) []byte {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return body
+	}
+	m["transaction_status"] = transactionStatus
+	b, _ := json.Marshal(m)
+	return b
+}
+
 // Forged is Notify's body signed with the wrong key; the fake's state is
 // not changed.
 func (s *Server) Forged(orderID, transactionStatus string, amount int64) (http.Header, []byte) {
