@@ -125,15 +125,16 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 	key := it.Channel + "/" + it.ChatID
 	now := d.Now()
 	d.mu.Lock()
-	pausedUntil, gap := d.paused[it.Channel], d.nextOK[key]
+	pausedUntil := d.paused[it.Channel]
 	d.mu.Unlock()
 	switch {
 	case ctx.Err() != nil:
 		return retry(now, "stopping")
 	case now.Before(pausedUntil):
 		return retry(pausedUntil, "channel paused")
-	case now.Before(gap):
-		return retry(gap, "")
+	}
+	if ok, wait := d.takeChat(key, now); !ok {
+		return retry(now.Add(wait), "")
 	}
 	text, button, err := d.broadcastMessage(ctx, it.BroadcastID)
 	if err != nil {
@@ -154,9 +155,6 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 	// timeout bounds it).
 	err = d.Senders[it.Channel].Send(context.WithoutCancel(ctx), it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
 	if err == nil {
-		d.mu.Lock()
-		d.nextOK[key] = d.Now().Add(d.PerChat)
-		d.mu.Unlock()
 		d.observe(it.Channel, "broadcast_sent")
 		res.State = "sent"
 		return res
@@ -165,12 +163,7 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 	d.observe(it.Channel, "broadcast_"+se.Kind.String())
 	switch se.Kind {
 	case Throttled:
-		until := d.Now().Add(max(se.RetryAfter, time.Second))
-		d.mu.Lock()
-		if until.After(d.paused[it.Channel]) {
-			d.paused[it.Channel] = until
-		}
-		d.mu.Unlock()
+		until := d.pause(it.Channel, se.RetryAfter)
 		d.Log.Warn("broadcast: throttled, pausing the channel", "channel", it.Channel, "retry_after", se.RetryAfter)
 		return retry(until, se.Err.Error())
 	case Unreachable:

@@ -6,6 +6,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ type Lease interface {
 // Channels without one (the terminal, the web page) deliver their own.
 //
 // Per channel: at most Rate messages a second (token bucket), at most one
-// message per PerChat to one chat, a 429 pauses the whole channel for its
+// message per PerChat to one chat after a burst of ChatBurst, a 429 pauses the whole channel for its
 // retry_after, a chat that blocked the bot is marked unreachable and its
 // replies are given up, other failures are retried with backoff. A chat's
 // replies go out in order: after a failure or while its gap runs, its later
@@ -69,7 +70,12 @@ type Deliverer struct {
 	Senders   map[string]Sender
 	Leases    Leases        // nil: this process always delivers
 	Rate      float64       // messages per second per channel; default 30
-	PerChat   time.Duration // minimum gap between two messages to one chat; default 1 s
+	PerChat   time.Duration // one more message to a chat every PerChat after its burst; default 1 s
+	ChatBurst int           // messages a chat may get at once (one answer in several messages); default 3
+	// Workers is how many chats are served at once, each one message at a
+	// time: the sends in flight. Default: enough for a 300 ms round trip at
+	// Rate (twice that, at least 16, at most 512).
+	Workers   int
 	Interval  time.Duration // how often to look for work when idle; default 200 ms
 	Batch     int           // replies read per round; default 200
 	MarkEvery time.Duration // how long sent replies may wait to be marked; default 100 ms
@@ -77,6 +83,10 @@ type Deliverer struct {
 	Now       func() time.Time
 	// Observe, when set, is told about each attempt: "sent", or a Failure.
 	Observe func(channel, outcome string)
+	// Changes, when set, wakes the deliverer when another process commits
+	// a reply (PostgreSQL LISTEN/NOTIFY); Poke does it for this process.
+	// The periodic look every Interval stays as a safety net.
+	Changes Changes
 
 	// Broadcasts, when set, are sent with what the rate leaves after the
 	// conversation replies (which always go first).
@@ -91,8 +101,12 @@ type Deliverer struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	paused   map[string]time.Time // channel → no sending before
-	nextOK   map[string]time.Time // channel/chat → no sending before
+	paces    map[string]*pace     // channel/chat → its message bucket
+	swept    time.Time            // when full buckets were last forgotten
 	messages map[int64][2]string  // broadcast → text, button
+
+	wakeOnce sync.Once
+	wakeC    chan struct{}
 
 	lastUpkeep   clock.Stopwatch
 	lastProgress time.Time
@@ -104,6 +118,12 @@ func (d *Deliverer) defaults() {
 	}
 	if d.PerChat == 0 {
 		d.PerChat = time.Second
+	}
+	if d.ChatBurst == 0 {
+		d.ChatBurst = 3
+	}
+	if d.Workers == 0 {
+		d.Workers = min(max(int(math.Ceil(d.Rate*0.3*2)), 16), 512)
 	}
 	if d.Interval == 0 {
 		d.Interval = 200 * time.Millisecond
@@ -129,9 +149,45 @@ func (d *Deliverer) defaults() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.limiters == nil {
-		d.limiters, d.paused, d.nextOK, d.messages = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]time.Time{}, map[int64][2]string{}
+		d.limiters, d.paused, d.paces, d.messages = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]*pace{}, map[int64][2]string{}
 		for ch := range d.Senders {
 			d.limiters[ch] = rate.NewLimiter(rate.Limit(d.Rate), burst(d.Rate))
+		}
+	}
+}
+
+// Changes reports replies committed by any process (store.DB).
+type Changes interface {
+	ListenOutbox(ctx context.Context, channel string, wake func(chatID string), lost func()) error
+}
+
+func (d *Deliverer) wake() chan struct{} {
+	d.wakeOnce.Do(func() { d.wakeC = make(chan struct{}, 1) })
+	return d.wakeC
+}
+
+// Poke tells the deliverer that replies were committed: it looks at once
+// instead of at its next interval. Safe to call any time, from anywhere.
+func (d *Deliverer) Poke() {
+	select {
+	case d.wake() <- struct{}{}:
+	default:
+	}
+}
+
+// listen pokes the deliverer for the replies other processes commit on
+// channel, until ctx ends.
+func (d *Deliverer) listen(ctx context.Context, channel string) {
+	for ctx.Err() == nil {
+		err := d.Changes.ListenOutbox(ctx, channel, func(string) { d.Poke() }, d.Poke)
+		if ctx.Err() != nil {
+			return
+		}
+		d.Log.Warn("deliver: listening for replies failed; looking every interval meanwhile", "channel", channel, "err", err)
+		d.Poke()
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
 		}
 	}
 }
@@ -153,6 +209,11 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	if len(channels) == 0 {
 		<-ctx.Done()
 		return nil
+	}
+	if d.Changes != nil {
+		for _, ch := range channels {
+			go d.listen(ctx, ch)
+		}
 	}
 	for ctx.Err() == nil {
 		if d.Leases == nil {
@@ -224,122 +285,268 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 		if wait == 0 || wait > d.Interval {
 			wait = d.Interval
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-		case <-time.After(wait):
+		case <-t.C:
+		case <-d.wake():
 		}
+		t.Stop()
 	}
 }
 
 // Round delivers what is due now. It returns how many replies it read and
 // how soon there may be more to do.
+//
+// The replies are grouped by chat, the chat waiting longest first, and up
+// to Workers chats are served at once: many sends are in flight, while one
+// chat's replies go strictly one after another in commit order, and a
+// chat's failure holds back only that chat's later replies.
 func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Duration, error) {
 	d.defaults()
 	pending, err := d.Outbox.Pending(ctx, channels, d.Batch)
 	if err != nil {
 		return 0, 0, err
 	}
-	var sent []int64
-	lastMark := clock.Start()
-	mark := func() error {
-		if len(sent) == 0 {
-			return nil
-		}
-		err := d.Outbox.MarkSent(context.WithoutCancel(ctx), sent)
-		sent, lastMark = sent[:0], clock.Start()
-		return err
+	r := &round{d: d, ctx: ctx, lastMark: clock.Start()}
+	queues := byChat(pending)
+	work := make(chan []flows.Outgoing)
+	var wg sync.WaitGroup
+	for range min(d.Workers, len(queues)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for q := range work {
+				r.chat(q)
+			}
+		}()
 	}
-	defer mark()                  //nolint:errcheck // a failure here is reported by the explicit call below
-	waitChat := map[string]bool{} // chats whose next reply must wait for this round
-	var soonest time.Duration
-	note := func(d time.Duration) {
-		if d > 0 && (soonest == 0 || d < soonest) {
-			soonest = d
-		}
-	}
-	for _, p := range pending {
-		if ctx.Err() != nil {
+	for _, q := range queues {
+		if ctx.Err() != nil || r.failed() {
 			break
+		}
+		work <- q
+	}
+	close(work)
+	wg.Wait()
+	if err := r.mark(true); err != nil {
+		return len(pending), 0, err
+	}
+	if r.err != nil {
+		return len(pending), 0, r.err
+	}
+	return len(pending), r.soonest, nil
+}
+
+// byChat groups replies (in commit order) by chat, ordered by each chat's
+// oldest reply.
+func byChat(pending []flows.Outgoing) [][]flows.Outgoing {
+	at := map[string]int{}
+	var queues [][]flows.Outgoing
+	for _, p := range pending {
+		key := p.Channel + "/" + p.ChatID
+		i, ok := at[key]
+		if !ok {
+			i = len(queues)
+			at[key] = i
+			queues = append(queues, nil)
+		}
+		queues[i] = append(queues[i], p)
+	}
+	return queues
+}
+
+// round is one Round's shared state: the sent replies waiting to be marked,
+// the soonest time there is more to do, and the first store error.
+type round struct {
+	d        *Deliverer
+	ctx      context.Context
+	mu       sync.Mutex
+	sent     []int64
+	lastMark clock.Stopwatch
+	soonest  time.Duration
+	err      error
+}
+
+func (r *round) note(wait time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if wait > 0 && (r.soonest == 0 || wait < r.soonest) {
+		r.soonest = wait
+	}
+}
+
+func (r *round) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *round) failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err != nil
+}
+
+// mark records the sent replies, at the latest MarkEvery after they were
+// sent (all of them when final).
+func (r *round) mark(final bool) error {
+	r.mu.Lock()
+	if len(r.sent) == 0 || (!final && r.lastMark.Elapsed() < r.d.MarkEvery) {
+		r.mu.Unlock()
+		return nil
+	}
+	ids := r.sent
+	r.sent, r.lastMark = nil, clock.Start()
+	r.mu.Unlock()
+	return r.d.Outbox.MarkSent(context.WithoutCancel(r.ctx), ids)
+}
+
+// chat sends one chat's replies in order, until one cannot go now.
+func (r *round) chat(q []flows.Outgoing) {
+	d, ctx := r.d, r.ctx
+	for _, p := range q {
+		if ctx.Err() != nil || r.failed() {
+			return
 		}
 		key := p.Channel + "/" + p.ChatID
-		if waitChat[key] {
-			continue
+		if wait := d.pausedFor(p.Channel); wait > 0 {
+			r.note(wait)
+			return
 		}
-		now := d.Now()
-		d.mu.Lock()
-		pausedUntil, next := d.paused[p.Channel], d.nextOK[key]
-		d.mu.Unlock()
-		if now.Before(pausedUntil) {
-			note(pausedUntil.Sub(now))
-			continue
-		}
-		if now.Before(next) {
-			waitChat[key] = true
-			note(next.Sub(now))
-			continue
+		if ok, wait := d.takeChat(key, d.Now()); !ok {
+			r.note(wait)
+			return
 		}
 		if err := d.limiters[p.Channel].Wait(ctx); err != nil {
-			break
+			return
+		}
+		// A 429 may have paused the channel while this one waited for its
+		// turn: sends in flight do not hammer on.
+		if wait := d.pausedFor(p.Channel); wait > 0 {
+			r.note(wait)
+			return
 		}
 		err := send(ctx, d.Senders[p.Channel], p)
 		if err == nil {
-			sent = append(sent, p.ID)
-			d.mu.Lock()
-			d.nextOK[key] = d.Now().Add(d.PerChat)
-			d.mu.Unlock()
+			r.mu.Lock()
+			r.sent = append(r.sent, p.ID)
+			r.mu.Unlock()
 			d.observe(p.Channel, "sent")
-			if lastMark.Elapsed() >= d.MarkEvery {
-				if err := mark(); err != nil {
-					return len(pending), 0, err
-				}
+			if err := r.mark(false); err != nil {
+				r.fail(err)
+				return
 			}
 			continue
 		}
-		se := Classify(err)
-		d.observe(p.Channel, se.Kind.String())
-		waitChat[key] = true
-		bg := context.WithoutCancel(ctx)
-		if se.Delivered > p.PartsSent {
-			// Whatever comes next (a retry, the end of a pause), those parts are not sent again.
-			if err := d.Outbox.MarkPartsSent(bg, p.ID, se.Delivered); err != nil {
-				// The failure is still handled below (a pause, a drop); at worst
-				// the next attempt repeats those parts.
-				d.Log.Warn("deliver: record the parts sent", "channel", p.Channel, "outbox_id", p.ID, "parts", se.Delivered, "err", err)
-			}
-		}
-		switch se.Kind {
-		case Throttled:
-			until := d.Now().Add(max(se.RetryAfter, time.Second))
-			d.mu.Lock()
-			d.paused[p.Channel] = until
-			d.mu.Unlock()
-			d.Log.Warn("deliver: throttled, pausing the channel", "channel", p.Channel, "retry_after", se.RetryAfter)
-			note(until.Sub(d.Now()))
-		case Unreachable:
-			d.Log.Info("deliver: chat unreachable", "channel", p.Channel, "chat_id", p.ChatID, "err", se.Err)
-			if err := d.Outbox.MarkUnreachable(bg, p.Channel, p.ChatID, se.Err.Error()); err != nil {
-				return len(pending), 0, err
-			}
-		case Permanent:
-			d.Log.Warn("deliver: reply cannot be sent, dropped", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID, "err", se.Err)
-			if err := d.Outbox.MarkDropped(bg, p.ID, se.Err.Error()); err != nil {
-				return len(pending), 0, err
-			}
-			delete(waitChat, key) // its next reply may go
-		default:
-			backoff := retryBackoff(p.Attempts)
-			d.Log.Warn("deliver: send failed, will retry", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID,
-				"attempt", p.Attempts+1, "retry_in", backoff, "err", se.Err)
-			if err := d.Outbox.MarkFailed(bg, p.ID, se.Err.Error(), d.Now().Add(backoff)); err != nil {
-				return len(pending), 0, err
-			}
-			note(backoff)
+		if !r.failure(p, err) {
+			return
 		}
 	}
-	if err := mark(); err != nil {
-		return len(pending), 0, err
+}
+
+// failure handles a reply that could not be sent; it reports whether the
+// chat's next reply may go in this round.
+func (r *round) failure(p flows.Outgoing, err error) bool {
+	d := r.d
+	se := Classify(err)
+	d.observe(p.Channel, se.Kind.String())
+	bg := context.WithoutCancel(r.ctx)
+	if se.Delivered > p.PartsSent {
+		// Whatever comes next (a retry, the end of a pause), those parts are not sent again.
+		if err := d.Outbox.MarkPartsSent(bg, p.ID, se.Delivered); err != nil {
+			// The failure is still handled below (a pause, a drop); at worst
+			// the next attempt repeats those parts.
+			d.Log.Warn("deliver: record the parts sent", "channel", p.Channel, "outbox_id", p.ID, "parts", se.Delivered, "err", err)
+		}
 	}
-	return len(pending), soonest, nil
+	switch se.Kind {
+	case Throttled:
+		until := d.pause(p.Channel, se.RetryAfter)
+		d.Log.Warn("deliver: throttled, pausing the channel", "channel", p.Channel, "retry_after", se.RetryAfter)
+		r.note(until.Sub(d.Now()))
+	case Unreachable:
+		d.Log.Info("deliver: chat unreachable", "channel", p.Channel, "chat_id", p.ChatID, "err", se.Err)
+		if err := d.Outbox.MarkUnreachable(bg, p.Channel, p.ChatID, se.Err.Error()); err != nil {
+			r.fail(err)
+		}
+	case Permanent:
+		d.Log.Warn("deliver: reply cannot be sent, dropped", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID, "err", se.Err)
+		if err := d.Outbox.MarkDropped(bg, p.ID, se.Err.Error()); err != nil {
+			r.fail(err)
+			return false
+		}
+		return true // its next reply may go
+	default:
+		backoff := retryBackoff(p.Attempts)
+		d.Log.Warn("deliver: send failed, will retry", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID,
+			"attempt", p.Attempts+1, "retry_in", backoff, "err", se.Err)
+		if err := d.Outbox.MarkFailed(bg, p.ID, se.Err.Error(), d.Now().Add(backoff)); err != nil {
+			r.fail(err)
+		}
+		r.note(backoff)
+	}
+	return false
+}
+
+// pausedFor is how long a channel is still paused after a 429 (0: not).
+func (d *Deliverer) pausedFor(channel string) time.Duration {
+	d.mu.Lock()
+	until := d.paused[channel]
+	d.mu.Unlock()
+	return max(until.Sub(d.Now()), 0)
+}
+
+// pause stops a channel for retry_after (at least a second), for every
+// sender of this process; it returns until when.
+func (d *Deliverer) pause(channel string, retryAfter time.Duration) time.Time {
+	until := d.Now().Add(max(retryAfter, time.Second))
+	d.mu.Lock()
+	if until.After(d.paused[channel]) {
+		d.paused[channel] = until
+	}
+	until = d.paused[channel]
+	d.mu.Unlock()
+	return until
+}
+
+// pace is one chat's token bucket: ChatBurst messages at once, then one
+// every PerChat, so a two- or three-message answer arrives together while a
+// runaway loop is held to the platform's one a second per chat.
+type pace struct {
+	tokens float64
+	at     time.Time
+}
+
+// takeChat takes one of the chat's messages; when none is left it says how
+// long until the next.
+func (d *Deliverer) takeChat(key string, now time.Time) (bool, time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if now.Sub(d.swept) > time.Minute {
+		for k, p := range d.paces {
+			if p.tokens+float64(now.Sub(p.at))/float64(d.PerChat) >= float64(d.ChatBurst) {
+				delete(d.paces, k)
+			}
+		}
+		d.swept = now
+	}
+	p := d.paces[key]
+	if p == nil {
+		p = &pace{tokens: float64(d.ChatBurst), at: now}
+		d.paces[key] = p
+	}
+	if now.After(p.at) {
+		p.tokens = min(float64(d.ChatBurst), p.tokens+float64(now.Sub(p.at))/float64(d.PerChat))
+		p.at = now
+	}
+	if p.tokens >= 1 {
+		p.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - p.tokens) * float64(d.PerChat))
 }
 
 // send delivers a reply, after the parts an earlier attempt delivered.

@@ -42,6 +42,7 @@ var options = []option{
 	{key: "TELEGRAM_API_ENDPOINT", help: "Bot API address in the library's format (https://api.telegram.org/bot%s/%s), for a self-hosted Bot API server"},
 	{key: "LINDUNGI_TELEGRAM_WEBHOOK_URL", help: "public URL reaching POST /telegram/webhook: webhook mode instead of long polling"},
 	{key: "LINDUNGI_TELEGRAM_WEBHOOK_SECRET", help: "webhook secret token (1-256 of A-Z a-z 0-9 _ -), required in webhook mode, same for all processes", secret: true},
+	{key: "LINDUNGI_TELEGRAM_SENDERS", help: "Telegram sends in flight at once, each to another chat (default: enough for a 300 ms round trip at the rate, at least 16)"},
 	{key: "LINDUNGI_TELEGRAM_RATE", def: "30", help: "messages per second the whole deployment sends to Telegram"},
 	{key: "LINDUNGI_WEB_SECURE_COOKIE", def: "false", help: "web chat cookie only over HTTPS (set true behind TLS)"},
 	{key: "LINDUNGI_WEB_ALLOWED_ORIGINS", help: "comma-separated extra origins allowed to post to the web chat"},
@@ -89,6 +90,7 @@ type config struct {
 	WebOrigins       []string
 	WebFrameAncestor []string
 	WebRatePerMinute int
+	TelegramSenders  int // 0: the deliverer's default
 	// WebStreamsPerAddress and WebMaxStreams cap the web chat's event streams.
 	WebStreamsPerAddress, WebMaxStreams int
 
@@ -205,6 +207,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.WebFrameAncestor = list(getenv("LINDUNGI_WEB_FRAME_ANCESTORS"))
 	if c.WebRatePerMinute, err2 = strconv.Atoi(lookup(getenv, "LINDUNGI_WEB_RATE_PER_MINUTE")); err2 != nil || c.WebRatePerMinute < 1 {
 		return c, fmt.Errorf("LINDUNGI_WEB_RATE_PER_MINUTE: %q is not a positive number", getenv("LINDUNGI_WEB_RATE_PER_MINUTE"))
+	}
+	if v := getenv("LINDUNGI_TELEGRAM_SENDERS"); v != "" {
+		if c.TelegramSenders, err2 = strconv.Atoi(v); err2 != nil || c.TelegramSenders < 1 || c.TelegramSenders > 4096 {
+			return c, fmt.Errorf("LINDUNGI_TELEGRAM_SENDERS: %q is not a number from 1 to 4096", v)
+		}
 	}
 	for _, o := range []struct {
 		key string

@@ -75,7 +75,11 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	senders := map[string]bot.Sender{}
 	metrics := bot.NewMetrics(reg, func(ctx context.Context) (int, error) { return d.db.BacklogOf(ctx, channelsOf(senders)) })
 
-	dispatcher := bot.NewDispatcher(d.engine, cfg.Workers, log)
+	// The deliverer is woken by every reply this process commits (and, over
+	// NOTIFY, by those of other processes).
+	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Workers: cfg.TelegramSenders, Log: log,
+		Observe: metrics.ObserveDelivery, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet, Changes: d.db}
+	dispatcher := bot.NewDispatcher(poking{d.engine, deliverer.Poke}, cfg.Workers, log)
 	dispatcher.Observe = metrics.ObserveUpdate
 
 	// streams ends the web chat's open event streams before the HTTP server shuts down.
@@ -189,8 +193,6 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	defer stopIntake()
 	delivery, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDelivery()
-	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Log: log,
-		Observe: metrics.ObserveDelivery, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet}
 	delivered := make(chan struct{})
 	go func() { deliverer.Run(delivery); close(delivered) }()
 	polled := make(chan struct{})
@@ -264,6 +266,20 @@ func channelsOf(senders map[string]bot.Sender) []string {
 
 // observed counts the web chat's updates in the metrics (Telegram's go
 // through the dispatcher).
+// poking runs the engine, then wakes the deliverer for the replies it queued.
+type poking struct {
+	engine *flows.Engine
+	poke   func()
+}
+
+func (p poking) Handle(ctx context.Context, ev flows.Event) ([]flows.Reply, error) {
+	out, err := p.engine.Handle(ctx, ev)
+	if len(out) > 0 {
+		p.poke()
+	}
+	return out, err
+}
+
 type observed struct {
 	engine  *flows.Engine
 	metrics *bot.Metrics
