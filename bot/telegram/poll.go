@@ -67,6 +67,9 @@ func (c *Client) Poll(ctx context.Context, submit Submit) error {
 			if ev, ok := ToEvent(u); ok {
 				evs = append(evs, ev)
 			}
+			// Button presses are answered now, while the engine works, and
+			// never hold the next getUpdates.
+			c.AcknowledgeSoon(u)
 		}
 		if len(evs) > 0 {
 			if err := submit(ctx, evs); err != nil {
@@ -79,11 +82,6 @@ func (c *Client) Poll(ctx context.Context, submit Submit) error {
 		submitFailures = 0
 		next := offset
 		for i, u := range updates {
-			if u.CallbackQuery != nil {
-				if err := c.Acknowledge(ctx, u); err != nil && ctx.Err() == nil {
-					c.log.Warn("telegram: acknowledge button press", "err", err, "update_id", u.UpdateID)
-				}
-			}
 			// The highest id of the batch, not the highest ever: Telegram
 			// may restart its ids lower after a week of silence.
 			if i == 0 || u.UpdateID+1 > next {

@@ -312,3 +312,36 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A button press is answered while the engine is still busy with it (the
+// spinner on the worker's phone stops at once), and the acknowledgements
+// never hold the next getUpdates.
+func TestButtonPressAnsweredWhileTheEngineWorks(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	c, _ := newClient(t, srv)
+	release := make(chan struct{})
+	submitted := make(chan int, 4)
+	submit := func(ctx context.Context, evs []flows.Event) error {
+		submitted <- len(evs)
+		select { // the engine is slow with this batch
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Poll(ctx, submit) }()
+	defer func() { cancel(); <-done }()
+	srv.PushCallback(66101, 3, "cs:yes")
+	<-submitted
+	waited := time.After(3 * time.Second)
+	for len(srv.Requests("answerCallbackQuery")) == 0 {
+		select {
+		case <-waited:
+			t.Fatal("the press was not answered while the engine worked on it")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	close(release)
+}

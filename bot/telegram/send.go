@@ -336,6 +336,28 @@ func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
 	return errors.Join(errs...)
 }
 
+// maxAcks is how many button presses are acknowledged at once.
+const maxAcks = 64
+
+// AcknowledgeSoon acknowledges a button press in the background, at once
+// and alongside the others (answerCallbackQuery first: it stops the
+// spinner on the worker's phone), whatever the engine is doing. It waits
+// only when maxAcks presses are being acknowledged already.
+func (c *Client) AcknowledgeSoon(u tgbotapi.Update) {
+	if u.CallbackQuery == nil {
+		return
+	}
+	c.acks <- struct{}{}
+	go func() {
+		defer func() { <-c.acks }()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Acknowledge(ctx, u); err != nil {
+			c.log.Warn("telegram: acknowledge button press", "err", err, "update_id", u.UpdateID)
+		}
+	}()
+}
+
 // maxCaption is Telegram's limit for a photo's caption.
 const maxCaption = 1024
 

@@ -56,6 +56,8 @@ type Client struct {
 	// pollTimeout is the long-poll timeout of getUpdates, in seconds.
 	pollTimeout int
 	photos      bot.Photos
+	// acks bounds the button presses being acknowledged at once.
+	acks chan struct{}
 }
 
 // New connects to the Bot API: it calls getMe at once, so a wrong token or
@@ -76,7 +78,8 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos}
+	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos,
+		acks: make(chan struct{}, maxAcks)}
 	bot, err := tgbotapi.NewBotAPIWithClient(o.Token, o.Endpoint, c.doer(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getMe: %w", err)

@@ -81,8 +81,10 @@ func (c *Client) DeleteWebhook(ctx context.Context) error {
 // bot does not act on gets 200. Otherwise the event goes to submit, and the
 // answer is 200 only after submit returned nil, else 500 so that Telegram
 // delivers it again (a replayed update is ignored by the engine). After
-// success, ack (Client.Acknowledge; may be nil) tidies a button press.
-func WebhookHandler(secret string, submit Submit, ack func(ctx context.Context, u tgbotapi.Update) error, log *slog.Logger) http.Handler {
+// A button press is handed to ack (Client.AcknowledgeSoon; may be nil) at
+// once, before it is stored: its spinner stops while the engine works, and
+// nothing on the way to the 200 waits for it.
+func WebhookHandler(secret string, submit Submit, ack func(u tgbotapi.Update), log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -123,23 +125,15 @@ func WebhookHandler(secret string, submit Submit, ack func(ctx context.Context, 
 			w.WriteHeader(http.StatusOK)
 			return
 		}
+		if ack != nil && u.CallbackQuery != nil {
+			ack(u)
+		}
 		if err := submit(r.Context(), []flows.Event{ev}); err != nil {
 			log.Error("telegram webhook: submit", "err", err, "update_id", u.UpdateID, "chat_id", ev.ChatID)
 			http.Error(w, "not stored, try again", http.StatusInternalServerError)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-		if ack == nil || u.CallbackQuery == nil {
-			return
-		}
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush() // Telegram has its answer; the tidying below is ours
-		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
-		defer cancel()
-		if err := ack(ctx, u); err != nil {
-			log.Warn("telegram webhook: acknowledge button press", "err", err, "update_id", u.UpdateID)
-		}
 	})
 }
 

@@ -99,7 +99,7 @@ func benchTelegram(ctx context.Context, mode string, chats, workers, conns int) 
 		}
 	case "webhook":
 		const secret = "bench-secret"
-		hook := httptest.NewServer(telegram.WebhookHandler(secret, dispatcher.Submit, client.Acknowledge, log))
+		hook := httptest.NewServer(telegram.WebhookHandler(secret, dispatcher.Submit, client.AcknowledgeSoon, log))
 		defer hook.Close()
 		send = func(chat int64, updateID int, st tgStep) error {
 			var body string

@@ -145,7 +145,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			if err := tg.SetWebhook(ctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
 				return fmt.Errorf("telegram: %w", err)
 			}
-			mux.Handle("POST /telegram/webhook", telegram.WebhookHandler(cfg.WebhookSecret, dispatcher.Submit, tg.Acknowledge, log))
+			mux.Handle("POST /telegram/webhook", telegram.WebhookHandler(cfg.WebhookSecret, dispatcher.Submit, tg.AcknowledgeSoon, log))
 		} else {
 			// Poll removes a webhook left from an earlier webhook deployment first.
 			poll = func(ctx context.Context) error { return tg.Poll(ctx, dispatcher.Submit) }
