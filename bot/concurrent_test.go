@@ -142,7 +142,8 @@ func (n notifySender) Send(ctx context.Context, chatID string, r flows.Reply) er
 // through NOTIFY: it goes out at once, not at the next look (here 10 s).
 func TestReplyFromAnotherProcessIsSentAtOnce(t *testing.T) {
 	db, _, _ := setup(t)
-	other, _, _ := setup(t) // the second process: its own pool
+	other, _, _ := setup(t) // the second process: its own pool; it does not deliver
+	other.AnnounceReplies(func() bool { return true })
 	const channel = "telegram"
 	s := notifySender{got: make(chan string, 4)}
 	d := &bot.Deliverer{Outbox: db, Senders: map[string]bot.Sender{channel: s}, Rate: 1000, Interval: 10 * time.Second, Changes: db}

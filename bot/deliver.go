@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -105,8 +106,9 @@ type Deliverer struct {
 	swept    time.Time            // when full buckets were last forgotten
 	messages map[int64][2]string  // broadcast → text, button
 
-	wakeOnce sync.Once
-	wakeC    chan struct{}
+	wakeOnce   sync.Once
+	wakeC      chan struct{}
+	delivering atomic.Bool
 
 	lastUpkeep   clock.Stopwatch
 	lastProgress time.Time
@@ -165,6 +167,10 @@ func (d *Deliverer) wake() chan struct{} {
 	d.wakeOnce.Do(func() { d.wakeC = make(chan struct{}, 1) })
 	return d.wakeC
 }
+
+// Delivering reports whether this deliverer is sending now (it holds the
+// lease, or needs none).
+func (d *Deliverer) Delivering() bool { return d.delivering.Load() }
 
 // Poke tells the deliverer that replies were committed: it looks at once
 // instead of at its next interval. Safe to call any time, from anywhere.
@@ -238,7 +244,8 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	return nil
 }
 
-// deliverWhile runs rounds while ctx lasts and the lease (if any) is held.
+// deliverWhile keeps the replies flowing while ctx lasts and the lease (if
+// any) is held, and sends broadcasts when no reply waits.
 func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease Lease) {
 	lastCheck := clock.Start()
 	if d.Broadcasts != nil {
@@ -250,6 +257,10 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 			d.Log.Warn("broadcast: recipients left in flight by a stopped process counted as unknown", "count", n)
 		}
 	}
+	p := newPipeline(ctx, d)
+	defer p.drain()
+	d.delivering.Store(true)
+	defer d.delivering.Store(false)
 	for ctx.Err() == nil {
 		if lease != nil && lastCheck.Elapsed() > 2*time.Second {
 			if !lease.Held(ctx) {
@@ -258,22 +269,19 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 			}
 			lastCheck = clock.Start()
 		}
-		n, wait, err := d.Round(ctx, channels)
+		read, started, err := p.fill(channels)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("deliver", "err", err)
-			wait = d.Interval
 		}
-		if n == d.Batch && wait == 0 {
-			continue // more waiting
-		}
-		if d.Broadcasts != nil {
+		wait := p.takeSoonest()
+		if err == nil && started == 0 && p.inFlight() == 0 && d.Broadcasts != nil {
+			// The replies are out: the rest of the rate is the broadcasts'.
 			if d.lastUpkeep.Elapsed() >= time.Second {
 				d.lastUpkeep = clock.Start()
 				if err := d.broadcastUpkeep(ctx); err != nil && ctx.Err() == nil {
 					d.Log.Error("broadcast", "err", err)
 				}
 			}
-			// The replies are out: the rest of the rate is the broadcasts'.
 			b, err := d.broadcastRound(ctx, channels)
 			if err != nil && ctx.Err() == nil {
 				d.Log.Error("broadcast", "err", err)
@@ -281,6 +289,9 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 			if b > 0 {
 				continue
 			}
+		}
+		if read >= d.Batch && started > 0 {
+			continue // more waiting, and senders free
 		}
 		if wait == 0 || wait > d.Interval {
 			wait = d.Interval
@@ -290,10 +301,19 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 		case <-ctx.Done():
 		case <-t.C:
 		case <-d.wake():
+			// Pokes come with every reply committed and every chat done:
+			// one look gathers what a few milliseconds bring.
+			select {
+			case <-ctx.Done():
+			case <-time.After(fillGap):
+			}
 		}
 		t.Stop()
 	}
 }
+
+// fillGap gathers the pokes that arrive together into one look at the outbox.
+const fillGap = 5 * time.Millisecond
 
 // Round delivers what is due now. It returns how many replies it read and
 // how soon there may be more to do.
@@ -308,7 +328,7 @@ func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Dur
 	if err != nil {
 		return 0, 0, err
 	}
-	r := &round{d: d, ctx: ctx, lastMark: clock.Start()}
+	r := &round{d: d, ctx: ctx, stop: ctx, lastMark: clock.Start(), unmarked: map[int64]bool{}}
 	queues := byChat(pending)
 	work := make(chan []flows.Outgoing)
 	var wg sync.WaitGroup
@@ -360,9 +380,15 @@ func byChat(pending []flows.Outgoing) [][]flows.Outgoing {
 // the soonest time there is more to do, and the first store error.
 type round struct {
 	d        *Deliverer
-	ctx      context.Context
+	ctx      context.Context // the sends' (not cancelled mid-call in the pipeline)
+	stop     context.Context // no new send once it ends
 	mu       sync.Mutex
-	sent     []int64
+	sent     []int64        // sent, to be marked
+	unmarked map[int64]bool // sent and not yet marked (being marked included)
+	// marked are the ids marked lately, with markSeq at their marking: a
+	// read of the outbox that began before then may still see them waiting.
+	marked   map[int64]uint64
+	markSeq  uint64
 	lastMark clock.Stopwatch
 	soonest  time.Duration
 	err      error
@@ -401,14 +427,28 @@ func (r *round) mark(final bool) error {
 	ids := r.sent
 	r.sent, r.lastMark = nil, clock.Start()
 	r.mu.Unlock()
-	return r.d.Outbox.MarkSent(context.WithoutCancel(r.ctx), ids)
+	err := r.d.Outbox.MarkSent(context.WithoutCancel(r.ctx), ids)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.sent = append(r.sent, ids...) // marked again with the next ones
+		return err
+	}
+	r.markSeq++
+	for _, id := range ids {
+		delete(r.unmarked, id)
+		if r.marked != nil {
+			r.marked[id] = r.markSeq
+		}
+	}
+	return nil
 }
 
 // chat sends one chat's replies in order, until one cannot go now.
 func (r *round) chat(q []flows.Outgoing) {
-	d, ctx := r.d, r.ctx
+	d, ctx, stop := r.d, r.ctx, r.stop
 	for _, p := range q {
-		if ctx.Err() != nil || r.failed() {
+		if stop.Err() != nil || r.failed() {
 			return
 		}
 		key := p.Channel + "/" + p.ChatID
@@ -420,7 +460,7 @@ func (r *round) chat(q []flows.Outgoing) {
 			r.note(wait)
 			return
 		}
-		if err := d.limiters[p.Channel].Wait(ctx); err != nil {
+		if err := d.limiters[p.Channel].Wait(stop); err != nil {
 			return
 		}
 		// A 429 may have paused the channel while this one waited for its
@@ -433,6 +473,7 @@ func (r *round) chat(q []flows.Outgoing) {
 		if err == nil {
 			r.mu.Lock()
 			r.sent = append(r.sent, p.ID)
+			r.unmarked[p.ID] = true
 			r.mu.Unlock()
 			d.observe(p.Channel, "sent")
 			if err := r.mark(false); err != nil {

@@ -37,7 +37,7 @@ type Dispatcher struct {
 type job struct {
 	ctx  context.Context
 	ev   flows.Event
-	done chan<- error
+	done chan<- error // nil: Enqueue's, retried until handled
 }
 
 // ErrStopped is returned for events submitted after Stop.
@@ -63,21 +63,60 @@ func NewDispatcher(h Handler, workers int, log *slog.Logger) *Dispatcher {
 func (d *Dispatcher) work(q chan job) {
 	defer d.wg.Done()
 	for j := range q {
-		start := clock.Start()
-		var err error
-		if j.ctx.Err() != nil {
-			err = j.ctx.Err()
-		} else {
-			_, err = d.h.Handle(j.ctx, j.ev)
+		err := d.handle(j)
+		for attempt := 1; err != nil && j.done == nil && j.ctx.Err() == nil; attempt++ {
+			// An enqueued update is retried in place, so the chat's later
+			// ones wait behind it and its order holds; it is stored (an
+			// inbox) and comes again after a restart if this never works.
+			select {
+			case <-time.After(min(time.Duration(attempt)*500*time.Millisecond, 5*time.Second)):
+			case <-j.ctx.Done():
+			}
+			err = d.handle(j)
 		}
-		if err != nil {
-			d.log.Error("handle update", "channel", j.ev.Channel, "chat_id", j.ev.ChatID, "update_id", j.ev.UpdateID, "err", err)
+		if j.done != nil {
+			j.done <- err
 		}
-		if d.Observe != nil {
-			d.Observe(j.ev, err, start.Elapsed())
-		}
-		j.done <- err
 	}
+}
+
+func (d *Dispatcher) handle(j job) error {
+	start := clock.Start()
+	var err error
+	if j.ctx.Err() != nil {
+		err = j.ctx.Err()
+	} else {
+		_, err = d.h.Handle(j.ctx, j.ev)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		d.log.Error("handle update", "channel", j.ev.Channel, "chat_id", j.ev.ChatID, "update_id", j.ev.UpdateID, "err", err)
+	}
+	if d.Observe != nil {
+		d.Observe(j.ev, err, start.Elapsed())
+	}
+	return err
+}
+
+// Enqueue hands the events to the workers in order and returns at once:
+// for a channel that stored them first (an inbox), so the next ones can be
+// fetched while these are handled. An event that fails is retried until
+// it is handled or ctx ends, holding its chat's later events behind it.
+func (d *Dispatcher) Enqueue(ctx context.Context, evs []flows.Event) error {
+	for _, ev := range evs {
+		select {
+		case <-d.stop:
+			return ErrStopped
+		default:
+		}
+		select {
+		case d.queue(ev) <- job{ctx: ctx, ev: ev}:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.stop:
+			return ErrStopped
+		}
+	}
+	return nil
 }
 
 func (d *Dispatcher) queue(ev flows.Event) chan job {

@@ -396,7 +396,7 @@ func (t *chatTx) SendTo(ctx context.Context, channel, chatID string, replies []f
 	if len(replies) == 0 {
 		return nil
 	}
-	return queueReplies(ctx, t.tx, channel, chatID, t.now, replies)
+	return queueReplies(ctx, t.tx, t.announces(channel), channel, chatID, t.now, replies)
 }
 
 // claimCodeLen is the length of a claim code: 32⁸ ≈ 10¹² codes, against at

@@ -181,7 +181,7 @@ func (d *DB) FinishBroadcasts(ctx context.Context, report func(flows.BroadcastPr
 			if p.ReportChannel == "" {
 				continue
 			}
-			if err := queueReplies(ctx, tx, p.ReportChannel, p.ReportChat, d.now(), []flows.Reply{report(p)}); err != nil {
+			if err := queueReplies(ctx, tx, d.announces(p.ReportChannel), p.ReportChannel, p.ReportChat, d.now(), []flows.Reply{report(p)}); err != nil {
 				return nil, err
 			}
 		}
@@ -244,7 +244,7 @@ func (d *DB) SetBroadcastProgressRef(ctx context.Context, id int64, ref string) 
 // QueueReplies puts replies in a chat's outbox, outside any conversation (a
 // broadcast's final report).
 func (d *DB) QueueReplies(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
-	return queueReplies(ctx, d.db, channel, chatID, d.now(), replies)
+	return queueReplies(ctx, d.db, d.announces(channel), channel, chatID, d.now(), replies)
 }
 
 // SetOptOut stops (out) or restarts broadcasts to this chat, and reports

@@ -113,7 +113,7 @@ func (d *DB) runJobs(ctx context.Context, kind string, limit int, handle func(ct
 }
 
 // queueReplies puts replies in a chat's outbox inside tx.
-func queueReplies(ctx context.Context, tx txx, channel, chatID string, now time.Time, replies []flows.Reply) error {
+func queueReplies(ctx context.Context, tx txx, announce bool, channel, chatID string, now time.Time, replies []flows.Reply) error {
 	payloads := make([]string, 0, len(replies))
 	for _, r := range replies {
 		b, err := json.Marshal(r)
@@ -122,7 +122,7 @@ func queueReplies(ctx context.Context, tx txx, channel, chatID string, now time.
 		}
 		payloads = append(payloads, string(b))
 	}
-	if _, err := tx.ExecContext(ctx, qSend, channel, chatID, now, pq.StringArray(payloads)); err != nil {
+	if _, err := tx.ExecContext(ctx, qSend, channel, chatID, now, pq.StringArray(payloads), announce); err != nil {
 		return fmt.Errorf("queue replies for %s/%s: %w", channel, chatID, err)
 	}
 	return nil
@@ -194,7 +194,7 @@ func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time,
 				PayerRef: reg.Channel + ":" + reg.ChatID, Items: rec.Lines}); err != nil {
 				return "", err
 			}
-			if err := queueReplies(ctx, tx, reg.Channel, reg.ChatID, now, replies); err != nil {
+			if err := queueReplies(ctx, tx, d.announces(reg.Channel), reg.Channel, reg.ChatID, now, replies); err != nil {
 				return "", err
 			}
 			return "invoiced", nil
@@ -205,7 +205,7 @@ func (d *DB) remind(ctx context.Context, tx txx, job reminderJob, now time.Time,
 	if job.Until != "" {
 		r.Until, _ = time.ParseInLocation(time.DateOnly, job.Until, loc)
 	}
-	if err := queueReplies(ctx, tx, reg.Channel, reg.ChatID, now, render(reg.Lang, r)); err != nil {
+	if err := queueReplies(ctx, tx, d.announces(reg.Channel), reg.Channel, reg.ChatID, now, render(reg.Lang, r)); err != nil {
 		return "", err
 	}
 	if renewErr != nil {
@@ -263,6 +263,6 @@ func (d *DB) RunNudges(ctx context.Context, limit int, after, ttl time.Duration,
 		case now.Sub(s.Updated) < after:
 			return "touched since", scheduleNudge(ctx, tx, job.Channel, job.ChatID, s.Updated.Add(after))
 		}
-		return "sent", queueReplies(ctx, tx, job.Channel, job.ChatID, now, render(s.Lang, s.Updated.Add(ttl)))
+		return "sent", queueReplies(ctx, tx, d.announces(job.Channel), job.Channel, job.ChatID, now, render(s.Lang, s.Updated.Add(ttl)))
 	})
 }

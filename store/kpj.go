@@ -145,14 +145,14 @@ func (d *DB) SetKPJs(ctx context.Context, rows []KPJRow, notices flows.KPJNotice
 			if reg.Channel != "" && reg.ChatID != "" && notices != nil {
 				replies := notices.KPJReplies(reg.Lang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ,
 					Previous: res.Previous, Card: reg.Card})
-				if err := queueReplies(ctx, tx, reg.Channel, reg.ChatID, now, replies); err != nil {
+				if err := queueReplies(ctx, tx, d.announces(reg.Channel), reg.Channel, reg.ChatID, now, replies); err != nil {
 					return nil, fmt.Errorf("record kpj of %s: %w", reg.Ref, err)
 				}
 				res.Told = true
 			} else if reg.AgentChat != "" && notices != nil {
 				replies := about(notices.KPJAgentReplies(reg.AgentLang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ, Previous: res.Previous}),
 					flows.AboutRegistration(reg.Ref))
-				if err := queueReplies(ctx, tx, reg.AgentChannel, reg.AgentChat, now, replies); err != nil {
+				if err := queueReplies(ctx, tx, d.announces(reg.AgentChannel), reg.AgentChannel, reg.AgentChat, now, replies); err != nil {
 					return nil, fmt.Errorf("record kpj of %s: %w", reg.Ref, err)
 				}
 				// The agent reads a resident's number: audited like every agent's access.

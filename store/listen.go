@@ -13,6 +13,19 @@ import (
 // (migration 0023): its payload is "channel:chat_id".
 const outboxChannel = "lindungi_outbox"
 
+// AnnounceReplies makes every transaction of this DB that queues replies
+// for a channel delivered by a process (not the web chat, whose own
+// trigger always announces, nor the terminal) NOTIFY them while others
+// says so: when another process delivers (bot.Deliverer.Delivering). The
+// delivering process wakes itself and commits without NOTIFY, whose
+// global lock at commit would otherwise cap the engine at a few hundred
+// transactions a second. Set it before use.
+func (d *DB) AnnounceReplies(others func() bool) { d.announce = others }
+
+func (d *DB) announces(channel string) bool {
+	return channel != "web" && channel != "console" && d.announce != nil && d.announce()
+}
+
 // ListenOutbox calls wake with the chat of every reply queued for channel
 // (only "web" chats notify), from any process, until ctx ends; on one
 // dedicated connection, whatever the number of streams waiting. After the

@@ -133,13 +133,13 @@ func (c Coverage) covered() flows.Covered {
 // registration an agent made that no chat owns yet gets none. When an agent
 // paid, the agent's chat gets a summary of the payment and of what they
 // collected in the calendar month of paidAt (in loc) and ever.
-func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentRow, paidAt time.Time, loc *time.Location,
+func (d *DB) queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentRow, paidAt time.Time, loc *time.Location,
 	cov []Coverage, notices flows.PaymentNotices) error {
 	for _, c := range cov {
 		if c.Channel == "" {
 			continue
 		}
-		if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
+		if err := queueReplies(ctx, tx, d.announces(c.Channel), c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
 			return err
 		}
 	}
@@ -175,7 +175,7 @@ func queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentR
 	if a.ChatID == "" {
 		return nil // the agent's record was erased at their request: nobody to tell
 	}
-	return queueReplies(ctx, tx, a.Channel, a.ChatID, now, about(notices.AgentPaymentReplies(a.Lang, paid), refs...))
+	return queueReplies(ctx, tx, d.announces(a.Channel), a.Channel, a.ChatID, now, about(notices.AgentPaymentReplies(a.Lang, paid), refs...))
 }
 
 // Outcome says what a notification did.
@@ -349,7 +349,7 @@ func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc
 			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))
 		}
 		if err == nil && notices != nil {
-			err = queueCoverageReplies(ctx, tx, now, p, paidAt, loc, res.Coverage, notices)
+			err = d.queueCoverageReplies(ctx, tx, now, p, paidAt, loc, res.Coverage, notices)
 		}
 	case n.Status == payments.Refunded && p.Status == string(payments.Paid):
 		res.Outcome = Updated

@@ -20,6 +20,9 @@ const qBegin = `
 		INSERT INTO processed_updates (channel, update_id, seen_at)
 		SELECT $1, $3, $4 WHERE $3 <> ''
 		ON CONFLICT DO NOTHING RETURNING 1
+	), stored AS (
+		-- Handled now: an update kept in the inbox (long polling) goes.
+		DELETE FROM inbox WHERE channel = $1 AND update_id = $3 AND $3 <> ''
 	), back AS (
 		-- A chat that writes to us can be reached again (it unblocked the bot).
 		DELETE FROM unreachable_chats WHERE channel = $1 AND chat_id = $2
@@ -48,12 +51,14 @@ const qSaveAndSend = `
 		WHERE channel = $1 AND chat_id = $2
 	)
 	INSERT INTO outbox (channel, chat_id, payload, created_at, about)
-	SELECT $1, $2, p, $9, ` + aboutSQL + ` FROM unnest($10::json[]) WITH ORDINALITY AS r(p, n) ORDER BY n`
+	SELECT $1, $2, p, $9, ` + aboutSQL + ` FROM unnest($10::json[]) WITH ORDINALITY AS r(p, n)
+	CROSS JOIN (SELECT CASE WHEN $11::bool THEN pg_notify('` + outboxChannel + `', $1 || ':' || $2) END) AS announce ORDER BY n`
 
 // qSend queues replies without touching the session.
 const qSend = `
 	INSERT INTO outbox (channel, chat_id, payload, created_at, about)
-	SELECT $1, $2, p, $3, ` + aboutSQL + ` FROM unnest($4::json[]) WITH ORDINALITY AS r(p, n) ORDER BY n`
+	SELECT $1, $2, p, $3, ` + aboutSQL + ` FROM unnest($4::json[]) WITH ORDINALITY AS r(p, n)
+	CROSS JOIN (SELECT CASE WHEN $5::bool THEN pg_notify('` + outboxChannel + `', $1 || ':' || $2) END) AS announce ORDER BY n`
 
 // aboutSQL copies a reply's About (whom it quotes) into its own column.
 const aboutSQL = `CASE WHEN p->'about' IS NOT NULL THEN ARRAY(SELECT json_array_elements_text(p->'about')) END`
@@ -155,11 +160,11 @@ func (t *chatTx) flush(ctx context.Context) error {
 	case t.save != nil:
 		s := t.save.s
 		if _, err := t.exec(ctx, qSaveAndSend, t.channel, t.chatID, s.UserID, s.Flow, s.State, s.Lang, s.Pending,
-			t.save.sealed, t.now, replies); err != nil {
+			t.save.sealed, t.now, replies, t.announces(t.channel)); err != nil {
 			return fmt.Errorf("save session %s/%s and %d replies: %w", t.channel, t.chatID, len(t.replies), err)
 		}
 	case len(t.replies) > 0:
-		if _, err := t.exec(ctx, qSend, t.channel, t.chatID, t.now, replies); err != nil {
+		if _, err := t.exec(ctx, qSend, t.channel, t.chatID, t.now, replies, t.announces(t.channel)); err != nil {
 			return fmt.Errorf("queue %d replies for %s/%s: %w", len(t.replies), t.channel, t.chatID, err)
 		}
 	}

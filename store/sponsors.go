@@ -574,7 +574,7 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 			if c.Channel == "" {
 				continue
 			}
-			if err := queueReplies(ctx, tx, c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
+			if err := queueReplies(ctx, tx, d.announces(c.Channel), c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
 				return 0, err
 			}
 		}

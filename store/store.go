@@ -24,11 +24,13 @@ import (
 
 // DB is the PostgreSQL store.
 type DB struct {
-	db    *sqlx.DB
-	dsn   string // for the LISTEN connection (ListenOutbox)
-	vault *vault.Vault
-	now   func() time.Time
-	loc   *time.Location // the deployment's time zone: what "today" means
+	db  *sqlx.DB
+	dsn string // for the LISTEN connection (ListenOutbox)
+	// announce says whether replies must be NOTIFYed (AnnounceReplies).
+	announce func() bool
+	vault    *vault.Vault
+	now      func() time.Time
+	loc      *time.Location // the deployment's time zone: what "today" means
 
 	mu    sync.Mutex
 	stmts map[string]*sqlx.Stmt // prepared once, then reused on every connection

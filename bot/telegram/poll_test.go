@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -344,4 +345,72 @@ func TestButtonPressAnsweredWhileTheEngineWorks(t *testing.T) {
 		}
 	}
 	close(release)
+}
+
+// Pipelined polling stores each batch before confirming it: a process that
+// dies before handling what it fetched loses nothing, since the next one
+// handles the stored updates first, and Telegram does not send them again.
+func TestPipelinedPollingLosesNothingOnACrash(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	c, _ := newClient(t, srv)
+	var mu sync.Mutex
+	var handled []string
+	run := func(handle bool) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		enqueue := func(ctx context.Context, evs []flows.Event) error {
+			if handle {
+				mu.Lock()
+				for _, ev := range evs {
+					handled = append(handled, ev.Text)
+				}
+				mu.Unlock()
+			}
+			return nil // the crashing process never handles them
+		}
+		go func() { done <- c.PollPipelined(ctx, testDB, enqueue) }()
+		return func() { cancel(); <-done }
+	}
+	stop := run(false)
+	for _, text := range []string{"satu", "dua", "tiga"} {
+		srv.PushText(66201, text)
+	}
+	waited := time.After(5 * time.Second)
+	for {
+		left, err := testDB.InboxWaiting(context.Background(), Channel, clock.Now().Add(time.Second), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 3 && len(srv.Requests("getUpdates")) >= 2 { // stored, then confirmed by the next getUpdates
+			break
+		}
+		select {
+		case <-waited:
+			t.Fatalf("%d updates stored", len(left))
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	stop()
+	stop = run(true)
+	defer stop()
+	waited = time.After(5 * time.Second)
+	for {
+		mu.Lock()
+		got := strings.Join(handled, ",")
+		mu.Unlock()
+		if got == "satu,dua,tiga" {
+			break
+		}
+		select {
+		case <-waited:
+			t.Fatalf("after the restart the engine got %q", got)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // Telegram would have sent them again by now
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) != 3 {
+		t.Errorf("handled %v: some came twice", handled)
+	}
 }

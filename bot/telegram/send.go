@@ -336,26 +336,34 @@ func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
 	return errors.Join(errs...)
 }
 
-// maxAcks is how many button presses are acknowledged at once.
-const maxAcks = 64
+// ackWorkers answer button presses at once, each press in turn; up to
+// ackQueue more wait for them (then AcknowledgeSoon waits too).
+const (
+	ackWorkers = 128
+	ackQueue   = 4096
+)
 
 // AcknowledgeSoon acknowledges a button press in the background, at once
 // and alongside the others (answerCallbackQuery first: it stops the
-// spinner on the worker's phone), whatever the engine is doing. It waits
-// only when maxAcks presses are being acknowledged already.
+// spinner on the worker's phone), whatever the engine is doing.
 func (c *Client) AcknowledgeSoon(u tgbotapi.Update) {
 	if u.CallbackQuery == nil {
 		return
 	}
-	c.acks <- struct{}{}
-	go func() {
-		defer func() { <-c.acks }()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := c.Acknowledge(ctx, u); err != nil {
-			c.log.Warn("telegram: acknowledge button press", "err", err, "update_id", u.UpdateID)
+	c.ackOnce.Do(func() {
+		for range ackWorkers {
+			go func() {
+				for u := range c.acks {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					if err := c.Acknowledge(ctx, u); err != nil {
+						c.log.Warn("telegram: acknowledge button press", "err", err, "update_id", u.UpdateID)
+					}
+					cancel()
+				}
+			}()
 		}
-	}()
+	})
+	c.acks <- u
 }
 
 // maxCaption is Telegram's limit for a photo's caption.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -56,8 +57,9 @@ type Client struct {
 	// pollTimeout is the long-poll timeout of getUpdates, in seconds.
 	pollTimeout int
 	photos      bot.Photos
-	// acks bounds the button presses being acknowledged at once.
-	acks chan struct{}
+	// acks are the button presses waiting to be acknowledged (AcknowledgeSoon).
+	acks    chan tgbotapi.Update
+	ackOnce sync.Once
 }
 
 // New connects to the Bot API: it calls getMe at once, so a wrong token or
@@ -79,7 +81,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		o.Log = slog.Default()
 	}
 	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos,
-		acks: make(chan struct{}, maxAcks)}
+		acks: make(chan tgbotapi.Update, ackQueue)}
 	bot, err := tgbotapi.NewBotAPIWithClient(o.Token, o.Endpoint, c.doer(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getMe: %w", err)
@@ -89,8 +91,9 @@ func New(ctx context.Context, o Options) (*Client, error) {
 }
 
 // maxConns is how many connections to the Bot API stay open for reuse:
-// enough for the broadcast senders and the replies together.
-const maxConns = 64
+// enough for the reply senders in flight (bot.Deliverer.Workers), the
+// broadcast senders and the button answers together.
+const maxConns = 512
 
 // transport keeps connections to the Bot API open for reuse. The default
 // keeps 2 per host: with more senders at once, every other request would

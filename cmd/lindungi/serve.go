@@ -79,6 +79,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	// NOTIFY, by those of other processes).
 	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Workers: cfg.TelegramSenders, Log: log,
 		Observe: metrics.ObserveDelivery, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet, Changes: d.db}
+	d.db.AnnounceReplies(func() bool { return !deliverer.Delivering() })
 	dispatcher := bot.NewDispatcher(poking{d.engine, deliverer.Poke}, cfg.Workers, log)
 	dispatcher.Observe = metrics.ObserveUpdate
 
@@ -148,7 +149,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			mux.Handle("POST /telegram/webhook", telegram.WebhookHandler(cfg.WebhookSecret, dispatcher.Submit, tg.AcknowledgeSoon, log))
 		} else {
 			// Poll removes a webhook left from an earlier webhook deployment first.
-			poll = func(ctx context.Context) error { return tg.Poll(ctx, dispatcher.Submit) }
+			poll = func(ctx context.Context) error { return tg.PollPipelined(ctx, d.db, dispatcher.Enqueue) }
 		}
 	}
 

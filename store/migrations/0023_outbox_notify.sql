@@ -1,13 +1,13 @@
--- A reply queued for a chat of a remote channel, by whatever process or
--- path (the chat itself, a payment, a reminder, a webhook process), is
--- announced by NOTIFY (sent on commit): the web chat's event streams of that
--- chat wake in every serve process, instead of every stream asking the
--- database twice a second, and the delivering process sends it at once.
--- The terminal delivers its own replies in-process.
+-- A reply queued for a web chat, by whatever process or path (the chat
+-- itself, a payment, a reminder, a broadcast), wakes that chat's event
+-- streams in every serve process through NOTIFY (sent on commit), instead
+-- of every stream asking the database twice a second. (Replies for the
+-- channels a deliverer sends are announced by the statements that queue
+-- them, and only by processes that do not deliver: store.AnnounceReplies.)
 CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('lindungi_outbox', NEW.channel || ':' || NEW.chat_id);
     RETURN NULL;
 END $$;
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-    FOR EACH ROW WHEN (NEW.channel IN ('web', 'telegram', 'whatsapp')) EXECUTE FUNCTION outbox_notify();
+    FOR EACH ROW WHEN (NEW.channel = 'web') EXECUTE FUNCTION outbox_notify();

@@ -1,0 +1,32 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lindungi/lindungi/clock"
+	"github.com/lindungi/lindungi/flows"
+)
+
+// Stored updates wait, sealed, until the engine's transaction handles them;
+// storing one twice keeps one.
+func TestInboxKeepsUpdatesUntilHandled(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	evs := []flows.Event{
+		{Channel: "telegram", ChatID: "inbox-1", UpdateID: "inbox-u1", Kind: flows.KindText, Text: "6171054508900001"},
+		{Channel: "telegram", ChatID: "inbox-2", UpdateID: "inbox-u2", Kind: flows.KindText, Text: "halo"},
+	}
+	must(t, db.StoreInbox(ctx, "telegram", evs))
+	must(t, db.StoreInbox(ctx, "telegram", evs[:1])) // fetched again
+	// The first is handled: its row goes in the same transaction.
+	must(t, db.Atomically(ctx, "telegram", "inbox-1", func(ctx context.Context, tx flows.Tx) error {
+		_, _, err := tx.Begin(ctx, "inbox-u1")
+		return err
+	}))
+	left, err := db.InboxWaiting(ctx, "telegram", clock.Now().Add(1), 10)
+	if err != nil || len(left) != 1 || left[0].UpdateID != "inbox-u2" || left[0].Text != "halo" || left[0].ChatID != "inbox-2" {
+		t.Fatalf("waiting %+v, %v", left, err)
+	}
+	assertNoClearText(t, db.SQL(), "6171054508900001")
+}
