@@ -275,6 +275,8 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "midtrans"}, "needs LINDUNGI_MIDTRANS_SERVER_KEY"},
 		{map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "paypal"}, "is not sandbox or midtrans"},
 		{map[string]string{"LINDUNGI_TEST_CLOCK": "next year"}, "LINDUNGI_TEST_CLOCK"},
+		{map[string]string{"LINDUNGI_TELEGRAM_SENDERS": "0"}, "LINDUNGI_TELEGRAM_SENDERS"},
+		{map[string]string{"LINDUNGI_WEB_MAX_STREAMS": "many"}, "LINDUNGI_WEB_MAX_STREAMS"},
 		{map[string]string{"LINDUNGI_TEST_CLOCK": "2028-02-30T08:00:00+07:00"}, "an instant such as 2028-02-29T08:00:00+07:00"},
 		{map[string]string{"LINDUNGI_ENV": "production", "LINDUNGI_PAYMENT_PROVIDER": "midtrans", "LINDUNGI_MIDTRANS_SERVER_KEY": "k",
 			"LINDUNGI_TEST_CLOCK": "+400d"}, "for tests and staging only"},
