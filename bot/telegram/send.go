@@ -339,7 +339,7 @@ func (c *Client) Acknowledge(ctx context.Context, u tgbotapi.Update) error {
 // ackWorkers answer button presses at once, each press in turn; up to
 // ackQueue more wait for them (then AcknowledgeSoon waits too).
 const (
-	ackWorkers = 128
+	ackWorkers = 512
 	ackQueue   = 4096
 )
 

@@ -93,7 +93,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 // maxConns is how many connections to the Bot API stay open for reuse:
 // enough for the reply senders in flight (bot.Deliverer.Workers), the
 // broadcast senders and the button answers together.
-const maxConns = 512
+const maxConns = 1024
 
 // transport keeps connections to the Bot API open for reuse. The default
 // keeps 2 per host: with more senders at once, every other request would
