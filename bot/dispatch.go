@@ -103,20 +103,28 @@ func (d *Dispatcher) handle(j job) error {
 // it is handled or ctx ends, holding its chat's later events behind it.
 func (d *Dispatcher) Enqueue(ctx context.Context, evs []flows.Event) error {
 	for _, ev := range evs {
-		select {
-		case <-d.stop:
-			return ErrStopped
-		default:
-		}
-		select {
-		case d.queue(ev) <- job{ctx: ctx, ev: ev}:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.stop:
-			return ErrStopped
+		if err := d.put(job{ctx: ctx, ev: ev}); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// put hands a job to its chat's worker, waiting while that worker is full.
+func (d *Dispatcher) put(j job) error {
+	select {
+	case <-d.stop:
+		return ErrStopped
+	default:
+	}
+	select {
+	case d.queue(j.ev) <- j:
+		return nil
+	case <-j.ctx.Done():
+		return j.ctx.Err()
+	case <-d.stop:
+		return ErrStopped
+	}
 }
 
 func (d *Dispatcher) queue(ev flows.Event) chan job {
@@ -135,17 +143,8 @@ func (d *Dispatcher) queue(ev flows.Event) chan job {
 func (d *Dispatcher) Submit(ctx context.Context, evs []flows.Event) error {
 	done := make(chan error, len(evs))
 	for _, ev := range evs {
-		select {
-		case <-d.stop:
-			return ErrStopped
-		default:
-		}
-		select {
-		case d.queue(ev) <- job{ctx: ctx, ev: ev, done: done}:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.stop:
-			return ErrStopped
+		if err := d.put(job{ctx: ctx, ev: ev, done: done}); err != nil {
+			return err
 		}
 	}
 	var first error
