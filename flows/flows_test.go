@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/flows/flowstest"
+	"github.com/lindungi/lindungi/flowstest"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/store"

@@ -25,7 +25,7 @@ import (
 
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/flows/flowstest"
+	"github.com/lindungi/lindungi/flowstest"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"

@@ -38,7 +38,7 @@ import (
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/flows/flowstest"
+	"github.com/lindungi/lindungi/flowstest"
 	"github.com/lindungi/lindungi/store/pgtest"
 	"github.com/lindungi/lindungi/wilayah"
 )

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/flows/flowstest"
+	"github.com/lindungi/lindungi/flowstest"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/midtrans"
 	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
