@@ -181,16 +181,18 @@ func (d *Deliverer) Poke() {
 	}
 }
 
-// listen pokes the deliverer for the replies other processes commit on
-// channel, until ctx ends.
-func (d *Deliverer) listen(ctx context.Context, channel string) {
+// Listen calls wake with the chat of every reply queued for channel, by
+// any process, until ctx ends; after a gap in listening (the connection
+// lost, or listening failed: it tries again every 2 s) it calls lost, since
+// notifications may have been missed.
+func Listen(ctx context.Context, changes Changes, channel string, wake func(chatID string), lost func(), log *slog.Logger) {
 	for ctx.Err() == nil {
-		err := d.Changes.ListenOutbox(ctx, channel, func(string) { d.Poke() }, d.Poke)
+		err := changes.ListenOutbox(ctx, channel, wake, lost)
 		if ctx.Err() != nil {
 			return
 		}
-		d.Log.Warn("deliver: listening for replies failed; looking every interval meanwhile", "channel", channel, "err", err)
-		d.Poke()
+		log.Warn("listening for queued replies failed; trying again", "channel", channel, "err", err)
+		lost()
 		select {
 		case <-ctx.Done():
 		case <-time.After(2 * time.Second):
@@ -218,7 +220,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 	if d.Changes != nil {
 		for _, ch := range channels {
-			go d.listen(ctx, ch)
+			go Listen(ctx, d.Changes, ch, func(string) { d.Poke() }, d.Poke, d.Log)
 		}
 	}
 	for ctx.Err() == nil {

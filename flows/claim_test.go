@@ -109,18 +109,8 @@ func TestClaimLinkIsNeverTheOnlyProof(t *testing.T) {
 func TestClaimGuessingLimitsAcrossChats(t *testing.T) {
 	_, codes, _ := sponsoredWorkers(t, "Maria Ulfa", "Dedi Kurniawan")
 	const addr = "203.0.113.7"
-	for i := range flows.ClaimClientTries {
-		c := newAgentChat(t, "")
-		c.client = addr
-		c.text(fmt.Sprintf("/start klaim-GUESS%03d", i))
-		c.text(freshNIK())
-		got := c.text("Maria Ulfa")
-		if i < flows.ClaimClientTries-1 {
-			must(t, got, "tidak cocok")
-		} else {
-			must(t, got, "Terlalu banyak percobaan")
-		}
-	}
+	guessUntilLocked(t, flows.ClaimClientTries, "Maria Ulfa",
+		func(int) string { return addr }, func(i int) string { return fmt.Sprintf("GUESS%03d", i) })
 	// A fresh chat (a new cookie) from that address is locked at once, typed path or link.
 	fresh := newAgentChat(t, "")
 	fresh.client = addr
@@ -139,23 +129,31 @@ func TestClaimGuessingLimitsAcrossChats(t *testing.T) {
 	// One code tried from many addresses and chats: locked after its tries,
 	// even for its owner, until the sponsor prints a new one.
 	code := codes["Dedi Kurniawan"]
-	for i := range flows.ClaimCodeTries {
-		c := newAgentChat(t, "")
-		c.client = fmt.Sprintf("198.51.100.%d", i+1)
-		c.text("/start klaim-" + code)
-		c.text(freshNIK())
-		got := c.text("Dedi Kurniawan")
-		if i < flows.ClaimCodeTries-1 {
-			must(t, got, "tidak cocok")
-		} else {
-			must(t, got, "Terlalu banyak percobaan")
-		}
-	}
+	guessUntilLocked(t, flows.ClaimCodeTries, "Dedi Kurniawan",
+		func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) }, func(int) string { return code })
 	late := newAgentChat(t, "")
 	late.client = "198.51.100.200"
 	must(t, late.text("/start klaim-"+code), "Terlalu banyak percobaan")
 	testDB.SQL().Get(&alerts, `SELECT count(*) FROM audit_log WHERE action = 'claim:locked' AND detail LIKE '%by code'`)
 	if alerts != 1 {
 		t.Errorf("%d claim:locked alerts for the code", alerts)
+	}
+}
+
+// guessUntilLocked makes tries fresh chats each follow a claim link with a
+// guessed NIK and the given name: every try but the last fails, the last
+// hits the limit.
+func guessUntilLocked(t *testing.T, tries int, name string, client, code func(i int) string) {
+	t.Helper()
+	for i := range tries {
+		c := newAgentChat(t, "")
+		c.client = client(i)
+		c.text("/start klaim-" + code(i))
+		c.text(freshNIK())
+		if got := c.text(name); i < tries-1 {
+			must(t, got, "tidak cocok")
+		} else {
+			must(t, got, "Terlalu banyak percobaan")
+		}
 	}
 }

@@ -4,14 +4,7 @@ import (
 	"container/list"
 	"context"
 	"sync"
-	"time"
 )
-
-// Changes tells the web chat when replies are queued for its chats, by
-// any process (store.DB.ListenOutbox: LISTEN/NOTIFY on one connection).
-type Changes interface {
-	ListenOutbox(ctx context.Context, channel string, wake func(chatID string), lost func()) error
-}
 
 // streams caps the open event streams: at most perAddr from one client
 // address and max in all; a new one past a cap closes the oldest first
@@ -75,32 +68,4 @@ func (ss *streams) drop(st *stream) {
 		}
 	}
 	st.inAll, st.inMe = nil, nil
-}
-
-// count is the number of open streams, in all and from addr.
-func (ss *streams) count(addr string) (all, mine int) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if l := ss.byAddr[addr]; l != nil {
-		mine = l.Len()
-	}
-	return ss.all.Len(), mine
-}
-
-// listen wakes the chats that replies were queued for, until ctx ends,
-// reconnecting after a failure; every stream looks once after a gap.
-func (s *server) listen(ctx context.Context) {
-	for ctx.Err() == nil {
-		err := s.o.Changes.ListenOutbox(ctx, Channel, s.hub.notify, s.hub.notifyAll)
-		if ctx.Err() != nil {
-			return
-		}
-		s.log.Warn("web: listening for replies failed; streams look once, then again when it is back", "err", err)
-		s.hub.notifyAll()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(2 * time.Second):
-		}
-	}
 }

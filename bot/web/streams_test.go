@@ -89,7 +89,7 @@ func TestStreamsAreCappedOldestFirst(t *testing.T) {
 		name := addr + string(rune('0'+i))
 		s.open(addr, func() { closed[name]++ })
 	}
-	if all, mine := s.count("a"); all != 3 || mine != 1 || closed["a0"] != 1 {
+	if all, mine := s.all.Len(), s.byAddr["a"].Len(); all != 3 || mine != 1 || closed["a0"] != 1 {
 		t.Errorf("after 4 streams with max 3: %d in all, %d from a, closed %v", all, mine, closed)
 	}
 }

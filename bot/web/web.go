@@ -90,7 +90,7 @@ type Options struct {
 	// it, by any process (store.DB). Without it each open stream looks for
 	// new replies every PollInterval (default 500ms); replies made in this
 	// process wake it at once either way.
-	Changes      Changes
+	Changes      bot.Changes
 	PollInterval time.Duration
 	// StreamsPerAddress and MaxStreams cap the open event streams, from one
 	// client address and in all (default 8 and 4,000): a new one past a
@@ -213,7 +213,8 @@ func newServer(o Options) (*server, error) {
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		go s.listen(ctx)
+		// Every stream of a chat that got a reply wakes; all of them after a gap.
+		go bot.Listen(ctx, o.Changes, Channel, s.hub.notify, s.hub.notifyAll, s.log)
 	}
 	for _, origin := range o.AllowedOrigins {
 		n, ok := normalOrigin(origin)
