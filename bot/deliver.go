@@ -260,7 +260,11 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 		}
 	}
 	p := newPipeline(ctx, d)
-	defer p.drain()
+	defer func() {
+		if err := p.drain(); err != nil {
+			d.Log.Error("deliver", "err", err)
+		}
+	}()
 	d.delivering.Store(true)
 	defer d.delivering.Store(false)
 	for ctx.Err() == nil {
@@ -271,7 +275,7 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 			}
 			lastCheck = clock.Start()
 		}
-		read, started, err := p.fill(channels)
+		read, started, err := p.fill(channels, false)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("deliver", "err", err)
 		}
@@ -317,8 +321,9 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 // fillGap gathers the pokes that arrive together into one look at the outbox.
 const fillGap = 5 * time.Millisecond
 
-// Round delivers what is due now. It returns how many replies it read and
-// how soon there may be more to do.
+// Round delivers what is due now, once, and returns when it is out: how
+// many replies it read and how soon there may be more to do. (Run keeps
+// doing this without rounds.)
 //
 // The replies are grouped by chat, the chat waiting longest first, and up
 // to Workers chats are served at once: many sends are in flight, while one
@@ -326,38 +331,15 @@ const fillGap = 5 * time.Millisecond
 // chat's failure holds back only that chat's later replies.
 func (d *Deliverer) Round(ctx context.Context, channels []string) (int, time.Duration, error) {
 	d.defaults()
-	pending, err := d.Outbox.Pending(ctx, channels, d.Batch)
+	p := newPipeline(ctx, d)
+	read, _, err := p.fill(channels, true)
+	if derr := p.drain(); err == nil {
+		err = derr
+	}
 	if err != nil {
-		return 0, 0, err
+		return read, 0, err
 	}
-	r := &round{d: d, ctx: ctx, stop: ctx, lastMark: clock.Start(), unmarked: map[int64]bool{}}
-	queues := byChat(pending)
-	work := make(chan []flows.Outgoing)
-	var wg sync.WaitGroup
-	for range min(d.Workers, len(queues)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for q := range work {
-				r.chat(q)
-			}
-		}()
-	}
-	for _, q := range queues {
-		if ctx.Err() != nil || r.failed() {
-			break
-		}
-		work <- q
-	}
-	close(work)
-	wg.Wait()
-	if err := r.mark(true); err != nil {
-		return len(pending), 0, err
-	}
-	if r.err != nil {
-		return len(pending), 0, r.err
-	}
-	return len(pending), r.soonest, nil
+	return read, p.r.soonest, nil
 }
 
 // byChat groups replies (in commit order) by chat, ordered by each chat's

@@ -35,9 +35,10 @@ func newPipeline(stop context.Context, d *Deliverer) *pipeline {
 }
 
 // fill reads the waiting replies and starts a sender for every chat that
-// has some and is not being served, while senders are free. It reports
-// how many replies it read and how many chats it started.
-func (p *pipeline) fill(channels []string) (read, started int, err error) {
+// has some and is not being served, while senders are free (or, with
+// wait, waiting for senders to free). It reports how many replies it read
+// and how many chats it started.
+func (p *pipeline) fill(channels []string, wait bool) (read, started int, err error) {
 	d, r := p.r.d, p.r
 	p.mu.Lock()
 	r.mu.Lock()
@@ -73,10 +74,17 @@ func (p *pipeline) fill(channels []string) (read, started int, err error) {
 		if busy {
 			continue // its sender takes these after the ones it has
 		}
-		select {
-		case p.slots <- struct{}{}:
-		default:
-			return len(fresh), started, nil // every sender is busy: the rest waits its turn
+		if r.stop.Err() != nil || r.failed() {
+			break
+		}
+		if wait {
+			p.slots <- struct{}{}
+		} else {
+			select {
+			case p.slots <- struct{}{}:
+			default:
+				return len(fresh), started, nil // every sender is busy: the rest waits its turn
+			}
 		}
 		p.mu.Lock()
 		p.busy[key] = true
@@ -112,7 +120,7 @@ func (p *pipeline) inFlight() int {
 }
 
 // takeSoonest is how soon something waits to be retried (0: nothing known),
-// forgetting it.
+// forgetting it; a store error of the senders meanwhile is logged.
 func (p *pipeline) takeSoonest() time.Duration {
 	p.r.mu.Lock()
 	defer p.r.mu.Unlock()
@@ -125,10 +133,12 @@ func (p *pipeline) takeSoonest() time.Duration {
 	return s
 }
 
-// drain waits for the senders in flight and marks what they sent.
-func (p *pipeline) drain() {
+// drain waits for the senders in flight and marks what they sent; it
+// reports the first store error.
+func (p *pipeline) drain() error {
 	p.wg.Wait()
 	if err := p.r.mark(true); err != nil {
-		p.r.d.Log.Error("deliver: mark sent", "err", err)
+		return err
 	}
+	return p.r.err
 }
