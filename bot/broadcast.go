@@ -153,14 +153,14 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 	// A call on its way is not cut off by a shutdown: a cancelled call could
 	// have been delivered, and would then be sent again (the client's own
 	// timeout bounds it).
-	err = d.Senders[it.Channel].Send(context.WithoutCancel(ctx), it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
+	err = d.measured(it.Channel, "broadcast_", func() error {
+		return d.Senders[it.Channel].Send(context.WithoutCancel(ctx), it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
+	})
 	if err == nil {
-		d.observe(it.Channel, "broadcast_sent")
 		res.State = "sent"
 		return res
 	}
 	se := Classify(err)
-	d.observe(it.Channel, "broadcast_"+se.Kind.String())
 	switch se.Kind {
 	case Throttled:
 		until := d.pause(it.Channel, se.RetryAfter)

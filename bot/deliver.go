@@ -82,8 +82,9 @@ type Deliverer struct {
 	MarkEvery time.Duration // how long sent replies may wait to be marked; default 100 ms
 	Log       *slog.Logger
 	Now       func() time.Time
-	// Observe, when set, is told about each attempt: "sent", or a Failure.
-	Observe func(channel, outcome string)
+	// Metrics, when set, records every attempt, its latency and the sends
+	// in flight.
+	Metrics *Metrics
 	// Changes, when set, wakes the deliverer when another process commits
 	// a reply (PostgreSQL LISTEN/NOTIFY); Poke does it for this process.
 	// The periodic look every Interval stays as a safety net.
@@ -453,13 +454,15 @@ func (r *round) chat(q []flows.Outgoing) {
 			r.note(wait)
 			return
 		}
-		err := send(ctx, d.Senders[p.Channel], p)
+		err := d.send(ctx, p)
 		if err == nil {
 			r.mu.Lock()
 			r.sent = append(r.sent, p.ID)
 			r.unmarked[p.ID] = true
 			r.mu.Unlock()
-			d.observe(p.Channel, "sent")
+			if !p.Reply.Answers.IsZero() {
+				d.Metrics.delivered(p.Channel, d.Now().Sub(p.Reply.Answers))
+			}
 			if err := r.mark(false); err != nil {
 				r.fail(err)
 				return
@@ -477,7 +480,6 @@ func (r *round) chat(q []flows.Outgoing) {
 func (r *round) failure(p flows.Outgoing, err error) bool {
 	d := r.d
 	se := Classify(err)
-	d.observe(p.Channel, se.Kind.String())
 	bg := context.WithoutCancel(r.ctx)
 	if se.Delivered > p.PartsSent {
 		// Whatever comes next (a retry, the end of a pause), those parts are not sent again.
@@ -527,13 +529,16 @@ func (d *Deliverer) pausedFor(channel string) time.Duration {
 // pause stops a channel for retry_after (at least a second), for every
 // sender of this process; it returns until when.
 func (d *Deliverer) pause(channel string, retryAfter time.Duration) time.Time {
-	until := d.Now().Add(max(retryAfter, time.Second))
+	now := d.Now()
+	until := now.Add(max(retryAfter, time.Second))
 	d.mu.Lock()
+	began := !d.paused[channel].After(now)
 	if until.After(d.paused[channel]) {
 		d.paused[channel] = until
 	}
 	until = d.paused[channel]
 	d.mu.Unlock()
+	d.Metrics.refused(channel, began)
 	return until
 }
 
@@ -575,17 +580,30 @@ func (d *Deliverer) takeChat(key string, now time.Time) (bool, time.Duration) {
 }
 
 // send delivers a reply, after the parts an earlier attempt delivered.
-func send(ctx context.Context, s Sender, p flows.Outgoing) error {
-	if ps, ok := s.(PartSender); ok && p.PartsSent > 0 {
-		return ps.SendFrom(ctx, p.ChatID, p.Reply, p.PartsSent)
-	}
-	return s.Send(ctx, p.ChatID, p.Reply)
+func (d *Deliverer) send(ctx context.Context, p flows.Outgoing) error {
+	s := d.Senders[p.Channel]
+	return d.measured(p.Channel, "", func() error {
+		if ps, ok := s.(PartSender); ok && p.PartsSent > 0 {
+			return ps.SendFrom(ctx, p.ChatID, p.Reply, p.PartsSent)
+		}
+		return s.Send(ctx, p.ChatID, p.Reply)
+	})
 }
 
-func (d *Deliverer) observe(channel, outcome string) {
-	if d.Observe != nil {
-		d.Observe(channel, outcome)
+// measured makes one send call, counted in flight while it is on its way
+// and recorded with its outcome ("sent" or the Failure, after prefix).
+func (d *Deliverer) measured(channel, prefix string, call func() error) error {
+	d.Metrics.flying(channel, 1)
+	start := clock.Start()
+	err := call()
+	took := start.Elapsed()
+	d.Metrics.flying(channel, -1)
+	outcome := "sent"
+	if err != nil {
+		outcome = Classify(err).Kind.String()
 	}
+	d.Metrics.attempt(channel, prefix+outcome, took)
+	return err
 }
 
 // retryBackoff is 1 s, 2 s, 4 s … up to 5 minutes.

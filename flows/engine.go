@@ -151,6 +151,11 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 				t.out[i].About = t.about
 			}
 		}
+		if !ev.Received.IsZero() {
+			for i := range t.out {
+				t.out[i].Answers = ev.Received
+			}
+		}
 		if t.rotate && len(t.out) > 0 {
 			t.out[len(t.out)-1].Rotate = true
 		}

@@ -38,6 +38,9 @@ type Event struct {
 	// chat: the IP, an IPv6 address by its /64), for limits a new chat
 	// cannot reset; "" where the channel has none (Telegram: the user is).
 	Client string
+	// Received is when the update reached this service (zero: unknown); the
+	// replies to it carry it on (Reply.Answers) for the update→reply latency.
+	Received time.Time `json:",omitzero"`
 }
 
 // Contact is a shared contact card.
@@ -86,6 +89,10 @@ type Reply struct {
 	// took over a record or erased it, so a session someone planted
 	// beforehand stops working.
 	Rotate bool `json:"rotate,omitempty"`
+	// Answers is when the update this reply answers reached the service
+	// (Event.Received; zero for a reply nobody asked for, like a reminder):
+	// the deliverer measures the update→reply latency from it.
+	Answers time.Time `json:"answers,omitzero"`
 }
 
 // AboutRegistration is the Reply.About key of a registration.
@@ -453,6 +460,12 @@ type Outgoing struct {
 	CreatedAt time.Time
 	Attempts  int
 	PartsSent int // of a reply a channel sends in parts: how many went out before an attempt failed
+}
+
+// Backlog is what waits in a channel's outbox.
+type Backlog struct {
+	Waiting int       // replies not yet delivered
+	Oldest  time.Time // when the oldest of them was queued
 }
 
 // PaymentView is a payment as the worker may see it.

@@ -186,6 +186,30 @@ func (d *DB) BacklogOf(ctx context.Context, channels []string) (int, error) {
 	return n, nil
 }
 
+// Waiting reports, for each of the channels, how many replies wait for
+// delivery and when the oldest of them was queued (for the metrics).
+func (d *DB) Waiting(ctx context.Context, channels []string) (map[string]flows.Backlog, error) {
+	var rows []struct {
+		Channel string    `db:"channel"`
+		Waiting int       `db:"waiting"`
+		Oldest  time.Time `db:"oldest"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT channel, count(*) AS waiting, min(created_at) AS oldest FROM outbox o
+		WHERE channel = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.channel = o.channel AND u.chat_id = o.chat_id)
+		GROUP BY channel`, pq.Array(channels)); err != nil {
+		return nil, fmt.Errorf("replies waiting: %w", err)
+	}
+	out := make(map[string]flows.Backlog, len(channels))
+	for _, ch := range channels {
+		out[ch] = flows.Backlog{}
+	}
+	for _, r := range rows {
+		out[r.Channel] = flows.Backlog{Waiting: r.Waiting, Oldest: r.Oldest}
+	}
+	return out, nil
+}
+
 // LastChoices returns the buttons of the newest delivered reply of a chat that
 // had some, so a restarted channel still knows what "2" means.
 func (d *DB) LastChoices(ctx context.Context, channel, chatID string) ([]flows.Choice, error) {

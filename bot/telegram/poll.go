@@ -107,8 +107,10 @@ func (c *Client) poll(ctx context.Context, first func(context.Context) error, ke
 			continue
 		}
 		evs := make([]flows.Event, 0, len(updates))
+		got := clock.Now()
 		for _, u := range updates {
 			if ev, ok := ToEvent(u); ok {
+				ev.Received = got
 				evs = append(evs, ev)
 			}
 			// Button presses are answered now, while the engine works, and

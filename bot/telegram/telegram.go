@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,9 @@ type Options struct {
 	Log        *slog.Logger // nil means slog.Default()
 	// Photos draws the images replies name (Reply.Photo); nil sends their text only.
 	Photos bot.Photos
+	// Called, when set, is told the Bot API method of every request
+	// (sendMessage, answerCallbackQuery, …), for the metrics.
+	Called func(method string)
 }
 
 // Client talks to the Bot API for one bot.
@@ -57,6 +61,7 @@ type Client struct {
 	// pollTimeout is the long-poll timeout of getUpdates, in seconds.
 	pollTimeout int
 	photos      bot.Photos
+	called      func(method string)
 	// acks are the button presses waiting to be acknowledged (AcknowledgeSoon).
 	acks    chan tgbotapi.Update
 	ackOnce sync.Once
@@ -80,7 +85,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos,
+	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos, called: o.Called,
 		acks: make(chan tgbotapi.Update, ackQueue)}
 	bot, err := tgbotapi.NewBotAPIWithClient(o.Token, o.Endpoint, c.doer(ctx))
 	if err != nil {
@@ -119,18 +124,22 @@ func (c *Client) api(ctx context.Context) *tgbotapi.BotAPI {
 }
 
 func (c *Client) doer(ctx context.Context) *ctxDoer {
-	return &ctxDoer{ctx: ctx, c: c.http, token: c.token}
+	return &ctxDoer{ctx: ctx, c: c.http, token: c.token, called: c.called}
 }
 
 // ctxDoer runs the library's requests under a context and keeps the token
 // out of its errors (a *url.Error quotes the URL, which holds the token).
 type ctxDoer struct {
-	ctx   context.Context
-	c     *http.Client
-	token string
+	ctx    context.Context
+	c      *http.Client
+	token  string
+	called func(method string)
 }
 
 func (d *ctxDoer) Do(req *http.Request) (*http.Response, error) {
+	if d.called != nil {
+		d.called(path.Base(req.URL.Path))
+	}
 	resp, err := d.c.Do(req.WithContext(d.ctx))
 	if err != nil {
 		return nil, redact(err, d.token)

@@ -125,6 +125,7 @@ func WebhookHandler(secret string, submit Submit, ack func(u tgbotapi.Update), l
 			w.WriteHeader(http.StatusOK)
 			return
 		}
+		ev.Received = clock.Now()
 		if ack != nil && u.CallbackQuery != nil {
 			ack(u)
 		}

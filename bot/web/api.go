@@ -144,7 +144,7 @@ func (s *server) handleMessage(w http.ResponseWriter, r *http.Request, sess sess
 	// Update ids are unique per channel in the store, not per chat: the
 	// client's id is scoped to its chat, so one browser can neither collide
 	// with nor pre-empt another's ids.
-	ev := flows.Event{Channel: Channel, ChatID: chat, UserID: chat, UpdateID: chat + ":" + m.ID, Lang: langOf(r), Client: clientKey(r)}
+	ev := flows.Event{Channel: Channel, ChatID: chat, UserID: chat, UpdateID: chat + ":" + m.ID, Lang: langOf(r), Client: clientKey(r), Received: s.o.Now()}
 	if m.Text != nil {
 		ev.Kind, ev.Text = flows.KindText, *m.Text
 	} else {

@@ -73,12 +73,12 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	senders := map[string]bot.Sender{}
-	metrics := bot.NewMetrics(reg, func(ctx context.Context) (int, error) { return d.db.BacklogOf(ctx, channelsOf(senders)) })
+	metrics := bot.NewMetrics(reg, func(ctx context.Context) (map[string]flows.Backlog, error) { return d.db.Waiting(ctx, channelsOf(senders)) })
 
 	// The deliverer is woken by every reply this process commits (and, over
 	// NOTIFY, by those of other processes).
 	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Workers: cfg.TelegramSenders, Log: log,
-		Observe: metrics.ObserveDelivery, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet, Changes: d.db}
+		Metrics: metrics, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet, Changes: d.db}
 	d.db.AnnounceReplies(func() bool { return !deliverer.Delivering() })
 	dispatcher := bot.NewDispatcher(poking{d.engine, deliverer.Poke}, cfg.Workers, log)
 	dispatcher.Observe = metrics.ObserveUpdate
@@ -132,7 +132,8 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	var tg *telegram.Client
 	var poll func(ctx context.Context) error
 	if cfg.TelegramToken != "" {
-		tg, err = telegram.New(ctx, telegram.Options{Token: cfg.TelegramToken, Endpoint: cfg.TelegramEndpoint, Log: log, Photos: d.photos})
+		tg, err = telegram.New(ctx, telegram.Options{Token: cfg.TelegramToken, Endpoint: cfg.TelegramEndpoint, Log: log, Photos: d.photos,
+			Called: metrics.Called(telegram.Channel)})
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
 		}

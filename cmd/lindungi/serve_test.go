@@ -137,7 +137,11 @@ func TestServeTelegramPolling(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`lindungi_updates_received_total{channel="telegram"}`, `lindungi_replies_total{channel="telegram",outcome="sent"}`,
-		`lindungi_replies_total{channel="telegram",outcome="unreachable"}`, `lindungi_rate_limit_pauses_total{channel="telegram"} 1`, "lindungi_outbox_backlog", "lindungi_update_handling_seconds_bucket"} {
+		`lindungi_replies_total{channel="telegram",outcome="unreachable"}`, `lindungi_rate_limit_pauses_total{channel="telegram"} 1`, `lindungi_throttled_total{channel="telegram"} 1`,
+		`lindungi_outbox_backlog{channel="telegram"}`, `lindungi_outbox_oldest_seconds{channel="telegram"}`, "lindungi_update_handling_seconds_bucket",
+		`lindungi_update_reply_seconds_bucket{channel="telegram",le=`, `lindungi_send_seconds_bucket{channel="telegram",le=`, `lindungi_sends_in_flight{channel="telegram"}`,
+		`lindungi_api_calls_total{channel="telegram",method="sendMessage"}`, `lindungi_api_calls_total{channel="telegram",method="getUpdates"}`,
+		`lindungi_api_calls_total{channel="telegram",method="answerCallbackQuery"}`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
