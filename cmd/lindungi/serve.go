@@ -73,7 +73,9 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	senders := map[string]bot.Sender{}
-	metrics := bot.NewMetrics(reg, func(ctx context.Context) (map[string]flows.Backlog, error) { return d.db.Waiting(ctx, channelsOf(senders)) })
+	metrics := bot.NewMetrics(reg, func(ctx context.Context) (map[string]flows.Backlog, error) {
+		return d.db.Waiting(ctx, channelsOf(senders))
+	})
 
 	// The deliverer is woken by every reply this process commits (and, over
 	// NOTIFY, by those of other processes).
