@@ -38,7 +38,7 @@ func TestSetWebhook(t *testing.T) {
 	}
 	got := srv.Requests("setWebhook")[0].Params
 	want := url.Values{"url": {"https://lindungi.example/telegram/webhook"}, "secret_token": {"s3cret_Token-1"},
-		"allowed_updates": {`["message","callback_query"]`}}
+		"allowed_updates": {`["message","callback_query"]`}, "max_connections": {"100"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("setWebhook sent %v, want %v", got, want)
 	}

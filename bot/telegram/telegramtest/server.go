@@ -99,6 +99,11 @@ type scripted struct {
 	f      Failure
 }
 
+type msgKey struct {
+	chat int64
+	id   int
+}
+
 type queued struct {
 	id  int
 	raw json.RawMessage
@@ -115,8 +120,10 @@ type Server struct {
 	nextUpdate int
 	nextMsg    int
 	msgs       []*Message
+	byID       map[msgKey]*Message
 	fails      []*scripted
 	webhookURL string
+	maxConns   int // of the webhook: Telegram's max_connections
 	secret     string
 	commands   map[string]string // language_code → commands JSON
 	notify     func(Message)
@@ -124,6 +131,92 @@ type Server struct {
 	recent     []time.Time  // accepted sendMessage calls within the last second
 	throttled  int          // 429s the limit gave
 	conns      atomic.Int64 // connections opened by clients
+	delay      atomic.Int64 // every call is answered this much later (a network round trip)
+	// hooks, when webhook delivery is on (PostToWebhook), hold the pushed
+	// updates waiting to be POSTed to the webhook.
+	hooking bool
+	hooks   chan queued
+	hooked  chan struct{} // closed by Close: the webhook senders stop
+	hookWG  sync.WaitGroup
+}
+
+// Delay makes every call wait d before it is answered, as a far-away API
+// does: the round trip between the bot and Telegram (150–300 ms from
+// Indonesia to Telegram's servers in Europe). With webhook delivery on, each
+// POST to the webhook waits d too.
+func (s *Server) Delay(d time.Duration) { s.delay.Store(int64(d)) }
+
+// PostToWebhook makes the server deliver pushed updates as Telegram does
+// while a webhook is set: each one POSTed to its URL with the secret in
+// X-Telegram-Bot-Api-Secret-Token, over at most the max_connections
+// setWebhook asked for (Telegram's default 40, at most 100) at once, tried
+// again a second later until it is answered 200. Off (the default),
+// updates wait for getUpdates and a set webhook is only recorded.
+func (s *Server) PostToWebhook(client *http.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hooking {
+		return
+	}
+	s.hooking = true
+	s.hooks = make(chan queued, 1<<16)
+	s.hooked = make(chan struct{})
+	s.hookWG.Add(100) // Telegram's most; each waits for its turn under max_connections
+	for i := range 100 {
+		go s.postHooks(client, i)
+	}
+}
+
+// postHooks is one of Telegram's connections to the webhook; the n-th takes
+// updates only while n < max_connections.
+func (s *Server) postHooks(client *http.Client, n int) {
+	defer s.hookWG.Done()
+	for {
+		var q queued
+		select {
+		case <-s.hooked:
+			return
+		case q = <-s.hooks:
+		}
+		s.mu.Lock()
+		url, secret, most := s.webhookURL, s.secret, s.maxConns
+		s.mu.Unlock()
+		if n >= most {
+			// Not this connection's turn: hand it to another.
+			select {
+			case s.hooks <- q:
+			case <-s.hooked:
+				return
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		for {
+			if d := time.Duration(s.delay.Load()); d > 0 {
+				time.Sleep(d)
+			}
+			req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(q.raw)))
+			if err == nil {
+				req.Header.Set("Content-Type", "application/json")
+				if secret != "" {
+					req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+				}
+				var resp *http.Response
+				if resp, err = client.Do(req); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusOK {
+						break
+					}
+				}
+			}
+			select {
+			case <-s.hooked:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
 }
 
 // Limit makes the server answer 429 (retry_after 1) to a sendMessage beyond
@@ -172,7 +265,8 @@ func NewServer(t testing.TB) *Server {
 func Start() *Server {
 	// Each server starts its update ids somewhere new, as Telegram's are:
 	// tests sharing a database must not collide in its dedupe table.
-	s := &Server{wake: make(chan struct{}), nextUpdate: 100_000_000 + rand.IntN(1<<30), nextMsg: 1, commands: map[string]string{}}
+	s := &Server{wake: make(chan struct{}), nextUpdate: 100_000_000 + rand.IntN(1<<30), nextMsg: 1, commands: map[string]string{},
+		byID: map[msgKey]*Message{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -186,8 +280,17 @@ func Start() *Server {
 // Conns counts the connections clients opened to the server.
 func (s *Server) Conns() int { return int(s.conns.Load()) }
 
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+// Close stops the server (and its webhook deliveries).
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.hooking {
+		close(s.hooked)
+		s.hooking = false
+	}
+	s.mu.Unlock()
+	s.srv.Close()
+	s.hookWG.Wait()
+}
 
 // OnMessage calls f (outside the server's lock) for every message the bot
 // sends from now on.
@@ -242,6 +345,10 @@ func (s *Server) Push(update any) int {
 	}
 	if id >= s.nextUpdate {
 		s.nextUpdate = id + 1
+	}
+	if s.hooking && s.webhookURL != "" {
+		s.hooks <- queued{id: id, raw: raw}
+		return id
 	}
 	s.queue = append(s.queue, queued{id: id, raw: raw})
 	close(s.wake)
@@ -301,10 +408,8 @@ func (s *Server) PushContact(chatID int64, phone string, ownerID int64) int {
 func (s *Server) PushCallback(chatID int64, messageID int, data string) int {
 	s.mu.Lock()
 	var msg map[string]any
-	for _, m := range s.msgs {
-		if m.ChatID == chatID && m.MessageID == messageID {
-			msg = messageJSON(m)
-		}
+	if m := s.byID[msgKey{chatID, messageID}]; m != nil {
+		msg = messageJSON(m)
 	}
 	s.mu.Unlock()
 	if msg == nil {
@@ -460,6 +565,9 @@ func badRequest(w http.ResponseWriter, desc string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if d := time.Duration(s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
 	rest, found := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, _ := strings.Cut(rest, "/")
 	if !found || token != Token {
@@ -520,6 +628,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "setWebhook":
 		s.mu.Lock()
 		s.webhookURL, s.secret = r.Form.Get("url"), r.Form.Get("secret_token")
+		s.maxConns = 40 // Telegram's default
+		if n, err := strconv.Atoi(r.Form.Get("max_connections")); err == nil && n >= 1 && n <= 100 {
+			s.maxConns = n
+		}
 		s.mu.Unlock()
 		ok(w, true, "Webhook was set")
 	case "deleteWebhook":
@@ -667,10 +779,7 @@ func (s *Server) editText(w http.ResponseWriter, form url.Values) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.msgs {
-		if m.ChatID != chat || m.MessageID != id {
-			continue
-		}
+	if m := s.byID[msgKey{chat, id}]; m != nil {
 		if text == m.Text && (markup == m.ReplyMarkup || emptyMarkup(markup) && emptyMarkup(m.ReplyMarkup)) {
 			badRequest(w, "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 			return
@@ -691,6 +800,7 @@ func (s *Server) record(w http.ResponseWriter, m Message) {
 	s.nextMsg++
 	stored := m
 	s.msgs = append(s.msgs, &stored)
+	s.byID[msgKey{stored.ChatID, stored.MessageID}] = &stored
 	out := messageJSON(&stored)
 	notify := s.notify
 	s.mu.Unlock()
@@ -711,10 +821,7 @@ func (s *Server) editMarkup(w http.ResponseWriter, form url.Values) {
 	markup := form.Get("reply_markup")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.msgs {
-		if m.ChatID != chat || m.MessageID != id {
-			continue
-		}
+	if m := s.byID[msgKey{chat, id}]; m != nil {
 		if markup == m.ReplyMarkup || (emptyMarkup(markup) && emptyMarkup(m.ReplyMarkup)) {
 			badRequest(w, "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 			return
