@@ -82,6 +82,9 @@ type options struct {
 	rate            float64
 	streams         int
 	streamsSeconds  int
+	live            string
+	liveSeconds     int
+	outboxRows      int
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -109,7 +112,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
 	fs.IntVar(&o.broadcast, "broadcast", 75489, "recipients of the unlimited broadcast run (0 skips it)")
 	fs.StringVar(&o.imports, "import-rows", "75489,1000000", "sizes of the generated lists to import, comma-separated (\"\" skips them)")
+	fs.StringVar(&o.live, "live", "targets", `load runs through a real "lindungi serve" on a fake Bot API: "targets" (the issue's table, polling and webhook), "" (none), or mode:workers:think:rtt[:rate],… (e.g. webhook:1000:1.2s:250ms)`)
+	fs.IntVar(&o.liveSeconds, "live-seconds", 30, "how long each live run is measured, after its workers have started")
+	fs.IntVar(&o.outboxRows, "outbox-rows", 100000, "replies waiting when the outbox read is timed (0 skips it)")
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
+		return err
+	}
+	loads, err := parseLive(o.live, o.liveSeconds)
+	if err != nil {
 		return err
 	}
 	if o.chats < 1 || o.chats > 9999 {
@@ -141,6 +151,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	ratio := eng.msgsPerSec / pg.tps
 	report(stdout, o, eng, pg, ratio)
+	if len(loads) > 0 {
+		dir, err := os.MkdirTemp("", "lindungi-live")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		bin := filepath.Join(dir, "lindungi")
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/lindungi/lindungi/cmd/lindungi").CombinedOutput(); err != nil {
+			return fmt.Errorf("build lindungi: %v\n%s", err, out)
+		}
+		for _, l := range loads {
+			r, err := benchLive(ctx, bin, l)
+			if err != nil {
+				return fmt.Errorf("live run %s: %w", l, err)
+			}
+			reportLive(stdout, r, pg.tps)
+		}
+	}
+	if o.outboxRows > 0 {
+		r, err := benchOutboxRead(ctx, o.outboxRows)
+		if err != nil {
+			return err
+		}
+		reportOutboxRead(stdout, r)
+	}
 	if o.telegramChats > 0 {
 		for _, mode := range []string{"polling", "webhook"} {
 			r, err := benchTelegram(ctx, mode, o.telegramChats, o.workers, o.conns)
@@ -235,7 +270,7 @@ func script(i int, today time.Time, villages []step) []step {
 	if i%2 == 0 {
 		nikDay += 40 // women
 	}
-	nikDigits := fmt.Sprintf("617105%02d%02d%02d%04d", nikDay, month, year%100, i)
+	nikDigits := fmt.Sprintf("617105%02d%02d%02d%04d", nikDay, month, year%100, i%10000)
 	name := firstNames[i%len(firstNames)] + " " + lastNames[(i/len(firstNames))%len(lastNames)]
 	phone := fmt.Sprintf("0812%08d", 30000000+i)
 	return []step{

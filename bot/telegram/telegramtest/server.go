@@ -140,10 +140,11 @@ type Server struct {
 	hookWG  sync.WaitGroup
 }
 
-// Delay makes every call wait d before it is answered, as a far-away API
-// does: the round trip between the bot and Telegram (150–300 ms from
-// Indonesia to Telegram's servers in Europe). With webhook delivery on, each
-// POST to the webhook waits d too.
+// Delay makes every call take d more, as a far-away API does: the round
+// trip between the bot and Telegram (150–300 ms from Indonesia to
+// Telegram's servers in Europe), half of it before the call is served (a
+// message counts as delivered then), half before its answer reaches the
+// bot. With webhook delivery on, each POST to the webhook takes d more too.
 func (s *Server) Delay(d time.Duration) { s.delay.Store(int64(d)) }
 
 // PostToWebhook makes the server deliver pushed updates as Telegram does
@@ -192,9 +193,8 @@ func (s *Server) postHooks(client *http.Client, n int) {
 			continue
 		}
 		for {
-			if d := time.Duration(s.delay.Load()); d > 0 {
-				time.Sleep(d)
-			}
+			d := time.Duration(s.delay.Load())
+			time.Sleep(d / 2) // on the way to the bot
 			req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(q.raw)))
 			if err == nil {
 				req.Header.Set("Content-Type", "application/json")
@@ -205,6 +205,7 @@ func (s *Server) postHooks(client *http.Client, n int) {
 				if resp, err = client.Do(req); err == nil {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
+					time.Sleep(d - d/2) // the answer on its way back
 					if resp.StatusCode == http.StatusOK {
 						break
 					}
@@ -566,8 +567,23 @@ func badRequest(w http.ResponseWriter, desc string) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if d := time.Duration(s.delay.Load()); d > 0 {
-		time.Sleep(d)
+		// Half the round trip on the way there, half on the way back.
+		time.Sleep(d / 2)
+		rec := httptest.NewRecorder()
+		s.answer(rec, r)
+		time.Sleep(d - d/2)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+		return
 	}
+	s.answer(w, r)
+}
+
+// answer serves one call.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 	rest, found := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, _ := strings.Cut(rest, "/")
 	if !found || token != Token {
