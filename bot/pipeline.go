@@ -74,6 +74,12 @@ func (p *pipeline) fill(channels []string, wait bool) (read, started int, err er
 		if busy {
 			continue // its sender takes these after the ones it has
 		}
+		// The chat's sender may have finished since the read was filtered:
+		// what it sent is now unmarked or marked (it records them before it
+		// frees the chat), and must not go again.
+		if q = r.unsent(q); len(q) == 0 {
+			continue
+		}
 		if r.stop.Err() != nil || r.failed() {
 			break
 		}
@@ -94,6 +100,19 @@ func (p *pipeline) fill(channels []string, wait bool) (read, started int, err er
 		go p.serve(key, q)
 	}
 	return len(fresh), started, nil
+}
+
+// unsent is q without the replies sent by this pipeline since.
+func (r *round) unsent(q []flows.Outgoing) []flows.Outgoing {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := q[:0:0]
+	for _, o := range q {
+		if _, done := r.marked[o.ID]; !r.unmarked[o.ID] && !done {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // serve sends one chat's replies, then frees the sender and looks again.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"syscall"
@@ -352,6 +353,147 @@ func TestServeKilledAndRestarted(t *testing.T) {
 	db.Get(&state, `SELECT state FROM sessions WHERE channel = 'telegram' AND chat_id = '7301'`)
 	if state != "birth_confirm" {
 		t.Errorf("state after the restart: %q", state)
+	}
+}
+
+// A serve killed (SIGKILL) with 1,000 replies queued and hundreds of them
+// on the wire loses none of them,
+// and the restarted one sends again only those the Bot API had accepted
+// in the instant before the kill, which the dead process could not mark
+// sent: counted here exactly, chat by chat. Killed earlier, while most
+// updates are still being handled, the same holds (and the restarted
+// process, with 400 chats to serve at once, sends nothing twice itself).
+func TestServeKilledWith500RepliesInFlight(t *testing.T) {
+	t.Run("all queued", func(t *testing.T) { killedInFlight(t, time.Second, false) })
+	t.Run("mid-handling", func(t *testing.T) { killedInFlight(t, 400*time.Millisecond, true) })
+}
+
+// killedInFlight kills serve once every reply is queued, or (early) once
+// the first 20 are delivered, with every send taking rtt.
+func killedInFlight(t *testing.T, rtt time.Duration, early bool) {
+	tg := telegramtest.NewServer(t)
+	tg.Delay(rtt)
+	start := func() (*exec.Cmd, *syncBuffer) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		out := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=serve", "DATABASE_URL="+testDSN, "LINDUNGI_DATA_KEY="+testKey,
+			"LINDUNGI_HTTP_ADDR=127.0.0.1:0", "LINDUNGI_LOG_LEVEL=error", "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(),
+			"LINDUNGI_TELEGRAM_RATE=100000", "LINDUNGI_TELEGRAM_SENDERS=512")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the child serve to start", func() bool { return strings.Contains(out.String(), "telegram bot @") })
+		return cmd, out
+	}
+	const chats = 500
+	first := 8_000_000 + 1000*rand.Int64N(100_000) // chats of their own in the package's database
+	child, _ := start()
+	for i := range chats {
+		tg.PushText(first+int64(i), "halo")
+	}
+	// Each chat gets a welcome, then the consent question, one after the
+	// other: once all 1,000 are queued, about 500 sends are on the wire.
+	db := sqlx.MustConnect("postgres", testDSN)
+	defer db.Close()
+	queued := func() (n int) {
+		db.Get(&n, `SELECT count(*) FROM outbox WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2`, first, first+chats-1)
+		return n
+	}
+	waited := clock.Start()
+	for (!early && queued() < 2*chats) || (early && len(tg.AllMessages()) < 20) {
+		if waited.Elapsed() > 30*time.Second {
+			t.Fatal("the replies were not queued within 30 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	time.Sleep(rtt + 500*time.Millisecond) // what was on the wire arrives, or not
+
+	perChat := func() map[int64]int {
+		n := map[int64]int{}
+		for _, m := range tg.AllMessages() {
+			if m.ChatID >= first && m.ChatID < first+chats {
+				n[m.ChatID]++
+			}
+		}
+		return n
+	}
+	accepted := perChat()
+	var rows []struct {
+		Chat   int64 `db:"chat"`
+		Queued int   `db:"queued"`
+		Marked int   `db:"marked"`
+	}
+	if err := db.Select(&rows, `SELECT chat_id::bigint AS chat, count(*) AS queued, count(sent_at) AS marked FROM outbox
+		WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2 GROUP BY chat_id`, first, first+chats-1); err != nil {
+		t.Fatal(err)
+	}
+	// A chat's replies go out in order and are marked only once accepted:
+	// those accepted and not marked are the ones sent in the last instant.
+	lastInstant, marked, onWire := 0, 0, 0
+	resent := map[int64]int{}
+	for _, r := range rows {
+		resent[r.Chat] = accepted[r.Chat] - r.Marked
+		if r.Marked > accepted[r.Chat] {
+			t.Errorf("chat %d: %d replies marked sent, the API has %d", r.Chat, r.Marked, accepted[r.Chat])
+		}
+		lastInstant += accepted[r.Chat] - r.Marked
+		marked += r.Marked
+	}
+	for _, n := range accepted {
+		onWire += n
+	}
+	t.Logf("at the kill: %d chats had replies queued, %d replies accepted by the API, %d of them marked sent; %d accepted in the last instant",
+		len(rows), onWire, marked, lastInstant)
+
+	child, _ = start()
+	defer func() { child.Process.Signal(syscall.SIGTERM); child.Wait() }()
+	waitFor := func(what string, cond func() bool) {
+		waited := clock.Start()
+		for !cond() {
+			if waited.Elapsed() > 60*time.Second {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("every chat's welcome and consent question", func() bool {
+		var left int
+		db.Get(&left, `SELECT count(*) FROM outbox WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2 AND sent_at IS NULL`, first, first+chats-1)
+		return left == 0 && queued() == 2*chats
+	})
+	time.Sleep(time.Second) // the last sends marked have arrived
+	got, twice, lost := perChat(), 0, 0
+	for i := range chats {
+		c := first + int64(i)
+		switch n := got[c]; {
+		case n < 2:
+			lost += 2 - n
+		default:
+			twice += n - 2
+			if n-2 != resent[c] {
+				var texts []string
+				for _, m := range tg.Messages(c) {
+					texts = append(texts, fmt.Sprintf("%d:%.30q", m.MessageID, m.Text))
+				}
+				t.Errorf("chat %d: %d sent twice, %d accepted before the kill and not marked: %v", c, n-2, resent[c], texts)
+			}
+		}
+		ms := tg.Messages(c)
+		if len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Text, "Apakah Anda setuju?") {
+			t.Errorf("chat %d: last message is not the consent question", c)
+		}
+	}
+	t.Logf("after the restart: %d replies lost, %d sent twice", lost, twice)
+	if lost != 0 {
+		t.Errorf("%d replies lost after a kill", lost)
+	}
+	if twice != lastInstant {
+		t.Errorf("%d replies sent twice, but %d were accepted in the last instant before the kill", twice, lastInstant)
 	}
 }
 
