@@ -62,9 +62,9 @@ type liveResult struct {
 	serveCPU      float64 // cores
 	pgCPU         float64
 	loadCPU       float64 // this process: the fake Bot API and the workers
-	serveRSSPeak  int64            // bytes
-	perSecond     []int // sendMessage accepted in each second of the window (the capped run)
-	throttled     int   // 429s the fake gave
+	serveRSSPeak  int64   // bytes
+	perSecond     []int   // sendMessage accepted in each second of the window (the capped run)
+	throttled     int     // 429s the fake gave
 }
 
 // liveWorker is one simulated person: a chat working through the
