@@ -171,8 +171,7 @@ func benchLive(ctx context.Context, bin string, l liveLoad) (liveResult, error) 
 		answered  atomic.Int64
 		timedOut  atomic.Int64
 	)
-	var push func(w *liveWorker)
-	push = func(w *liveWorker) {
+	push := func(w *liveWorker) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if w.gaveUp || ctx.Err() != nil {
