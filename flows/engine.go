@@ -146,15 +146,11 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		if err := tx.SaveSession(ctx, s); err != nil {
 			return err
 		}
-		if len(t.about) > 0 {
-			for i := range t.out {
+		for i := range t.out {
+			if len(t.about) > 0 {
 				t.out[i].About = t.about
 			}
-		}
-		if !ev.Received.IsZero() {
-			for i := range t.out {
-				t.out[i].Answers = ev.Received
-			}
+			t.out[i].Answers = ev.Received
 		}
 		if t.rotate && len(t.out) > 0 {
 			t.out[len(t.out)-1].Rotate = true

@@ -178,12 +178,12 @@ func (d *DB) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
 
 // BacklogOf counts the replies of the given channels waiting for delivery.
 func (d *DB) BacklogOf(ctx context.Context, channels []string) (int, error) {
-	var n int
-	if err := d.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox o WHERE channel = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
-		AND NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.channel = o.channel AND u.chat_id = o.chat_id)`, pq.Array(channels)); err != nil {
-		return 0, fmt.Errorf("outbox backlog: %w", err)
+	waiting, err := d.Waiting(ctx, channels)
+	n := 0
+	for _, w := range waiting {
+		n += w.Waiting
 	}
-	return n, nil
+	return n, err
 }
 
 // Waiting reports, for each of the channels, how many replies wait for

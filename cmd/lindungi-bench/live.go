@@ -25,6 +25,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flowstest"
 	"github.com/lindungi/lindungi/store/pgtest"
+	"github.com/lindungi/lindungi/wilayah"
 )
 
 // liveLoad is one load run on the live path: the real `lindungi serve`, as
@@ -77,7 +78,6 @@ type liveWorker struct {
 	steps    []step
 	next     int
 	pushedAt clock.Stopwatch
-	pushedT  time.Time
 	waiting  bool
 	lastMsg  int
 	gaveUp   bool
@@ -97,12 +97,11 @@ func benchLive(ctx context.Context, bin string, l liveLoad) (liveResult, error) 
 		return res, err
 	}
 	defer drop()
-	env, err := flowstest.Open(ctx, dsn, flowstest.Options{MaxConns: 2})
+	regions, err := wilayah.Load()
 	if err != nil {
 		return res, err
 	}
-	villages, err := villageSteps(env.Regions)
-	env.DB.Close()
+	villages, err := villageSteps(regions)
 	if err != nil {
 		return res, err
 	}
@@ -185,7 +184,7 @@ func benchLive(ctx context.Context, bin string, l liveLoad) (liveResult, error) 
 		}
 		st := w.steps[w.next]
 		w.next++
-		w.waiting, w.pushedAt, w.pushedT = true, clock.Start(), clock.Now()
+		w.waiting, w.pushedAt = true, clock.Start()
 		if st.kind == flows.KindChoice {
 			fake.PushCallback(w.chat, w.lastMsg, st.choice)
 		} else {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -70,15 +69,7 @@ func TestBroadcastSurvivesAKill(t *testing.T) {
 	id := sendBroadcast(t, "Siaran uji *penting*", "--regency", "61.71,61.72", "--button", "pay")
 
 	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		o := &syncBuffer{}
-		cmd.Stdout, cmd.Stderr = o, o
-		cmd.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=serve", "DATABASE_URL="+testDSN, "LINDUNGI_DATA_KEY="+testKey,
-			"LINDUNGI_HTTP_ADDR=127.0.0.1:0", "LINDUNGI_LOG_LEVEL=error", "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(),
-			"LINDUNGI_TELEGRAM_RATE=2000", "LINDUNGI_QUIET_HOURS=off")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, _ := startChild(t, tg, "LINDUNGI_TELEGRAM_RATE=2000", "LINDUNGI_QUIET_HOURS=off")
 		return cmd
 	}
 	broadcastMsgs := func() map[int64]int {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,14 +78,39 @@ func startServeOut(t *testing.T, env map[string]string) (string, *syncBuffer, fu
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	waitUpTo(t, 10*time.Second, what, cond)
+}
+
+// waitUpTo polls cond for up to limit.
+func waitUpTo(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
 	waited := clock.Start()
-	for waited.Elapsed() < 10*time.Second {
+	for waited.Elapsed() < limit {
 		if cond() {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// startChild runs serve in a child process (so that it can be killed) on
+// the fake Bot API, with extra environment (KEY=value), until it says its
+// bot runs.
+func startChild(t *testing.T, tg *telegramtest.Server, env ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Env = append(append(os.Environ(), "LINDUNGI_TEST_CHILD=serve", "DATABASE_URL="+testDSN, "LINDUNGI_DATA_KEY="+testKey,
+		"LINDUNGI_HTTP_ADDR=127.0.0.1:0", "LINDUNGI_LOG_LEVEL=error", "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint()), env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A test that stops early must not leave it running (and delivering).
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitFor(t, "the child serve to start", func() bool { return strings.Contains(out.String(), "telegram bot @") })
+	return cmd, out
 }
 
 func lastMessage(tg *telegramtest.Server, chat int64) string {
@@ -304,20 +330,8 @@ func TestServeTwoProcessesHoldTheGlobalRate(t *testing.T) {
 // restarted one sends no reply twice (but one that was in flight at the kill).
 func TestServeKilledAndRestarted(t *testing.T) {
 	tg := telegramtest.NewServer(t)
-	start := func() (*exec.Cmd, *syncBuffer) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		out := &syncBuffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		cmd.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=serve", "DATABASE_URL="+testDSN, "LINDUNGI_DATA_KEY="+testKey,
-			"LINDUNGI_HTTP_ADDR=127.0.0.1:0", "LINDUNGI_LOG_LEVEL=error", "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint())
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the child serve to start", func() bool { return strings.Contains(out.String(), "telegram bot @") })
-		return cmd, out
-	}
 	const chat = 7301
-	child, _ := start()
+	child, _ := startChild(t, tg)
 	tg.PushText(chat, "halo")
 	waitFor(t, "the consent question", func() bool { return strings.Contains(lastMessage(tg, chat), "Apakah Anda setuju?") })
 	tg.Press(t, chat, "Setuju")
@@ -330,7 +344,7 @@ func TestServeKilledAndRestarted(t *testing.T) {
 	}
 	child.Wait()
 
-	child, _ = start()
+	child, _ = startChild(t, tg)
 	defer func() { child.Process.Signal(syscall.SIGTERM); child.Wait() }()
 	waitFor(t, "the name question after the restart", func() bool { return strings.Contains(lastMessage(tg, chat), "Ketik nama lengkap") })
 	tg.PushText(chat, "Siti Aminah")
@@ -356,56 +370,83 @@ func TestServeKilledAndRestarted(t *testing.T) {
 	}
 }
 
-// A serve killed (SIGKILL) with 1,000 replies queued and hundreds of them
-// on the wire loses none of them,
-// and the restarted one sends again only those the Bot API had accepted
-// in the instant before the kill, which the dead process could not mark
-// sent: counted here exactly, chat by chat. Killed earlier, while most
+// A serve killed (SIGKILL) with 500 replies on the wire loses none of
+// them, and the restarted one sends again only those the Bot API had
+// accepted in the instant before the kill, which the dead process could not
+// mark sent: counted here exactly, chat by chat. Killed earlier, while most
 // updates are still being handled, the same holds (and the restarted
 // process, with 400 chats to serve at once, sends nothing twice itself).
 func TestServeKilledWith500RepliesInFlight(t *testing.T) {
-	t.Run("all queued", func(t *testing.T) { killedInFlight(t, time.Second, false) })
+	// Webhook mode: the 500 updates arrive at once (by long polling they
+	// would come 100 a round trip, and the first chats be done before the
+	// last began).
+	t.Run("500 on the wire", func(t *testing.T) { killedInFlight(t, 2*time.Second, false) })
+	// Long polling, killed with most updates fetched (in the inbox) or not.
 	t.Run("mid-handling", func(t *testing.T) { killedInFlight(t, 400*time.Millisecond, true) })
 }
 
-// killedInFlight kills serve once every reply is queued, or (early) once
-// the first 20 are delivered, with every send taking rtt.
+// killedInFlight kills serve once its 500 chats' first replies are all on
+// the wire (its /metrics says so; the updates come by webhook), or (early,
+// by long polling) once the first 20 are delivered, with every call to the
+// Bot API taking rtt.
 func killedInFlight(t *testing.T, rtt time.Duration, early bool) {
 	tg := telegramtest.NewServer(t)
 	tg.Delay(rtt)
-	start := func() (*exec.Cmd, *syncBuffer) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		out := &syncBuffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		cmd.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=serve", "DATABASE_URL="+testDSN, "LINDUNGI_DATA_KEY="+testKey,
-			"LINDUNGI_HTTP_ADDR=127.0.0.1:0", "LINDUNGI_LOG_LEVEL=error", "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(),
-			"LINDUNGI_TELEGRAM_RATE=100000", "LINDUNGI_TELEGRAM_SENDERS=512")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the child serve to start", func() bool { return strings.Contains(out.String(), "telegram bot @") })
-		return cmd, out
+	const secret = "killed-in-flight"
+	env := []string{"LINDUNGI_TELEGRAM_RATE=100000", "LINDUNGI_TELEGRAM_SENDERS=512"}
+	if !early {
+		env = append(env, "LINDUNGI_TELEGRAM_WEBHOOK_URL=https://bot.example.org/telegram/webhook", "LINDUNGI_TELEGRAM_WEBHOOK_SECRET="+secret)
 	}
+	start := func() (*exec.Cmd, *syncBuffer) { return startChild(t, tg, env...) }
 	const chats = 500
-	first := 8_000_000 + 1000*rand.Int64N(100_000) // chats of their own in the package's database
-	child, _ := start()
+	first := 8_000_000 + 1000*rand.Int64N(100_000) // chats and update ids of their own in the package's database
+	child, out := start()
+	base := "http://" + regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(out.String())[1]
 	for i := range chats {
-		tg.PushText(first+int64(i), "halo")
+		chat := first + int64(i)
+		if early {
+			tg.PushText(chat, "halo")
+			continue
+		}
+		go func() {
+			update := fmt.Sprintf(`{"update_id": %d, "message": {"message_id": 1, "date": 1764000000, "text": "halo",
+				"chat": {"id": %d, "type": "private"}, "from": {"id": %d, "is_bot": false, "first_name": "A"}}}`, chat, chat, chat)
+			req, _ := http.NewRequest("POST", base+"/telegram/webhook", strings.NewReader(update))
+			req.Header.Set(telegram.SecretHeader, secret)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
 	}
-	// Each chat gets a welcome, then the consent question, one after the
-	// other: once all 1,000 are queued, about 500 sends are on the wire.
 	db := sqlx.MustConnect("postgres", testDSN)
 	defer db.Close()
 	queued := func() (n int) {
 		db.Get(&n, `SELECT count(*) FROM outbox WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2`, first, first+chats-1)
 		return n
 	}
-	waited := clock.Start()
-	for (!early && queued() < 2*chats) || (early && len(tg.AllMessages()) < 20) {
-		if waited.Elapsed() > 30*time.Second {
-			t.Fatal("the replies were not queued within 30 s")
+	// Each chat gets a welcome, then the consent question, one after the
+	// other, so at most one send per chat is on the wire.
+	inFlight := regexp.MustCompile(`(?m)^lindungi_sends_in_flight\{channel="telegram"\} (\d+)`)
+	onTheWire := func() int {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return 0
 		}
-		time.Sleep(5 * time.Millisecond)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		m := inFlight.FindSubmatch(body)
+		if m == nil {
+			return 0
+		}
+		n, _ := strconv.Atoi(string(m[1]))
+		return n
+	}
+	sending := 0
+	if early {
+		waitUpTo(t, 30*time.Second, "the first 20 replies", func() bool { return len(tg.AllMessages()) >= 20 })
+		sending = onTheWire()
+	} else {
+		waitUpTo(t, 30*time.Second, "500 sends on the wire", func() bool { sending = onTheWire(); return sending >= chats })
 	}
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -447,26 +488,17 @@ func killedInFlight(t *testing.T, rtt time.Duration, early bool) {
 	for _, n := range accepted {
 		onWire += n
 	}
-	t.Logf("at the kill: %d chats had replies queued, %d replies accepted by the API, %d of them marked sent; %d accepted in the last instant",
-		len(rows), onWire, marked, lastInstant)
+	t.Logf("at the kill: %d sends on the wire, %d chats had replies queued, %d replies accepted by the API, %d of them marked sent; %d accepted in the last instant",
+		sending, len(rows), onWire, marked, lastInstant)
 
 	child, _ = start()
 	defer func() { child.Process.Signal(syscall.SIGTERM); child.Wait() }()
-	waitFor := func(what string, cond func() bool) {
-		waited := clock.Start()
-		for !cond() {
-			if waited.Elapsed() > 60*time.Second {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	waitFor("every chat's welcome and consent question", func() bool {
+	waitUpTo(t, 60*time.Second, "every chat's welcome and consent question", func() bool {
 		var left int
 		db.Get(&left, `SELECT count(*) FROM outbox WHERE channel = 'telegram' AND chat_id::bigint BETWEEN $1 AND $2 AND sent_at IS NULL`, first, first+chats-1)
 		return left == 0 && queued() == 2*chats
 	})
-	time.Sleep(time.Second) // the last sends marked have arrived
+	time.Sleep(rtt) // the last sends marked have arrived
 	got, twice, lost := perChat(), 0, 0
 	for i := range chats {
 		c := first + int64(i)

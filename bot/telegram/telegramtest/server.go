@@ -7,6 +7,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -137,7 +138,9 @@ type Server struct {
 	hooking bool
 	hooks   chan queued
 	hooked  chan struct{} // closed by Close: the webhook senders stop
-	hookWG  sync.WaitGroup
+	// hookTurn wakes the webhook senders when max_connections changes.
+	hookTurn *sync.Cond
+	hookWG   sync.WaitGroup
 }
 
 // Delay makes every call take d more, as a far-away API does: the round
@@ -162,62 +165,67 @@ func (s *Server) PostToWebhook(client *http.Client) {
 	s.hooking = true
 	s.hooks = make(chan queued, 1<<16)
 	s.hooked = make(chan struct{})
-	s.hookWG.Add(100) // Telegram's most; each waits for its turn under max_connections
-	for i := range 100 {
-		go s.postHooks(client, i)
+	s.hookTurn = sync.NewCond(&s.mu)
+	s.hookWG.Add(100) // Telegram's most; the n-th works while n < max_connections
+	for n := range 100 {
+		go s.postHooks(client, n)
 	}
 }
 
-// postHooks is one of Telegram's connections to the webhook; the n-th takes
-// updates only while n < max_connections.
+// postHooks is the n-th of Telegram's connections to the webhook: it
+// delivers updates while the webhook's max_connections leaves it a turn.
 func (s *Server) postHooks(client *http.Client, n int) {
 	defer s.hookWG.Done()
 	for {
+		s.mu.Lock()
+		for s.hooking && n >= s.maxConns {
+			s.hookTurn.Wait()
+		}
+		stopped := !s.hooking
+		s.mu.Unlock()
+		if stopped {
+			return
+		}
 		var q queued
 		select {
 		case <-s.hooked:
 			return
 		case q = <-s.hooks:
 		}
-		s.mu.Lock()
-		url, secret, most := s.webhookURL, s.secret, s.maxConns
-		s.mu.Unlock()
-		if n >= most {
-			// Not this connection's turn: hand it to another.
-			select {
-			case s.hooks <- q:
-			case <-s.hooked:
-				return
-			}
-			time.Sleep(time.Millisecond)
-			continue
-		}
-		for {
-			d := time.Duration(s.delay.Load())
-			time.Sleep(d / 2) // on the way to the bot
-			req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(q.raw)))
-			if err == nil {
-				req.Header.Set("Content-Type", "application/json")
-				if secret != "" {
-					req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
-				}
-				var resp *http.Response
-				if resp, err = client.Do(req); err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					time.Sleep(d - d/2) // the answer on its way back
-					if resp.StatusCode == http.StatusOK {
-						break
-					}
-				}
-			}
+		for !s.postHook(client, q.raw) {
 			select {
 			case <-s.hooked:
 				return
-			case <-time.After(time.Second):
+			case <-time.After(time.Second): // Telegram tries again
 			}
 		}
 	}
+}
+
+// postHook POSTs one update to the webhook, taking the round trip; it
+// reports whether the bot answered 200.
+func (s *Server) postHook(client *http.Client, raw json.RawMessage) bool {
+	s.mu.Lock()
+	url, secret := s.webhookURL, s.secret
+	s.mu.Unlock()
+	d := time.Duration(s.delay.Load())
+	time.Sleep(d / 2)         // on the way to the bot
+	defer time.Sleep(d - d/2) // the answer on its way back
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(raw))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // Limit makes the server answer 429 (retry_after 1) to a sendMessage beyond
@@ -287,6 +295,7 @@ func (s *Server) Close() {
 	if s.hooking {
 		close(s.hooked)
 		s.hooking = false
+		s.hookTurn.Broadcast()
 	}
 	s.mu.Unlock()
 	s.srv.Close()
@@ -647,6 +656,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 		s.maxConns = 40 // Telegram's default
 		if n, err := strconv.Atoi(r.Form.Get("max_connections")); err == nil && n >= 1 && n <= 100 {
 			s.maxConns = n
+		}
+		if s.hookTurn != nil {
+			s.hookTurn.Broadcast()
 		}
 		s.mu.Unlock()
 		ok(w, true, "Webhook was set")
