@@ -76,7 +76,7 @@ func TestConcurrentDeliveryKeepsEachChatsOrder(t *testing.T) {
 	if s.most < 16 {
 		t.Errorf("at most %d sends in flight, want many", s.most)
 	}
-	if left, _ := db.Pending(ctx, []string{ch}, 10); len(left) != 0 {
+	if left, _ := db.Pending(ctx, []string{ch}, nil, 10); len(left) != 0 {
 		t.Errorf("%d replies left unmarked", len(left))
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
@@ -35,7 +33,8 @@ type PartSender interface {
 
 // Outbox is where committed replies wait.
 type Outbox interface {
-	Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error)
+	// Pending lists up to limit due replies, oldest first, but none in skip.
+	Pending(ctx context.Context, channels []string, skip []int64, limit int) ([]flows.Outgoing, error)
 	MarkSent(ctx context.Context, ids []int64) error
 	MarkFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
 	MarkPartsSent(ctx context.Context, id int64, parts int) error
@@ -101,7 +100,7 @@ type Deliverer struct {
 	ProgressEvery    time.Duration // how often progress messages are edited; default 5 s
 
 	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
+	limiters map[string]*pacer
 	paused   map[string]time.Time // channel → no sending before
 	paces    map[string]*pace     // channel/chat → its message bucket
 	swept    time.Time            // when full buckets were last forgotten
@@ -152,9 +151,9 @@ func (d *Deliverer) defaults() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.limiters == nil {
-		d.limiters, d.paused, d.paces, d.messages = map[string]*rate.Limiter{}, map[string]time.Time{}, map[string]*pace{}, map[int64][2]string{}
+		d.limiters, d.paused, d.paces, d.messages = map[string]*pacer{}, map[string]time.Time{}, map[string]*pace{}, map[int64][2]string{}
 		for ch := range d.Senders {
-			d.limiters[ch] = rate.NewLimiter(rate.Limit(paced(d.Rate)), burst(d.Rate))
+			d.limiters[ch] = newPacer(d.Rate)
 		}
 	}
 }
@@ -617,29 +616,4 @@ func retryBackoff(attempts int) time.Duration {
 type Editor interface {
 	SendEditable(ctx context.Context, chatID string, r flows.Reply) (ref string, err error)
 	Edit(ctx context.Context, chatID, ref string, r flows.Reply) error
-}
-
-// paced is the rate the limiter spaces sends at. At a chat platform's rates
-// (up to 100/s) it is 3% below the cap: evenly spaced at exactly 30/s, the
-// 31st send is due exactly a second after the 1st, so a send that arrives a
-// few milliseconds late (a busy scheduler, the network's jitter) brings 31
-// into one second of the platform's count, which answers 429 and pauses
-// the whole channel. 3% keeps a 30 ms margin at 30/s, and still sends 29
-// or 30 in every second (2% still drew a 429 a minute from the bench's fake).
-func paced(perSecond float64) float64 {
-	if perSecond <= 100 {
-		return perSecond * 0.97
-	}
-	return perSecond
-}
-
-// burst is how many messages may leave at once. At a chat platform's rates
-// (up to 100/s) none: any one second then holds at most the rate plus one,
-// which keeps a provider's per-second count below its limit. Faster rates
-// (tests, benchmarks) allow a tenth of a second's worth.
-func burst(perSecond float64) int {
-	if perSecond <= 100 {
-		return 1
-	}
-	return int(perSecond) / 10
 }

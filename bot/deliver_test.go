@@ -132,7 +132,7 @@ func TestDeliveryKeepsOrderAndTheGapPerChat(t *testing.T) {
 	if got := strings.Join(s.texts("a"), ","); got != "a1,a2,a3,a4,a5" {
 		t.Fatalf("a got %v", got)
 	}
-	left, _ := db.Pending(ctx, []string{ch}, 10)
+	left, _ := db.Pending(ctx, []string{ch}, nil, 10)
 	if len(left) != 0 {
 		t.Fatalf("left: %+v", left)
 	}
@@ -248,7 +248,7 @@ func TestOnlyOneProcessDelivers(t *testing.T) {
 	}
 	waited := clock.Start()
 	for waited.Elapsed() < 10*time.Second {
-		if left, _ := db1.Pending(ctx, []string{ch}, 1); len(left) == 0 {
+		if left, _ := db1.Pending(ctx, []string{ch}, nil, 1); len(left) == 0 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

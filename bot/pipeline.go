@@ -21,6 +21,7 @@ type pipeline struct {
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	busy  map[string]bool // channel/chat being sent to
+	taken map[int64]bool  // replies handed to a sender that has not finished
 }
 
 // newPipeline serves until stop ends; a call on its way then still
@@ -31,6 +32,7 @@ func newPipeline(stop context.Context, d *Deliverer) *pipeline {
 			unmarked: map[int64]bool{}, marked: map[int64]uint64{}},
 		slots: make(chan struct{}, d.Workers),
 		busy:  map[string]bool{},
+		taken: map[int64]bool{},
 	}
 }
 
@@ -42,12 +44,23 @@ func (p *pipeline) fill(channels []string, wait bool) (read, started int, err er
 	d, r := p.r.d, p.r
 	p.mu.Lock()
 	r.mu.Lock()
-	// Enough to see past what is in flight and not yet marked.
-	limit := d.Batch + len(r.unmarked) + len(r.marked) + d.ChatBurst*len(p.busy)
+	// What is in hand is not read again: only new work costs a look.
+	skip := make([]int64, 0, len(p.taken)+len(r.unmarked)+len(r.marked))
+	for id := range p.taken {
+		skip = append(skip, id)
+	}
+	for id := range r.unmarked {
+		skip = append(skip, id)
+	}
+	for id := range r.marked {
+		skip = append(skip, id)
+	}
+	// Room past the new replies of busy chats, which wait for their sender.
+	limit := d.Batch + d.ChatBurst*len(p.busy)
 	began := r.markSeq
 	r.mu.Unlock()
 	p.mu.Unlock()
-	pending, err := d.Outbox.Pending(r.stop, channels, limit)
+	pending, err := d.Outbox.Pending(r.stop, channels, skip, limit)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -94,6 +107,9 @@ func (p *pipeline) fill(channels []string, wait bool) (read, started int, err er
 		}
 		p.mu.Lock()
 		p.busy[key] = true
+		for _, o := range q {
+			p.taken[o.ID] = true
+		}
 		p.mu.Unlock()
 		started++
 		p.wg.Add(1)
@@ -121,6 +137,9 @@ func (p *pipeline) serve(key string, q []flows.Outgoing) {
 	p.r.chat(q)
 	p.mu.Lock()
 	delete(p.busy, key)
+	for _, o := range q { // the sent ones are unmarked now; the rest is due again
+		delete(p.taken, o.ID)
+	}
 	last := len(p.busy) == 0
 	p.mu.Unlock()
 	<-p.slots

@@ -49,15 +49,21 @@ func (d *DB) PendingFor(ctx context.Context, channel, chatID string) ([]flows.Ou
 
 // Pending lists up to limit replies of the given channels that are due for
 // delivery, oldest first: not sent, not given up, not waiting for a retry,
-// and not for a chat that is unreachable.
-func (d *DB) Pending(ctx context.Context, channels []string, limit int) ([]flows.Outgoing, error) {
+// and not for a chat that is unreachable. The replies in skip (the ones a
+// deliverer has in hand: being sent, or sent and not yet marked) are left
+// out, so a look at a busy outbox reads and decodes only new work.
+func (d *DB) Pending(ctx context.Context, channels []string, skip []int64, limit int) ([]flows.Outgoing, error) {
+	if skip == nil {
+		skip = []int64{} // NULL would leave out every row
+	}
 	var rows []outboxRow
 	err := d.db.SelectContext(ctx, &rows, `
 		SELECT id, channel, chat_id, payload, created_at, attempts, parts_sent FROM outbox o
 		WHERE channel = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
 			AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
 			AND NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.channel = o.channel AND u.chat_id = o.chat_id)
-		ORDER BY id LIMIT $2`, pq.Array(channels), limit, d.now())
+			AND id <> ALL($4::bigint[])
+		ORDER BY id LIMIT $2`, pq.Array(channels), limit, d.now(), pq.Array(skip))
 	if err != nil {
 		return nil, fmt.Errorf("pending replies: %w", err)
 	}

@@ -238,9 +238,14 @@ func TestOutboxOrderAndMarking(t *testing.T) {
 	if err != nil || len(ch) != 1 || ch[0].Data != "x:a" {
 		t.Fatalf("last choices = %+v, %v", ch, err)
 	}
-	all, _ := db.Pending(ctx, []string{"t"}, 10)
+	all, _ := db.Pending(ctx, []string{"t"}, nil, 10)
 	if len(all) == 0 {
 		t.Fatal("Pending found nothing")
+	}
+	// What a deliverer has in hand is not read again.
+	rest, err := db.Pending(ctx, []string{"t"}, []int64{all[0].ID}, 10)
+	if err != nil || len(all) < 2 || len(rest) == 0 || rest[0].ID != all[1].ID {
+		t.Fatalf("pending without %d = %+v, %v", all[0].ID, rest, err)
 	}
 }
 

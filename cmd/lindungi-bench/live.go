@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
@@ -489,8 +491,8 @@ type outboxReadResult struct {
 }
 
 // benchOutboxRead queues n replies over n/2 chats and times the
-// deliverer's read of the outbox (Pending, a batch of 200 plus what is in
-// flight) and the metrics' count of what waits.
+// deliverer's read of the outbox (Pending past what it has in hand: a
+// batch of 200 plus room for new replies to busy chats) and the metrics' count of what waits.
 func benchOutboxRead(ctx context.Context, n int) (outboxReadResult, error) {
 	res := outboxReadResult{waiting: n}
 	dsn, drop, err := pgtest.Create(ctx)
@@ -518,10 +520,16 @@ func benchOutboxRead(ctx context.Context, n int) (outboxReadResult, error) {
 	if _, err := raw.ExecContext(ctx, `ANALYZE outbox`); err != nil {
 		return res, err
 	}
+	// The deliverer has the oldest in hand (being sent, or sent and not
+	// yet marked): 512 senders with up to 3 replies each.
+	var skip []int64
+	if err := raw.QueryRowContext(ctx, `SELECT array_agg(id) FROM (SELECT id FROM outbox ORDER BY id LIMIT least(1536, $1::int / 2)) s`, n).Scan(pq.Array(&skip)); err != nil {
+		return res, err
+	}
 	var reads, counts []time.Duration
 	for range 21 {
 		t := clock.Start()
-		got, err := env.DB.Pending(ctx, []string{telegramChannel}, 200+512*3)
+		got, err := env.DB.Pending(ctx, []string{telegramChannel}, skip, 200+512*3)
 		if err != nil {
 			return res, err
 		}
@@ -546,6 +554,6 @@ const telegramChannel = "telegram"
 func reportOutboxRead(w io.Writer, r outboxReadResult) {
 	tw := &table{w: w}
 	tw.head("outbox: %d replies waiting\n", r.waiting)
-	tw.row("  deliverer's read", "%s (median of 21; 1,736 oldest rows)\n", roundDur(r.pending))
+	tw.row("  deliverer's read", "%s (median of 21; 1,736 rows past the 1,536 in hand)\n", roundDur(r.pending))
 	tw.row("  metrics' count", "%s (median of 21)\n", roundDur(r.count))
 }
