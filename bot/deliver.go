@@ -319,7 +319,7 @@ func (d *Deliverer) deliverWhile(ctx context.Context, channels []string, lease L
 }
 
 // fillGap gathers the pokes that arrive together into one look at the outbox.
-const fillGap = 5 * time.Millisecond
+const fillGap = time.Millisecond
 
 // Round delivers what is due now, once, and returns when it is out: how
 // many replies it read and how soon there may be more to do. (Run keeps
