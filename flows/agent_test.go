@@ -10,7 +10,6 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
-	"github.com/lindungi/lindungi/store"
 )
 
 // adminID is the chat (and user) the agents' tests name in LINDUNGI_ADMINS.
@@ -184,8 +183,8 @@ func TestAgentRegistersAndPaysForThreeResidents(t *testing.T) {
 		t.Fatalf("payment %+v", p)
 	}
 	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
-	res, err := testDB.ApplyNotification(context.Background(), n, flows.DefaultConfig().Location, a.e)
-	if err != nil || res.Outcome != store.Applied || len(res.Coverage) != 3 {
+	res, err := flows.ApplyPayment(context.Background(), testDB, n, flows.DefaultConfig().Location, testDB.Now, a.e)
+	if err != nil || res.Outcome != flows.PaymentApplied || len(res.Coverage) != 3 {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
 	must(t, lastText(a.flush()), "Pembayaran Rp50.400 untuk 3 warga sudah diterima", "Siti Aminah", "Ahmad Yani", "Rina Wati", "aktif sampai")

@@ -187,6 +187,7 @@ var ErrDuplicate = errors.New("already registered")
 // commits fn's writes together (or none of them).
 type Store interface {
 	Atomically(ctx context.Context, channel, chatID string, fn func(ctx context.Context, tx Tx) error) error
+	PaymentStore
 }
 
 // Tx is what a flow may do inside the transaction of one chat.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
-	"github.com/lindungi/lindungi/store"
 )
 
 func TestPayByVirtualAccountAndConfirm(t *testing.T) {
@@ -45,8 +44,8 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 
 	// The bank's notification arrives: the confirmation is queued for the chat in the same transaction.
 	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
-	r, err := testDB.ApplyNotification(context.Background(), n, flows.DefaultConfig().Location, env.Engine(flows.DefaultConfig()))
-	if err != nil || r.Outcome != store.Applied {
+	r, err := flows.ApplyPayment(context.Background(), testDB, n, flows.DefaultConfig().Location, testDB.Now, env.Engine(flows.DefaultConfig()))
+	if err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("apply: %+v, %v", r, err)
 	}
 	confirm := c.flush()
@@ -123,9 +122,9 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE payer_ref = $1`, "test:"+c.id)
 	e := env.Engine(flows.DefaultConfig())
 	loc := flows.DefaultConfig().Location
-	r, err := testDB.ApplyNotification(context.Background(), payments.Notification{Provider: sandboxPay.Name(), OrderID: order,
-		Status: payments.Paid, Amount: 16800, PaidAt: clock.Now()}, loc, e)
-	if err != nil || r.Outcome != store.Applied {
+	r, err := flows.ApplyPayment(context.Background(), testDB, payments.Notification{Provider: sandboxPay.Name(), OrderID: order,
+		Status: payments.Paid, Amount: 16800, PaidAt: clock.Now()}, loc, testDB.Now, e)
+	if err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("apply: %+v %v", r, err)
 	}
 	c.flush()

@@ -63,9 +63,9 @@ func TestSponsoredWorkerClaims(t *testing.T) {
 	}
 	var before string
 	testDB.SQL().Get(&before, `SELECT covered_to::text FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
-	res, err := testDB.ApplyNotification(ctx, payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid,
-		Amount: 60000, PaidAt: clock.Now()}, flows.DefaultConfig().Location, c.e)
-	if err != nil || res.Outcome != store.Applied {
+	res, err := flows.ApplyPayment(ctx, testDB, payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid,
+		Amount: 60000, PaidAt: clock.Now()}, flows.DefaultConfig().Location, testDB.Now, c.e)
+	if err != nil || res.Outcome != flows.PaymentApplied {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
 	must(t, lastText(c.flush()[:1]), "Iuran JHT Rahmat Hidayat untuk 3 bulan sudah kami terima")

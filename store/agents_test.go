@@ -480,7 +480,7 @@ func TestAgentPaymentNotices(t *testing.T) {
 	// October: one month for the first resident.
 	oct := "AG-OCT-" + refs[0]
 	must(t, agent.pay(oct, refs[0]))
-	if r, err := db.ApplyNotification(ctx, paid(oct, 16800, time.Date(2026, 10, 15, 10, 0, 0, 0, wib)), wib, fakeNotices{}); err != nil || r.Outcome != store.Applied {
+	if r, err := flows.ApplyPayment(ctx, db, paid(oct, 16800, time.Date(2026, 10, 15, 10, 0, 0, 0, wib)), wib, db.Now, fakeNotices{}); err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("october: %+v, %v", r, err)
 	}
 	want := []string{"agent en perisai amount=16800 covered=1 month=16800 total=16800"}
@@ -495,7 +495,7 @@ func TestAgentPaymentNotices(t *testing.T) {
 	nov := "AG-NOV-" + refs[0]
 	must(t, agent.pay(nov, refs...))
 	for range 2 { // applied once, however often it is repeated
-		if _, err := db.ApplyNotification(ctx, paid(nov, 3*16800, time.Date(2026, 11, 30, 23, 30, 0, 0, wib)), wib, fakeNotices{}); err != nil {
+		if _, err := flows.ApplyPayment(ctx, db, paid(nov, 3*16800, time.Date(2026, 11, 30, 23, 30, 0, 0, wib)), wib, db.Now, fakeNotices{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -535,7 +535,7 @@ func TestAgentPaymentNotices(t *testing.T) {
 	must(t, agent.pay(late, refs[2]))
 	must(t, agent.pay(dec, refs[1]))
 	for _, n := range []payments.Notification{paid(dec, 16800, clk.Now()), paid(late, 16800, time.Date(2026, 11, 30, 22, 0, 0, 0, wib))} {
-		if _, err := db.ApplyNotification(ctx, n, wib, fakeNotices{}); err != nil {
+		if _, err := flows.ApplyPayment(ctx, db, n, wib, db.Now, fakeNotices{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -572,7 +572,7 @@ func TestRemindersSkipUnlinkedResidents(t *testing.T) {
 	must(t, linked.do(func(ctx context.Context, tx flows.Tx) error { return tx.LinkResident(ctx, linkedRef, "phone") }))
 	order := "AG-REM-" + unlinked
 	must(t, agent.pay(order, unlinked, linkedRef))
-	if _, err := db.ApplyNotification(ctx, paid(order, 2*16800, clk.Now()), wib, nil); err != nil {
+	if _, err := flows.ApplyPayment(ctx, db, paid(order, 2*16800, clk.Now()), wib, db.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	clk.Set(time.Date(2026, 12, 24, 10, 0, 0, 0, wib)) // a week before the end

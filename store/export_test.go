@@ -60,7 +60,7 @@ func TestExports(t *testing.T) {
 		PayerKind:   store.PayerAgent, PayerRef: agent.chatKey, AgentID: agentID, Items: []flows.PaymentLine{line(res1), line(res2)},
 	})
 	must(t, err)
-	if _, err := dbA.ApplyNotification(ctx, paid("exp-agent-2037", 33600, april), wib, nil); err != nil {
+	if _, err := flows.ApplyPayment(ctx, dbA, paid("exp-agent-2037", 33600, april), wib, dbA.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 

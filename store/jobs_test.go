@@ -44,7 +44,7 @@ func TestReminderScheduleAcrossMonths(t *testing.T) {
 	db.SQL().Get(&chat, `SELECT chat_id FROM registrations WHERE ref = $1`, ref)
 	order := "ORD-" + ref
 	issue(t, db, order, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	if _, err := db.ApplyNotification(ctx, paid(order, 16800, clk.Now()), wib, nil); err != nil {
+	if _, err := flows.ApplyPayment(ctx, db, paid(order, 16800, clk.Now()), wib, db.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Covered 1–31 December 2026.
@@ -102,13 +102,13 @@ func TestRemindersStopWhenPaid(t *testing.T) {
 	var chat string
 	db.SQL().Get(&chat, `SELECT chat_id FROM registrations WHERE ref = $1`, ref)
 	issue(t, db, "A-"+ref, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	db.ApplyNotification(ctx, paid("A-"+ref, 16800, clk.Now()), wib, nil)
+	flows.ApplyPayment(ctx, db, paid("A-"+ref, 16800, clk.Now()), wib, db.Now, nil)
 	// The 7-day reminder goes; the renewal is paid on 26 December.
 	clk.Set(time.Date(2026, 12, 24, 10, 0, 0, 0, wib))
 	db.RunReminders(ctx, 50, wib, render, nil)
 	clk.Set(time.Date(2026, 12, 26, 10, 0, 0, 0, wib))
 	issue(t, db, "B-"+ref, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	if r, err := db.ApplyNotification(ctx, paid("B-"+ref, 16800, clk.Now()), wib, nil); err != nil || r.Outcome != store.Applied {
+	if r, err := flows.ApplyPayment(ctx, db, paid("B-"+ref, 16800, clk.Now()), wib, db.Now, nil); err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("renewal: %+v %v", r, err)
 	}
 	for _, d := range []string{"2026-12-28", "2026-12-30", "2027-01-01", "2027-01-24", "2027-01-28"} {

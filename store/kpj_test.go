@@ -57,7 +57,7 @@ func TestSetKPJs(t *testing.T) {
 	payerRef, err := payer.selfRegister(exportReg(payerNIK, newPhone(), "Siti Kartu"))
 	must(t, err)
 	issue(t, db, "kpj-order-"+payer.id, 16800, line(payerRef))
-	if _, err := db.ApplyNotification(ctx, paid("kpj-order-"+payer.id, 16800, clock.Now()), wib, nil); err != nil {
+	if _, err := flows.ApplyPayment(ctx, db, paid("kpj-order-"+payer.id, 16800, clock.Now()), wib, db.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A worker who has not paid, with no session: no language (the notices

@@ -7,15 +7,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
 )
 
@@ -26,12 +23,12 @@ const (
 	PayerSponsor = "sponsor"
 )
 
-// Payment flags: why an admin must look at a payment.
+// Payment flags: why an admin must look at a payment (flows decides them).
 const (
-	FlagAmountMismatch = "amount_mismatch"
-	FlagRefunded       = "refunded"
-	FlagPaidTwice      = "paid_twice" // a sponsor's invoice settled for workers (some or all) covered already
-	FlagErased         = "erased"     // money for a registration erased at the worker's request before it arrived
+	FlagAmountMismatch = flows.FlagAmountMismatch
+	FlagRefunded       = flows.FlagRefunded
+	FlagPaidTwice      = flows.FlagPaidTwice
+	FlagErased         = flows.FlagErased
 )
 
 // StatusActive is a registration whose contribution has been paid.
@@ -113,90 +110,6 @@ func nullTime(t time.Time) any {
 	return t
 }
 
-// Coverage is the protection a registration has after a payment was applied.
-type Coverage struct {
-	Lang            string // the language of the chat that owns the registration
-	RegistrationRef string
-	Name            string
-	Channel, ChatID string // the chat that owns the registration; "" for an agent's resident not linked yet
-	From, To        time.Time
-	JHTOnly         bool // a sponsored worker's own JHT, coverage unchanged
-	Months          int  // JHTOnly: the months of JHT paid
-}
-
-func (c Coverage) covered() flows.Covered {
-	return flows.Covered{RegistrationRef: c.RegistrationRef, Name: c.Name, From: c.From, To: c.To, JHTOnly: c.JHTOnly, Months: c.Months}
-}
-
-// queueCoverageReplies queues the confirmation of each extended coverage for
-// the chat that owns the registration, in that chat's language; a
-// registration an agent made that no chat owns yet gets none. When an agent
-// paid, the agent's chat gets a summary of the payment and of what they
-// collected in the calendar month of paidAt (in loc) and ever.
-func (d *DB) queueCoverageReplies(ctx context.Context, tx txx, now time.Time, p paymentRow, paidAt time.Time, loc *time.Location,
-	cov []Coverage, notices flows.PaymentNotices) error {
-	for _, c := range cov {
-		if c.Channel == "" {
-			continue
-		}
-		if err := queueReplies(ctx, tx, d.announces(c.Channel), c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
-			return err
-		}
-	}
-	if p.PayerKind != PayerAgent || p.AgentID == 0 {
-		return nil
-	}
-	local := paidAt.In(loc)
-	month := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc)
-	var a struct {
-		Role    string `db:"role"`
-		Channel string `db:"channel"`
-		ChatID  string `db:"chat_id"`
-		Lang    string `db:"lang"`
-	}
-	if err := tx.GetContext(ctx, &a, `SELECT a.role, a.channel, a.chat_id, coalesce(s.lang, '') AS lang
-		FROM agents a LEFT JOIN sessions s ON s.channel = a.channel AND s.chat_id = a.chat_id WHERE a.id = $1`, p.AgentID); err != nil {
-		return fmt.Errorf("agent %d of the payment: %w", p.AgentID, err)
-	}
-	// The month is the one of this payment, even for a notification that comes late.
-	var sum collected
-	if err := tx.GetContext(ctx, &sum, `
-		SELECT coalesce(sum(amount) FILTER (WHERE paid_at >= $2 AND paid_at < $3), 0) AS since, coalesce(sum(amount), 0) AS total
-		FROM payments WHERE agent_id = $1 AND status = 'paid' AND applied_at IS NOT NULL`,
-		p.AgentID, month, month.AddDate(0, 1, 0)); err != nil {
-		return fmt.Errorf("collections of agent %d: %w", p.AgentID, err)
-	}
-	paid := flows.AgentPaid{Role: a.Role, Amount: p.Amount, CollectedMonth: sum.Since, CollectedTotal: sum.Total}
-	var refs []string
-	for _, c := range cov {
-		paid.Covered = append(paid.Covered, c.covered())
-		refs = append(refs, flows.AboutRegistration(c.RegistrationRef))
-	}
-	if a.ChatID == "" {
-		return nil // the agent's record was erased at their request: nobody to tell
-	}
-	return queueReplies(ctx, tx, d.announces(a.Channel), a.Channel, a.ChatID, now, about(notices.AgentPaymentReplies(a.Lang, paid), refs...))
-}
-
-// Outcome says what a notification did.
-type Outcome string
-
-// Outcomes of ApplyNotification.
-const (
-	Applied   Outcome = "applied"   // the payment settled now: coverage extended
-	Flagged   Outcome = "flagged"   // money arrived but does not match: an admin must look
-	Updated   Outcome = "updated"   // the status moved (expired, cancelled, failed, refunded)
-	Unchanged Outcome = "unchanged" // a duplicate, or a status that would move backwards
-)
-
-// Result is what ApplyNotification did.
-type Result struct {
-	Outcome   Outcome
-	PaymentID int64
-	Status    payments.Status
-	Coverage  []Coverage // for Applied
-}
-
 // Statements of applying a notification (prepared once: see hotQueries).
 const (
 	qLockPayment = `SELECT id, amount, status, flag, applied_at, payer_kind, payer_ref, coalesce(agent_id, 0) AS agent_id
@@ -217,7 +130,7 @@ const (
 )
 
 // ErrUnknownPayment is returned for a notification about an order we never issued.
-var ErrUnknownPayment = errors.New("unknown payment")
+var ErrUnknownPayment = flows.ErrUnknownPayment
 
 type paymentRow struct {
 	ID        int64        `db:"id"`
@@ -230,161 +143,66 @@ type paymentRow struct {
 	AgentID   int64        `db:"agent_id"`
 }
 
-// ApplyNotification applies a verified provider notification exactly once,
-// with the payment row locked: every notification is recorded as an event;
-// a settlement with the invoiced amount extends the coverage of every
-// registration the payment covers (once, however often it is repeated); a
-// settlement with another amount is flagged for an admin and extends nothing;
-// a status never moves backwards (pending after settlement is ignored), and
-// money received wins (a settlement after expiry is applied). loc is the
-// deployment's time zone: coverage dates are calendar days there.
-//
-// For an applied payment, notices.PaymentReplies(lang, covered) gives the
-// messages for the chat that owns each registration (none for one an agent
-// made that no chat owns yet), and for a payment an agent made,
-// notices.AgentPaymentReplies the agent's summary; they are queued in the
-// same transaction, so a crash can never apply a payment without telling
-// the worker, nor tell twice. notices may be nil.
-func (d *DB) ApplyNotification(ctx context.Context, n payments.Notification, loc *time.Location,
-	notices flows.PaymentNotices) (Result, error) {
+// PaymentAtomically runs fn in one transaction for applying a payment
+// notification (see flows.ApplyPayment).
+func (d *DB) PaymentAtomically(ctx context.Context, fn func(ctx context.Context, tx flows.PaymentTx) error) error {
 	stx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+		return fmt.Errorf("begin: %w", err)
 	}
 	defer stx.Rollback() //nolint:errcheck
-	tx := preparedTx{stx, d}
-	var p paymentRow
-	err = tx.GetContext(ctx, &p, qLockPayment,
-		n.OrderID, n.Provider)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, ErrUnknownPayment)
-	}
-	if err != nil {
-		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
-	}
-	now := d.now()
-	// Events are written together at the end, in one statement.
-	type ev struct{ kind, detail string }
-	events := []ev{{"notification", ""}}
-	event := func(kind, detail string) error {
-		events = append(events, ev{kind, detail})
-		return nil
-	}
-	res := Result{PaymentID: p.ID, Status: payments.Status(p.Status), Outcome: Unchanged}
-	setStatus := func(status payments.Status, flag string, paidAt, appliedAt any) error {
-		_, err := tx.ExecContext(ctx, qSetPaymentStatus,
-			p.ID, string(status), flag, n.ProviderRef, now, paidAt, appliedAt)
-		res.Status = status
+	if err := fn(ctx, &payTx{tx: preparedTx{stx, d}, d: d, now: d.now()}); err != nil {
 		return err
 	}
-	switch {
-	case n.Status == payments.Paid && p.AppliedAt.Valid:
-		err = event("ignored", "already applied")
-	case n.Status == payments.Paid && n.Amount != p.Amount:
-		res.Outcome = Flagged
-		if err = setStatus(payments.Paid, FlagAmountMismatch, nullTime(n.PaidAt), nil); err == nil {
-			err = event("flagged", fmt.Sprintf("received %d, invoiced %d", n.Amount, p.Amount))
-		}
-	case n.Status == payments.Paid:
-		res.Outcome = Applied
-		paidAt := n.PaidAt
-		if paidAt.IsZero() {
-			paidAt = now
-		}
-		flag := p.Flag
-		if flag == FlagAmountMismatch {
-			// A wrong amount was seen first; this settlement of the invoiced
-			// amount applies it. The flag goes, its event stays in the history.
-			flag = ""
-			err = event("unflagged", "amount_mismatch cleared: the invoiced amount settled")
-		}
-		if err != nil {
-			break
-		}
-		if err = setStatus(payments.Paid, flag, paidAt, now); err == nil {
-			if batch, ok := strings.CutPrefix(p.PayerRef, "batch:"); ok && p.PayerKind == PayerSponsor {
-				// A sponsor's invoice for a batch: every worker at once, from the agreement's start.
-				var b Batch
-				var id int64
-				if id, err = strconv.ParseInt(batch, 10, 64); err == nil {
-					if b, err = lockBatch(ctx, tx, id); err == nil {
-						res.Coverage, err = coverBatch(ctx, tx, b, p.ID, paidAt, now, loc, n.OrderID)
-					}
-					var left uncovered
-					if err == nil {
-						left, err = uncoveredItems(ctx, tx, p.ID, res.Coverage)
-					}
-					switch {
-					case err != nil:
-					case len(res.Coverage) == 0:
-						// Everyone it was for is covered already (the batch was
-						// paid another way): money for nobody, an admin must look.
-						res.Outcome = Flagged
-						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
-							err = event("flagged", "the batch's workers were covered already (or erased at their request): nobody left to cover")
-						}
-					case left.count > 0:
-						// Some paid for themselves (or were paid for) while the
-						// invoice was open: their share is to refund or carry over.
-						res.Outcome = Flagged
-						if err = setStatus(payments.Paid, FlagPaidTwice, paidAt, now); err == nil {
-							err = event("flagged", fmt.Sprintf("%d of the invoice's workers were covered meanwhile (paid another way) or erased at their request, %d for them is to refund or carry over: %s",
-								left.count, left.amount, left.list()))
-						}
-					}
-				}
-			} else {
-				var erased uncovered
-				res.Coverage, erased, err = d.extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
-				if err == nil && erased.count > 0 {
-					res.Outcome = Flagged
-					if err = setStatus(payments.Paid, FlagErased, paidAt, now); err == nil {
-						err = event("flagged", fmt.Sprintf("%d registrations were erased at the worker's request before the money arrived, %d for them is to refund: %s",
-							erased.count, erased.amount, erased.list()))
-					}
-				}
-			}
-		}
-		if err == nil {
-			err = event("applied", fmt.Sprintf("%d registrations", len(res.Coverage)))
-		}
-		if err == nil && notices != nil {
-			err = d.queueCoverageReplies(ctx, tx, now, p, paidAt, loc, res.Coverage, notices)
-		}
-	case n.Status == payments.Refunded && p.Status == string(payments.Paid):
-		res.Outcome = Updated
-		if err = setStatus(payments.Refunded, FlagRefunded, nil, nil); err == nil {
-			err = event("flagged", "refunded after settlement: coverage left as it was")
-		}
-	case p.Status == string(payments.Pending) && n.Status != payments.Pending && n.Status != payments.Refunded:
-		res.Outcome = Updated
-		err = setStatus(n.Status, p.Flag, nil, nil)
-	default:
-		err = event("ignored", fmt.Sprintf("%s after %s", n.Status, p.Status))
-	}
-	if err == nil {
-		kinds, details := make([]string, len(events)), make([]string, len(events))
-		for i, e := range events {
-			kinds[i], details[i] = e.kind, e.detail
-		}
-		// The body is kept once, on the notification event.
-		_, err = tx.ExecContext(ctx, qPaymentEvents,
-			p.ID, now, string(n.Status), n.Amount, n.Raw, pq.StringArray(kinds), pq.StringArray(details))
-	}
-	if err != nil {
-		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
-	}
 	if err := stx.Commit(); err != nil {
-		return Result{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
+		return fmt.Errorf("commit: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
-// extendCoverage extends every registration of a settled payment: from the
-// day after the payment (first payment), from the day after the current end
-// (renewal, or arrears within the window), or anew after the window.
-func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt, now time.Time, loc *time.Location) ([]Coverage, uncovered, error) {
-	paidOn := midnight(paidAt.In(loc))
+// payTx implements flows.PaymentTx.
+type payTx struct {
+	tx  preparedTx
+	d   *DB
+	now time.Time
+}
+
+var _ flows.PaymentStore = (*DB)(nil)
+
+func (t *payTx) LockPayment(ctx context.Context, provider, orderID string) (flows.StoredPayment, error) {
+	var p paymentRow
+	err := t.tx.GetContext(ctx, &p, qLockPayment, orderID, provider)
+	if errors.Is(err, sql.ErrNoRows) {
+		return flows.StoredPayment{}, ErrUnknownPayment
+	}
+	if err != nil {
+		return flows.StoredPayment{}, fmt.Errorf("lock payment: %w", err)
+	}
+	return flows.StoredPayment{ID: p.ID, Amount: p.Amount, Status: payments.Status(p.Status), Flag: p.Flag, Applied: p.AppliedAt.Valid,
+		PayerKind: p.PayerKind, PayerRef: p.PayerRef, AgentID: p.AgentID}, nil
+}
+
+func (t *payTx) SetPaymentStatus(ctx context.Context, id int64, status payments.Status, flag, providerRef string, paidAt, appliedAt time.Time) error {
+	if _, err := t.tx.ExecContext(ctx, qSetPaymentStatus, id, string(status), flag, providerRef, t.now, nullTime(paidAt), nullTime(appliedAt)); err != nil {
+		return fmt.Errorf("payment %d status: %w", id, err)
+	}
+	return nil
+}
+
+// RecordPaymentEvents writes the events in one statement; the body is kept
+// once, on the first (the notification's).
+func (t *payTx) RecordPaymentEvents(ctx context.Context, id int64, n payments.Notification, events []flows.PaymentEvent) error {
+	kinds, details := make([]string, len(events)), make([]string, len(events))
+	for i, e := range events {
+		kinds[i], details[i] = e.Kind, e.Detail
+	}
+	if _, err := t.tx.ExecContext(ctx, qPaymentEvents, id, t.now, string(n.Status), n.Amount, n.Raw, pq.StringArray(kinds), pq.StringArray(details)); err != nil {
+		return fmt.Errorf("payment %d events: %w", id, err)
+	}
+	return nil
+}
+
+func (t *payTx) PaidItems(ctx context.Context, paymentID int64) ([]flows.PaidItem, error) {
 	var items []struct {
 		RegID   int64        `db:"registration_id"`
 		Ref     string       `db:"ref"`
@@ -399,52 +217,84 @@ func (d *DB) extendCoverage(ctx context.Context, tx txx, paymentID int64, paidAt
 		Erased  bool         `db:"erased"`
 		Amount  int64        `db:"amount"`
 	}
-	var erased uncovered
-	if err := tx.SelectContext(ctx, &items, qCoveredItems, paymentID); err != nil {
-		return nil, erased, fmt.Errorf("coverage: %w", err)
+	if err := t.tx.SelectContext(ctx, &items, qCoveredItems, paymentID); err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
 	}
-	out := make([]Coverage, 0, len(items))
-	for _, it := range items {
-		if it.Erased {
-			// Erased at the worker's request before the money arrived: it
-			// stays erased and nobody is told; the money is to refund.
-			erased.add(it.Ref, it.Amount)
-			continue
-		}
-		if it.JHTOnly {
-			// A sponsored worker's own JHT: the sponsor's coverage stays as it is.
-			today := midnight(now.In(loc))
-			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2,
-				jht_self_to = (greatest(coalesce(jht_self_to, $3::date - 1), $3::date - 1) + make_interval(months => $4))::date
-				WHERE id = $1`, it.RegID, now, today.Format(time.DateOnly), it.Months); err != nil {
-				return nil, erased, fmt.Errorf("jht of %s: %w", it.Ref, err)
-			}
-			out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID,
-				From: it.From.Time, To: it.To.Time, JHTOnly: true, Months: it.Months})
-			continue
-		}
-		var from, to time.Time
-		if it.To.Valid {
-			end := time.Date(it.To.Time.Year(), it.To.Time.Month(), it.To.Time.Day(), 0, 0, 0, 0, loc)
-			from, to = iuran.Extend(end, it.Months, paidOn)
-		} else {
-			from, to = iuran.FirstCoverage(paidOn, it.Months)
-		}
-		// A renewal keeps the start of the coverage it extends.
-		token, err := newToken()
-		if err != nil {
-			return nil, erased, err
-		}
-		if _, err := tx.ExecContext(ctx, qExtendCoverage,
-			it.RegID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, now, token); err != nil {
-			return nil, erased, fmt.Errorf("coverage of %s: %w", it.Ref, err)
-		}
-		if err := scheduleReminders(ctx, tx, it.Ref, to, now, loc); err != nil {
-			return nil, erased, err
-		}
-		out = append(out, Coverage{Lang: it.Lang, RegistrationRef: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, From: from, To: to})
+	out := make([]flows.PaidItem, len(items))
+	for i, it := range items {
+		out[i] = flows.PaidItem{RegistrationID: it.RegID, Ref: it.Ref, Name: it.Name, Channel: it.Channel, ChatID: it.ChatID, Lang: it.Lang,
+			Months: it.Months, CoveredFrom: it.From.Time, CoveredTo: it.To.Time, JHTOnly: it.JHTOnly, Erased: it.Erased, Amount: it.Amount}
 	}
-	return out, erased, nil
+	return out, nil
+}
+
+// ExtendCoverage writes the new coverage (a renewal keeps the start of the
+// coverage it extends), gives the card its verification token, and plans
+// the reminders before its end.
+func (t *payTx) ExtendCoverage(ctx context.Context, it flows.PaidItem, from, to time.Time) error {
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, qExtendCoverage,
+		it.RegistrationID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, t.now, token); err != nil {
+		return fmt.Errorf("coverage of %s: %w", it.Ref, err)
+	}
+	return scheduleReminders(ctx, t.tx, it.Ref, to, t.now, to.Location())
+}
+
+func (t *payTx) ExtendJHT(ctx context.Context, regID int64, today time.Time, months int) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2,
+		jht_self_to = (greatest(coalesce(jht_self_to, $3::date - 1), $3::date - 1) + make_interval(months => $4))::date
+		WHERE id = $1`, regID, t.now, today.Format(time.DateOnly), months); err != nil {
+		return fmt.Errorf("jht of registration %d: %w", regID, err)
+	}
+	return nil
+}
+
+func (t *payTx) LockBatch(ctx context.Context, id int64) (time.Time, int, error) {
+	b, err := lockBatch(ctx, t.tx, id)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	return b.Start.Time, b.Months, nil
+}
+
+func (t *payTx) CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]flows.Coverage, error) {
+	return coverBatch(ctx, t.tx, batchID, paymentID, from, to, today, t.now, reference)
+}
+
+func (t *payTx) UncoveredItems(ctx context.Context, paymentID int64, covered []string) (flows.Uncovered, error) {
+	return uncoveredItems(ctx, t.tx, paymentID, covered)
+}
+
+func (t *payTx) PayingAgent(ctx context.Context, agentID int64) (flows.PayingAgent, error) {
+	var a struct {
+		Role    string `db:"role"`
+		Channel string `db:"channel"`
+		ChatID  string `db:"chat_id"`
+		Lang    string `db:"lang"`
+	}
+	if err := t.tx.GetContext(ctx, &a, `SELECT a.role, a.channel, a.chat_id, coalesce(s.lang, '') AS lang
+		FROM agents a LEFT JOIN sessions s ON s.channel = a.channel AND s.chat_id = a.chat_id WHERE a.id = $1`, agentID); err != nil {
+		return flows.PayingAgent{}, fmt.Errorf("agent %d of the payment: %w", agentID, err)
+	}
+	return flows.PayingAgent{Role: a.Role, Channel: a.Channel, ChatID: a.ChatID, Lang: a.Lang}, nil
+}
+
+func (t *payTx) AgentPaid(ctx context.Context, agentID int64, from, to time.Time) (int64, int64, error) {
+	var sum collected
+	if err := t.tx.GetContext(ctx, &sum, `
+		SELECT coalesce(sum(amount) FILTER (WHERE paid_at >= $2 AND paid_at < $3), 0) AS since, coalesce(sum(amount), 0) AS total
+		FROM payments WHERE agent_id = $1 AND status = 'paid' AND applied_at IS NOT NULL`,
+		agentID, from, to); err != nil {
+		return 0, 0, fmt.Errorf("collections of agent %d: %w", agentID, err)
+	}
+	return sum.Since, sum.Total, nil
+}
+
+func (t *payTx) SendTo(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
+	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
 }
 
 func midnight(t time.Time) time.Time {

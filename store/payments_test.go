@@ -76,12 +76,12 @@ func TestSettlementAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 	issue(t, db, order, 50400, flows.PaymentLine{RegistrationRef: ref, Months: 3, JKK: 30000, JKM: 20400, Amount: 50400})
 	settled := time.Date(2026, 11, 30, 14, 0, 0, 0, wib)
 	var wg sync.WaitGroup
-	results := make(chan store.Result, 5)
+	results := make(chan flows.PaymentResult, 5)
 	for range 5 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := db.ApplyNotification(context.Background(), paid(order, 50400, settled), wib, nil)
+			r, err := flows.ApplyPayment(context.Background(), db, paid(order, 50400, settled), wib, db.Now, nil)
 			if err != nil {
 				t.Error(err)
 			}
@@ -92,7 +92,7 @@ func TestSettlementAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 	close(results)
 	applied := 0
 	for r := range results {
-		if r.Outcome == store.Applied {
+		if r.Outcome == flows.PaymentApplied {
 			applied++
 			if len(r.Coverage) != 1 || r.Coverage[0].From.Format(time.DateOnly) != "2026-12-01" || r.Coverage[0].To.Format(time.DateOnly) != "2027-02-28" {
 				t.Errorf("coverage %+v", r.Coverage)
@@ -111,16 +111,16 @@ func TestSettlementAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		t.Errorf("%d notification events, want all 5 recorded", events)
 	}
 	// A late "pending" never moves the status back.
-	r, err := db.ApplyNotification(context.Background(), payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Pending, Amount: 50400}, wib, nil)
-	if err != nil || r.Outcome != store.Unchanged || r.Status != payments.Paid {
+	r, err := flows.ApplyPayment(context.Background(), db, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Pending, Amount: 50400}, wib, db.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentUnchanged || r.Status != payments.Paid {
 		t.Errorf("pending after settlement: %+v, %v", r, err)
 	}
 
 	// A renewal paid before the end extends from the end.
 	order2 := order + "-2"
 	issue(t, db, order2, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err = db.ApplyNotification(context.Background(), paid(order2, 16800, time.Date(2027, 2, 20, 9, 0, 0, 0, wib)), wib, nil)
-	if err != nil || r.Outcome != store.Applied {
+	r, err = flows.ApplyPayment(context.Background(), db, paid(order2, 16800, time.Date(2027, 2, 20, 9, 0, 0, 0, wib)), wib, db.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("renewal: %+v, %v", r, err)
 	}
 	if from, to, _ := coverage(t, db, ref); from != "2026-12-01" || to != "2027-03-31" {
@@ -133,8 +133,8 @@ func TestAmountMismatchIsFlagged(t *testing.T) {
 	ref := register(t, db)
 	order := "ORD-" + ref
 	issue(t, db, order, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err := db.ApplyNotification(context.Background(), paid(order, 16000, clock.Now()), wib, nil)
-	if err != nil || r.Outcome != store.Flagged {
+	r, err := flows.ApplyPayment(context.Background(), db, paid(order, 16000, clock.Now()), wib, db.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentFlagged {
 		t.Fatalf("%+v, %v", r, err)
 	}
 	if from, _, status := coverage(t, db, ref); from != "" || status != flows.StatusAwaitingPayment {
@@ -147,8 +147,8 @@ func TestAmountMismatchIsFlagged(t *testing.T) {
 	}
 	// Security review L1: the invoiced amount settles after all: applied,
 	// the flag cleared, its history kept.
-	r, err = db.ApplyNotification(context.Background(), paid(order, 16800, clock.Now()), wib, nil)
-	if err != nil || r.Outcome != store.Applied {
+	r, err = flows.ApplyPayment(context.Background(), db, paid(order, 16800, clock.Now()), wib, db.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("the right amount: %+v, %v", r, err)
 	}
 	db.SQL().Get(&flag, `SELECT flag FROM payments WHERE order_id = $1`, order)
@@ -164,18 +164,18 @@ func TestSettlementAfterExpiryWins(t *testing.T) {
 	ref := register(t, db)
 	order := "ORD-" + ref
 	issue(t, db, order, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
-	r, err := db.ApplyNotification(context.Background(), payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Expired, Amount: 16800}, wib, nil)
-	if err != nil || r.Outcome != store.Updated || r.Status != payments.Expired {
+	r, err := flows.ApplyPayment(context.Background(), db, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Expired, Amount: 16800}, wib, db.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentUpdated || r.Status != payments.Expired {
 		t.Fatalf("expiry: %+v, %v", r, err)
 	}
-	r, err = db.ApplyNotification(context.Background(), paid(order, 16800, time.Date(2026, 12, 31, 23, 30, 0, 0, wib)), wib, nil)
-	if err != nil || r.Outcome != store.Applied {
+	r, err = flows.ApplyPayment(context.Background(), db, paid(order, 16800, time.Date(2026, 12, 31, 23, 30, 0, 0, wib)), wib, db.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("settlement after expiry: %+v, %v", r, err)
 	}
 	if from, to, _ := coverage(t, db, ref); from != "2027-01-01" || to != "2027-01-31" {
 		t.Errorf("coverage %s – %s", from, to)
 	}
-	if _, err := db.ApplyNotification(context.Background(), paid("nope", 1, clock.Now()), wib, nil); !errors.Is(err, store.ErrUnknownPayment) {
+	if _, err := flows.ApplyPayment(context.Background(), db, paid("nope", 1, clock.Now()), wib, db.Now, nil); !errors.Is(err, store.ErrUnknownPayment) {
 		t.Errorf("unknown order: %v", err)
 	}
 }
@@ -211,8 +211,8 @@ func TestPaymentForAnErasedRegistrationIsFlagged(t *testing.T) {
 	order := "erased-order-" + u.id
 	issue(t, db, order, 16800, line(ref))
 	must(t, u.do(func(ctx context.Context, tx flows.Tx) error { _, err := tx.Forget(ctx); return err }))
-	res, err := db.ApplyNotification(ctx, paid(order, 16800, clock.Now()), wib, fakeNotices{})
-	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 0 {
+	res, err := flows.ApplyPayment(ctx, db, paid(order, 16800, clock.Now()), wib, db.Now, fakeNotices{})
+	if err != nil || res.Outcome != flows.PaymentFlagged || len(res.Coverage) != 0 {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
 	if _, to, status := coverage(t, db, ref); status != "dihapus" || to != "" {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -337,11 +336,11 @@ func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64, today s
 	return nil
 }
 
-// coverBatch protects every registration a batch's payment pays for, in one
-// statement, and marks the batch paid.
-func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now time.Time, loc *time.Location, reference string) ([]Coverage, error) {
-	from, to := batchPeriod(b, paidAt, loc)
-	today := midnight(now.In(loc)).Format(time.DateOnly)
+// coverBatch protects, in one statement, every registration a batch's
+// payment pays for that is still waiting on today (coverage gained
+// meanwhile is kept, an erased registration stays erased), from..to, and
+// notes the payment's reference on the batch.
+func coverBatch(ctx context.Context, tx txx, batchID, payID int64, from, to, today, now time.Time, reference string) ([]flows.Coverage, error) {
 	var rows []struct {
 		Ref     string `db:"ref"`
 		Name    string `db:"name"`
@@ -359,63 +358,34 @@ func coverBatch(ctx context.Context, tx txx, b Batch, payID int64, paidAt, now t
 				AND (r.covered_to IS NULL OR r.covered_to < $6::date) AND r.deleted_at IS NULL
 			RETURNING r.ref, r.name, r.channel, r.chat_id)
 		SELECT c.*, coalesce(s.lang, '') AS lang FROM c LEFT JOIN sessions s ON s.channel = c.channel AND s.chat_id = c.chat_id`,
-		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now, today); err != nil {
-		return nil, fmt.Errorf("batch %d: coverage: %w", b.ID, err)
+		payID, from.Format(time.DateOnly), to.Format(time.DateOnly), flows.StatusActive, now, today.Format(time.DateOnly)); err != nil {
+		return nil, fmt.Errorf("batch %d: coverage: %w", batchID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET payment_ref = CASE WHEN payment_ref = '' THEN $2 ELSE payment_ref || ', ' || $2 END,
-		paid_at = coalesce(paid_at, $3), updated_at = $3 WHERE id = $1`, b.ID, reference, now); err != nil {
-		return nil, fmt.Errorf("batch %d: %w", b.ID, err)
+		paid_at = coalesce(paid_at, $3), updated_at = $3 WHERE id = $1`, batchID, reference, now); err != nil {
+		return nil, fmt.Errorf("batch %d: %w", batchID, err)
 	}
-	out := make([]Coverage, 0, len(rows))
+	out := make([]flows.Coverage, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Coverage{Lang: r.Lang, RegistrationRef: r.Ref, Name: r.Name, Channel: r.Channel, ChatID: r.ChatID, From: from, To: to})
+		out = append(out, flows.Coverage{Lang: r.Lang, RegistrationRef: r.Ref, Name: r.Name, Channel: r.Channel, ChatID: r.ChatID, From: from, To: to})
 	}
 	return out, nil
 }
 
-// uncovered is what a payment paid for registrations it did not cover:
-// covered another way while its invoice was open, or erased at the worker's
-// request.
-type uncovered struct {
-	count  int
-	amount int64
-	refs   []string // the first few references, for the admin
-}
-
-func (u *uncovered) add(ref string, amount int64) {
-	u.count++
-	u.amount += amount
-	if len(u.refs) < 20 {
-		u.refs = append(u.refs, ref)
-	}
-}
-
-// list names the registrations: the first few, then how many more.
-func (u uncovered) list() string {
-	s := strings.Join(u.refs, ", ")
-	if more := u.count - len(u.refs); more > 0 {
-		s += fmt.Sprintf(", … (%d more)", more)
-	}
-	return s
-}
-
-func uncoveredItems(ctx context.Context, tx txx, payID int64, covered []Coverage) (uncovered, error) {
-	refs := make([]string, len(covered))
-	for i, c := range covered {
-		refs[i] = c.RegistrationRef
-	}
-	var u uncovered
+// uncoveredItems is what a payment paid for beyond the covered references.
+func uncoveredItems(ctx context.Context, tx txx, payID int64, covered []string) (flows.Uncovered, error) {
+	var u flows.Uncovered
 	var rows []struct {
 		Ref    string `db:"ref"`
 		Amount int64  `db:"amount"`
 	}
 	if err := tx.SelectContext(ctx, &rows, `SELECT r.ref, i.amount FROM payment_items i JOIN registrations r ON r.id = i.registration_id
 		WHERE i.payment_id = $1 AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS c(ref) WHERE c.ref = r.ref) ORDER BY r.id`,
-		payID, pq.StringArray(refs)); err != nil {
+		payID, pq.StringArray(covered)); err != nil {
 		return u, fmt.Errorf("payment %d: uncovered items: %w", payID, err)
 	}
 	for _, r := range rows {
-		u.add(r.Ref, r.Amount)
+		u.Add(r.Ref, r.Amount)
 	}
 	return u, nil
 }
@@ -557,7 +527,8 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate()); err != nil {
 		return 0, err
 	}
-	covered, err := coverBatch(ctx, tx, b, payID, now, now, loc, reference)
+	from, to := batchPeriod(b, now, loc)
+	covered, err := coverBatch(ctx, tx, b.ID, payID, from, to, midnight(now.In(loc)), now, reference)
 	if err != nil {
 		return 0, err
 	}
@@ -574,7 +545,7 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 			if c.Channel == "" {
 				continue
 			}
-			if err := queueReplies(ctx, tx, d.announces(c.Channel), c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.covered())); err != nil {
+			if err := queueReplies(ctx, tx, d.announces(c.Channel), c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.Covered())); err != nil {
 				return 0, err
 			}
 		}

@@ -135,8 +135,8 @@ func TestBatchInvoiceSettles(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: clock.Now()}
-	res, err := db.ApplyNotification(ctx, n, time.UTC, nil)
-	if err != nil || res.Outcome != store.Applied || len(res.Coverage) != 3 {
+	res, err := flows.ApplyPayment(ctx, db, n, time.UTC, db.Now, nil)
+	if err != nil || res.Outcome != flows.PaymentApplied || len(res.Coverage) != 3 {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
 	for _, c := range res.Coverage {
@@ -144,7 +144,7 @@ func TestBatchInvoiceSettles(t *testing.T) {
 			t.Errorf("coverage %v – %v, want February to April 2027", c.From, c.To)
 		}
 	}
-	if res, err := db.ApplyNotification(ctx, n, time.UTC, nil); err != nil || res.Outcome != store.Unchanged {
+	if res, err := flows.ApplyPayment(ctx, db, n, time.UTC, db.Now, nil); err != nil || res.Outcome != flows.PaymentUnchanged {
 		t.Errorf("the same notification again: %+v, %v", res, err)
 	}
 	got, err := db.BatchByID(ctx, b.ID)
@@ -181,9 +181,9 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 	}
 	var before string
 	db.SQL().Get(&before, `SELECT string_agg(covered_to::text, ',') FROM registrations WHERE sponsor_batch_id = $1`, b.ID)
-	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due,
-		PaidAt: clock.Now().AddDate(0, 0, 10)}, time.UTC, nil)
-	if err != nil || res.Outcome != store.Flagged {
+	res, err := flows.ApplyPayment(ctx, db, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due,
+		PaidAt: clock.Now().AddDate(0, 0, 10)}, time.UTC, db.Now, nil)
+	if err != nil || res.Outcome != flows.PaymentFlagged {
 		t.Fatalf("the late invoice: %+v, %v", res, err)
 	}
 	var after string
@@ -323,8 +323,8 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	db.SQL().MustExec(`UPDATE registrations SET channel = $2, chat_id = $3 WHERE ref = $1`, erased, u.channel, u.id)
 	must(t, u.do(func(ctx context.Context, tx flows.Tx) error { _, err := tx.Forget(ctx); return err }))
 
-	res, err := db.ApplyNotification(ctx, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: clock.Now()}, time.UTC, nil)
-	if err != nil || res.Outcome != store.Flagged || len(res.Coverage) != 2 {
+	res, err := flows.ApplyPayment(ctx, db, payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: clock.Now()}, time.UTC, db.Now, nil)
+	if err != nil || res.Outcome != flows.PaymentFlagged || len(res.Coverage) != 2 {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
 	var st struct {

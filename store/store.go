@@ -143,6 +143,9 @@ func (d *DB) Close() error {
 	return d.db.Close()
 }
 
+// Now is the store's clock (the time its rows record).
+func (d *DB) Now() time.Time { return d.now() }
+
 // SQL exposes the pool to tests and tools in this repository.
 func (d *DB) SQL() *sqlx.DB { return d.db }
 

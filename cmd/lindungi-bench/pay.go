@@ -70,7 +70,7 @@ func benchPayments(ctx context.Context, n, clients, conns int) (payResult, error
 			return res, err
 		}
 	}
-	srv := httptest.NewServer(webhook.Handler(sb, env.DB, engine, flows.DefaultConfig().Location, log))
+	srv := httptest.NewServer(webhook.Handler(sb, engine.ApplyPayment, log))
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	lat := make([][]time.Duration, clients)

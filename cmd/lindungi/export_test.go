@@ -111,7 +111,7 @@ func payFor(t *testing.T, db *store.DB, order string, refs ...string) {
 		t.Fatal(err)
 	}
 	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: 109400 * int64(len(refs)), PaidAt: clock.Now(), Raw: []byte(`{}`)}
-	if _, err := db.ApplyNotification(ctx, n, time.UTC, nil); err != nil {
+	if _, err := flows.ApplyPayment(ctx, db, n, time.UTC, db.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 }

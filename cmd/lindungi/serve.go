@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /verify/{token}", web.Guard(pagesPerMinute, nil, verifyHandler(d.db, d.cat, cfg.Flow.Location, clock.Now, log)))
-	notify := webhook.Handler(d.provider, d.db, d.engine, cfg.Flow.Location, log)
+	notify := webhook.Handler(d.provider, d.engine.ApplyPayment, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
 		page := web.Guard(pagesPerMinute, nil, sandboxPayHandler(sb, d.db, d.cat, notify, d.sandboxKey, log))
@@ -378,7 +378,7 @@ func settlePayments(ctx context.Context, db *store.DB, p payments.Provider, engi
 			log.Info("payment codes expired", "count", n)
 		}
 		if i%5 == 0 {
-			if _, err := webhook.Reconcile(ctx, p, db, engine, loc, 30*time.Minute, log); err != nil && ctx.Err() == nil {
+			if _, err := webhook.Reconcile(ctx, p, db, engine.ApplyPayment, 30*time.Minute, log); err != nil && ctx.Err() == nil {
 				log.Warn("reconcile payments", "err", err)
 			}
 		}

@@ -11,15 +11,24 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
-	"github.com/lindungi/lindungi/store"
 )
+
+// Apply applies a verified notification exactly once (flows.Engine.ApplyPayment).
+type Apply func(ctx context.Context, n payments.Notification) (flows.PaymentResult, error)
+
+// Pending finds the payments to ask the provider about (store.DB).
+type Pending interface {
+	// PaymentsToCheck claims up to limit pending payments of a provider
+	// older than age that nobody asked about for age.
+	PaymentsToCheck(ctx context.Context, provider string, age time.Duration, limit int) ([]string, error)
+}
 
 // Handler takes a provider's payment notifications at
 // POST /payments/{provider}/notification: the signature is checked before
 // anything else (forged → 401, nothing changes), then the payment is applied
 // exactly once and the worker's confirmation (and an agent's summary) queued
-// in the same transaction; notices (flows.Engine) makes them.
-func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, loc *time.Location, log *slog.Logger) http.Handler {
+// in the same transaction (apply).
+func Handler(p payments.Provider, apply Apply, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, payments.MaxNotificationSize))
 		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
@@ -50,8 +59,8 @@ func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, lo
 			log.Warn("payment notification not backed by the provider's status query: only its own answer is applied",
 				"provider", p.Name(), "order_id", n.OrderID, "claimed", n.Unbacked, "provider_says", n.Status)
 		}
-		res, err := db.ApplyNotification(r.Context(), n, loc, notices)
-		if errors.Is(err, store.ErrUnknownPayment) {
+		res, err := apply(r.Context(), n)
+		if errors.Is(err, flows.ErrUnknownPayment) {
 			log.Warn("payment notification for an unknown order", "provider", p.Name(), "order_id", n.OrderID)
 			http.Error(w, "unknown order", http.StatusNotFound)
 			return
@@ -61,7 +70,7 @@ func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, lo
 			http.Error(w, "try again", http.StatusInternalServerError)
 			return
 		}
-		if res.Outcome == store.Flagged {
+		if res.Outcome == flows.PaymentFlagged {
 			log.Warn("payment flagged for an admin", "order_id", n.OrderID, "status", n.Status, "amount", n.Amount)
 		}
 		log.Info("payment notification", "order_id", n.OrderID, "status", n.Status, "outcome", res.Outcome)
@@ -73,8 +82,8 @@ func Handler(p payments.Provider, db *store.DB, notices flows.PaymentNotices, lo
 // Reconcile asks the provider about payments still pending after age (a
 // notification may have been lost) and applies what it says, exactly as a
 // notification. A provider that cannot be asked (the sandbox) is skipped.
-func Reconcile(ctx context.Context, p payments.Provider, db *store.DB, notices flows.PaymentNotices, loc *time.Location, age time.Duration, log *slog.Logger) (int, error) {
-	orders, err := db.PaymentsToCheck(ctx, p.Name(), age, 50)
+func Reconcile(ctx context.Context, p payments.Provider, pending Pending, apply Apply, age time.Duration, log *slog.Logger) (int, error) {
+	orders, err := pending.PaymentsToCheck(ctx, p.Name(), age, 50)
 	if err != nil {
 		return 0, err
 	}
@@ -91,11 +100,11 @@ func Reconcile(ctx context.Context, p payments.Provider, db *store.DB, notices f
 		if n.Status == payments.Pending {
 			continue
 		}
-		res, err := db.ApplyNotification(ctx, n, loc, notices)
+		res, err := apply(ctx, n)
 		if err != nil {
 			return changed, err
 		}
-		if res.Outcome != store.Unchanged {
+		if res.Outcome != flows.PaymentUnchanged {
 			changed++
 			log.Info("reconcile: payment updated from the provider", "order_id", order, "status", n.Status, "outcome", res.Outcome)
 		}

@@ -84,14 +84,13 @@ func TestReconcileFindsALostSettlement(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	env, mt, mc, order := setup(t, clk, 1)
 	ctx := context.Background()
-	loc := flows.DefaultConfig().Location
-	notices := env.Engine(flows.DefaultConfig())
-	if n, err := webhook.Reconcile(ctx, mc, env.DB, notices, loc, 30*time.Minute, quiet); err != nil || n != 0 {
+	engine := env.Engine(flows.DefaultConfig())
+	if n, err := webhook.Reconcile(ctx, mc, env.DB, engine.ApplyPayment, 30*time.Minute, quiet); err != nil || n != 0 {
 		t.Fatalf("too young to ask: %d, %v", n, err)
 	}
 	mt.Notify(order, "settlement", 16800) // paid at the bank; the notification is lost
 	clk.Add(31 * time.Minute)
-	if n, err := webhook.Reconcile(ctx, mc, env.DB, notices, loc, 30*time.Minute, quiet); err != nil || n != 1 {
+	if n, err := webhook.Reconcile(ctx, mc, env.DB, engine.ApplyPayment, 30*time.Minute, quiet); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d, %v", n, err)
 	}
 	var status string
@@ -120,8 +119,8 @@ func TestExpiryThenSettlement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := env.DB.ApplyNotification(ctx, n, flows.DefaultConfig().Location, nil)
-	if err != nil || r.Outcome != store.Applied {
+	r, err := flows.ApplyPayment(ctx, env.DB, n, flows.DefaultConfig().Location, env.DB.Now, nil)
+	if err != nil || r.Outcome != flows.PaymentApplied {
 		t.Fatalf("settlement after expiry: %+v, %v", r, err)
 	}
 }
@@ -136,7 +135,7 @@ func TestEditedMidtransStatusChangesNothing(t *testing.T) {
 	env, mt, mc, order := setup(t, clk, 3)
 	var logs strings.Builder
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	srv := httptest.NewServer(webhook.Handler(mc, env.DB, env.Engine(flows.DefaultConfig()), flows.DefaultConfig().Location, log))
+	srv := httptest.NewServer(webhook.Handler(mc, env.Engine(flows.DefaultConfig()).ApplyPayment, log))
 	defer srv.Close()
 	post := func(body []byte) int {
 		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
