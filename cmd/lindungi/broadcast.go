@@ -22,7 +22,7 @@ import (
 // the terminal, with the same segments as /siaran in chat, and its progress.
 func broadcastCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, cfg flows.Config, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: lindungi broadcast send [flags] | status ID [--watch]")
+		return errors.New(commandUsage["broadcast"])
 	}
 	switch args[0] {
 	case "send":

@@ -77,7 +77,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 		return err
 	}
 	if file == "" {
-		return errors.New("usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE] [--lang id|en]")
+		return errors.New(commandUsage["import"])
 	}
 	lang := *langFlag
 	// T renders an "import." text of the report or the summary.

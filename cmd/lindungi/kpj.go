@@ -31,7 +31,7 @@ const kpjBatch = 500
 // to --report.
 func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.KPJNotices, cat *locales.Catalog,
 	getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	const usage = "usage: lindungi kpj import FILE [--report FILE] [--kpj-digits 8-16] [--lang id|en]"
+	usage := commandUsage["kpj"]
 	if len(args) == 0 || args[0] != "import" {
 		return errors.New(usage)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -30,9 +31,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "lindungi:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // the usage was asked for, and printed
 		}
+		fmt.Fprintln(os.Stderr, "lindungi:", err)
 		os.Exit(1)
 	}
 }
@@ -97,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
+	}
+
+	if ownFlags[cmd] && asksHelp(rest) {
+		return commandHelp(ctx, cmd, rest, stdout)
 	}
 
 	cfg, err := loadConfig(getenv)
@@ -189,4 +195,77 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"),
 			sessionKey: v.Hash("web", "session-ids"), botName: botName}, getenv, stdout)
 	}
+}
+
+// commandUsage is the usage of each command that reads its own flags.
+var commandUsage = map[string]string{
+	"payments":  "usage: lindungi payments report [--date YYYY-MM-DD]",
+	"audit":     "usage: lindungi audit [--since YYYY-MM-DD] [flags]",
+	"broadcast": "usage: lindungi broadcast send [flags] | status ID [--watch]",
+	"export":    "usage: lindungi export [flags]",
+	"kpj":       "usage: lindungi kpj import FILE [--report FILE] [--kpj-digits 8-16] [--lang id|en]",
+	"import":    "usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE] [--lang id|en]",
+	"sponsor":   "usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--days 90]  [--lang id|en]",
+	"dev":       "usage: lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]",
+}
+
+// asksHelp reports whether -h, -help or --help is among the arguments
+// (before a "--").
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// commandHelp prints a command's usage with no configuration, key or
+// database: the command's own flags when a subcommand is named (they are
+// read before anything is opened), else the command's usage line.
+func commandHelp(ctx context.Context, cmd string, args []string, stdout io.Writer) error {
+	sub := len(args) > 0 && !strings.HasPrefix(args[0], "-")
+	if cmd == "audit" || cmd == "export" || cmd == "import" {
+		sub = true // no subcommands: the flags are the command's
+	}
+	if !sub {
+		fmt.Fprintln(stdout, commandUsage[cmd])
+		return nil
+	}
+	cfg := flows.DefaultConfig()
+	cat, err := locales.Load()
+	if err != nil {
+		return fmt.Errorf("load texts: %w", err)
+	}
+	none := func(string) string { return "" }
+	// Every command parses its flags before it touches what it is given:
+	// -h stops there with flag.ErrHelp.
+	switch cmd {
+	case "payments":
+		err = paymentsReport(ctx, args, nil, cat, cfg.Location, stdout)
+	case "audit":
+		err = auditCommand(ctx, args, nil, cfg.Location, stdout)
+	case "broadcast":
+		err = broadcastCommand(ctx, args, nil, nil, cfg, none, stdout)
+	case "export":
+		err = exportCommand(ctx, args, nil, nil, cat, cfg.Location, none, stdout)
+	case "kpj":
+		err = kpjCommand(ctx, args, nil, nil, cat, none, strings.NewReader(""), stdout, io.Discard)
+	case "import":
+		err = importCommand(ctx, args, nil, nil, nil, cfg, cat, none, stdout)
+	case "sponsor":
+		err = sponsorCommand(ctx, args, nil, nil, nil, cfg, cat, none, stdout)
+	case "dev":
+		err = devCommand(args, nil, stdout)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err == nil {
+		return fmt.Errorf("lindungi %s: -h did not stop before the command ran", cmd)
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ import (
 // --date YYYY-MM-DD`.
 func paymentsReport(ctx context.Context, args []string, db *store.DB, cat *locales.Catalog, loc *time.Location, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "report" {
-		return fmt.Errorf("usage: lindungi payments report [--date YYYY-MM-DD]")
+		return errors.New(commandUsage["payments"])
 	}
 	fs := flag.NewFlagSet("payments report", flag.ContinueOnError)
 	fs.SetOutput(stdout)

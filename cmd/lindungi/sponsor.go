@@ -29,7 +29,7 @@ import (
 func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, provider payments.Provider, cfg flows.Config,
 	cat *locales.Catalog, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--days 90]  [--lang id|en]")
+		return errors.New(commandUsage["sponsor"])
 	}
 	switch args[0] {
 	case "list", "show", "pay", "invoice", "codes":
@@ -152,7 +152,7 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 // a realistic sponsor's list for trying the import and for the benchmark.
 func devCommand(args []string, regions *wilayah.Data, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "gen-workers" {
-		return errors.New("usage: lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]")
+		return errors.New(commandUsage["dev"])
 	}
 	fs := flag.NewFlagSet("dev gen-workers", flag.ContinueOnError)
 	fs.SetOutput(stdout)
