@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nik"
 )
@@ -185,7 +186,7 @@ func (t *turn) applications(ctx context.Context) error {
 		if err := t.tx.AuditOn(ctx, "admin:view_application", agentSubject(a.ID), ""); err != nil {
 			return err
 		}
-		t.mentions(AboutAgent(a.ID))
+		t.mentions(about.Agent(a.ID))
 		id := strconv.FormatInt(a.ID, 10)
 		t.say(Reply{Text: t.T("admin.application", map[string]any{"ID": a.ID, "Summary": t.agentSummary(a),
 			"Date": t.cat.Date(t.s.Lang, a.CreatedAt.In(t.cfg.Location))}), Input: InputNone, Choices: []Choice{
@@ -218,7 +219,7 @@ func (t *turn) agentList(ctx context.Context, query string) error {
 			break
 		}
 		id := strconv.FormatInt(a.ID, 10)
-		t.mentions(AboutAgent(a.ID))
+		t.mentions(about.Agent(a.ID))
 		lines = append(lines, t.T("admin.agent_line", map[string]any{"ID": a.ID, "Name": displayName(a.Name), "Role": t.roleLabel(a.Role),
 			"Status": t.T("admin.status."+a.Status, nil)}))
 		if len(choices) == buttons {
@@ -313,7 +314,7 @@ func (t *turn) decide(ctx context.Context, id int64, status, reason string) erro
 	if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(lang, key, map[string]any{"Reason": reason}), Input: InputNone}}); err != nil {
 		return err
 	}
-	t.mentions(AboutAgent(id))
+	t.mentions(about.Agent(id))
 	return t.askNote(ctx, "admin.decided."+status, map[string]any{"ID": id, "Name": displayName(a.Name)})
 }
 
@@ -368,7 +369,7 @@ func (t *turn) adminPending(ctx context.Context) error {
 			return err
 		}
 		t.s.Pending = pendingMoveTo + ":" + o.Ref
-		t.mentions(AboutRegistration(o.Ref))
+		t.mentions(about.Registration(o.Ref))
 		t.say(Reply{Text: t.T("admin.move_found", map[string]any{"Ref": o.Ref, "Name": displayName(o.Name), "Owner": t.ownerLabel(*o)}) +
 			"\n\n" + t.T("admin.move_to", nil), Input: InputText})
 		return nil
@@ -425,7 +426,7 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 		for _, a := range agents {
 			if a.ID == toAgent {
 				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_to_agent", map[string]any{"Ref": ref, "Name": displayName(from.Name)}), Input: InputNone,
-					About: []string{AboutRegistration(ref)}}}); err != nil {
+					About: []string{about.Registration(ref)}}}); err != nil {
 					return err
 				}
 			}
@@ -455,7 +456,7 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 			return err
 		}
 	}
-	t.mentions(AboutRegistration(ref))
+	t.mentions(about.Registration(ref))
 	return t.askNote(ctx, "admin.moved", map[string]any{"Ref": ref, "To": to})
 }
 

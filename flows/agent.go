@@ -10,7 +10,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/nik"
+	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/telepon"
 	"github.com/lindungi/lindungi/wilayah"
 )
@@ -277,7 +279,7 @@ func (t *turn) submitApplication(ctx context.Context) error {
 	}
 	a.ID = id
 	if err := t.tellAdmins(ctx, "admin.new_application", map[string]any{"Name": displayName(a.Name), "ID": id,
-		"Role": t.cat.T(adminLang, "agent.role."+a.Role, nil)}, AboutAgent(id)); err != nil {
+		"Role": t.cat.T(adminLang, "agent.role."+a.Role, nil)}, about.Agent(id)); err != nil {
 		return err
 	}
 	t.s.Data = Answers{}
@@ -486,7 +488,7 @@ func (t *turn) standing(r Resident) (string, time.Time) {
 	if r.CoveredTo.IsZero() {
 		return standingAwaiting, time.Time{}
 	}
-	today := midnight(t.now)
+	today := tanggal.Midnight(t.now)
 	end := time.Date(r.CoveredTo.Year(), r.CoveredTo.Month(), r.CoveredTo.Day(), 0, 0, 0, 0, t.cfg.Location)
 	switch {
 	case !today.After(end):
@@ -580,7 +582,7 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 // mentionRefs notes the registrations a reply lists (Reply.About).
 func (t *turn) mentionRefs(refs []string) {
 	for _, ref := range refs {
-		t.mentions(AboutRegistration(ref))
+		t.mentions(about.Registration(ref))
 	}
 }
 
@@ -651,7 +653,7 @@ func (t *turn) promptResident(ctx context.Context) (Reply, error) {
 	}
 	choices = append(choices, Choice{Label: t.T("agent.back_list", nil), Data: "rs:back"})
 	t.shown = &shownRecords{action: "agent:view", subject: r.Ref}
-	t.mentions(AboutRegistration(r.Ref))
+	t.mentions(about.Registration(r.Ref))
 	return Reply{Text: text, Input: InputText, Choices: choices}, nil
 }
 
@@ -692,7 +694,7 @@ func (t *turn) claimCode(ctx context.Context) error {
 		return err
 	}
 	exp := expires.In(t.cfg.Location)
-	t.mentions(AboutRegistration(r.Ref))
+	t.mentions(about.Registration(r.Ref))
 	reply := Reply{Text: t.T("agent.code", map[string]any{"Name": displayName(r.Name), "Code": code,
 		"Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04")}), Input: InputNone}
 	if bot := t.botUsername(); bot != "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // issueAgent asks the payment provider for one payment code for every
@@ -68,7 +69,7 @@ func (t *turn) remind(ctx context.Context, a *Agent) error {
 	unlinked, recent := 0, 0
 	for _, r := range res {
 		k, end := t.standing(r)
-		due := k == standingAwaiting || k == standingArrears || k == standingActive && end.Sub(midnight(t.now)) <= 7*24*time.Hour
+		due := k == standingAwaiting || k == standingArrears || k == standingActive && end.Sub(tanggal.Midnight(t.now)) <= 7*24*time.Hour
 		switch {
 		case !due || !payableResident(r):
 			continue

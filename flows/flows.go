@@ -7,7 +7,6 @@ package flows
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 )
 
@@ -94,12 +93,6 @@ type Reply struct {
 	// the deliverer measures the update→reply latency from it.
 	Answers time.Time `json:"answers,omitzero"`
 }
-
-// AboutRegistration is the Reply.About key of a registration.
-func AboutRegistration(ref string) string { return "reg:" + ref }
-
-// AboutAgent is the Reply.About key of an agent record.
-func AboutAgent(id int64) string { return "agent:" + strconv.FormatInt(id, 10) }
 
 // Session is the saved state of one chat.
 type Session struct {

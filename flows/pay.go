@@ -14,6 +14,7 @@ import (
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // PaymentLine is what one payment pays for one registration.
@@ -113,22 +114,18 @@ func (t *turn) quote(r RegistrationView, months int) (iuran.Quote, error) {
 		return t.jhtQuote(r, months)
 	}
 	return t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: months,
-		Start: midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+		Start: tanggal.Midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
 }
 
 // jhtQuote prices a sponsored worker's own JHT: the sponsor pays JKK and JKM.
 func (t *turn) jhtQuote(r RegistrationView, months int) (iuran.Quote, error) {
 	q, err := t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: true, Months: months,
-		Start: midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+		Start: tanggal.Midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
 	if err != nil {
 		return q, err
 	}
 	q.Totals = iuran.Amounts{JHT: q.Totals.JHT, Total: q.Totals.JHT}
 	return q, nil
-}
-
-func midnight(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
 }
 
 func (t *turn) answerPay(ctx context.Context) error {

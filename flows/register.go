@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
@@ -682,7 +683,7 @@ func (t *turn) confirmResident(ctx context.Context, reg Registration) error {
 		return err
 	}
 	t.s.Data = Answers{}
-	t.mentions(AboutRegistration(ref))
+	t.mentions(about.Registration(ref))
 	return t.fire(ctx, EvHome, t.T("agent.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)}))
 }
 

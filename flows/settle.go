@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // Payment flags: why an admin must look at a payment.
@@ -290,7 +292,7 @@ func ApplyPayment(ctx context.Context, ps PaymentStore, n payments.Notification,
 					return err
 				}
 				from, to := BatchPeriod(start, months, paidAt, loc)
-				if res.Coverage, err = tx.CoverBatch(ctx, id, p.ID, from, to, midnight(at.In(loc)), n.OrderID); err != nil {
+				if res.Coverage, err = tx.CoverBatch(ctx, id, p.ID, from, to, tanggal.Midnight(at.In(loc)), n.OrderID); err != nil {
 					return err
 				}
 				refs := make([]string, len(res.Coverage))
@@ -333,7 +335,7 @@ func BatchPeriod(start time.Time, months int, paidAt time.Time, loc *time.Locati
 		day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 		return iuran.FirstCoverage(day.AddDate(0, 0, -1), months)
 	}
-	return iuran.FirstCoverage(midnight(paidAt.In(loc)), months)
+	return iuran.FirstCoverage(tanggal.Midnight(paidAt.In(loc)), months)
 }
 
 // extendCoverage extends every registration of a settled payment: from the
@@ -342,7 +344,7 @@ func BatchPeriod(start time.Time, months int, paidAt time.Time, loc *time.Locati
 // sponsored worker's own JHT leaves the coverage as it is; a registration
 // erased before the money came stays erased and is left uncovered.
 func extendCoverage(ctx context.Context, tx PaymentTx, paymentID int64, paidAt, now time.Time, loc *time.Location) ([]Coverage, Uncovered, error) {
-	paidOn := midnight(paidAt.In(loc))
+	paidOn := tanggal.Midnight(paidAt.In(loc))
 	var erased Uncovered
 	items, err := tx.PaidItems(ctx, paymentID)
 	if err != nil {
@@ -357,7 +359,7 @@ func extendCoverage(ctx context.Context, tx PaymentTx, paymentID int64, paidAt, 
 			erased.Add(it.Ref, it.Amount)
 			continue
 		case it.JHTOnly:
-			if err := tx.ExtendJHT(ctx, it.RegistrationID, midnight(now.In(loc)), it.Months); err != nil {
+			if err := tx.ExtendJHT(ctx, it.RegistrationID, tanggal.Midnight(now.In(loc)), it.Months); err != nil {
 				return nil, erased, err
 			}
 			c.From, c.To, c.JHTOnly, c.Months = it.CoveredFrom, it.CoveredTo, true, it.Months
@@ -410,7 +412,7 @@ func tellSettled(ctx context.Context, tx PaymentTx, p StoredPayment, paidAt time
 	var refs []string
 	for _, c := range cov {
 		paid.Covered = append(paid.Covered, c.Covered())
-		refs = append(refs, AboutRegistration(c.RegistrationRef))
+		refs = append(refs, about.Registration(c.RegistrationRef))
 	}
 	if a.ChatID == "" {
 		return nil // the agent's record was erased at their request: nobody to tell

@@ -53,13 +53,6 @@ type Stats struct {
 // StatsStandings are the standings /statistik counts, in order.
 var StatsStandings = []string{StandingAwaiting, StandingActive, StandingArrears, StandingEnded}
 
-// WeekStart is the Monday of day's week, at midnight in day's zone.
-func WeekStart(day time.Time) time.Time {
-	y, m, d := day.Date()
-	back := (int(day.Weekday()) + 6) % 7 // days since Monday
-	return time.Date(y, m, d-back, 0, 0, 0, 0, day.Location())
-}
-
 // cmdStats is the admins' statistics (/statistik).
 const cmdStats = "stats"
 

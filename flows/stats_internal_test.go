@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -52,8 +53,8 @@ func TestWeekStart(t *testing.T) {
 		{"2027-01-02", "2026-12-28"}, // and last year
 	} {
 		d, _ := time.ParseInLocation(time.DateOnly, c.day, wib)
-		if got := WeekStart(d.Add(15 * time.Hour)); got.Format(time.DateOnly) != c.want || got.Hour() != 0 || got.Location() != wib {
-			t.Errorf("WeekStart(%s) = %v, want %s", c.day, got, c.want)
+		if got := tanggal.WeekStart(d.Add(15 * time.Hour)); got.Format(time.DateOnly) != c.want || got.Hour() != 0 || got.Location() != wib {
+			t.Errorf("tanggal.WeekStart(%s) = %v, want %s", c.day, got, c.want)
 		}
 	}
 }

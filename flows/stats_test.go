@@ -9,6 +9,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // statsNow counts /statistik as the store does for an admin.
@@ -134,7 +135,7 @@ func TestStatsTables(t *testing.T) {
 		"Lewat agen: "+n(after.Payers[1].Registered)+" terdaftar · "+n(after.Payers[1].Active)+" aktif",
 		"Disponsori: "+n(after.Payers[2].Registered)+" terdaftar · "+n(after.Payers[2].Active)+" aktif",
 		"Hari ini: "+money(after.PaidToday),
-		"Minggu ini (sejak Senin, "+cat.Date("id", flows.WeekStart(today))+"): "+money(after.PaidWeek),
+		"Minggu ini (sejak Senin, "+cat.Date("id", tanggal.WeekStart(today))+"): "+money(after.PaidWeek),
 		"Bulan ini (sejak 1 "+cat.T("id", "month."+fmt.Sprint(int(today.Month())), nil)+fmt.Sprintf(" %d): ", today.Year())+money(after.PaidMonth))
 	must(t, out[1].Text, "Per kabupaten/kota", "\nKabupaten Kayong Utara: 4 terdaftar · 2 aktif")
 	must(t, out[2].Text, "Per pekerjaan:", "\nSeniman: 4 terdaftar · 2 aktif", "Per saluran:", "\nWhatsApp: 3 terdaftar · 1 aktif",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -249,7 +250,7 @@ func (t *chatTx) CreateResident(ctx context.Context, r flows.Registration, attes
 	// them out of the outbox too.
 	if _, err := t.exec(ctx, `UPDATE outbox SET about = array_append(coalesce(about, '{}'), $3)
 		WHERE channel = $1 AND chat_id = $2 AND created_at >= (SELECT given_at FROM attestations WHERE id = $4)`,
-		t.channel, t.chatID, flows.AboutRegistration(got), attestationID); err != nil {
+		t.channel, t.chatID, about.Registration(got), attestationID); err != nil {
 		return "", fmt.Errorf("mark the replies about %s: %w", got, err)
 	}
 	return got, nil

@@ -129,7 +129,7 @@ func queueReplies(ctx context.Context, tx txx, announce bool, channel, chatID st
 }
 
 // about marks replies for one chat as quoting others (flows.Reply.About).
-func about(replies []flows.Reply, keys ...string) []flows.Reply {
+func quoting(replies []flows.Reply, keys ...string) []flows.Reply {
 	for i := range replies {
 		replies[i].About = append(replies[i].About, keys...)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -150,8 +151,8 @@ func (d *DB) SetKPJs(ctx context.Context, rows []KPJRow, notices flows.KPJNotice
 				}
 				res.Told = true
 			} else if reg.AgentChat != "" && notices != nil {
-				replies := about(notices.KPJAgentReplies(reg.AgentLang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ, Previous: res.Previous}),
-					flows.AboutRegistration(reg.Ref))
+				replies := quoting(notices.KPJAgentReplies(reg.AgentLang, flows.KPJIssued{Ref: reg.Ref, Name: reg.Name, KPJ: row.KPJ, Previous: res.Previous}),
+					about.Registration(reg.Ref))
 				if err := queueReplies(ctx, tx, d.announces(reg.AgentChannel), reg.AgentChannel, reg.AgentChat, now, replies); err != nil {
 					return nil, fmt.Errorf("record kpj of %s: %w", reg.Ref, err)
 				}

@@ -297,10 +297,6 @@ func (t *payTx) SendTo(ctx context.Context, channel, chatID string, replies []fl
 	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
 }
 
-func midnight(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-}
-
 // txx is what the payment helpers need of a transaction.
 type txx interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error

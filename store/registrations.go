@@ -9,6 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -213,9 +214,9 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 		t.channel, t.chatID, flows.StatusDeleted, t.now); err != nil {
 		return 0, fmt.Errorf("erase registrations: %w", err)
 	}
-	about := make([]string, 0, len(refs)+1)
+	quoted := make([]string, 0, len(refs)+1)
 	for _, ref := range refs {
-		about = append(about, flows.AboutRegistration(ref))
+		quoted = append(quoted, about.Registration(ref))
 	}
 	// An agent's own record goes too. The row stays, naming nobody, so that
 	// the residents they registered and the consents they stated still say
@@ -230,7 +231,7 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("erase agent record: %w", err)
 	}
 	for _, id := range agents {
-		about = append(about, flows.AboutAgent(id))
+		quoted = append(quoted, about.Agent(id))
 		if err := t.AuditOn(ctx, "agent:erase", agentSubject(id), ""); err != nil {
 			return 0, err
 		}
@@ -241,7 +242,7 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 	// admin's notice, an agent's list). This turn's own answer is queued
 	// after this.
 	res, err := t.exec(ctx, `DELETE FROM outbox WHERE (channel = $1 AND chat_id = $2) OR (about && $3::text[])`,
-		t.channel, t.chatID, pq.StringArray(about))
+		t.channel, t.chatID, pq.StringArray(quoted))
 	if err != nil {
 		return 0, fmt.Errorf("erase replies: %w", err)
 	}

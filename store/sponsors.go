@@ -14,6 +14,7 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // BatchSpec is a sponsor's list about to be imported.
@@ -295,7 +296,7 @@ func batchPeriod(b Batch, paidAt time.Time, loc *time.Location) (from, to time.T
 		start := time.Date(b.Start.Time.Year(), b.Start.Time.Month(), b.Start.Time.Day(), 0, 0, 0, 0, loc)
 		return iuran.FirstCoverage(start.AddDate(0, 0, -1), b.Months)
 	}
-	return iuran.FirstCoverage(midnight(paidAt.In(loc)), b.Months)
+	return iuran.FirstCoverage(tanggal.Midnight(paidAt.In(loc)), b.Months)
 }
 
 // lockBatch reads a batch and locks it for the transaction.
@@ -528,7 +529,7 @@ func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, lo
 		return 0, err
 	}
 	from, to := batchPeriod(b, now, loc)
-	covered, err := coverBatch(ctx, tx, b.ID, payID, from, to, midnight(now.In(loc)), now, reference)
+	covered, err := coverBatch(ctx, tx, b.ID, payID, from, to, tanggal.Midnight(now.In(loc)), now, reference)
 	if err != nil {
 		return 0, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // statsQuery counts the live registrations on today in one scan, by
@@ -97,7 +98,7 @@ func stats(ctx context.Context, tx txx, today time.Time) (flows.Stats, error) {
 	}
 
 	st.PaidToday.Since = today
-	st.PaidWeek.Since = flows.WeekStart(today)
+	st.PaidWeek.Since = tanggal.WeekStart(today)
 	st.PaidMonth.Since = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
 	var paid struct {
 		TodayN   int   `db:"today_n"`

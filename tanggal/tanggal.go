@@ -188,7 +188,7 @@ func Parse(input string, today time.Time, minAge, maxAge int) (time.Time, error)
 		return time.Time{}, &Error{Code: Day, Got: day}
 	}
 	d := time.Date(year, month, day, 0, 0, 0, 0, today.Location())
-	if d.After(midnight(today)) {
+	if d.After(Midnight(today)) {
 		return time.Time{}, &Error{Code: Future}
 	}
 	return d, nil
@@ -199,9 +199,17 @@ func DaysIn(year int, month time.Month) int {
 	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-func midnight(t time.Time) time.Time {
+// Midnight is the start of t's calendar day, in t's zone.
+func Midnight(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// WeekStart is the Monday of day's week, at midnight in day's zone.
+func WeekStart(day time.Time) time.Time {
+	y, m, d := day.Date()
+	back := (int(day.Weekday()) + 6) % 7 // days since Monday
+	return time.Date(y, m, d-back, 0, 0, 0, 0, day.Location())
 }
 
 // ResolveYear turns a two-digit year yy (0–99) into a full year: 2000+yy if a
