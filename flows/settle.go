@@ -226,6 +226,15 @@ type PaymentTx interface {
 	// that is still waiting on today (not covered meanwhile, not erased),
 	// and notes the payment on the batch.
 	CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]Coverage, error)
+	// BatchDue is what a batch's workers waiting for the sponsor (never
+	// paid for, or whose protection has ended) cost for its months.
+	BatchDue(ctx context.Context, id int64) (int64, error)
+	// RecordTransfer records a sponsor's transfer of amount for a batch as
+	// a settled payment of every waiting worker's months, cancelling an
+	// invoice still open for it; it returns the payment's id.
+	RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error)
+	// Audit records what a staff member or agent did.
+	Audit(ctx context.Context, actor, action, subject, detail string) error
 	// UncoveredItems is what the payment paid for beyond the covered references.
 	UncoveredItems(ctx context.Context, paymentID int64, covered []string) (Uncovered, error)
 	// PayingAgent is the agent of an agent's payment.

@@ -27,7 +27,7 @@ func TestSponsoredWorkerClaims(t *testing.T) {
 	if _, err := testDB.ImportChunk(ctx, b, []roster.Worker{w}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testDB.PayBatch(ctx, b.ID, "SP2D-1", "test", flows.DefaultConfig().Location, nil); err != nil {
+	if _, err := flows.PaySponsorBatch(ctx, testDB, b.ID, "SP2D-1", "test", flows.DefaultConfig().Location, testDB.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	c := newAgentChat(t, "")

@@ -14,7 +14,6 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
-	"github.com/lindungi/lindungi/tanggal"
 )
 
 // BatchSpec is a sponsor's list about to be imported.
@@ -289,16 +288,6 @@ func (d *DB) FinishBatch(ctx context.Context, id int64, rowsRead, rejected int) 
 	return nil
 }
 
-// batchPeriod is the protection a batch's payment buys: from the
-// agreement's start, or from the day after the payment settled.
-func batchPeriod(b Batch, paidAt time.Time, loc *time.Location) (from, to time.Time) {
-	if b.Start.Valid {
-		start := time.Date(b.Start.Time.Year(), b.Start.Time.Month(), b.Start.Time.Day(), 0, 0, 0, 0, loc)
-		return iuran.FirstCoverage(start.AddDate(0, 0, -1), b.Months)
-	}
-	return iuran.FirstCoverage(tanggal.Midnight(paidAt.In(loc)), b.Months)
-}
-
 // lockBatch reads a batch and locks it for the transaction.
 func lockBatch(ctx context.Context, tx txx, id int64) (Batch, error) {
 	var b Batch
@@ -483,75 +472,46 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 	return tx.Commit()
 }
 
-// PayBatch records a sponsor's external payment (an APBD transfer) for every
-// worker of a batch not yet paid for: one payment with an item per worker,
-// and each worker protected for the batch's months from its start date (or
-// from tomorrow). Linked workers get their confirmation and card in the same
-// transaction. It returns how many workers it covered; a batch paid before
-// covers nobody again.
-func (d *DB) PayBatch(ctx context.Context, id int64, reference, actor string, loc *time.Location,
-	notices flows.PaymentNotices) (int, error) {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	b, err := lockBatch(ctx, tx, id)
+// RecordTransfer records a sponsor's transfer for a batch as a settled and
+// applied payment of its waiting workers' months (see flows.PaySponsorBatch).
+func (t *payTx) RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error) {
+	b, err := lockBatch(ctx, t.tx, batchID)
 	if err != nil {
 		return 0, err
-	}
-	total, err := batchDue(ctx, tx, b, d.todayDate())
-	if err != nil {
-		return 0, err
-	}
-	if total == 0 {
-		return 0, nil // nobody waits for the sponsor: paid before
 	}
 	// An invoice still open for the batch is void now: paying it too would
 	// pay twice (if it is paid anyway, its settlement covers nobody and is flagged).
-	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'cancelled', updated_at = $2
-		WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`, batchSubject(id), d.now()); err != nil {
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	if _, err := t.tx.ExecContext(ctx, `UPDATE payments SET status = 'cancelled', updated_at = $2
+		WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending'`, batchSubject(batchID), t.now); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", batchID, err)
 	}
-	now := d.now()
 	suffix, err := newToken()
 	if err != nil {
 		return 0, err
 	}
 	var payID int64
-	if err := tx.GetContext(ctx, &payID, `
+	if err := t.tx.GetContext(ctx, &payID, `
 		INSERT INTO payments (order_id, provider, payer_kind, payer_ref, method, amount, status, provider_ref, paid_at, applied_at, created_at, updated_at)
 		VALUES ($1, 'external', 'sponsor', $2, 'transfer', $3, 'paid', $4, $5, $5, $5, $5) RETURNING id`,
-		fmt.Sprintf("SP%d-T%s", id, suffix[:8]), batchSubject(id), total, reference, now); err != nil {
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+		fmt.Sprintf("SP%d-T%s", batchID, suffix[:8]), batchSubject(batchID), amount, reference, t.now); err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", batchID, err)
 	}
-	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate()); err != nil {
+	if err := insertBatchItems(ctx, t.tx, b, payID, t.d.todayDate()); err != nil {
 		return 0, err
 	}
-	from, to := batchPeriod(b, now, loc)
-	covered, err := coverBatch(ctx, tx, b.ID, payID, from, to, tanggal.Midnight(now.In(loc)), now, reference)
+	return payID, nil
+}
+
+func (t *payTx) BatchDue(ctx context.Context, id int64) (int64, error) {
+	b, err := lockBatch(ctx, t.tx, id)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail)
-		VALUES ($1, $2, 'applied', 'paid', $3, $4)`, payID, now, total, fmt.Sprintf("sponsor batch %d, %d registrations, reference %s", id, len(covered), reference)); err != nil {
-		return 0, fmt.Errorf("pay batch %d: %w", id, err)
-	}
-	if err := audit(ctx, tx, now, actor, "sponsor:pay", batchSubject(id),
-		fmt.Sprintf("reference=%s amount=%d registrations=%d", reference, total, len(covered))); err != nil {
-		return 0, err
-	}
-	if notices != nil {
-		for _, c := range covered {
-			if c.Channel == "" {
-				continue
-			}
-			if err := queueReplies(ctx, tx, d.announces(c.Channel), c.Channel, c.ChatID, now, notices.PaymentReplies(c.Lang, c.Covered())); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(covered), tx.Commit()
+	return batchDue(ctx, t.tx, b, t.d.todayDate())
+}
+
+func (t *payTx) Audit(ctx context.Context, actor, action, subject, detail string) error {
+	return audit(ctx, t.tx, t.now, actor, action, subject, detail)
 }
 
 // BatchCode is a claim code to print for one worker of a batch.

@@ -71,7 +71,7 @@ func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	if err != nil || created || again.ID != b.ID || again.Imported != 1 || again.Attached != 1 || again.Workers != 2 {
 		t.Fatalf("the same file again: %+v, created %v, %v", again, created, err)
 	}
-	n, err := db.PayBatch(ctx, b.ID, "SP2D-7", "test", time.UTC, nil)
+	n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-7", "test", time.UTC, db.Now, nil)
 	if err != nil || n != 2 {
 		t.Fatalf("pay: %d, %v", n, err)
 	}
@@ -176,7 +176,7 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "2", Bank: payments.BNI, VANumber: "2", Amount: due}, "test"); err == nil {
 		t.Error("a second invoice while one is open")
 	}
-	if n, err := db.PayBatch(ctx, b.ID, "SP2D-1", "test", time.UTC, nil); err != nil || n != 2 {
+	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-1", "test", time.UTC, db.Now, nil); err != nil || n != 2 {
 		t.Fatalf("pay: %d, %v", n, err)
 	}
 	var before string
@@ -197,10 +197,10 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 	}
 	lapsed := register(t, db)
 	db.SQL().MustExec(`UPDATE registrations SET covered_from = '2020-01-01', covered_to = '2020-01-31', status = 'aktif', sponsor_batch_id = $2 WHERE ref = $1`, lapsed, b.ID)
-	if n, err := db.PayBatch(ctx, b.ID, "SP2D-2", "test", time.UTC, nil); err != nil || n != 2 {
+	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-2", "test", time.UTC, db.Now, nil); err != nil || n != 2 {
 		t.Fatalf("the second payment covered %d, %v", n, err)
 	}
-	if n, err := db.PayBatch(ctx, b.ID, "SP2D-3", "test", time.UTC, nil); err != nil || n != 0 {
+	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-3", "test", time.UTC, db.Now, nil); err != nil || n != 0 {
 		t.Errorf("a third payment with nobody waiting covered %d, %v", n, err)
 	}
 }

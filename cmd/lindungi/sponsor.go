@@ -85,7 +85,7 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			if *ref == "" {
 				return errors.New("--ref: give the transfer's reference (SP2D or bank reference)")
 			}
-			n, err := db.PayBatch(ctx, id, *ref, "cli:"+operator(getenv), cfg.Location, engine)
+			n, err := engine.PaySponsorBatch(ctx, id, *ref, "cli:"+operator(getenv))
 			if err != nil {
 				return err
 			}

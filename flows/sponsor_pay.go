@@ -1,0 +1,78 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/tanggal"
+)
+
+// PaySponsorBatch records a sponsor's transfer for a batch (an SP2D or a
+// bank reference), paid outside any gateway, and covers at once every
+// worker of the batch still waiting for it, from the agreement's start (or
+// from tomorrow) for the batch's months; each worker who linked a chat is
+// told. An invoice still open for the batch is cancelled: paying it too
+// would pay twice. It reports how many it covered; a batch nobody waits in
+// (paid before) records nothing and covers nobody again. actor is who
+// recorded it, for the audit log.
+func (e *Engine) PaySponsorBatch(ctx context.Context, id int64, reference, actor string) (int, error) {
+	return PaySponsorBatch(ctx, e.store, id, reference, actor, e.cfg.Location, e.now, e)
+}
+
+// PaySponsorBatch is Engine.PaySponsorBatch with its parts given (notices
+// nil: tell nobody).
+func PaySponsorBatch(ctx context.Context, ps PaymentStore, id int64, reference, actor string, loc *time.Location, now func() time.Time,
+	notices PaymentNotices) (int, error) {
+	covered := 0
+	err := ps.PaymentAtomically(ctx, func(ctx context.Context, tx PaymentTx) error {
+		start, months, err := tx.LockBatch(ctx, id)
+		if err != nil {
+			return err
+		}
+		total, err := tx.BatchDue(ctx, id)
+		if err != nil {
+			return err
+		}
+		if total == 0 {
+			return nil // nobody waits for the sponsor: paid before
+		}
+		at := now()
+		payID, err := tx.RecordTransfer(ctx, id, total, reference)
+		if err != nil {
+			return err
+		}
+		from, to := BatchPeriod(start, months, at, loc)
+		cov, err := tx.CoverBatch(ctx, id, payID, from, to, tanggal.Midnight(at.In(loc)), reference)
+		if err != nil {
+			return err
+		}
+		covered = len(cov)
+		if err := tx.RecordPaymentEvents(ctx, payID, payments.Notification{Status: payments.Paid, Amount: total}, []PaymentEvent{
+			{"applied", fmt.Sprintf("sponsor batch %d, %d registrations, reference %s", id, covered, reference)}}); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, actor, "sponsor:pay", "batch:"+strconv.FormatInt(id, 10),
+			fmt.Sprintf("reference=%s amount=%d registrations=%d", reference, total, covered)); err != nil {
+			return err
+		}
+		if notices == nil {
+			return nil
+		}
+		for _, c := range cov {
+			if c.Channel == "" {
+				continue
+			}
+			if err := tx.SendTo(ctx, c.Channel, c.ChatID, notices.PaymentReplies(c.Lang, c.Covered())); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pay batch %d: %w", id, err)
+	}
+	return covered, nil
+}
