@@ -361,7 +361,7 @@ func (t *turn) startOver(ctx context.Context) error {
 		return err
 	}
 	t.enter(next)
-	if err := t.tx.NudgeLater(ctx, t.now.Add(NudgeAfter)); err != nil {
+	if err := t.tx.PlanJobs(ctx, []Job{NudgeJob(t.s.Channel, t.s.ChatID, t.now.Add(NudgeAfter))}); err != nil {
 		return err
 	}
 	return t.ask(ctx, "")

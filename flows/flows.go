@@ -181,6 +181,7 @@ var ErrDuplicate = errors.New("already registered")
 type Store interface {
 	Atomically(ctx context.Context, channel, chatID string, fn func(ctx context.Context, tx Tx) error) error
 	PaymentStore
+	JobStore
 }
 
 // Tx is what a flow may do inside the transaction of one chat.
@@ -206,8 +207,8 @@ type Tx interface {
 	RecordPayment(ctx context.Context, p PaymentRecord) error
 	// Subscribe makes a registration's next invoices by themselves (months 0 stops it).
 	Subscribe(ctx context.Context, ref string, months int, method string) error
-	// NudgeLater plans a reminder for an unfinished registration at the given time.
-	NudgeLater(ctx context.Context, at time.Time) error
+	// PlanJobs plans work for later (a nudge of an unfinished registration).
+	PlanJobs(ctx context.Context, jobs []Job) error
 	// Payments lists the payments for the chat's registrations, newest first.
 	Payments(ctx context.Context) ([]PaymentView, error)
 	// Audit records an action of the user writing on their own chat.

@@ -87,7 +87,7 @@ func TestUnfinishedRegistrationIsNudgedOnce(t *testing.T) {
 	e := env.Engine(flows.DefaultConfig())
 	run := func() {
 		t.Helper()
-		if _, err := testDB.RunNudges(context.Background(), 100, flows.NudgeAfter, e.DraftTTL(), flows.DraftStates(), e.NudgeReplies); err != nil {
+		if _, err := flows.RunNudges(context.Background(), testDB, 100, testDB.Now, flows.NudgeAfter, e.DraftTTL(), e.NudgeReplies); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,7 +131,7 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	// A week before the end, the reminder is the next invoice.
 	end := r.Coverage[0].To
 	clock.Add(end.Sub(clock.Now()) - 7*24*time.Hour + 12*time.Hour)
-	if _, err := testDB.RunReminders(context.Background(), 1000, loc, e.ReminderReplies, e.RenewalInvoice); err != nil {
+	if _, err := flows.RunReminders(context.Background(), testDB, 1000, loc, e.ReminderReplies, e.RenewalInvoice); err != nil {
 		t.Fatal(err)
 	}
 	got := c.flush()

@@ -214,8 +214,10 @@ type PaymentTx interface {
 	// PaidItems locks and lists the registrations a payment pays for.
 	PaidItems(ctx context.Context, paymentID int64) ([]PaidItem, error)
 	// ExtendCoverage makes a registration active from..to (calendar days)
-	// with a verification link, and plans its reminders before to.
+	// with a verification link.
 	ExtendCoverage(ctx context.Context, it PaidItem, from, to time.Time) error
+	// PlanJobs plans work for later (reminders).
+	PlanJobs(ctx context.Context, jobs []Job) error
 	// ExtendJHT adds months of a sponsored worker's own JHT from today on
 	// (or from the end of what they paid before).
 	ExtendJHT(ctx context.Context, regID int64, today time.Time, months int) error
@@ -380,6 +382,9 @@ func extendCoverage(ctx context.Context, tx PaymentTx, paymentID int64, paidAt, 
 				c.From, c.To = iuran.FirstCoverage(paidOn, it.Months)
 			}
 			if err := tx.ExtendCoverage(ctx, it, c.From, c.To); err != nil {
+				return nil, erased, err
+			}
+			if err := tx.PlanJobs(ctx, ReminderPlan(it.Ref, c.To, now, loc)); err != nil {
 				return nil, erased, err
 			}
 		}

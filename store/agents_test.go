@@ -576,7 +576,7 @@ func TestRemindersSkipUnlinkedResidents(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Set(time.Date(2026, 12, 24, 10, 0, 0, 0, wib)) // a week before the end
-	if _, err := db.RunReminders(ctx, 1000, wib, render, nil); err != nil {
+	if _, err := flows.RunReminders(ctx, db, 1000, wib, render, nil); err != nil {
 		t.Fatal(err)
 	}
 	outcome := func(ref string) string {

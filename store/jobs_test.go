@@ -58,7 +58,7 @@ func TestReminderScheduleAcrossMonths(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if _, err := d.RunReminders(ctx, 50, wib, render, nil); err != nil {
+					if _, err := flows.RunReminders(ctx, d, 50, wib, render, nil); err != nil {
 						t.Error(err)
 					}
 				}()
@@ -105,7 +105,7 @@ func TestRemindersStopWhenPaid(t *testing.T) {
 	flows.ApplyPayment(ctx, db, paid("A-"+ref, 16800, clk.Now()), wib, db.Now, nil)
 	// The 7-day reminder goes; the renewal is paid on 26 December.
 	clk.Set(time.Date(2026, 12, 24, 10, 0, 0, 0, wib))
-	db.RunReminders(ctx, 50, wib, render, nil)
+	flows.RunReminders(ctx, db, 50, wib, render, nil)
 	clk.Set(time.Date(2026, 12, 26, 10, 0, 0, 0, wib))
 	issue(t, db, "B-"+ref, 16800, flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800})
 	if r, err := flows.ApplyPayment(ctx, db, paid("B-"+ref, 16800, clk.Now()), wib, db.Now, nil); err != nil || r.Outcome != flows.PaymentApplied {
@@ -114,7 +114,7 @@ func TestRemindersStopWhenPaid(t *testing.T) {
 	for _, d := range []string{"2026-12-28", "2026-12-30", "2027-01-01", "2027-01-24", "2027-01-28"} {
 		day, _ := time.ParseInLocation(time.DateOnly, d, wib)
 		clk.Set(day.Add(10 * time.Hour))
-		db.RunReminders(ctx, 50, wib, render, nil)
+		flows.RunReminders(ctx, db, 50, wib, render, nil)
 	}
 	pending, _ := db.PendingFor(ctx, "t", chat)
 	var texts []string

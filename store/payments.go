@@ -229,8 +229,7 @@ func (t *payTx) PaidItems(ctx context.Context, paymentID int64) ([]flows.PaidIte
 }
 
 // ExtendCoverage writes the new coverage (a renewal keeps the start of the
-// coverage it extends), gives the card its verification token, and plans
-// the reminders before its end.
+// coverage it extends) and gives the card its verification token.
 func (t *payTx) ExtendCoverage(ctx context.Context, it flows.PaidItem, from, to time.Time) error {
 	token, err := newToken()
 	if err != nil {
@@ -240,7 +239,11 @@ func (t *payTx) ExtendCoverage(ctx context.Context, it flows.PaidItem, from, to 
 		it.RegistrationID, from.Format(time.DateOnly), to.Format(time.DateOnly), StatusActive, t.now, token); err != nil {
 		return fmt.Errorf("coverage of %s: %w", it.Ref, err)
 	}
-	return scheduleReminders(ctx, t.tx, it.Ref, to, t.now, to.Location())
+	return nil
+}
+
+func (t *payTx) PlanJobs(ctx context.Context, jobs []flows.Job) error {
+	return planJobs(ctx, t.tx, jobs)
 }
 
 func (t *payTx) ExtendJHT(ctx context.Context, regID int64, today time.Time, months int) error {

@@ -347,7 +347,7 @@ func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, cfg f
 	for {
 		// In the quiet hours reminders wait: they stay due and go out after.
 		for !cfg.Quiet(clock.Now()) {
-			n, err := db.RunReminders(ctx, 100, cfg.Location, engine.ReminderReplies, engine.RenewalInvoice)
+			n, err := engine.RunReminders(ctx, 100)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("reminders", "err", err)
 			}
@@ -355,7 +355,7 @@ func runReminders(ctx context.Context, db *store.DB, engine *flows.Engine, cfg f
 				break
 			}
 		}
-		if _, err := db.RunNudges(ctx, 100, flows.NudgeAfter, engine.DraftTTL(), flows.DraftStates(), engine.NudgeReplies); err != nil && ctx.Err() == nil {
+		if _, err := engine.RunNudges(ctx, 100); err != nil && ctx.Err() == nil {
 			log.Warn("nudges", "err", err)
 		}
 		select {
