@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/lindungi/lindungi/about"
+	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/nik"
 	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/telepon"
@@ -830,7 +831,7 @@ func (t *turn) promptAgentPay(ctx context.Context) (Reply, error) {
 			return Reply{}, err
 		}
 		var choices []Choice
-		for _, m := range []int{1, 3, 6, 12} {
+		for _, m := range iuran.Periods() {
 			total, _, err := t.agentQuote(picks, m)
 			if err != nil {
 				return Reply{}, err
@@ -863,8 +864,7 @@ func (t *turn) agentQuote(picks []Resident, months int) (int64, []PaymentLine, e
 			return 0, nil, fmt.Errorf("quote %s: %w", r.Ref, err)
 		}
 		total += q.Totals.Total
-		lines = append(lines, PaymentLine{RegistrationRef: r.Ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM, JHT: q.Totals.JHT,
-			Discount: q.Totals.Discount, Amount: q.Totals.Total})
+		lines = append(lines, lineOf(r.Ref, q))
 	}
 	return total, lines, nil
 }
@@ -914,13 +914,8 @@ func (t *turn) answerAgentPay(ctx context.Context) error {
 		}
 		return t.askNote(ctx, "agent.pick_unclear", nil)
 	case StAgPayMonth:
-		months := 0
-		if t.ev.Kind == KindChoice {
-			months, _ = strconv.Atoi(strings.TrimPrefix(t.ev.Choice, "ay:"))
-		} else if t.ev.Kind == KindText {
-			months, _ = strconv.Atoi(strings.Fields(t.text() + " x")[0])
-		}
-		if !slices.Contains([]int{1, 3, 6, 12}, months) {
+		months := t.monthsAnswer("ay")
+		if months == 0 {
 			return t.askNote(ctx, "pay.months_unclear", nil)
 		}
 		d.PayMonths = months

@@ -28,12 +28,9 @@ func (t *turn) issueAgent(ctx context.Context, bank payments.Method) error {
 	if err != nil {
 		return err
 	}
-	inv := payments.Invoice{OrderID: "AG" + strconv.FormatInt(a.ID, 10) + "-" + t.newID(), Amount: total, Method: bank,
-		ExpiresAt: t.now.Add(PaymentTTL)}
-	ins, err := t.payer.Create(ctx, inv)
-	if err != nil {
-		t.log.Warn("create agent payment", "order_id", inv.OrderID, "bank", bank, "err", err)
-		return t.askNote(ctx, "pay.error", nil)
+	ins, ok, err := t.payCode(ctx, "AG"+strconv.FormatInt(a.ID, 10)+"-"+t.newID(), total, bank)
+	if !ok {
+		return err
 	}
 	err = t.tx.RecordAgentPayment(ctx, PaymentRecord{Instruction: ins, Lines: lines})
 	t.changed()

@@ -166,6 +166,8 @@ func TestAgentRegistersAndPaysForThreeResidents(t *testing.T) {
 	must(t, a.press("pk:due"), "Terpilih: 3")
 	must(t, a.press("pk:go"), "Bayar untuk berapa bulan? (3 warga")
 	must(t, strings.Join(labels(a.choices()), "|"), "1 bulan: Rp50.400", "3 bulan: Rp151.200")
+	// Months an agent may pay for are the periods a worker may: 2 is none.
+	must(t, a.text("2"), "Mohon pilih 1, 3, 6, atau 12 bulan.", "Bayar untuk berapa bulan?")
 	must(t, a.press("ay:1"), "Total Rp50.400")
 	got := a.press("ab:bca")
 	must(t, got, "Menu agen")

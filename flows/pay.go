@@ -144,16 +144,12 @@ func (t *turn) answerPay(ctx context.Context) error {
 		}
 		return t.askNote(ctx, "pay.who_unclear", nil)
 	case StPayMonths:
-		months := 0
 		t.s.Data.PaySub = t.ev.Choice == "pm:sub"
-		if t.s.Data.PaySub {
-			months = 1
-		} else if t.ev.Kind == KindChoice {
-			months, _ = strconv.Atoi(strings.TrimPrefix(t.ev.Choice, "pm:"))
-		} else if t.ev.Kind == KindText {
-			months, _ = strconv.Atoi(strings.Fields(t.text() + " x")[0])
+		months := 1 // langganan: one month at a time
+		if !t.s.Data.PaySub {
+			months = t.monthsAnswer("pm")
 		}
-		if iuran.CheckPeriod(months) != nil {
+		if months == 0 {
 			return t.askNote(ctx, "pay.months_unclear", nil)
 		}
 		t.s.Data.PayMonths = months
@@ -183,18 +179,11 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	if err != nil {
 		return fmt.Errorf("quote %s: %w", reg.Ref, err)
 	}
-	inv := payments.Invoice{
-		OrderID: reg.Ref + "-" + t.newID(), Amount: q.Totals.Total, Method: bank,
-		ExpiresAt: t.now.Add(PaymentTTL),
+	ins, ok, err := t.payCode(ctx, reg.Ref+"-"+t.newID(), q.Totals.Total, bank)
+	if !ok {
+		return err
 	}
-	ins, err := t.payer.Create(ctx, inv)
-	if err != nil {
-		t.log.Warn("create payment", "order_id", inv.OrderID, "bank", bank, "err", err)
-		return t.askNote(ctx, "pay.error", nil)
-	}
-	line := PaymentLine{RegistrationRef: reg.Ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM, JHT: q.Totals.JHT,
-		Discount: q.Totals.Discount, Amount: q.Totals.Total}
-	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{line}}); err != nil {
+	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{lineOf(reg.Ref, q)}}); err != nil {
 		return err
 	}
 	r := t.instructionReply(ins, q.Months, nama.Display(reg.Name))
@@ -208,6 +197,40 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	t.say(r)
 	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
 	return t.fire(ctx, EvNext, "")
+}
+
+// payCode asks the payment provider for a code for amount, valid for
+// PaymentTTL: the one path of a worker paying for themselves and of an
+// agent paying for residents. ok is false when the provider failed: the
+// chat was asked to try again (err is that question's).
+func (t *turn) payCode(ctx context.Context, orderID string, amount int64, bank payments.Method) (ins payments.Instruction, ok bool, err error) {
+	ins, err = t.payer.Create(ctx, payments.Invoice{OrderID: orderID, Amount: amount, Method: bank, ExpiresAt: t.now.Add(PaymentTTL)})
+	if err != nil {
+		t.log.Warn("create payment", "order_id", orderID, "bank", bank, "err", err)
+		return ins, false, t.askNote(ctx, "pay.error", nil)
+	}
+	return ins, true, nil
+}
+
+// lineOf is what a payment pays for one registration, from its quote.
+func lineOf(ref string, q iuran.Quote) PaymentLine {
+	return PaymentLine{RegistrationRef: ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM, JHT: q.Totals.JHT,
+		Discount: q.Totals.Discount, Amount: q.Totals.Total}
+}
+
+// monthsAnswer is the months picked: a button "prefix:N" or a typed
+// number; 0 when it is not one of the periods one may pay for.
+func (t *turn) monthsAnswer(prefix string) int {
+	months := 0
+	if t.ev.Kind == KindChoice {
+		months, _ = strconv.Atoi(strings.TrimPrefix(t.ev.Choice, prefix+":"))
+	} else if t.ev.Kind == KindText {
+		months, _ = strconv.Atoi(strings.Fields(t.text() + " x")[0])
+	}
+	if iuran.CheckPeriod(months) != nil {
+		return 0
+	}
+	return months
 }
 
 // instructionReply is the message with a payment code (a QR picture for QRIS).
