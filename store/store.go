@@ -196,25 +196,19 @@ var hotQueries = []string{qBegin, qCreateSession, qLockSession, qSaveAndSend, qS
 
 // get, sel and exec run q in the transaction, prepared when it is a hot statement.
 func (t *chatTx) get(ctx context.Context, dest any, q string, args ...any) error {
-	if st, ok := t.prepared(q); ok {
-		return t.tx.StmtxContext(ctx, st).GetContext(ctx, dest, args...)
-	}
-	return t.tx.GetContext(ctx, dest, q, args...)
+	return t.hot().GetContext(ctx, dest, q, args...)
 }
 
 func (t *chatTx) sel(ctx context.Context, dest any, q string, args ...any) error {
-	if st, ok := t.prepared(q); ok {
-		return t.tx.StmtxContext(ctx, st).SelectContext(ctx, dest, args...)
-	}
-	return t.tx.SelectContext(ctx, dest, q, args...)
+	return t.hot().SelectContext(ctx, dest, q, args...)
 }
 
 func (t *chatTx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st, ok := t.prepared(q); ok {
-		return t.tx.StmtxContext(ctx, st).ExecContext(ctx, args...)
-	}
-	return t.tx.ExecContext(ctx, q, args...)
+	return t.hot().ExecContext(ctx, q, args...)
 }
+
+// hot runs the statements of the transaction, the hot ones prepared.
+func (t *chatTx) hot() preparedTx { return preparedTx{t.tx, t.DB} }
 
 func explainConnError(dsn string, err error) error {
 	where := "the database"
