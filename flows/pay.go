@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/kode"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/payments"
@@ -260,13 +260,7 @@ func (t *turn) newID() string {
 	if t.ids != nil {
 		return t.ids()
 	}
-	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-	var b [6]byte
-	rand.Read(b[:])
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b[:])
+	return kode.New(6)
 }
 
 // promptPay renders the questions of paying.

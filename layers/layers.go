@@ -1,8 +1,9 @@
 // Package layers holds, in its test, who may import whom in this module:
 //
-//   - domain packages (clock, iuran, kartu, locales, nama, nik, payments and
-//     its providers, roster, tanggal, telepon, vault, wilayah, chart, about)
-//     know nothing of the service: no flows, store, bot or cmd;
+//   - domain packages (about, chart, clock, iuran, kartu, kode, locales,
+//     nama, nik, payments and its providers, roster, tanggal, telepon,
+//     vault, wilayah) know nothing of the service: no flows, store, bot or
+//     cmd;
 //   - flows, where every use case starts and decides, and all it depends
 //     on, import neither bot nor store nor a payment provider;
 //   - store keeps SQL, locking and row mapping: it imports no bot, and calls

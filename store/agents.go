@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/kode"
 )
 
 // Identify names the user writing; "" keeps the session's.
@@ -441,17 +441,7 @@ func (t *chatTx) NewClaimCode(ctx context.Context, ref string, expires time.Time
 
 // newClaimCode makes a random code a person can type: 8 characters of the
 // reference alphabet.
-func newClaimCode() (string, error) {
-	var b [claimCodeLen]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	code := make([]byte, 0, claimCodeLen)
-	for _, x := range b {
-		code = append(code, refAlphabet[int(x)%len(refAlphabet)])
-	}
-	return string(code), nil
-}
+func newClaimCode() (string, error) { return kode.New(claimCodeLen), nil }
 
 // sealPhone seals a phone number and makes its lookup hash; an empty one
 // gives NULL for both.

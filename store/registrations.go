@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/kode"
 )
 
 const qNIKRegistered = `SELECT EXISTS (SELECT 1 FROM registrations WHERE nik_hash = $1)`
@@ -65,20 +65,9 @@ func (t *chatTx) Consents(ctx context.Context) ([]flows.ConsentView, error) {
 	return out, nil
 }
 
-// refAlphabet avoids letters that read like digits (I, L, O, U).
-const refAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
 // newRef makes a registration reference such as "LD2611-7K3M9Q".
 func newRef(now time.Time) (string, error) {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	out := []byte(now.Format("LD0601-"))
-	for _, x := range b {
-		out = append(out, refAlphabet[int(x)%len(refAlphabet)])
-	}
-	return string(out), nil
+	return now.Format("LD0601-") + kode.New(6), nil
 }
 
 const qCreateRegistration = `
