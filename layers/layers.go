@@ -1,6 +1,6 @@
 // Package layers holds, in its test, who may import whom in this module:
 //
-//   - domain packages (about, chart, clock, iuran, kartu, kode, locales,
+//   - domain packages (about, chart, clock, iuran, kartu, kode, kpj, locales,
 //     nama, nik, payments and its providers, roster, tanggal, telepon,
 //     vault, wilayah) know nothing of the service: no flows, store, bot or
 //     cmd;

@@ -13,7 +13,7 @@ import (
 
 const module = "github.com/lindungi/lindungi/"
 
-var domain = []string{"about", "chart", "kode", "clock", "iuran", "kartu", "locales", "nama", "nik", "payments", "payments/midtrans",
+var domain = []string{"about", "chart", "kode", "kpj", "clock", "iuran", "kartu", "locales", "nama", "nik", "payments", "payments/midtrans",
 	"payments/sandbox", "roster", "tanggal", "telepon", "vault", "wilayah"}
 
 // rules: a package (and its subpackages, with "/...") and what none of its

@@ -69,13 +69,17 @@ func headerKey(s string) string {
 // mapHeader maps the cells of a candidate header row. It returns the source
 // index of each column (-1 when absent), how many columns were recognised, and
 // the first column found twice (with both indexes), if any.
-func mapHeader(cells []string) (cols [NumColumns]int, found int, dup Column, dupAt [2]int) {
+func mapHeader(cells []string, also map[string]Column) (cols [NumColumns]int, found int, dup Column, dupAt [2]int) {
 	for i := range cols {
 		cols[i] = -1
 	}
 	dup = -1
 	for i, cell := range cells {
-		c, ok := headerNames[headerKey(cell)]
+		key := headerKey(cell)
+		c, ok := headerNames[key]
+		if !ok {
+			c, ok = also[key]
+		}
 		if !ok {
 			continue
 		}
@@ -97,6 +101,7 @@ type HeaderError struct {
 	Missing   []Column // required columns not found
 	Duplicate Column   // a column found twice (-1 if none)
 	DupAt     [2]int   // the two spreadsheet column letters' indexes (0-based) of Duplicate
+	Want      []Column // OpenColumns: the columns the file must hold (nil: a worker list's)
 }
 
 // Msg explains the problem for the admin.
@@ -107,6 +112,9 @@ func (e *HeaderError) Msg() Msg {
 	if e.Duplicate >= 0 {
 		return msg("header_duplicate", "Column", e.Duplicate, "Line", e.Line,
 			"First", ColumnLetter(e.DupAt[0]), "Second", ColumnLetter(e.DupAt[1]))
+	}
+	if e.Want != nil {
+		return msg("columns_missing", "Columns", e.Missing, "Want", e.Want)
 	}
 	return msg("header_missing", "Columns", e.Missing, "Line", e.Line)
 }

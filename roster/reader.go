@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -93,7 +94,8 @@ type Reader struct {
 	cols       [NumColumns]int // source index of each column, -1 if absent
 	header     []string
 	headerLine int
-	date1904   bool // XLSX workbook counts dates from 1904
+	date1904   bool              // XLSX workbook counts dates from 1904
+	also       map[string]Column // more header names, by headerKey (OpenColumns)
 }
 
 // source yields the rows of a file as cells; numeric (may be nil) marks cells
@@ -119,11 +121,34 @@ type source interface {
 //
 // A missing required column or a column found twice is a *HeaderError.
 func Open(r io.Reader, name string) (*Reader, error) {
+	return open(r, name, nil, nil)
+}
+
+// OpenColumns is Open for a file that need only hold the columns want (a
+// list of participant numbers: NIK and KPJ): its header row is the first of
+// the first 20 non-empty rows naming them all; other known columns are read
+// too. also gives more header names for columns, in this file only ("Nomor
+// Peserta" is a KPJ in BPJS's own list, a row number in others). A missing
+// or doubled wanted column is a *HeaderError.
+func OpenColumns(r io.Reader, name string, also map[Column][]string, want ...Column) (*Reader, error) {
+	if len(want) == 0 {
+		return nil, errors.New("roster: OpenColumns wants at least one column")
+	}
+	keys := map[string]Column{}
+	for c, names := range also {
+		for _, n := range names {
+			keys[headerKey(n)] = c
+		}
+	}
+	return open(r, name, want, keys)
+}
+
+func open(r io.Reader, name string, want []Column, also map[string]Column) (*Reader, error) {
 	g := &guard{r: r}
 	br := bufio.NewReaderSize(g, 64<<10)
 	head, _ := br.Peek(8)
 	ext := strings.ToLower(filepath.Ext(name))
-	rd := &Reader{}
+	rd := &Reader{also: also}
 	var err error
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
@@ -146,14 +171,17 @@ func Open(r io.Reader, name string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := rd.findHeader(); err != nil {
+	if err := rd.findHeader(want); err != nil {
 		_ = rd.src.close()
 		return nil, err
 	}
 	return rd, nil
 }
 
-func (rd *Reader) findHeader() error {
+// findHeader finds the header row: for a worker list (want nil) the first
+// naming NIK and two other known columns, which must then hold every
+// required one; else the first naming every wanted column.
+func (rd *Reader) findHeader(want []Column) error {
 	var best *HeaderError
 	bestFound := -1
 	for seen := 0; seen < headerSearch; {
@@ -168,14 +196,30 @@ func (rd *Reader) findHeader() error {
 			continue
 		}
 		seen++
-		cols, found, dup, dupAt := mapHeader(cells)
-		he := &HeaderError{Line: line, Duplicate: dup, DupAt: dupAt}
-		for c := range NumColumns {
-			if c.Required() && cols[c] < 0 {
-				he.Missing = append(he.Missing, c)
+		cols, found, dup, dupAt := mapHeader(cells, rd.also)
+		he := &HeaderError{Line: line, Duplicate: dup, DupAt: dupAt, Want: want}
+		isHeader := cols[ColNIK] >= 0 && found >= 3
+		if want == nil {
+			for c := range NumColumns {
+				if c.Required() && cols[c] < 0 {
+					he.Missing = append(he.Missing, c)
+				}
 			}
+		} else {
+			if !slices.Contains(want, dup) {
+				he.Duplicate = -1 // a column it does not read may appear twice
+			}
+			found = 0
+			for _, c := range want {
+				if cols[c] < 0 {
+					he.Missing = append(he.Missing, c)
+				} else {
+					found++
+				}
+			}
+			isHeader = found == len(want)
 		}
-		if cols[ColNIK] >= 0 && found >= 3 {
+		if isHeader {
 			if len(he.Missing) > 0 || he.Duplicate >= 0 {
 				return he
 			}
@@ -191,7 +235,7 @@ func (rd *Reader) findHeader() error {
 		}
 	}
 	if best == nil {
-		return &HeaderError{Duplicate: -1}
+		return &HeaderError{Duplicate: -1, Want: want}
 	}
 	return best
 }

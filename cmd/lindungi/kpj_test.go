@@ -151,7 +151,7 @@ func TestKPJImportRefusesAFileWithoutTheColumns(t *testing.T) {
 	os.WriteFile(file, []byte("Nama,Nomor\nRina,1\n"), 0o600)
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"lindungi", "kpj", "import", file}, testEnv(nil), strings.NewReader(""), &out)
-	if err == nil || !strings.Contains(err.Error(), "NIK column") {
+	if err == nil || !strings.Contains(err.Error(), "Baris judul tidak berisi kolom NIK, KPJ. File ini harus punya kolom NIK, KPJ") {
 		t.Errorf("a file without NIK and KPJ columns: %v", err)
 	}
 	err = run(context.Background(), []string{"lindungi", "kpj", "import", file, "--kpj-digits", "11"}, testEnv(nil), strings.NewReader(""), &out)
