@@ -77,6 +77,15 @@ func DigitRange(s string) (lo, hi int, err error) {
 
 var scientific = regexp.MustCompile(`^[0-9]+([.,][0-9]+)?[eE][+]?[0-9]+$`)
 
+// reasons are the locale keys of why a NIK or KPJ cell is refused, by what
+// is wrong with which.
+var reasons = map[string]string{
+	"nik_empty": "kpj.reject.nik_empty", "nik_scientific": "kpj.reject.nik_scientific",
+	"nik_chars": "kpj.reject.nik_chars", "nik_length": "kpj.reject.nik_length",
+	"kpj_empty": "kpj.reject.kpj_empty", "kpj_scientific": "kpj.reject.kpj_scientific",
+	"kpj_chars": "kpj.reject.kpj_chars", "kpj_length": "kpj.reject.kpj_length",
+}
+
 // cleanNumber reads a NIK or KPJ cell (what is "nik" or "kpj"): spaces,
 // dots and dashes between digits are dropped, and so is the apostrophe or
 // ="…" spreadsheets use to keep a number as text. A number cell of an XLSX
@@ -93,10 +102,10 @@ func cleanNumber(s string, numeric bool, what string, lo, hi int) (string, strin
 		s = strings.TrimSuffix(s, ".0")
 	}
 	if s == "" {
-		return "", "kpj.reject." + what + "_empty", nil
+		return "", reasons[what+"_empty"], nil
 	}
 	if scientific.MatchString(s) {
-		return "", "kpj.reject." + what + "_scientific", nil
+		return "", reasons[what+"_scientific"], nil
 	}
 	var b strings.Builder
 	for _, c := range s {
@@ -105,12 +114,12 @@ func cleanNumber(s string, numeric bool, what string, lo, hi int) (string, strin
 			b.WriteRune(c)
 		case c == '.' || c == '-' || unicode.IsSpace(c):
 		default:
-			return "", "kpj.reject." + what + "_chars", map[string]any{"Char": string(c)}
+			return "", reasons[what+"_chars"], map[string]any{"Char": string(c)}
 		}
 	}
 	d := b.String()
 	if n := len(d); n < lo || n > hi {
-		return "", "kpj.reject." + what + "_length", map[string]any{"Got": n, "Min": lo, "Max": hi}
+		return "", reasons[what+"_length"], map[string]any{"Got": n, "Min": lo, "Max": hi}
 	}
 	if what == "nik" && numeric && d[len(d)-1] == '0' {
 		return "", "kpj.reject.nik_number", nil

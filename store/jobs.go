@@ -148,14 +148,6 @@ func queueReplies(ctx context.Context, tx txx, announce bool, channel, chatID st
 	return nil
 }
 
-// about marks replies for one chat as quoting others (flows.Reply.About).
-func quoting(replies []flows.Reply, keys ...string) []flows.Reply {
-	for i := range replies {
-		replies[i].About = append(replies[i].About, keys...)
-	}
-	return replies
-}
-
 // PlanJobs plans work for later (a nudge of this chat's unfinished registration).
 func (t *chatTx) PlanJobs(ctx context.Context, jobs []flows.Job) error {
 	return planJobs(ctx, t.tx, jobs)

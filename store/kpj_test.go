@@ -82,12 +82,12 @@ func TestSetKPJs(t *testing.T) {
 	holderNIK, heldKPJ := newNIK(), kpj()
 	holderRef, err := holder.selfRegister(exportReg(holderNIK, newPhone(), "Punya Kpj"))
 	must(t, err)
-	if _, err := db.SetKPJs(ctx, []store.KPJRow{{Row: 1, NIK: holderNIK, KPJ: heldKPJ}}, nil); err != nil {
+	if _, err := flows.RecordKPJs(ctx, db, []flows.KPJRow{{Row: 1, NIK: holderNIK, KPJ: heldKPJ}}, nil); err != nil {
 		t.Fatal(err)
 	}
 
 	payerKPJ, unpaidKPJ, residentKPJ := kpj(), kpj(), kpj()
-	rows := []store.KPJRow{
+	rows := []flows.KPJRow{
 		{Row: 2, NIK: payerNIK, KPJ: payerKPJ},
 		{Row: 3, NIK: unpaidNIK, KPJ: unpaidKPJ},
 		{Row: 4, NIK: residentNIK, KPJ: residentKPJ},
@@ -95,14 +95,14 @@ func TestSetKPJs(t *testing.T) {
 		{Row: 6, NIK: goneNIK, KPJ: kpj()},
 		{Row: 7, NIK: newNIK(), KPJ: heldKPJ},
 	}
-	outcomes := func(res []store.KPJResult) []string {
+	outcomes := func(res []flows.KPJResult) []string {
 		var out []string
 		for _, r := range res {
 			out = append(out, fmt.Sprintf("%d %s %s told=%t", r.Row, r.Outcome, r.Previous, r.Told || r.ToldAgent))
 		}
 		return out
 	}
-	res, err := db.SetKPJs(ctx, rows, kpjNotices{})
+	res, err := flows.RecordKPJs(ctx, db, rows, kpjNotices{})
 	must(t, err)
 	want := []string{"2 updated  told=true", "3 updated  told=true", "4 updated  told=true", "5 unknown_nik  told=false",
 		"6 unknown_nik  told=false", "7 unknown_nik  told=false"}
@@ -142,7 +142,7 @@ func TestSetKPJs(t *testing.T) {
 	check("first run")
 
 	// The same rows again: nothing changes, nobody is told twice.
-	res, err = db.SetKPJs(ctx, rows, kpjNotices{})
+	res, err = flows.RecordKPJs(ctx, db, rows, kpjNotices{})
 	must(t, err)
 	want = []string{"2 unchanged  told=false", "3 unchanged  told=false", "4 unchanged  told=false", "5 unknown_nik  told=false",
 		"6 unknown_nik  told=false", "7 unknown_nik  told=false"}
@@ -153,16 +153,16 @@ func TestSetKPJs(t *testing.T) {
 
 	// A KPJ another registration holds is refused; a correction replaces
 	// the old one and says so; two registrations may swap within a batch.
-	res, err = db.SetKPJs(ctx, []store.KPJRow{
+	res, err = flows.RecordKPJs(ctx, db, []flows.KPJRow{
 		{Row: 2, NIK: unpaidNIK, KPJ: heldKPJ},
 		{Row: 3, NIK: holderNIK, KPJ: unpaidKPJ + "0"},
 		{Row: 4, NIK: payerNIK, KPJ: heldKPJ},
 	}, kpjNotices{})
 	must(t, err)
-	if res[0].Outcome != store.KPJTaken || res[0].Holder != holderRef {
+	if res[0].Outcome != flows.KPJTaken || res[0].Holder != holderRef {
 		t.Errorf("a KPJ held by another registration: %+v", res[0])
 	}
-	if res[1].Outcome != store.KPJUpdated || res[1].Previous != heldKPJ || res[2].Outcome != store.KPJUpdated || res[2].Previous != payerKPJ {
+	if res[1].Outcome != flows.KPJUpdated || res[1].Previous != heldKPJ || res[2].Outcome != flows.KPJUpdated || res[2].Previous != payerKPJ {
 		t.Errorf("the holder moved on and the paid worker took the freed KPJ: %+v", res[1:])
 	}
 	wantPayer = append(wantPayer, fmt.Sprintf("en: KPJ %s for %s (Siti Kartu), was %q", heldKPJ, payerRef, payerKPJ), "card:"+payerRef)

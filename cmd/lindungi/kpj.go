@@ -76,7 +76,7 @@ func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.
 
 	var sum kpjSummary
 	sum.Rows = len(lines)
-	var todo []store.KPJRow
+	var todo []flows.KPJRow
 	byRow := map[int]*kpj.Line{}
 	for _, l := range lines {
 		switch {
@@ -85,27 +85,27 @@ func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.
 		case l.Duplicate:
 			sum.Unchanged++
 		default:
-			todo = append(todo, store.KPJRow{Row: l.Row, NIK: l.NIK, KPJ: l.KPJ})
+			todo = append(todo, flows.KPJRow{Row: l.Row, NIK: l.NIK, KPJ: l.KPJ})
 			byRow[l.Row] = l
 		}
 	}
 	for start := 0; start < len(todo) && err == nil; start += kpjBatch {
-		var results []store.KPJResult
-		results, err = db.SetKPJs(ctx, todo[start:min(start+kpjBatch, len(todo))], notices)
+		var results []flows.KPJResult
+		results, err = flows.RecordKPJs(ctx, db, todo[start:min(start+kpjBatch, len(todo))], notices)
 		for _, r := range results {
 			l := byRow[r.Row]
 			switch r.Outcome {
-			case store.KPJUpdated:
+			case flows.KPJUpdated:
 				sum.Updated++
 				if r.Previous != "" {
 					sum.Replaced++
 				}
-			case store.KPJUnchanged:
+			case flows.KPJUnchanged:
 				sum.Unchanged++
-			case store.KPJUnknownNIK:
+			case flows.KPJUnknownNIK:
 				sum.Unknown++
 				l.Reason = "kpj.reject.unknown_nik"
-			case store.KPJTaken:
+			case flows.KPJTaken:
 				sum.Invalid++
 				l.Reason, l.Data = "kpj.reject.kpj_taken", map[string]any{"Ref": r.Holder}
 			}
