@@ -18,9 +18,9 @@ type Broadcasts interface {
 	ClaimBroadcastItems(ctx context.Context, channels []string, limit int) ([]flows.BroadcastItem, error)
 	FinishBroadcastItems(ctx context.Context, results []flows.BroadcastResult) error
 	RecoverBroadcasts(ctx context.Context) (int, error)
-	// FinishBroadcasts marks done the running broadcasts with nobody left,
-	// queueing each one's report in the same transaction.
-	FinishBroadcasts(ctx context.Context, report func(flows.BroadcastProgress) flows.Reply) ([]flows.BroadcastProgress, error)
+	// The end of the running broadcasts with nobody left, each with its
+	// report in the same transaction: flows.FinishBroadcasts.
+	flows.BroadcastStore
 	// ActiveBroadcasts: the running and paused ones, and the cancelled ones
 	// whose progress message is not closed yet.
 	ActiveBroadcasts(ctx context.Context) ([]flows.BroadcastProgress, error)
@@ -233,7 +233,7 @@ func (d *Deliverer) broadcastUpkeep(ctx context.Context) error {
 			}
 		}
 	}
-	finished, err := d.Broadcasts.FinishBroadcasts(ctx, d.Texts.BroadcastReportReply)
+	finished, err := flows.FinishBroadcasts(ctx, d.Broadcasts, d.Texts.BroadcastReportReply)
 	if err != nil {
 		return fmt.Errorf("finish broadcasts: %w", err)
 	}

@@ -1,6 +1,10 @@
 package flows
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // Segment chooses the recipients of a broadcast. Every non-empty field
 // narrows it; an empty segment is every worker with a linked chat. A person
@@ -103,4 +107,50 @@ type BroadcastResult struct {
 	State           string // "sent", "failed", "blocked", or "queued" to retry at RetryAt
 	Error           string
 	RetryAt         time.Time
+}
+
+// BroadcastStore opens the transaction a broadcast's end is recorded in
+// (store.DB).
+type BroadcastStore interface {
+	BroadcastAtomically(ctx context.Context, fn func(ctx context.Context, tx BroadcastTx) error) error
+}
+
+// BroadcastTx is what finishing broadcasts needs of its transaction.
+type BroadcastTx interface {
+	// FinishRunning marks done the running broadcasts with nobody left to
+	// send to, and returns them (each once, whoever calls it).
+	FinishRunning(ctx context.Context) ([]BroadcastProgress, error)
+	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error
+}
+
+// FinishBroadcasts marks done the running broadcasts with nobody queued or
+// in flight, and returns them for their final report. report, when not
+// nil, gives each one's final report (Engine.BroadcastReportReply): it is
+// queued for the broadcast's report chat in the same transaction, so a
+// broadcast is never done without its report.
+func FinishBroadcasts(ctx context.Context, bs BroadcastStore, report func(BroadcastProgress) Reply) ([]BroadcastProgress, error) {
+	var out []BroadcastProgress
+	err := bs.BroadcastAtomically(ctx, func(ctx context.Context, tx BroadcastTx) error {
+		done, err := tx.FinishRunning(ctx)
+		if err != nil {
+			return err
+		}
+		out = done
+		if report == nil {
+			return nil
+		}
+		for _, p := range done {
+			if p.ReportChannel == "" {
+				continue
+			}
+			if err := tx.SendTo(ctx, p.ReportChannel, p.ReportChat, []Reply{report(p)}); err != nil {
+				return fmt.Errorf("report broadcast %d: %w", p.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finish broadcasts: %w", err)
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
@@ -149,47 +150,49 @@ func (d *DB) RecoverBroadcasts(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// FinishBroadcasts marks done the running broadcasts with nobody queued or
-// in flight, and returns them for their final report (each once, whoever
-// calls it).
-//
-// report, when not nil, gives the final report of each finished broadcast:
-// it is queued for the broadcast's report chat in the same transaction, so
-// a broadcast is never done without its report.
-func (d *DB) FinishBroadcasts(ctx context.Context, report func(flows.BroadcastProgress) flows.Reply) ([]flows.BroadcastProgress, error) {
-	tx, err := d.db.BeginTxx(ctx, nil)
+// BroadcastAtomically runs fn in one transaction (see flows.FinishBroadcasts).
+func (d *DB) BroadcastAtomically(ctx context.Context, fn func(ctx context.Context, tx flows.BroadcastTx) error) error {
+	stx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("finish broadcasts: %w", err)
+		return fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck
+	defer stx.Rollback() //nolint:errcheck
+	if err := fn(ctx, &broadcastTx{tx: stx, d: d, now: d.now()}); err != nil {
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+var _ flows.BroadcastStore = (*DB)(nil)
+
+// broadcastTx implements flows.BroadcastTx.
+type broadcastTx struct {
+	tx  *sqlx.Tx
+	d   *DB
+	now time.Time
+}
+
+// FinishRunning marks done the running broadcasts with nobody queued or in
+// flight, and returns them (each once, whoever calls it).
+func (t *broadcastTx) FinishRunning(ctx context.Context) ([]flows.BroadcastProgress, error) {
 	var ids []int64
-	if err := tx.SelectContext(ctx, &ids, `UPDATE broadcasts b SET status = $1, finished_at = $2, updated_at = $2
+	if err := t.tx.SelectContext(ctx, &ids, `UPDATE broadcasts b SET status = $1, finished_at = $2, updated_at = $2
 		WHERE b.status = $3 AND NOT EXISTS (SELECT 1 FROM broadcast_recipients r
 			WHERE r.broadcast_id = b.id AND r.state IN ('queued', 'sending'))
-		RETURNING b.id`, flows.BroadcastDone, d.now(), flows.BroadcastRunning); err != nil {
+		RETURNING b.id`, flows.BroadcastDone, t.now, flows.BroadcastRunning); err != nil {
 		return nil, fmt.Errorf("finish broadcasts: %w", err)
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	out, err := progressOf(ctx, tx, `WHERE b.id = ANY($1) ORDER BY b.id`, pq.Int64Array(ids))
-	if err != nil {
-		return nil, err
-	}
-	if report != nil {
-		for _, p := range out {
-			if p.ReportChannel == "" {
-				continue
-			}
-			if err := queueReplies(ctx, tx, d.announces(p.ReportChannel), p.ReportChannel, p.ReportChat, d.now(), []flows.Reply{report(p)}); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("finish broadcasts: %w", err)
-	}
-	return out, nil
+	return progressOf(ctx, t.tx, `WHERE b.id = ANY($1) ORDER BY b.id`, pq.Int64Array(ids))
+}
+
+func (t *broadcastTx) SendTo(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
+	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
 }
 
 // ActiveBroadcasts counts the recipients of the running and paused

@@ -94,7 +94,7 @@ func TestBroadcastOptOutAndUnreachable(t *testing.T) {
 	if p := e.progress(id); p.Sent != 1 || p.OptedOut != 1 || p.Blocked != 1 || p.Queued != 0 || p.Done() != 3 {
 		t.Errorf("progress %+v", p)
 	}
-	if done, err := e.db.FinishBroadcasts(e.ctx, nil); err != nil || len(done) != 1 {
+	if done, err := flows.FinishBroadcasts(e.ctx, e.db, nil); err != nil || len(done) != 1 {
 		t.Errorf("finished %v %v", done, err)
 	}
 
@@ -133,7 +133,7 @@ func TestBroadcastCrashLeavesUnknown(t *testing.T) {
 	if len(lost) != 4 {
 		t.Fatalf("claimed %d", len(lost))
 	}
-	if done, err := e.db.FinishBroadcasts(e.ctx, nil); err != nil || len(done) != 0 {
+	if done, err := flows.FinishBroadcasts(e.ctx, e.db, nil); err != nil || len(done) != 0 {
 		t.Errorf("finished with rows in flight: %v %v", done, err)
 	}
 	if p := e.progress(id); p.Queued != 8 || p.Sent != 2 {
@@ -178,7 +178,7 @@ func TestBroadcastCrashLeavesUnknown(t *testing.T) {
 		t.Errorf("claimed %v", chatsOf(rest))
 	}
 	e.finish(rest, "sent")
-	done, err := e.db.FinishBroadcasts(e.ctx, nil)
+	done, err := flows.FinishBroadcasts(e.ctx, e.db, nil)
 	must(t, err)
 	if len(done) != 2 || done[0].ID != id || done[0].Sent != 6 || done[0].Unknown != 4 || done[0].Done() != 10 {
 		t.Errorf("finished %+v", done)
@@ -220,7 +220,7 @@ func TestBroadcastPauseResumeCancel(t *testing.T) {
 	_, err = e.setStatus(id, flows.BroadcastPaused)
 	must(t, err)
 	e.finish(inFlight, "sent")
-	if done, err := e.db.FinishBroadcasts(e.ctx, nil); err != nil || len(done) != 0 {
+	if done, err := flows.FinishBroadcasts(e.ctx, e.db, nil); err != nil || len(done) != 0 {
 		t.Errorf("a paused broadcast finished: %v %v", done, err)
 	}
 	_, err = e.setStatus(id, flows.BroadcastRunning)
@@ -319,7 +319,7 @@ func TestBroadcastScheduledStartsOnTime(t *testing.T) {
 	if p := e.progress(nobody); p.Status != flows.BroadcastDone || p.Total != 0 || !p.FinishedAt.Equal(at) {
 		t.Errorf("a broadcast to nobody: %+v", p)
 	}
-	if done, err := e.db.FinishBroadcasts(e.ctx, nil); err != nil || len(done) != 0 {
+	if done, err := flows.FinishBroadcasts(e.ctx, e.db, nil); err != nil || len(done) != 0 {
 		t.Errorf("finished %+v %v", done, err)
 	}
 }
@@ -347,7 +347,7 @@ func TestBroadcastRetryWaits(t *testing.T) {
 	if got := e.claim(10); len(got) != 0 {
 		t.Errorf("claimed %v a second early", chatsOf(got))
 	}
-	if done, err := e.db.FinishBroadcasts(e.ctx, nil); err != nil || len(done) != 0 {
+	if done, err := flows.FinishBroadcasts(e.ctx, e.db, nil); err != nil || len(done) != 0 {
 		t.Errorf("finished with a retry waiting: %v %v", done, err)
 	}
 	e.clk.Set(retryAt)

@@ -434,13 +434,13 @@ func TestBroadcastFiveThousandExactlyOnce(t *testing.T) {
 	if sent != 5000 {
 		t.Errorf("%d sent, want 5000", sent)
 	}
-	done, err := e.db.FinishBroadcasts(e.ctx, nil)
+	done, err := flows.FinishBroadcasts(e.ctx, e.db, nil)
 	must(t, err)
 	if len(done) != 1 || done[0].ID != id || done[0].Sent != 5000 || done[0].Total != 5000 || done[0].Status != flows.BroadcastDone ||
 		done[0].Queued != 0 || done[0].ReportChannel != "t" || done[0].ReportChat != "boss" || !done[0].FinishedAt.Equal(bcToday) {
 		t.Errorf("finished %+v", done)
 	}
-	if again, err := e.db.FinishBroadcasts(e.ctx, nil); err != nil || len(again) != 0 {
+	if again, err := flows.FinishBroadcasts(e.ctx, e.db, nil); err != nil || len(again) != 0 {
 		t.Errorf("finished twice: %v %v", again, err)
 	}
 }
