@@ -722,9 +722,6 @@ func ClaimLink(bot, code string) string {
 // claimPrefix starts the /start parameter of a claim link.
 const claimPrefix = "klaim-"
 
-// LinkPhoto is the Reply.Photo of a link drawn as a QR code.
-func LinkPhoto(url string) string { return "link:" + url }
-
 // payableResident reports whether an agent may pay for a resident.
 func payableResident(r Resident) bool {
 	return r.Status == StatusAwaitingPayment || r.Status == StatusActive

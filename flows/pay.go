@@ -355,13 +355,6 @@ func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
 	}
 }
 
-// QRISPhoto is the Reply.Photo of a QRIS payment's code, drawn as a QR code.
-func QRISPhoto(orderID string) string { return "qris:" + orderID }
-
-// CardPhoto is the Reply.Photo of a registration's membership card: channels
-// ask their photo source to draw it when they deliver it.
-func CardPhoto(ref string) string { return "card:" + ref }
-
 func cardReply(e *Engine, lang, ref, name string) Reply {
 	return Reply{Text: e.cat.T(lang, "card.caption", map[string]any{"Name": nama.Display(name)}), Photo: CardPhoto(ref), Input: InputNone}
 }

@@ -62,10 +62,6 @@ const (
 	statsTopOccupations = 8
 )
 
-// CoveragePhoto is the Reply.Photo of the chart of active coverage by
-// kabupaten/kota, drawn from the store when it is sent.
-const CoveragePhoto = "chart:coverage"
-
 // stats answers /statistik: a few short tables, then the chart.
 func (t *turn) stats(ctx context.Context) error {
 	st, err := t.tx.Stats(ctx)

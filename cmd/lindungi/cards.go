@@ -35,30 +35,29 @@ type cards struct {
 }
 
 func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
-	if name == flows.CoveragePhoto {
+	kind, what, ok := flows.ParsePhoto(name)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("no image called %q", name)
+	case kind == flows.PhotoChart:
 		return c.coverageChart(ctx)
-	}
-	if order, ok := strings.CutPrefix(name, "qris:"); ok {
-		payload, err := c.db.QRString(ctx, order)
+	case kind == flows.PhotoQRIS:
+		payload, err := c.db.QRString(ctx, what)
 		if err != nil {
 			return nil, err
 		}
 		if payload == "" {
-			return nil, fmt.Errorf("payment %s has no QRIS code", order)
+			return nil, fmt.Errorf("payment %s has no QRIS code", what)
 		}
 		return qrcode.Encode(payload, qrcode.Medium, 512)
-	}
-	if link, ok := strings.CutPrefix(name, "link:"); ok {
+	case kind == flows.PhotoLink:
 		// A claim link for a resident, to scan with their phone's camera.
-		if !strings.HasPrefix(link, "https://t.me/") {
+		if !strings.HasPrefix(what, "https://t.me/") {
 			return nil, fmt.Errorf("not a link to draw: %q", name)
 		}
-		return qrcode.Encode(link, qrcode.Medium, 512)
+		return qrcode.Encode(what, qrcode.Medium, 512)
 	}
-	ref, ok := strings.CutPrefix(name, "card:")
-	if !ok {
-		return nil, fmt.Errorf("no image called %q", name)
-	}
+	ref := what
 	d, err := c.db.Card(ctx, ref)
 	if err != nil {
 		return nil, err
