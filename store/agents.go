@@ -73,15 +73,22 @@ const qAgentFrom = `SELECT a.id, a.channel, a.user_id, a.chat_id, a.role, a.nik_
 		a.institution, a.consent_id, a.status, a.reason, a.decided_by, a.decided_at, a.created_at, coalesce(s.lang, '') AS lang
 	FROM agents a LEFT JOIN sessions s ON s.channel = a.channel AND s.chat_id = a.chat_id`
 
+// unseal opens a person's sealed NIK and phone (whose names the errors).
+func (d *DB) unseal(whose string, nikSealed, phoneSealed []byte) (nik, phone string, err error) {
+	if nik, err = d.vault.OpenString(nikSealed); err != nil {
+		return "", "", fmt.Errorf("open nik of %s: %w", whose, err)
+	}
+	if phone, err = d.vault.OpenString(phoneSealed); err != nil {
+		return "", "", fmt.Errorf("open phone of %s: %w", whose, err)
+	}
+	return nik, phone, nil
+}
+
 // openAgent opens an agent's NIK and phone.
 func (d *DB) openAgent(r agentRow) (flows.Agent, error) {
-	nik, err := d.vault.OpenString(r.NIKSealed)
+	nik, phone, err := d.unseal(agentSubject(r.ID), r.NIKSealed, r.PhoneSealed)
 	if err != nil {
-		return flows.Agent{}, fmt.Errorf("open nik of agent %d: %w", r.ID, err)
-	}
-	phone, err := d.vault.OpenString(r.PhoneSealed)
-	if err != nil {
-		return flows.Agent{}, fmt.Errorf("open phone of agent %d: %w", r.ID, err)
+		return flows.Agent{}, err
 	}
 	return flows.Agent{ID: r.ID, Channel: r.Channel, UserID: r.UserID, ChatID: r.ChatID, Role: r.Role, NIK: nik, Name: r.Name,
 		Phone: phone, Village: r.Village, RT: r.RT, RW: r.RW, Institution: r.Institution, ConsentID: r.ConsentID.Int64,
@@ -291,13 +298,9 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 	}
 	out := make([]flows.Resident, 0, len(rows))
 	for _, r := range rows {
-		nik, err := t.vault.OpenString(r.NIKSealed)
+		nik, phone, err := t.unseal(r.Ref, r.NIKSealed, r.PhoneSealed)
 		if err != nil {
-			return nil, fmt.Errorf("open nik of %s: %w", r.Ref, err)
-		}
-		phone, err := t.vault.OpenString(r.PhoneSealed)
-		if err != nil {
-			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
+			return nil, err
 		}
 		v := flows.Resident{Ref: r.Ref, Name: r.Name, NIK: nik, Phone: phone, Status: r.Status, Bracket: r.Bracket, JHT: r.JHT,
 			MonthlyIuran: r.MonthlyIuran, CreatedAt: r.CreatedAt, Channel: r.Channel, ChatID: r.ChatID, Lang: r.Lang,

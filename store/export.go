@@ -81,11 +81,8 @@ func (d *DB) ExportRegistrations(ctx context.Context, opt ExportOptions, each fu
 		}
 		if opt.WithPersonal {
 			var err error
-			if r.NIK, err = d.vault.OpenString(r.NIKSealed); err != nil {
-				return fmt.Errorf("open nik of %s: %w", r.Ref, err)
-			}
-			if r.Phone, err = d.vault.OpenString(r.PhoneSealed); err != nil {
-				return fmt.Errorf("open phone of %s: %w", r.Ref, err)
+			if r.NIK, r.Phone, err = d.unseal(r.Ref, r.NIKSealed, r.PhoneSealed); err != nil {
+				return err
 			}
 		}
 		r.NIKSealed, r.PhoneSealed = nil, nil
@@ -194,11 +191,8 @@ func (d *DB) ExportAgents(ctx context.Context, opt ExportOptions, each func(Expo
 		}
 		if opt.WithPersonal {
 			var err error
-			if a.NIK, err = d.vault.OpenString(a.NIKSealed); err != nil {
-				return fmt.Errorf("open nik of agent %d: %w", a.ID, err)
-			}
-			if a.Phone, err = d.vault.OpenString(a.PhoneSealed); err != nil {
-				return fmt.Errorf("open phone of agent %d: %w", a.ID, err)
+			if a.NIK, a.Phone, err = d.unseal(agentSubject(a.ID), a.NIKSealed, a.PhoneSealed); err != nil {
+				return err
 			}
 		}
 		a.NIKSealed, a.PhoneSealed = nil, nil

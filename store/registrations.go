@@ -159,13 +159,9 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	}
 	out := make([]flows.RegistrationView, 0, len(rows))
 	for _, r := range rows {
-		nik, err := t.vault.OpenString(r.NIKSealed)
+		nik, phone, err := t.unseal(r.Ref, r.NIKSealed, r.PhoneSealed)
 		if err != nil {
-			return nil, fmt.Errorf("open nik of %s: %w", r.Ref, err)
-		}
-		phone, err := t.vault.OpenString(r.PhoneSealed)
-		if err != nil {
-			return nil, fmt.Errorf("open phone of %s: %w", r.Ref, err)
+			return nil, err
 		}
 		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Subscribed: r.Subscribed,
 			Sponsor: r.Sponsor, JHTSelf: r.JHTSelf, SponsorPaysAll: r.Sponsor != "" && r.SponsorJHT, Registration: flows.Registration{
