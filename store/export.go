@@ -38,7 +38,7 @@ type ExportRegistration struct {
 	PhoneSealed     []byte        `db:"phone_sealed"`
 	NIK             string        `db:"-"` // opened with WithPersonal
 	Phone           string        `db:"-"` // E.164, opened with WithPersonal
-	BirthDate       sql.NullTime  `db:"birth_date"`
+	BirthDate       time.Time     `db:"-"`
 	Female          sql.NullBool  `db:"female"`
 	Province        string        `db:"province"`
 	Regency         string        `db:"regency"`
@@ -50,12 +50,28 @@ type ExportRegistration struct {
 	JHT             bool          `db:"jht"`
 	MonthlyIuran    int64         `db:"monthly_iuran"`
 	Status          string        `db:"status"`
-	CoveredFrom     sql.NullTime  `db:"covered_from"` // a calendar date
-	CoveredTo       sql.NullTime  `db:"covered_to"`
+	CoveredFrom     time.Time     `db:"-"` // a calendar date
+	CoveredTo       time.Time     `db:"-"`
 	CreatedAt       time.Time     `db:"created_at"`
 	AgentID         sql.NullInt64 `db:"agent_id"`
 	Sponsored       bool          `db:"sponsored"`
 	Channel         string        `db:"channel"` // "" for an agent's resident who has not linked a chat
+}
+
+// exportRegistrationRow is ExportRegistration as scanned.
+type exportRegistrationRow struct {
+	ExportRegistration
+	BirthDate   sql.NullTime `db:"birth_date"`
+	CoveredFrom sql.NullTime `db:"covered_from"`
+	CoveredTo   sql.NullTime `db:"covered_to"`
+}
+
+func (r exportRegistrationRow) value() ExportRegistration {
+	v := r.ExportRegistration
+	v.BirthDate = r.BirthDate.Time
+	v.CoveredFrom = r.CoveredFrom.Time
+	v.CoveredTo = r.CoveredTo.Time
+	return v
 }
 
 // ExportRegistrations streams the registrations, oldest first, to each.
@@ -75,10 +91,11 @@ func (d *DB) ExportRegistrations(ctx context.Context, opt ExportOptions, each fu
 		FROM registrations r WHERE r.created_at >= $1 ORDER BY r.id`
 	count := `SELECT count(*) FROM registrations r WHERE r.created_at >= $1`
 	return d.export(ctx, opt, count, q, []any{opt.Since}, func(rows *sqlx.Rows) error {
-		var r ExportRegistration
-		if err := rows.StructScan(&r); err != nil {
+		var row exportRegistrationRow
+		if err := rows.StructScan(&row); err != nil {
 			return err
 		}
+		r := row.value()
 		if opt.WithPersonal {
 			var err error
 			if r.NIK, r.Phone, err = d.unseal(r.Ref, r.NIKSealed, r.PhoneSealed); err != nil {
@@ -109,8 +126,8 @@ type ExportPaymentItem struct {
 	PaymentAmount   int64         `db:"payment_amount"`
 	Status          string        `db:"status"`
 	Flag            string        `db:"flag"`
-	PaidAt          sql.NullTime  `db:"paid_at"`
-	AppliedAt       sql.NullTime  `db:"applied_at"` // set once the payment extended coverage: money counted as collected
+	PaidAt          time.Time     `db:"-"`
+	AppliedAt       time.Time     `db:"-"` // set once the payment extended coverage: money counted as collected
 	CreatedAt       time.Time     `db:"created_at"`
 	Item            int           `db:"item"`  // 1, 2, … within the payment
 	Items           int           `db:"items"` // how many the payment has
@@ -121,6 +138,20 @@ type ExportPaymentItem struct {
 	JHT             int64         `db:"jht"`
 	Discount        int64         `db:"discount"`
 	Amount          int64         `db:"amount"`
+}
+
+// exportPaymentItemRow is ExportPaymentItem as scanned.
+type exportPaymentItemRow struct {
+	ExportPaymentItem
+	PaidAt    sql.NullTime `db:"paid_at"`
+	AppliedAt sql.NullTime `db:"applied_at"`
+}
+
+func (r exportPaymentItemRow) value() ExportPaymentItem {
+	v := r.ExportPaymentItem
+	v.PaidAt = r.PaidAt.Time
+	v.AppliedAt = r.AppliedAt.Time
+	return v
 }
 
 // ExportPayments streams the payment items, by payment (oldest first) and
@@ -134,31 +165,31 @@ func (d *DB) ExportPayments(ctx context.Context, opt ExportOptions, each func(Ex
 		WHERE p.created_at >= $1 ORDER BY p.id, i.registration_id`
 	count := `SELECT count(*) FROM payments p JOIN payment_items i ON i.payment_id = p.id WHERE p.created_at >= $1`
 	return d.export(ctx, opt, count, q, []any{opt.Since}, func(rows *sqlx.Rows) error {
-		var it ExportPaymentItem
-		if err := rows.StructScan(&it); err != nil {
+		var row exportPaymentItemRow
+		if err := rows.StructScan(&row); err != nil {
 			return err
 		}
-		return each(it)
+		return each(row.value())
 	})
 }
 
 // ExportAgent is one agent as `lindungi export` writes it, with what they did.
 type ExportAgent struct {
-	ID          int64        `db:"id"`
-	Role        string       `db:"role"`
-	Name        string       `db:"name"`
-	NIKSealed   []byte       `db:"nik_sealed"`
-	PhoneSealed []byte       `db:"phone_sealed"`
-	NIK         string       `db:"-"` // opened with WithPersonal
-	Phone       string       `db:"-"`
-	Village     string       `db:"village"`
-	RT          string       `db:"rt"`
-	RW          string       `db:"rw"`
-	Institution string       `db:"institution"`
-	Status      string       `db:"status"`
-	DecidedAt   sql.NullTime `db:"decided_at"`
-	DecidedBy   string       `db:"decided_by"`
-	CreatedAt   time.Time    `db:"created_at"`
+	ID          int64     `db:"id"`
+	Role        string    `db:"role"`
+	Name        string    `db:"name"`
+	NIKSealed   []byte    `db:"nik_sealed"`
+	PhoneSealed []byte    `db:"phone_sealed"`
+	NIK         string    `db:"-"` // opened with WithPersonal
+	Phone       string    `db:"-"`
+	Village     string    `db:"village"`
+	RT          string    `db:"rt"`
+	RW          string    `db:"rw"`
+	Institution string    `db:"institution"`
+	Status      string    `db:"status"`
+	DecidedAt   time.Time `db:"-"`
+	DecidedBy   string    `db:"decided_by"`
+	CreatedAt   time.Time `db:"created_at"`
 	// Registered counts the registrations the agent made, deleted ones too
 	// (as the registrations export lists them); Active those live and
 	// covered today; Collected sums the agent's payments that settled and
@@ -166,6 +197,18 @@ type ExportAgent struct {
 	Registered int   `db:"registered"`
 	Active     int   `db:"active"`
 	Collected  int64 `db:"collected"`
+}
+
+// exportAgentRow is ExportAgent as scanned.
+type exportAgentRow struct {
+	ExportAgent
+	DecidedAt sql.NullTime `db:"decided_at"`
+}
+
+func (r exportAgentRow) value() ExportAgent {
+	v := r.ExportAgent
+	v.DecidedAt = r.DecidedAt.Time
+	return v
 }
 
 // ExportAgents streams the agents, by number, to each. It returns the
@@ -185,10 +228,11 @@ func (d *DB) ExportAgents(ctx context.Context, opt ExportOptions, each func(Expo
 	count := `SELECT count(*) FROM agents a WHERE a.created_at >= $1`
 	today := d.today(d.now()).Format(time.DateOnly)
 	return d.export(ctx, opt, count, q, []any{opt.Since, today}, func(rows *sqlx.Rows) error {
-		var a ExportAgent
-		if err := rows.StructScan(&a); err != nil {
+		var row exportAgentRow
+		if err := rows.StructScan(&row); err != nil {
 			return err
 		}
+		a := row.value()
 		if opt.WithPersonal {
 			var err error
 			if a.NIK, a.Phone, err = d.unseal(agentSubject(a.ID), a.NIKSealed, a.PhoneSealed); err != nil {

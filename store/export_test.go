@@ -88,11 +88,11 @@ func TestExports(t *testing.T) {
 		t.Errorf("self registration without NIK: %+v", s)
 	}
 	g := all[goneRef]
-	if g.Name != "" || g.BirthDate.Valid || g.Female.Valid || g.Village != "" || g.Status != flows.StatusDeleted || g.Regency != "61.71" {
+	if g.Name != "" || !g.BirthDate.IsZero() || g.Female.Valid || g.Village != "" || g.Status != flows.StatusDeleted || g.Regency != "61.71" {
 		t.Errorf("deleted registration is not pseudonymous: %+v", g)
 	}
 	r1 := all[res1]
-	if !r1.AgentID.Valid || r1.AgentID.Int64 != agentID || r1.Channel != "" || r1.Status != flows.StatusActive || !r1.CoveredTo.Valid {
+	if !r1.AgentID.Valid || r1.AgentID.Int64 != agentID || r1.Channel != "" || r1.Status != flows.StatusActive || r1.CoveredTo.IsZero() {
 		t.Errorf("agent's resident: %+v", r1)
 	}
 
@@ -127,7 +127,7 @@ func TestExports(t *testing.T) {
 	var sum int64
 	for i, it := range items {
 		sum += it.Amount
-		if it.Item != i+1 || it.Items != 2 || it.PaymentAmount != 33600 || it.Status != "paid" || !it.AppliedAt.Valid ||
+		if it.Item != i+1 || it.Items != 2 || it.PaymentAmount != 33600 || it.Status != "paid" || it.AppliedAt.IsZero() ||
 			!it.AgentID.Valid || it.AgentID.Int64 != agentID || it.PayerKind != store.PayerAgent || it.JKK+it.JKM+it.JHT-it.Discount != it.Amount {
 			t.Errorf("item %d: %+v", i+1, it)
 		}
@@ -149,7 +149,7 @@ func TestExports(t *testing.T) {
 		t.Fatalf("agents: %+v", got)
 	}
 	if a := got[0]; a.Registered != 2 || a.Active != 2 || a.Collected != 33600 || a.Status != flows.AgentApproved || a.NIK == "" ||
-		a.Phone == "" || !a.DecidedAt.Valid || a.Village != "61.71.05.1002" || a.RT != "003" {
+		a.Phone == "" || a.DecidedAt.IsZero() || a.Village != "61.71.05.1002" || a.RT != "003" {
 		t.Errorf("agent: %+v", a)
 	}
 	_, err = dbM.ExportAgents(ctx, store.ExportOptions{Since: march.AddDate(0, 0, -1)}, func(a store.ExportAgent) error {

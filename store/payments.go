@@ -260,7 +260,7 @@ func (t *payTx) LockBatch(ctx context.Context, id int64) (time.Time, int, error)
 	if err != nil {
 		return time.Time{}, 0, err
 	}
-	return b.Start.Time, b.Months, nil
+	return b.Start, b.Months, nil
 }
 
 func (t *payTx) CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]flows.Coverage, error) {
@@ -341,42 +341,55 @@ func newToken() (string, error) {
 
 // CardData is what a membership card shows.
 type CardData struct {
-	Ref         string       `db:"ref"`
-	Name        string       `db:"name"`
-	KPJ         string       `db:"kpj"`
-	JHT         bool         `db:"jht"`
-	Status      string       `db:"status"`
+	Ref         string    `db:"ref"`
+	Name        string    `db:"name"`
+	KPJ         string    `db:"kpj"`
+	JHT         bool      `db:"jht"`
+	Status      string    `db:"status"`
+	CoveredFrom time.Time `db:"-"` // calendar dates; zero before the first payment
+	CoveredTo   time.Time `db:"-"`
+	Token       string    `db:"verify_token"`
+}
+
+// cardRow is CardData as scanned.
+type cardRow struct {
+	CardData
 	CoveredFrom sql.NullTime `db:"covered_from"`
 	CoveredTo   sql.NullTime `db:"covered_to"`
-	Token       string       `db:"verify_token"`
+}
+
+func (r cardRow) data() CardData {
+	c := r.CardData
+	c.CoveredFrom, c.CoveredTo = r.CoveredFrom.Time, r.CoveredTo.Time
+	return c
 }
 
 // Card loads the card of a registration that has been paid for.
 func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
-	var c CardData
+	var c cardRow
 	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, ErrUnknownPayment
+		return CardData{}, ErrUnknownPayment
 	}
 	if err != nil {
-		return c, fmt.Errorf("card %s: %w", ref, err)
+		return CardData{}, fmt.Errorf("card %s: %w", ref, err)
 	}
-	return c, nil
+	return c.data(), nil
 }
 
 // Verify loads what the public verification page of a card shows, by its token.
 func (d *DB) Verify(ctx context.Context, token string) (CardData, bool, error) {
-	var c CardData
+	var c cardRow
 	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE verify_token = $1 AND deleted_at IS NULL`, token, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, false, nil
+		return CardData{}, false, nil
 	}
 	if err != nil {
-		return c, false, fmt.Errorf("verify: %w", err)
+		return CardData{}, false, fmt.Errorf("verify: %w", err)
 	}
-	return c, true, nil
+	return c.data(), true, nil
 }
 
 // DayReport is a day's settlements for the finance officer.

@@ -29,29 +29,45 @@ type BatchSpec struct {
 
 // Batch is an imported (or importing) sponsor's list.
 type Batch struct {
-	ID         int64        `db:"id"`
-	Sponsor    string       `db:"sponsor"`
-	FileName   string       `db:"file_name"`
-	FileSHA    string       `db:"file_sha256"`
-	JHT        bool         `db:"jht"`
-	Months     int          `db:"months"`
-	Start      sql.NullTime `db:"start_date"`
-	CreatedBy  string       `db:"created_by"`
-	CreatedAt  time.Time    `db:"created_at"`
-	UpdatedAt  time.Time    `db:"updated_at"`
-	FinishedAt sql.NullTime `db:"finished_at"`
-	RowsRead   int          `db:"rows_read"`
-	Imported   int          `db:"imported"`
-	Attached   int          `db:"attached"`
-	Rejected   int          `db:"rejected"`
-	PaymentRef string       `db:"payment_ref"`
-	PaidAt     sql.NullTime `db:"paid_at"`
-	ClaimToken string       `db:"claim_token"`
+	ID         int64     `db:"id"`
+	Sponsor    string    `db:"sponsor"`
+	FileName   string    `db:"file_name"`
+	FileSHA    string    `db:"file_sha256"`
+	JHT        bool      `db:"jht"`
+	Months     int       `db:"months"`
+	Start      time.Time `db:"-"`
+	CreatedBy  string    `db:"created_by"`
+	CreatedAt  time.Time `db:"created_at"`
+	UpdatedAt  time.Time `db:"updated_at"`
+	FinishedAt time.Time `db:"-"`
+	RowsRead   int       `db:"rows_read"`
+	Imported   int       `db:"imported"`
+	Attached   int       `db:"attached"`
+	Rejected   int       `db:"rejected"`
+	PaymentRef string    `db:"payment_ref"`
+	PaidAt     time.Time `db:"-"`
+	ClaimToken string    `db:"claim_token"`
 	// Counted from the registrations (Batches, BatchByID).
 	Workers int   `db:"workers"` // registrations the batch pays for
 	Claimed int   `db:"claimed"` // linked to their own chat
 	Active  int   `db:"active"`  // protected today
 	Monthly int64 `db:"monthly"` // the batch's contribution per month
+}
+
+// batchRow is Batch as scanned.
+type batchRow struct {
+	Batch
+	Start      sql.NullTime `db:"start_date"`
+	FinishedAt sql.NullTime `db:"finished_at"`
+	PaidAt     sql.NullTime `db:"paid_at"`
+}
+
+func (r batchRow) value() Batch {
+	v := r.Batch
+	v.Start = r.Start.Time
+	v.FinishedAt = r.FinishedAt.Time
+	v.PaidAt = r.PaidAt.Time
+	return v
 }
 
 // OpenBatch finds the batch of this sponsor and file, or starts a new one;
@@ -101,7 +117,7 @@ const qBatchCounts = `
 
 // BatchByID is one batch with its counts.
 func (d *DB) BatchByID(ctx context.Context, id int64) (Batch, error) {
-	var b Batch
+	var b batchRow
 	err := d.db.GetContext(ctx, &b, qBatchCounts+` WHERE b.id = $2`, d.todayDate(), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, fmt.Errorf("batch %d: %w", id, flows.ErrNotFound)
@@ -109,14 +125,18 @@ func (d *DB) BatchByID(ctx context.Context, id int64) (Batch, error) {
 	if err != nil {
 		return Batch{}, fmt.Errorf("batch %d: %w", id, err)
 	}
-	return b, nil
+	return b.value(), nil
 }
 
 // Batches lists the batches, newest first, with their counts.
 func (d *DB) Batches(ctx context.Context) ([]Batch, error) {
-	var out []Batch
-	if err := d.db.SelectContext(ctx, &out, qBatchCounts+` ORDER BY b.id DESC`, d.todayDate()); err != nil {
+	var rows []batchRow
+	if err := d.db.SelectContext(ctx, &rows, qBatchCounts+` ORDER BY b.id DESC`, d.todayDate()); err != nil {
 		return nil, fmt.Errorf("batches: %w", err)
+	}
+	out := make([]Batch, len(rows))
+	for i, r := range rows {
+		out[i] = r.value()
 	}
 	return out, nil
 }
@@ -290,7 +310,7 @@ func (d *DB) FinishBatch(ctx context.Context, id int64, rowsRead, rejected int) 
 
 // lockBatch reads a batch and locks it for the transaction.
 func lockBatch(ctx context.Context, tx txx, id int64) (Batch, error) {
-	var b Batch
+	var b batchRow
 	err := tx.GetContext(ctx, &b, `SELECT *, 0 AS workers, 0 AS claimed, 0 AS active, 0 AS monthly FROM sponsor_batches WHERE id = $1 FOR UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, fmt.Errorf("batch %d: %w", id, flows.ErrNotFound)
@@ -298,7 +318,7 @@ func lockBatch(ctx context.Context, tx txx, id int64) (Batch, error) {
 	if err != nil {
 		return Batch{}, fmt.Errorf("batch %d: %w", id, err)
 	}
-	return b, nil
+	return b.value(), nil
 }
 
 // batchDue is what a batch's workers waiting for the sponsor (never paid
@@ -382,26 +402,42 @@ func uncoveredItems(ctx context.Context, tx txx, payID int64, covered []string) 
 
 // BatchPayment is a payment for a batch, as `lindungi sponsor show` lists it.
 type BatchPayment struct {
-	OrderID  string       `db:"order_id"`
-	Provider string       `db:"provider"`
-	Status   string       `db:"status"`
-	Flag     string       `db:"flag"`
-	Amount   int64        `db:"amount"`
-	Workers  int          `db:"workers"`
-	PaidAt   sql.NullTime `db:"paid_at"`
-	Note     string       `db:"note"` // why it is flagged, when it is
+	OrderID  string    `db:"order_id"`
+	Provider string    `db:"provider"`
+	Status   string    `db:"status"`
+	Flag     string    `db:"flag"`
+	Amount   int64     `db:"amount"`
+	Workers  int       `db:"workers"`
+	PaidAt   time.Time `db:"-"`
+	Note     string    `db:"note"` // why it is flagged, when it is
+}
+
+// batchPaymentRow is BatchPayment as scanned.
+type batchPaymentRow struct {
+	BatchPayment
+	PaidAt sql.NullTime `db:"paid_at"`
+}
+
+func (r batchPaymentRow) value() BatchPayment {
+	v := r.BatchPayment
+	v.PaidAt = r.PaidAt.Time
+	return v
 }
 
 // BatchPayments lists a batch's payments, oldest first.
 func (d *DB) BatchPayments(ctx context.Context, id int64) ([]BatchPayment, error) {
-	var out []BatchPayment
-	if err := d.db.SelectContext(ctx, &out, `
+	var rows []batchPaymentRow
+	if err := d.db.SelectContext(ctx, &rows, `
 		SELECT p.order_id, p.provider, p.status, p.flag, p.amount, p.paid_at,
 			(SELECT count(*) FROM payment_items i WHERE i.payment_id = p.id) AS workers,
 			CASE WHEN p.flag = '' THEN '' ELSE coalesce((SELECT e.detail FROM payment_events e
 				WHERE e.payment_id = p.id AND e.kind = 'flagged' ORDER BY e.id DESC LIMIT 1), '') END AS note
 		FROM payments p WHERE p.payer_kind = 'sponsor' AND p.payer_ref = $1 ORDER BY p.id`, batchSubject(id)); err != nil {
 		return nil, fmt.Errorf("batch %d: payments: %w", id, err)
+	}
+	out := make([]BatchPayment, len(rows))
+	for i, r := range rows {
+		out[i] = r.value()
 	}
 	return out, nil
 }

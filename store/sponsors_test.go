@@ -148,7 +148,7 @@ func TestBatchInvoiceSettles(t *testing.T) {
 		t.Errorf("the same notification again: %+v, %v", res, err)
 	}
 	got, err := db.BatchByID(ctx, b.ID)
-	if err != nil || !got.PaidAt.Valid || got.PaymentRef != order {
+	if err != nil || got.PaidAt.IsZero() || got.PaymentRef != order {
 		t.Errorf("batch after payment: %+v, %v", got, err)
 	}
 }
@@ -353,7 +353,7 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	}
 	pays, err := db.BatchPayments(ctx, b.ID)
 	if err != nil || len(pays) != 1 || pays[0].OrderID != order || pays[0].Flag != store.FlagPaidTwice || pays[0].Note != detail ||
-		pays[0].Workers != 4 || !pays[0].PaidAt.Valid {
+		pays[0].Workers != 4 || pays[0].PaidAt.IsZero() {
 		t.Errorf("the batch's payments: %+v, %v", pays, err)
 	}
 }

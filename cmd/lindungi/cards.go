@@ -75,8 +75,8 @@ func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
 		Labels: kartu.Labels{Title: T("card.title"), Subtitle: T("card.subtitle"), Name: T("card.name"), Reference: T("card.reference"),
 			KPJ: T("card.kpj"), KPJPending: T("card.kpj_pending"), Programs: T("card.programs"), Coverage: T("card.coverage"), Scan: T("card.scan")},
 	}
-	if d.CoveredFrom.Valid && d.CoveredTo.Valid {
-		card.CoverFrom, card.CoverTo = c.cat.Date(lang, d.CoveredFrom.Time), c.cat.Date(lang, d.CoveredTo.Time)
+	if !d.CoveredFrom.IsZero() && !d.CoveredTo.IsZero() {
+		card.CoverFrom, card.CoverTo = c.cat.Date(lang, d.CoveredFrom), c.cat.Date(lang, d.CoveredTo)
 	}
 	return kartu.Render(card)
 }
@@ -152,14 +152,14 @@ func verifyHandler(db *store.DB, cat *locales.Catalog, loc *time.Location, now f
 		}
 		today := now().In(loc)
 		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-		covered := found && d.CoveredFrom.Valid && d.CoveredTo.Valid && !today.After(d.CoveredTo.Time)
-		active := covered && !today.Before(d.CoveredFrom.Time)
+		covered := found && !d.CoveredFrom.IsZero() && !d.CoveredTo.IsZero() && !today.After(d.CoveredTo)
+		active := covered && !today.Before(d.CoveredFrom)
 		standing := T("verify.inactive", nil)
 		switch {
 		case active:
-			standing = T("verify.active", map[string]any{"To": cat.Date(lang, d.CoveredTo.Time)})
+			standing = T("verify.active", map[string]any{"To": cat.Date(lang, d.CoveredTo)})
 		case covered:
-			standing = T("verify.upcoming", map[string]any{"From": cat.Date(lang, d.CoveredFrom.Time), "To": cat.Date(lang, d.CoveredTo.Time)})
+			standing = T("verify.upcoming", map[string]any{"From": cat.Date(lang, d.CoveredFrom), "To": cat.Date(lang, d.CoveredTo)})
 			active = true // paid for: shown as good
 		}
 		programs := T("programs.base", nil)

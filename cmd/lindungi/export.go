@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -254,19 +253,19 @@ func (x exporter) region(code string) string {
 // stamp writes a moment in the deployment's time zone, as spreadsheets read it.
 func (x exporter) stamp(t time.Time) string { return t.In(x.loc).Format(time.DateTime) }
 
-func (x exporter) nullStamp(t sql.NullTime) string {
-	if !t.Valid {
+func (x exporter) nullStamp(t time.Time) string {
+	if t.IsZero() {
 		return ""
 	}
-	return x.stamp(t.Time)
+	return x.stamp(t)
 }
 
 // day writes a calendar date (a date column: no time zone to convert).
-func day(t sql.NullTime) string {
-	if !t.Valid {
+func day(t time.Time) string {
+	if t.IsZero() {
 		return ""
 	}
-	return t.Time.Format(time.DateOnly)
+	return t.Format(time.DateOnly)
 }
 
 func yesNo(b bool) string {

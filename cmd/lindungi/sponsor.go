@@ -53,8 +53,8 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 		}
 		num := func(n int) string { return locales.Number(lang, int64(n)) }
 		paid := func(b store.Batch) string {
-			if b.PaidAt.Valid {
-				return say("sponsor.paid", "Date", cat.Date(lang, b.PaidAt.Time.In(cfg.Location)), "Ref", b.PaymentRef)
+			if !b.PaidAt.IsZero() {
+				return say("sponsor.paid", "Date", cat.Date(lang, b.PaidAt.In(cfg.Location)), "Ref", b.PaymentRef)
 			}
 			return say("sponsor.not_paid")
 		}
@@ -101,8 +101,8 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			return err
 		}
 		start := ""
-		if b.Start.Valid {
-			start = cat.Date(lang, b.Start.Time)
+		if !b.Start.IsZero() {
+			start = cat.Date(lang, b.Start)
 		}
 		fmt.Fprintln(stdout, say("sponsor.show_head", "ID", b.ID, "Sponsor", b.Sponsor, "File", b.FileName, "SHA", b.FileSHA,
 			"Programs", map[bool]string{false: "JKK+JKM", true: "JKK+JKM+JHT"}[b.JHT], "Months", b.Months, "Start", start))
@@ -116,8 +116,8 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 		}
 		for _, p := range pays {
 			paidAt := ""
-			if p.PaidAt.Valid {
-				paidAt = cat.Date(lang, p.PaidAt.Time.In(cfg.Location))
+			if !p.PaidAt.IsZero() {
+				paidAt = cat.Date(lang, p.PaidAt.In(cfg.Location))
 			}
 			fmt.Fprintln(stdout, say("sponsor.payment", "Order", p.OrderID, "Provider", p.Provider, "Status", p.Status,
 				"Amount", locales.Rupiah(p.Amount), "Workers", num(p.Workers), "PaidAt", paidAt))
