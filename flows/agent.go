@@ -98,6 +98,45 @@ func (t *turn) home(ctx context.Context, note string) error {
 	return t.fire(ctx, EvHome, note)
 }
 
+// applyQuestions are the questions of applying to be an agent (see question).
+func applyQuestions() map[string]question {
+	return map[string]question{
+		StAgConsent: {"ac", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgRole:    {"ar", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgNIK:     {"", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgName:    {"", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgArea:    {"aa", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgRTRW:    {"rt", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgPhone:   {"", (*turn).promptApplyQ, (*turn).answerApply},
+		StAgReview:  {"aw", (*turn).promptApplyQ, (*turn).answerApply},
+	}
+}
+
+// agentQuestions are the questions of an agent's work (see question).
+func agentQuestions() map[string]question {
+	return map[string]question{
+		StAgHome:     {"ah", (*turn).promptHome, (*turn).answerHome},
+		StAgList:     {"al", (*turn).promptList, approved((*turn).answerList)},
+		StAgResident: {"rs", (*turn).promptResident, approved((*turn).answerResident)},
+		StAgPayPick:  {"pk", (*turn).promptAgentPay, approved((*turn).answerAgentPay)},
+		StAgPayMonth: {"ay", (*turn).promptAgentPay, approved((*turn).answerAgentPay)},
+		StAgPayBank:  {"ab", (*turn).promptAgentPay, approved((*turn).answerAgentPay)},
+	}
+}
+
+// approved checks the agent's approval on every turn before answer: a
+// suspended agent is sent home.
+func approved(answer func(*turn, context.Context) error) func(*turn, context.Context) error {
+	return func(t *turn, ctx context.Context) error {
+		if _, ok, err := t.approvedAgent(ctx); !ok {
+			return err
+		}
+		return answer(t, ctx)
+	}
+}
+
+func (t *turn) promptApplyQ(context.Context) (Reply, error) { return t.promptApply() }
+
 func (t *turn) answerApply(ctx context.Context) error {
 	d := &t.s.Data
 	switch t.s.State {

@@ -237,6 +237,18 @@ func (t *turn) toggle(dim, value string) {
 	}
 }
 
+// broadcastQuestions are the questions of writing a broadcast (see question).
+func broadcastQuestions() map[string]question {
+	return map[string]question{
+		StBcSegment:  {"bs", (*turn).promptBroadcast, (*turn).answerBroadcast},
+		StBcPick:     {"bp", (*turn).promptBroadcast, (*turn).answerBroadcast},
+		StBcText:     {"", (*turn).promptBroadcast, (*turn).answerBroadcast},
+		StBcButton:   {"bb", (*turn).promptBroadcast, (*turn).answerBroadcast},
+		StBcPreview:  {"bv", (*turn).promptBroadcast, (*turn).answerBroadcast},
+		StBcSchedule: {"", (*turn).promptBroadcast, (*turn).answerBroadcast},
+	}
+}
+
 func (t *turn) promptBroadcast(ctx context.Context) (Reply, error) {
 	d := &t.s.Data
 	if d.Seg == nil {

@@ -101,6 +101,16 @@ func (t *turn) startClaim(ctx context.Context) error {
 	return t.fire(ctx, EvClaim, "")
 }
 
+// claimQuestions are the questions of linking a registration (see question).
+func claimQuestions() map[string]question {
+	return map[string]question{
+		StClNIK:     {"", (*turn).promptClaim, (*turn).answerClaim},
+		StClName:    {"", (*turn).promptClaim, (*turn).answerClaim},
+		StClProof:   {"", (*turn).promptClaim, (*turn).answerClaim},
+		StClConsent: {"cc", (*turn).promptClaim, (*turn).answerClaim},
+	}
+}
+
 func (t *turn) answerClaim(ctx context.Context) error {
 	d := &t.s.Data
 	switch t.s.State {

@@ -164,6 +164,15 @@ func (t *turn) answerPay(ctx context.Context) error {
 	return fmt.Errorf("not a payment state: %s", t.s.State)
 }
 
+// payQuestions are the questions of paying a contribution (see question).
+func payQuestions() map[string]question {
+	return map[string]question{
+		StPayWho:    {"pw", (*turn).promptPay, (*turn).answerPay},
+		StPayMonths: {"pm", (*turn).promptPay, (*turn).answerPay},
+		StPayBank:   {"pb", (*turn).promptPay, (*turn).answerPay},
+	}
+}
+
 // issue asks the payment provider for a payment code and records it with the
 // session, in the chat's transaction.
 func (t *turn) issue(ctx context.Context, bank payments.Method) error {

@@ -10,8 +10,8 @@ import (
 	"github.com/lindungi/lindungi/wilayah"
 )
 
-// prompt renders the question of the current state.
-func (t *turn) prompt(ctx context.Context) (Reply, error) {
+// promptRegister renders the questions of the registration.
+func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 	s := t.s
 	d := &s.Data
 	switch s.State {
@@ -107,22 +107,6 @@ func (t *turn) prompt(ctx context.Context) (Reply, error) {
 			choices = append([]Choice{{Label: t.T("done.pay", nil), Data: "dn:pay"}}, choices...)
 		}
 		return Reply{Text: t.T("done.menu", nil), Input: InputText, Choices: choices}, nil
-	case StPayWho, StPayMonths, StPayBank:
-		return t.promptPay(ctx)
-	case StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview:
-		return t.promptApply()
-	case StAgHome:
-		return t.promptHome(ctx)
-	case StAgList:
-		return t.promptList(ctx)
-	case StAgResident:
-		return t.promptResident(ctx)
-	case StAgPayPick, StAgPayMonth, StAgPayBank:
-		return t.promptAgentPay(ctx)
-	case StClNIK, StClName, StClProof, StClConsent:
-		return t.promptClaim(ctx)
-	case StBcSegment, StBcPick, StBcText, StBcButton, StBcPreview, StBcSchedule:
-		return t.promptBroadcast(ctx)
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", s.State)
 }
@@ -145,7 +129,7 @@ func (t *turn) bracket() iuran.Bracket {
 // regionChoices lists regions as buttons: the search matches when there are
 // some, else the given list, paged.
 func (t *turn) regionChoices(list []wilayah.Region) []Choice {
-	prefix := choicePrefix[t.s.State]
+	prefix := t.prefix()
 	if len(t.s.Data.Matches) > 0 {
 		var out []Choice
 		for _, code := range t.s.Data.Matches {

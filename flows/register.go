@@ -26,15 +26,27 @@ const pageSize = 8
 // matchLimit is how many search results are offered as buttons.
 const matchLimit = 6
 
-// choicePrefix namespaces button data by the question that showed it, so a
-// button pressed on an old message is recognised as stale.
-var choicePrefix = map[string]string{
-	StWelcome: "wl", StConsent: "cs", StBirthConfirm: "bc", StRegency: "rg", StProvince: "pv",
-	StDistrict: "ds", StVillage: "vl", StOccupation: "oc", StIncome: "in", StPrograms: "pr",
-	StReview: "rv", StDone: "dn", StPayWho: "pw", StPayMonths: "pm", StPayBank: "pb", StPhone: "ph",
-	StAgConsent: "ac", StAgRole: "ar", StAgArea: "aa", StAgRTRW: "rt", StAgReview: "aw", StAgHome: "ah",
-	StAgList: "al", StAgResident: "rs", StAgPayPick: "pk", StAgPayMonth: "ay", StAgPayBank: "ab", StClConsent: "cc",
-	StBcSegment: "bs", StBcPick: "bp", StBcButton: "bb", StBcPreview: "bv",
+// registerQuestions are the registration's questions (see question).
+func registerQuestions() map[string]question {
+	return map[string]question{
+		StWelcome:         {"wl", (*turn).promptRegister, (*turn).answerWelcome},
+		StConsent:         {"cs", (*turn).promptRegister, (*turn).answerConsent},
+		StNIK:             {"", (*turn).promptRegister, (*turn).answerNIK},
+		StName:            {"", (*turn).promptRegister, (*turn).answerName},
+		StBirthConfirm:    {"bc", (*turn).promptRegister, (*turn).answerBirthConfirm},
+		StBirthEntry:      {"", (*turn).promptRegister, (*turn).answerBirthEntry},
+		StPhone:           {"ph", (*turn).promptRegister, (*turn).answerPhone},
+		StProvince:        {"pv", (*turn).promptRegister, (*turn).answerProvince},
+		StRegency:         {"rg", (*turn).promptRegister, (*turn).answerRegency},
+		StDistrict:        {"ds", (*turn).promptRegister, (*turn).answerDistrict},
+		StVillage:         {"vl", (*turn).promptRegister, (*turn).answerVillage},
+		StOccupation:      {"oc", (*turn).promptRegister, (*turn).answerOccupation},
+		StOccupationOther: {"", (*turn).promptRegister, (*turn).answerOccupationOther},
+		StIncome:          {"in", (*turn).promptRegister, (*turn).answerIncome},
+		StPrograms:        {"pr", (*turn).promptRegister, (*turn).answerPrograms},
+		StReview:          {"rv", (*turn).promptRegister, (*turn).answerReview},
+		StDone:            {"dn", (*turn).promptRegister, (*turn).answerDone},
+	}
 }
 
 // Occupations offered in the picker (DOMAIN.md §1); labels live in locales.
@@ -81,7 +93,7 @@ func (t *turn) answer(ctx context.Context) error {
 	}
 	if t.ev.Kind == KindChoice {
 		prefix, rest, _ := strings.Cut(t.ev.Choice, ":")
-		if prefix != choicePrefix[s.State] {
+		if prefix != t.prefix() {
 			return t.askNote(ctx, "choice.stale", nil)
 		}
 		if p, ok := strings.CutPrefix(rest, "pg:"); ok {
@@ -93,90 +105,61 @@ func (t *turn) answer(ctx context.Context) error {
 			return t.ask(ctx, "")
 		}
 	}
-	switch s.State {
-	case StWelcome:
-		switch t.ev.Choice {
-		case "wl:claim":
-			return t.startClaim(ctx)
-		case "wl:agent":
-			return t.startApply(ctx)
-		}
-		return t.startOver(ctx)
-	case StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview:
-		return t.answerApply(ctx)
-	case StAgHome:
-		return t.answerHome(ctx)
-	case StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank:
-		// Approval is checked on every turn: a suspended agent is sent home.
-		if _, ok, err := t.approvedAgent(ctx); !ok {
-			return err
-		}
-		switch s.State {
-		case StAgList:
-			return t.answerList(ctx)
-		case StAgResident:
-			return t.answerResident(ctx)
-		}
-		return t.answerAgentPay(ctx)
-	case StClNIK, StClName, StClProof, StClConsent:
-		return t.answerClaim(ctx)
-	case StBcSegment, StBcPick, StBcText, StBcButton, StBcPreview, StBcSchedule:
-		return t.answerBroadcast(ctx)
-	case StConsent:
-		return t.answerConsent(ctx)
-	case StNIK:
-		return t.answerNIK(ctx)
-	case StName:
-		return t.answerName(ctx)
-	case StBirthConfirm:
-		return t.answerBirthConfirm(ctx)
-	case StBirthEntry:
-		return t.answerBirthEntry(ctx)
-	case StPhone:
-		return t.answerPhone(ctx)
-	case StProvince:
-		return t.answerRegion(ctx, wilayah.Province, "", func(code string) { s.Data.SelProvince = code }, EvNext)
-	case StRegency:
-		if t.ev.Choice == "rg:prov" {
-			return t.fire(ctx, EvAlt, "")
-		}
-		return t.answerRegion(ctx, wilayah.Regency, t.province(), func(code string) {
-			s.Data.SelRegency = code
-			s.Data.SelProvince = parentCode(code)
-		}, EvNext)
-	case StDistrict:
-		return t.answerRegion(ctx, wilayah.District, s.Data.SelRegency, func(code string) { s.Data.SelDistrict = code }, EvNext)
-	case StVillage:
-		return t.answerRegion(ctx, wilayah.Village, s.Data.SelDistrict, func(code string) {
-			s.Data.Village = code
-			s.Data.District = s.Data.SelDistrict
-			s.Data.Regency = s.Data.SelRegency
-			s.Data.Province = parentCode(s.Data.SelRegency)
-		}, t.forward())
-	case StOccupation:
-		return t.answerOccupation(ctx)
-	case StOccupationOther:
-		return t.answerOccupationOther(ctx)
-	case StIncome:
-		return t.answerIncome(ctx)
-	case StPrograms:
-		return t.answerPrograms(ctx)
-	case StReview:
-		return t.answerReview(ctx)
-	case StDone:
-		switch t.ev.Choice {
-		case "dn:new":
-			return t.startOver(ctx)
-		case "dn:status":
-			return t.status(ctx)
-		case "dn:pay":
-			return t.startPay(ctx)
-		}
-		return t.ask(ctx, "")
-	case StPayWho, StPayMonths, StPayBank:
-		return t.answerPay(ctx)
+	q, ok := t.questions[s.State]
+	if !ok {
+		return fmt.Errorf("unknown state %q", s.State)
 	}
-	return fmt.Errorf("unknown state %q", s.State)
+	return q.answer(t, ctx)
+}
+
+func (t *turn) answerWelcome(ctx context.Context) error {
+	switch t.ev.Choice {
+	case "wl:claim":
+		return t.startClaim(ctx)
+	case "wl:agent":
+		return t.startApply(ctx)
+	}
+	return t.startOver(ctx)
+}
+
+func (t *turn) answerProvince(ctx context.Context) error {
+	return t.answerRegion(ctx, wilayah.Province, "", func(code string) { t.s.Data.SelProvince = code }, EvNext)
+}
+
+func (t *turn) answerRegency(ctx context.Context) error {
+	if t.ev.Choice == "rg:prov" {
+		return t.fire(ctx, EvAlt, "")
+	}
+	return t.answerRegion(ctx, wilayah.Regency, t.province(), func(code string) {
+		t.s.Data.SelRegency = code
+		t.s.Data.SelProvince = parentCode(code)
+	}, EvNext)
+}
+
+func (t *turn) answerDistrict(ctx context.Context) error {
+	return t.answerRegion(ctx, wilayah.District, t.s.Data.SelRegency, func(code string) { t.s.Data.SelDistrict = code }, EvNext)
+}
+
+func (t *turn) answerVillage(ctx context.Context) error {
+	d := &t.s.Data
+	return t.answerRegion(ctx, wilayah.Village, d.SelDistrict, func(code string) {
+		d.Village = code
+		d.District = d.SelDistrict
+		d.Regency = d.SelRegency
+		d.Province = parentCode(d.SelRegency)
+	}, t.forward())
+}
+
+func (t *turn) answerDone(ctx context.Context) error {
+	switch t.ev.Choice {
+	case "dn:new":
+		return t.startOver(ctx)
+	case "dn:status":
+		return t.status(ctx)
+	case "dn:pay":
+		return t.startPay(ctx)
+	}
+	return t.ask(ctx, "")
 }
 
 func (t *turn) answerConsent(ctx context.Context) error {
@@ -392,7 +375,7 @@ func parentCode(code string) string {
 
 // answerRegion takes a region picked by button or typed (part of) its name.
 func (t *turn) answerRegion(ctx context.Context, level wilayah.Level, parent string, set func(code string), event string) error {
-	prefix := choicePrefix[t.s.State]
+	prefix := t.prefix()
 	if t.ev.Kind == KindChoice {
 		code := strings.TrimPrefix(t.ev.Choice, prefix+":")
 		r, ok := t.regions.Get(code)
@@ -691,7 +674,7 @@ func displayName(n string) string { return nama.Display(n) }
 
 // typedChoice finds the current question's button whose label was typed.
 func (t *turn) typedChoice(ctx context.Context) (string, bool) {
-	if _, buttons := choicePrefix[t.s.State]; !buttons || t.s.State == StWelcome {
+	if t.prefix() == "" || t.s.State == StWelcome {
 		return "", false
 	}
 	r, err := t.prompt(ctx)

@@ -133,10 +133,14 @@ var registerEvents = fsm.Events{
 // machines reuses registration FSMs: building one allocates ~15 KB (its
 // transition and callback maps), so a machine is taken from the pool, set to
 // the chat's saved state, fired once and put back. Nothing of a chat stays in it.
-type machines struct{ pool sync.Pool }
+// machines are the flows' FSMs, pooled, and their questions by state.
+type machines struct {
+	pool      sync.Pool
+	questions map[string]question
+}
 
 func newMachines() *machines {
-	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(StWelcome, allEvents, nil) }}}
+	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(StWelcome, allEvents, nil) }}, questions: allQuestions()}
 }
 
 // transition fires one event on the registration FSM from state and returns
