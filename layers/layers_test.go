@@ -126,15 +126,7 @@ func flowsCalls(t *testing.T, flowsDir, storeDir string) []string {
 	}
 	var calls []string
 	fset := token.NewFileSet()
-	files, _ := filepath.Glob(filepath.Join(storeDir, "*.go"))
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range parseDirIn(t, fset, storeDir) {
 		local := ""
 		for _, imp := range f.Imports {
 			if strings.Trim(imp.Path.Value, `"`) == module+"flows" {
@@ -163,11 +155,13 @@ func flowsCalls(t *testing.T, flowsDir, storeDir string) []string {
 	return calls
 }
 
-func parseDir(t *testing.T, dir string) []*ast.File {
+func parseDir(t *testing.T, dir string) []*ast.File { return parseDirIn(t, token.NewFileSet(), dir) }
+
+// parseDirIn parses a package's Go files, not its tests.
+func parseDirIn(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	var out []*ast.File
-	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
