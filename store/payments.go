@@ -339,55 +339,47 @@ func newToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// CardData is what a membership card shows.
-type CardData struct {
-	Ref         string    `db:"ref"`
-	Name        string    `db:"name"`
-	KPJ         string    `db:"kpj"`
-	JHT         bool      `db:"jht"`
-	Status      string    `db:"status"`
-	CoveredFrom time.Time `db:"-"` // calendar dates; zero before the first payment
-	CoveredTo   time.Time `db:"-"`
-	Token       string    `db:"verify_token"`
-}
-
-// cardRow is CardData as scanned.
+// cardRow is a flows.Card as scanned.
 type cardRow struct {
-	CardData
+	Ref         string       `db:"ref"`
+	Name        string       `db:"name"`
+	KPJ         string       `db:"kpj"`
+	JHT         bool         `db:"jht"`
+	Status      string       `db:"status"`
 	CoveredFrom sql.NullTime `db:"covered_from"`
 	CoveredTo   sql.NullTime `db:"covered_to"`
+	Token       string       `db:"verify_token"`
 }
 
-func (r cardRow) data() CardData {
-	c := r.CardData
-	c.CoveredFrom, c.CoveredTo = r.CoveredFrom.Time, r.CoveredTo.Time
-	return c
+func (r cardRow) data() flows.Card {
+	return flows.Card{Ref: r.Ref, Name: r.Name, KPJ: r.KPJ, JHT: r.JHT, Status: r.Status,
+		CoveredFrom: r.CoveredFrom.Time, CoveredTo: r.CoveredTo.Time, Token: r.Token}
 }
 
 // Card loads the card of a registration that has been paid for.
-func (d *DB) Card(ctx context.Context, ref string) (CardData, error) {
+func (d *DB) Card(ctx context.Context, ref string) (flows.Card, error) {
 	var c cardRow
 	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
-		return CardData{}, ErrUnknownPayment
+		return flows.Card{}, ErrUnknownPayment
 	}
 	if err != nil {
-		return CardData{}, fmt.Errorf("card %s: %w", ref, err)
+		return flows.Card{}, fmt.Errorf("card %s: %w", ref, err)
 	}
 	return c.data(), nil
 }
 
 // Verify loads what the public verification page of a card shows, by its token.
-func (d *DB) Verify(ctx context.Context, token string) (CardData, bool, error) {
+func (d *DB) Verify(ctx context.Context, token string) (flows.Card, bool, error) {
 	var c cardRow
 	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE verify_token = $1 AND deleted_at IS NULL`, token, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
-		return CardData{}, false, nil
+		return flows.Card{}, false, nil
 	}
 	if err != nil {
-		return CardData{}, false, fmt.Errorf("verify: %w", err)
+		return flows.Card{}, false, fmt.Errorf("verify: %w", err)
 	}
 	return c.data(), true, nil
 }

@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"html/template"
-	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -123,68 +119,4 @@ func (c cards) coverageChart(ctx context.Context) ([]byte, error) {
 	title := c.cat.T(lang, "stats.chart_title", map[string]any{"Date": c.cat.Date(lang, clock.Now().In(c.loc))})
 	return chart.Bars(title, bars, chart.Options{XLabel: c.cat.T(lang, "stats.chart_axis", nil),
 		Format: func(v int64) string { return locales.Number(lang, v) }})
-}
-
-var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>{{.Title}}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-.ok{color:#0b6e4f}.no{color:#9a3412}h1{font-size:1.3rem}</style></head>
-<body><h1>{{.Title}}</h1>
-{{if .Found}}<p>{{.NameLabel}}: <strong>{{.Initials}}</strong></p><p>{{.ProgramsLabel}}: {{.Programs}}</p>
-<p class="{{if .Active}}ok{{else}}no{{end}}"><strong>{{.Standing}}</strong></p>{{else}}<p class="no">{{.NotFound}}</p>{{end}}
-</body></html>`))
-
-// verifyHandler is the public page a card's QR code opens: name initials,
-// programmes and whether coverage is active today. No NIK, no phone.
-func verifyHandler(db *store.DB, cat *locales.Catalog, loc *time.Location, now func() time.Time, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := "id"
-		if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
-			lang = "en"
-		}
-		T := func(key string, data map[string]any) string { return cat.T(lang, key, data) }
-		d, found, err := db.Verify(r.Context(), r.PathValue("token"))
-		if err != nil && !errors.Is(err, store.ErrUnknownPayment) {
-			log.Error("verify page", "err", err)
-			http.Error(w, "error", http.StatusInternalServerError)
-			return
-		}
-		today := now().In(loc)
-		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-		covered := found && !d.CoveredFrom.IsZero() && !d.CoveredTo.IsZero() && !today.After(d.CoveredTo)
-		active := covered && !today.Before(d.CoveredFrom)
-		standing := T("verify.inactive", nil)
-		switch {
-		case active:
-			standing = T("verify.active", map[string]any{"To": cat.Date(lang, d.CoveredTo)})
-		case covered:
-			standing = T("verify.upcoming", map[string]any{"From": cat.Date(lang, d.CoveredFrom), "To": cat.Date(lang, d.CoveredTo)})
-			active = true // paid for: shown as good
-		}
-		programs := T("programs.base", nil)
-		if d.JHT {
-			programs = T("programs.with_jht", nil)
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		if !found {
-			w.WriteHeader(http.StatusNotFound)
-		}
-		verifyPage.Execute(w, map[string]any{
-			"Lang": lang, "Title": T("verify.title", nil), "Found": found, "NameLabel": T("card.name", nil), "Initials": initials(d.Name),
-			"ProgramsLabel": T("card.programs", nil), "Programs": programs, "Active": active, "Standing": standing, "NotFound": T("verify.not_found", nil),
-		})
-	})
-}
-
-// initials shows a name as "S. A." — enough to match a card, not to identify.
-func initials(name string) string {
-	var parts []string
-	for _, w := range strings.Fields(name) {
-		r := []rune(w)
-		parts = append(parts, strings.ToUpper(string(r[0]))+".")
-	}
-	return strings.Join(parts, " ")
 }

@@ -113,7 +113,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /verify/{token}", web.Guard(pagesPerMinute, nil, verifyHandler(d.db, d.cat, cfg.Flow.Location, clock.Now, log)))
+	mux.Handle("GET /verify/{token}", web.Guard(pagesPerMinute, nil, web.VerifyPage(d.db, d.cat, cfg.Flow.Location, clock.Now, log)))
 	notify := webhook.Handler(d.provider, d.engine.ApplyPayment, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
