@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -411,7 +412,7 @@ func (t *turn) answerBroadcast(ctx context.Context) error {
 		if !ok {
 			return err
 		}
-		at, err := ParseWhen(in, t.now)
+		at, err := tanggal.ParseWhen(in, t.now)
 		if err != nil {
 			return t.askNote(ctx, "broadcast.when_err", map[string]any{"Got": quote(in)})
 		}
@@ -505,155 +506,6 @@ func (t *turn) quietAt(at time.Time) bool {
 		at = t.now
 	}
 	return t.cfg.Quiet(at)
-}
-
-// Quiet reports whether a time falls in the quiet hours (QuietFrom–QuietTo,
-// local time, "HH:MM"; none when either is empty or they are equal).
-func (c Config) Quiet(at time.Time) bool {
-	from, ok1 := minuteOfDay(c.QuietFrom)
-	to, ok2 := minuteOfDay(c.QuietTo)
-	if !ok1 || !ok2 || from == to {
-		return false
-	}
-	loc := c.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	l := at.In(loc)
-	m := l.Hour()*60 + l.Minute()
-	if from < to {
-		return m >= from && m < to
-	}
-	return m >= from || m < to
-}
-
-// minuteOfDay reads "21:00" (or "21.00").
-func minuteOfDay(s string) (int, bool) {
-	h, m, ok := strings.Cut(strings.ReplaceAll(s, ".", ":"), ":")
-	if !ok {
-		return 0, false
-	}
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return 0, false
-	}
-	return hh*60 + mm, true
-}
-
-// ErrWhen is the error of a time ParseWhen cannot read.
-var ErrWhen = errors.New("not a time: write 26-11-2026 08.00, besok 08.00 or 08.00")
-
-// ParseWhen reads when to send a broadcast, in now's location: "08.00" or
-// "08:00" (the next such time), "besok 08.00" / "tomorrow 08:00",
-// "26-11-2026 08.00", "26/11 08.00" (this year, or next if passed).
-func ParseWhen(in string, now time.Time) (time.Time, error) {
-	f := strings.Fields(strings.ToLower(strings.TrimSpace(in)))
-	if len(f) == 0 || len(f) > 2 {
-		return time.Time{}, ErrWhen
-	}
-	clock, ok := minuteOfDay(f[len(f)-1])
-	if !ok {
-		return time.Time{}, ErrWhen
-	}
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	at := func(d time.Time) time.Time { return d.Add(time.Duration(clock) * time.Minute) }
-	if len(f) == 1 {
-		if t := at(day); t.After(now) {
-			return t, nil
-		}
-		return at(day.AddDate(0, 0, 1)), nil
-	}
-	switch f[0] {
-	case "besok", "tomorrow":
-		return at(day.AddDate(0, 0, 1)), nil
-	case "hari", "hariini", "today":
-		return at(day), nil
-	}
-	parts := strings.FieldsFunc(f[0], func(r rune) bool { return r == '-' || r == '/' || r == '.' })
-	if len(parts) < 2 || len(parts) > 3 {
-		return time.Time{}, ErrWhen
-	}
-	var nums []int
-	for _, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return time.Time{}, ErrWhen
-		}
-		nums = append(nums, n)
-	}
-	year := now.Year()
-	if len(nums) == 3 {
-		year = nums[2]
-		if year < 100 {
-			year += 2000
-		}
-	}
-	d := time.Date(year, time.Month(nums[1]), nums[0], 0, 0, 0, 0, now.Location())
-	if d.Day() != nums[0] || int(d.Month()) != nums[1] || year < now.Year() || year > now.Year()+1 {
-		return time.Time{}, ErrWhen
-	}
-	if len(nums) == 2 && at(d).Before(now) {
-		d = d.AddDate(1, 0, 0)
-	}
-	return at(d), nil
-}
-
-// BroadcastReply is a broadcast as its recipient gets it, in their language.
-func (e *Engine) BroadcastReply(lang, text, button string) Reply {
-	if !e.cat.Supported(lang) {
-		lang = locales.Default
-	}
-	r := Reply{Text: text, Rich: true, Input: InputNone}
-	if button != ButtonNone {
-		r.Choices = []Choice{{Label: e.cat.T(lang, "broadcast.button."+button, nil), Data: "go:" + button}}
-		r.Input = InputText
-	}
-	return r
-}
-
-// BroadcastProgressReply is the progress message an admin sees edited in
-// place while a broadcast runs: counts, an estimate of the end, and buttons
-// to pause, resume or cancel it.
-func (e *Engine) BroadcastProgressReply(p BroadcastProgress, now time.Time) Reply {
-	lang := adminLang
-	num := func(n int) string { return locales.Number(lang, int64(n)) }
-	data := map[string]any{"ID": p.ID, "Sent": num(p.Sent), "Total": num(p.Total), "Failed": num(p.Failed), "Blocked": num(p.Blocked),
-		"Unknown": num(p.Unknown), "OptedOut": num(p.OptedOut), "ETA": "-"}
-	if elapsed := now.Sub(p.StartedAt); p.Sent > 0 && elapsed > 0 && p.Queued > 0 {
-		left := time.Duration(float64(elapsed) * float64(p.Queued) / float64(p.Done()))
-		data["ETA"] = now.Add(left).In(e.cfg.Location).Format("15.04")
-	}
-	text := e.cat.T(lang, "broadcast.progress", data)
-	if p.Unknown > 0 {
-		text += "\n" + e.cat.T(lang, "broadcast.progress_unknown", data)
-	}
-	id := strconv.FormatInt(p.ID, 10)
-	r := Reply{Input: InputNone}
-	switch p.Status {
-	case BroadcastRunning:
-		if e.cfg.Quiet(now) {
-			text += "\n" + e.cat.T(lang, "broadcast.progress_quiet", map[string]any{"To": e.cfg.QuietTo})
-		}
-		r.Choices = []Choice{{Label: e.cat.T(lang, "broadcast.pause", nil), Data: "bx:pause:" + id}, {Label: e.cat.T(lang, "broadcast.cancel", nil), Data: "bx:cancel:" + id}}
-	case BroadcastPaused:
-		text += "\n" + e.cat.T(lang, "broadcast.progress_paused", nil)
-		r.Choices = []Choice{{Label: e.cat.T(lang, "broadcast.resume", nil), Data: "bx:resume:" + id}, {Label: e.cat.T(lang, "broadcast.cancel", nil), Data: "bx:cancel:" + id}}
-	case BroadcastDone:
-		text += "\n" + e.cat.T(lang, "broadcast.progress_done", nil)
-	case BroadcastCancelled:
-		text += "\n" + e.cat.T(lang, "broadcast.progress_cancelled", nil)
-	}
-	r.Text = text
-	return r
-}
-
-// BroadcastReportReply is the final report of a finished broadcast.
-func (e *Engine) BroadcastReportReply(p BroadcastProgress) Reply {
-	lang := adminLang
-	num := func(n int) string { return locales.Number(lang, int64(n)) }
-	return Reply{Text: e.cat.T(lang, "broadcast.report", map[string]any{"ID": p.ID, "Sent": num(p.Sent), "Total": num(p.Total),
-		"Failed": num(p.Failed), "Blocked": num(p.Blocked), "OptedOut": num(p.OptedOut), "Unknown": num(p.Unknown)}), Input: InputNone}
 }
 
 // broadcastList answers /siaran_daftar: the latest broadcasts, each with its buttons.

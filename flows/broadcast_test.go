@@ -101,44 +101,6 @@ func TestOptOut(t *testing.T) {
 	must(t, c.text("/aktifkan"), "sudah menerima siaran")
 }
 
-func TestParseWhen(t *testing.T) {
-	loc := flows.DefaultConfig().Location
-	now := time.Date(2026, 11, 25, 10, 30, 0, 0, loc)
-	tests := map[string]string{
-		"08.00":            "2026-11-26 08:00",
-		"11:00":            "2026-11-25 11:00",
-		"besok 08.00":      "2026-11-26 08:00",
-		"tomorrow 7:05":    "2026-11-26 07:05",
-		"26-11-2026 08.00": "2026-11-26 08:00",
-		"1/1 09.00":        "2027-01-01 09:00",
-		"31/12/26 23.59":   "2026-12-31 23:59",
-	}
-	for in, want := range tests {
-		got, err := flows.ParseWhen(in, now)
-		if err != nil || got.Format("2006-01-02 15:04") != want {
-			t.Errorf("ParseWhen(%q) = %v, %v; want %s", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "kapan saja", "25.00", "31-02-2026 08.00", "08.00 besok lusa", "1-1-2030 08.00", "1.1.0 0.0", "5-5-2025 08.00"} {
-		if _, err := flows.ParseWhen(bad, now); err == nil {
-			t.Errorf("ParseWhen(%q) accepted", bad)
-		}
-	}
-}
-
-func FuzzParseWhen(f *testing.F) {
-	for _, s := range []string{"08.00", "besok 08.00", "26-11-2026 08.00", "1/1 9:00", "99-99 99.99", "-1/-1 0.0", "1.1.0 0.0"} {
-		f.Add(s)
-	}
-	now := time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := flows.ParseWhen(s, now)
-		if err == nil && (got.Before(time.Date(now.Year(), 1, 1, 0, 0, 0, 0, now.Location())) || got.After(now.AddDate(2, 0, 0))) {
-			t.Fatalf("ParseWhen(%q) = %v, outside this year and next", s, got)
-		}
-	})
-}
-
 func TestQuietHours(t *testing.T) {
 	cfg := flows.DefaultConfig()
 	at := func(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, cfg.Location) }

@@ -6,6 +6,7 @@
 package tanggal
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -240,4 +241,76 @@ func Age(birth, today time.Time) int {
 		age--
 	}
 	return age
+}
+
+// MinuteOfDay reads a time of day, "21:00" or "21.00", as minutes after midnight.
+func MinuteOfDay(s string) (int, bool) {
+	h, m, ok := strings.Cut(strings.ReplaceAll(s, ".", ":"), ":")
+	if !ok {
+		return 0, false
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, false
+	}
+	return hh*60 + mm, true
+}
+
+// ErrWhen is the error of a time ParseWhen cannot read.
+var ErrWhen = errors.New("not a time: write 26-11-2026 08.00, besok 08.00 or 08.00")
+
+// ParseWhen reads a time to come (when to send a broadcast), in now's location: "08.00" or
+// "08:00" (the next such time), "besok 08.00" / "tomorrow 08:00",
+// "26-11-2026 08.00", "26/11 08.00" (this year, or next if passed).
+func ParseWhen(in string, now time.Time) (time.Time, error) {
+	f := strings.Fields(strings.ToLower(strings.TrimSpace(in)))
+	if len(f) == 0 || len(f) > 2 {
+		return time.Time{}, ErrWhen
+	}
+	clock, ok := MinuteOfDay(f[len(f)-1])
+	if !ok {
+		return time.Time{}, ErrWhen
+	}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	at := func(d time.Time) time.Time { return d.Add(time.Duration(clock) * time.Minute) }
+	if len(f) == 1 {
+		if t := at(day); t.After(now) {
+			return t, nil
+		}
+		return at(day.AddDate(0, 0, 1)), nil
+	}
+	switch f[0] {
+	case "besok", "tomorrow":
+		return at(day.AddDate(0, 0, 1)), nil
+	case "hari", "hariini", "today":
+		return at(day), nil
+	}
+	parts := strings.FieldsFunc(f[0], func(r rune) bool { return r == '-' || r == '/' || r == '.' })
+	if len(parts) < 2 || len(parts) > 3 {
+		return time.Time{}, ErrWhen
+	}
+	var nums []int
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return time.Time{}, ErrWhen
+		}
+		nums = append(nums, n)
+	}
+	year := now.Year()
+	if len(nums) == 3 {
+		year = nums[2]
+		if year < 100 {
+			year += 2000
+		}
+	}
+	d := time.Date(year, time.Month(nums[1]), nums[0], 0, 0, 0, 0, now.Location())
+	if d.Day() != nums[0] || int(d.Month()) != nums[1] || year < now.Year() || year > now.Year()+1 {
+		return time.Time{}, ErrWhen
+	}
+	if len(nums) == 2 && at(d).Before(now) {
+		d = d.AddDate(1, 0, 0)
+	}
+	return at(d), nil
 }

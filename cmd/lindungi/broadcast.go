@@ -16,6 +16,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/tanggal"
 )
 
 // broadcastCommand is `lindungi broadcast send|status ID`: a broadcast from
@@ -65,7 +66,7 @@ func broadcastSend(ctx context.Context, args []string, db *store.DB, engine *flo
 	}
 	var when time.Time
 	if *at != "" {
-		t, err := flows.ParseWhen(*at, clock.Now().In(cfg.Location))
+		t, err := tanggal.ParseWhen(*at, clock.Now().In(cfg.Location))
 		if err != nil {
 			return fmt.Errorf("--at %q: %w", *at, err)
 		}
