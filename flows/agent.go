@@ -3,7 +3,56 @@ package flows
 import (
 	"context"
 	"strconv"
+
+	"github.com/looplab/fsm"
 )
+
+// States of an agent's work.
+const (
+	// The agent's home: the menu of an approved agent, the state of an
+	// application otherwise.
+	StAgHome = "ag_home"
+
+	StAgList     = "ag_list"      // Warga saya: paged, searchable
+	StAgResident = "ag_resident"  // one resident
+	StAgPayPick  = "ag_pay_pick"  // which residents to pay for
+	StAgPayMonth = "ag_pay_month" // how many months
+	StAgPayBank  = "ag_pay_bank"  // how to pay
+)
+
+// Events of an agent's work.
+const (
+	EvHome     = "home"     // to the agent's home
+	EvResident = "resident" // the agent registers a resident: the registration questions, phrased for a third person
+	EvList     = "list"     // Warga saya
+	EvOpen     = "open"     // one resident of the list
+	EvAgentPay = "agent_pay"
+)
+
+// agentStates are the states of an agent's work.
+var agentStates = []string{StAgHome, StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank}
+
+// applyFrom are the states an application, a claim or the agent's home can
+// start from: anything but a registration being filled in (the consent
+// question of a fresh chat is where the start menu's buttons are).
+var applyFrom = append(append(append([]string{StWelcome, StDone, StConsent}, payStates...), applyStates...), append(agentStates, claimStates...)...)
+
+// agentEvents move through an agent's work.
+var agentEvents = fsm.Events{
+	{Name: EvHome, Src: append(append(append(append([]string{StWelcome, StDone}, draftStates...), agentStates...), payStates...), claimStates...), Dst: StAgHome},
+	{Name: EvResident, Src: []string{StAgHome, StAgList, StAgResident}, Dst: StConsent},
+	{Name: EvList, Src: []string{StAgHome, StAgResident, StAgList}, Dst: StAgList},
+	{Name: EvOpen, Src: []string{StAgList}, Dst: StAgResident},
+	{Name: EvAgentPay, Src: []string{StAgHome, StAgList, StAgResident}, Dst: StAgPayPick},
+	{Name: EvNext, Src: []string{StAgPayPick}, Dst: StAgPayMonth},
+	{Name: EvNext, Src: []string{StAgPayMonth}, Dst: StAgPayBank},
+	{Name: EvNext, Src: []string{StAgPayBank}, Dst: StAgHome},
+	{Name: EvBack, Src: []string{StAgList, StAgPayPick}, Dst: StAgHome},
+	{Name: EvBack, Src: []string{StAgResident}, Dst: StAgList},
+	{Name: EvBack, Src: []string{StAgPayMonth}, Dst: StAgPayPick},
+	{Name: EvBack, Src: []string{StAgPayBank}, Dst: StAgPayMonth},
+	{Name: EvCancel, Src: []string{StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank}, Dst: StAgHome},
+}
 
 // agentPage is how many residents one message lists as buttons: with ‹ ›
 // and two more buttons it stays within a WhatsApp list's 10 rows.

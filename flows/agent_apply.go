@@ -9,11 +9,57 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/looplab/fsm"
+
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/nik"
 	"github.com/lindungi/lindungi/telepon"
 	"github.com/lindungi/lindungi/wilayah"
 )
+
+// States of applying to be an agent (agent_apply.go).
+const (
+	StAgConsent = "ag_consent" // consent to the processing of the applicant's own data
+	StAgRole    = "ag_role"
+	StAgNIK     = "ag_nik"
+	StAgName    = "ag_name"
+	StAgArea    = "ag_area" // the desa/kelurahan, or a Perisai agent's institution
+	StAgRTRW    = "ag_rtrw" // RT/RW numbers, for the roles that have them
+	StAgPhone   = "ag_phone"
+	StAgReview  = "ag_review"
+)
+
+// Events of an agent application.
+const (
+	EvApply   = "apply" // /agen: apply to be an agent
+	EvBackAlt = "back_alt"
+)
+
+// applyStates are the questions of an agent application.
+var applyStates = []string{StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview}
+
+// applyEvents move through an agent application.
+var applyEvents = fsm.Events{
+	{Name: EvApply, Src: applyFrom, Dst: StAgConsent},
+	{Name: EvNext, Src: []string{StAgConsent}, Dst: StAgRole},
+	{Name: EvNext, Src: []string{StAgRole}, Dst: StAgNIK},
+	{Name: EvNext, Src: []string{StAgNIK}, Dst: StAgName},
+	{Name: EvNext, Src: []string{StAgName}, Dst: StAgArea},
+	{Name: EvNext, Src: []string{StAgArea}, Dst: StAgRTRW},
+	{Name: EvAlt, Src: []string{StAgArea}, Dst: StAgPhone}, // a role without RT/RW numbers
+	{Name: EvNext, Src: []string{StAgRTRW}, Dst: StAgPhone},
+	{Name: EvNext, Src: []string{StAgPhone}, Dst: StAgReview},
+	{Name: EvConfirm, Src: []string{StAgReview}, Dst: StAgHome},
+	{Name: EvBack, Src: []string{StAgRole}, Dst: StAgConsent},
+	{Name: EvBack, Src: []string{StAgNIK}, Dst: StAgRole},
+	{Name: EvBack, Src: []string{StAgName}, Dst: StAgNIK},
+	{Name: EvBack, Src: []string{StAgArea}, Dst: StAgName},
+	{Name: EvBack, Src: []string{StAgRTRW}, Dst: StAgArea},
+	{Name: EvBack, Src: []string{StAgPhone}, Dst: StAgRTRW},
+	{Name: EvBackAlt, Src: []string{StAgPhone}, Dst: StAgArea},
+	{Name: EvBack, Src: []string{StAgReview}, Dst: StAgPhone},
+	{Name: EvCancel, Src: applyStates, Dst: StWelcome},
+}
 
 // applyQuestions are the questions of applying to be an agent (see question).
 func applyQuestions() map[string]question {

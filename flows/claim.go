@@ -6,9 +6,41 @@ import (
 	"strings"
 	"time"
 
+	"github.com/looplab/fsm"
+
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/telepon"
 )
+
+// States of linking a registration an agent made to the resident's own chat.
+const (
+	StClNIK     = "cl_nik"
+	StClName    = "cl_name"
+	StClProof   = "cl_proof"   // the phone shared with the contact button, or the agent's claim code
+	StClConsent = "cl_consent" // linked: the resident confirms their own consent
+)
+
+// Events of linking a registration.
+const (
+	EvClaim   = "claim"   // "Saya sudah didaftarkan"
+	EvClaimed = "claimed" // a claim link used: straight to the consent
+)
+
+// claimStates are the questions of linking a registration.
+var claimStates = []string{StClNIK, StClName, StClProof, StClConsent}
+
+// claimEvents move through linking a registration.
+var claimEvents = fsm.Events{
+	{Name: EvClaim, Src: applyFrom, Dst: StClNIK},
+	{Name: EvNext, Src: []string{StClNIK}, Dst: StClName},
+	{Name: EvNext, Src: []string{StClName}, Dst: StClProof},
+	{Name: EvNext, Src: []string{StClProof}, Dst: StClConsent},
+	{Name: EvNext, Src: []string{StClConsent}, Dst: StDone},
+	{Name: EvBack, Src: []string{StClName}, Dst: StClNIK},
+	{Name: EvBack, Src: []string{StClProof}, Dst: StClName},
+	{Name: EvCancel, Src: []string{StClNIK, StClName, StClProof}, Dst: StWelcome},
+	{Name: EvClaimed, Src: append(append([]string{StWelcome, StDone}, draftStates...), applyFrom...), Dst: StClConsent},
+}
 
 // Limits on linking a registration, so nobody can probe NIKs or guess
 // codes: failed attempts in ClaimWindow are counted by chat, and across all

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/looplab/fsm"
+
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/kode"
 	"github.com/lindungi/lindungi/locales"
@@ -16,6 +18,34 @@ import (
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/tanggal"
 )
+
+// States of paying the contribution.
+const (
+	StPayWho    = "pay_who"    // which registration, when the chat has several
+	StPayMonths = "pay_months" // 1, 3, 6 or 12 months
+	StPayBank   = "pay_bank"   // which bank's virtual account
+)
+
+// Events of paying.
+const (
+	EvPay    = "pay"     // /bayar: pay a registration's contribution
+	EvPayOne = "pay_one" // /bayar when the chat has one registration: straight to the months
+)
+
+// payStates are the questions of paying a contribution.
+var payStates = []string{StPayWho, StPayMonths, StPayBank}
+
+// payEvents move through paying a contribution.
+var payEvents = fsm.Events{
+	{Name: EvPay, Src: append([]string{StWelcome, StDone}, agentStates...), Dst: StPayWho},
+	{Name: EvPayOne, Src: append([]string{StWelcome, StDone}, agentStates...), Dst: StPayMonths},
+	{Name: EvNext, Src: []string{StPayWho}, Dst: StPayMonths},
+	{Name: EvNext, Src: []string{StPayMonths}, Dst: StPayBank},
+	{Name: EvNext, Src: []string{StPayBank}, Dst: StDone},
+	{Name: EvBack, Src: []string{StPayWho, StPayMonths}, Dst: StDone},
+	{Name: EvBack, Src: []string{StPayBank}, Dst: StPayMonths},
+	{Name: EvCancel, Src: payStates, Dst: StDone},
+}
 
 // PaymentLine is what one payment pays for one registration.
 type PaymentLine struct {

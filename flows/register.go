@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/looplab/fsm"
+
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
@@ -18,6 +20,105 @@ import (
 	"github.com/lindungi/lindungi/telepon"
 	"github.com/lindungi/lindungi/wilayah"
 )
+
+// States of the self-registration flow.
+const (
+	StWelcome         = "welcome" // nothing asked yet
+	StConsent         = "consent"
+	StNIK             = "nik"
+	StName            = "name"
+	StBirthConfirm    = "birth_confirm"
+	StBirthEntry      = "birth_entry"
+	StPhone           = "phone"
+	StRegency         = "regency"
+	StProvince        = "province"
+	StDistrict        = "district"
+	StVillage         = "village"
+	StOccupation      = "occupation"
+	StOccupationOther = "occupation_other"
+	StIncome          = "income"
+	StPrograms        = "programs"
+	StReview          = "review"
+	StDone            = "done"
+)
+
+// Events of the self-registration flow.
+const (
+	EvReview   = "review"   // while editing: the changed answer returns to the review
+	EvRederive = "rederive" // a changed NIK asks to confirm its birth date again
+)
+
+// Edit events, one per field group, from the review.
+const (
+	EvEditNIK        = "edit_nik"
+	EvEditName       = "edit_name"
+	EvEditBirth      = "edit_birth"
+	EvEditPhone      = "edit_phone"
+	EvEditAddress    = "edit_address"
+	EvEditOccupation = "edit_occupation"
+	EvEditIncome     = "edit_income"
+	EvEditPrograms   = "edit_programs"
+)
+
+// draftStates hold an unfinished registration.
+var draftStates = []string{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency,
+	StProvince, StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms, StReview}
+
+// DraftStates lists the states of an unfinished registration.
+func DraftStates() []string { return append([]string(nil), draftStates...) }
+
+// registerEvents is the single source of truth for how the registration moves.
+var registerEvents = fsm.Events{
+	// forward
+	{Name: EvNext, Src: []string{StWelcome}, Dst: StConsent},
+	{Name: EvNext, Src: []string{StConsent}, Dst: StNIK},
+	{Name: EvNext, Src: []string{StNIK}, Dst: StName},
+	{Name: EvNext, Src: []string{StName}, Dst: StBirthConfirm},
+	{Name: EvNext, Src: []string{StBirthConfirm, StBirthEntry}, Dst: StPhone},
+	{Name: EvNext, Src: []string{StPhone}, Dst: StRegency},
+	{Name: EvNext, Src: []string{StProvince}, Dst: StRegency},
+	{Name: EvNext, Src: []string{StRegency}, Dst: StDistrict},
+	{Name: EvNext, Src: []string{StDistrict}, Dst: StVillage},
+	{Name: EvNext, Src: []string{StVillage}, Dst: StOccupation},
+	{Name: EvNext, Src: []string{StOccupation, StOccupationOther}, Dst: StIncome},
+	{Name: EvNext, Src: []string{StIncome}, Dst: StPrograms},
+	{Name: EvNext, Src: []string{StPrograms}, Dst: StReview},
+	{Name: EvConfirm, Src: []string{StReview}, Dst: StDone},
+	// branches
+	{Name: EvAlt, Src: []string{StBirthConfirm}, Dst: StBirthEntry},
+	{Name: EvAlt, Src: []string{StRegency}, Dst: StProvince},
+	{Name: EvAlt, Src: []string{StOccupation}, Dst: StOccupationOther},
+	{Name: EvRederive, Src: []string{StNIK}, Dst: StBirthConfirm},
+	// back
+	{Name: EvBack, Src: []string{StNIK}, Dst: StConsent},
+	{Name: EvBack, Src: []string{StName}, Dst: StNIK},
+	{Name: EvBack, Src: []string{StBirthConfirm}, Dst: StName},
+	{Name: EvBack, Src: []string{StBirthEntry}, Dst: StBirthConfirm},
+	{Name: EvBack, Src: []string{StPhone}, Dst: StBirthConfirm},
+	{Name: EvBack, Src: []string{StRegency}, Dst: StPhone},
+	{Name: EvBack, Src: []string{StProvince}, Dst: StRegency},
+	{Name: EvBack, Src: []string{StDistrict}, Dst: StRegency},
+	{Name: EvBack, Src: []string{StVillage}, Dst: StDistrict},
+	{Name: EvBack, Src: []string{StOccupation}, Dst: StVillage},
+	{Name: EvBack, Src: []string{StOccupationOther}, Dst: StOccupation},
+	{Name: EvBack, Src: []string{StIncome}, Dst: StOccupation},
+	{Name: EvBack, Src: []string{StPrograms}, Dst: StIncome},
+	{Name: EvBack, Src: []string{StReview}, Dst: StPrograms},
+	// edit from the review, and the way back to it
+	{Name: EvEditNIK, Src: []string{StReview}, Dst: StNIK},
+	{Name: EvEditName, Src: []string{StReview}, Dst: StName},
+	{Name: EvEditBirth, Src: []string{StReview}, Dst: StBirthEntry},
+	{Name: EvEditPhone, Src: []string{StReview}, Dst: StPhone},
+	{Name: EvEditAddress, Src: []string{StReview}, Dst: StRegency},
+	{Name: EvEditOccupation, Src: []string{StReview}, Dst: StOccupation},
+	{Name: EvEditIncome, Src: []string{StReview}, Dst: StIncome},
+	{Name: EvEditPrograms, Src: []string{StReview}, Dst: StPrograms},
+	{Name: EvReview, Src: []string{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
+		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, Dst: StReview},
+	// leaving
+	{Name: EvCancel, Src: draftStates, Dst: StWelcome},
+	{Name: EvRestart, Src: append(append([]string{StWelcome, StDone}, draftStates...), append(applyStates, append(agentStates, claimStates...)...)...), Dst: StConsent},
+}
 
 // pageSize is how many list buttons one message shows (8 + ‹ › fits a
 // WhatsApp list of 10 rows).
@@ -58,6 +159,107 @@ var Occupations = []string{
 }
 
 const occupationOther = "lainnya"
+
+// promptRegister renders the questions of the registration.
+func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
+	s := t.s
+	d := &s.Data
+	switch s.State {
+	case StWelcome:
+		return Reply{Text: t.T("welcome.again", nil), Choices: []Choice{{Label: t.T("welcome.start", nil), Data: "wl:start"},
+			{Label: t.T("start.claim", nil), Data: "wl:claim"}, {Label: t.T("start.agent", nil), Data: "wl:agent"}}, Input: InputText}, nil
+	case StConsent:
+		abroad := ""
+		if app, ok := chatApps[s.Channel]; ok {
+			abroad = t.T("consent.abroad", map[string]any{"App": app})
+		}
+		r := Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad}), Input: InputText, Choices: []Choice{
+			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}
+		if d.Agent {
+			r.Text = t.T("consent.ask", nil) // the attestation
+		}
+		if t.isFreshConsent() {
+			// The start menu: someone an agent registered, or an agent.
+			r.Choices = append(r.Choices, Choice{Label: t.T("start.claim", nil), Data: "cs:claim"}, Choice{Label: t.T("start.agent", nil), Data: "cs:agent"})
+		}
+		return r, nil
+	case StNIK:
+		return Reply{Text: t.T("nik.ask", nil), Input: InputText}, nil
+	case StName:
+		return Reply{Text: t.T("name.ask", nil), Input: InputText}, nil
+	case StBirthConfirm:
+		birth := d.birth()
+		return Reply{Text: t.T("birth.confirm", map[string]any{"Date": t.cat.Date(s.Lang, birth), "Sex": t.sexLabel(d.Female)}),
+			Input: InputText, Choices: []Choice{{Label: t.T("birth.yes", nil), Data: "bc:yes"}, {Label: t.T("birth.no", nil), Data: "bc:no"}}}, nil
+	case StBirthEntry:
+		return Reply{Text: t.T("birth.ask", nil), Input: InputText}, nil
+	case StPhone:
+		if d.Agent {
+			return Reply{Text: t.T("phone.ask", nil), Input: InputText, Choices: []Choice{{Label: t.T("phone.skip", nil), Data: "ph:skip"}}}, nil
+		}
+		return Reply{Text: t.T("phone.ask", nil), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
+	case StProvince:
+		return Reply{Text: t.T("province.ask", nil), Input: InputText, Choices: t.regionChoices(t.regions.Provinces())}, nil
+	case StRegency:
+		choices := t.regionChoices(t.regions.Children(t.province()))
+		choices = append(choices, Choice{Label: t.T("regency.other_province", nil), Data: "rg:prov"})
+		return Reply{Text: t.T("regency.ask", map[string]any{"Province": t.regionName(t.province())}), Input: InputText, Choices: choices}, nil
+	case StDistrict:
+		return Reply{Text: t.T("district.ask", map[string]any{"Regency": t.regionName(d.SelRegency)}), Input: InputText,
+			Choices: t.regionChoices(t.regions.Children(d.SelRegency))}, nil
+	case StVillage:
+		villages := t.regions.Children(d.SelDistrict)
+		example := ""
+		if len(villages) > 0 {
+			example = villages[0].Name
+		}
+		r := Reply{Text: t.T("village.ask", map[string]any{"District": t.regionName(d.SelDistrict), "Example": example}), Input: InputText}
+		switch {
+		case len(d.Matches) > 0:
+			r.Choices = t.regionChoices(nil)
+			r.Choices = append(r.Choices, Choice{Label: t.T("village.list", nil), Data: "vl:pg:1"})
+		case d.Page > 0:
+			// Page 1 is the first page of the full list (page 0 means "type the name").
+			r.Choices = t.pageChoices("vl", len(villages), regionChoice("vl", villages), d.Page-1, 1, 0)
+		default:
+			r.Choices = []Choice{{Label: t.T("village.list", nil), Data: "vl:pg:1"}}
+		}
+		return r, nil
+	case StOccupation:
+		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", len(Occupations), func(i int) Choice {
+			return Choice{Label: t.T("occupation."+Occupations[i], nil), Data: "oc:" + Occupations[i]}
+		}, d.Page, 0, 0)}, nil
+	case StOccupationOther:
+		return Reply{Text: t.T("occupation.other_ask", nil), Input: InputText}, nil
+	case StIncome:
+		brackets := t.tariffs.Brackets()
+		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", len(brackets), func(i int) Choice {
+			b := brackets[i]
+			return Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}),
+				Data: "in:" + strconv.Itoa(b.Index)}
+		}, d.Page, 0, 0)}, nil
+	case StPrograms:
+		b := t.bracket()
+		return Reply{Text: t.T("programs.ask", map[string]any{"JKK": rupiahOf(b.JKK), "JKM": rupiahOf(b.JKM), "JHT": rupiahOf(b.JHT)}),
+			Input: InputText, Choices: []Choice{
+				{Label: t.T("programs.choice_base", map[string]any{"Total": rupiahOf(b.Monthly(false))}), Data: "pr:base"},
+				{Label: t.T("programs.choice_jht", map[string]any{"Total": rupiahOf(b.Monthly(true))}), Data: "pr:jht"},
+			}}, nil
+	case StReview:
+		choices := []Choice{{Label: t.T("review.confirm", nil), Data: "rv:ok"}}
+		for _, e := range reviewEdits {
+			choices = append(choices, Choice{Label: t.T(e.label, nil), Data: e.data})
+		}
+		return Reply{Text: t.T("review.ask", map[string]any{"Summary": t.summary(d.registration(t.Engine))}), Input: InputText, Choices: choices}, nil
+	case StDone:
+		choices := []Choice{{Label: t.T("done.new", nil), Data: "dn:new"}, {Label: t.T("done.status", nil), Data: "dn:status"}}
+		if t.payer != nil {
+			choices = append([]Choice{{Label: t.T("done.pay", nil), Data: "dn:pay"}}, choices...)
+		}
+		return Reply{Text: t.T("done.menu", nil), Input: InputText, Choices: choices}, nil
+	}
+	return Reply{}, fmt.Errorf("no question for state %q", s.State)
+}
 
 // answer takes the worker's answer to the current question.
 func (t *turn) answer(ctx context.Context) error {
