@@ -186,6 +186,17 @@ type Store interface {
 
 // Tx is what a flow may do inside the transaction of one chat.
 type Tx interface {
+	SessionTx
+	RegistrationTx
+	PayingTx
+	AgentTx
+	AdminTx
+	ClaimTx
+	PrefsTx
+}
+
+// SessionTx is the chat's session, its replies, its plans and its audit.
+type SessionTx interface {
 	// Begin records the update id (unless it is "") and loads and locks the
 	// chat's session, a fresh one for a new chat. ok is false, and the session
 	// nil, when the update was processed before.
@@ -193,7 +204,14 @@ type Tx interface {
 	SaveSession(ctx context.Context, s *Session) error
 	// Send queues replies for the chat (the outbox); they are delivered after commit.
 	Send(ctx context.Context, replies []Reply) error
+	// PlanJobs plans work for later (a nudge of an unfinished registration).
+	PlanJobs(ctx context.Context, jobs []Job) error
+	// Audit records an action of the user writing on their own chat.
+	Audit(ctx context.Context, action, detail string) error
+}
 
+// RegistrationTx is what registering (and erasing) needs.
+type RegistrationTx interface {
 	NIKRegistered(ctx context.Context, nik string) (bool, error)
 	RecordConsent(ctx context.Context, c Consent) (int64, error)
 	CreateRegistration(ctx context.Context, r Registration) (ref string, err error)
@@ -203,21 +221,16 @@ type Tx interface {
 	// Forget withdraws every consent of this chat and erases the personal
 	// data of its registrations, keeping a pseudonymised record.
 	Forget(ctx context.Context) (int, error)
+}
+
+// PayingTx is what paying from a chat needs.
+type PayingTx interface {
 	// RecordPayment stores an issued payment code and what it pays for.
 	RecordPayment(ctx context.Context, p PaymentRecord) error
 	// Subscribe makes a registration's next invoices by themselves (months 0 stops it).
 	Subscribe(ctx context.Context, ref string, months int, method string) error
-	// PlanJobs plans work for later (a nudge of an unfinished registration).
-	PlanJobs(ctx context.Context, jobs []Job) error
 	// Payments lists the payments for the chat's registrations, newest first.
 	Payments(ctx context.Context) ([]PaymentView, error)
-	// Audit records an action of the user writing on their own chat.
-	Audit(ctx context.Context, action, detail string) error
-
-	AgentTx
-	AdminTx
-	ClaimTx
-	PrefsTx
 }
 
 // AgentTx is what the agent flows may do. The agent is always the user
