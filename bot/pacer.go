@@ -57,15 +57,8 @@ func (p *pacer) Wait(ctx context.Context) error {
 	// The real clock, as the bucket's: this is about the platform's count,
 	// not about any date the service decides on.
 	now := clock.Now()
-	at := p.reserve(now)
-	if wait := at.Sub(now); wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+	if wait := p.reserve(now).Sub(now); wait > 0 {
+		return clock.Sleep(ctx, wait)
 	}
 	return nil
 }

@@ -64,13 +64,8 @@ func (p *pipeline) fill(channels []string, wait bool) (read, started int, err er
 	if err != nil {
 		return 0, 0, err
 	}
+	fresh := r.unsent(pending)
 	r.mu.Lock()
-	fresh := pending[:0]
-	for _, o := range pending {
-		if _, done := r.marked[o.ID]; !r.unmarked[o.ID] && !done {
-			fresh = append(fresh, o)
-		}
-	}
 	// What was marked before this read began, this read saw as sent; so
 	// will every later one.
 	for id, seq := range r.marked {
@@ -118,7 +113,7 @@ func (p *pipeline) fill(channels []string, wait bool) (read, started int, err er
 	return len(fresh), started, nil
 }
 
-// unsent is q without the replies sent by this pipeline since.
+// unsent is q without the replies this pipeline has sent (marked or not).
 func (r *round) unsent(q []flows.Outgoing) []flows.Outgoing {
 	r.mu.Lock()
 	defer r.mu.Unlock()

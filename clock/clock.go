@@ -16,6 +16,7 @@
 package clock
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -131,4 +132,19 @@ func (s Stopwatch) Elapsed() time.Duration {
 		return time.Duration(math.MaxInt64)
 	}
 	return time.Since(s.start)
+}
+
+// Sleep waits d, or until ctx ends (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -298,18 +298,9 @@ func (t *turn) answerAgentPay(ctx context.Context) error {
 		}
 		return t.askNote(ctx, "agent.pick_unclear", nil)
 	case StAgPayMonth:
-		months := t.monthsAnswer("ay")
-		if months == 0 {
-			return t.askNote(ctx, "pay.months_unclear", nil)
-		}
-		d.PayMonths = months
-		return t.fire(ctx, EvNext, "")
+		return t.takeMonths(ctx, t.monthsAnswer("ay"))
 	case StAgPayBank:
-		bank, ok := t.bankAnswer("ab")
-		if !ok {
-			return t.askNote(ctx, "pay.bank_unclear", nil)
-		}
-		return t.issueAgent(ctx, bank)
+		return t.takeBank(ctx, "ab", t.issueAgent)
 	}
 	return fmt.Errorf("not an agent payment state: %s", t.s.State)
 }

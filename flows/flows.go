@@ -487,3 +487,12 @@ type PaymentView struct {
 	ExpiresAt       time.Time
 	PaidAt          time.Time
 }
+
+// quoting marks replies for one chat as quoting others (Reply.About: they
+// are erased with those others).
+func quoting(replies []Reply, keys ...string) []Reply {
+	for i := range replies {
+		replies[i].About = append(replies[i].About, keys...)
+	}
+	return replies
+}

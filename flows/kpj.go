@@ -205,10 +205,7 @@ func tellKPJ(ctx context.Context, tx KPJTx, reg *KPJRegistration, previous strin
 		issued.Card = reg.Card
 		return true, false, tx.SendTo(ctx, reg.Channel, reg.ChatID, notices.KPJReplies(reg.Lang, issued))
 	case reg.AgentChat != "":
-		replies := notices.KPJAgentReplies(reg.AgentLang, issued)
-		for i := range replies {
-			replies[i].About = append(replies[i].About, about.Registration(reg.Ref))
-		}
+		replies := quoting(notices.KPJAgentReplies(reg.AgentLang, issued), about.Registration(reg.Ref))
 		if err := tx.SendTo(ctx, reg.AgentChannel, reg.AgentChat, replies); err != nil {
 			return false, false, err
 		}

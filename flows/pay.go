@@ -175,21 +175,12 @@ func (t *turn) answerPay(ctx context.Context) error {
 		return t.askNote(ctx, "pay.who_unclear", nil)
 	case StPayMonths:
 		t.s.Data.PaySub = t.ev.Choice == "pm:sub"
-		months := 1 // langganan: one month at a time
-		if !t.s.Data.PaySub {
-			months = t.monthsAnswer("pm")
+		if t.s.Data.PaySub {
+			return t.takeMonths(ctx, 1) // langganan: one month at a time
 		}
-		if months == 0 {
-			return t.askNote(ctx, "pay.months_unclear", nil)
-		}
-		t.s.Data.PayMonths = months
-		return t.fire(ctx, EvNext, "")
+		return t.takeMonths(ctx, t.monthsAnswer("pm"))
 	case StPayBank:
-		bank, ok := t.bankAnswer("pb")
-		if !ok {
-			return t.askNote(ctx, "pay.bank_unclear", nil)
-		}
-		return t.issue(ctx, bank)
+		return t.takeBank(ctx, "pb", t.issue)
 	}
 	return fmt.Errorf("not a payment state: %s", t.s.State)
 }
@@ -255,6 +246,26 @@ func (t *turn) payCode(ctx context.Context, orderID string, amount int64, bank p
 func lineOf(ref string, q iuran.Quote) PaymentLine {
 	return PaymentLine{RegistrationRef: ref, Months: q.Months, JKK: q.Totals.JKK, JKM: q.Totals.JKM, JHT: q.Totals.JHT,
 		Discount: q.Totals.Discount, Amount: q.Totals.Total}
+}
+
+// takeMonths records the months picked and moves on; 0 (none of the
+// periods) asks again.
+func (t *turn) takeMonths(ctx context.Context, months int) error {
+	if months == 0 {
+		return t.askNote(ctx, "pay.months_unclear", nil)
+	}
+	t.s.Data.PayMonths = months
+	return t.fire(ctx, EvNext, "")
+}
+
+// takeBank issues the payment code at the bank or shop picked (a button
+// "prefix:bank" or its name typed), or asks again.
+func (t *turn) takeBank(ctx context.Context, prefix string, issue func(context.Context, payments.Method) error) error {
+	bank, ok := t.bankAnswer(prefix)
+	if !ok {
+		return t.askNote(ctx, "pay.bank_unclear", nil)
+	}
+	return issue(ctx, bank)
 }
 
 // monthsAnswer is the months picked: a button "prefix:N" or a typed

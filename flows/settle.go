@@ -235,8 +235,8 @@ type PaymentTx interface {
 	// a settled payment of every waiting worker's months, cancelling an
 	// invoice still open for it; it returns the payment's id.
 	RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error)
-	// Audit records what a staff member or agent did.
-	Audit(ctx context.Context, actor, action, subject, detail string) error
+	// AuditAs records what a staff member or agent did.
+	AuditAs(ctx context.Context, actor, action, subject, detail string) error
 	// UncoveredItems is what the payment paid for beyond the covered references.
 	UncoveredItems(ctx context.Context, paymentID int64, covered []string) (Uncovered, error)
 	// PayingAgent is the agent of an agent's payment.
@@ -281,6 +281,15 @@ func ApplyPayment(ctx context.Context, ps PaymentStore, n payments.Notification,
 				paidAt = at
 			}
 			appliedAt = at
+			sponsor, left := false, Uncovered{}
+			if res.Coverage, sponsor, left, err = cover(ctx, tx, p, n.OrderID, paidAt, at, loc); err != nil {
+				return err
+			}
+			outcome, flag, more := SettleOutcome(sponsor, len(res.Coverage), left)
+			if outcome == PaymentFlagged {
+				res.Outcome, step.Flag = outcome, flag
+			}
+			events = append(events, more...)
 		}
 		if step.SetStatus {
 			if err := tx.SetPaymentStatus(ctx, p.ID, step.Status, step.Flag, n.ProviderRef, paidAt, appliedAt); err != nil {
@@ -288,46 +297,10 @@ func ApplyPayment(ctx context.Context, ps PaymentStore, n payments.Notification,
 			}
 			res.Status = step.Status
 		}
-		if step.Settle {
-			var left Uncovered
-			sponsor := false
-			if batch, ok := strings.CutPrefix(p.PayerRef, "batch:"); ok && p.PayerKind == PayerSponsor {
-				// A sponsor's invoice for a batch: every worker at once, from the agreement's start.
-				sponsor = true
-				id, err := strconv.ParseInt(batch, 10, 64)
-				if err != nil {
-					return fmt.Errorf("payment %d: batch %q: %w", p.ID, batch, err)
-				}
-				start, months, err := tx.LockBatch(ctx, id)
-				if err != nil {
-					return err
-				}
-				from, to := BatchPeriod(start, months, paidAt, loc)
-				if res.Coverage, err = tx.CoverBatch(ctx, id, p.ID, from, to, tanggal.Midnight(at.In(loc)), n.OrderID); err != nil {
-					return err
-				}
-				refs := make([]string, len(res.Coverage))
-				for i, c := range res.Coverage {
-					refs[i] = c.RegistrationRef
-				}
-				if left, err = tx.UncoveredItems(ctx, p.ID, refs); err != nil {
-					return err
-				}
-			} else if res.Coverage, left, err = extendCoverage(ctx, tx, p.ID, paidAt, at, loc); err != nil {
+		// Told once the payment counts as applied: an agent's summary sums it.
+		if step.Settle && notices != nil {
+			if err := tellSettled(ctx, tx, p, paidAt, loc, res.Coverage, notices); err != nil {
 				return err
-			}
-			outcome, flag, more := SettleOutcome(sponsor, len(res.Coverage), left)
-			if outcome != res.Outcome {
-				res.Outcome = outcome
-				if err := tx.SetPaymentStatus(ctx, p.ID, payments.Paid, flag, n.ProviderRef, paidAt, at); err != nil {
-					return err
-				}
-			}
-			events = append(events, more...)
-			if notices != nil {
-				if err := tellSettled(ctx, tx, p, paidAt, loc, res.Coverage, notices); err != nil {
-					return err
-				}
 			}
 		}
 		return tx.RecordPaymentEvents(ctx, p.ID, n, events)
@@ -336,6 +309,37 @@ func ApplyPayment(ctx context.Context, ps PaymentStore, n payments.Notification,
 		return PaymentResult{}, fmt.Errorf("apply %s: %w", n.OrderID, err)
 	}
 	return res, nil
+}
+
+// cover extends what a settled payment pays for: a sponsor's invoice covers
+// its batch's waiting workers at once, from the agreement's start (sponsor
+// true); any other payment each of its registrations. left is what it paid
+// for and did not cover.
+func cover(ctx context.Context, tx PaymentTx, p StoredPayment, orderID string, paidAt, now time.Time, loc *time.Location) (
+	cov []Coverage, sponsor bool, left Uncovered, err error) {
+	batch, ok := strings.CutPrefix(p.PayerRef, "batch:")
+	if !ok || p.PayerKind != PayerSponsor {
+		cov, left, err = extendCoverage(ctx, tx, p.ID, paidAt, now, loc)
+		return cov, false, left, err
+	}
+	id, err := strconv.ParseInt(batch, 10, 64)
+	if err != nil {
+		return nil, true, left, fmt.Errorf("payment %d: batch %q: %w", p.ID, batch, err)
+	}
+	start, months, err := tx.LockBatch(ctx, id)
+	if err != nil {
+		return nil, true, left, err
+	}
+	from, to := BatchPeriod(start, months, paidAt, loc)
+	if cov, err = tx.CoverBatch(ctx, id, p.ID, from, to, tanggal.Midnight(now.In(loc)), orderID); err != nil {
+		return nil, true, left, err
+	}
+	refs := make([]string, len(cov))
+	for i, c := range cov {
+		refs[i] = c.RegistrationRef
+	}
+	left, err = tx.UncoveredItems(ctx, p.ID, refs)
+	return cov, true, left, err
 }
 
 // BatchPeriod is the coverage a sponsor's payment gives its batch: from
@@ -431,9 +435,5 @@ func tellSettled(ctx context.Context, tx PaymentTx, p StoredPayment, paidAt time
 	if a.ChatID == "" {
 		return nil // the agent's record was erased at their request: nobody to tell
 	}
-	replies := notices.AgentPaymentReplies(a.Lang, paid)
-	for i := range replies {
-		replies[i].About = append(replies[i].About, refs...)
-	}
-	return tx.SendTo(ctx, a.Channel, a.ChatID, replies)
+	return tx.SendTo(ctx, a.Channel, a.ChatID, quoting(notices.AgentPaymentReplies(a.Lang, paid), refs...))
 }

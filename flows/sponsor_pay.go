@@ -54,7 +54,7 @@ func PaySponsorBatch(ctx context.Context, ps PaymentStore, id int64, reference, 
 			{"applied", fmt.Sprintf("sponsor batch %d, %d registrations, reference %s", id, covered, reference)}}); err != nil {
 			return err
 		}
-		if err := tx.Audit(ctx, actor, "sponsor:pay", "batch:"+strconv.FormatInt(id, 10),
+		if err := tx.AuditAs(ctx, actor, "sponsor:pay", "batch:"+strconv.FormatInt(id, 10),
 			fmt.Sprintf("reference=%s amount=%d registrations=%d", reference, total, covered)); err != nil {
 			return err
 		}

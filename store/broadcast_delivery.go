@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
@@ -152,32 +151,14 @@ func (d *DB) RecoverBroadcasts(ctx context.Context) (int, error) {
 
 // BroadcastAtomically runs fn in one transaction (see flows.FinishBroadcasts).
 func (d *DB) BroadcastAtomically(ctx context.Context, fn func(ctx context.Context, tx flows.BroadcastTx) error) error {
-	stx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer stx.Rollback() //nolint:errcheck
-	if err := fn(ctx, &broadcastTx{tx: stx, d: d, now: d.now()}); err != nil {
-		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return d.atomically(ctx, func(ctx context.Context, t *opTx) error { return fn(ctx, t) })
 }
 
 var _ flows.BroadcastStore = (*DB)(nil)
 
-// broadcastTx implements flows.BroadcastTx.
-type broadcastTx struct {
-	tx  *sqlx.Tx
-	d   *DB
-	now time.Time
-}
-
 // FinishRunning marks done the running broadcasts with nobody queued or in
 // flight, and returns them (each once, whoever calls it).
-func (t *broadcastTx) FinishRunning(ctx context.Context) ([]flows.BroadcastProgress, error) {
+func (t *opTx) FinishRunning(ctx context.Context) ([]flows.BroadcastProgress, error) {
 	var ids []int64
 	if err := t.tx.SelectContext(ctx, &ids, `UPDATE broadcasts b SET status = $1, finished_at = $2, updated_at = $2
 		WHERE b.status = $3 AND NOT EXISTS (SELECT 1 FROM broadcast_recipients r
@@ -189,10 +170,6 @@ func (t *broadcastTx) FinishRunning(ctx context.Context) ([]flows.BroadcastProgr
 		return nil, nil
 	}
 	return progressOf(ctx, t.tx, `WHERE b.id = ANY($1) ORDER BY b.id`, pq.Int64Array(ids))
-}
-
-func (t *broadcastTx) SendTo(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
-	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
 }
 
 // ActiveBroadcasts counts the recipients of the running and paused

@@ -38,46 +38,37 @@ func planJobs(ctx context.Context, tx txx, jobs []flows.Job) error {
 // transaction and marks it done with the outcome handle gives. It returns how
 // many jobs it finished (see flows.JobStore).
 func (d *DB) RunJobs(ctx context.Context, kind string, limit int, handle func(ctx context.Context, tx flows.JobTx, payload []byte) (string, error)) (int, error) {
-	stx, err := d.db.BeginTxx(ctx, nil)
+	n := 0
+	err := d.atomically(ctx, func(ctx context.Context, t *opTx) error {
+		var jobs []struct {
+			ID      int64  `db:"id"`
+			Payload []byte `db:"payload"`
+		}
+		if err := t.tx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = $3 AND done_at IS NULL AND run_at <= $1
+			ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, t.now, limit, kind); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			outcome, err := handle(ctx, t, j.Payload)
+			if err != nil {
+				return fmt.Errorf("job %d: %w", j.ID, err)
+			}
+			if _, err := t.tx.ExecContext(ctx, `UPDATE jobs SET done_at = $2, outcome = $3, attempts = attempts + 1 WHERE id = $1`, j.ID, t.now, outcome); err != nil {
+				return err
+			}
+		}
+		n = len(jobs)
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("%s jobs: %w", kind, err)
 	}
-	defer stx.Rollback() //nolint:errcheck
-	now := d.now()
-	tx := &jobTx{tx: preparedTx{stx, d}, d: d, now: now}
-	var jobs []struct {
-		ID      int64  `db:"id"`
-		Payload []byte `db:"payload"`
-	}
-	if err := stx.SelectContext(ctx, &jobs, `SELECT id, payload FROM jobs WHERE kind = $3 AND done_at IS NULL AND run_at <= $1
-		ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit, kind); err != nil {
-		return 0, fmt.Errorf("%s jobs: %w", kind, err)
-	}
-	for _, j := range jobs {
-		outcome, err := handle(ctx, tx, j.Payload)
-		if err != nil {
-			return 0, fmt.Errorf("%s job %d: %w", kind, j.ID, err)
-		}
-		if _, err := stx.ExecContext(ctx, `UPDATE jobs SET done_at = $2, outcome = $3, attempts = attempts + 1 WHERE id = $1`, j.ID, now, outcome); err != nil {
-			return 0, fmt.Errorf("%s jobs: %w", kind, err)
-		}
-	}
-	if err := stx.Commit(); err != nil {
-		return 0, fmt.Errorf("%s jobs: %w", kind, err)
-	}
-	return len(jobs), nil
+	return n, nil
 }
 
 var _ flows.JobStore = (*DB)(nil)
 
-// jobTx implements flows.JobTx.
-type jobTx struct {
-	tx  preparedTx
-	d   *DB
-	now time.Time
-}
-
-func (t *jobTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistration, bool, error) {
+func (t *opTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistration, bool, error) {
 	var reg struct {
 		Name    string `db:"name"`
 		Channel string `db:"channel"`
@@ -103,12 +94,12 @@ func (t *jobTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistr
 		Bracket: reg.Bracket, JHT: reg.JHT, Months: reg.Months, Method: reg.Method}, true, nil
 }
 
-func (t *jobTx) RecordWorkerPayment(ctx context.Context, p flows.PaymentRecord, payerRef string) error {
+func (t *opTx) RecordWorkerPayment(ctx context.Context, p flows.PaymentRecord, payerRef string) error {
 	_, err := insertPayment(ctx, t.tx, t.now, NewPayment{Instruction: p.Instruction, PayerKind: PayerWorker, PayerRef: payerRef, Items: p.Lines})
 	return err
 }
 
-func (t *jobTx) Draft(ctx context.Context, channel, chatID string) (state, lang string, updated time.Time, ok bool, err error) {
+func (t *opTx) Draft(ctx context.Context, channel, chatID string) (state, lang string, updated time.Time, ok bool, err error) {
 	var s struct {
 		State   string    `db:"state"`
 		Lang    string    `db:"lang"`
@@ -122,14 +113,6 @@ func (t *jobTx) Draft(ctx context.Context, channel, chatID string) (state, lang 
 		return "", "", time.Time{}, false, fmt.Errorf("session %s/%s: %w", channel, chatID, err)
 	}
 	return s.State, s.Lang, s.Updated, true, nil
-}
-
-func (t *jobTx) PlanJobs(ctx context.Context, jobs []flows.Job) error {
-	return planJobs(ctx, t.tx, jobs)
-}
-
-func (t *jobTx) SendTo(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
-	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
 }
 
 // queueReplies puts replies in a chat's outbox inside tx.

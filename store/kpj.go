@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/lib/pq"
 
@@ -17,33 +16,17 @@ const kpjLock = 0x6b706a // "kpj"
 // KPJAtomically runs fn in one transaction, one KPJ import at a time (see
 // flows.RecordKPJs).
 func (d *DB) KPJAtomically(ctx context.Context, fn func(ctx context.Context, tx flows.KPJTx) error) error {
-	stx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer stx.Rollback() //nolint:errcheck
-	if _, err := stx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, kpjLock); err != nil {
-		return fmt.Errorf("lock the kpj imports: %w", err)
-	}
-	if err := fn(ctx, &kpjTx{tx: preparedTx{stx, d}, d: d, now: d.now()}); err != nil {
-		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return d.atomically(ctx, func(ctx context.Context, t *opTx) error {
+		if _, err := t.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, kpjLock); err != nil {
+			return fmt.Errorf("lock the kpj imports: %w", err)
+		}
+		return fn(ctx, t)
+	})
 }
 
 var _ flows.KPJStore = (*DB)(nil)
 
-// kpjTx implements flows.KPJTx.
-type kpjTx struct {
-	tx  preparedTx
-	d   *DB
-	now time.Time
-}
-
-func (t *kpjTx) KPJRegistrations(ctx context.Context, niks []string) (map[string]*flows.KPJRegistration, error) {
+func (t *opTx) KPJRegistrations(ctx context.Context, niks []string) (map[string]*flows.KPJRegistration, error) {
 	hashes := make(pq.ByteaArray, len(niks))
 	nikOf := make(map[string]string, len(niks))
 	for i, n := range niks {
@@ -85,7 +68,7 @@ func (t *kpjTx) KPJRegistrations(ctx context.Context, niks []string) (map[string
 	return out, nil
 }
 
-func (t *kpjTx) KPJHolders(ctx context.Context, kpjs []string) (map[string]string, error) {
+func (t *opTx) KPJHolders(ctx context.Context, kpjs []string) (map[string]string, error) {
 	var held []struct {
 		Ref string `db:"ref"`
 		KPJ string `db:"kpj"`
@@ -100,7 +83,7 @@ func (t *kpjTx) KPJHolders(ctx context.Context, kpjs []string) (map[string]strin
 	return out, nil
 }
 
-func (t *kpjTx) SetKPJs(ctx context.Context, regIDs []int64, kpjs []string) error {
+func (t *opTx) SetKPJs(ctx context.Context, regIDs []int64, kpjs []string) error {
 	// A registration updated twice in the batch takes its last KPJ.
 	if _, err := t.tx.ExecContext(ctx, `
 		UPDATE registrations r SET kpj = u.kpj, updated_at = $3
@@ -109,12 +92,4 @@ func (t *kpjTx) SetKPJs(ctx context.Context, regIDs []int64, kpjs []string) erro
 		return fmt.Errorf("set %d kpjs: %w", len(regIDs), err)
 	}
 	return nil
-}
-
-func (t *kpjTx) SendTo(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
-	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
-}
-
-func (t *kpjTx) AuditAs(ctx context.Context, actor, action, subject, detail string) error {
-	return audit(ctx, t.tx, t.now, actor, action, subject, detail)
 }

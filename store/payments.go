@@ -146,30 +146,12 @@ type paymentRow struct {
 // PaymentAtomically runs fn in one transaction for applying a payment
 // notification (see flows.ApplyPayment).
 func (d *DB) PaymentAtomically(ctx context.Context, fn func(ctx context.Context, tx flows.PaymentTx) error) error {
-	stx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer stx.Rollback() //nolint:errcheck
-	if err := fn(ctx, &payTx{tx: preparedTx{stx, d}, d: d, now: d.now()}); err != nil {
-		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// payTx implements flows.PaymentTx.
-type payTx struct {
-	tx  preparedTx
-	d   *DB
-	now time.Time
+	return d.atomically(ctx, func(ctx context.Context, t *opTx) error { return fn(ctx, t) })
 }
 
 var _ flows.PaymentStore = (*DB)(nil)
 
-func (t *payTx) LockPayment(ctx context.Context, provider, orderID string) (flows.StoredPayment, error) {
+func (t *opTx) LockPayment(ctx context.Context, provider, orderID string) (flows.StoredPayment, error) {
 	var p paymentRow
 	err := t.tx.GetContext(ctx, &p, qLockPayment, orderID, provider)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -182,7 +164,7 @@ func (t *payTx) LockPayment(ctx context.Context, provider, orderID string) (flow
 		PayerKind: p.PayerKind, PayerRef: p.PayerRef, AgentID: p.AgentID}, nil
 }
 
-func (t *payTx) SetPaymentStatus(ctx context.Context, id int64, status payments.Status, flag, providerRef string, paidAt, appliedAt time.Time) error {
+func (t *opTx) SetPaymentStatus(ctx context.Context, id int64, status payments.Status, flag, providerRef string, paidAt, appliedAt time.Time) error {
 	if _, err := t.tx.ExecContext(ctx, qSetPaymentStatus, id, string(status), flag, providerRef, t.now, nullTime(paidAt), nullTime(appliedAt)); err != nil {
 		return fmt.Errorf("payment %d status: %w", id, err)
 	}
@@ -191,7 +173,7 @@ func (t *payTx) SetPaymentStatus(ctx context.Context, id int64, status payments.
 
 // RecordPaymentEvents writes the events in one statement; the body is kept
 // once, on the first (the notification's).
-func (t *payTx) RecordPaymentEvents(ctx context.Context, id int64, n payments.Notification, events []flows.PaymentEvent) error {
+func (t *opTx) RecordPaymentEvents(ctx context.Context, id int64, n payments.Notification, events []flows.PaymentEvent) error {
 	kinds, details := make([]string, len(events)), make([]string, len(events))
 	for i, e := range events {
 		kinds[i], details[i] = e.Kind, e.Detail
@@ -202,7 +184,7 @@ func (t *payTx) RecordPaymentEvents(ctx context.Context, id int64, n payments.No
 	return nil
 }
 
-func (t *payTx) PaidItems(ctx context.Context, paymentID int64) ([]flows.PaidItem, error) {
+func (t *opTx) PaidItems(ctx context.Context, paymentID int64) ([]flows.PaidItem, error) {
 	var items []struct {
 		RegID   int64        `db:"registration_id"`
 		Ref     string       `db:"ref"`
@@ -230,7 +212,7 @@ func (t *payTx) PaidItems(ctx context.Context, paymentID int64) ([]flows.PaidIte
 
 // ExtendCoverage writes the new coverage (a renewal keeps the start of the
 // coverage it extends) and gives the card its verification token.
-func (t *payTx) ExtendCoverage(ctx context.Context, it flows.PaidItem, from, to time.Time) error {
+func (t *opTx) ExtendCoverage(ctx context.Context, it flows.PaidItem, from, to time.Time) error {
 	token, err := newToken()
 	if err != nil {
 		return err
@@ -242,11 +224,7 @@ func (t *payTx) ExtendCoverage(ctx context.Context, it flows.PaidItem, from, to 
 	return nil
 }
 
-func (t *payTx) PlanJobs(ctx context.Context, jobs []flows.Job) error {
-	return planJobs(ctx, t.tx, jobs)
-}
-
-func (t *payTx) ExtendJHT(ctx context.Context, regID int64, today time.Time, months int) error {
+func (t *opTx) ExtendJHT(ctx context.Context, regID int64, today time.Time, months int) error {
 	if _, err := t.tx.ExecContext(ctx, `UPDATE registrations SET jht_self = true, updated_at = $2,
 		jht_self_to = (greatest(coalesce(jht_self_to, $3::date - 1), $3::date - 1) + make_interval(months => $4))::date
 		WHERE id = $1`, regID, t.now, today.Format(time.DateOnly), months); err != nil {
@@ -255,7 +233,7 @@ func (t *payTx) ExtendJHT(ctx context.Context, regID int64, today time.Time, mon
 	return nil
 }
 
-func (t *payTx) LockBatch(ctx context.Context, id int64) (time.Time, int, error) {
+func (t *opTx) LockBatch(ctx context.Context, id int64) (time.Time, int, error) {
 	b, err := lockBatch(ctx, t.tx, id)
 	if err != nil {
 		return time.Time{}, 0, err
@@ -263,15 +241,15 @@ func (t *payTx) LockBatch(ctx context.Context, id int64) (time.Time, int, error)
 	return b.Start, b.Months, nil
 }
 
-func (t *payTx) CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]flows.Coverage, error) {
+func (t *opTx) CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]flows.Coverage, error) {
 	return coverBatch(ctx, t.tx, batchID, paymentID, from, to, today, t.now, reference)
 }
 
-func (t *payTx) UncoveredItems(ctx context.Context, paymentID int64, covered []string) (flows.Uncovered, error) {
+func (t *opTx) UncoveredItems(ctx context.Context, paymentID int64, covered []string) (flows.Uncovered, error) {
 	return uncoveredItems(ctx, t.tx, paymentID, covered)
 }
 
-func (t *payTx) PayingAgent(ctx context.Context, agentID int64) (flows.PayingAgent, error) {
+func (t *opTx) PayingAgent(ctx context.Context, agentID int64) (flows.PayingAgent, error) {
 	var a struct {
 		Role    string `db:"role"`
 		Channel string `db:"channel"`
@@ -285,7 +263,7 @@ func (t *payTx) PayingAgent(ctx context.Context, agentID int64) (flows.PayingAge
 	return flows.PayingAgent{Role: a.Role, Channel: a.Channel, ChatID: a.ChatID, Lang: a.Lang}, nil
 }
 
-func (t *payTx) AgentPaid(ctx context.Context, agentID int64, from, to time.Time) (int64, int64, error) {
+func (t *opTx) AgentPaid(ctx context.Context, agentID int64, from, to time.Time) (int64, int64, error) {
 	var sum collected
 	if err := t.tx.GetContext(ctx, &sum, `
 		SELECT coalesce(sum(amount) FILTER (WHERE paid_at >= $2 AND paid_at < $3), 0) AS since, coalesce(sum(amount), 0) AS total
@@ -294,10 +272,6 @@ func (t *payTx) AgentPaid(ctx context.Context, agentID int64, from, to time.Time
 		return 0, 0, fmt.Errorf("collections of agent %d: %w", agentID, err)
 	}
 	return sum.Since, sum.Total, nil
-}
-
-func (t *payTx) SendTo(ctx context.Context, channel, chatID string, replies []flows.Reply) error {
-	return queueReplies(ctx, t.tx, t.d.announces(channel), channel, chatID, t.now, replies)
 }
 
 // txx is what the payment helpers need of a transaction.

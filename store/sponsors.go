@@ -510,7 +510,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 
 // RecordTransfer records a sponsor's transfer for a batch as a settled and
 // applied payment of its waiting workers' months (see flows.PaySponsorBatch).
-func (t *payTx) RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error) {
+func (t *opTx) RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error) {
 	b, err := lockBatch(ctx, t.tx, batchID)
 	if err != nil {
 		return 0, err
@@ -538,16 +538,12 @@ func (t *payTx) RecordTransfer(ctx context.Context, batchID, amount int64, refer
 	return payID, nil
 }
 
-func (t *payTx) BatchDue(ctx context.Context, id int64) (int64, error) {
+func (t *opTx) BatchDue(ctx context.Context, id int64) (int64, error) {
 	b, err := lockBatch(ctx, t.tx, id)
 	if err != nil {
 		return 0, err
 	}
 	return batchDue(ctx, t.tx, b, t.d.todayDate())
-}
-
-func (t *payTx) Audit(ctx context.Context, actor, action, subject, detail string) error {
-	return audit(ctx, t.tx, t.now, actor, action, subject, detail)
 }
 
 // BatchCode is a claim code to print for one worker of a batch.

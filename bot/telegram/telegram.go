@@ -23,6 +23,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/clock"
 )
 
 // Channel is the channel name sessions and the outbox use for Telegram.
@@ -85,7 +86,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: sleepCtx, pollTimeout: 25, photos: o.Photos, called: o.Called,
+	c := &Client{http: o.HTTPClient, token: o.Token, log: o.Log, sleep: clock.Sleep, pollTimeout: 25, photos: o.Photos, called: o.Called,
 		acks: make(chan tgbotapi.Update, ackQueue)}
 	bot, err := tgbotapi.NewBotAPIWithClient(o.Token, o.Endpoint, c.doer(ctx))
 	if err != nil {
@@ -172,18 +173,6 @@ type redacted struct {
 
 func (e *redacted) Error() string { return e.msg }
 func (e *redacted) Unwrap() error { return e.err }
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // apiError returns the Bot API's error in err, if it is one.
 func apiError(err error) (*tgbotapi.Error, bool) {

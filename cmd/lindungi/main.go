@@ -21,7 +21,9 @@ import (
 	"github.com/lindungi/lindungi/bot/console"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/vault"
 	"github.com/lindungi/lindungi/wilayah"
@@ -169,23 +171,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Discounts: cfg.Discounts}, cfg.Flow)
 
 	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location, regions: regions}
+	if ownFlags[cmd] {
+		return runTool(ctx, cmd, rest, tools{db: db, engine: engine, provider: provider, cfg: cfg.Flow, tariffs: cfg.Tariffs, cat: cat,
+			regions: regions, getenv: getenv, stdin: stdin, stdout: stdout, stderr: os.Stderr})
+	}
 	switch cmd {
-	case "payments":
-		return paymentsReport(ctx, rest, db, cat, cfg.Flow.Location, stdout)
-	case "audit":
-		return auditCommand(ctx, rest, db, cfg.Flow.Location, stdout)
-	case "broadcast":
-		return broadcastCommand(ctx, rest, db, engine, cfg.Flow, getenv, stdout)
-	case "export":
-		return exportCommand(ctx, rest, db, regions, cat, cfg.Flow.Location, getenv, stdout)
-	case "kpj":
-		return kpjCommand(ctx, rest, db, engine, cat, getenv, stdin, stdout, os.Stderr)
-	case "import":
-		return importCommand(ctx, rest, db, regions, cfg.Tariffs, cfg.Flow, cat, getenv, stdout)
-	case "sponsor":
-		return sponsorCommand(ctx, rest, db, engine, provider, cfg.Flow, cat, getenv, stdout)
-	case "dev":
-		return devCommand(rest, regions, stdout)
 	case "chat":
 		return console.Run(ctx, stdin, stdout, console.Options{
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,
@@ -235,32 +225,14 @@ func commandHelp(ctx context.Context, cmd string, args []string, stdout io.Write
 		fmt.Fprintln(stdout, commandUsage[cmd])
 		return nil
 	}
-	cfg := flows.DefaultConfig()
 	cat, err := locales.Load()
 	if err != nil {
 		return fmt.Errorf("load texts: %w", err)
 	}
-	none := func(string) string { return "" }
 	// Every command parses its flags before it touches what it is given:
 	// -h stops there with flag.ErrHelp.
-	switch cmd {
-	case "payments":
-		err = paymentsReport(ctx, args, nil, cat, cfg.Location, stdout)
-	case "audit":
-		err = auditCommand(ctx, args, nil, cfg.Location, stdout)
-	case "broadcast":
-		err = broadcastCommand(ctx, args, nil, nil, cfg, none, stdout)
-	case "export":
-		err = exportCommand(ctx, args, nil, nil, cat, cfg.Location, none, stdout)
-	case "kpj":
-		err = kpjCommand(ctx, args, nil, nil, cat, none, strings.NewReader(""), stdout, io.Discard)
-	case "import":
-		err = importCommand(ctx, args, nil, nil, nil, cfg, cat, none, stdout)
-	case "sponsor":
-		err = sponsorCommand(ctx, args, nil, nil, nil, cfg, cat, none, stdout)
-	case "dev":
-		err = devCommand(args, nil, stdout)
-	}
+	err = runTool(ctx, cmd, args, tools{cfg: flows.DefaultConfig(), cat: cat, getenv: func(string) string { return "" },
+		stdin: strings.NewReader(""), stdout: stdout, stderr: io.Discard})
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -268,4 +240,47 @@ func commandHelp(ctx context.Context, cmd string, args []string, stdout io.Write
 		return fmt.Errorf("lindungi %s: -h did not stop before the command ran", cmd)
 	}
 	return err
+}
+
+// tools are what the commands with their own flags are given; for their
+// help, only the configuration's defaults and the texts.
+type tools struct {
+	db       *store.DB
+	engine   *flows.Engine
+	provider payments.Provider
+	cfg      flows.Config
+	tariffs  *iuran.Table
+	cat      *locales.Catalog
+	regions  *wilayah.Data
+	getenv   func(string) string
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+// runTool runs one of the commands that read their own flags.
+func runTool(ctx context.Context, cmd string, args []string, t tools) error {
+	switch cmd {
+	case "payments":
+		return paymentsReport(ctx, args, t.db, t.cat, t.cfg.Location, t.stdout)
+	case "audit":
+		return auditCommand(ctx, args, t.db, t.cfg.Location, t.stdout)
+	case "broadcast":
+		return broadcastCommand(ctx, args, t.db, t.engine, t.cfg, t.getenv, t.stdout)
+	case "export":
+		return exportCommand(ctx, args, t.db, t.regions, t.cat, t.cfg.Location, t.getenv, t.stdout)
+	case "kpj":
+		var notices flows.KPJNotices
+		if t.engine != nil {
+			notices = t.engine
+		}
+		return kpjCommand(ctx, args, t.db, notices, t.cat, t.getenv, t.stdin, t.stdout, t.stderr)
+	case "import":
+		return importCommand(ctx, args, t.db, t.regions, t.tariffs, t.cfg, t.cat, t.getenv, t.stdout)
+	case "sponsor":
+		return sponsorCommand(ctx, args, t.db, t.engine, t.provider, t.cfg, t.cat, t.getenv, t.stdout)
+	case "dev":
+		return devCommand(args, t.regions, t.stdout)
+	}
+	return fmt.Errorf("unknown command %q", cmd)
 }
