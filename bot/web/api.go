@@ -249,6 +249,13 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess sessi
 	ctx := r.Context()
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut the stream
+	ctx, closeStream := context.WithTimeout(ctx, s.o.StreamLifetime)
+	defer closeStream()
+	defer s.streams.open(clientKey(r), closeStream)()
+	// Join before the client sees the stream open: a reply another tab
+	// marks sent after that moment must reach this tab too.
+	cs, me, leave := s.hub.join(chat)
+	defer leave()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
@@ -259,11 +266,6 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess sessi
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	ctx, closeStream := context.WithTimeout(ctx, s.o.StreamLifetime)
-	defer closeStream()
-	defer s.streams.open(clientKey(r), closeStream)()
-	cs, me, leave := s.hub.join(chat)
-	defer leave()
 	poll := s.pollTicks()
 	defer poll.Stop()
 	beat := time.NewTicker(s.heartbeat)
