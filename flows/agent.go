@@ -3,21 +3,19 @@ package flows
 import (
 	"context"
 	"strconv"
-
-	"github.com/looplab/fsm"
 )
 
 // States of an agent's work.
 const (
 	// The agent's home: the menu of an approved agent, the state of an
 	// application otherwise.
-	StAgHome = "ag_home"
+	StAgHome State = "ag_home"
 
-	StAgList     = "ag_list"      // Warga saya: paged, searchable
-	StAgResident = "ag_resident"  // one resident
-	StAgPayPick  = "ag_pay_pick"  // which residents to pay for
-	StAgPayMonth = "ag_pay_month" // how many months
-	StAgPayBank  = "ag_pay_bank"  // how to pay
+	StAgList     State = "ag_list"      // Warga saya: paged, searchable
+	StAgResident State = "ag_resident"  // one resident
+	StAgPayPick  State = "ag_pay_pick"  // which residents to pay for
+	StAgPayMonth State = "ag_pay_month" // how many months
+	StAgPayBank  State = "ag_pay_bank"  // how to pay
 )
 
 // Events of an agent's work.
@@ -30,28 +28,28 @@ const (
 )
 
 // agentStates are the states of an agent's work.
-var agentStates = []string{StAgHome, StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank}
+var agentStates = []State{StAgHome, StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank}
 
 // applyFrom are the states an application, a claim or the agent's home can
 // start from: anything but a registration being filled in (the consent
 // question of a fresh chat is where the start menu's buttons are).
-var applyFrom = append(append(append([]string{StWelcome, StDone, StConsent}, payStates...), applyStates...), append(agentStates, claimStates...)...)
+var applyFrom = append(append(append([]State{StWelcome, StDone, StConsent}, payStates...), applyStates...), append(agentStates, claimStates...)...)
 
 // agentEvents move through an agent's work.
-var agentEvents = fsm.Events{
-	{Name: EvHome, Src: append(append(append(append([]string{StWelcome, StDone}, draftStates...), agentStates...), payStates...), claimStates...), Dst: StAgHome},
-	{Name: EvResident, Src: []string{StAgHome, StAgList, StAgResident}, Dst: StConsent},
-	{Name: EvList, Src: []string{StAgHome, StAgResident, StAgList}, Dst: StAgList},
-	{Name: EvOpen, Src: []string{StAgList}, Dst: StAgResident},
-	{Name: EvAgentPay, Src: []string{StAgHome, StAgList, StAgResident}, Dst: StAgPayPick},
-	{Name: EvNext, Src: []string{StAgPayPick}, Dst: StAgPayMonth},
-	{Name: EvNext, Src: []string{StAgPayMonth}, Dst: StAgPayBank},
-	{Name: EvNext, Src: []string{StAgPayBank}, Dst: StAgHome},
-	{Name: EvBack, Src: []string{StAgList, StAgPayPick}, Dst: StAgHome},
-	{Name: EvBack, Src: []string{StAgResident}, Dst: StAgList},
-	{Name: EvBack, Src: []string{StAgPayMonth}, Dst: StAgPayPick},
-	{Name: EvBack, Src: []string{StAgPayBank}, Dst: StAgPayMonth},
-	{Name: EvCancel, Src: []string{StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank}, Dst: StAgHome},
+var agentEvents = table{
+	{EvHome, append(append(append(append([]State{StWelcome, StDone}, draftStates...), agentStates...), payStates...), claimStates...), StAgHome},
+	{EvResident, []State{StAgHome, StAgList, StAgResident}, StConsent},
+	{EvList, []State{StAgHome, StAgResident, StAgList}, StAgList},
+	{EvOpen, []State{StAgList}, StAgResident},
+	{EvAgentPay, []State{StAgHome, StAgList, StAgResident}, StAgPayPick},
+	{EvNext, []State{StAgPayPick}, StAgPayMonth},
+	{EvNext, []State{StAgPayMonth}, StAgPayBank},
+	{EvNext, []State{StAgPayBank}, StAgHome},
+	{EvBack, []State{StAgList, StAgPayPick}, StAgHome},
+	{EvBack, []State{StAgResident}, StAgList},
+	{EvBack, []State{StAgPayMonth}, StAgPayPick},
+	{EvBack, []State{StAgPayBank}, StAgPayMonth},
+	{EvCancel, []State{StAgList, StAgResident, StAgPayPick, StAgPayMonth, StAgPayBank}, StAgHome},
 }
 
 // agentPage is how many residents one message lists as buttons: with ‹ ›
@@ -135,8 +133,8 @@ func (t *turn) home(ctx context.Context, note string) error {
 }
 
 // agentQuestions are the questions of an agent's work (see question).
-func agentQuestions() map[string]question {
-	return map[string]question{
+func agentQuestions() map[State]question {
+	return map[State]question{
 		StAgHome:     {"ah", (*turn).promptHome, (*turn).answerHome},
 		StAgList:     {"al", (*turn).promptList, approved((*turn).answerList)},
 		StAgResident: {"rs", (*turn).promptResident, approved((*turn).answerResident)},

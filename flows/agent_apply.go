@@ -9,8 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/looplab/fsm"
-
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/nik"
 	"github.com/lindungi/lindungi/telepon"
@@ -19,14 +17,14 @@ import (
 
 // States of applying to be an agent (agent_apply.go).
 const (
-	StAgConsent = "ag_consent" // consent to the processing of the applicant's own data
-	StAgRole    = "ag_role"
-	StAgNIK     = "ag_nik"
-	StAgName    = "ag_name"
-	StAgArea    = "ag_area" // the desa/kelurahan, or a Perisai agent's institution
-	StAgRTRW    = "ag_rtrw" // RT/RW numbers, for the roles that have them
-	StAgPhone   = "ag_phone"
-	StAgReview  = "ag_review"
+	StAgConsent State = "ag_consent" // consent to the processing of the applicant's own data
+	StAgRole    State = "ag_role"
+	StAgNIK     State = "ag_nik"
+	StAgName    State = "ag_name"
+	StAgArea    State = "ag_area" // the desa/kelurahan, or a Perisai agent's institution
+	StAgRTRW    State = "ag_rtrw" // RT/RW numbers, for the roles that have them
+	StAgPhone   State = "ag_phone"
+	StAgReview  State = "ag_review"
 )
 
 // Events of an agent application.
@@ -36,34 +34,34 @@ const (
 )
 
 // applyStates are the questions of an agent application.
-var applyStates = []string{StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview}
+var applyStates = []State{StAgConsent, StAgRole, StAgNIK, StAgName, StAgArea, StAgRTRW, StAgPhone, StAgReview}
 
 // applyEvents move through an agent application.
-var applyEvents = fsm.Events{
-	{Name: EvApply, Src: applyFrom, Dst: StAgConsent},
-	{Name: EvNext, Src: []string{StAgConsent}, Dst: StAgRole},
-	{Name: EvNext, Src: []string{StAgRole}, Dst: StAgNIK},
-	{Name: EvNext, Src: []string{StAgNIK}, Dst: StAgName},
-	{Name: EvNext, Src: []string{StAgName}, Dst: StAgArea},
-	{Name: EvNext, Src: []string{StAgArea}, Dst: StAgRTRW},
-	{Name: EvAlt, Src: []string{StAgArea}, Dst: StAgPhone}, // a role without RT/RW numbers
-	{Name: EvNext, Src: []string{StAgRTRW}, Dst: StAgPhone},
-	{Name: EvNext, Src: []string{StAgPhone}, Dst: StAgReview},
-	{Name: EvConfirm, Src: []string{StAgReview}, Dst: StAgHome},
-	{Name: EvBack, Src: []string{StAgRole}, Dst: StAgConsent},
-	{Name: EvBack, Src: []string{StAgNIK}, Dst: StAgRole},
-	{Name: EvBack, Src: []string{StAgName}, Dst: StAgNIK},
-	{Name: EvBack, Src: []string{StAgArea}, Dst: StAgName},
-	{Name: EvBack, Src: []string{StAgRTRW}, Dst: StAgArea},
-	{Name: EvBack, Src: []string{StAgPhone}, Dst: StAgRTRW},
-	{Name: EvBackAlt, Src: []string{StAgPhone}, Dst: StAgArea},
-	{Name: EvBack, Src: []string{StAgReview}, Dst: StAgPhone},
-	{Name: EvCancel, Src: applyStates, Dst: StWelcome},
+var applyEvents = table{
+	{EvApply, applyFrom, StAgConsent},
+	{EvNext, []State{StAgConsent}, StAgRole},
+	{EvNext, []State{StAgRole}, StAgNIK},
+	{EvNext, []State{StAgNIK}, StAgName},
+	{EvNext, []State{StAgName}, StAgArea},
+	{EvNext, []State{StAgArea}, StAgRTRW},
+	{EvAlt, []State{StAgArea}, StAgPhone}, // a role without RT/RW numbers
+	{EvNext, []State{StAgRTRW}, StAgPhone},
+	{EvNext, []State{StAgPhone}, StAgReview},
+	{EvConfirm, []State{StAgReview}, StAgHome},
+	{EvBack, []State{StAgRole}, StAgConsent},
+	{EvBack, []State{StAgNIK}, StAgRole},
+	{EvBack, []State{StAgName}, StAgNIK},
+	{EvBack, []State{StAgArea}, StAgName},
+	{EvBack, []State{StAgRTRW}, StAgArea},
+	{EvBack, []State{StAgPhone}, StAgRTRW},
+	{EvBackAlt, []State{StAgPhone}, StAgArea},
+	{EvBack, []State{StAgReview}, StAgPhone},
+	{EvCancel, applyStates, StWelcome},
 }
 
 // applyQuestions are the questions of applying to be an agent (see question).
-func applyQuestions() map[string]question {
-	return map[string]question{
+func applyQuestions() map[State]question {
+	return map[State]question{
 		StAgConsent: {"ac", (*turn).promptApplyQ, (*turn).answerApply},
 		StAgRole:    {"ar", (*turn).promptApplyQ, (*turn).answerApply},
 		StAgNIK:     {"", (*turn).promptApplyQ, (*turn).answerApply},

@@ -16,12 +16,12 @@ import (
 
 // States of composing a broadcast (admins only).
 const (
-	StBcSegment  = "bc_segment"  // who receives it, with the count
-	StBcPick     = "bc_pick"     // the values of one filter
-	StBcText     = "bc_text"     // the message
-	StBcButton   = "bc_button"   // an optional button
-	StBcPreview  = "bc_preview"  // as recipients will see it: send, schedule or change
-	StBcSchedule = "bc_schedule" // when
+	StBcSegment  State = "bc_segment"  // who receives it, with the count
+	StBcPick     State = "bc_pick"     // the values of one filter
+	StBcText     State = "bc_text"     // the message
+	StBcButton   State = "bc_button"   // an optional button
+	StBcPreview  State = "bc_preview"  // as recipients will see it: send, schedule or change
+	StBcSchedule State = "bc_schedule" // when
 )
 
 // Events of composing a broadcast.
@@ -32,25 +32,25 @@ const (
 	EvEditSegment = "edit_segment"
 )
 
-var broadcastStates = []string{StBcSegment, StBcPick, StBcText, StBcButton, StBcPreview, StBcSchedule}
+var broadcastStates = []State{StBcSegment, StBcPick, StBcText, StBcButton, StBcPreview, StBcSchedule}
 
-var broadcastEvents = fsmEvents(
-	ev(EvBroadcast, append(slices.Clone(applyFrom), broadcastStates...), StBcSegment),
-	ev(EvPick, []string{StBcSegment}, StBcPick),
-	ev(EvNext, []string{StBcPick}, StBcSegment),
-	ev(EvNext, []string{StBcSegment}, StBcText),
-	ev(EvNext, []string{StBcText}, StBcButton),
-	ev(EvNext, []string{StBcButton}, StBcPreview),
-	ev(EvAlt, []string{StBcPreview}, StBcSchedule),
-	ev(EvConfirm, []string{StBcPreview, StBcSchedule}, StWelcome),
-	ev(EvEditText, []string{StBcPreview}, StBcText),
-	ev(EvEditSegment, []string{StBcPreview}, StBcSegment),
-	ev(EvBack, []string{StBcPick, StBcText}, StBcSegment),
-	ev(EvBack, []string{StBcButton}, StBcText),
-	ev(EvBack, []string{StBcPreview}, StBcButton),
-	ev(EvBack, []string{StBcSchedule}, StBcPreview),
-	ev(EvCancel, broadcastStates, StWelcome),
-)
+var broadcastEvents = table{
+	{EvBroadcast, append(slices.Clone(applyFrom), broadcastStates...), StBcSegment},
+	{EvPick, []State{StBcSegment}, StBcPick},
+	{EvNext, []State{StBcPick}, StBcSegment},
+	{EvNext, []State{StBcSegment}, StBcText},
+	{EvNext, []State{StBcText}, StBcButton},
+	{EvNext, []State{StBcButton}, StBcPreview},
+	{EvAlt, []State{StBcPreview}, StBcSchedule},
+	{EvConfirm, []State{StBcPreview, StBcSchedule}, StWelcome},
+	{EvEditText, []State{StBcPreview}, StBcText},
+	{EvEditSegment, []State{StBcPreview}, StBcSegment},
+	{EvBack, []State{StBcPick, StBcText}, StBcSegment},
+	{EvBack, []State{StBcButton}, StBcText},
+	{EvBack, []State{StBcPreview}, StBcButton},
+	{EvBack, []State{StBcSchedule}, StBcPreview},
+	{EvCancel, broadcastStates, StWelcome},
+}
 
 // maxBroadcastText is the longest broadcast: one Telegram message with room to spare.
 const maxBroadcastText = 3000
@@ -239,8 +239,8 @@ func (t *turn) toggle(dim, value string) {
 }
 
 // broadcastQuestions are the questions of writing a broadcast (see question).
-func broadcastQuestions() map[string]question {
-	return map[string]question{
+func broadcastQuestions() map[State]question {
+	return map[State]question{
 		StBcSegment:  {"bs", (*turn).promptBroadcast, (*turn).answerBroadcast},
 		StBcPick:     {"bp", (*turn).promptBroadcast, (*turn).answerBroadcast},
 		StBcText:     {"", (*turn).promptBroadcast, (*turn).answerBroadcast},

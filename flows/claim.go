@@ -6,18 +6,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/looplab/fsm"
-
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/telepon"
 )
 
 // States of linking a registration an agent made to the resident's own chat.
 const (
-	StClNIK     = "cl_nik"
-	StClName    = "cl_name"
-	StClProof   = "cl_proof"   // the phone shared with the contact button, or the agent's claim code
-	StClConsent = "cl_consent" // linked: the resident confirms their own consent
+	StClNIK     State = "cl_nik"
+	StClName    State = "cl_name"
+	StClProof   State = "cl_proof"   // the phone shared with the contact button, or the agent's claim code
+	StClConsent State = "cl_consent" // linked: the resident confirms their own consent
 )
 
 // Events of linking a registration.
@@ -27,19 +25,19 @@ const (
 )
 
 // claimStates are the questions of linking a registration.
-var claimStates = []string{StClNIK, StClName, StClProof, StClConsent}
+var claimStates = []State{StClNIK, StClName, StClProof, StClConsent}
 
 // claimEvents move through linking a registration.
-var claimEvents = fsm.Events{
-	{Name: EvClaim, Src: applyFrom, Dst: StClNIK},
-	{Name: EvNext, Src: []string{StClNIK}, Dst: StClName},
-	{Name: EvNext, Src: []string{StClName}, Dst: StClProof},
-	{Name: EvNext, Src: []string{StClProof}, Dst: StClConsent},
-	{Name: EvNext, Src: []string{StClConsent}, Dst: StDone},
-	{Name: EvBack, Src: []string{StClName}, Dst: StClNIK},
-	{Name: EvBack, Src: []string{StClProof}, Dst: StClName},
-	{Name: EvCancel, Src: []string{StClNIK, StClName, StClProof}, Dst: StWelcome},
-	{Name: EvClaimed, Src: append(append([]string{StWelcome, StDone}, draftStates...), applyFrom...), Dst: StClConsent},
+var claimEvents = table{
+	{EvClaim, applyFrom, StClNIK},
+	{EvNext, []State{StClNIK}, StClName},
+	{EvNext, []State{StClName}, StClProof},
+	{EvNext, []State{StClProof}, StClConsent},
+	{EvNext, []State{StClConsent}, StDone},
+	{EvBack, []State{StClName}, StClNIK},
+	{EvBack, []State{StClProof}, StClName},
+	{EvCancel, []State{StClNIK, StClName, StClProof}, StWelcome},
+	{EvClaimed, append(append([]State{StWelcome, StDone}, draftStates...), applyFrom...), StClConsent},
 }
 
 // Limits on linking a registration, so nobody can probe NIKs or guess
@@ -134,8 +132,8 @@ func (t *turn) startClaim(ctx context.Context) error {
 }
 
 // claimQuestions are the questions of linking a registration (see question).
-func claimQuestions() map[string]question {
-	return map[string]question{
+func claimQuestions() map[State]question {
+	return map[State]question{
 		StClNIK:     {"", (*turn).promptClaim, (*turn).answerClaim},
 		StClName:    {"", (*turn).promptClaim, (*turn).answerClaim},
 		StClProof:   {"", (*turn).promptClaim, (*turn).answerClaim},

@@ -107,7 +107,7 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 		return t.fire(ctx, EvBack, "")
 	case cmdHelp:
 		s.Pending = ""
-		return t.askNote(ctx, "help."+s.State, t.helpData())
+		return t.askNote(ctx, "help."+string(s.State), t.helpData())
 	case cmdLanguage:
 		if s.Lang == "en" {
 			s.Lang = "id"

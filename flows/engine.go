@@ -125,7 +125,7 @@ func New(d Deps, cfg Config) *Engine {
 // at once; delivery itself goes through the outbox.
 func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	start := clock.Start()
-	var state string
+	var state State
 	var out []Reply
 	dup := false
 	err := e.store.Atomically(ctx, ev.Channel, ev.ChatID, func(ctx context.Context, tx Tx) error {
@@ -333,7 +333,7 @@ func (t *turn) fire(ctx context.Context, event, note string) error {
 }
 
 // enter sets the state and resets what belongs to one question.
-func (t *turn) enter(state string) {
+func (t *turn) enter(state State) {
 	if state == StReview || state == StDone || state == StWelcome {
 		t.s.Data.Editing = false
 	}

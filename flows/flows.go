@@ -100,7 +100,7 @@ type Session struct {
 	ChatID    string
 	UserID    string
 	Flow      string
-	State     string
+	State     State
 	Lang      string
 	Pending   string  // a confirmation being asked ("cancel", "delete"), "" if none
 	Data      Answers // held encrypted at rest by the store

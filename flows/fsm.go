@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/looplab/fsm"
@@ -13,6 +12,10 @@ import (
 // Each flow's file declares its states, its FSM rows and its questions;
 // this file holds what they share: the events every flow uses, one machine
 // for all the tables, and the list of every state.
+
+// State is where a chat is in one of the flows. Each flow's file declares
+// its own; the FSM library keeps them as strings.
+type State string
 
 // Events every flow uses.
 const (
@@ -24,12 +27,30 @@ const (
 	EvRestart = "restart" // start over (after a cancel, an expiry, or to register someone else)
 )
 
-// ev is one line of a transition table.
-func ev(name string, src []string, dst string) fsm.EventDesc {
-	return fsm.EventDesc{Name: name, Src: src, Dst: dst}
+// row is one line of a transition table: event, from which states, to which.
+type row struct {
+	event string
+	from  []State
+	to    State
 }
 
-func fsmEvents(e ...fsm.EventDesc) fsm.Events { return fsm.Events(e) }
+// table is one flow's transition rows.
+type table []row
+
+// events is the table as the FSM library takes it.
+func events(tables ...table) fsm.Events {
+	var out fsm.Events
+	for _, t := range tables {
+		for _, r := range t {
+			from := make([]string, len(r.from))
+			for i, st := range r.from {
+				from[i] = string(st)
+			}
+			out = append(out, fsm.EventDesc{Name: r.event, Src: from, Dst: string(r.to)})
+		}
+	}
+	return out
+}
 
 // machines reuses registration FSMs: building one allocates ~15 KB (its
 // transition and callback maps), so a machine is taken from the pool, set to
@@ -37,39 +58,39 @@ func fsmEvents(e ...fsm.EventDesc) fsm.Events { return fsm.Events(e) }
 // machines are the flows' FSMs, pooled, and their questions by state.
 type machines struct {
 	pool      sync.Pool
-	questions map[string]question
+	questions map[State]question
 }
 
 func newMachines() *machines {
-	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(StWelcome, allEvents, nil) }}, questions: allQuestions()}
+	return &machines{pool: sync.Pool{New: func() any { return fsm.NewFSM(string(StWelcome), allEvents, nil) }}, questions: allQuestions()}
 }
 
 // transition fires one event on the registration FSM from state and returns
 // the new state.
-func (ms *machines) transition(ctx context.Context, state, event string) (string, error) {
+func (ms *machines) transition(ctx context.Context, state State, event string) (State, error) {
 	if state == "" {
 		state = StWelcome
 	}
 	m := ms.pool.Get().(*fsm.FSM)
 	defer ms.pool.Put(m)
-	m.SetState(state)
+	m.SetState(string(state))
 	err := m.Event(ctx, event)
 	var noTransition fsm.NoTransitionError
 	if err != nil && !errors.As(err, &noTransition) {
 		return state, fmt.Errorf("event %q in state %q: %w", event, state, err)
 	}
-	return m.Current(), nil
+	return State(m.Current()), nil
 }
 
 // allEvents is every flow's table in one machine: a chat is in one state of one of them.
-var allEvents = slices.Concat(registerEvents, payEvents, applyEvents, agentEvents, claimEvents, broadcastEvents)
+var allEvents = events(registerEvents, payEvents, applyEvents, agentEvents, claimEvents, broadcastEvents)
 
 // defined lists the (event, source) pairs of allEvents, for can.
-var defined = func() map[[2]string]bool {
-	m := map[[2]string]bool{}
+var defined = func() map[transitionKey]bool {
+	m := map[transitionKey]bool{}
 	for _, e := range allEvents {
 		for _, src := range e.Src {
-			m[[2]string{e.Name, src}] = true
+			m[transitionKey{e.Name, State(src)}] = true
 		}
 	}
 	return m
@@ -77,10 +98,16 @@ var defined = func() map[[2]string]bool {
 
 // can reports whether event is defined from state (what fsm.FSM.Can answers,
 // without building a machine).
-func can(state, event string) bool { return defined[[2]string{event, state}] }
+func can(state State, event string) bool { return defined[transitionKey{event, state}] }
+
+// transitionKey is one (event, source state) pair of the tables.
+type transitionKey struct {
+	event string
+	from  State
+}
 
 // States lists every state of every flow.
-func States() []string {
-	out := append(append([]string{StWelcome, StDone}, draftStates...), payStates...)
+func States() []State {
+	out := append(append([]State{StWelcome, StDone}, draftStates...), payStates...)
 	return append(append(append(append(out, applyStates...), agentStates...), claimStates...), broadcastStates...)
 }

@@ -21,7 +21,7 @@ func TestFSMTable(t *testing.T) {
 		}
 	}
 	// Following "next" from the welcome reaches the review through every question.
-	state, seen := StWelcome, map[string]bool{}
+	state, seen := StWelcome, map[State]bool{}
 	for state != StReview {
 		if seen[state] {
 			t.Fatalf("loop at %s", state)
@@ -96,7 +96,7 @@ func TestCanAgreesWithFSM(t *testing.T) {
 		events[e.Name] = true
 	}
 	for _, st := range States() {
-		m := fsm.NewFSM(st, allEvents, nil)
+		m := fsm.NewFSM(string(st), allEvents, nil)
 		for ev := range events {
 			if can(st, ev) != m.Can(ev) {
 				t.Errorf("can(%s, %s) = %v, fsm says %v", st, ev, can(st, ev), m.Can(ev))

@@ -43,7 +43,7 @@ type JobTx interface {
 	RecordWorkerPayment(ctx context.Context, p PaymentRecord, payerRef string) error
 	// Draft locks a chat's session: its state, language and last change
 	// (ok false: no session).
-	Draft(ctx context.Context, channel, chatID string) (state, lang string, updated time.Time, ok bool, err error)
+	Draft(ctx context.Context, channel, chatID string) (state State, lang string, updated time.Time, ok bool, err error)
 	PlanJobs(ctx context.Context, jobs []Job) error
 	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error
 }

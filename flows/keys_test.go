@@ -35,7 +35,9 @@ func dynamicKeys() []string {
 	add("income.err.", string(iuran.AmountEmpty), string(iuran.AmountChars), string(iuran.AmountFormat), string(iuran.AmountTooLarge))
 	add("occupation.", flows.Occupations...)
 	add("status.", flows.StatusAwaitingPayment, flows.StatusActive, flows.StatusDeleted)
-	add("help.", flows.States()...)
+	for _, st := range flows.States() {
+		add("help.", string(st))
+	}
 	for _, m := range append(append(payments.Methods(), payments.StoreMethods()...), payments.QRIS) {
 		add("bank.", string(m))
 		add("pay.steps.", string(m))

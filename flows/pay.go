@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/looplab/fsm"
-
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/kode"
 	"github.com/lindungi/lindungi/locales"
@@ -21,9 +19,9 @@ import (
 
 // States of paying the contribution.
 const (
-	StPayWho    = "pay_who"    // which registration, when the chat has several
-	StPayMonths = "pay_months" // 1, 3, 6 or 12 months
-	StPayBank   = "pay_bank"   // which bank's virtual account
+	StPayWho    State = "pay_who"    // which registration, when the chat has several
+	StPayMonths State = "pay_months" // 1, 3, 6 or 12 months
+	StPayBank   State = "pay_bank"   // which bank's virtual account
 )
 
 // Events of paying.
@@ -33,18 +31,18 @@ const (
 )
 
 // payStates are the questions of paying a contribution.
-var payStates = []string{StPayWho, StPayMonths, StPayBank}
+var payStates = []State{StPayWho, StPayMonths, StPayBank}
 
 // payEvents move through paying a contribution.
-var payEvents = fsm.Events{
-	{Name: EvPay, Src: append([]string{StWelcome, StDone}, agentStates...), Dst: StPayWho},
-	{Name: EvPayOne, Src: append([]string{StWelcome, StDone}, agentStates...), Dst: StPayMonths},
-	{Name: EvNext, Src: []string{StPayWho}, Dst: StPayMonths},
-	{Name: EvNext, Src: []string{StPayMonths}, Dst: StPayBank},
-	{Name: EvNext, Src: []string{StPayBank}, Dst: StDone},
-	{Name: EvBack, Src: []string{StPayWho, StPayMonths}, Dst: StDone},
-	{Name: EvBack, Src: []string{StPayBank}, Dst: StPayMonths},
-	{Name: EvCancel, Src: payStates, Dst: StDone},
+var payEvents = table{
+	{EvPay, append([]State{StWelcome, StDone}, agentStates...), StPayWho},
+	{EvPayOne, append([]State{StWelcome, StDone}, agentStates...), StPayMonths},
+	{EvNext, []State{StPayWho}, StPayMonths},
+	{EvNext, []State{StPayMonths}, StPayBank},
+	{EvNext, []State{StPayBank}, StDone},
+	{EvBack, []State{StPayWho, StPayMonths}, StDone},
+	{EvBack, []State{StPayBank}, StPayMonths},
+	{EvCancel, payStates, StDone},
 }
 
 // PaymentLine is what one payment pays for one registration.
@@ -186,8 +184,8 @@ func (t *turn) answerPay(ctx context.Context) error {
 }
 
 // payQuestions are the questions of paying a contribution (see question).
-func payQuestions() map[string]question {
-	return map[string]question{
+func payQuestions() map[State]question {
+	return map[State]question{
 		StPayWho:    {"pw", (*turn).promptPay, (*turn).answerPay},
 		StPayMonths: {"pm", (*turn).promptPay, (*turn).answerPay},
 		StPayBank:   {"pb", (*turn).promptPay, (*turn).answerPay},

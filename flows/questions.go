@@ -17,15 +17,15 @@ type question struct {
 }
 
 // allQuestions are every flow's, by state (built once, with the machines).
-func allQuestions() map[string]question {
+func allQuestions() map[State]question {
 	return joinQuestions(registerQuestions(), payQuestions(), applyQuestions(), agentQuestions(), claimQuestions(), broadcastQuestions())
 }
 
 // joinQuestions merges the flows' tables; a state or a prefix declared twice
 // is a programming error, caught when the package loads (and by a test).
-func joinQuestions(tables ...map[string]question) map[string]question {
-	out := map[string]question{}
-	prefixes := map[string]string{}
+func joinQuestions(tables ...map[State]question) map[State]question {
+	out := map[State]question{}
+	prefixes := map[string]State{}
 	for _, tab := range tables {
 		for state, q := range tab {
 			if _, dup := out[state]; dup {

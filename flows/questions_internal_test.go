@@ -2,7 +2,6 @@ package flows
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -10,12 +9,12 @@ import (
 // do: adding a state is its FSM rows and its question, in its flow's file.
 func TestEveryStateHasItsQuestion(t *testing.T) {
 	qs := allQuestions()
-	reachable := map[string]bool{}
+	reachable := map[State]bool{}
 	for _, e := range allEvents {
 		for _, s := range e.Src {
-			reachable[s] = true
+			reachable[State(s)] = true
 		}
-		reachable[e.Dst] = true
+		reachable[State(e.Dst)] = true
 	}
 	for s := range reachable {
 		if _, ok := qs[s]; !ok {
@@ -29,12 +28,12 @@ func TestEveryStateHasItsQuestion(t *testing.T) {
 	}
 	states := States()
 	slices.Sort(states)
-	var keys []string
+	var keys []State
 	for s := range qs {
 		keys = append(keys, s)
 	}
 	slices.Sort(keys)
-	if strings.Join(states, " ") != strings.Join(keys, " ") {
+	if !slices.Equal(states, keys) {
 		t.Errorf("States() %v\nquestions %v", states, keys)
 	}
 }
@@ -42,7 +41,7 @@ func TestEveryStateHasItsQuestion(t *testing.T) {
 // A table that declares a state or a prefix twice does not load.
 func TestJoinQuestionsRefusesDuplicates(t *testing.T) {
 	q := question{"xx", (*turn).promptRegister, (*turn).answerDone}
-	for name, tables := range map[string][]map[string]question{
+	for name, tables := range map[string][]map[State]question{
 		"state twice":  {{"a": q}, {"a": {"yy", q.prompt, q.answer}}},
 		"prefix twice": {{"a": q}, {"b": q}},
 		"no answer":    {{"a": {"xx", q.prompt, nil}}},

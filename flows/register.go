@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/looplab/fsm"
 
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/iuran"
@@ -23,23 +22,23 @@ import (
 
 // States of the self-registration flow.
 const (
-	StWelcome         = "welcome" // nothing asked yet
-	StConsent         = "consent"
-	StNIK             = "nik"
-	StName            = "name"
-	StBirthConfirm    = "birth_confirm"
-	StBirthEntry      = "birth_entry"
-	StPhone           = "phone"
-	StRegency         = "regency"
-	StProvince        = "province"
-	StDistrict        = "district"
-	StVillage         = "village"
-	StOccupation      = "occupation"
-	StOccupationOther = "occupation_other"
-	StIncome          = "income"
-	StPrograms        = "programs"
-	StReview          = "review"
-	StDone            = "done"
+	StWelcome         State = "welcome" // nothing asked yet
+	StConsent         State = "consent"
+	StNIK             State = "nik"
+	StName            State = "name"
+	StBirthConfirm    State = "birth_confirm"
+	StBirthEntry      State = "birth_entry"
+	StPhone           State = "phone"
+	StRegency         State = "regency"
+	StProvince        State = "province"
+	StDistrict        State = "district"
+	StVillage         State = "village"
+	StOccupation      State = "occupation"
+	StOccupationOther State = "occupation_other"
+	StIncome          State = "income"
+	StPrograms        State = "programs"
+	StReview          State = "review"
+	StDone            State = "done"
 )
 
 // Events of the self-registration flow.
@@ -61,63 +60,63 @@ const (
 )
 
 // draftStates hold an unfinished registration.
-var draftStates = []string{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency,
+var draftStates = []State{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency,
 	StProvince, StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms, StReview}
 
 // DraftStates lists the states of an unfinished registration.
-func DraftStates() []string { return append([]string(nil), draftStates...) }
+func DraftStates() []State { return slices.Clone(draftStates) }
 
 // registerEvents is the single source of truth for how the registration moves.
-var registerEvents = fsm.Events{
+var registerEvents = table{
 	// forward
-	{Name: EvNext, Src: []string{StWelcome}, Dst: StConsent},
-	{Name: EvNext, Src: []string{StConsent}, Dst: StNIK},
-	{Name: EvNext, Src: []string{StNIK}, Dst: StName},
-	{Name: EvNext, Src: []string{StName}, Dst: StBirthConfirm},
-	{Name: EvNext, Src: []string{StBirthConfirm, StBirthEntry}, Dst: StPhone},
-	{Name: EvNext, Src: []string{StPhone}, Dst: StRegency},
-	{Name: EvNext, Src: []string{StProvince}, Dst: StRegency},
-	{Name: EvNext, Src: []string{StRegency}, Dst: StDistrict},
-	{Name: EvNext, Src: []string{StDistrict}, Dst: StVillage},
-	{Name: EvNext, Src: []string{StVillage}, Dst: StOccupation},
-	{Name: EvNext, Src: []string{StOccupation, StOccupationOther}, Dst: StIncome},
-	{Name: EvNext, Src: []string{StIncome}, Dst: StPrograms},
-	{Name: EvNext, Src: []string{StPrograms}, Dst: StReview},
-	{Name: EvConfirm, Src: []string{StReview}, Dst: StDone},
+	{EvNext, []State{StWelcome}, StConsent},
+	{EvNext, []State{StConsent}, StNIK},
+	{EvNext, []State{StNIK}, StName},
+	{EvNext, []State{StName}, StBirthConfirm},
+	{EvNext, []State{StBirthConfirm, StBirthEntry}, StPhone},
+	{EvNext, []State{StPhone}, StRegency},
+	{EvNext, []State{StProvince}, StRegency},
+	{EvNext, []State{StRegency}, StDistrict},
+	{EvNext, []State{StDistrict}, StVillage},
+	{EvNext, []State{StVillage}, StOccupation},
+	{EvNext, []State{StOccupation, StOccupationOther}, StIncome},
+	{EvNext, []State{StIncome}, StPrograms},
+	{EvNext, []State{StPrograms}, StReview},
+	{EvConfirm, []State{StReview}, StDone},
 	// branches
-	{Name: EvAlt, Src: []string{StBirthConfirm}, Dst: StBirthEntry},
-	{Name: EvAlt, Src: []string{StRegency}, Dst: StProvince},
-	{Name: EvAlt, Src: []string{StOccupation}, Dst: StOccupationOther},
-	{Name: EvRederive, Src: []string{StNIK}, Dst: StBirthConfirm},
+	{EvAlt, []State{StBirthConfirm}, StBirthEntry},
+	{EvAlt, []State{StRegency}, StProvince},
+	{EvAlt, []State{StOccupation}, StOccupationOther},
+	{EvRederive, []State{StNIK}, StBirthConfirm},
 	// back
-	{Name: EvBack, Src: []string{StNIK}, Dst: StConsent},
-	{Name: EvBack, Src: []string{StName}, Dst: StNIK},
-	{Name: EvBack, Src: []string{StBirthConfirm}, Dst: StName},
-	{Name: EvBack, Src: []string{StBirthEntry}, Dst: StBirthConfirm},
-	{Name: EvBack, Src: []string{StPhone}, Dst: StBirthConfirm},
-	{Name: EvBack, Src: []string{StRegency}, Dst: StPhone},
-	{Name: EvBack, Src: []string{StProvince}, Dst: StRegency},
-	{Name: EvBack, Src: []string{StDistrict}, Dst: StRegency},
-	{Name: EvBack, Src: []string{StVillage}, Dst: StDistrict},
-	{Name: EvBack, Src: []string{StOccupation}, Dst: StVillage},
-	{Name: EvBack, Src: []string{StOccupationOther}, Dst: StOccupation},
-	{Name: EvBack, Src: []string{StIncome}, Dst: StOccupation},
-	{Name: EvBack, Src: []string{StPrograms}, Dst: StIncome},
-	{Name: EvBack, Src: []string{StReview}, Dst: StPrograms},
+	{EvBack, []State{StNIK}, StConsent},
+	{EvBack, []State{StName}, StNIK},
+	{EvBack, []State{StBirthConfirm}, StName},
+	{EvBack, []State{StBirthEntry}, StBirthConfirm},
+	{EvBack, []State{StPhone}, StBirthConfirm},
+	{EvBack, []State{StRegency}, StPhone},
+	{EvBack, []State{StProvince}, StRegency},
+	{EvBack, []State{StDistrict}, StRegency},
+	{EvBack, []State{StVillage}, StDistrict},
+	{EvBack, []State{StOccupation}, StVillage},
+	{EvBack, []State{StOccupationOther}, StOccupation},
+	{EvBack, []State{StIncome}, StOccupation},
+	{EvBack, []State{StPrograms}, StIncome},
+	{EvBack, []State{StReview}, StPrograms},
 	// edit from the review, and the way back to it
-	{Name: EvEditNIK, Src: []string{StReview}, Dst: StNIK},
-	{Name: EvEditName, Src: []string{StReview}, Dst: StName},
-	{Name: EvEditBirth, Src: []string{StReview}, Dst: StBirthEntry},
-	{Name: EvEditPhone, Src: []string{StReview}, Dst: StPhone},
-	{Name: EvEditAddress, Src: []string{StReview}, Dst: StRegency},
-	{Name: EvEditOccupation, Src: []string{StReview}, Dst: StOccupation},
-	{Name: EvEditIncome, Src: []string{StReview}, Dst: StIncome},
-	{Name: EvEditPrograms, Src: []string{StReview}, Dst: StPrograms},
-	{Name: EvReview, Src: []string{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
-		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, Dst: StReview},
+	{EvEditNIK, []State{StReview}, StNIK},
+	{EvEditName, []State{StReview}, StName},
+	{EvEditBirth, []State{StReview}, StBirthEntry},
+	{EvEditPhone, []State{StReview}, StPhone},
+	{EvEditAddress, []State{StReview}, StRegency},
+	{EvEditOccupation, []State{StReview}, StOccupation},
+	{EvEditIncome, []State{StReview}, StIncome},
+	{EvEditPrograms, []State{StReview}, StPrograms},
+	{EvReview, []State{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
+		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, StReview},
 	// leaving
-	{Name: EvCancel, Src: draftStates, Dst: StWelcome},
-	{Name: EvRestart, Src: append(append([]string{StWelcome, StDone}, draftStates...), append(applyStates, append(agentStates, claimStates...)...)...), Dst: StConsent},
+	{EvCancel, draftStates, StWelcome},
+	{EvRestart, append(append([]State{StWelcome, StDone}, draftStates...), append(applyStates, append(agentStates, claimStates...)...)...), StConsent},
 }
 
 // pageSize is how many list buttons one message shows (8 + ‹ › fits a
@@ -128,8 +127,8 @@ const pageSize = 8
 const matchLimit = 6
 
 // registerQuestions are the registration's questions (see question).
-func registerQuestions() map[string]question {
-	return map[string]question{
+func registerQuestions() map[State]question {
+	return map[State]question{
 		StWelcome:         {"wl", (*turn).promptRegister, (*turn).answerWelcome},
 		StConsent:         {"cs", (*turn).promptRegister, (*turn).answerConsent},
 		StNIK:             {"", (*turn).promptRegister, (*turn).answerNIK},

@@ -271,22 +271,8 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		return nil, err
 	}
 	var rows []struct {
-		Ref          string       `db:"ref"`
-		Name         string       `db:"name"`
-		NIKSealed    []byte       `db:"nik_sealed"`
-		PhoneSealed  []byte       `db:"phone_sealed"`
-		Status       string       `db:"status"`
-		Bracket      int          `db:"income_bracket"`
-		JHT          bool         `db:"jht"`
-		MonthlyIuran int64        `db:"monthly_iuran"`
-		CreatedAt    time.Time    `db:"created_at"`
-		CoveredFrom  sql.NullTime `db:"covered_from"`
-		CoveredTo    sql.NullTime `db:"covered_to"`
-		Channel      string       `db:"channel"`
-		ChatID       string       `db:"chat_id"`
-		Lang         string       `db:"lang"`
-		ClaimedAt    sql.NullTime `db:"claimed_at"`
-		RemindedAt   sql.NullTime `db:"agent_reminded_at"`
+		registrationRow
+		Lang string `db:"lang"`
 	}
 	err = t.sel(ctx, &rows, `
 		SELECT r.ref, r.name, r.nik_sealed, r.phone_sealed, r.status, r.income_bracket, r.jht, r.monthly_iuran, r.created_at,
@@ -304,10 +290,8 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		}
 		v := flows.Resident{Ref: r.Ref, Name: r.Name, NIK: nik, Phone: phone, Status: r.Status, Bracket: r.Bracket, JHT: r.JHT,
 			MonthlyIuran: r.MonthlyIuran, CreatedAt: r.CreatedAt, Channel: r.Channel, ChatID: r.ChatID, Lang: r.Lang,
-			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.RemindedAt.Time}
-		if r.CoveredFrom.Valid && r.CoveredTo.Valid {
-			v.CoveredFrom, v.CoveredTo = r.CoveredFrom.Time, r.CoveredTo.Time
-		}
+			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.AgentReminded.Time}
+		v.CoveredFrom, v.CoveredTo = r.covered()
 		out = append(out, v)
 	}
 	return out, nil

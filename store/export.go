@@ -31,47 +31,43 @@ type ExportOptions struct {
 // deleted registration keeps only what is pseudonymous (reference, status,
 // dates, province and regency, income base, programmes): the rest is empty.
 type ExportRegistration struct {
-	Ref             string        `db:"ref"`
-	KPJ             string        `db:"kpj"`
-	Name            string        `db:"name"`
-	NIKSealed       []byte        `db:"nik_sealed"`
-	PhoneSealed     []byte        `db:"phone_sealed"`
-	NIK             string        `db:"-"` // opened with WithPersonal
-	Phone           string        `db:"-"` // E.164, opened with WithPersonal
-	BirthDate       time.Time     `db:"-"`
-	Female          sql.NullBool  `db:"female"`
-	Province        string        `db:"province"`
-	Regency         string        `db:"regency"`
-	District        string        `db:"district"`
-	Village         string        `db:"village"`
-	Occupation      string        `db:"occupation"`
-	OccupationOther string        `db:"occupation_other"`
-	IncomeBase      int64         `db:"income_base"`
-	JHT             bool          `db:"jht"`
-	MonthlyIuran    int64         `db:"monthly_iuran"`
-	Status          string        `db:"status"`
-	CoveredFrom     time.Time     `db:"-"` // a calendar date
-	CoveredTo       time.Time     `db:"-"`
-	CreatedAt       time.Time     `db:"created_at"`
-	AgentID         sql.NullInt64 `db:"agent_id"`
-	Sponsored       bool          `db:"sponsored"`
-	Channel         string        `db:"channel"` // "" for an agent's resident who has not linked a chat
+	Ref             string
+	KPJ             string
+	Name            string
+	NIK             string // opened with WithPersonal
+	Phone           string // E.164, opened with WithPersonal
+	BirthDate       time.Time
+	Female          sql.NullBool
+	Province        string
+	Regency         string
+	District        string
+	Village         string
+	Occupation      string
+	OccupationOther string
+	IncomeBase      int64
+	JHT             bool
+	MonthlyIuran    int64
+	Status          string
+	CoveredFrom     time.Time // a calendar date
+	CoveredTo       time.Time
+	CreatedAt       time.Time
+	AgentID         sql.NullInt64
+	Sponsored       bool
+	Channel         string // "" for an agent's resident who has not linked a chat
 }
 
 // exportRegistrationRow is ExportRegistration as scanned.
 type exportRegistrationRow struct {
-	ExportRegistration
-	BirthDate   sql.NullTime `db:"birth_date"`
-	CoveredFrom sql.NullTime `db:"covered_from"`
-	CoveredTo   sql.NullTime `db:"covered_to"`
+	registrationRow
+	Sponsored bool `db:"sponsored"`
 }
 
 func (r exportRegistrationRow) value() ExportRegistration {
-	v := r.ExportRegistration
-	v.BirthDate = r.BirthDate.Time
-	v.CoveredFrom = r.CoveredFrom.Time
-	v.CoveredTo = r.CoveredTo.Time
-	return v
+	return ExportRegistration{Ref: r.Ref, KPJ: r.KPJ, Name: r.Name, BirthDate: r.BirthDate.Time, Female: r.Female,
+		Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village, Occupation: r.Occupation,
+		OccupationOther: r.OccupationOther, IncomeBase: r.Income, JHT: r.JHT, MonthlyIuran: r.MonthlyIuran, Status: r.Status,
+		CoveredFrom: r.CoveredFrom.Time, CoveredTo: r.CoveredTo.Time, CreatedAt: r.CreatedAt, AgentID: r.AgentID,
+		Sponsored: r.Sponsored, Channel: r.Channel}
 }
 
 // ExportRegistrations streams the registrations, oldest first, to each.
@@ -98,11 +94,10 @@ func (d *DB) ExportRegistrations(ctx context.Context, opt ExportOptions, each fu
 		r := row.value()
 		if opt.WithPersonal {
 			var err error
-			if r.NIK, r.Phone, err = d.unseal(r.Ref, r.NIKSealed, r.PhoneSealed); err != nil {
+			if r.NIK, r.Phone, err = d.unseal(r.Ref, row.NIKSealed, row.PhoneSealed); err != nil {
 				return err
 			}
 		}
-		r.NIKSealed, r.PhoneSealed = nil, nil
 		return each(r)
 	})
 }

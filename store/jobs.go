@@ -70,17 +70,12 @@ var _ flows.JobStore = (*DB)(nil)
 
 func (t *opTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistration, bool, error) {
 	var reg struct {
-		Name    string `db:"name"`
-		Channel string `db:"channel"`
-		ChatID  string `db:"chat_id"`
-		To      string `db:"covered_to"`
-		Lang    string `db:"lang"`
-		Bracket int    `db:"income_bracket"`
-		JHT     bool   `db:"jht"`
-		Months  int    `db:"months"`
-		Method  string `db:"method"`
+		registrationRow
+		Lang   string `db:"lang"`
+		Months int    `db:"months"`
+		Method string `db:"method"`
 	}
-	err := t.tx.GetContext(ctx, &reg, `SELECT r.name, r.channel, r.chat_id, coalesce(r.covered_to::text, '') AS covered_to,
+	err := t.tx.GetContext(ctx, &reg, `SELECT r.name, r.channel, r.chat_id, r.covered_to,
 		r.income_bracket, r.jht, coalesce(r.subscription_months, 0) AS months, coalesce(r.subscription_method, '') AS method,
 		coalesce((SELECT lang FROM sessions s WHERE s.channel = r.channel AND s.chat_id = r.chat_id), '') AS lang
 		FROM registrations r WHERE r.ref = $1 AND r.deleted_at IS NULL`, ref)
@@ -90,7 +85,11 @@ func (t *opTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistra
 	if err != nil {
 		return flows.RemindedRegistration{}, false, fmt.Errorf("registration %s: %w", ref, err)
 	}
-	return flows.RemindedRegistration{Name: reg.Name, Channel: reg.Channel, ChatID: reg.ChatID, CoveredTo: reg.To, Lang: reg.Lang,
+	to := ""
+	if reg.CoveredTo.Valid {
+		to = reg.CoveredTo.Time.Format(time.DateOnly)
+	}
+	return flows.RemindedRegistration{Name: reg.Name, Channel: reg.Channel, ChatID: reg.ChatID, CoveredTo: to, Lang: reg.Lang,
 		Bracket: reg.Bracket, JHT: reg.JHT, Months: reg.Months, Method: reg.Method}, true, nil
 }
 
@@ -99,11 +98,11 @@ func (t *opTx) RecordWorkerPayment(ctx context.Context, p flows.PaymentRecord, p
 	return err
 }
 
-func (t *opTx) Draft(ctx context.Context, channel, chatID string) (state, lang string, updated time.Time, ok bool, err error) {
+func (t *opTx) Draft(ctx context.Context, channel, chatID string) (state flows.State, lang string, updated time.Time, ok bool, err error) {
 	var s struct {
-		State   string    `db:"state"`
-		Lang    string    `db:"lang"`
-		Updated time.Time `db:"updated_at"`
+		State   flows.State `db:"state"`
+		Lang    string      `db:"lang"`
+		Updated time.Time   `db:"updated_at"`
 	}
 	err = t.tx.GetContext(ctx, &s, `SELECT state, lang, updated_at FROM sessions WHERE channel = $1 AND chat_id = $2 FOR UPDATE`, channel, chatID)
 	if errors.Is(err, sql.ErrNoRows) {

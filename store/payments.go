@@ -313,26 +313,15 @@ func newToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// cardRow is a flows.Card as scanned.
-type cardRow struct {
-	Ref         string       `db:"ref"`
-	Name        string       `db:"name"`
-	KPJ         string       `db:"kpj"`
-	JHT         bool         `db:"jht"`
-	Status      string       `db:"status"`
-	CoveredFrom sql.NullTime `db:"covered_from"`
-	CoveredTo   sql.NullTime `db:"covered_to"`
-	Token       string       `db:"verify_token"`
-}
-
-func (r cardRow) data() flows.Card {
+// card is the registration's card as the flows show it.
+func (r registrationRow) card() flows.Card {
 	return flows.Card{Ref: r.Ref, Name: r.Name, KPJ: r.KPJ, JHT: r.JHT, Status: r.Status,
-		CoveredFrom: r.CoveredFrom.Time, CoveredTo: r.CoveredTo.Time, Token: r.Token}
+		CoveredFrom: r.CoveredFrom.Time, CoveredTo: r.CoveredTo.Time, Token: r.VerifyToken.String}
 }
 
 // Card loads the card of a registration that has been paid for.
 func (d *DB) Card(ctx context.Context, ref string) (flows.Card, error) {
-	var c cardRow
+	var c registrationRow
 	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE ref = $1 AND verify_token IS NOT NULL AND deleted_at IS NULL`, ref, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
@@ -341,12 +330,12 @@ func (d *DB) Card(ctx context.Context, ref string) (flows.Card, error) {
 	if err != nil {
 		return flows.Card{}, fmt.Errorf("card %s: %w", ref, err)
 	}
-	return c.data(), nil
+	return c.card(), nil
 }
 
 // Verify loads what the public verification page of a card shows, by its token.
 func (d *DB) Verify(ctx context.Context, token string) (flows.Card, bool, error) {
-	var c cardRow
+	var c registrationRow
 	err := d.db.GetContext(ctx, &c, `SELECT ref, name, kpj, jht OR coalesce(jht_self_to >= $2::date, false) AS jht, status, covered_from, covered_to, verify_token FROM registrations
 		WHERE verify_token = $1 AND deleted_at IS NULL`, token, d.todayDate())
 	if errors.Is(err, sql.ErrNoRows) {
@@ -355,7 +344,7 @@ func (d *DB) Verify(ctx context.Context, token string) (flows.Card, bool, error)
 	if err != nil {
 		return flows.Card{}, false, fmt.Errorf("verify: %w", err)
 	}
-	return c.data(), true, nil
+	return c.card(), true, nil
 }
 
 // DayReport is a day's settlements for the finance officer.

@@ -114,39 +114,70 @@ func (t *chatTx) CreateRegistration(ctx context.Context, r flows.Registration) (
 	return got, nil
 }
 
+// registrationRow is a row of registrations as scanned: every query of a
+// registration selects the columns it needs into it (the others stay zero),
+// plus, beside it, what it computes.
 type registrationRow struct {
-	Ref             string       `db:"ref"`
-	NIKSealed       []byte       `db:"nik_sealed"`
-	PhoneSealed     []byte       `db:"phone_sealed"`
-	Name            string       `db:"name"`
-	BirthDate       sql.NullTime `db:"birth_date"`
-	Female          sql.NullBool `db:"female"`
-	Province        string       `db:"province"`
-	Regency         string       `db:"regency"`
-	District        string       `db:"district"`
-	Village         string       `db:"village"`
-	Occupation      string       `db:"occupation"`
-	OccupationOther string       `db:"occupation_other"`
-	Bracket         int          `db:"income_bracket"`
-	Income          int64        `db:"income_base"`
-	JHT             bool         `db:"jht"`
-	MonthlyIuran    int64        `db:"monthly_iuran"`
-	Status          string       `db:"status"`
-	CreatedAt       time.Time    `db:"created_at"`
-	CoveredFrom     sql.NullTime `db:"covered_from"`
-	CoveredTo       sql.NullTime `db:"covered_to"`
-	KPJ             string       `db:"kpj"`
-	Subscribed      bool         `db:"subscribed"`
-	Sponsor         string       `db:"sponsor"`
-	JHTSelf         bool         `db:"jht_self"`
-	SponsorJHT      bool         `db:"sponsor_jht"`
+	Ref             string         `db:"ref"`
+	Channel         string         `db:"channel"`
+	ChatID          string         `db:"chat_id"`
+	NIKSealed       []byte         `db:"nik_sealed"`
+	PhoneSealed     []byte         `db:"phone_sealed"`
+	Name            string         `db:"name"`
+	BirthDate       sql.NullTime   `db:"birth_date"`
+	Female          sql.NullBool   `db:"female"`
+	Province        string         `db:"province"`
+	Regency         string         `db:"regency"`
+	District        string         `db:"district"`
+	Village         string         `db:"village"`
+	Occupation      string         `db:"occupation"`
+	OccupationOther string         `db:"occupation_other"`
+	Bracket         int            `db:"income_bracket"`
+	Income          int64          `db:"income_base"`
+	JHT             bool           `db:"jht"`
+	MonthlyIuran    int64          `db:"monthly_iuran"`
+	KPJ             string         `db:"kpj"`
+	Status          string         `db:"status"`
+	CreatedAt       time.Time      `db:"created_at"`
+	CoveredFrom     sql.NullTime   `db:"covered_from"`
+	CoveredTo       sql.NullTime   `db:"covered_to"`
+	AgentID         sql.NullInt64  `db:"agent_id"`
+	ClaimedAt       sql.NullTime   `db:"claimed_at"`
+	AgentReminded   sql.NullTime   `db:"agent_reminded_at"`
+	VerifyToken     sql.NullString `db:"verify_token"`
+}
+
+// covered is the registration's protection, both dates or neither.
+func (r registrationRow) covered() (from, to time.Time) {
+	if r.CoveredFrom.Valid && r.CoveredTo.Valid {
+		return r.CoveredFrom.Time, r.CoveredTo.Time
+	}
+	return time.Time{}, time.Time{}
+}
+
+// registration is the row as the flows' Registration, NIK and phone opened.
+func (d *DB) registration(r registrationRow) (flows.Registration, error) {
+	nik, phone, err := d.unseal(r.Ref, r.NIKSealed, r.PhoneSealed)
+	if err != nil {
+		return flows.Registration{}, err
+	}
+	return flows.Registration{Channel: r.Channel, ChatID: r.ChatID, NIK: nik, Phone: phone, Name: r.Name,
+		BirthDate: r.BirthDate.Time, Female: r.Female.Bool, Province: r.Province, Regency: r.Regency, District: r.District,
+		Village: r.Village, Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
+		JHT: r.JHT, MonthlyIuran: r.MonthlyIuran}, nil
 }
 
 // Registrations lists the chat's registrations, newest first, NIK and phone opened.
 func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, error) {
-	var rows []registrationRow
+	var rows []struct {
+		registrationRow
+		Subscribed bool   `db:"subscribed"`
+		Sponsor    string `db:"sponsor"`
+		JHTSelf    bool   `db:"jht_self"`
+		SponsorJHT bool   `db:"sponsor_jht"`
+	}
 	err := t.sel(ctx, &rows, `
-		SELECT ref, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
+		SELECT ref, channel, chat_id, nik_sealed, phone_sealed, name, birth_date, female, province, regency, district, village,
 			occupation, occupation_other, income_bracket, income_base, jht OR coalesce(jht_self_to >= $3::date, false) AS jht, monthly_iuran,
 			status, created_at, covered_from, covered_to, kpj, subscription_months IS NOT NULL AS subscribed,
 			-- a sponsorship counts while it is waiting for the sponsor or protects today
@@ -159,23 +190,13 @@ func (t *chatTx) Registrations(ctx context.Context) ([]flows.RegistrationView, e
 	}
 	out := make([]flows.RegistrationView, 0, len(rows))
 	for _, r := range rows {
-		nik, phone, err := t.unseal(r.Ref, r.NIKSealed, r.PhoneSealed)
+		reg, err := t.registration(r.registrationRow)
 		if err != nil {
 			return nil, err
 		}
 		v := flows.RegistrationView{Ref: r.Ref, Status: r.Status, CreatedAt: r.CreatedAt, KPJ: r.KPJ, Subscribed: r.Subscribed,
-			Sponsor: r.Sponsor, JHTSelf: r.JHTSelf, SponsorPaysAll: r.Sponsor != "" && r.SponsorJHT, Registration: flows.Registration{
-				Channel: t.channel, ChatID: t.chatID, NIK: nik, Phone: phone, Name: r.Name, Female: r.Female.Bool,
-				Province: r.Province, Regency: r.Regency, District: r.District, Village: r.Village,
-				Occupation: r.Occupation, OccupationOther: r.OccupationOther, Bracket: r.Bracket, Income: r.Income,
-				JHT: r.JHT, MonthlyIuran: r.MonthlyIuran,
-			}}
-		if r.BirthDate.Valid {
-			v.BirthDate = r.BirthDate.Time
-		}
-		if r.CoveredFrom.Valid && r.CoveredTo.Valid {
-			v.CoveredFrom, v.CoveredTo = r.CoveredFrom.Time, r.CoveredTo.Time
-		}
+			Sponsor: r.Sponsor, JHTSelf: r.JHTSelf, SponsorPaysAll: r.Sponsor != "" && r.SponsorJHT, Registration: reg}
+		v.CoveredFrom, v.CoveredTo = r.covered()
 		out = append(out, v)
 	}
 	return out, nil

@@ -102,7 +102,7 @@ func (t *chatTx) Begin(ctx context.Context, updateID string) (*flows.Session, bo
 		}
 	}
 	s := &flows.Session{
-		Channel: t.channel, ChatID: t.chatID, UserID: row.UserID.String, Flow: row.Flow.String, State: row.State.String,
+		Channel: t.channel, ChatID: t.chatID, UserID: row.UserID.String, Flow: row.Flow.String, State: flows.State(row.State.String),
 		Lang: row.Lang.String, Pending: row.Pending.String, CreatedAt: row.CreatedAt.Time, UpdatedAt: row.UpdatedAt.Time, New: isNew,
 	}
 	t.userID = s.UserID
