@@ -110,7 +110,7 @@ func (t *turn) answerApply(ctx context.Context) error {
 			return err
 		}
 		d.NIK = n.Digits
-		return t.fire(ctx, EvNext, t.T("nik.ok", map[string]any{"NIK": nik.Mask(n.Digits)}))
+		return t.fire(ctx, EvNext, t.T("nik.ok", map[string]any{"Date": t.cat.Date(t.s.Lang, n.BirthDate), "Sex": t.sexLabel(n.Female)}))
 	case StAgName:
 		name, ok, err := t.typedName(ctx)
 		if !ok {
@@ -334,6 +334,13 @@ func (t *turn) promptApply() (Reply, error) {
 			if v, ok := t.regions.Get(code); ok {
 				r.Choices = append(r.Choices, Choice{Label: v.Name + ", " + t.regionName(v.Parent), Data: "aa:" + code})
 			}
+		}
+		max := maxListLabel
+		if len(r.Choices) <= maxButtons {
+			max = maxButtonLabel
+		}
+		for i := range r.Choices {
+			r.Choices[i].Label = fitLabel(r.Choices[i].Label, max)
 		}
 		return r, nil
 	case StAgRTRW:

@@ -87,7 +87,8 @@ func (t *turn) remind(ctx context.Context, a *Agent) error {
 		}
 		key := "agent.reminder." + k
 		text := t.cat.T(lang, key, map[string]any{"Agent": displayName(a.Name), "Role": t.cat.T(lang, "agent.role."+a.Role, nil),
-			"Name": displayName(r.Name), "Date": t.cat.Date(lang, end), "Monthly": rupiahOf(r.MonthlyIuran)})
+			"Name": displayName(r.Name), "Date": t.cat.Date(lang, end), "Since": t.cat.Date(lang, iuran.FirstUncovered(end)),
+			"Monthly": rupiahOf(t.monthly(r.Bracket, r.JHT, r.Occupation).Totals.Total)})
 		reply := Reply{Text: text, Input: InputText, Choices: []Choice{{Label: t.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}}
 		if err := t.tx.SendTo(ctx, r.Channel, r.ChatID, []Reply{reply}); err != nil {
 			return err
@@ -243,7 +244,7 @@ func (t *turn) agentQuote(picks []Resident, months int) (int64, []PaymentLine, e
 	var total int64
 	lines := make([]PaymentLine, 0, len(picks))
 	for _, r := range picks {
-		q, err := t.quote(RegistrationView{Registration: Registration{Bracket: r.Bracket, JHT: r.JHT}}, months)
+		q, err := t.quote(RegistrationView{Registration: Registration{Bracket: r.Bracket, JHT: r.JHT, Occupation: r.Occupation}}, months)
 		if err != nil {
 			return 0, nil, fmt.Errorf("quote %s: %w", r.Ref, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/about"
+	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/nik"
 	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/telepon"
@@ -36,10 +37,11 @@ func (t *turn) standing(r Resident) (string, time.Time) {
 	}
 	today := tanggal.Midnight(t.now)
 	end := time.Date(r.CoveredTo.Year(), r.CoveredTo.Month(), r.CoveredTo.Day(), 0, 0, 0, 0, t.cfg.Location)
-	switch {
-	case !today.After(end):
+	// The one arrears rule: iuran's, as the reminders use it.
+	switch iuran.Status(end, today) {
+	case iuran.Active:
 		return standingActive, end
-	case !today.After(end.AddDate(0, 3, 0)):
+	case iuran.Arrears:
 		return standingArrears, end
 	}
 	return standingEnded, end
@@ -47,7 +49,7 @@ func (t *turn) standing(r Resident) (string, time.Time) {
 
 func (t *turn) standingLabel(r Resident) string {
 	k, d := t.standing(r)
-	return t.T("standing."+k, map[string]any{"Date": t.cat.Date(t.s.Lang, d)})
+	return t.T("standing."+k, map[string]any{"Date": t.cat.Date(t.s.Lang, d), "Since": t.cat.Date(t.s.Lang, iuran.FirstUncovered(d))})
 }
 
 // residents lists the agent's residents matching the search typed in Warga saya.
@@ -264,5 +266,9 @@ func ClaimLink(bot, code string) string {
 	return "https://t.me/" + bot + "?start=" + claimPrefix + code
 }
 
-// claimPrefix starts the /start parameter of a claim link.
-const claimPrefix = "klaim-"
+// claimPrefix starts the /start parameter of a link that links a
+// registration to a chat; oldClaimPrefix is the one of links made before.
+const (
+	claimPrefix    = "sambung-"
+	oldClaimPrefix = "klaim-"
+)

@@ -10,6 +10,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -30,7 +31,7 @@ func sponsoredWorkers(t *testing.T, names ...string) (niks []string, codes map[s
 		ws = append(ws, roster.Worker{Line: i + 2, NIK: n, Name: name, BirthDate: time.Date(1990, 8, 5, 0, 0, 0, 0, time.UTC), Female: true,
 			Province: "61", Regency: "61.71", District: "61.71.05", Village: "61.71.05.1001", Occupation: "petani"})
 	}
-	if _, err := testDB.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, testDB, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	printed, err := testDB.BatchClaimCodes(ctx, b.ID, clock.Now().AddDate(0, 0, 365), "test")
@@ -54,7 +55,7 @@ func TestClaimLinkIsNeverTheOnlyProof(t *testing.T) {
 	stranger := newAgentChat(t, "")
 	first := lastText(stranger.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code}))
 	must(t, first, "ketik NIK Anda")
-	if strings.Contains(first, "Yohanes") || strings.Contains(first, "tertaut") {
+	if strings.Contains(first, "Yohanes") || strings.Contains(first, "tersambung") {
 		t.Fatalf("the link alone showed the record: %q", first)
 	}
 	// A consent button pressed now, as the probe did, links nothing.
@@ -67,7 +68,7 @@ func TestClaimLinkIsNeverTheOnlyProof(t *testing.T) {
 	stranger.text(freshNIK())
 	got := stranger.text("Yohanes Hasibuan")
 	must(t, got, "tidak cocok")
-	if strings.Contains(got, "LS") || strings.Contains(got, "tertaut") {
+	if strings.Contains(got, "LS") || strings.Contains(got, "tersambung") {
 		t.Fatalf("a failed link attempt shows %q", got)
 	}
 	// The link keeps its code for the next try: only NIK and name again.
@@ -90,7 +91,7 @@ func TestClaimLinkIsNeverTheOnlyProof(t *testing.T) {
 	worker := newAgentChat(t, "")
 	must(t, lastText(worker.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + strings.ToLower(code)})), "ketik NIK Anda")
 	must(t, worker.text(niks[0]), "nama lengkap")
-	must(t, worker.text("yohanes hasibuan"), "Yohanes Hasibuan", "sekarang tertaut", "Apakah Anda setuju?")
+	must(t, worker.text("yohanes hasibuan"), "Yohanes Hasibuan", "sekarang tersambung", "Setuju?")
 	var how string
 	testDB.SQL().Get(&how, `SELECT detail FROM audit_log WHERE action = 'claim:linked' AND actor LIKE $1`, "%"+worker.id)
 	if how != "how=link" {

@@ -26,7 +26,11 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 		if strings.HasPrefix(s.Pending, pendingAdminsPfx) {
 			s.Pending = ""
 		}
-		if code, ok := strings.CutPrefix(arg, claimPrefix); ok && code != "" {
+		code, ok := strings.CutPrefix(arg, claimPrefix)
+		if !ok {
+			code, ok = strings.CutPrefix(arg, oldClaimPrefix)
+		}
+		if ok && code != "" {
 			s.Pending = ""
 			return t.claimByLink(ctx, code)
 		}
@@ -343,7 +347,8 @@ func (t *turn) summary(r Registration) string {
 	)
 	if b, ok := t.tariffs.Bracket(r.Bracket); ok && r.Income > 0 {
 		lines = append(lines, t.T("field.income", map[string]any{"Value": t.bracketRange(b)}))
-		lines = append(lines, t.T("field.programs", map[string]any{"Value": t.programsLabel(r.JHT), "Total": rupiahOf(b.Monthly(r.JHT))}))
+		lines = append(lines, t.T("field.programs", map[string]any{"Value": t.programsLabel(r.JHT),
+			"Total": rupiahOf(t.monthly(b.Index, r.JHT, r.Occupation).Totals.Total)}))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -371,7 +376,8 @@ func (t *turn) sexLabel(female bool) string {
 
 // helpData fills the examples used by the help texts.
 func (t *turn) helpData() map[string]any {
-	return map[string]any{"Price": rupiahOf(t.tariffs.Cheapest(false)), "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge}
+	low, _ := t.tariffs.Bracket(0)
+	return map[string]any{"Price": t.fromPrice(), "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge, "Below": t.juta(low.IncomeMax + 1000)}
 }
 
 // paymentLines adds a registration's open payment code and its last

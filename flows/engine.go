@@ -205,7 +205,20 @@ func (t *turn) T(key string, data map[string]any) string {
 	return t.cat.T(t.s.Lang, key, data)
 }
 
-func (t *turn) say(r Reply) { t.out = append(t.out, r) }
+func (t *turn) say(r Reply) {
+	if len(r.Choices) <= maxButtons {
+		// Region names are the data's own: as buttons they are cut to fit.
+		for i, c := range r.Choices {
+			if regionPrefixes[c.Data[:strings.IndexByte(c.Data+":", ':')]] {
+				r.Choices[i].Label = fitLabel(c.Label, maxButtonLabel)
+			}
+		}
+	}
+	t.out = append(t.out, r)
+}
+
+// regionPrefixes are the button prefixes whose labels are region names.
+var regionPrefixes = map[string]bool{"pv": true, "rg": true, "ds": true, "vl": true, "nv": true, "aa": true}
 
 // mentions notes that this turn's replies quote other people's data (keys
 // from AboutRegistration, AboutAgent), so their erasure deletes them.
@@ -355,7 +368,6 @@ func (t *turn) forward() string {
 func (t *turn) startOver(ctx context.Context) error {
 	t.s.Data = Answers{}
 	t.s.Pending = ""
-	t.sayText("welcome", map[string]any{"Price": locales.Rupiah(t.tariffs.Cheapest(false)), "PriceJHT": locales.Rupiah(t.tariffs.Cheapest(true))})
 	next, err := t.machines.transition(ctx, t.s.State, EvRestart)
 	if err != nil {
 		return err
@@ -420,7 +432,9 @@ var commandAliases = map[string]string{
 	"stoplangganan": cmdStopSub, "unsubscribe": cmdStopSub,
 	"berhenti": cmdOptOut, "stop": cmdOptOut, "aktifkan": cmdOptIn, "resume": cmdOptIn,
 	"agen": cmdAgent, "agent": cmdAgent,
-	"klaim": cmdClaim, "claim": cmdClaim, "sudahdidaftarkan": cmdClaim,
+	// "sambung": link a registration someone else made to this chat; /klaim
+	// stays as a hidden alias ("klaim" is BPJS's word for a benefit claim).
+	"sambung": cmdClaim, "link": cmdClaim, "klaim": cmdClaim, "claim": cmdClaim, "sudahdidaftarkan": cmdClaim,
 	// admins only
 	"admin": cmdAdmin, "agen_setujui": cmdApprove, "approve_agents": cmdApprove, "agen_daftar": cmdAgentList, "agents": cmdAgentList,
 	"nik_pindah": cmdMoveNIK, "move_nik": cmdMoveNIK, "admin_tambah": cmdAdminAdd, "admin_add": cmdAdminAdd,

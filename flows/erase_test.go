@@ -70,7 +70,7 @@ func TestEraseLeavesNoRepliesBehind(t *testing.T) {
 	r := newAgentChat(t, "")
 	r.text("/start klaim-" + code)
 	r.text(n)
-	must(t, r.text("Rina Kartika"), "sekarang tertaut")
+	must(t, r.text("Rina Kartika"), "sekarang tersambung")
 	r.press("cc:yes")
 	r.text("/hapus")
 	must(t, r.press("cf:yes"), "Data Anda sudah dihapus")

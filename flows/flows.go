@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/lindungi/lindungi/payments"
 )
 
 // Kind says what an inbound event carries.
@@ -231,6 +233,9 @@ type PayingTx interface {
 	Subscribe(ctx context.Context, ref string, months int, method string) error
 	// Payments lists the payments for the chat's registrations, newest first.
 	Payments(ctx context.Context) ([]PaymentView, error)
+	// CancelPayment marks the chat's own pending code cancelled (a new code
+	// replaced it); a settlement that still comes is applied.
+	CancelPayment(ctx context.Context, orderID, why string) error
 }
 
 // AgentTx is what the agent flows may do. The agent is always the user
@@ -411,6 +416,7 @@ type Resident struct {
 	Status                 string // StatusAwaitingPayment, StatusActive
 	Bracket                int
 	JHT                    bool
+	Occupation             string
 	MonthlyIuran           int64
 	CreatedAt              time.Time
 	CoveredFrom, CoveredTo time.Time // zero until a payment settled
@@ -486,6 +492,7 @@ type PaymentView struct {
 	Code            string
 	ExpiresAt       time.Time
 	PaidAt          time.Time
+	Instruction     payments.Instruction // the whole code, to show it again
 }
 
 // quoting marks replies for one chat as quoting others (Reply.About: they

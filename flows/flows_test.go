@@ -33,6 +33,20 @@ type testClock struct {
 }
 
 func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Set moves the clock to at until the test ends.
+func (c *testClock) Set(t *testing.T, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	before := c.t
+	c.t = at
+	t.Cleanup(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.t = before
+	})
+}
+
 func (c *testClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -60,11 +74,12 @@ func newEngine(cfg flows.Config) *flows.Engine { return env.Engine(cfg) }
 
 // chat is one simulated conversation.
 type chat struct {
-	t      *testing.T
-	e      *flows.Engine
-	id     string
-	client string // the network address its events come from (Event.Client)
-	last   []flows.Reply
+	t       *testing.T
+	e       *flows.Engine
+	channel string // "test" unless set
+	id      string
+	client  string // the network address its events come from (Event.Client)
+	last    []flows.Reply
 }
 
 var chatSeq struct {
@@ -83,7 +98,7 @@ func newChat(t *testing.T) *chat {
 
 func (c *chat) send(ev flows.Event) []flows.Reply {
 	c.t.Helper()
-	ev.Channel, ev.ChatID = "test", c.id
+	ev.Channel, ev.ChatID = c.channelName(), c.id
 	if ev.Client == "" {
 		ev.Client = c.client
 	}
@@ -98,7 +113,7 @@ func (c *chat) send(ev flows.Event) []flows.Reply {
 
 func (c *chat) flush() []flows.Reply {
 	c.t.Helper()
-	pending, err := testDB.PendingFor(context.Background(), "test", c.id)
+	pending, err := testDB.PendingFor(context.Background(), c.channelName(), c.id)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -125,13 +140,18 @@ func checkReply(t *testing.T, r flows.Reply) {
 	if len([]rune(r.Text)) > 4096 {
 		t.Errorf("reply longer than 4096 characters")
 	}
+	// WhatsApp's limits hold on every channel: up to 3 buttons of at most
+	// 20 characters, else list rows of at most 24.
+	limit := 24
+	if len(r.Choices) <= 3 {
+		limit = 20
+	}
 	for _, ch := range r.Choices {
 		if len(ch.Data) == 0 || len(ch.Data) > 64 {
 			t.Errorf("choice %q has data %q (1–64 bytes)", ch.Label, ch.Data)
 		}
-		region := strings.HasPrefix(ch.Data, "rg:") || strings.HasPrefix(ch.Data, "pv:") || strings.HasPrefix(ch.Data, "ds:") || strings.HasPrefix(ch.Data, "vl:") || strings.HasPrefix(ch.Data, "aa:")
-		if len([]rune(ch.Label)) > 24 && !region { // region names are the data's own; channels shorten them
-			t.Errorf("choice label %q is longer than 24 characters", ch.Label)
+		if n := len([]rune(ch.Label)); n > limit {
+			t.Errorf("choice label %q is %d characters, over %d (of %d choices)", ch.Label, n, limit, len(r.Choices))
 		}
 	}
 	if len(r.Choices) > 10 {
@@ -158,11 +178,27 @@ func (c *chat) press(labelOrData string) string {
 	return ""
 }
 
+func (c *chat) channelName() string {
+	if c.channel == "" {
+		return "test"
+	}
+	return c.channel
+}
+
 func (c *chat) choices() []flows.Choice {
 	if len(c.last) == 0 {
 		return nil
 	}
 	return c.last[len(c.last)-1].Choices
+}
+
+// said is every text of the latest replies, in order.
+func (c *chat) said() string {
+	var texts []string
+	for _, r := range c.last {
+		texts = append(texts, r.Text)
+	}
+	return strings.Join(texts, "\n\n")
 }
 
 func lastText(rs []flows.Reply) string {
@@ -203,12 +239,8 @@ func (c *chat) toReview(nik string) string {
 	c.press("cs:yes")
 	must(c.t, c.text(nik), "Ketik nama lengkap")
 	c.text("Siti Aminah")
-	c.press("bc:yes")
-	c.text("081234567890")
-	c.text("kota pontianak")
-	c.press("ds:61.71.05")
+	must(c.t, c.text("081234567890"), "Kecamatan Pontianak Kota")
 	c.text("darat sekip")
 	c.press("oc:petani")
-	c.press("in:0")
-	return c.press("pr:base")
+	return c.press("in:base")
 }

@@ -112,7 +112,7 @@ func TestMachinesKeepNoState(t *testing.T) {
 		if got, _ := ms.transition(ctx, StNIK, EvNext); got != StName {
 			t.Fatalf("nik + next = %s", got)
 		}
-		if got, _ := ms.transition(ctx, StReview, EvBack); got != StPrograms {
+		if got, _ := ms.transition(ctx, StReview, EvBack); got != StIncome {
 			t.Fatalf("review + back = %s", got)
 		}
 		if _, err := ms.transition(ctx, StDone, EvBack); err == nil {

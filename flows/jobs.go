@@ -56,6 +56,7 @@ type RemindedRegistration struct {
 	Lang            string
 	Bracket         int
 	JHT             bool
+	Occupation      string
 	Months          int // of its subscription, 0 without
 	Method          string
 }
@@ -147,7 +148,7 @@ func remind(ctx context.Context, tx JobTx, job reminderJob, loc *time.Location, 
 	end, _ := time.ParseInLocation(time.DateOnly, job.End, loc)
 	var renewErr error
 	if renew != nil && reg.Months > 0 && job.Kind == RemindBefore && job.Days == 7 {
-		rec, replies, err := renew(ctx, Renewal{Ref: job.Ref, Name: reg.Name, Bracket: reg.Bracket, JHT: reg.JHT, Months: reg.Months,
+		rec, replies, err := renew(ctx, Renewal{Ref: job.Ref, Name: reg.Name, Bracket: reg.Bracket, JHT: reg.JHT, Occupation: reg.Occupation, Months: reg.Months,
 			Method: reg.Method, Start: end.AddDate(0, 0, 1), Channel: reg.Channel, ChatID: reg.ChatID, Language: reg.Lang})
 		if err == nil {
 			if err := tx.RecordWorkerPayment(ctx, rec, reg.Channel+":"+reg.ChatID); err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/nama"
 	"github.com/lindungi/lindungi/payments"
-	"github.com/lindungi/lindungi/tanggal"
 )
 
 // States of paying the contribution.
@@ -142,13 +141,13 @@ func (t *turn) quote(r RegistrationView, months int) (iuran.Quote, error) {
 		return t.jhtQuote(r, months)
 	}
 	return t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: months,
-		Start: tanggal.Midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+		Start: t.coverStart(), Discounts: t.discounts, Sector: SectorOf(r.Occupation)})
 }
 
 // jhtQuote prices a sponsored worker's own JHT: the sponsor pays JKK and JKM.
 func (t *turn) jhtQuote(r RegistrationView, months int) (iuran.Quote, error) {
 	q, err := t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: true, Months: months,
-		Start: tanggal.Midnight(t.now).AddDate(0, 0, 1), Discounts: t.discounts})
+		Start: t.coverStart(), Discounts: t.discounts, Sector: SectorOf(r.Occupation)})
 	if err != nil {
 		return q, err
 	}
@@ -173,10 +172,17 @@ func (t *turn) answerPay(ctx context.Context) error {
 		return t.askNote(ctx, "pay.who_unclear", nil)
 	case StPayMonths:
 		t.s.Data.PaySub = t.ev.Choice == "pm:sub"
+		months := t.monthsAnswer("pm")
 		if t.s.Data.PaySub {
-			return t.takeMonths(ctx, 1) // langganan: one month at a time
+			months = 1 // langganan: one month at a time
 		}
-		return t.takeMonths(ctx, t.monthsAnswer("pm"))
+		if months != 0 {
+			// The same months asked again: the code still open, not another.
+			if shown, err := t.showOpenCode(ctx, months); shown || err != nil {
+				return err
+			}
+		}
+		return t.takeMonths(ctx, months)
 	case StPayBank:
 		return t.takeBank(ctx, "pb", t.issue)
 	}
@@ -207,12 +213,22 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	if err != nil {
 		return fmt.Errorf("quote %s: %w", reg.Ref, err)
 	}
+	open, err := t.openCodes(ctx, reg.Ref)
+	if err != nil {
+		return err
+	}
 	ins, ok, err := t.payCode(ctx, reg.Ref+"-"+t.newID(), q.Totals.Total, bank)
 	if !ok {
 		return err
 	}
 	if err := t.tx.RecordPayment(ctx, PaymentRecord{Instruction: ins, Lines: []PaymentLine{lineOf(reg.Ref, q)}}); err != nil {
 		return err
+	}
+	// One open code per registration: the new one replaces the others.
+	for _, p := range open {
+		if err := t.cancelCode(ctx, p.Instruction.OrderID, "replaced by "+ins.OrderID); err != nil {
+			return err
+		}
 	}
 	r := t.instructionReply(ins, q.Months, nama.Display(reg.Name))
 	if t.s.Data.PaySub && reg.Sponsor == "" {
@@ -227,11 +243,77 @@ func (t *turn) issue(ctx context.Context, bank payments.Method) error {
 	return t.fire(ctx, EvNext, "")
 }
 
+// openCodes are the chat's own payment codes of a registration still open.
+func (t *turn) openCodes(ctx context.Context, ref string) ([]PaymentView, error) {
+	pays, err := t.tx.Payments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []PaymentView
+	for _, p := range pays {
+		if p.RegistrationRef == ref && p.Status == string(payments.Pending) && p.ExpiresAt.After(t.now) && p.Instruction.OrderID != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// showOpenCode shows the code still open for the registration being paid,
+// when it is for the same months at today's price, and asks whether to pay
+// another way; shown is false when there is none.
+func (t *turn) showOpenCode(ctx context.Context, months int) (shown bool, err error) {
+	reg, ok, err := t.payingFor(ctx)
+	if err != nil || !ok {
+		return false, err
+	}
+	q, err := t.quote(reg, months)
+	if err != nil {
+		return false, err
+	}
+	open, err := t.openCodes(ctx, reg.Ref)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range open {
+		if p.Months != months || p.Amount != q.Totals.Total {
+			continue
+		}
+		r := t.instructionReply(p.Instruction, months, nama.Display(reg.Name))
+		r.Text = t.T("pay.open_code", nil) + "\n" + r.Text
+		t.addSandboxHint(&r, p.Instruction)
+		t.say(r)
+		t.s.Data.PayMonths = months
+		return true, t.fire(ctx, EvNext, t.T("pay.other_way", nil))
+	}
+	return false, nil
+}
+
+// canceller is a payment provider that can cancel an unpaid code.
+type canceller interface {
+	Cancel(ctx context.Context, orderID string) error
+}
+
+// cancelCode cancels a code a new one replaced: at the provider where it
+// can (a failure there is logged: if the old code is paid anyway, the money
+// is applied), and in the store.
+func (t *turn) cancelCode(ctx context.Context, orderID, why string) error {
+	if c, ok := t.payer.(canceller); ok {
+		if err := c.Cancel(ctx, orderID); err != nil {
+			t.log.Warn("cancel replaced payment code", "order_id", orderID, "err", err)
+		}
+	}
+	return t.tx.CancelPayment(ctx, orderID, why)
+}
+
 // payCode asks the payment provider for a code for amount, valid for
 // PaymentTTL: the one path of a worker paying for themselves and of an
 // agent paying for residents. ok is false when the provider failed: the
 // chat was asked to try again (err is that question's).
 func (t *turn) payCode(ctx context.Context, orderID string, amount int64, bank payments.Method) (ins payments.Instruction, ok bool, err error) {
+	if amount < bank.Minimum() {
+		return ins, false, t.askNote(ctx, "pay.bank_minimum", map[string]any{"Bank": t.T("bank."+string(bank), nil),
+			"Minimum": rupiahOf(bank.Minimum()), "Total": rupiahOf(amount)})
+	}
 	ins, err = t.payer.Create(ctx, payments.Invoice{OrderID: orderID, Amount: amount, Method: bank, ExpiresAt: t.now.Add(PaymentTTL)})
 	if err != nil {
 		t.log.Warn("create payment", "order_id", orderID, "bank", bank, "err", err)
@@ -348,7 +430,8 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 				Choices: choices, Input: InputText}, nil
 		}
 		choices = append(choices, Choice{Label: t.T("pay.subscribe_choice", nil), Data: "pm:sub"})
-		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total)}),
+		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total),
+			"Discount": t.discountNote(one)}),
 			Choices: choices, Input: InputText}, nil
 	case StPayBank:
 		reg, ok, err := t.payingFor(ctx)
@@ -368,6 +451,9 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 func (t *turn) promptBank(total int64, months int, prefix string) (Reply, error) {
 	var choices []Choice
 	for _, m := range append(append(payments.Methods(), payments.StoreMethods()...), payments.QRIS) {
+		if total < m.Minimum() {
+			continue // the store's counter refuses so small an amount
+		}
 		choices = append(choices, Choice{Label: t.T("bank."+string(m), nil), Data: prefix + ":" + string(m)})
 	}
 	return Reply{Text: t.T("pay.bank", map[string]any{"Total": rupiahOf(total), "Months": months}), Choices: choices, Input: InputText}, nil
@@ -449,16 +535,17 @@ func (t *turn) unsubscribe(ctx context.Context) error {
 
 // Renewal is an invoice a subscription makes by itself.
 type Renewal struct {
-	Ref      string
-	Name     string
-	Bracket  int
-	JHT      bool
-	Months   int
-	Method   string
-	Start    time.Time // the first day the invoice covers
-	Channel  string
-	ChatID   string
-	Language string
+	Ref        string
+	Name       string
+	Bracket    int
+	JHT        bool
+	Occupation string // its sector may have a discount
+	Months     int
+	Method     string
+	Start      time.Time // the first day the invoice covers
+	Channel    string
+	ChatID     string
+	Language   string
 }
 
 // RenewalInvoice issues the next invoice of a subscription: the payment to
@@ -471,7 +558,8 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 	if e.payer == nil {
 		return PaymentRecord{}, nil, errors.New("no payment provider")
 	}
-	q, err := e.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: r.Months, Start: r.Start, Discounts: e.discounts})
+	q, err := e.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: r.Months, Start: r.Start, Discounts: e.discounts,
+		Sector: SectorOf(r.Occupation)})
 	if err != nil {
 		return PaymentRecord{}, nil, fmt.Errorf("quote %s: %w", r.Ref, err)
 	}

@@ -15,18 +15,18 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
 	must(t, c.press("rv:ok"), "Rp16.800 per bulan", "berapa bulan") // straight on to paying
-	must(t, c.last[0].Text, "Nomor pendaftaran: LD", "sehari setelah iuran pertama dibayar")
+	must(t, c.last[0].Text, "Nomor pendaftaran: LD", "setelah iuran pertama dibayar")
 	labels := []string{}
 	for _, ch := range c.choices() {
 		labels = append(labels, ch.Label)
 	}
-	must(t, strings.Join(labels, "|"), "1 bulan: Rp16.800", "3 bulan: Rp50.400", "6 bulan: Rp100.800", "12 bulan: Rp201.600")
+	must(t, strings.Join(labels, "|"), "1 bulan Rp16.800", "3 bulan Rp50.400", "6 bulan Rp100.800", "12 bulan Rp201.600")
 	must(t, c.text("5"), "Mohon pilih 1, 3, 6, atau 12 bulan")
 	must(t, c.press("pm:3"), "Total Rp50.400 untuk 3 bulan", "bank atau toko apa")
 	must(t, c.text("/kembali"), "berapa bulan")
 	c.press("pm:3")
 	must(t, c.press("BCA"), "Ada lagi")
-	must(t, c.last[0].Text, "Bayar Rp50.400 (3 bulan, Siti Aminah)", "Virtual Account BCA", "BCA mobile")
+	must(t, c.last[0].Text, "Bayar Rp50.400 (3 bulan, Siti Aminah)", "nomor bayar BCA", "BCA mobile")
 
 	var p struct {
 		OrderID string `db:"order_id"`
@@ -40,7 +40,7 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 	if p.Amount != 50400 || p.Status != "pending" || !strings.Contains(c.last[0].Text, p.VA) || len(p.VA) != 16 {
 		t.Fatalf("payment %+v, reply %q", p, c.last[0].Text)
 	}
-	must(t, c.text("/status"), "menunggu pembayaran iuran", "Kode bayar BCA "+p.VA+" (Rp50.400), berlaku sampai")
+	must(t, c.text("/status"), "menunggu pembayaran iuran", "Nomor bayar BCA "+p.VA+" (Rp50.400), berlaku sampai")
 
 	// The bank's notification arrives: the confirmation is queued for the chat in the same transaction.
 	n := payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID, Status: payments.Paid, Amount: 50400, PaidAt: clock.Now()}
@@ -66,9 +66,9 @@ func TestPayByVirtualAccountAndConfirm(t *testing.T) {
 func TestPayWithoutRegistration(t *testing.T) {
 	c := newChat(t)
 	must(t, c.text("/bayar"), "Belum ada pendaftaran yang bisa dibayar")
-	must(t, c.text("/kartu"), "Kartu peserta ada setelah iuran pertama dibayar")
+	must(t, c.text("/kartu"), "Kartu Anda ada setelah iuran pertama dibayar")
 	c.text("halo")
-	must(t, c.text("/bayar"), "Selesaikan dulu pendaftaran ini", "Apakah Anda setuju?")
+	must(t, c.text("/bayar"), "Selesaikan dulu pendaftaran ini", "Setuju?")
 }
 
 func TestReminderButtonWorksAnywhere(t *testing.T) {
@@ -117,7 +117,7 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	c.press("rv:ok")
 	c.press("pm:sub")
 	c.press("pb:bni")
-	must(t, c.last[0].Text, "Rp16.800 (1 bulan", "Langganan aktif")
+	must(t, c.last[0].Text, "Rp16.800 (1 bulan", "tiap bulan kami kirim nomor bayar")
 	var order string
 	testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE payer_ref = $1`, "test:"+c.id)
 	e := env.Engine(flows.DefaultConfig())
@@ -138,14 +138,14 @@ func TestSubscriptionMakesTheNextInvoice(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("%d messages a week before the end: %+v", len(got), got)
 	}
-	must(t, got[0].Text, "Langganan Siti Aminah", "Virtual Account BNI", "Rp16.800 (1 bulan")
+	must(t, got[0].Text, "Perlindungan Siti Aminah berakhir", "nomor bayar BNI", "Rp16.800 (1 bulan")
 	var pending int
 	testDB.SQL().Get(&pending, `SELECT count(*) FROM payments WHERE payer_ref = $1 AND status = 'pending'`, "test:"+c.id)
 	if pending != 1 {
 		t.Errorf("%d pending invoices after the renewal", pending)
 	}
-	must(t, c.text("/stoplangganan"), "Langganan dihentikan")
-	must(t, c.text("/stoplangganan"), "Tidak ada langganan yang aktif")
+	must(t, c.text("/stoplangganan"), "nomor bayar tidak lagi kami kirim tiap bulan")
+	must(t, c.text("/stoplangganan"), "tidak ada yang perlu dihentikan")
 }
 
 func TestPayAtAMinimarket(t *testing.T) {
@@ -155,7 +155,7 @@ func TestPayAtAMinimarket(t *testing.T) {
 	c.press("pm:1")
 	must(t, c.text("gopay"), "Mohon tekan salah satu pilihan")
 	c.press("Indomaret")
-	must(t, c.last[0].Text, "di kasir Indomaret dengan kode bayar", "bayar Midtrans")
+	must(t, c.last[0].Text, "di kasir Indomaret dengan nomor bayar", "pembayaran Midtrans")
 }
 
 func TestPayWithQRIS(t *testing.T) {
@@ -207,16 +207,16 @@ func TestPayWhileTheProviderIsDown(t *testing.T) {
 		chats = append(chats, c)
 	}
 	for i, c := range chats {
-		must(t, c.press("BCA"), "kode bayar belum bisa dibuat sekarang", "bank atau toko apa")
+		must(t, c.press("BCA"), "nomor bayar belum bisa dibuat sekarang", "bank atau toko apa")
 		if want := min(i+1, 3); down.calls != want {
 			t.Fatalf("after %d tries the provider was called %d times, want %d", i+1, down.calls, want)
 		}
 	}
 	down.back = true
-	must(t, chats[3].press("BCA"), "kode bayar belum bisa dibuat sekarang") // still within the break
+	must(t, chats[3].press("BCA"), "nomor bayar belum bisa dibuat sekarang") // still within the break
 	clock.Add(31 * time.Second)
 	must(t, chats[3].press("BCA"), "Ada lagi")
-	must(t, chats[3].last[0].Text, "Virtual Account BCA")
+	must(t, chats[3].last[0].Text, "nomor bayar BCA")
 	must(t, chats[0].press("BCA"), "Ada lagi")
 	if down.calls != 5 {
 		t.Errorf("the provider was called %d times, want 5", down.calls)

@@ -34,6 +34,11 @@ func (t *turn) regionChoices(list []wilayah.Region) []Choice {
 				out = append(out, Choice{Label: regionLabel(r), Data: prefix + ":" + r.Code})
 			}
 		}
+		if len(out) <= maxButtons {
+			for i := range out {
+				out[i].Label = fitLabel(out[i].Label, maxButtonLabel)
+			}
+		}
 		return out
 	}
 	reserve := 0
@@ -48,13 +53,31 @@ func regionChoice(prefix string, list []wilayah.Region) func(i int) Choice {
 	return func(i int) Choice { return Choice{Label: regionLabel(list[i]), Data: prefix + ":" + list[i].Code} }
 }
 
-// regionLabel is a region's name as a button: "Kabupaten" shortened to "Kab."
-// so that most names fit a WhatsApp button.
+// WhatsApp's limits, which every channel's choices keep: up to 3 reply
+// buttons of at most 20 characters, else a list of rows of at most 24.
+const (
+	maxButtons     = 3
+	maxButtonLabel = 20
+	maxListLabel   = 24
+)
+
+// regionLabel is a region's name as a choice: "Kabupaten" shortened to
+// "Kab.", and the rare name longer than a list row cut with "…".
 func regionLabel(r wilayah.Region) string {
-	if rest, ok := strings.CutPrefix(r.Name, "Kabupaten "); ok {
-		return "Kab. " + rest
+	name := r.Name
+	if rest, ok := strings.CutPrefix(name, "Kabupaten "); ok {
+		name = "Kab. " + rest
 	}
-	return r.Name
+	return fitLabel(name, maxListLabel)
+}
+
+// fitLabel cuts s to at most max characters, ending with "…" when cut.
+func fitLabel(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return strings.TrimSpace(string(r[:max-1])) + "…"
 }
 
 // pageChoices makes the buttons of one page of n items (item(i) makes the

@@ -29,22 +29,26 @@ const (
 	StBirthConfirm    State = "birth_confirm"
 	StBirthEntry      State = "birth_entry"
 	StPhone           State = "phone"
+	StNIKVillage      State = "nik_village" // the villages of the NIK's kecamatan, or "I live elsewhere"
 	StRegency         State = "regency"
 	StProvince        State = "province"
 	StDistrict        State = "district"
 	StVillage         State = "village"
 	StOccupation      State = "occupation"
 	StOccupationOther State = "occupation_other"
-	StIncome          State = "income"
+	StIncome          State = "income"      // the common case in one tap: lowest bracket, with or without JHT
+	StIncomeList      State = "income_list" // every bracket
 	StPrograms        State = "programs"
 	StReview          State = "review"
+	StEdit            State = "edit" // which answer to change
 	StDone            State = "done"
 )
 
 // Events of the self-registration flow.
 const (
-	EvReview   = "review"   // while editing: the changed answer returns to the review
-	EvRederive = "rederive" // a changed NIK asks to confirm its birth date again
+	EvReview   = "review"    // while editing: the changed answer returns to the review
+	EvAskJHT   = "ask_jht"   // a typed income: its bracket is taken, JHT is asked next
+	EvOpenEdit = "open_edit" // the review's "Ubah data": the list of answers
 )
 
 // Edit events, one per field group, from the review.
@@ -60,60 +64,67 @@ const (
 )
 
 // draftStates hold an unfinished registration.
-var draftStates = []State{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency,
-	StProvince, StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms, StReview}
+var draftStates = []State{StConsent, StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StNIKVillage, StRegency,
+	StProvince, StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StIncomeList, StPrograms, StReview, StEdit}
 
 // DraftStates lists the states of an unfinished registration.
 func DraftStates() []State { return slices.Clone(draftStates) }
 
 // registerEvents is the single source of truth for how the registration moves.
 var registerEvents = table{
-	// forward
+	// forward: the NIK gives the birth date, the sex and the kecamatan
 	{EvNext, []State{StWelcome}, StConsent},
 	{EvNext, []State{StConsent}, StNIK},
 	{EvNext, []State{StNIK}, StName},
-	{EvNext, []State{StName}, StBirthConfirm},
-	{EvNext, []State{StBirthConfirm, StBirthEntry}, StPhone},
-	{EvNext, []State{StPhone}, StRegency},
+	{EvNext, []State{StBirthConfirm, StBirthEntry}, StName},
+	{EvNext, []State{StName}, StPhone},
+	{EvNext, []State{StPhone}, StNIKVillage},
+	{EvNext, []State{StNIKVillage}, StOccupation},
 	{EvNext, []State{StProvince}, StRegency},
 	{EvNext, []State{StRegency}, StDistrict},
 	{EvNext, []State{StDistrict}, StVillage},
 	{EvNext, []State{StVillage}, StOccupation},
 	{EvNext, []State{StOccupation, StOccupationOther}, StIncome},
-	{EvNext, []State{StIncome}, StPrograms},
-	{EvNext, []State{StPrograms}, StReview},
+	{EvNext, []State{StIncome, StPrograms}, StReview},
+	{EvNext, []State{StIncomeList}, StPrograms},
 	{EvConfirm, []State{StReview}, StDone},
 	// branches
-	{EvAlt, []State{StBirthConfirm}, StBirthEntry},
+	{EvAlt, []State{StNIK}, StBirthConfirm},        // the NIK's age is outside the limits
+	{EvAlt, []State{StBirthConfirm}, StBirthEntry}, // "Salah": type the date
+	{EvAlt, []State{StPhone, StNIKVillage}, StRegency},
 	{EvAlt, []State{StRegency}, StProvince},
 	{EvAlt, []State{StOccupation}, StOccupationOther},
-	{EvRederive, []State{StNIK}, StBirthConfirm},
+	{EvAlt, []State{StIncome}, StIncomeList},
+	{EvAskJHT, []State{StIncome}, StPrograms},
 	// back
 	{EvBack, []State{StNIK}, StConsent},
-	{EvBack, []State{StName}, StNIK},
-	{EvBack, []State{StBirthConfirm}, StName},
+	{EvBack, []State{StName, StBirthConfirm}, StNIK},
 	{EvBack, []State{StBirthEntry}, StBirthConfirm},
-	{EvBack, []State{StPhone}, StBirthConfirm},
-	{EvBack, []State{StRegency}, StPhone},
+	{EvBack, []State{StPhone}, StName},
+	{EvBack, []State{StNIKVillage}, StPhone},
+	{EvBack, []State{StRegency}, StNIKVillage},
 	{EvBack, []State{StProvince}, StRegency},
 	{EvBack, []State{StDistrict}, StRegency},
 	{EvBack, []State{StVillage}, StDistrict},
-	{EvBack, []State{StOccupation}, StVillage},
+	{EvBack, []State{StOccupation}, StNIKVillage},
 	{EvBack, []State{StOccupationOther}, StOccupation},
 	{EvBack, []State{StIncome}, StOccupation},
-	{EvBack, []State{StPrograms}, StIncome},
-	{EvBack, []State{StReview}, StPrograms},
-	// edit from the review, and the way back to it
-	{EvEditNIK, []State{StReview}, StNIK},
-	{EvEditName, []State{StReview}, StName},
-	{EvEditBirth, []State{StReview}, StBirthEntry},
-	{EvEditPhone, []State{StReview}, StPhone},
-	{EvEditAddress, []State{StReview}, StRegency},
-	{EvEditOccupation, []State{StReview}, StOccupation},
-	{EvEditIncome, []State{StReview}, StIncome},
-	{EvEditPrograms, []State{StReview}, StPrograms},
-	{EvReview, []State{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StRegency, StProvince,
-		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StPrograms}, StReview},
+	{EvBack, []State{StIncomeList, StPrograms}, StIncome},
+	{EvBack, []State{StReview}, StIncome},
+	{EvBack, []State{StEdit}, StReview},
+	// edit from the review (its "Ubah data" list; the review's own old
+	// buttons still work), and the way back to it
+	{EvOpenEdit, []State{StReview}, StEdit},
+	{EvEditNIK, []State{StReview, StEdit}, StNIK},
+	{EvEditName, []State{StReview, StEdit}, StName},
+	{EvEditBirth, []State{StReview, StEdit}, StBirthEntry},
+	{EvEditPhone, []State{StReview, StEdit}, StPhone},
+	{EvEditAddress, []State{StReview, StEdit}, StNIKVillage},
+	{EvEditOccupation, []State{StReview, StEdit}, StOccupation},
+	{EvEditIncome, []State{StReview, StEdit}, StIncome},
+	{EvEditPrograms, []State{StReview, StEdit}, StPrograms},
+	{EvReview, []State{StNIK, StName, StBirthConfirm, StBirthEntry, StPhone, StNIKVillage, StRegency, StProvince,
+		StDistrict, StVillage, StOccupation, StOccupationOther, StIncome, StIncomeList, StPrograms}, StReview},
 	// leaving
 	{EvCancel, draftStates, StWelcome},
 	{EvRestart, append(append([]State{StWelcome, StDone}, draftStates...), append(applyStates, append(agentStates, claimStates...)...)...), StConsent},
@@ -136,6 +147,7 @@ func registerQuestions() map[State]question {
 		StBirthConfirm:    {"bc", (*turn).promptRegister, (*turn).answerBirthConfirm},
 		StBirthEntry:      {"", (*turn).promptRegister, (*turn).answerBirthEntry},
 		StPhone:           {"ph", (*turn).promptRegister, (*turn).answerPhone},
+		StNIKVillage:      {"nv", (*turn).promptRegister, (*turn).answerNIKVillage},
 		StProvince:        {"pv", (*turn).promptRegister, (*turn).answerProvince},
 		StRegency:         {"rg", (*turn).promptRegister, (*turn).answerRegency},
 		StDistrict:        {"ds", (*turn).promptRegister, (*turn).answerDistrict},
@@ -143,15 +155,17 @@ func registerQuestions() map[State]question {
 		StOccupation:      {"oc", (*turn).promptRegister, (*turn).answerOccupation},
 		StOccupationOther: {"", (*turn).promptRegister, (*turn).answerOccupationOther},
 		StIncome:          {"in", (*turn).promptRegister, (*turn).answerIncome},
+		StIncomeList:      {"il", (*turn).promptRegister, (*turn).answerIncomeList},
 		StPrograms:        {"pr", (*turn).promptRegister, (*turn).answerPrograms},
 		StReview:          {"rv", (*turn).promptRegister, (*turn).answerReview},
+		StEdit:            {"ed", (*turn).promptRegister, (*turn).answerEdit},
 		StDone:            {"dn", (*turn).promptRegister, (*turn).answerDone},
 	}
 }
 
 // Occupations offered in the picker (DOMAIN.md §1); labels live in locales.
 var Occupations = []string{
-	"petani", "nelayan", "peternak", "pedagang_pasar", "pedagang_kaki_lima", "ojek", "sopir",
+	"petani", "nelayan", "peternak", "pedagang_pasar", "pedagang_kaki_lima", "ojek", "sopir", "kurir",
 	"buruh_harian", "tukang_bangunan", "pekerja_rumah_tangga", "penjahit", "montir", "pengrajin",
 	"pekerja_keagamaan", "rt_rw", "perangkat_desa", "kader_posyandu", "relawan_damkar", "umkm",
 	"penjual_daring", "seniman", "lainnya",
@@ -170,9 +184,11 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 	case StConsent:
 		abroad := ""
 		if app, ok := chatApps[s.Channel]; ok {
-			abroad = t.T("consent.abroad", map[string]any{"App": app})
+			abroad = t.T("consent.abroad_line", map[string]any{"App": app})
 		}
-		r := Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad}), Input: InputText, Choices: []Choice{
+		// The welcome and the consent are one message: what Lindungi is,
+		// what it keeps and why, and the question.
+		r := Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad, "Price": t.fromPrice()}), Input: InputText, Choices: []Choice{
 			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}
 		if d.Agent {
 			r.Text = t.T("consent.ask", nil) // the attestation
@@ -187,8 +203,10 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 	case StName:
 		return Reply{Text: t.T("name.ask", nil), Input: InputText}, nil
 	case StBirthConfirm:
+		// Asked only when the NIK's date gives an age outside the limits.
 		birth := d.birth()
-		return Reply{Text: t.T("birth.confirm", map[string]any{"Date": t.cat.Date(s.Lang, birth), "Sex": t.sexLabel(d.Female)}),
+		return Reply{Text: t.T("birth.confirm_age", map[string]any{"Date": t.cat.Date(s.Lang, birth), "Sex": t.sexLabel(d.Female),
+			"Age": tanggal.Age(birth, t.now), "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge}),
 			Input: InputText, Choices: []Choice{{Label: t.T("birth.yes", nil), Data: "bc:yes"}, {Label: t.T("birth.no", nil), Data: "bc:no"}}}, nil
 	case StBirthEntry:
 		return Reply{Text: t.T("birth.ask", nil), Input: InputText}, nil
@@ -196,7 +214,13 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 		if d.Agent {
 			return Reply{Text: t.T("phone.ask", nil), Input: InputText, Choices: []Choice{{Label: t.T("phone.skip", nil), Data: "ph:skip"}}}, nil
 		}
-		return Reply{Text: t.T("phone.ask", nil), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
+		key := "phone.ask"
+		if sharesContact[s.Channel] {
+			key = "phone.ask_share"
+		}
+		return Reply{Text: t.T(key, map[string]any{"Button": t.T("phone.share", nil)}), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
+	case StNIKVillage:
+		return t.promptNIKVillage(), nil
 	case StProvince:
 		return Reply{Text: t.T("province.ask", nil), Input: InputText, Choices: t.regionChoices(t.regions.Provinces())}, nil
 	case StRegency:
@@ -225,31 +249,56 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 		}
 		return r, nil
 	case StOccupation:
+		if len(d.Matches) > 0 { // a typed word that fits several
+			var choices []Choice
+			for _, o := range d.Matches {
+				choices = append(choices, Choice{Label: t.T("occupation."+o, nil), Data: "oc:" + o})
+			}
+			return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: choices}, nil
+		}
 		return Reply{Text: t.T("occupation.ask", nil), Input: InputText, Choices: t.pageChoices("oc", len(Occupations), func(i int) Choice {
 			return Choice{Label: t.T("occupation."+Occupations[i], nil), Data: "oc:" + Occupations[i]}
 		}, d.Page, 0, 0)}, nil
 	case StOccupationOther:
 		return Reply{Text: t.T("occupation.other_ask", nil), Input: InputText}, nil
 	case StIncome:
+		// Most workers earn under the first bracket's top: one tap for them.
+		low, _ := t.tariffs.Bracket(0)
+		base, jht := t.monthly(0, false, d.Occupation), t.monthly(0, true, d.Occupation)
+		return Reply{Text: t.T("income.quick", map[string]any{"Below": t.juta(low.IncomeMax + 1000), "Total": rupiahOf(base.Totals.Total),
+			"JHT": rupiahOf(jht.Totals.JHT), "TotalJHT": rupiahOf(jht.Totals.Total), "Discount": t.discountNote(base)}),
+			Input: InputText, Choices: []Choice{
+				{Label: t.T("income.quick_base", map[string]any{"Total": rupiahOf(base.Totals.Total)}), Data: "in:base"},
+				{Label: t.T("income.quick_jht", map[string]any{"Total": rupiahOf(jht.Totals.Total)}), Data: "in:jht"},
+				{Label: t.T("income.quick_more", nil), Data: "in:more"},
+			}}, nil
+	case StIncomeList:
 		brackets := t.tariffs.Brackets()
-		return Reply{Text: t.T("income.ask", nil), Input: InputText, Choices: t.pageChoices("in", len(brackets), func(i int) Choice {
-			b := brackets[i]
-			return Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}),
-				Data: "in:" + strconv.Itoa(b.Index)}
-		}, d.Page, 0, 0)}, nil
+		return Reply{Text: t.T("income.ask", map[string]any{"Discount": t.discountNote(t.monthly(0, false, d.Occupation))}), Input: InputText,
+			Choices: t.pageChoices("il", len(brackets), func(i int) Choice {
+				b := brackets[i]
+				return Choice{Label: t.T("income.choice", map[string]any{"Range": t.bracketShort(b),
+					"Iuran": rupiahOf(t.monthly(b.Index, false, d.Occupation).Totals.Total)}), Data: "il:" + strconv.Itoa(b.Index)}
+			}, d.Page, 0, 0)}, nil
 	case StPrograms:
 		b := t.bracket()
-		return Reply{Text: t.T("programs.ask", map[string]any{"JKK": rupiahOf(b.JKK), "JKM": rupiahOf(b.JKM), "JHT": rupiahOf(b.JHT)}),
+		base, jht := t.monthly(b.Index, false, d.Occupation), t.monthly(b.Index, true, d.Occupation)
+		return Reply{Text: t.T("programs.ask", map[string]any{"JHT": rupiahOf(jht.Totals.JHT), "Total": rupiahOf(base.Totals.Total),
+			"TotalJHT": rupiahOf(jht.Totals.Total)}),
 			Input: InputText, Choices: []Choice{
-				{Label: t.T("programs.choice_base", map[string]any{"Total": rupiahOf(b.Monthly(false))}), Data: "pr:base"},
-				{Label: t.T("programs.choice_jht", map[string]any{"Total": rupiahOf(b.Monthly(true))}), Data: "pr:jht"},
+				{Label: t.T("programs.choice_base", map[string]any{"Total": rupiahOf(base.Totals.Total)}), Data: "pr:base"},
+				{Label: t.T("programs.choice_jht", map[string]any{"Total": rupiahOf(jht.Totals.Total)}), Data: "pr:jht"},
 			}}, nil
 	case StReview:
-		choices := []Choice{{Label: t.T("review.confirm", nil), Data: "rv:ok"}}
+		return Reply{Text: t.T("review.ask", map[string]any{"Summary": t.summary(d.registration(t.Engine))}), Input: InputText,
+			Choices: []Choice{{Label: t.T("review.confirm", nil), Data: "rv:ok"}, {Label: t.T("review.edit", nil), Data: "rv:edit"}}}, nil
+	case StEdit:
+		var choices []Choice
 		for _, e := range reviewEdits {
-			choices = append(choices, Choice{Label: t.T(e.label, nil), Data: e.data})
+			choices = append(choices, Choice{Label: t.T(e.label, nil), Data: "ed:" + strings.TrimPrefix(e.data, "rv:")})
 		}
-		return Reply{Text: t.T("review.ask", map[string]any{"Summary": t.summary(d.registration(t.Engine))}), Input: InputText, Choices: choices}, nil
+		choices = append(choices, Choice{Label: t.T("edit.back", nil), Data: "ed:back"})
+		return Reply{Text: t.T("edit.ask", nil), Input: InputText, Choices: choices}, nil
 	case StDone:
 		choices := []Choice{{Label: t.T("done.new", nil), Data: "dn:new"}, {Label: t.T("done.status", nil), Data: "dn:status"}}
 		if t.payer != nil {
@@ -455,14 +504,24 @@ func (t *turn) answerNIK(ctx context.Context) error {
 		return t.askNote(ctx, "nik.taken", map[string]any{"NIK": nik.Mask(n.Digits)})
 	}
 	d := &t.s.Data
+	old := dotted(d.NIK)
 	d.NIK = n.Digits
 	d.BirthDate = n.BirthDate.Format(time.DateOnly)
 	d.Female = n.Female
-	note := t.T("nik.ok", map[string]any{"NIK": nik.Mask(n.Digits)})
-	if d.Editing {
-		return t.fire(ctx, EvRederive, note)
+	if d.Editing && d.District != "" && d.District == old && old != dotted(n.District) {
+		// The address was the old NIK's kecamatan and the new NIK has
+		// another: it is asked again, from the new NIK's villages.
+		d.Village, d.District, d.Regency, d.Province = "", "", "", ""
 	}
-	return t.fire(ctx, EvNext, note)
+	if t.ageProblem(n.BirthDate) != "" {
+		return t.fire(ctx, EvAlt, "") // asked whether the NIK's date is right
+	}
+	note := t.T("nik.ok", map[string]any{"Date": t.cat.Date(t.s.Lang, n.BirthDate), "Sex": t.sexLabel(n.Female)})
+	if d.Editing && d.Village == "" {
+		t.enter(StNIKVillage)
+		return t.ask(ctx, note)
+	}
+	return t.fire(ctx, t.forward(), note)
 }
 
 func (t *turn) answerName(ctx context.Context) error {
@@ -492,6 +551,67 @@ func (t *turn) answerBirthConfirm(ctx context.Context) error {
 		return t.ask(ctx, note)
 	}
 	return t.fire(ctx, t.forward(), "")
+}
+
+// dotted writes a NIK's kecamatan digits ("617105") as a region code ("61.71.05").
+func dotted(digits string) string {
+	if len(digits) < 6 {
+		return ""
+	}
+	return digits[0:2] + "." + digits[2:4] + "." + digits[4:6]
+}
+
+// nikDistrict is the kecamatan the NIK was issued in ("61.71.05"), if the
+// region data knows it (under its current code or a pre-2022 one).
+func (t *turn) nikDistrict() (wilayah.Region, bool) {
+	code := dotted(t.s.Data.NIK)
+	if code == "" {
+		return wilayah.Region{}, false
+	}
+	if r, ok := t.regions.Get(code); ok && r.Level == wilayah.District {
+		return r, true
+	}
+	if r, ok := t.regions.Pre2022(code); ok && r.Level == wilayah.District {
+		return r, true
+	}
+	return wilayah.Region{}, false
+}
+
+// promptNIKVillage offers the villages of the NIK's kecamatan at once: most
+// people live where their KTP was made. "Tinggal di tempat lain" asks the
+// kabupaten and kecamatan as before.
+func (t *turn) promptNIKVillage() Reply {
+	d := &t.s.Data
+	elsewhere := Choice{Label: t.T("nik_village.elsewhere", nil), Data: "nv:else"}
+	dist, ok := t.nikDistrict()
+	if !ok {
+		return Reply{Text: t.T("nik_village.unknown", nil), Input: InputText, Choices: []Choice{elsewhere}}
+	}
+	villages := t.regions.Children(dist.Code)
+	r := Reply{Text: t.T("nik_village.ask", map[string]any{"District": dist.Name, "Regency": t.regionName(dist.Parent)}), Input: InputText}
+	if len(d.Matches) > 0 {
+		r.Choices = t.regionChoices(nil)
+	} else {
+		r.Choices = t.pageChoices("nv", len(villages), regionChoice("nv", villages), d.Page, 0, 1)
+	}
+	r.Choices = append(r.Choices, elsewhere)
+	return r
+}
+
+func (t *turn) answerNIKVillage(ctx context.Context) error {
+	d := &t.s.Data
+	dist, ok := t.nikDistrict()
+	if t.ev.Choice == "nv:else" || !ok {
+		d.SelProvince, d.SelRegency, d.SelDistrict = "", "", ""
+		return t.fire(ctx, EvAlt, "")
+	}
+	return t.answerRegion(ctx, wilayah.Village, dist.Code, func(code string) {
+		d.Village = code
+		d.District = dist.Code
+		d.Regency = dist.Parent
+		d.Province = parentCode(dist.Parent)
+		d.SelProvince, d.SelRegency, d.SelDistrict = d.Province, d.Regency, d.District
+	}, t.forward())
 }
 
 // ageProblem explains why a birth date is outside the programme's limits, or "".
@@ -542,7 +662,7 @@ func (t *turn) answerPhone(ctx context.Context) error {
 		if t.ev.Choice == "ph:skip" && t.s.Data.Agent {
 			t.s.Data.Phone = ""
 			t.s.Data.NoPhone = true
-			return t.fire(ctx, t.forward(), "")
+			return t.afterPhone(ctx, "")
 		}
 		return t.askNote(ctx, "choice.stale", nil)
 	case KindText:
@@ -556,7 +676,19 @@ func (t *turn) answerPhone(ctx context.Context) error {
 	}
 	t.s.Data.Phone = p
 	t.s.Data.NoPhone = false
-	return t.fire(ctx, t.forward(), t.T("phone.ok", map[string]any{"Phone": telepon.Mask(p)}))
+	return t.afterPhone(ctx, t.T("phone.ok", map[string]any{"Phone": telepon.Mask(p)}))
+}
+
+// afterPhone goes on from the phone: to the villages of the NIK's
+// kecamatan, or to the kabupaten when the region data does not know it.
+func (t *turn) afterPhone(ctx context.Context, note string) error {
+	if ev := t.forward(); ev == EvReview {
+		return t.fire(ctx, ev, note)
+	}
+	if _, ok := t.nikDistrict(); !ok {
+		return t.fire(ctx, EvAlt, note)
+	}
+	return t.fire(ctx, EvNext, note)
 }
 
 // province is the province whose regencies are offered.
@@ -622,56 +754,76 @@ func (t *turn) regionName(code string) string {
 	return r.Name
 }
 
-// addressLine is "Desa, Kecamatan, Kabupaten" for display.
+// addressLine is the address for display, with its level words: "Kel. Darat Sekip, Kec. Pontianak Kota, Kota Pontianak".
 func (t *turn) addressLine(village, district, regency string) string {
 	var parts []string
-	for _, c := range []string{village, district, regency} {
-		if c != "" {
-			parts = append(parts, t.regionName(c))
+	if village != "" {
+		// A village code's last part starts with 1 for a kelurahan, 2 for a desa.
+		key := "address.desa"
+		if strings.HasPrefix(village[strings.LastIndexByte(village, '.')+1:], "1") {
+			key = "address.kelurahan"
 		}
+		parts = append(parts, t.T(key, map[string]any{"Name": t.regionName(village)}))
+	}
+	if district != "" {
+		parts = append(parts, t.T("address.district", map[string]any{"Name": t.regionName(district)}))
+	}
+	if regency != "" {
+		parts = append(parts, t.regionName(regency))
 	}
 	return strings.Join(parts, ", ")
 }
 
 func (t *turn) answerOccupation(ctx context.Context) error {
+	d := &t.s.Data
 	code := ""
-	if t.ev.Kind == KindChoice {
+	switch t.ev.Kind {
+	case KindChoice:
 		code = strings.TrimPrefix(t.ev.Choice, "oc:")
-	} else if t.ev.Kind == KindText {
-		code = t.matchOccupation(t.text())
+	case KindText:
+		matches := t.matchOccupation(t.text())
+		switch {
+		case len(matches) > 1:
+			d.Matches = matches
+			return t.askNote(ctx, "occupation_matches", map[string]any{"Query": quote(t.text())})
+		case len(matches) == 1:
+			code = matches[0]
+		default:
+			// Not one of the list: taken as the worker wrote it.
+			return t.answerOccupationOther(ctx)
+		}
+	default:
+		return t.askNote(ctx, "input.need_text", nil)
 	}
-	valid := false
-	for _, o := range Occupations {
-		valid = valid || o == code
-	}
-	if !valid {
-		return t.askNote(ctx, "occupation.err.unknown", nil)
+	if !slices.Contains(Occupations, code) {
+		return t.askNote(ctx, "choice.stale", nil)
 	}
 	if code == occupationOther {
 		return t.fire(ctx, EvAlt, "")
 	}
-	t.s.Data.Occupation = code
-	t.s.Data.OccupationOther = ""
+	d.Occupation = code
+	d.OccupationOther = ""
 	return t.fire(ctx, t.forward(), "")
 }
 
-// matchOccupation finds the occupation whose label contains the typed words.
-func (t *turn) matchOccupation(in string) string {
+// matchOccupation finds the occupations whose label contains the typed
+// words: the one named exactly, else every one that fits.
+func (t *turn) matchOccupation(in string) []string {
 	q := wilayah.Normalize(in)
 	if q == "" {
-		return ""
+		return nil
 	}
-	found := ""
+	var found []string
 	for _, o := range Occupations {
+		if o == occupationOther {
+			continue
+		}
 		label := wilayah.Normalize(t.T("occupation."+o, nil))
-		if label == q {
-			return o
+		if label == q || wilayah.Normalize(o) == q {
+			return []string{o}
 		}
 		if strings.Contains(label, q) {
-			if found != "" {
-				return "" // ambiguous
-			}
-			found = o
+			found = append(found, o)
 		}
 	}
 	return found
@@ -701,11 +853,35 @@ func (t *turn) occupationLabel(code, other string) string {
 	return t.T("occupation."+code, nil)
 }
 
+// answerIncome takes the common case in one tap (the lowest bracket, with
+// or without JHT), "my income is higher" (the full list), or a typed amount
+// (its bracket; JHT is asked next).
 func (t *turn) answerIncome(ctx context.Context) error {
+	d := &t.s.Data
+	switch t.ev.Choice {
+	case "in:base", "in:jht":
+		low, jht := 0, t.ev.Choice == "in:jht"
+		d.Bracket, d.JHT = &low, &jht
+		return t.fire(ctx, EvNext, "")
+	case "in:more":
+		d.Page = 0
+		return t.fire(ctx, EvAlt, "")
+	}
+	return t.takeIncome(ctx, EvAskJHT)
+}
+
+// answerIncomeList takes a bracket pressed or an amount typed.
+func (t *turn) answerIncomeList(ctx context.Context) error { return t.takeIncome(ctx, EvNext) }
+
+// takeIncome takes a bracket button ("il:3") or a typed amount, then fires
+// event (JHT is asked next), or goes back to the review when editing and
+// JHT is answered already.
+func (t *turn) takeIncome(ctx context.Context, event string) error {
 	var b iuran.Bracket
 	switch t.ev.Kind {
 	case KindChoice:
-		i, err := strconv.Atoi(strings.TrimPrefix(t.ev.Choice, "in:"))
+		_, data, _ := strings.Cut(t.ev.Choice, ":")
+		i, err := strconv.Atoi(data)
 		var ok bool
 		if b, ok = t.tariffs.Bracket(i); err != nil || !ok {
 			return t.askNote(ctx, "choice.stale", nil)
@@ -721,10 +897,24 @@ func (t *turn) answerIncome(ctx context.Context) error {
 	}
 	idx := b.Index
 	t.s.Data.Bracket = &idx
-	return t.fire(ctx, t.forward(), t.T("income.ok", map[string]any{"Range": t.bracketRange(b), "Iuran": rupiahOf(b.Monthly(false))}))
+	note := t.T("income.ok", map[string]any{"Range": t.bracketRange(b)})
+	return t.fire(ctx, event, note)
 }
 
-// bracketRange labels an income bracket: "Rp1,1–1,3 jt".
+// bracketShort labels an income bracket on a button: "1,1–1,3 jt".
+func (t *turn) bracketShort(b iuran.Bracket) string {
+	all := t.tariffs.Brackets()
+	switch {
+	case b.Index == 0:
+		return t.T("income.short_below", map[string]any{"To": t.juta(b.IncomeMax + 1000)})
+	case b.Index == len(all)-1:
+		return t.T("income.short_above", map[string]any{"From": t.juta(b.IncomeMin)})
+	default:
+		return t.T("income.short_range", map[string]any{"From": t.juta(b.IncomeMin), "To": t.juta(b.IncomeMax + 1000)})
+	}
+}
+
+// bracketRange writes an income bracket in a sentence: "Rp1,1–1,3 juta".
 func (t *turn) bracketRange(b iuran.Bracket) string {
 	all := t.tariffs.Brackets()
 	switch {
@@ -791,22 +981,15 @@ var reviewEdits = []struct{ data, event, label string }{
 
 func (t *turn) answerReview(ctx context.Context) error {
 	if t.ev.Kind == KindChoice {
-		if t.ev.Choice == "rv:ok" {
+		switch t.ev.Choice {
+		case "rv:ok":
 			return t.confirm(ctx)
+		case "rv:edit":
+			return t.fire(ctx, EvOpenEdit, "")
 		}
-		for _, e := range reviewEdits {
-			if e.data == t.ev.Choice {
-				next, err := t.machines.transition(ctx, t.s.State, e.event)
-				if err != nil {
-					return err
-				}
-				t.enter(next)
-				t.s.Data.Editing = true
-				if next == StRegency {
-					t.s.Data.SelProvince, t.s.Data.SelRegency, t.s.Data.SelDistrict = "", "", ""
-				}
-				return t.ask(ctx, "")
-			}
+		// The review's own buttons of before "Ubah data" still work.
+		if ok, err := t.openEdit(ctx, strings.TrimPrefix(t.ev.Choice, "rv:")); ok || err != nil {
+			return err
 		}
 		return t.askNote(ctx, "choice.stale", nil)
 	}
@@ -816,13 +999,43 @@ func (t *turn) answerReview(ctx context.Context) error {
 	return t.askNote(ctx, "review.unclear", nil)
 }
 
+// answerEdit takes the answer to change, from the review's list.
+func (t *turn) answerEdit(ctx context.Context) error {
+	if t.ev.Choice == "ed:back" {
+		return t.fire(ctx, EvBack, "")
+	}
+	if t.ev.Kind == KindChoice {
+		if ok, err := t.openEdit(ctx, strings.TrimPrefix(t.ev.Choice, "ed:")); ok || err != nil {
+			return err
+		}
+	}
+	return t.askNote(ctx, "edit.unclear", nil)
+}
+
+// openEdit goes to the question of one answer (reviewEdits' name, "nik"),
+// to come back to the review once it is answered.
+func (t *turn) openEdit(ctx context.Context, name string) (bool, error) {
+	for _, e := range reviewEdits {
+		if e.data != "rv:"+name {
+			continue
+		}
+		next, err := t.machines.transition(ctx, t.s.State, e.event)
+		if err != nil {
+			return true, err
+		}
+		t.enter(next)
+		t.s.Data.Editing = true
+		return true, t.ask(ctx, "")
+	}
+	return false, nil
+}
+
 // confirm stores the registration.
 func (t *turn) confirm(ctx context.Context) error {
 	reg := t.s.Data.registration(t.Engine)
 	reg.Channel, reg.ChatID = t.s.Channel, t.s.ChatID
-	if reg.NIK == "" || reg.Name == "" || (reg.Phone == "" && !t.s.Data.NoPhone) || reg.Village == "" || reg.Occupation == "" ||
-		t.s.Data.Bracket == nil || t.s.Data.JHT == nil || reg.BirthDate.IsZero() {
-		return t.askNote(ctx, "review.incomplete", nil)
+	if missing := t.missingAnswer(reg); missing != "" {
+		return t.askNote(ctx, "review.incomplete", map[string]any{"Field": t.T(missing, nil)})
 	}
 	if t.s.Data.Agent {
 		return t.confirmResident(ctx, reg)
@@ -840,19 +1053,44 @@ func (t *turn) confirm(ctx context.Context) error {
 	}
 	t.enter(next)
 	t.s.Data = Answers{}
-	t.sayText("done.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)})
+	done := t.T("done.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name)})
 	if t.payer != nil {
-		// Straight on to paying for it: how many months.
+		// Straight on to paying for it, in the same message: how many months.
 		t.s.Data.PayRef = ref
-		return t.fire(ctx, EvPayOne, "")
+		return t.fire(ctx, EvPayOne, done)
 	}
-	return t.ask(ctx, "")
+	return t.ask(ctx, done)
+}
+
+// missingAnswer is the field label key of the first answer a registration
+// still lacks, or "".
+func (t *turn) missingAnswer(reg Registration) string {
+	d := &t.s.Data
+	switch {
+	case reg.NIK == "":
+		return "review.edit_nik"
+	case reg.Name == "":
+		return "review.edit_name"
+	case reg.BirthDate.IsZero():
+		return "review.edit_birth"
+	case reg.Phone == "" && !d.NoPhone:
+		return "review.edit_phone"
+	case reg.Village == "":
+		return "review.edit_address"
+	case reg.Occupation == "":
+		return "review.edit_occupation"
+	case d.Bracket == nil:
+		return "review.edit_income"
+	case d.JHT == nil:
+		return "review.edit_programs"
+	}
+	return ""
 }
 
 // confirmResident stores a registration an agent made, and goes back to the agent's menu.
 func (t *turn) confirmResident(ctx context.Context, reg Registration) error {
 	if !t.s.Data.NoPhone && reg.Phone == "" || t.s.Data.AttestID == 0 {
-		return t.askNote(ctx, "review.incomplete", nil)
+		return t.askNote(ctx, "review.incomplete", map[string]any{"Field": t.T("review.edit_phone", nil)})
 	}
 	reg.Channel, reg.ChatID = "", ""
 	ref, err := t.tx.CreateResident(ctx, reg, t.s.Data.AttestID)

@@ -68,12 +68,12 @@ func TestBadAnswersKeepTheQuestion(t *testing.T) {
 		{"9971054508900001", "bukan kode provinsi"},
 		{"6199054508900001", "bukan kode kabupaten/kota"},
 		{"6171994508900001", "bukan kode kecamatan"},
-		{"6171053213900001", "harus tanggal lahir"},
+		{"6171053213900001", "harus berupa tanggal lahir"},
 		{"6171054508900000", "tidak mungkin 0000"},
 	}
 	for _, tt := range tests {
 		got := c.text(tt.in)
-		must(t, got, tt.want, "Ketik NIK Anda (16 angka")
+		must(t, got, tt.want, "Ketik NIK Anda: 16 angka")
 	}
 	c.text(freshNIK())
 	for _, tt := range []struct{ in, want string }{
@@ -82,18 +82,7 @@ func TestBadAnswersKeepTheQuestion(t *testing.T) {
 	} {
 		must(t, c.text(tt.in), tt.want, "Ketik nama lengkap")
 	}
-	c.text("Siti")
-	must(t, c.press("Salah"), "Ketik tanggal lahir")
-	for _, tt := range []struct{ in, want string }{
-		{"kemarin", "tidak bisa kami baca"},
-		{"17 Agustusan 1985", `Bulan "agustusan"`},
-		{"31-04-1990", "tidak ada di kalender"},
-		{"01-01-2030", "tidak boleh setelah hari ini"},
-		{"01-01-2020", "Umur Anda 6 tahun"},
-	} {
-		must(t, c.text(tt.in), tt.want, "Ketik tanggal lahir")
-	}
-	must(t, c.text("17 agt 85"), "Tanggal lahir: 17 Agustus 1985", "Ketik nomor HP")
+	must(t, c.text("Siti"), "Ketik nomor HP")
 	for _, tt := range []struct{ in, want string }{
 		{"021-555-1234", "bukan nomor HP Indonesia"},
 		{"0812 345", "terlalu pendek"},
@@ -106,22 +95,41 @@ func TestBadAnswersKeepTheQuestion(t *testing.T) {
 	got := lastText(c.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+6281299998888", UserID: "someone-else"}}))
 	must(t, got, "nomor HP Anda sendiri")
 	got = lastText(c.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "6281299998888", UserID: c.id}}))
-	must(t, got, "0812-••••-8888", "kabupaten/kota")
+	must(t, got, "0812-••••-8888", "Kecamatan Pontianak Kota")
 	must(t, c.text("Atlantis"), `"Atlantis" tidak ditemukan`)
 	// A sticker is answered politely and the question stays.
-	must(t, lastText(c.send(flows.Event{Kind: flows.KindMedia})), "hanya bisa membaca tulisan", "kabupaten/kota")
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindMedia})), "hanya bisa membaca tulisan", "Kecamatan Pontianak Kota")
 	// A button from an earlier question is recognised as stale.
-	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: "bc:yes"})), "pertanyaan sebelumnya", "kabupaten/kota")
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: "bc:yes"})), "pertanyaan sebelumnya", "Kecamatan Pontianak Kota")
+}
+
+// The birth date is read from the NIK; a wrong one is typed from the review.
+func TestBirthDateCorrectedFromTheReview(t *testing.T) {
+	c := newChat(t)
+	c.toReview(freshNIK())
+	c.press("rv:edit")
+	must(t, c.press("ed:birth"), "Ketik tanggal lahir")
+	for _, tt := range []struct{ in, want string }{
+		{"kemarin", "tidak bisa kami baca"},
+		{"17 Agustusan 1985", `Bulan "agustusan"`},
+		{"31-04-1990", "tidak ada di bulan itu"},
+		{"01-01-2030", "tidak boleh setelah hari ini"},
+		{"01-01-2020", "Umur Anda 6 tahun"},
+	} {
+		must(t, c.text(tt.in), tt.want, "Ketik tanggal lahir")
+	}
+	must(t, c.text("17 agt 85"), "Tanggal lahir: 17 Agustus 1985", "Periksa data Anda", "Lahir: 17 Agustus 1985")
 }
 
 func TestAgeLimitFromNIK(t *testing.T) {
 	c := newChat(t)
 	c.text("halo")
 	c.press("cs:yes")
-	c.text("6171050101500001") // born 1 January 1950: 76 years old
-	c.text("Budi")
-	must(t, c.press("Benar"), "Umur Anda 76 tahun", "15 sampai 65 tahun", "Apakah ini benar?")
-	must(t, c.text("01-01-1980"), "Tanggal lahir: 1 Januari 1980", "Ketik nomor HP")
+	// Born 1 January 1950: outside the limits, so the NIK's date is asked about.
+	must(t, c.text("6171050101500001"), "lahir 1 Januari 1950", "harus berumur 15–65 tahun", "Apakah tanggal lahir ini benar?")
+	must(t, c.press("Benar"), "Umur Anda", "tanyakan ke kantor BPJS Ketenagakerjaan", "Apakah tanggal lahir ini benar?")
+	must(t, c.text("01-01-1980"), "Tanggal lahir: 1 Januari 1980", "Ketik nama lengkap")
+	must(t, c.text("Budi"), "Ketik nomor HP")
 }
 
 func TestBackHelpLanguageCancel(t *testing.T) {
@@ -130,22 +138,22 @@ func TestBackHelpLanguageCancel(t *testing.T) {
 	must(t, c.text("/kembali"), "pertanyaan pertama")
 	c.press("Setuju")
 	must(t, c.text("/bantuan"), "NIK adalah 16 angka", "Ketik NIK Anda")
-	must(t, c.text("/back"), "Apakah Anda setuju?")
+	must(t, c.text("/back"), "Setuju?")
 	c.press("Setuju")
 	nik := freshNIK()
 	c.text(nik)
 	must(t, c.text("/language"), "Language changed to English", "Type your full name")
-	must(t, c.text("Siti"), "According to your NIK you were born on 5 August 1990")
-	must(t, c.text("/bahasa"), "Bahasa diganti", "Menurut NIK")
-	must(t, c.text("/frobnicate"), "Perintah itu tidak kami kenal", "Menurut NIK")
-	must(t, c.text("/start"), "sedang mengisi pendaftaran", "Menurut NIK")
+	must(t, c.text("Siti"), "Type your phone number")
+	must(t, c.text("/bahasa"), "Bahasa diganti", "Ketik nomor HP")
+	must(t, c.text("/frobnicate"), "Perintah itu tidak kami kenal", "Ketik nomor HP")
+	must(t, c.text("/start"), "sedang mengisi pendaftaran", "Ketik nomor HP")
 	must(t, c.text("/batal"), "Batalkan pendaftaran ini?")
 	must(t, c.text("hmm"), "Mohon jawab dengan tombol Ya atau Tidak")
-	must(t, c.press("Tidak, lanjutkan"), "pendaftaran dilanjutkan", "Menurut NIK")
+	must(t, c.press("Tidak, lanjutkan"), "pendaftaran dilanjutkan", "Ketik nomor HP")
 	c.text("/cancel")
 	must(t, c.press("Ya, batalkan"), "Pendaftaran dibatalkan")
 	must(t, c.text("/status"), "Belum ada pendaftaran")
-	must(t, c.text("halo"), "Apakah Anda setuju?")
+	must(t, c.text("halo"), "Setuju?")
 	c.press("Setuju")
 	must(t, c.text(nik), "Ketik nama lengkap") // the cancelled draft held the NIK; it is free
 }
@@ -153,46 +161,64 @@ func TestBackHelpLanguageCancel(t *testing.T) {
 func TestEditFromReview(t *testing.T) {
 	c := newChat(t)
 	c.toReview(freshNIK())
-	// Address: regency, district and village again, then back to the review.
-	must(t, c.press("Ubah alamat"), "kabupaten/kota")
-	c.press("rg:61.03")                                            // Kabupaten Sanggau
-	must(t, c.text("/kembali"), "Periksa data Anda", "Daratsekip") // back while editing returns to the review, address unchanged
-	c.press("Ubah alamat")
+	// One "Ubah data" button, then the list of answers.
+	if n := len(c.choices()); n != 2 {
+		t.Errorf("the review has %d buttons, want Kirim and Ubah data", n)
+	}
+	must(t, c.press("rv:edit"), "Data mana yang mau diubah?")
+	must(t, c.press("ed:back"), "Periksa data Anda")
+	// Address: the NIK's villages first; elsewhere asks the regency, district and village.
+	c.press("rv:edit")
+	must(t, c.press("ed:address"), "Kecamatan Pontianak Kota", "Alamat lain")
+	must(t, c.press("nv:else"), "kabupaten/kota")
+	c.press("rg:61.03")                                             // Kabupaten Sanggau
+	must(t, c.text("/kembali"), "Periksa data Anda", "Darat Sekip") // back while editing returns to the review, address unchanged
+	c.press("rv:edit")
+	c.press("ed:address")
+	c.press("nv:else")
 	c.press("rg:61.03")
 	c.press(c.choices()[0].Data)
-	vs := regions.Children(c.choices()[0].Data[3:])
-	_ = vs
 	got := c.text("/bantuan")
 	must(t, got, "Ketik nama desa")
 	c.press("vl:pg:1")
 	village := c.choices()[0]
 	must(t, c.press(village.Data), "Periksa data Anda", village.Label, "Kabupaten Sanggau")
-	// NIK: the new NIK's birth date is confirmed, then the review.
-	c.press("Ubah NIK")
+	// NIK: a new NIK's date and sex are shown, then the review.
+	c.press("rv:edit")
+	c.press("ed:nik")
 	nik := "6171051212850001"
-	must(t, c.text(nik), "lahir 12 Desember 1985", "laki-laki")
-	must(t, c.press("Benar"), "Periksa data Anda", "6171 05•• •••• 0001", "12 Desember 1985")
+	must(t, c.text(nik), "lahir 12 Desember 1985", "laki-laki", "Periksa data Anda", "6171 05•• •••• 0001", "12 Desember 1985")
 	// Programmes and income.
-	c.press("Ubah program")
+	c.press("rv:edit")
+	c.press("ed:prog")
 	must(t, c.press("pr:jht"), "JKK + JKM + JHT", "Rp36.800")
-	c.press("Ubah penghasilan")
-	must(t, c.text("3 juta"), "2,7–3,2 jt", "Periksa data Anda", "Rp95.300")
-	c.press("Ubah pekerjaan")
-	c.press("oc:pg:1")
-	c.press("oc:pg:2")
-	c.press("Lainnya")
+	c.press("rv:edit")
+	c.press("ed:income")
+	c.press("in:more")
+	must(t, c.text("3 juta"), "Rp2,7–3,2 juta", "Mau menambah JHT")
+	must(t, c.press("pr:base"), "Periksa data Anda", "Rp36.300")
+	c.press("rv:edit")
+	c.press("ed:income")
+	must(t, c.press("in:jht"), "Periksa data Anda", "Rp36.800")
+	c.press("rv:edit")
+	c.press("ed:job")
 	must(t, c.text("tukang cukur"), "Pekerjaan: tukang cukur")
+	// The review's own buttons of before still work.
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: "rv:name"})), "Ketik nama lengkap")
+	must(t, c.text("Siti Aminah"), "Periksa data Anda")
 	must(t, c.press("rv:ok"), "berapa bulan")
 }
 
+// A worker whose NIK was made elsewhere still registers, by the regency
+// and district questions.
 func TestRegionPagingAndOtherProvince(t *testing.T) {
 	c := newChat(t)
 	c.text("halo")
 	c.press("cs:yes")
 	c.text(freshNIK())
 	c.text("Siti")
-	c.press("bc:yes")
 	c.text("081234567890")
+	c.press("nv:else")
 	if n := len(c.choices()); n != 10 {
 		t.Fatalf("first page of regencies has %d buttons", n)
 	}
@@ -212,6 +238,40 @@ func TestRegionPagingAndOtherProvince(t *testing.T) {
 	}
 	must(t, c.press(c.choices()[0].Data), "Ketik nama desa/kelurahan")
 	must(t, c.text("zzzzqqq"), "tidak ditemukan")
+	c.press("vl:pg:1")
+	must(t, c.press(c.choices()[0].Data), "Apa pekerjaan Anda?")
+	c.press("oc:petani")
+	must(t, c.press("in:base"), "Periksa data Anda", "Kota Balikpapan")
+}
+
+// The NIK's kecamatan offers its villages as buttons, paged, and a typed
+// name is searched among them.
+func TestVillagesOfTheNIKsDistrict(t *testing.T) {
+	c := newChat(t)
+	c.text("halo")
+	c.press("cs:yes")
+	c.text(freshNIK())
+	c.text("Siti")
+	got := c.text("081234567890")
+	must(t, got, "KTP Anda dibuat di Kecamatan Pontianak Kota, Kota Pontianak")
+	var codes []string
+	for _, ch := range c.choices() {
+		codes = append(codes, ch.Data)
+	}
+	must(t, strings.Join(codes, " "), "nv:61.71.05.", "nv:else")
+	first := c.choices()[0]
+	must(t, c.press(first.Data), "Apa pekerjaan Anda?")
+	c.text("/kembali")
+	must(t, c.text("sekip"), "Apa pekerjaan Anda?")
+	// A word that fits two occupations offers both; one not in the list is taken as written.
+	must(t, c.text("pedagang"), "Ada beberapa pekerjaan yang cocok")
+	if n := len(c.choices()); n != 2 {
+		t.Errorf("pedagang: %d choices %+v", n, c.choices())
+	}
+	c.text("/kembali")
+	c.text("sekip")
+	must(t, c.text("penjual bakso"), "penghasilan di bawah Rp1,1 juta")
+	must(t, c.press("in:base"), "Pekerjaan: penjual bakso")
 }
 
 func TestDraftExpires(t *testing.T) {
@@ -220,17 +280,17 @@ func TestDraftExpires(t *testing.T) {
 	c.press("cs:yes")
 	c.text(freshNIK())
 	clock.Add(6 * 24 * time.Hour)
-	must(t, c.text("Siti"), "Menurut NIK") // six days later: still there
+	must(t, c.text("Siti"), "Ketik nomor HP") // six days later: still there
 	clock.Add(8 * 24 * time.Hour)
-	got := c.send(flows.Event{Kind: flows.KindText, Text: "Benar"})
+	got := c.send(flows.Event{Kind: flows.KindText, Text: "081234567890"})
 	must(t, got[0].Text, "sudah lewat 7 hari")
-	must(t, lastText(got), "Apakah Anda setuju?")
+	must(t, lastText(got), "Setuju?")
 }
 
 func TestConsentDeclined(t *testing.T) {
 	c := newChat(t)
 	c.text("halo")
-	must(t, c.press("Tidak setuju"), "Tanpa persetujuan Anda", "Apakah Anda setuju?")
+	must(t, c.press("Tidak setuju"), "Tanpa persetujuan Anda", "Setuju?")
 	must(t, c.text("apa ini"), "Mohon tekan Setuju")
 	var n int
 	testDB.SQL().Get(&n, `SELECT count(*) FROM consents WHERE chat_id = $1`, c.id)
@@ -244,7 +304,7 @@ func TestDuplicateUpdateIsIgnored(t *testing.T) {
 	ev := flows.Event{Kind: flows.KindText, Text: "halo", UpdateID: "u-1"}
 	first := c.send(ev)
 	second := c.send(ev)
-	if len(first) != 2 || len(second) != 0 {
+	if len(first) != 1 || len(second) != 0 {
 		t.Fatalf("first %d replies, replay %d", len(first), len(second))
 	}
 }
@@ -286,7 +346,7 @@ func TestDoneMenu(t *testing.T) {
 	must(t, c.text("terima kasih"), "Ada lagi yang bisa kami bantu?")
 	must(t, c.text("/start"), "Selamat datang kembali", "Ada lagi")
 	must(t, c.press("Lihat status"), "Pendaftaran dari HP ini (1)")
-	must(t, c.press("Daftarkan orang lain"), "Apakah Anda setuju?")
+	must(t, c.press("Daftarkan orang lain"), "Setuju?")
 	c.press("Setuju")
 	must(t, c.text(nikFor(1)), "Ketik nama")
 }
@@ -309,7 +369,7 @@ func TestConsentNamesTheAppThatKeepsMessagesAbroad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := strings.Contains(lastText(out), "disimpan oleh Telegram di luar negeri")
+		got := strings.Contains(lastText(out), "disimpan Telegram di luar negeri")
 		if got != want || strings.Contains(lastText(out), "<no value>") {
 			t.Errorf("%s consent: %q", channel, lastText(out))
 		}

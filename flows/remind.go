@@ -3,6 +3,7 @@ package flows
 import (
 	"time"
 
+	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/nama"
 )
 
@@ -32,7 +33,9 @@ func (e *Engine) ReminderReplies(lang string, r Reminder) []Reply {
 	if !e.cat.Supported(lang) {
 		lang = "id"
 	}
-	data := map[string]any{"Name": nama.Display(r.Name), "Ref": r.Ref, "End": e.cat.Date(lang, r.End), "Days": r.DaysLeft}
+	// Since is the first day without cover: arrears are stated from it.
+	data := map[string]any{"Name": nama.Display(r.Name), "Ref": r.Ref, "End": e.cat.Date(lang, r.End), "Days": r.DaysLeft,
+		"Since": e.cat.Date(lang, iuran.FirstUncovered(r.End))}
 	if !r.Until.IsZero() {
 		data["Until"] = e.cat.Date(lang, r.Until)
 	}

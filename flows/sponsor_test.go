@@ -9,6 +9,7 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -24,7 +25,7 @@ func TestSponsoredWorkerClaims(t *testing.T) {
 	}
 	w := roster.Worker{Line: 2, NIK: n, Name: "Rahmat Hidayat", BirthDate: time.Date(1990, 8, 5, 0, 0, 0, 0, time.UTC), Female: true,
 		Phone: "+6281377700012", Province: "61", Regency: "61.71", District: "61.71.05", Village: "61.71.05.1001", Occupation: "petani"}
-	if _, err := testDB.ImportChunk(ctx, b, []roster.Worker{w}, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, testDB, b, []roster.Worker{w}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := flows.PaySponsorBatch(ctx, testDB, b.ID, "SP2D-1", "test", flows.DefaultConfig().Location, testDB.Now, nil); err != nil {
@@ -35,7 +36,7 @@ func TestSponsoredWorkerClaims(t *testing.T) {
 	c.text(n)
 	c.text("Rahmat Hidayat")
 	got := lastText(c.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "081377700012", UserID: c.id}}))
-	must(t, got, "Iuran Anda dibayar oleh Pemprov Kalimantan Barat sampai 31 Desember 2027", "sekarang tertaut")
+	must(t, got, "Iuran Anda dibayar oleh Pemprov Kalimantan Barat sampai 31 Desember 2027", "sekarang tersambung")
 	must(t, c.press("cc:yes"), "Terima kasih")
 	must(t, c.text("/status"), "Rahmat Hidayat")
 

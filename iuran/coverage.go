@@ -101,10 +101,30 @@ func FirstCoverage(settledOn time.Time, months int) (from, to time.Time) {
 
 // ArrearsUntil is the last day on which arrears for a membership whose
 // coverage ended on end can still be paid: the last day of the
-// ArrearsMonths-th unpaid month after end. The day after, the membership has
-// ended. For end 28 Feb 2027 it is 31 May 2027.
+// ArrearsMonths-th unpaid month after end, the unpaid months following the
+// month rule like paid ones. The day after, the membership has ended. For end
+// 28 Feb 2027 it is 31 May 2027.
+//
+// This is the package's one arrears rule. Every screen, reminder and agent
+// list must use ArrearsUntil or Status, never end.AddDate(0, 3, 0): that gives
+// 28 May for end 28 Feb (three days short) and 2 Mar for end 30 Nov (two days
+// too long), and so disagrees with Extend, which accepts back-payment exactly
+// up to ArrearsUntil.
 func ArrearsUntil(end time.Time) time.Time {
 	return CoverageEnd(addDays(end, 1), ArrearsMonths)
+}
+
+// FirstUncovered is the first day without protection for a membership whose
+// last covered day is end: the day after end, at midnight in end's location
+// (the zero time when end is zero: never covered). Texts about arrears say
+// "tidak terlindungi sejak <FirstUncovered(end)>" — end itself is still a
+// covered day — or "perlindungan berakhir <end>". For end 28 Feb 2027 it is
+// 1 Mar 2027; for end 31 Dec 2026, 1 Jan 2027.
+func FirstUncovered(end time.Time) time.Time {
+	if end.IsZero() {
+		return time.Time{}
+	}
+	return addDays(end, 1)
 }
 
 // Status says where a membership whose last covered day is end stands on

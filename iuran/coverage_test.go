@@ -304,3 +304,55 @@ func abs(n int) int {
 	}
 	return n
 }
+
+func TestFirstUncovered(t *testing.T) {
+	tests := []struct{ end, want string }{
+		{"2027-02-28", "2027-03-01"},
+		{"2026-12-31", "2027-01-01"},
+		{"2026-01-31", "2026-02-01"},
+		{"2024-02-28", "2024-02-29"},
+		{"2024-02-29", "2024-03-01"},
+		{"2026-11-30", "2026-12-01"},
+	}
+	for _, tt := range tests {
+		end := day(tt.end)
+		got := FirstUncovered(end)
+		checkDay(t, "FirstUncovered("+tt.end+")", got, tt.want)
+		// One rule: the end is covered, the next day is the first arrears day,
+		// and an arrears payment starts coverage there again.
+		if Status(end, end) != Active || Status(end, got) != Arrears {
+			t.Errorf("%s: Status on end %v, on FirstUncovered %v", tt.end, Status(end, end), Status(end, got))
+		}
+		if from, _ := Extend(end, 1, got); !from.Equal(got) {
+			t.Errorf("%s: Extend starts %s, FirstUncovered %s", tt.end, fmtDay(from), fmtDay(got))
+		}
+	}
+	// A timestamp counts by its date; the zero end (never covered) stays zero.
+	checkDay(t, "FirstUncovered(afternoon)", FirstUncovered(time.Date(2027, 2, 28, 16, 30, 0, 0, wib)), "2027-03-01")
+	if !FirstUncovered(time.Time{}).IsZero() {
+		t.Error("FirstUncovered(zero) is not zero")
+	}
+}
+
+// end.AddDate(0, 3, 0) is not the arrears rule: it ends the window days
+// early, or (normalising a missing day) days late. ArrearsUntil and Status are.
+func TestArrearsNotAddDate(t *testing.T) {
+	tests := []struct {
+		end, addDate, until string
+	}{
+		{"2027-02-28", "2027-05-28", "2027-05-31"}, // three days early
+		{"2026-10-30", "2027-01-30", "2027-01-31"}, // one day early
+		{"2026-11-30", "2027-03-02", "2027-02-28"}, // 30 Feb normalised: two days late
+		{"2026-12-31", "2027-03-31", "2027-03-31"}, // the same
+	}
+	for _, tt := range tests {
+		end := day(tt.end)
+		checkDay(t, "ArrearsUntil("+tt.end+")", ArrearsUntil(end), tt.until)
+		if naive := end.AddDate(0, 3, 0); fmtDay(naive) != tt.addDate {
+			t.Errorf("AddDate(%s) = %s, want %s", tt.end, fmtDay(naive), tt.addDate)
+		}
+		if Status(end, ArrearsUntil(end)) != Arrears || Status(end, addDays(ArrearsUntil(end), 1)) != Ended {
+			t.Errorf("%s: the arrears window does not end on ArrearsUntil", tt.end)
+		}
+	}
+}

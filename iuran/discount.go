@@ -9,23 +9,38 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
-// Temporary contribution relief (PP 50/2025 style, unverified) is modelled as
-// dated rules that a deployment loads from a CSV file. Nothing here is applied
-// by default: a Quote without Discounts (nil) charges the full table amounts.
+// Temporary contribution relief is modelled as dated rules. The relief the
+// law sets today is PP 50/2025 (Law, verified: see SOURCES.md); a deployment
+// may add its own dated rules on top (Law().With(more)) or load a complete set
+// of its own (ParseDiscounts). A Quote applies only the rules it is given: a
+// nil Discounts charges the full table amounts, so callers that want the legal
+// price pass Law() or a set built from it.
 
-// SectorTransport is the sector name the PP 50/2025 example rules use for
-// transport workers (ojek, sopir, …). Sectors are free lower-case words agreed
-// between the rules file and the caller; "" means "no particular sector".
-const SectorTransport = "transport"
+// Sectors. Sectors are free lower-case words agreed between the rules and the
+// caller; "" (SectorOther) means "no particular sector".
+const (
+	// SectorTransport is the sector of PP 50/2025's longer relief: BPU
+	// transport workers — drivers and couriers, app-based or not (ojek,
+	// ojek daring, ojek pangkalan, sopir, kurir paket/logistik).
+	SectorTransport = "transport"
+	// SectorOther is every other BPU worker.
+	SectorOther = ""
+)
 
 // Rule is one dated discount. It applies to every covered month whose first
 // day falls in [From, To] (calendar dates, both inclusive; locations are
 // ignored, only the dates count), for a member in one of Sectors (empty: every
 // sector, including ""). JKKPercent and JKMPercent (0–100) are the part of
 // that month's JKK and JKM that is waived; JHT is never discounted.
+//
+// The law speaks of calendar iuran months ("iuran April 2026 sampai
+// Desember 2026"); a covered month here is a rolling month (see CoverageEnd)
+// and counts as the calendar month it starts in. That mapping is this
+// package's assumption, not something the sources state (SOURCES.md).
 type Rule struct {
 	Name       string
 	From, To   time.Time
@@ -35,10 +50,11 @@ type Rule struct {
 }
 
 // Discounts is a validated set of rules. A nil *Discounts has no rules.
+// A Discounts is never modified after it is built, so one value may be shared.
 //
 // At most one rule applies to a covered month: of the rules that match the
 // month's first day and the member's sector, the one that waives the most
-// Rupiah that month; on a tie, the first in file order; a rule that waives
+// Rupiah that month; on a tie, the first in order; a rule that waives
 // nothing (0%) is not applied. Rules never stack.
 // This lets a file say "transport, Jan 2026–Mar 2027" and "every sector,
 // Apr–Dec 2026" without giving transport workers both discounts.
@@ -53,19 +69,26 @@ type Discounts struct {
 //go:embed discounts-pp50-2025.csv
 var pp50CSV string
 
-// PP50Discounts returns the example rules in discounts-pp50-2025.csv: PP
-// 50/2025 as reported in secondary sources (unverified) — 50% of JKK and JKM
-// for transport workers in months starting 1 Jan 2026–31 Mar 2027, and for
-// every other sector in months starting 1 Apr–31 Dec 2026. They apply only
-// when a caller passes them in a QuoteRequest; deployments should rather load
-// their own verified copy with ParseDiscounts.
-func PP50Discounts() *Discounts {
+var law = sync.OnceValue(func() *Discounts {
 	d, err := ParseDiscounts(strings.NewReader(pp50CSV))
 	if err != nil {
 		panic("iuran: embedded discounts are invalid: " + err.Error())
 	}
 	return d
-}
+})
+
+// Law returns the contribution relief the law sets, from the embedded
+// discounts-pp50-2025.csv: PP 50/2025 (diundangkan 22 December 2025) waives
+// 50% of JKK and JKM (never JHT) for BPU transport workers (SectorTransport)
+// in covered months starting 1 Jan 2026–31 Mar 2027, and for every other
+// sector in months starting 1 Apr–31 Dec 2026. BPU whose JKK and JKM are paid
+// from APBN or APBD get no relief: set QuoteRequest.PublicFunds. Sources and
+// verdicts: SOURCES.md. Every call returns the same read-only value; combine
+// it with a deployment's own rules through With.
+func Law() *Discounts { return law() }
+
+// PP50Discounts is Law, under the name existing callers use.
+func PP50Discounts() *Discounts { return Law() }
 
 // NewDiscounts validates rules (as ParseDiscounts does) and copies them.
 // Sector names are trimmed and lower-cased.
@@ -92,6 +115,73 @@ func (d *Discounts) Rules() []Rule {
 		out[i] = r
 	}
 	return out
+}
+
+// With returns a new set holding d's rules followed by more's, so that on a
+// tie d's rule wins (Law().With(extra) keeps the law first). Either may be
+// nil. Rule names must stay unique across both sets. With cannot take a
+// rule away or lower a discount, since the rule waiving the most applies: to
+// replace the law's rules, load a complete set with ParseDiscounts instead.
+func (d *Discounts) With(more *Discounts) (*Discounts, error) {
+	out := &Discounts{rules: slices.Clone(d.list())}
+	for _, r := range more.list() {
+		if slices.ContainsFunc(out.rules, func(o Rule) bool { return sameRule(o, r) }) {
+			continue // a copy of a rule there already (the law's, in a deployment's file)
+		}
+		r, err := checkRule(r, out.rules)
+		if err != nil {
+			return nil, fmt.Errorf("combine discounts: %w", err)
+		}
+		out.rules = append(out.rules, r)
+	}
+	return out, nil
+}
+
+// sameRule reports whether a and b are the same rule, name and all.
+func sameRule(a, b Rule) bool {
+	return a.Name == b.Name && a.From.Equal(b.From) && a.To.Equal(b.To) && slices.Equal(a.Sectors, b.Sectors) &&
+		a.JKKPercent == b.JKKPercent && a.JKMPercent == b.JKMPercent
+}
+
+// Rule returns the rule named name (as stored with a Line), for texts that
+// say until when a quoted discount runs (Rule.To).
+func (d *Discounts) Rule(name string) (Rule, bool) {
+	name = strings.TrimSpace(name)
+	for _, r := range d.list() {
+		if r.Name == name {
+			r.Sectors = slices.Clone(r.Sectors)
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Current returns the rule Quote would apply to a covered month that starts
+// on day, for a member of sector paying for bracket b: of the matching rules,
+// the one that waives the most Rupiah on b's JKK and JKM, the first on a tie;
+// false when none waives anything. A text can then say "Diskon 50% untuk JKK
+// dan JKM sampai <Rule.To>". The bracket is needed because a rule's Rupiah
+// depends on it when rules waive different parts of JKK and JKM; for an
+// intro text before the income is known, pass the first bracket.
+// Current knows nothing of funding: a member whose JKK and JKM are paid from
+// APBN or APBD gets no discount at all (QuoteRequest.PublicFunds), so do not
+// show one.
+func (d *Discounts) Current(day time.Time, sector string, b Bracket) (Rule, bool) {
+	r, _, _ := d.apply(day, normSector(sector), b.JKK, b.JKM)
+	if r == nil {
+		return Rule{}, false
+	}
+	out := *r
+	out.Sectors = slices.Clone(r.Sectors)
+	return out, true
+}
+
+// list is d's rules, nil for a nil d (not a copy: read only).
+func (d *Discounts) list() []Rule {
+	if d == nil {
+		return nil
+	}
+	return d.rules
 }
 
 var discountHeader = []string{"name", "from", "to", "sectors", "jkk_percent", "jkm_percent"}

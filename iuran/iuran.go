@@ -1,9 +1,14 @@
 // Package iuran computes BPU (bukan penerima upah) contributions: the
 // declared-income bracket table (brackets.csv, embedded), monthly amounts per
 // programme set, multi-month quotes (Table.Quote, Periods), coverage-period
-// arithmetic on calendar dates with the arrears window (CoverageEnd,
-// FirstCoverage, Extend, Status, ArrearsUntil), and dated discount rules that
-// are off unless the caller passes them (ParseDiscounts, PP50Discounts).
+// arithmetic on calendar dates with the one arrears rule (CoverageEnd,
+// FirstCoverage, Extend, Status, ArrearsUntil, FirstUncovered), and dated
+// discount rules: the relief the law sets (Law, PP 50/2025), combinable with a
+// deployment's own (With, ParseDiscounts). A quote applies the rules it is
+// passed; members paid from APBN/APBD get none (QuoteRequest.PublicFunds).
+//
+// The facts behind the data files, with sources and verdicts, are in
+// SOURCES.md next to this file.
 //
 // The package is pure: no I/O beyond its embedded data files, no clock
 // (dates are parameters), money in integer Rupiah (int64), no floats.

@@ -54,8 +54,15 @@ type QuoteRequest struct {
 	JHT       bool       // add the optional old-age savings programme
 	Months    int        // one of Periods()
 	Start     time.Time  // first covered day (see FirstCoverage, Extend)
-	Discounts *Discounts // nil: no discount
+	Discounts *Discounts // nil: no discount; Law() for the legal price
 	Sector    string     // the member's sector for discount rules, e.g. SectorTransport; "" = other
+	// PublicFunds is set when the member's JKK and JKM are paid from the
+	// state or a regional budget (APBN or APBD), e.g. a local government
+	// sponsoring vulnerable workers. PP 50/2025 excludes them from its
+	// relief, so no discount rule applies at all. Whether village funds
+	// (APBDes) or other sponsors count as APBD is not settled by the sources
+	// found (SOURCES.md): the caller decides.
+	PublicFunds bool
 }
 
 // Amounts are Rupiah for one month or for a whole quote. JKK, JKM and JHT
@@ -94,9 +101,10 @@ type Quote struct {
 
 // Quote prices q: each covered month (following the month rule of
 // CoverageEnd) costs the bracket's JKK + JKM (+ JHT), less the discount of
-// the one rule, if any, that applies to that month (see Discounts). Errors
-// are *QuoteError. Example: JKK + JKM on the first bracket for 3 months is
-// Rp50.400 (3 × Rp16.800).
+// the one rule, if any, that applies to that month (see Discounts; none when
+// q.PublicFunds). Errors are *QuoteError. Example: JKK + JKM on the first
+// bracket for 3 months is Rp50.400 (3 × Rp16.800); with Law() for a month
+// starting 5 December 2026 one month is Rp8.400.
 func (t *Table) Quote(q QuoteRequest) (Quote, error) {
 	if err := CheckPeriod(q.Months); err != nil {
 		return Quote{}, err
@@ -109,6 +117,10 @@ func (t *Table) Quote(q QuoteRequest) (Quote, error) {
 		return Quote{}, &QuoteError{Code: QuoteStart}
 	}
 	sector := normSector(q.Sector)
+	discounts := q.Discounts
+	if q.PublicFunds {
+		discounts = nil // APBN/APBD-funded: PP 50/2025's relief does not apply
+	}
 	starts := MonthStarts(q.Start, q.Months)
 	out := Quote{
 		Bracket: b,
@@ -128,7 +140,7 @@ func (t *Table) Quote(q QuoteRequest) (Quote, error) {
 		if q.JHT {
 			l.JHT = b.JHT
 		}
-		if r, offJKK, offJKM := q.Discounts.apply(s, sector, b.JKK, b.JKM); r != nil {
+		if r, offJKK, offJKM := discounts.apply(s, sector, b.JKK, b.JKM); r != nil {
 			l.Rule = r.Name
 			l.Discount = offJKK + offJKM
 		}

@@ -160,7 +160,7 @@ func TestQuoteErrors(t *testing.T) {
 	}
 }
 
-// The PP 50/2025 example rules: active months, the rules' start and end
+// The law's rules (PP 50/2025): active months, the rules' start and end
 // months, sectors, JHT untouched, no stacking.
 func TestQuotePP50(t *testing.T) {
 	tab := Default()
@@ -226,7 +226,7 @@ func TestQuotePP50(t *testing.T) {
 	if q.Totals.Total != 25_200 {
 		t.Errorf("3 months transport 2026 = %d, want 25200", q.Totals.Total)
 	}
-	// Off by default: no Discounts, no discount, whatever the date and sector.
+	// A request without Discounts gets none, whatever the date and sector: pass Law().
 	q, _ = tab.Quote(QuoteRequest{Bracket: 0, Months: 3, Start: day("2026-06-01"), Sector: SectorTransport})
 	if q.Totals.Discount != 0 || q.Totals.Total != 50_400 {
 		t.Errorf("without discounts: %+v", q.Totals)
@@ -327,6 +327,93 @@ func TestDiscountRuleChoice(t *testing.T) {
 		}
 		if l := q.Lines[0]; l.Rule != tt.rule || l.Discount != tt.discount {
 			t.Errorf("sector %q: rule %q discount %d, want %q %d", tt.sector, l.Rule, l.Discount, tt.rule, tt.discount)
+		}
+	}
+}
+
+// The acceptance numbers for the law's relief (PP 50/2025), first bracket
+// (Rp16.800 full: JKK 10.000 + JKM 6.800), one month, explicit dates.
+func TestQuoteLawAcceptance(t *testing.T) {
+	tab := Default()
+	tests := []struct {
+		name        string
+		start       string
+		sector      string
+		jht         bool
+		publicFunds bool
+		total       int64
+		rule        string
+	}{
+		{"Dec 2026, other sector: half", "2026-12-05", "", false, false, 8_400, "PP 50/2025 sektor lain"},
+		{"Dec 2026, transport: half", "2026-12-05", SectorTransport, false, false, 8_400, "PP 50/2025 transportasi"},
+		{"Dec 2026, other sector with JHT: JHT in full", "2026-12-05", "", true, false, 28_400, "PP 50/2025 sektor lain"},
+		{"Dec 2026, transport with JHT", "2026-12-05", SectorTransport, true, false, 28_400, "PP 50/2025 transportasi"},
+		{"Jan 2027, other sector: full", "2027-01-05", "", false, false, 16_800, ""},
+		{"Jan 2027, transport: half", "2027-01-05", SectorTransport, false, false, 8_400, "PP 50/2025 transportasi"},
+		{"Apr 2027, transport: full", "2027-04-05", SectorTransport, false, false, 16_800, ""},
+		{"Dec 2026, APBN/APBD-funded: full", "2026-12-05", "", false, true, 16_800, ""},
+		{"Dec 2026, APBN/APBD-funded transport: full", "2026-12-05", SectorTransport, false, true, 16_800, ""},
+		{"Dec 2026, APBN/APBD-funded with JHT: full", "2026-12-05", "", true, true, 36_800, ""},
+	}
+	for _, tt := range tests {
+		q, err := tab.Quote(QuoteRequest{Bracket: 0, JHT: tt.jht, Months: 1, Start: day(tt.start), Discounts: Law(), Sector: tt.sector, PublicFunds: tt.publicFunds})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		checkLines(t, q)
+		if q.Totals.Total != tt.total || q.Lines[0].Rule != tt.rule {
+			t.Errorf("%s: total %d rule %q, want %d %q", tt.name, q.Totals.Total, q.Lines[0].Rule, tt.total, tt.rule)
+		}
+	}
+}
+
+// Public funds (APBN/APBD): no rule at all, whatever the set, period or bracket.
+func TestQuotePublicFunds(t *testing.T) {
+	tab := Default()
+	extra, err := NewDiscounts(Rule{Name: "Promo", From: day("2026-01-01"), To: day("2027-12-31"), JKKPercent: 100, JKMPercent: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := Law().With(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		discounts *Discounts
+		sector    string
+		start     string
+		months    int
+		bracket   int
+	}{
+		{"law, other sector, 12 months in the window", Law(), "", "2026-04-01", 12, 0},
+		{"law, transport, 6 months", Law(), SectorTransport, "2026-10-15", 6, 9},
+		{"law and a deployment rule", both, "", "2026-06-01", 3, 31},
+		{"no discounts", nil, "", "2026-06-01", 1, 0},
+	}
+	for _, tt := range tests {
+		req := QuoteRequest{Bracket: tt.bracket, JHT: true, Months: tt.months, Start: day(tt.start), Discounts: tt.discounts, Sector: tt.sector}
+		paid, err := tab.Quote(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.PublicFunds = true
+		q, err := tab.Quote(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkLines(t, q)
+		b, _ := tab.Bracket(tt.bracket)
+		if want := b.Monthly(true) * int64(tt.months); q.Totals.Discount != 0 || q.Totals.Total != want {
+			t.Errorf("%s: totals %+v, want no discount and %d", tt.name, q.Totals, want)
+		}
+		for i, l := range q.Lines {
+			if l.Rule != "" {
+				t.Errorf("%s: line %d has rule %q", tt.name, i, l.Rule)
+			}
+		}
+		if tt.discounts != nil && paid.Totals.Discount == 0 {
+			t.Errorf("%s: the same request without public funds has no discount either", tt.name)
 		}
 	}
 }

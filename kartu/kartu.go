@@ -1,7 +1,10 @@
-// Package kartu draws the digital BPJS Ketenagakerjaan membership card that a
-// worker receives once the first iuran is paid: a landscape PNG with the name,
-// the registration reference, the KPJ (or a "pending" mark), the programmes,
-// the coverage period and a QR code pointing at the public verification page.
+// Package kartu draws the card a worker receives once the first iuran is
+// paid: a landscape PNG with the name, the registration reference, the KPJ
+// (or a "pending" mark), the programmes, the coverage period and a QR code
+// pointing at the public verification page. Until BPJS Ketenagakerjaan has
+// given a KPJ the card is only Lindungi's registration receipt, and its
+// header says so ([Labels.ReceiptTitle]) instead of looking like a BPJS card;
+// with a KPJ it is the membership card.
 //
 // The package is a pure renderer: no I/O, no clock, no text of its own. Every
 // label arrives in [Labels], taken by the caller from the locales, and every
@@ -43,15 +46,42 @@ type Card struct {
 
 // Labels are the fixed texts of the card, in the worker's language.
 type Labels struct {
-	Title      string // "KARTU PESERTA"
-	Subtitle   string // "BPJS Ketenagakerjaan · Bukan Penerima Upah"
-	Name       string // "Nama"
-	Reference  string // "No. pendaftaran"
-	KPJ        string // "KPJ"
-	KPJPending string // "menyusul", shown as the KPJ value while KPJ is ""
-	Programs   string // "Program"
-	Coverage   string // "Masa perlindungan"
-	Scan       string // "Pindai untuk memeriksa", under the QR code
+	Title    string // "KARTU PESERTA", the header once a KPJ is known
+	Subtitle string // "BPJS Ketenagakerjaan · Bukan Penerima Upah"
+	// The header while the KPJ is not known: "BUKTI PENDAFTARAN LINDUNGI",
+	// "Bukan kartu BPJS. Kartu peserta menyusul…". A caller that leaves them
+	// empty gets Title and Subtitle on every card.
+	ReceiptTitle    string
+	ReceiptSubtitle string
+	Name            string // "Nama"
+	Reference       string // "No. pendaftaran"
+	KPJ             string // "KPJ"
+	KPJPending      string // "menyusul", shown as the KPJ value while KPJ is ""
+	Programs        string // "Program"
+	Coverage        string // "Masa perlindungan"
+	Scan            string // "Pindai untuk memeriksa", under the QR code
+}
+
+// LabelsFrom returns the card's labels from the locale keys card.title,
+// card.subtitle, card.receipt_title, card.receipt_subtitle, card.name,
+// card.reference, card.kpj, card.kpj_pending, card.programs, card.coverage
+// and card.scan; text renders one key (locales.Catalog.T in one language).
+func LabelsFrom(text func(key string) string) Labels {
+	return Labels{
+		Title: text("card.title"), Subtitle: text("card.subtitle"),
+		ReceiptTitle: text("card.receipt_title"), ReceiptSubtitle: text("card.receipt_subtitle"),
+		Name: text("card.name"), Reference: text("card.reference"), KPJ: text("card.kpj"), KPJPending: text("card.kpj_pending"),
+		Programs: text("card.programs"), Coverage: text("card.coverage"), Scan: text("card.scan"),
+	}
+}
+
+// header returns the title and subtitle the card shows: the member card's
+// once a KPJ is known, the receipt's before.
+func (c Card) header() (title, subtitle string) {
+	if clean(c.KPJ) == "" && clean(c.Labels.ReceiptTitle) != "" {
+		return c.Labels.ReceiptTitle, c.Labels.ReceiptSubtitle
+	}
+	return c.Labels.Title, c.Labels.Subtitle
 }
 
 // ErrIncomplete is returned (wrapped, with the field's name) when a field the

@@ -17,6 +17,8 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/lindungi/lindungi/locales"
 )
 
 var labelsID = Labels{
@@ -153,6 +155,60 @@ func TestKPJ(t *testing.T) {
 	}
 	if tx.Col != colInk {
 		t.Errorf("KPJ colour = %v, want %v", tx.Col, colInk)
+	}
+}
+
+// TestReceiptHeader: without a KPJ the card is Lindungi's registration
+// receipt, and its header must not read like a BPJS card; with a KPJ it is
+// the member card. The labels are the real locale texts, in both languages.
+func TestReceiptHeader(t *testing.T) {
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range cat.Langs() {
+		labels := LabelsFrom(func(key string) string { return cat.T(lang, key, nil) })
+		for name, v := range map[string]string{"Title": labels.Title, "Subtitle": labels.Subtitle, "ReceiptTitle": labels.ReceiptTitle,
+			"ReceiptSubtitle": labels.ReceiptSubtitle, "Name": labels.Name, "KPJPending": labels.KPJPending, "Scan": labels.Scan} {
+			if v == "" || strings.HasPrefix(v, "card.") {
+				t.Errorf("%s: label %s = %q", lang, name, v)
+			}
+		}
+		c := typical()
+		c.Labels = labels
+		p := planFor(t, c)
+		checkInside(t, p)
+		for _, want := range []string{labels.ReceiptTitle, labels.ReceiptSubtitle, labels.KPJPending} {
+			if _, ok := findText(p, want); !ok {
+				t.Errorf("%s, no KPJ: no %q on the card; texts: %v", lang, want, texts(p))
+			}
+		}
+		for _, not := range []string{labels.Title, labels.Subtitle} {
+			if _, ok := findText(p, not); ok {
+				t.Errorf("%s, no KPJ: the receipt shows the member card's %q", lang, not)
+			}
+		}
+		if lang == "id" && (labels.ReceiptTitle != "BUKTI PENDAFTARAN LINDUNGI" || !strings.HasPrefix(labels.ReceiptSubtitle, "Bukan kartu BPJS.")) {
+			t.Errorf("id receipt header: %q / %q", labels.ReceiptTitle, labels.ReceiptSubtitle)
+		}
+
+		c.KPJ = "26010123456"
+		p = planFor(t, c)
+		checkInside(t, p)
+		for _, want := range []string{labels.Title, labels.Subtitle, "26010123456"} {
+			if _, ok := findText(p, want); !ok {
+				t.Errorf("%s, KPJ known: no %q on the card; texts: %v", lang, want, texts(p))
+			}
+		}
+		if _, ok := findText(p, labels.ReceiptTitle); ok {
+			t.Errorf("%s, KPJ known: the card still says %q", lang, labels.ReceiptTitle)
+		}
+	}
+
+	// Labels without the receipt's texts (an older caller): the card keeps its title.
+	c := typical()
+	if _, ok := findText(planFor(t, c), labelsID.Title); !ok {
+		t.Errorf("no receipt labels: title %q missing", labelsID.Title)
 	}
 }
 

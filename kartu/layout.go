@@ -103,8 +103,9 @@ func layout(c Card, fs *faces) (*plan, error) {
 
 	// Header: title and subtitle, vertically centred in the band together.
 	hw := Width - 2*margin
-	title := fitLines(fs, stTitle, clean(c.Labels.Title), hw, 1)
-	sub := fitLines(fs, stSubtitle, clean(c.Labels.Subtitle), hw, 1)
+	titleText, subText := c.header()
+	title := fitLines(fs, stTitle, clean(titleText), hw, 1)
+	sub := fitLines(fs, stSubtitle, clean(subText), hw, 1)
 	const titleSubGap = 10
 	hh := title.height() + sub.height()
 	if !title.empty() && !sub.empty() {

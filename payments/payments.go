@@ -46,6 +46,17 @@ func Methods() []Method { return []Method{BRI, BNI, Mandiri, BCA, Permata} }
 // offered them.
 func StoreMethods() []Method { return []Method{Alfamart, Indomaret} }
 
+// Minimum is the smallest amount m takes, in Rupiah: Rp10.000 at the
+// convenience stores' counters (Xendit and DOKU document it for Alfamart and
+// Indomaret; see iuran/SOURCES.md), none (1) elsewhere. A discounted month
+// (Rp8.400) cannot be paid at a store.
+func (m Method) Minimum() int64 {
+	if m.Kind() == "store" {
+		return 10_000
+	}
+	return 1
+}
+
 // Valid reports whether m is one of Methods, StoreMethods or QRIS.
 func (m Method) Valid() bool { return m.Kind() != "" }
 
@@ -100,6 +111,9 @@ func (inv Invoice) Validate() error {
 	}
 	if !inv.Method.Valid() {
 		return fmt.Errorf("payments: invoice %s: unknown method %q", inv.OrderID, inv.Method)
+	}
+	if inv.Amount < inv.Method.Minimum() {
+		return fmt.Errorf("payments: invoice %s: %s takes at least %d, not %d", inv.OrderID, inv.Method, inv.Method.Minimum(), inv.Amount)
 	}
 	if len(inv.Items) > 0 {
 		var sum int64
@@ -164,6 +178,16 @@ const (
 	Failed    Status = "failed"    // denied or failed
 	Refunded  Status = "refunded"  // paid, then (partly) refunded or charged back
 )
+
+// Issued is a payment as the code its payer was given finds it (a
+// provider's test page shows it): the order, what it asks and where it
+// stands.
+type Issued struct {
+	OrderID string
+	Amount  int64
+	Status  Status
+	Method  Method
+}
 
 // Notification is what a provider says about a payment, from a webhook or a
 // status query.
@@ -267,3 +291,26 @@ func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == Transient
 }
+
+// Canceller is a Provider that can cancel an unpaid payment code, as when a
+// worker asks for a new code for the same registration and the old one is
+// replaced. Providers that cannot cancel do not implement it; the caller
+// checks with a type assertion.
+type Canceller interface {
+	// Cancel stops orderID's code from taking money. A plain error for an
+	// invalid order id (nothing is sent). Otherwise nil when the code is
+	// cancelled, now or before (so Cancel may be retried with the same
+	// order id); ErrNotFound when the provider does not know the order;
+	// ErrNotCancellable when the payment is final already (paid, expired,
+	// failed) and its code takes no money anyway: ask Status which, since a
+	// paid one must still be honoured; a transient *Error (IsTransient) when
+	// the provider could not be asked or did not answer, and the code may
+	// still be open. Errors from the provider are *Error with Op "cancel".
+	Cancel(ctx context.Context, orderID string) error
+}
+
+// ErrNotCancellable is a Cancel of a payment the provider has closed
+// already: paid, expired or failed (Midtrans' status_code 412, "Merchant
+// cannot modify the status of the transaction"). It is permanent: retrying
+// does not help, and Status tells where the payment ended.
+var ErrNotCancellable = errors.New("payments: payment is final at the provider and cannot be cancelled")

@@ -55,3 +55,18 @@ func TestError(t *testing.T) {
 		t.Error("IsTransient")
 	}
 }
+
+func TestErrNotCancellable(t *testing.T) {
+	e := &Error{Provider: "midtrans", Op: "cancel", Kind: Permanent, HTTPStatus: 200, Code: "412", Message: "Merchant cannot modify the status of the transaction", Err: ErrNotCancellable}
+	if !errors.Is(e, ErrNotCancellable) || errors.Is(e, ErrNotFound) || IsTransient(e) {
+		t.Error("classification")
+	}
+	if got, want := e.Error(), "midtrans: cancel: permanent (HTTP 200, code 412): Merchant cannot modify the status of the transaction: payments: payment is final at the provider and cannot be cancelled"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	for _, s := range []error{ErrForged, ErrNotFound, ErrDuplicate} {
+		if errors.Is(ErrNotCancellable, s) {
+			t.Errorf("ErrNotCancellable is %v", s)
+		}
+	}
+}

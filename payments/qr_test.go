@@ -60,8 +60,11 @@ func TestMethods(t *testing.T) {
 		}
 	}
 	for _, m := range StoreMethods() {
-		if (Invoice{OrderID: "LDG-1", Amount: 1, Method: m}).Validate() != nil {
+		if (Invoice{OrderID: "LDG-1", Amount: m.Minimum(), Method: m}).Validate() != nil {
 			t.Errorf("invoice for %s refused", m)
+		}
+		if (Invoice{OrderID: "LDG-1", Amount: m.Minimum() - 1, Method: m}).Validate() == nil {
+			t.Errorf("invoice for %s under its minimum taken", m)
 		}
 	}
 }

@@ -49,7 +49,7 @@ func catalog(tb testing.TB) *locales.Catalog {
 }
 
 // excelNIK is the Indonesian text of KeyExcelNIK.
-const excelNIK = "NIK rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"
+const excelNIK = "NIK rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks."
 
 // problemText is a problem as the admin reads it in Indonesian (the
 // default): "baris 7, NIK: …"; "<nil>" for none.
@@ -269,9 +269,9 @@ var problemCases = []problemCase{
 	{"NIK 15 digits", with(goodRow(), ColNIK, "617105450890001"), "NIK", "NIK harus 16 angka; yang tertulis 15 angka."},
 	{"NIK letter O", with(goodRow(), ColNIK, "61710545O8900001"), "NIK", `NIK hanya berisi angka; ada "O" (huruf O dan angka 0 sering tertukar).`},
 	{"NIK province", with(goodRow(), ColNIK, "9971054508900001"), "NIK", "Dua angka pertama NIK (99) bukan kode provinsi. Periksa lagi NIK-nya."},
-	{"NIK district", with(goodRow(), ColNIK, "6171994508900001"), "NIK", "Angka 1–6 NIK (617199) bukan kode kecamatan yang ada. Periksa lagi NIK-nya."},
+	{"NIK district", with(goodRow(), ColNIK, "6171994508900001"), "NIK", "Enam angka pertama NIK (617199) bukan kode kecamatan. Periksa lagi NIK-nya."},
 	{"NIK date", with(goodRow(), ColNIK, "6171053202900001"), "NIK",
-		"Angka 7–12 NIK (320290) harus tanggal lahir (hari, bulan, tahun; hari ditambah 40 untuk perempuan). Periksa lagi NIK-nya."},
+		"Angka ke-7 sampai ke-12 NIK (320290) harus berupa tanggal lahir: hari, bulan, tahun (untuk perempuan, hari ditambah 40). Periksa lagi NIK-nya."},
 	{"NIK in exponent notation", with(goodRow(), ColNIK, "6.17105E+15"), "NIK", excelNIK},
 	{"NIK in exponent notation, decimal comma", with(goodRow(), ColNIK, "6,17105E+15"), "NIK", excelNIK},
 	{"NIK with zeroed serial", with(goodRow(), ColNIK, "6171054508900000"), "NIK", excelNIK},
@@ -295,7 +295,7 @@ var problemCases = []problemCase{
 	{"sex unknown", with(goodRow(), ColSex, "X"), "Jenis Kelamin", `Jenis kelamin "X" tidak dikenal. Tulis L (laki-laki) atau P (perempuan).`},
 	{"phone landline", with(goodRow(), ColPhone, "0561-123456"), "No HP",
 		"Itu bukan nomor HP Indonesia. Nomor HP dimulai dengan 08 atau +628; kosongkan jika tidak ada."},
-	{"phone short", with(goodRow(), ColPhone, "0812345"), "No HP", "Nomor HP terlalu pendek (7 angka). Nomor HP 10–13 angka, dimulai 08."},
+	{"phone short", with(goodRow(), ColPhone, "0812345"), "No HP", "Nomor HP terlalu pendek (7 angka). Nomor HP terdiri dari 10–13 angka dan dimulai dengan 08."},
 	{"phone mangled by Excel", with(goodRow(), ColPhone, "8.12346E+10"), "No HP",
 		"Nomor HP rusak oleh Excel (tersimpan sebagai angka, angka terakhirnya hilang): ketik ulang sebagai teks, contoh 0812-3456-7890."},
 	{"two phones", with(goodRow(), ColPhone, "0812345678 / 0813456789"), "No HP",
@@ -322,7 +322,7 @@ var problemCases = []problemCase{
 	{"RT not a number", with(goodRow(), ColRT, "tiga"), "RT", `RT harus angka 1–999; yang tertulis "tiga".`},
 	{"RW too large", with(goodRow(), ColRT, "1", ColRW, "1234"), "RW", `RW harus angka 1–999; yang tertulis "1234".`},
 	{"KPJ short", with(goodRow(), ColKPJ, "1234567"), "KPJ", "KPJ harus 8–16 angka; yang tertulis 7 angka."},
-	{"KPJ in exponent notation", with(goodRow(), ColKPJ, "1.23457E+10"), "KPJ", "KPJ rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks"},
+	{"KPJ in exponent notation", with(goodRow(), ColKPJ, "1.23457E+10"), "KPJ", "KPJ rusak oleh Excel (tersimpan sebagai angka): ketik ulang sebagai teks."},
 	{"income unreadable", with(goodRow(), ColIncome, "sejuta"), "Penghasilan",
 		`Penghasilan "sejuta" tidak bisa dibaca. Tulis angka rupiah sebulan, contoh 1.500.000 atau 1,5 juta.`},
 }

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -161,3 +162,28 @@ func ColumnLetter(i int) string {
 	}
 	return string(b)
 }
+
+// Explain is err for the admin: a FileError or HeaderError in it reads as
+// its Text in lang (the file cannot be read, or its header row is wrong);
+// any other error is returned as is. errors.Is and errors.As still reach
+// err.
+func Explain(cat *locales.Catalog, lang string, err error) error {
+	var fe *FileError
+	var he *HeaderError
+	switch {
+	case errors.As(err, &fe):
+		return &explained{text: fe.Text(cat, lang), err: err}
+	case errors.As(err, &he):
+		return &explained{text: he.Text(cat, lang), err: err}
+	}
+	return err
+}
+
+// explained is an error whose message is a text of the catalogue.
+type explained struct {
+	text string
+	err  error
+}
+
+func (e *explained) Error() string { return e.text }
+func (e *explained) Unwrap() error { return e.err }

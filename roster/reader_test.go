@@ -3,6 +3,7 @@ package roster
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -413,5 +414,36 @@ func TestOpenXLSX1904(t *testing.T) {
 	}
 	if _, p := validator(t).Check(rows[0]); p != nil {
 		t.Error(p)
+	}
+}
+
+// Explain renders a file's or a header's error in the admin's language and
+// leaves other errors alone, the original still reachable.
+func TestExplain(t *testing.T) {
+	cat := catalog(t)
+	_, headerErr := Open(strings.NewReader("NIK,Nama,Kecamatan\n1,2,3\n"), "judul.csv")
+	disk := errors.New("disk on fire")
+	tests := []struct {
+		name string
+		err  error
+		lang string
+		want string
+	}{
+		{"file error", ErrHTML, "en", "This file is a web page (HTML)"},
+		{"file error in Indonesian", ErrHTML, "id", "File ini halaman web (HTML)"},
+		{"header error", headerErr, "id", "Kolom wajib tidak ditemukan: Desa/Kelurahan, Kabupaten/Kota."},
+		{"wrapped", fmt.Errorf("read: %w", ErrHTML), "en", "This file is a web page (HTML)"},
+		{"another error", disk, "en", "disk on fire"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Explain(cat, tt.lang, tt.err)
+			if !strings.Contains(got.Error(), tt.want) {
+				t.Errorf("Explain: %q, want it to contain %q", got.Error(), tt.want)
+			}
+			if !errors.Is(got, tt.err) {
+				t.Errorf("Explain(%v) no longer reaches the error", tt.err)
+			}
+		})
 	}
 }

@@ -275,7 +275,7 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		Lang string `db:"lang"`
 	}
 	err = t.sel(ctx, &rows, `
-		SELECT r.ref, r.name, r.nik_sealed, r.phone_sealed, r.status, r.income_bracket, r.jht, r.monthly_iuran, r.created_at,
+		SELECT r.ref, r.name, r.nik_sealed, r.phone_sealed, r.status, r.income_bracket, r.jht, r.occupation, r.monthly_iuran, r.created_at,
 			r.covered_from, r.covered_to, r.channel, r.chat_id, coalesce(s.lang, '') AS lang, r.claimed_at, r.agent_reminded_at
 		FROM registrations r LEFT JOIN sessions s ON r.channel <> '' AND s.channel = r.channel AND s.chat_id = r.chat_id
 		WHERE r.agent_id = $1 AND r.deleted_at IS NULL ORDER BY r.id DESC`, agent)
@@ -288,7 +288,7 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := flows.Resident{Ref: r.Ref, Name: r.Name, NIK: nik, Phone: phone, Status: r.Status, Bracket: r.Bracket, JHT: r.JHT,
+		v := flows.Resident{Ref: r.Ref, Name: r.Name, NIK: nik, Phone: phone, Status: r.Status, Bracket: r.Bracket, JHT: r.JHT, Occupation: r.Occupation,
 			MonthlyIuran: r.MonthlyIuran, CreatedAt: r.CreatedAt, Channel: r.Channel, ChatID: r.ChatID, Lang: r.Lang,
 			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.AgentReminded.Time}
 		v.CoveredFrom, v.CoveredTo = r.covered()

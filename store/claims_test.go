@@ -13,6 +13,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -221,7 +222,7 @@ func TestClaimFailures(t *testing.T) {
 	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sintang", FileName: "f.csv", FileSHA: fmt.Sprint("fail-", clock.Now().UnixNano()), Months: 3, CreatedBy: "test"})
 	must(t, err)
 	sponsored, sponsored2 := newNIK(), newNIK()
-	_, err = db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, sponsored), rosterWorker(3, sponsored2)}, iuran.Default())
+	_, err = sponsor.ImportChunk(ctx, db, b, []roster.Worker{rosterWorker(2, sponsored), rosterWorker(3, sponsored2)}, iuran.Default())
 	must(t, err)
 	codes, err := db.BatchClaimCodes(ctx, b.ID, clk.Now().AddDate(0, 0, 30), "test")
 	if err != nil || len(codes) != 2 {

@@ -76,7 +76,7 @@ func (t *opTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistra
 		Method string `db:"method"`
 	}
 	err := t.tx.GetContext(ctx, &reg, `SELECT r.name, r.channel, r.chat_id, r.covered_to,
-		r.income_bracket, r.jht, coalesce(r.subscription_months, 0) AS months, coalesce(r.subscription_method, '') AS method,
+		r.income_bracket, r.jht, r.occupation, coalesce(r.subscription_months, 0) AS months, coalesce(r.subscription_method, '') AS method,
 		coalesce((SELECT lang FROM sessions s WHERE s.channel = r.channel AND s.chat_id = r.chat_id), '') AS lang
 		FROM registrations r WHERE r.ref = $1 AND r.deleted_at IS NULL`, ref)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -90,7 +90,7 @@ func (t *opTx) Reminded(ctx context.Context, ref string) (flows.RemindedRegistra
 		to = reg.CoveredTo.Time.Format(time.DateOnly)
 	}
 	return flows.RemindedRegistration{Name: reg.Name, Channel: reg.Channel, ChatID: reg.ChatID, CoveredTo: to, Lang: reg.Lang,
-		Bracket: reg.Bracket, JHT: reg.JHT, Months: reg.Months, Method: reg.Method}, true, nil
+		Bracket: reg.Bracket, JHT: reg.JHT, Occupation: reg.Occupation, Months: reg.Months, Method: reg.Method}, true, nil
 }
 
 func (t *opTx) RecordWorkerPayment(ctx context.Context, p flows.PaymentRecord, payerRef string) error {

@@ -281,27 +281,25 @@ type txx interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// PendingByCode finds a sandbox-style payment by its payment code, for the
-// development payment page.
-type PendingByCode struct {
-	OrderID string `db:"order_id"`
-	Amount  int64  `db:"amount"`
-	Status  string `db:"status"`
-	Method  string `db:"method"`
-}
-
-// PaymentByCode looks a payment up by provider and payment code (the newest one).
-func (d *DB) PaymentByCode(ctx context.Context, provider, code string) (PendingByCode, error) {
-	var p PendingByCode
+// PaymentByCode looks a payment up by provider and payment code (the newest
+// one): the virtual account number or store code, else the order id (QRIS);
+// ErrUnknownPayment when none has it.
+func (d *DB) PaymentByCode(ctx context.Context, provider, code string) (payments.Issued, error) {
+	var p struct {
+		OrderID string `db:"order_id"`
+		Amount  int64  `db:"amount"`
+		Status  string `db:"status"`
+		Method  string `db:"method"`
+	}
 	err := d.db.GetContext(ctx, &p, `SELECT order_id, amount, status, method FROM payments WHERE provider = $1
 		AND (va_number = $2 OR (va_number = '' AND order_id = $2)) ORDER BY id DESC LIMIT 1`, provider, code)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, ErrUnknownPayment
+		return payments.Issued{}, ErrUnknownPayment
 	}
 	if err != nil {
-		return p, fmt.Errorf("payment with code %s: %w", code, err)
+		return payments.Issued{}, fmt.Errorf("payment with code %s: %w", code, err)
 	}
-	return p, nil
+	return payments.Issued{OrderID: p.OrderID, Amount: p.Amount, Status: payments.Status(p.Status), Method: payments.Method(p.Method)}, nil
 }
 
 // newToken makes an unguessable token for a verification link.
@@ -399,17 +397,23 @@ func (d *DB) Report(ctx context.Context, day time.Time, loc *time.Location) (Day
 func (t *chatTx) Payments(ctx context.Context) ([]flows.PaymentView, error) {
 	var rows []struct {
 		Ref       string       `db:"ref"`
+		OrderID   string       `db:"order_id"`
+		Provider  string       `db:"provider"`
 		Status    string       `db:"status"`
 		Amount    int64        `db:"amount"`
+		Total     int64        `db:"total"`
 		Months    int          `db:"months"`
 		Bank      string       `db:"method"`
 		Code      string       `db:"va_number"`
+		Biller    string       `db:"biller_code"`
+		QR        string       `db:"qr_string"`
 		ExpiresAt sql.NullTime `db:"expires_at"`
 		PaidAt    sql.NullTime `db:"paid_at"`
 	}
 	// An agent's or a sponsor's open code pays for several people at once:
 	// only its payer may see it, so of those only settled ones are listed.
-	err := t.sel(ctx, &rows, `SELECT r.ref, p.status, i.amount, i.months, p.method, p.va_number, p.expires_at, p.paid_at
+	err := t.sel(ctx, &rows, `SELECT r.ref, p.order_id, p.provider, p.status, i.amount, p.amount AS total, i.months, p.method, p.va_number,
+			p.biller_code, p.qr_string, p.expires_at, p.paid_at
 		FROM payments p JOIN payment_items i ON i.payment_id = p.id JOIN registrations r ON r.id = i.registration_id
 		WHERE r.channel = $1 AND r.chat_id = $2 AND (p.payer_kind = 'worker' OR p.status = 'paid') ORDER BY p.id DESC LIMIT 50`, t.channel, t.chatID)
 	if err != nil {
@@ -418,9 +422,26 @@ func (t *chatTx) Payments(ctx context.Context) ([]flows.PaymentView, error) {
 	out := make([]flows.PaymentView, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, flows.PaymentView{RegistrationRef: r.Ref, Status: r.Status, Amount: r.Amount, Months: r.Months, Bank: r.Bank,
-			Code: r.Code, ExpiresAt: r.ExpiresAt.Time, PaidAt: r.PaidAt.Time})
+			Code: r.Code, ExpiresAt: r.ExpiresAt.Time, PaidAt: r.PaidAt.Time,
+			Instruction: payments.Instruction{Provider: r.Provider, OrderID: r.OrderID, Bank: payments.Method(r.Bank), VANumber: r.Code,
+				BillerCode: r.Biller, QRString: r.QR, Amount: r.Total, ExpiresAt: r.ExpiresAt.Time}})
 	}
 	return out, nil
+}
+
+// CancelPayment marks the chat's own pending payment code cancelled: a code
+// for the same registration replaced it. A settlement of it that still
+// arrives is applied (money received wins).
+func (t *chatTx) CancelPayment(ctx context.Context, orderID, why string) error {
+	_, err := t.exec(ctx, `WITH c AS (
+			UPDATE payments SET status = 'cancelled', updated_at = $3
+			WHERE order_id = $1 AND status = 'pending' AND payer_kind = 'worker' AND payer_ref = $2 RETURNING id)
+		INSERT INTO payment_events (payment_id, at, kind, status, detail) SELECT id, $3, 'cancelled', 'cancelled', $4 FROM c`,
+		orderID, t.channel+":"+t.chatID, t.now, why)
+	if err != nil {
+		return fmt.Errorf("cancel payment %s: %w", orderID, err)
+	}
+	return nil
 }
 
 // ExpirePayments marks pending payments whose code expired more than grace

@@ -11,63 +11,47 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
-	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
-	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/sponsor"
 )
 
 // BatchSpec is a sponsor's list about to be imported.
-type BatchSpec struct {
-	Sponsor   string
-	FileName  string
-	FileSHA   string // hex SHA-256 of the file: the same file again is the same batch
-	JHT       bool
-	Months    int       // 1, 3, 6 or 12
-	Start     time.Time // the agreement's start; zero: the day after payment
-	CreatedBy string    // "cli:<user>"
-}
+type BatchSpec = sponsor.BatchSpec
 
 // Batch is an imported (or importing) sponsor's list.
-type Batch struct {
-	ID         int64     `db:"id"`
-	Sponsor    string    `db:"sponsor"`
-	FileName   string    `db:"file_name"`
-	FileSHA    string    `db:"file_sha256"`
-	JHT        bool      `db:"jht"`
-	Months     int       `db:"months"`
-	Start      time.Time `db:"-"`
-	CreatedBy  string    `db:"created_by"`
-	CreatedAt  time.Time `db:"created_at"`
-	UpdatedAt  time.Time `db:"updated_at"`
-	FinishedAt time.Time `db:"-"`
-	RowsRead   int       `db:"rows_read"`
-	Imported   int       `db:"imported"`
-	Attached   int       `db:"attached"`
-	Rejected   int       `db:"rejected"`
-	PaymentRef string    `db:"payment_ref"`
-	PaidAt     time.Time `db:"-"`
-	ClaimToken string    `db:"claim_token"`
-	// Counted from the registrations (Batches, BatchByID).
-	Workers int   `db:"workers"` // registrations the batch pays for
-	Claimed int   `db:"claimed"` // linked to their own chat
-	Active  int   `db:"active"`  // protected today
-	Monthly int64 `db:"monthly"` // the batch's contribution per month
-}
+type Batch = sponsor.Batch
 
-// batchRow is Batch as scanned.
+// batchRow is a Batch as scanned, with its counts.
 type batchRow struct {
-	Batch
+	ID         int64        `db:"id"`
+	Sponsor    string       `db:"sponsor"`
+	FileName   string       `db:"file_name"`
+	FileSHA    string       `db:"file_sha256"`
+	JHT        bool         `db:"jht"`
+	Months     int          `db:"months"`
 	Start      sql.NullTime `db:"start_date"`
+	CreatedBy  string       `db:"created_by"`
+	CreatedAt  time.Time    `db:"created_at"`
+	UpdatedAt  time.Time    `db:"updated_at"`
 	FinishedAt sql.NullTime `db:"finished_at"`
+	RowsRead   int          `db:"rows_read"`
+	Imported   int          `db:"imported"`
+	Attached   int          `db:"attached"`
+	Rejected   int          `db:"rejected"`
+	PaymentRef string       `db:"payment_ref"`
 	PaidAt     sql.NullTime `db:"paid_at"`
+	ClaimToken string       `db:"claim_token"`
+	Workers    int          `db:"workers"`
+	Claimed    int          `db:"claimed"`
+	Active     int          `db:"active"`
+	Monthly    int64        `db:"monthly"`
 }
 
 func (r batchRow) value() Batch {
-	v := r.Batch
-	v.Start = r.Start.Time
-	v.FinishedAt = r.FinishedAt.Time
-	v.PaidAt = r.PaidAt.Time
-	return v
+	return Batch{ID: r.ID, Sponsor: r.Sponsor, FileName: r.FileName, FileSHA: r.FileSHA, JHT: r.JHT, Months: r.Months, Start: r.Start.Time,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, FinishedAt: r.FinishedAt.Time, RowsRead: r.RowsRead,
+		Imported: r.Imported, Attached: r.Attached, Rejected: r.Rejected, PaymentRef: r.PaymentRef, PaidAt: r.PaidAt.Time,
+		ClaimToken: r.ClaimToken, Workers: r.Workers, Claimed: r.Claimed, Active: r.Active, Monthly: r.Monthly}
 }
 
 // OpenBatch finds the batch of this sponsor and file, or starts a new one;
@@ -144,35 +128,16 @@ func (d *DB) Batches(ctx context.Context) ([]Batch, error) {
 // todayDate is the calendar date now in the deployment's time zone, "2006-01-02".
 func (d *DB) todayDate() string { return d.today(d.now()).Format(time.DateOnly) }
 
-// Import outcomes of rows that were not inserted.
-const (
-	ImportAlready  = "already"  // imported into this batch before (a re-run)
-	ImportActive   = "active"   // registered elsewhere and protected today: left alone
-	ImportAttached = "attached" // registered elsewhere, unpaid: this batch now pays for it
-	ImportOther    = "other"    // another sponsor's batch pays for it: left alone
-)
-
-// ImportNote is what became of a valid row that was not inserted.
-type ImportNote struct {
-	Line    int    `db:"line"`
-	Outcome string `db:"outcome"`
-}
-
-// ChunkResult counts what one chunk of rows did.
-type ChunkResult struct {
-	Imported int
-	Attached int
-	Notes    []ImportNote // rows not inserted, by line
-}
-
-// ImportChunk stores checked workers of a batch in one transaction: COPY
-// into a staging table, then one set-based insert; a NIK registered already
-// is left alone (protected, or another sponsor's), or gets this batch's
-// sponsorship when it is unpaid. Re-running a chunk inserts nothing twice.
-// Each worker takes the tariff bracket of its income (the lowest when none).
-func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tariffs *iuran.Table) (ChunkResult, error) {
-	var res ChunkResult
-	if len(ws) == 0 {
+// ImportRows stores rows of a batch in one transaction: COPY into a staging
+// table, then one set-based insert of the new NIKs, unlinked (no chat until
+// the worker claims), waiting for the sponsor's payment. For the rows whose
+// NIK is registered already, decide gets what their registrations are
+// (locked until the commit, so it stays true) and returns the lines whose
+// registrations the batch pays for from now on. Re-running a chunk inserts
+// nothing twice.
+func (d *DB) ImportRows(ctx context.Context, b Batch, rows []sponsor.Row, decide func([]sponsor.Existing) []int) (sponsor.Stored, error) {
+	var res sponsor.Stored
+	if len(rows) == 0 {
 		return res, nil
 	}
 	tx, err := d.db.BeginTxx(ctx, nil)
@@ -180,6 +145,12 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 		return res, fmt.Errorf("import chunk: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
+	// The batch first, then its registrations, as a payment of the batch
+	// locks them: the other writers' chunks go on beside this one, a
+	// payment waits for it (or it for the payment), never both.
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM sponsor_batches WHERE id = $1 FOR KEY SHARE`, b.ID); err != nil {
+		return res, fmt.Errorf("import chunk: batch %d: %w", b.ID, err)
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_rows (
 			line int, ref text, nik_sealed bytea, nik_hash bytea, phone_sealed bytea, phone_hash bytea, name text, birth_date date,
 			female boolean, province text, regency text, district text, village text, occupation text, occupation_other text,
@@ -192,7 +163,7 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 	if err != nil {
 		return res, fmt.Errorf("import chunk: copy: %w", err)
 	}
-	for _, w := range ws {
+	for _, w := range rows {
 		nikSealed, err := d.vault.SealString(w.NIK)
 		if err != nil {
 			return res, fmt.Errorf("seal nik: %w", err)
@@ -205,14 +176,9 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 			}
 			phoneSealed, phoneHash = s, d.vault.Hash("phone", w.Phone)
 		}
-		bracket := tariffs.ForIncome(w.Income)
-		occupation, other := w.Occupation, w.OccupationOther
-		if occupation == "" {
-			occupation = "lainnya"
-		}
 		if _, err := stmt.ExecContext(ctx, w.Line, batchRef(b.ID, w.Line), nikSealed, d.vault.Hash("nik", w.NIK), phoneSealed, phoneHash,
-			w.Name, w.BirthDate.Format(time.DateOnly), w.Female, w.Province, w.Regency, w.District, w.Village, occupation, other,
-			bracket.Index, bracket.Base, bracket.Monthly(b.JHT), w.KPJ); err != nil {
+			w.Name, w.BirthDate.Format(time.DateOnly), w.Female, w.Province, w.Regency, w.District, w.Village, w.Occupation, w.OccupationOther,
+			w.Bracket, w.Base, w.Monthly, w.KPJ); err != nil {
 			return res, fmt.Errorf("import chunk: copy line %d: %w", w.Line, err)
 		}
 	}
@@ -223,13 +189,12 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 		return res, fmt.Errorf("import chunk: copy: %w", err)
 	}
 	now := d.now()
-	// The new ones, unlinked (no chat until the worker claims), waiting for
-	// the sponsor's payment. One statement inserts them and marks the rows
-	// it left out (registered before, or a worker of this batch erased at
-	// their request, whose reference stays); those few are looked up alone.
+	// One statement inserts the new ones and marks the rows it left out
+	// (registered before, or a worker of this batch erased at their
+	// request, whose reference stays); those few are looked up alone.
 	// The fast way skips what is there already; a registration committed
 	// meanwhile by a chat makes it fail, and then the slower speculative
-	// insert (ON CONFLICT) decides row by row.
+	// insert (ON CONFLICT) goes row by row.
 	insertNew := func(skip string) (int64, error) {
 		r, err := tx.ExecContext(ctx, `
 			WITH ins AS (
@@ -261,35 +226,56 @@ func (d *DB) ImportChunk(ctx context.Context, b Batch, ws []roster.Worker, tarif
 	if err != nil {
 		return res, fmt.Errorf("import chunk: insert: %w", err)
 	}
-	res.Imported = len(ws) - int(skipped)
-	if err := tx.SelectContext(ctx, &res.Notes, `
-		SELECT s.line, CASE
-				WHEN r.sponsor_batch_id = $1 THEN $3
-				WHEN r.covered_to >= $2::date THEN $4
-				WHEN r.sponsor_batch_id IS NOT NULL THEN $5
-				ELSE $6 END AS outcome
-		FROM import_rows s JOIN registrations r ON r.nik_hash = s.nik_hash
-		WHERE s.skipped ORDER BY s.line`, b.ID, d.todayDate(), ImportAlready, ImportActive, ImportOther, ImportAttached); err != nil {
-		return res, fmt.Errorf("import chunk: outcomes: %w", err)
+	res.Imported = len(rows) - int(skipped)
+	var found []existingRow
+	if skipped > 0 {
+		if err := tx.SelectContext(ctx, &found, `
+			SELECT s.line, coalesce(r.sponsor_batch_id = $1, false) AS this_batch, coalesce(r.sponsor_batch_id <> $1, false) AS other_batch,
+				coalesce(r.covered_to >= $2::date, false) AS protected, r.deleted_at IS NOT NULL AS erased
+			FROM import_rows s JOIN registrations r ON r.nik_hash = s.nik_hash
+			WHERE s.skipped ORDER BY s.line FOR NO KEY UPDATE OF r`, b.ID, d.todayDate()); err != nil {
+			return res, fmt.Errorf("import chunk: registered already: %w", err)
+		}
 	}
-	r, err := tx.ExecContext(ctx, `
-		WITH a AS (
-			UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
-			FROM import_rows s WHERE s.skipped AND r.nik_hash = s.nik_hash AND r.sponsor_batch_id IS NULL
-				AND (r.covered_to IS NULL OR r.covered_to < $2::date) AND r.deleted_at IS NULL
-			RETURNING r.ref)
-		INSERT INTO audit_log (at, actor, action, subject, detail)
-		SELECT $3, $4, 'sponsor:attach', a.ref, 'batch=' || $1 FROM a`, b.ID, d.todayDate(), now, b.CreatedBy)
-	if err != nil {
-		return res, fmt.Errorf("import chunk: attach: %w", err)
+	existing := make([]sponsor.Existing, len(found))
+	for i, f := range found {
+		existing[i] = sponsor.Existing(f)
 	}
-	n, _ := r.RowsAffected()
-	res.Attached = int(n)
+	if attach := decide(existing); len(attach) > 0 {
+		lines := make([]int64, len(attach))
+		for i, l := range attach {
+			lines[i] = int64(l)
+		}
+		r, err := tx.ExecContext(ctx, `
+			WITH a AS (
+				UPDATE registrations r SET sponsor_batch_id = $1, updated_at = $3
+				FROM import_rows s WHERE s.skipped AND s.line = ANY($2::int[]) AND r.nik_hash = s.nik_hash
+				RETURNING r.ref)
+			INSERT INTO audit_log (at, actor, action, subject, detail)
+			SELECT $3, $4, 'sponsor:attach', a.ref, 'batch=' || $1 FROM a`, b.ID, pq.Array(lines), now, b.CreatedBy)
+		if err != nil {
+			return res, fmt.Errorf("import chunk: attach: %w", err)
+		}
+		n, _ := r.RowsAffected()
+		res.Attached = int(n)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE sponsor_batches SET imported = imported + $2, attached = attached + $3, updated_at = $4 WHERE id = $1`,
 		b.ID, res.Imported, res.Attached, now); err != nil {
 		return res, fmt.Errorf("import chunk: counts: %w", err)
 	}
-	return res, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("import chunk: commit: %w", err)
+	}
+	return res, nil
+}
+
+// existingRow is a sponsor.Existing as scanned.
+type existingRow struct {
+	Line       int  `db:"line"`
+	ThisBatch  bool `db:"this_batch"`
+	OtherBatch bool `db:"other_batch"`
+	Protected  bool `db:"protected"`
+	Erased     bool `db:"erased"`
 }
 
 // batchRef is the reference of a worker imported from a batch: stable for

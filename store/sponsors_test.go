@@ -12,6 +12,7 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -23,51 +24,51 @@ func rosterWorker(line int, nik string) roster.Worker {
 func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	unpaid := register(t, db)  // registered by the worker, never paid
-	active := register(t, db)  // registered and paid
-	sponsor := register(t, db) // another sponsor pays for it
+	unpaid := register(t, db)    // registered by the worker, never paid
+	active := register(t, db)    // registered and paid
+	sponsored := register(t, db) // another sponsor pays for it
 	niks := map[string]string{}
-	for _, ref := range []string{unpaid, active, sponsor} {
+	for _, ref := range []string{unpaid, active, sponsored} {
 		niks[ref] = nikByRef(t, db, ref)
 	}
 	db.SQL().MustExec(`UPDATE registrations SET covered_from = $2::date, covered_to = $2::date + 30, status = 'aktif' WHERE ref = $1`, active, today())
 
-	other, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sambas", FileName: "a.csv", FileSHA: "other-" + sponsor, Months: 12, CreatedBy: "test"})
+	other, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sambas", FileName: "a.csv", FileSHA: "other-" + sponsored, Months: 12, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ImportChunk(ctx, other, []roster.Worker{rosterWorker(2, niks[sponsor])}, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, db, other, []roster.Worker{rosterWorker(2, niks[sponsored])}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
-	b, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemprov Kalimantan Barat", FileName: "b.csv", FileSHA: "mine-" + sponsor, Months: 6, CreatedBy: "test"})
+	b, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemprov Kalimantan Barat", FileName: "b.csv", FileSHA: "mine-" + sponsored, Months: 6, CreatedBy: "test"})
 	if err != nil || !created {
 		t.Fatalf("open: %v, created %v", err, created)
 	}
 	fresh := fmt.Sprintf("6172014508%06d", clock.Now().UnixNano()%1e6)
-	chunk := []roster.Worker{rosterWorker(2, niks[unpaid]), rosterWorker(3, niks[active]), rosterWorker(4, niks[sponsor]), rosterWorker(5, fresh)}
-	res, err := db.ImportChunk(ctx, b, chunk, iuran.Default())
+	chunk := []roster.Worker{rosterWorker(2, niks[unpaid]), rosterWorker(3, niks[active]), rosterWorker(4, niks[sponsored]), rosterWorker(5, fresh)}
+	res, err := sponsor.ImportChunk(ctx, db, b, chunk, iuran.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[int]string{}
+	got := map[int]sponsor.Outcome{}
 	for _, n := range res.Notes {
 		got[n.Line] = n.Outcome
 	}
-	if res.Imported != 1 || res.Attached != 1 || got[2] != store.ImportAttached || got[3] != store.ImportActive || got[4] != store.ImportOther {
+	if res.Imported != 1 || res.Attached != 1 || got[2] != sponsor.Attach || got[3] != sponsor.Active || got[4] != sponsor.Other {
 		t.Fatalf("result %+v", res)
 	}
 	// Re-run: the new one and the attached one are this batch's now.
-	res, err = db.ImportChunk(ctx, b, chunk, iuran.Default())
+	res, err = sponsor.ImportChunk(ctx, db, b, chunk, iuran.Default())
 	if err != nil || res.Imported != 0 || res.Attached != 0 {
 		t.Fatalf("re-run: %+v, %v", res, err)
 	}
 	for _, n := range res.Notes {
-		want := map[int]string{2: store.ImportAlready, 3: store.ImportActive, 4: store.ImportOther, 5: store.ImportAlready}[n.Line]
+		want := map[int]sponsor.Outcome{2: sponsor.Already, 3: sponsor.Active, 4: sponsor.Other, 5: sponsor.Already}[n.Line]
 		if n.Outcome != want {
 			t.Errorf("re-run line %d: %s, want %s", n.Line, n.Outcome, want)
 		}
 	}
-	again, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemprov Kalimantan Barat", FileName: "b.csv", FileSHA: "mine-" + sponsor, Months: 6, CreatedBy: "test"})
+	again, created, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemprov Kalimantan Barat", FileName: "b.csv", FileSHA: "mine-" + sponsored, Months: 6, CreatedBy: "test"})
 	if err != nil || created || again.ID != b.ID || again.Imported != 1 || again.Attached != 1 || again.Workers != 2 {
 		t.Fatalf("the same file again: %+v, created %v, %v", again, created, err)
 	}
@@ -88,6 +89,71 @@ func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	db.SQL().Get(&items, `SELECT count(*) FROM payment_items i JOIN payments p ON p.id = i.payment_id WHERE p.payer_kind = 'sponsor' AND p.payer_ref = 'batch:' || $1`, b.ID)
 	if items != 2 {
 		t.Errorf("%d items in the sponsor's payment", items)
+	}
+}
+
+// ImportRows tells decide, inside its transaction, what the NIKs registered
+// already are, and gives the batch exactly the registrations of the lines
+// decide returns, nothing else.
+func TestImportRowsAttachesWhatDecideReturns(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	kept, taken := register(t, db), register(t, db) // unpaid, both: decide takes only one
+	active, sponsored := register(t, db), register(t, db)
+	db.SQL().MustExec(`UPDATE registrations SET covered_from = $2::date, covered_to = $2::date, status = 'aktif' WHERE ref = $1`, active, today())
+	other, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sanggau", FileName: "a.csv", FileSHA: fmt.Sprint("decide-other-", clock.Now().UnixNano()),
+		Months: 12, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sponsor.ImportChunk(ctx, db, other, []roster.Worker{rosterWorker(2, nikByRef(t, db, sponsored))}, iuran.Default()); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := db.OpenBatch(ctx, store.BatchSpec{Sponsor: "Pemkab Sekadau", FileName: "b.csv", FileSHA: fmt.Sprint("decide-", clock.Now().UnixNano()),
+		Months: 3, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/13)%1e6)
+	var rows []sponsor.Row
+	for i, nik := range []string{nikByRef(t, db, kept), nikByRef(t, db, taken), nikByRef(t, db, active), nikByRef(t, db, sponsored), fresh} {
+		rows = append(rows, sponsor.NewRow(rosterWorker(i+2, nik), iuran.Default(), false))
+	}
+	tests := []struct {
+		name   string
+		attach []int
+		want   []sponsor.Existing
+		stored sponsor.Stored
+	}{
+		{"first run", []int{3}, []sponsor.Existing{{Line: 2}, {Line: 3}, {Line: 4, Protected: true}, {Line: 5, OtherBatch: true}},
+			sponsor.Stored{Imported: 1, Attached: 1}},
+		{"re-run", nil, []sponsor.Existing{{Line: 2}, {Line: 3, ThisBatch: true}, {Line: 4, Protected: true}, {Line: 5, OtherBatch: true},
+			{Line: 6, ThisBatch: true}}, sponsor.Stored{}},
+	}
+	for _, tt := range tests {
+		var got []sponsor.Existing
+		stored, err := db.ImportRows(ctx, b, rows, func(found []sponsor.Existing) []int {
+			got = found
+			return tt.attach
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) || stored != tt.stored {
+			t.Errorf("%s: decide got %+v, stored %+v; want %+v, %+v", tt.name, got, stored, tt.want, tt.stored)
+		}
+	}
+	for ref, want := range map[string]int64{kept: 0, taken: b.ID, active: 0, sponsored: other.ID} {
+		var batch int64
+		db.SQL().Get(&batch, `SELECT coalesce(sponsor_batch_id, 0) FROM registrations WHERE ref = $1`, ref)
+		if batch != want {
+			t.Errorf("%s: batch %d, want %d", ref, batch, want)
+		}
+	}
+	var audits int
+	db.SQL().Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'sponsor:attach' AND detail = 'batch=' || $1`, b.ID)
+	if audits != 1 {
+		t.Errorf("%d attachments audited, want 1", audits)
 	}
 }
 
@@ -119,7 +185,7 @@ func TestBatchInvoiceSettles(t *testing.T) {
 	for i := range 3 {
 		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()+int64(i))%1e6)))
 	}
-	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, db, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	due, err := db.BatchDue(ctx, b.ID)
@@ -165,7 +231,7 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	nik := func(i int) string { return fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/1000+int64(i))%1e6) }
-	if _, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, nik(1)), rosterWorker(3, nik(2))}, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, db, b, []roster.Worker{rosterWorker(2, nik(1)), rosterWorker(3, nik(2))}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	order := fmt.Sprintf("SP%d-late", b.ID)
@@ -192,7 +258,7 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 		t.Errorf("coverage moved from %s to %s", before, after)
 	}
 	// A later worker, and one who lapsed long ago, are waiting: the next payment covers just them.
-	if _, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(4, nik(3))}, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, db, b, []roster.Worker{rosterWorker(4, nik(3))}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	lapsed := register(t, db)
@@ -216,11 +282,11 @@ func TestImportChunkDuplicateNIKInChunk(t *testing.T) {
 		t.Fatal(err)
 	}
 	nik := fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/7)%1e6)
-	res, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, nik), rosterWorker(3, nik)}, iuran.Default())
+	res, err := sponsor.ImportChunk(ctx, db, b, []roster.Worker{rosterWorker(2, nik), rosterWorker(3, nik)}, iuran.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Imported != 1 || len(res.Notes) != 1 || res.Notes[0].Outcome != store.ImportAlready {
+	if res.Imported != 1 || len(res.Notes) != 1 || res.Notes[0].Outcome != sponsor.Already {
 		t.Fatalf("result %+v", res)
 	}
 	var n int
@@ -250,12 +316,12 @@ func TestImportChunkRacesChatRegistration(t *testing.T) {
 		VALUES ($1, 'telegram', $1, $2, 'menunggu_pembayaran', now(), now())`, ref, testVault(t).Hash("nik", racing))
 
 	type outcome struct {
-		res store.ChunkResult
+		res sponsor.Chunk
 		err error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, err := db.ImportChunk(ctx, b, []roster.Worker{rosterWorker(2, other), rosterWorker(3, racing)}, iuran.Default())
+		res, err := sponsor.ImportChunk(ctx, db, b, []roster.Worker{rosterWorker(2, other), rosterWorker(3, racing)}, iuran.Default())
 		done <- outcome{res, err}
 	}()
 	// Let the chat's transaction commit only once the import waits for it.
@@ -277,7 +343,7 @@ func TestImportChunkRacesChatRegistration(t *testing.T) {
 	if o.err != nil {
 		t.Fatal(o.err)
 	}
-	if o.res.Imported != 1 || o.res.Attached != 1 || len(o.res.Notes) != 1 || o.res.Notes[0].Line != 3 || o.res.Notes[0].Outcome != store.ImportAttached {
+	if o.res.Imported != 1 || o.res.Attached != 1 || len(o.res.Notes) != 1 || o.res.Notes[0].Line != 3 || o.res.Notes[0].Outcome != sponsor.Attach {
 		t.Fatalf("result %+v", o.res)
 	}
 	var batch int64
@@ -304,7 +370,7 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	for i := range 4 {
 		ws = append(ws, rosterWorker(i+2, fmt.Sprintf("6172014508%06d", (clock.Now().UnixNano()/11+int64(i))%1e6)))
 	}
-	if _, err := db.ImportChunk(ctx, b, ws, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, db, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	due, _ := db.BatchDue(ctx, b.ID)

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-//go:embed data/provinces.csv data/regencies.csv data/districts.csv data/villages.csv data/pre2022.csv
+//go:embed data/provinces.csv data/regencies.csv data/districts.csv data/villages.csv data/pre2022.csv data/display-names.csv
 //go:embed data/LICENSE.md data/LICENSE-code-MIT data/SOURCE.md
 //go:embed data/LICENSE-pre2022-MIT data/SOURCE-pre2022.md
 var dataFS embed.FS
@@ -17,9 +17,10 @@ var dataFS embed.FS
 // e.g. for serving the licence texts. The FS is read-only.
 func Files() embed.FS { return dataFS }
 
-// Load parses the embedded region lists and precomputes the search keys. It
-// checks the data's consistency (header, code shape, sort order, parent links)
-// and returns an error if the embedded files are malformed.
+// Load parses the embedded region lists, puts in the display names of
+// data/display-names.csv (see displayNames) and precomputes the search keys.
+// It checks the data's consistency (header, code shape, sort order, parent
+// links, overrides) and returns an error if the embedded files are malformed.
 func Load() (*Data, error) {
 	d := &Data{}
 	files := [4]struct {
@@ -44,6 +45,11 @@ func Load() (*Data, error) {
 			}
 		}
 		d.levels[i] = rs
+	}
+	if err := displayNames(&d.levels); err != nil {
+		return nil, err
+	}
+	for i, rs := range d.levels {
 		d.keys[i] = makeKeys(rs)
 	}
 	pre, err := loadPre2022()

@@ -3,9 +3,11 @@
 // name search tuned for Indonesian region names, and validation of the region
 // part of a NIK.
 //
-// The data is embedded (see data/): the current list comes unchanged from the
-// npm package idn-area-data 4.0.1 (ODbL 1.0, data/LICENSE.md; code MIT,
-// data/LICENSE-code-MIT; see data/SOURCE.md), and the pre-2022 codes used to
+// The data is embedded (see data/): the current list comes from the npm
+// package idn-area-data 4.0.1 (ODbL 1.0, data/LICENSE.md; code MIT,
+// data/LICENSE-code-MIT; see data/SOURCE.md), unchanged but for a few village
+// names shown with the spaces people write (data/display-names.csv: "Darat
+// Sekip" for the source's "Daratsekip"), and the pre-2022 codes used to
 // validate older NIKs come from the npm package nik-parser 1.0.1 (MIT,
 // data/LICENSE-pre2022-MIT; data/pre2022.csv is the codes.csv described in
 // data/SOURCE-pre2022.md). Software that ships this data must credit the
@@ -50,7 +52,7 @@ func (l Level) String() string {
 // Region is one administrative region.
 type Region struct {
 	Code   string // dotted Kemendagri code: "61", "61.71", "61.71.01", "61.71.01.1001"
-	Name   string // as in the source data, e.g. "Kota Pontianak", "Daratsekip"
+	Name   string // as people write it, e.g. "Kota Pontianak", "Darat Sekip" (the source data has "Daratsekip": see data/display-names.csv)
 	Parent string // dotted code of the parent region; "" for provinces
 	Level  Level
 }

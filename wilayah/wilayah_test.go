@@ -97,7 +97,7 @@ func TestGet(t *testing.T) {
 		{"61.72", true, "Kota Singkawang", "61", Regency, "kota"},
 		{"61.03", true, "Kabupaten Sanggau", "61", Regency, "kabupaten"},
 		{"61.71.05", true, "Pontianak Kota", "61.71", District, ""},
-		{"61.71.05.1002", true, "Daratsekip", "61.71.05", Village, "kelurahan"},
+		{"61.71.05.1002", true, "Darat Sekip", "61.71.05", Village, "kelurahan"},
 		{"11.01.01.2001", true, "Keude Bakongan", "11.01.01", Village, "desa"},
 		{"93.01", true, "Kabupaten Merauke", "93", Regency, "kabupaten"},
 		{"91.01", false, "", "", 0, ""}, // Merauke before 2022; only in the pre-2022 list

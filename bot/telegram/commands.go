@@ -9,19 +9,27 @@ import (
 	"github.com/lindungi/lindungi/locales"
 )
 
-// commands are the bot's commands: the Indonesian name, its English alias
-// (flows accept both) and the key of the description, the same key in
-// every language.
+// commands are the bot's command menu, in order: the Indonesian name, its
+// English alias (flows accept both) and the key of the description, the same
+// key in every language. What a paying member needs every month comes first
+// (status, pay, card). /sambung links a registration an RT/RW head or an
+// agent made to this chat; flows keep /klaim as a hidden alias, which the
+// menu no longer shows ("klaim" is BPJS's word for a benefit claim).
+// /berhenti (stop broadcasts) and /stoplangganan (stop the monthly payment
+// number) stay out of the menu: they are easy to mix up, and the messages
+// that need them name them.
 var commands = []struct{ id, en, key string }{
 	{"mulai", "start", "telegram.command.mulai"},
-	{"batal", "cancel", "telegram.command.batal"},
-	{"kembali", "back", "telegram.command.kembali"},
-	{"bantuan", "help", "telegram.command.bantuan"},
-	{"bahasa", "language", "telegram.command.bahasa"},
 	{"status", "status", "telegram.command.status"},
+	{"bayar", "pay", "telegram.command.bayar"},
+	{"kartu", "card", "telegram.command.kartu"},
+	{"sambung", "link", "telegram.command.sambung"},
+	{"bantuan", "help", "telegram.command.bantuan"},
+	{"kembali", "back", "telegram.command.kembali"},
+	{"batal", "cancel", "telegram.command.batal"},
+	{"bahasa", "language", "telegram.command.bahasa"},
 	{"dataku", "mydata", "telegram.command.dataku"},
 	{"hapus", "delete", "telegram.command.hapus"},
-	{"klaim", "claim", "telegram.command.klaim"},
 	{"agen", "agent", "telegram.command.agen"},
 }
 

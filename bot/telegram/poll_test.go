@@ -141,11 +141,10 @@ func TestPollFullRegistration(t *testing.T) {
 	h := startPoll(t, nil)
 	const chat = 55001
 	const nik = "6171054508902001"
-	has(t, h.text(chat, "/mulai"), "Apakah Anda setuju?")
+	has(t, h.text(chat, "/mulai"), "Setuju?")
 	has(t, h.press(chat, "cs:yes"), "Ketik NIK")
 	has(t, h.text(chat, nik), "Ketik nama lengkap")
 	h.text(chat, "Siti Aminah")
-	h.press(chat, "bc:yes")
 
 	// The phone question offers the contact button; the worker uses it.
 	msgs := h.srv.Messages(chat)
@@ -155,12 +154,9 @@ func TestPollFullRegistration(t *testing.T) {
 	}
 	h.do(chat, 1, func() int { return h.srv.PushContact(chat, "6281234567890", chat) })
 
-	h.text(chat, "kota pontianak")
-	h.press(chat, "ds:61.71.05")
-	h.text(chat, "darat sekip")
+	h.text(chat, "darat sekip") // a village of the NIK's kecamatan
 	h.press(chat, "oc:petani")
-	h.press(chat, "in:0")
-	has(t, h.press(chat, "pr:base"), "Periksa data Anda", "Siti Aminah")
+	has(t, h.press(chat, "in:base"), "Periksa data Anda", "Siti Aminah")
 	has(t, h.press(chat, "rv:ok"), "Nomor pendaftaran: LD")
 
 	var row struct {
@@ -184,9 +180,9 @@ func TestPollFullRegistration(t *testing.T) {
 			presses++
 		}
 	}
-	waitFor(t, "keyboards removed", func() bool { return len(h.srv.Requests("editMessageReplyMarkup")) == 7 })
-	if presses != 7 {
-		t.Errorf("%d callback queries answered, want 7", presses)
+	waitFor(t, "keyboards removed", func() bool { return len(h.srv.Requests("editMessageReplyMarkup")) == 4 })
+	if presses != 4 {
+		t.Errorf("%d callback queries answered, want 4", presses)
 	}
 	for _, m := range h.srv.Messages(chat) {
 		if kb := m.InlineKeyboard(); len(kb) > 0 && m.MessageID != h.srv.Messages(chat)[len(h.srv.Messages(chat))-1].MessageID {

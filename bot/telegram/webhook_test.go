@@ -153,8 +153,8 @@ func TestWebhookHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pending) != 2 { // welcome + consent question, once
-		t.Errorf("%d replies queued for the chat whose update came twice, want 2", len(pending))
+	if len(pending) != 1 { // the welcome and consent question, once
+		t.Errorf("%d replies queued for the chat whose update came twice, want 1", len(pending))
 	}
 	if len(srv.Requests("answerCallbackQuery")) != 1 {
 		t.Errorf("callback not answered")
@@ -180,16 +180,17 @@ func TestSetCommands(t *testing.T) {
 	if reqs[0].Params.Has("language_code") || reqs[1].Params.Get("language_code") != "en" || reqs[0].Params.Has("scope") {
 		t.Errorf("params %v and %v", reqs[0].Params, reqs[1].Params)
 	}
-	id := `[{"command":"mulai","description":"Mulai atau lanjutkan pendaftaran"},{"command":"batal","description":"Batalkan pendaftaran yang sedang diisi"},` +
-		`{"command":"kembali","description":"Kembali ke pertanyaan sebelumnya"},{"command":"bantuan","description":"Penjelasan dan contoh jawaban"},` +
-		`{"command":"bahasa","description":"Ganti bahasa (English)"},{"command":"status","description":"Lihat pendaftaran Anda"},` +
-		`{"command":"dataku","description":"Lihat data Anda yang kami simpan"},{"command":"hapus","description":"Hapus data Anda"},` +
-		`{"command":"klaim","description":"Tautkan pendaftaran yang dibuat ketua RT/RW atau agen"},{"command":"agen","description":"Menu agen, atau daftar jadi agen"}]`
+	id := `[{"command":"mulai","description":"Mulai atau lanjutkan pendaftaran"},{"command":"status","description":"Lihat pendaftaran dan perlindungan Anda"},` +
+		`{"command":"bayar","description":"Bayar iuran"},{"command":"kartu","description":"Lihat kartu Anda"},` +
+		`{"command":"sambung","description":"Sambungkan pendaftaran ke HP ini"},{"command":"bantuan","description":"Penjelasan dan contoh jawaban"},` +
+		`{"command":"kembali","description":"Kembali ke pertanyaan sebelumnya"},{"command":"batal","description":"Batalkan yang sedang diisi"},` +
+		`{"command":"bahasa","description":"Ganti bahasa (English)"},{"command":"dataku","description":"Lihat data Anda yang kami simpan"},` +
+		`{"command":"hapus","description":"Hapus data Anda"},{"command":"agen","description":"Menu agen, atau daftar jadi agen"}]`
 	if got := srv.Commands(""); got != id {
 		t.Errorf("default commands\n%s\nwant\n%s", got, id)
 	}
 	en := srv.Commands("en")
-	for _, name := range []string{"start", "cancel", "back", "help", "language", "status", "mydata", "delete", "claim", "agent"} {
+	for _, name := range []string{"start", "status", "pay", "card", "link", "help", "back", "cancel", "language", "mydata", "delete", "agent"} {
 		if !strings.Contains(en, `"command":"`+name+`"`) {
 			t.Errorf("English commands lack %s: %s", name, en)
 		}

@@ -86,15 +86,13 @@ func TestBrowserRegistration(t *testing.T) {
 	if err != nil || lang != "id" {
 		t.Errorf("page language %q (%v), want id", lang, err)
 	}
-	waitBot("setuju") // the page starts the chat by itself
+	waitBot("Setuju?") // the page starts the chat by itself
 	shot(t, ctx, "consent")
 	press("cs:yes")
 	waitBot("Ketik NIK")
 	typeText("6171054508900123")
 	waitBot("nama lengkap")
 	typeText("Siti Aminah")
-	waitBot("Apakah ini benar")
-	press("bc:yes")
 	waitBot("nomor HP")
 	ph, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('msg').placeholder + '|' + document.getElementById('msg').inputMode`))
 	if err != nil || ph != cat.T("id", "web.placeholder_phone", nil)+"|tel" {
@@ -102,18 +100,12 @@ func TestBrowserRegistration(t *testing.T) {
 	}
 	shot(t, ctx, "phone")
 	typeText("081234567890")
-	waitBot("kabupaten/kota")
-	typeText("kota pontianak")
-	waitBot("kecamatan")
-	press("ds:61.71.05")
-	waitBot("desa/kelurahan")
+	waitBot("Kecamatan Pontianak Kota") // the villages of the NIK's kecamatan
 	typeText("darat sekip")
 	waitBot("pekerjaan")
 	press("oc:petani")
 	waitBot("penghasilan")
-	press("in:0")
-	waitBot("program")
-	press("pr:base")
+	press("in:base")
 	waitBot("Periksa data")
 	shot(t, ctx, "review")
 

@@ -14,6 +14,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/roster"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -57,7 +58,7 @@ func TestPrintedClaimCodeAloneTakesNothing(t *testing.T) {
 	}
 	w := roster.Worker{Line: 2, NIK: "6104250801030298", Name: "Yohanes Hasibuan", BirthDate: time.Date(2003, 1, 8, 0, 0, 0, 0, time.UTC),
 		Province: "61", Regency: "61.04", District: "61.04.25", Village: "61.04.25.2001", Occupation: "petani"}
-	if _, err := testDB.ImportChunk(ctx, b, []roster.Worker{w}, iuran.Default()); err != nil {
+	if _, err := sponsor.ImportChunk(ctx, testDB, b, []roster.Worker{w}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
 	codes, err := testDB.BatchClaimCodes(ctx, b.ID, clock.Now().AddDate(0, 0, 365), "test")

@@ -36,8 +36,3 @@ func Guard(perMinute int, now func() time.Time, h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
-
-// SameOrigin reports whether a request comes from a page of the host it
-// was sent to, judged by Origin, else Referer (for a form post outside the
-// chat, such as the test bank's).
-func SameOrigin(r *http.Request) bool { return sameOrigin(r, nil, "") }

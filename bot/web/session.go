@@ -9,8 +9,8 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
+
+	"github.com/lindungi/lindungi/origin"
 )
 
 // The cookie holds a secret of 32 bytes: 16 random ones and their HMAC with
@@ -142,64 +142,9 @@ func (s *server) rotate(ctx context.Context, w http.ResponseWriter, old session)
 	return transcriptTag(secret), nil
 }
 
-// normalOrigin lower-cases scheme://host[:port] and drops default ports.
-func normalOrigin(o string) (string, bool) {
-	u, err := url.Parse(strings.TrimSpace(o))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", false
-	}
-	host := strings.ToLower(u.Host)
-	if h, p, err := net.SplitHostPort(host); err == nil && ((u.Scheme == "http" && p == "80") || (u.Scheme == "https" && p == "443")) {
-		host = h
-		if strings.Contains(h, ":") {
-			host = "[" + h + "]"
-		}
-	}
-	return u.Scheme + "://" + host, true
-}
-
 // sameOrigin reports whether the request comes from the page itself or an
-// allowed origin, judged by Origin, else Referer. The own origin must have
-// the host and a scheme the page is served with: the connection's, what a
-// TLS-terminating proxy says it was (X-Forwarded-Proto), or PublicURL's.
-func (s *server) sameOrigin(r *http.Request) bool { return sameOrigin(r, s.origins, s.publicScheme) }
-
-func sameOrigin(r *http.Request, allowed map[string]bool, publicScheme string) bool {
-	from := r.Header.Get("Origin")
-	if from == "" || from == "null" {
-		ref, err := url.Parse(r.Header.Get("Referer"))
-		if err != nil || ref.Host == "" {
-			return false
-		}
-		from = ref.Scheme + "://" + ref.Host
-	}
-	n, ok := normalOrigin(from)
-	if !ok {
-		return false
-	}
-	if allowed[n] {
-		return true
-	}
-	u, _ := url.Parse(n)
-	host := strings.ToLower(r.Host)
-	if u.Host != host && u.Host != strings.TrimSuffix(strings.TrimSuffix(host, ":80"), ":443") {
-		return false
-	}
-	own := "http"
-	if r.TLS != nil {
-		own = "https"
-	}
-	if u.Scheme == own || u.Scheme == publicScheme {
-		return true
-	}
-	for _, p := range strings.Split(r.Header.Get("X-Forwarded-Proto"), ",") {
-		if strings.EqualFold(strings.TrimSpace(p), u.Scheme) {
-			return true
-		}
-	}
-	return false
-}
+// allowed origin (origin.Same).
+func (s *server) sameOrigin(r *http.Request) bool { return origin.Same(r, s.origins, s.publicScheme) }
 
 // crossSiteRead reports a GET the browser says another site made (an
 // EventSource opened by a foreign page would otherwise consume replies).

@@ -31,6 +31,7 @@ import (
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/origin"
 )
 
 // Channel is the channel name sessions and the outbox use for the web chat.
@@ -216,10 +217,10 @@ func newServer(o Options) (*server, error) {
 		// Every stream of a chat that got a reply wakes; all of them after a gap.
 		go bot.Listen(ctx, o.Changes, Channel, s.hub.notify, s.hub.notifyAll, s.log)
 	}
-	for _, origin := range o.AllowedOrigins {
-		n, ok := normalOrigin(origin)
+	for _, allowed := range o.AllowedOrigins {
+		n, ok := origin.Normal(allowed)
 		if !ok {
-			return nil, fmt.Errorf("web: allowed origin %q is not scheme://host[:port]", origin)
+			return nil, fmt.Errorf("web: allowed origin %q is not scheme://host[:port]", allowed)
 		}
 		s.origins[n] = true
 	}

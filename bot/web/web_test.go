@@ -455,9 +455,10 @@ func TestEventsDeliverInOrderAndMarkSent(t *testing.T) {
 
 	c.text("/start")
 	r0 := stream.reply(t)
+	c.text("/bantuan")
 	r := stream.reply(t)
-	if !strings.Contains(r0.Text, "Lindungi") || r.ID <= r0.ID || len(r.Choices) != 4 || r.Choices[0].Data != "cs:yes" {
-		t.Fatalf("welcome: %+v, then %+v", r0, r)
+	if !strings.Contains(r0.Text, "Lindungi") || r.ID <= r0.ID || len(r.Choices) != 4 || r.Choices[0].Data != "cs:yes" || len(r0.Choices) != 4 {
+		t.Fatalf("welcome: %+v, then help %+v", r0, r)
 	}
 	c.seq++
 	if st := c.post(`{"id":"m99","choice":"cs:yes"}`); st != 202 {
@@ -481,8 +482,8 @@ func TestEventsDeliverInOrderAndMarkSent(t *testing.T) {
 			t.Errorf("reply %d: choices must be an array", g.ID)
 		}
 	}
-	if echo := got[len(got)-1].Text; strings.Contains(echo, "4508900999") || !strings.Contains(echo, "0999") {
-		t.Errorf("the NIK echo should be masked: %q", echo)
+	if echo := got[len(got)-1].Text; strings.Contains(echo, "4508900999") || !strings.Contains(echo, "NIK diterima") {
+		t.Errorf("the NIK's acknowledgement should not show it: %q", echo)
 	}
 	waitDelivered(t, c.chat())
 }
@@ -511,6 +512,7 @@ func TestPollAndShutdown(t *testing.T) {
 	}
 	c.get("/").Body.Close()
 	c.text("/start")
+	c.text("/bantuan")
 	resp := c.get("/api/poll")
 	var rs []outReply
 	if err := json.NewDecoder(resp.Body).Decode(&rs); err != nil || len(rs) != 2 || len(rs[1].Choices) == 0 || rs[1].Choices[0].Data != "cs:yes" {
@@ -599,6 +601,7 @@ func TestTwoTabsBothGetTheReplies(t *testing.T) {
 	c.get("/").Body.Close()
 	tab1, tab2 := openEvents(t, c), openEvents(t, c)
 	c.text("/start")
+	c.text("/bantuan")
 	var got [2][]int64
 	for i, tab := range []*sse{tab1, tab2} {
 		for range 2 {

@@ -278,14 +278,10 @@ func script(i int, today time.Time, villages []step) []step {
 		choice("consent", "cs:yes"),
 		text("nik", nikDigits),
 		text("name", name),
-		choice("birth_confirm", "bc:yes"),
 		text("phone", phone),
-		choice("regency", "rg:61.71"),
-		choice("district", "ds:61.71.05"),
-		villages[i%len(villages)],
+		villages[i%len(villages)], // of the NIK's kecamatan, offered at once
 		choice("occupation", "oc:petani"),
-		choice("income", "in:0"),
-		choice("programs", "pr:base"),
+		choice("income", "in:base"),
 		choice("review", "rv:ok"),
 	}
 }
@@ -300,9 +296,9 @@ func villageSteps(regions *wilayah.Data) ([]step, error) {
 		n := wilayah.Normalize(v.Name)
 		if len(m) > 0 && m[0].Code == v.Code && wilayah.Normalize(m[0].Name) == n &&
 			(len(m) == 1 || wilayah.Normalize(m[1].Name) != n) {
-			out = append(out, text("village", v.Name))
+			out = append(out, text("nik_village", v.Name))
 		} else {
-			out = append(out, choice("village", "vl:"+v.Code))
+			out = append(out, choice("nik_village", "nv:"+v.Code))
 		}
 	}
 	if len(out) == 0 {

@@ -39,7 +39,7 @@ type tgStep struct {
 // tgScript is the start of a registration, as a person on Telegram sends it.
 func tgScript(n int) []tgStep {
 	return []tgStep{
-		{text: "halo", replies: 2}, // welcome, consent question
+		{text: "halo", replies: 1}, // the welcome and consent question
 		{choice: "cs:yes", replies: 1},
 		{text: fmt.Sprintf("617105450890%04d", n), replies: 1},
 		{text: "Siti Aminah", replies: 1},

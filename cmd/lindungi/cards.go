@@ -68,8 +68,7 @@ func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
 	card := kartu.Card{
 		Name: nama.Display(d.Name), Reference: d.Ref, KPJ: d.KPJ, Programs: programs,
 		VerifyURL: c.publicURL + "/verify/" + d.Token,
-		Labels: kartu.Labels{Title: T("card.title"), Subtitle: T("card.subtitle"), Name: T("card.name"), Reference: T("card.reference"),
-			KPJ: T("card.kpj"), KPJPending: T("card.kpj_pending"), Programs: T("card.programs"), Coverage: T("card.coverage"), Scan: T("card.scan")},
+		Labels:    kartu.LabelsFrom(T), // a receipt until BPJS gives a KPJ
 	}
 	if !d.CoveredFrom.IsZero() && !d.CoveredTo.IsZero() {
 		card.CoverFrom, card.CoverTo = c.cat.Date(lang, d.CoveredFrom), c.cat.Date(lang, d.CoveredTo)

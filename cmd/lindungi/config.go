@@ -34,7 +34,7 @@ var options = []option{
 	{key: "LINDUNGI_MAX_AGE", def: "65", help: "oldest age accepted at registration"},
 	{key: "LINDUNGI_TIMEZONE", def: "Asia/Jakarta", help: "the deployment's time zone (Asia/Pontianak is the same offset)"},
 	{key: "LINDUNGI_IURAN_TABLE", help: "CSV file replacing the built-in contribution brackets"},
-	{key: "LINDUNGI_DISCOUNTS_FILE", help: "CSV of dated contribution discounts (iuran/discounts-pp50-2025.csv is an example); none by default"},
+	{key: "LINDUNGI_DISCOUNTS_FILE", help: "CSV of more dated contribution discounts, as iuran/discounts-pp50-2025.csv (the law's, always applied)"},
 	{key: "LINDUNGI_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
 	{key: "LINDUNGI_METRICS_ADDR", help: "serve /metrics here instead of on LINDUNGI_HTTP_ADDR (keeps it off the public address)"},
 	{key: "LINDUNGI_WORKERS", def: "16", help: "updates handled at once (different chats; one chat's updates stay in order)"},
@@ -165,13 +165,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("LINDUNGI_IURAN_TABLE %s: %w", path, err)
 		}
 	}
+	// The discounts the law sets (PP 50/2025) always apply; a deployment
+	// may add dated discounts of its own.
+	c.Discounts = iuran.Law()
 	if path := getenv("LINDUNGI_DISCOUNTS_FILE"); path != "" {
 		f, err := os.Open(path)
 		if err != nil {
 			return c, fmt.Errorf("LINDUNGI_DISCOUNTS_FILE: %w", err)
 		}
 		defer f.Close()
-		if c.Discounts, err = iuran.ParseDiscounts(f); err != nil {
+		more, err := iuran.ParseDiscounts(f)
+		if err != nil {
+			return c, fmt.Errorf("LINDUNGI_DISCOUNTS_FILE %s: %w", path, err)
+		}
+		if c.Discounts, err = c.Discounts.With(more); err != nil {
 			return c, fmt.Errorf("LINDUNGI_DISCOUNTS_FILE %s: %w", path, err)
 		}
 	}

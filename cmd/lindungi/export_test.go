@@ -185,7 +185,7 @@ func TestExportRegistrations(t *testing.T) {
 	got := byColumn(header, rows, "reference")
 	wantA := map[string]string{"reference": refA, "kpj": "", "name": "Rina Ekspor", "birth_date": "1990-08-05", "sex": "female",
 		"province_code": "61", "province": "Kalimantan Barat", "regency_code": "61.71", "regency": "Kota Pontianak",
-		"district_code": "61.71.05", "district": "Pontianak Kota", "village_code": "61.71.05.1002", "village": "Daratsekip",
+		"district_code": "61.71.05", "district": "Pontianak Kota", "village_code": "61.71.05.1002", "village": "Darat Sekip",
 		"occupation": "nelayan", "occupation_name": "Nelayan", "occupation_other": "", "income_base": "1000000", "jkk": "yes", "jkm": "yes",
 		"jht": "yes", "monthly_iuran": "36800", "status": "menunggu_pembayaran", "covered_from": "", "covered_to": "",
 		"registered_at": may.In(time.FixedZone("WIB", 7*3600)).Format(time.DateTime), "registered_by": "self", "channel": "console"}
@@ -305,7 +305,7 @@ func TestExportAgents(t *testing.T) {
 	if !slices.Equal(header, want) {
 		t.Errorf("agents header:\n%q\nwant\n%q", header, want)
 	}
-	wantRow := []string{fmt.Sprint(id), "ketua_rt", "Pak Rt", "61.71.05.1002", "Daratsekip", "003", "007", "", "pending", "", "",
+	wantRow := []string{fmt.Sprint(id), "ketua_rt", "Pak Rt", "61.71.05.1002", "Darat Sekip", "003", "007", "", "pending", "", "",
 		july.In(time.FixedZone("WIB", 7*3600)).Format(time.DateTime), "0", "0", "0"}
 	if len(rows) != 1 || !slices.Equal(rows[0], wantRow) {
 		t.Errorf("agents:\n%q\nwant\n%q", rows, wantRow)

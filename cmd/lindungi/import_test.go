@@ -228,7 +228,7 @@ func TestSponsorClaimCodes(t *testing.T) {
 	os.WriteFile(list, []byte("NIK,Nama,Desa,Kecamatan,Kabupaten\n6171054508900021,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"), 0o600)
 	runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak")
 	out := runOut(t, env, "sponsor", "codes", "1", "--out", codes)
-	if !strings.Contains(out, "1 kode klaim") {
+	if !strings.Contains(out, "1 kode sambung") {
 		t.Fatalf("codes: %s", out)
 	}
 	b, _ := os.ReadFile(codes)
@@ -290,19 +290,29 @@ func TestImportEnglishAndFileErrors(t *testing.T) {
 	}
 }
 
-// TestImportKeys fails when import.go uses an "import." text missing in a
-// language, or the catalogue keeps one import.go does not use.
+// TestImportKeys fails when the import (this command's import.go and the
+// sponsor package's pipeline) uses an "import." text missing in a language,
+// or the catalogue keeps one the import does not use.
 func TestImportKeys(t *testing.T) {
-	src, err := os.ReadFile("import.go")
+	files, err := filepath.Glob("../../sponsor/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	used := map[string]bool{}
-	for _, m := range regexp.MustCompile(`"(import\.[a-z_.]+)"`).FindAllStringSubmatch(string(src), -1) {
-		used[m[1]] = true
+	for _, name := range append([]string{"import.go"}, files...) {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`"(import\.[a-z_.]+)"`).FindAllStringSubmatch(string(src), -1) {
+			used[m[1]] = true
+		}
 	}
 	if len(used) < 10 {
-		t.Fatalf("only %d keys found in import.go: is the scan broken?", len(used))
+		t.Fatalf("only %d keys found in the import's files: is the scan broken?", len(used))
 	}
 	cat, err := locales.Load()
 	if err != nil {
@@ -318,7 +328,7 @@ func TestImportKeys(t *testing.T) {
 	for _, lang := range cat.Langs() {
 		for _, k := range cat.Keys(lang) {
 			if strings.HasPrefix(k, "import.") && !used[k] {
-				t.Errorf("%s: %q is not used by import.go", lang, k)
+				t.Errorf("%s: %q is not used by the import", lang, k)
 			}
 		}
 	}

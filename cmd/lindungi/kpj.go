@@ -14,6 +14,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/kpj"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/store"
 )
 
@@ -70,7 +71,7 @@ func kpjCommand(ctx context.Context, args []string, db *store.DB, notices flows.
 	}
 	lines, err := kpj.Read(in, files[0], lo, hi)
 	if err != nil {
-		return fmt.Errorf("kpj import %s: %w", files[0], rosterError(cat, *lang, err))
+		return fmt.Errorf("kpj import %s: %w", files[0], roster.Explain(cat, *lang, err))
 	}
 	kpj.MarkConflicts(lines)
 

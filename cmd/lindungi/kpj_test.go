@@ -113,7 +113,7 @@ func TestKPJImport(t *testing.T) {
 		t.Fatalf("messages queued:\n%s", strings.Join(first, "\n"))
 	}
 	for i, want := range []string{"kpj-paid: ✅ BPJS Ketenagakerjaan has given Rina Ekspor a participant number (KPJ): 12345678901\nRegistration number: " + paidRef,
-		"kpj-paid: 📄 Rina Ekspor's membership card", "kpj-unpaid: ✅ BPJS Ketenagakerjaan sudah memberi nomor peserta (KPJ) untuk Rina Ekspor: 12345678902"} {
+		"kpj-paid: 📄 Rina Ekspor's card", "kpj-unpaid: ✅ BPJS Ketenagakerjaan sudah memberi nomor peserta (KPJ) untuk Rina Ekspor: 12345678902"} {
 		if !strings.HasPrefix(first[i], want) {
 			t.Errorf("message %d: %q, want it to start %q", i+1, first[i], want)
 		}

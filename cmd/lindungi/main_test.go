@@ -119,25 +119,24 @@ func expect(t *testing.T, turns [][]reply, want ...string) {
 const testNIK = "6171054508900123"
 
 func TestRegistrationEndToEnd(t *testing.T) {
-	// First process: greeting, consent, a wrong NIK, the right one, name,
-	// then "Salah" at the birth date, a wrong date, and the process ends.
+	// First process: the welcome and consent, a wrong NIK, the right one
+	// (its date and sex read from it), the name, the phone, and the process
+	// ends at the villages of the NIK's kecamatan.
 	turns := chat(t, "501",
 		"halo",
 		"1",                  // Setuju
 		"6171 0545 0890 012", // 15 digits
 		"6171.0545.0890.0123",
 		"siti aminah",
-		"Salah",
-		"31-02-1990", // no such day
+		"0812-3456-7890",
 	)
 	expect(t, turns,
-		"Apakah Anda setuju?",
+		"Setuju?",
 		"Ketik NIK Anda",
 		"NIK harus 16 angka. Yang Anda ketik 15 angka.",
-		"Ketik nama lengkap",
-		"lahir 5 Agustus 1990",
-		"Ketik tanggal lahir",
-		"Tanggal itu tidak ada di kalender",
+		"perempuan, lahir 5 Agustus 1990",
+		"Ketik nomor HP",
+		"KTP Anda dibuat di Kecamatan Pontianak Kota, Kota Pontianak",
 	)
 	if got := last(turns[1]).Input; got != "text" {
 		t.Errorf("NIK question input = %q", got)
@@ -145,32 +144,26 @@ func TestRegistrationEndToEnd(t *testing.T) {
 
 	// Second process: the conversation continues where it was.
 	turns = chat(t, "501",
-		"5 agt 90",
-		"0812-3456-7890",
 		"/kembali",          // back to the phone question
 		"+62 812 3456 7891", // a different number
-		"kota pontianak",
-		"Pontianak Kota",
 		"darat sekip",
 		"petani",
+		"3", // my income is higher
 		"1.500.000",
 		"2", // + JHT
 	)
 	expect(t, turns,
 		"Ketik nomor HP",
-		"Anda tinggal di kabupaten/kota mana?",
-		"Ketik nomor HP",
-		"Anda tinggal di kabupaten/kota mana?",
-		"Pilih kecamatan",
-		"Ketik nama desa/kelurahan",
+		"Kecamatan Pontianak Kota",
 		"Apa pekerjaan Anda?",
+		"Untuk penghasilan di bawah Rp1,1 juta",
 		"Berapa kira-kira penghasilan",
-		"Pilih program",
+		"Mau menambah JHT",
 		"Periksa data Anda",
 	)
-	review := last(turns[9]).Text
+	review := last(turns[6]).Text
 	for _, want := range []string{"6171 05•• •••• 0123", "Siti Aminah", "5 Agustus 1990", "perempuan", "0812-••••-7891",
-		"Daratsekip, Pontianak Kota, Kota Pontianak", "Petani/pekebun", "JKK + JKM + JHT", "1,5–1,7 jt per bulan"} {
+		"Kel. Darat Sekip, Kec. Pontianak Kota, Kota Pontianak", "Petani/pekebun", "JKK + JKM + JHT", "Rp1,5–1,7 juta"} {
 		if !strings.Contains(review, want) {
 			t.Errorf("review lacks %q:\n%s", want, review)
 		}
@@ -179,17 +172,18 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		t.Errorf("review shows NIK or phone in clear:\n%s", review)
 	}
 
-	// Third process: edit the name from the review, then confirm.
+	// Third process: change the name from the review, then confirm.
 	turns = chat(t, "501",
+		"Ubah data",
 		"Ubah nama",
 		"Siti Aminah Binti Hasan",
 		"Kirim",
 	)
-	expect(t, turns, "Ketik nama lengkap", "Periksa data Anda", "Mau bayar untuk berapa bulan?")
-	if !strings.Contains(last(turns[1]).Text, "Siti Aminah Binti Hasan") || !strings.Contains(last(turns[1]).Text, "0812-••••-7891") {
-		t.Errorf("review after the edit:\n%s", last(turns[1]).Text)
+	expect(t, turns, "Data mana yang mau diubah?", "Ketik nama lengkap", "Periksa data Anda", "Mau bayar untuk berapa bulan?")
+	if !strings.Contains(last(turns[2]).Text, "Siti Aminah Binti Hasan") || !strings.Contains(last(turns[2]).Text, "0812-••••-7891") {
+		t.Errorf("review after the edit:\n%s", last(turns[2]).Text)
 	}
-	done := turns[2][0].Text
+	done := turns[3][0].Text
 	if !strings.Contains(done, "Nomor pendaftaran: LD") {
 		t.Fatalf("confirmation: %q", done)
 	}
@@ -221,7 +215,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 
 	// The same NIK cannot register twice, from another chat.
 	turns = chat(t, "502", "/mulai", "Setuju", testNIK)
-	expect(t, turns, "Apakah Anda setuju?", "Ketik NIK", "sudah terdaftar")
+	expect(t, turns, "Setuju?", "Ketik NIK", "sudah didaftarkan")
 	if strings.Contains(last(turns[2]).Text, "Siti") {
 		t.Errorf("the duplicate message reveals whose NIK it is: %q", last(turns[2]).Text)
 	}

@@ -16,29 +16,50 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/lindungi/lindungi/clock"
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
 	"github.com/lindungi/lindungi/payments/sandbox"
+	"github.com/lindungi/lindungi/tanggal"
 	"github.com/lindungi/lindungi/vault"
 )
+
+// priceNow is what months of the first bracket cost when paid today (from
+// tomorrow), with the discounts the law sets: what the chat charges.
+func priceNow(t *testing.T, months int, jht bool) int64 {
+	t.Helper()
+	loc := flows.DefaultConfig().Location
+	q, err := iuran.Default().Quote(iuran.QuoteRequest{Bracket: 0, JHT: jht, Months: months,
+		Start: tanggal.Midnight(clock.Now().In(loc)).AddDate(0, 0, 1), Discounts: iuran.Law()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.Totals.Total
+}
+
+func rupiahNow(t *testing.T, months int, jht bool) string {
+	return locales.Rupiah(priceNow(t, months, jht))
+}
 
 // Registration → payment code in the chat → the test bank pays → the worker
 // is told, and is protected.
 func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
-	turns := chat(t, "601", "halo", "1", "6171054508900601", "Budi Santoso", "Benar", "0812-3456-0601",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim",
+	turns := chat(t, "601", "halo", "1", "6171054508900601", "Budi Santoso", "0812-3456-0601",
+		"darat sekip", "petani", "in:base", "Kirim",
 		"pm:3", "BCA")
-	expect(t, turns[12:], "berapa bulan", "bank atau toko apa", "Ada lagi")
-	instruction := turns[14][0].Text
+	expect(t, turns[8:], "berapa bulan", "bank atau toko apa", "Ada lagi")
+	instruction := turns[10][0].Text
 	code := regexp.MustCompile(`\b\d{16}\b`).FindString(instruction)
-	if code == "" || !strings.Contains(instruction, "Rp50.400") || !strings.Contains(instruction, "/sandbox/pay/"+code) {
+	if code == "" || !strings.Contains(instruction, rupiahNow(t, 3, false)) || !strings.Contains(instruction, "/sandbox/pay/"+code) {
 		t.Fatalf("instruction: %q", instruction)
 	}
 
 	base, stop := startServe(t, map[string]string{})
 	defer stop()
 	page := get(t, base+"/sandbox/pay/"+code)
-	if !strings.Contains(page, "Rp50.400") || !strings.Contains(page, "Bank uji coba") {
+	if !strings.Contains(page, rupiahNow(t, 3, false)) || !strings.Contains(page, "Bank uji coba") {
 		t.Fatalf("sandbox page: %s", page)
 	}
 	// Security review M5: another site posting the form, or a post without
@@ -113,9 +134,9 @@ func get(t *testing.T, u string) string {
 // The notification endpoint: forged → 401 and nothing changes; the same
 // settlement five times at once → one coverage extension.
 func TestPaymentNotificationEndpoint(t *testing.T) {
-	turns := chat(t, "602", "halo", "1", "6171054508900602", "Ani", "Benar", "0812-3456-0602",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "pm:1", "BRI")
-	code := regexp.MustCompile(`\b\d{15,16}\b`).FindString(turns[14][0].Text)
+	turns := chat(t, "602", "halo", "1", "6171054508900602", "Ani", "0812-3456-0602",
+		"darat sekip", "petani", "in:base", "Kirim", "pm:1", "BRI")
+	code := regexp.MustCompile(`\b\d{15,16}\b`).FindString(turns[10][0].Text)
 	db := sqlx.MustConnect("postgres", testDSN)
 	defer db.Close()
 	var order string
@@ -142,7 +163,7 @@ func TestPaymentNotificationEndpoint(t *testing.T) {
 		return resp.StatusCode
 	}
 	forged, _ := sandbox.New(sandbox.Options{Secret: []byte("not-the-deployment-key")})
-	if code := post(forged.Notify(order, 16800, payments.Paid, timeNow())); code != http.StatusUnauthorized {
+	if code := post(forged.Notify(order, priceNow(t, 1, false), payments.Paid, timeNow())); code != http.StatusUnauthorized {
 		t.Fatalf("forged notification: %d", code)
 	}
 	var status string
@@ -150,7 +171,7 @@ func TestPaymentNotificationEndpoint(t *testing.T) {
 	if status != "pending" {
 		t.Fatalf("a forged notification changed the payment: %s", status)
 	}
-	header, body := sb.Notify(order, 16800, payments.Paid, timeNow())
+	header, body := sb.Notify(order, priceNow(t, 1, false), payments.Paid, timeNow())
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)
@@ -183,10 +204,10 @@ func TestRegisterPayAndConfirmWithMidtrans(t *testing.T) {
 	mt := midtranstest.NewServer(t)
 	env := map[string]string{"LINDUNGI_PAYMENT_PROVIDER": "midtrans", "LINDUNGI_MIDTRANS_SERVER_KEY": midtranstest.ServerKey,
 		"LINDUNGI_MIDTRANS_BASE_URL": mt.URL()}
-	turns := chatEnv(t, env, "603", "halo", "1", "6171054508900603", "Citra Dewi", "Benar", "0812-3456-0603",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:jht", "Kirim", "pm:1", "Mandiri")
-	instruction := turns[14][0].Text
-	if !strings.Contains(instruction, "Rp36.800") || !strings.Contains(instruction, "Mandiri") || strings.Contains(instruction, "/sandbox/") {
+	turns := chatEnv(t, env, "603", "halo", "1", "6171054508900603", "Citra Dewi", "0812-3456-0603",
+		"darat sekip", "petani", "in:jht", "Kirim", "pm:1", "Mandiri")
+	instruction := turns[10][0].Text
+	if !strings.Contains(instruction, rupiahNow(t, 1, true)) || !strings.Contains(instruction, "Mandiri") || strings.Contains(instruction, "/sandbox/") {
 		t.Fatalf("instruction: %q", instruction)
 	}
 	charges := mt.Charges()
@@ -200,11 +221,11 @@ func TestRegisterPayAndConfirmWithMidtrans(t *testing.T) {
 
 	base, stop := startServe(t, env)
 	defer stop()
-	fh, fb := mt.Forged(order, "settlement", 36800)
+	fh, fb := mt.Forged(order, "settlement", priceNow(t, 1, true))
 	if code := postNotification(t, base+"/payments/midtrans/notification", fh, fb); code != http.StatusUnauthorized {
 		t.Fatalf("forged: %d", code)
 	}
-	nh, nb := mt.Notify(order, "settlement", 36800)
+	nh, nb := mt.Notify(order, "settlement", priceNow(t, 1, true))
 	if code := postNotification(t, base+"/payments/midtrans/notification", nh, nb); code != http.StatusOK {
 		t.Fatalf("settlement: %d", code)
 	}
@@ -236,10 +257,10 @@ func postNotification(t *testing.T, u string, header http.Header, body []byte) i
 }
 
 func TestPaymentsReport(t *testing.T) {
-	turns := chat(t, "604", "halo", "1", "6171054508900604", "Dewi", "Benar", "0812-3456-0604",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "pm:1", "BNI")
-	if !strings.Contains(turns[14][0].Text, "Rp16.800") {
-		t.Fatalf("instruction %q", turns[14][0].Text)
+	turns := chat(t, "604", "halo", "1", "6171054508900604", "Dewi", "0812-3456-0604",
+		"darat sekip", "petani", "in:base", "Kirim", "pm:1", "BNI")
+	if !strings.Contains(turns[10][0].Text, rupiahNow(t, 1, false)) {
+		t.Fatalf("instruction %q", turns[10][0].Text)
 	}
 	db := sqlx.MustConnect("postgres", testDSN)
 	defer db.Close()
@@ -269,9 +290,9 @@ func TestPaymentsReport(t *testing.T) {
 func wibZone() *time.Location { return time.FixedZone("WIB", 7*3600) }
 
 func TestPayWithQRISInTheSandbox(t *testing.T) {
-	turns := chat(t, "605", "halo", "1", "6171054508900605", "Fajar", "Benar", "0812-3456-0605",
-		"kota pontianak", "Pontianak Kota", "darat sekip", "petani", "1", "pr:base", "Kirim", "pm:1", "QRIS")
-	r := turns[14][0]
+	turns := chat(t, "605", "halo", "1", "6171054508900605", "Fajar", "0812-3456-0605",
+		"darat sekip", "petani", "in:base", "Kirim", "pm:1", "QRIS")
+	r := turns[10][0]
 	png, err := os.ReadFile(r.Photo)
 	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") || !strings.Contains(r.Text, "QRIS") {
 		t.Fatalf("QRIS reply %+v: %v", r, err)
@@ -282,7 +303,7 @@ func TestPayWithQRISInTheSandbox(t *testing.T) {
 	}
 	base, stop := startServe(t, map[string]string{})
 	defer stop()
-	if page := get(t, base+"/sandbox/pay/"+link[1]); !strings.Contains(page, "Rp16.800") {
+	if page := get(t, base+"/sandbox/pay/"+link[1]); !strings.Contains(page, rupiahNow(t, 1, false)) {
 		t.Fatalf("sandbox page: %s", page)
 	}
 	payInSandbox(t, base, link[1])

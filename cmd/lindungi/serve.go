@@ -117,7 +117,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	notify := webhook.Handler(d.provider, d.engine.ApplyPayment, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
-		page := web.Guard(pagesPerMinute, nil, sandboxPayHandler(sb, d.db, d.cat, notify, d.sandboxKey, log))
+		page := web.Guard(pagesPerMinute, nil, webhook.SandboxPage(sb, d.db, d.cat, notify, d.sandboxKey, log))
 		mux.Handle("GET /sandbox/pay/{code}", page)
 		mux.Handle("POST /sandbox/pay/{code}", page)
 	}

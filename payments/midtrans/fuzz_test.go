@@ -91,3 +91,46 @@ func FuzzTamper(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCancelAnswer: reading a cancel answer never panics, fails with a
+// *payments.Error (transient only when Midtrans' answer says so or cannot be
+// read), and says cancelled only for an answer about exactly this order
+// with transaction_status "cancel" and a success status.
+func FuzzCancelAnswer(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(200, b)
+	}
+	f.Add(412, []byte(`{"status_code":"412","status_message":"Merchant cannot modify the status of the transaction"}`))
+	f.Add(200, []byte(`{"status_code":"200","order_id":"LDG-BCA-0001","transaction_status":"cancel"}`))
+	f.Add(200, []byte(`{"order_id":"LDG-BCA-0001","transaction_status":"cancel"}`))
+	f.Add(500, []byte(`<html>`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		const order = "LDG-BCA-0001"
+		e := cancelAnswer(order, status, body)
+		if e != nil {
+			if e.Provider != Name || e.Op != "cancel" || (e.Kind != payments.Transient && e.Kind != payments.Permanent) {
+				t.Fatalf("error %+v", e)
+			}
+			if errors.Is(e, payments.ErrNotCancellable) && errors.Is(e, payments.ErrNotFound) {
+				t.Fatalf("both sentinels: %v", e)
+			}
+			return
+		}
+		var a struct {
+			StatusCode        *string `json:"status_code"`
+			OrderID           string  `json:"order_id"`
+			TransactionStatus string  `json:"transaction_status"`
+		}
+		if err := json.Unmarshal(body, &a); err != nil {
+			t.Fatalf("cancelled by an answer that does not decode: %q", body)
+		}
+		if status/100 != 2 || a.OrderID != order || a.TransactionStatus != "cancel" || (a.StatusCode != nil && *a.StatusCode != "" && (*a.StatusCode)[0] != '2') {
+			t.Fatalf("HTTP %d %q taken for a cancel", status, body)
+		}
+	})
+}

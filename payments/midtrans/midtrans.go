@@ -2,7 +2,8 @@
 // POST /v2/charge (payment_type bank_transfer for BCA, BNI, BRI and Permata
 // virtual accounts, echannel for Mandiri bill payment, cstore for Alfamart
 // and Indomaret payment codes, qris for QRIS), notifications verified with
-// their signature_key, and GET /v2/{order_id}/status for reconciliation.
+// their signature_key, GET /v2/{order_id}/status for reconciliation, and
+// POST /v2/{order_id}/cancel for a code a new one replaced (see Cancel).
 //
 // Midtrans' signature covers order_id, status_code and gross_amount only, not
 // transaction_status. A paid notification is therefore confirmed with a
@@ -76,7 +77,10 @@ type Client struct {
 	confirm bool
 }
 
-var _ payments.Provider = (*Client)(nil)
+var (
+	_ payments.Provider  = (*Client)(nil)
+	_ payments.Canceller = (*Client)(nil)
+)
 
 // New returns a Midtrans client.
 func New(o Options) (*Client, error) {
@@ -497,6 +501,11 @@ func failure(op string, httpStatus int, body []byte) *payments.Error {
 		e.Err = payments.ErrNotFound
 	case code == http.StatusNotAcceptable && op == "charge":
 		e.Err = payments.ErrDuplicate
+	case op == "cancel" && (code == http.StatusPreconditionFailed || (code == statusExpired && t.StatusCode == "407")):
+		// 412: "Merchant cannot modify the status of the transaction"
+		// (settled, expired, cancelled already); Midtrans' own 407 (not a
+		// proxy's HTTP 407): expired.
+		e.Err = payments.ErrNotCancellable
 	}
 	return e
 }

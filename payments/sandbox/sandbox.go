@@ -9,6 +9,8 @@
 // from the order id and the amount), so the pay page
 // finds the order through the instruction the caller stored. Status cannot
 // know anything: reconciliation is a no-op for the sandbox (ErrNotFound).
+// Cancel has nothing to stop either: it checks the order id and succeeds
+// (the caller's own record of the code is what the pay page goes by).
 package sandbox
 
 import (
@@ -80,7 +82,10 @@ type Provider struct {
 	prefix map[payments.Method]string
 }
 
-var _ payments.Provider = (*Provider)(nil)
+var (
+	_ payments.Provider  = (*Provider)(nil)
+	_ payments.Canceller = (*Provider)(nil)
+)
 
 // New returns a sandbox provider.
 func New(o Options) (*Provider, error) {
@@ -279,6 +284,18 @@ func (p *Provider) Verify(ctx context.Context, header http.Header, body []byte) 
 // is a no-op for it. It always wraps ErrNotFound.
 func (p *Provider) Status(ctx context.Context, orderID string) (payments.Notification, error) {
 	return payments.Notification{}, &payments.Error{Provider: Name, Op: "status", Kind: payments.Permanent, Message: "the sandbox keeps no state; reconciliation is a no-op", Err: payments.ErrNotFound}
+}
+
+// Cancel cancels orderID's code. The sandbox keeps no state of its own (its
+// codes live in the caller's database, which marks the code cancelled), so
+// there is nothing to stop here: Cancel checks the order id (a plain error
+// for an invalid one, as Create's) and returns nil, for any order, as many
+// times as it is asked. It never answers ErrNotFound or ErrNotCancellable.
+func (p *Provider) Cancel(ctx context.Context, orderID string) error {
+	if err := payments.ValidOrderID(orderID); err != nil {
+		return fmt.Errorf("sandbox: cancel: %w", err)
+	}
+	return nil
 }
 
 func digits(s string) bool {

@@ -224,3 +224,39 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestCancel(t *testing.T) {
+	p := provider(t)
+	var c payments.Canceller = p // the development provider can cancel too
+	in, err := p.Create(context.Background(), payments.Invoice{OrderID: "LDG-old", Amount: 50400, Method: payments.BRI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, order string
+		ok          bool
+	}{
+		{"issued code", in.OrderID, true},
+		{"again", in.OrderID, true},
+		{"never issued", "LDG-never", true}, // the sandbox cannot know
+		{"empty", "", false},
+		{"slash", "LDG/1", false},
+		{"too long", strings.Repeat("x", payments.MaxOrderID+1), false},
+	}
+	for _, tt := range tests {
+		err := c.Cancel(context.Background(), tt.order)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: Cancel(%q) = %v, want ok=%v", tt.name, tt.order, err, tt.ok)
+		}
+		var pe *payments.Error
+		if err != nil && (errors.As(err, &pe) || !strings.HasPrefix(err.Error(), "sandbox: cancel: ")) {
+			t.Errorf("%s: %v, want a plain sandbox error", tt.name, err)
+		}
+	}
+	// Cancelling changes nothing the sandbox derives: the same invoice still
+	// gets the same code (the caller's database says it is cancelled).
+	again, err := p.Create(context.Background(), payments.Invoice{OrderID: "LDG-old", Amount: 50400, Method: payments.BRI})
+	if err != nil || again != in {
+		t.Errorf("Create after Cancel: %+v, %v; want %+v", again, err, in)
+	}
+}

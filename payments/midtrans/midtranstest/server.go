@@ -1,9 +1,14 @@
 // Package midtranstest is a fake Midtrans Core API for tests: an httptest
 // server that answers POST /v2/charge (bank_transfer for bca, bni, bri,
-// permata; echannel for Mandiri; cstore for alfamart and indomaret; qris) and
-// GET /v2/{order_id}/status with Midtrans' JSON, checks the server key like Midtrans does, records every
-// request, fails on request with Midtrans' error bodies, and produces signed
-// (or forged) notification bodies for tests of the webhook endpoint.
+// permata; echannel for Mandiri; cstore for alfamart and indomaret; qris),
+// GET /v2/{order_id}/status and POST /v2/{order_id}/cancel with Midtrans'
+// JSON, checks the server key like Midtrans does, records every request,
+// fails on request with Midtrans' error bodies, and produces signed (or
+// forged) notification bodies for tests of the webhook endpoint.
+//
+// The fake sends nothing by itself: a test moves an order on with Notify (a
+// payment, an expiry) and posts the body it returns. After a cancel,
+// Notification gives the cancel notification Midtrans would post.
 package midtranstest
 
 import (
@@ -72,6 +77,11 @@ var (
 	InternalError = Failure{HTTPStatus: 500, StatusCode: "500", StatusMessage: "Sorry. Our system is recovering from unexpected issues. Please retry."}
 	Unavailable   = Failure{HTTPStatus: 503, Body: "<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>"}
 	AccessDenied  = Failure{HTTPStatus: 401, StatusCode: "401", StatusMessage: "Access denied due to unauthorized transaction, please check client or server key"}
+	// NotCancellable is the answer to a cancel of a transaction that is
+	// settled, expired, denied or cancelled already.
+	NotCancellable = Failure{HTTPStatus: 412, StatusCode: "412", StatusMessage: "Merchant cannot modify the status of the transaction"}
+	// NotFound is the answer about an order Midtrans does not know.
+	NotFound = Failure{HTTPStatus: 404, StatusCode: "404", StatusMessage: "Transaction doesn't exist."}
 )
 
 // Validation is Midtrans' answer to an invalid request.
@@ -80,7 +90,7 @@ func Validation(messages ...string) Failure {
 }
 
 type scripted struct {
-	endpoint string // "charge" or "status"
+	endpoint string // "charge", "status" or "cancel"
 	left     int    // < 0: forever
 	f        Failure
 }
@@ -138,8 +148,9 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Unlock()
 }
 
-// Fail scripts the next times answers of endpoint ("charge" or "status") to
-// be f; times < 0 fails until Heal.
+// Fail scripts the next times answers of endpoint ("charge", "status" or
+// "cancel") to be f; times < 0 fails until Heal. A scripted failure changes
+// nothing: a failed cancel leaves the order as it was.
 func (s *Server) Fail(endpoint string, times int, f Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -378,11 +389,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		endpoint = "charge"
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasSuffix(r.URL.Path, "/status"):
 		endpoint = "status"
-		id, err := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), "/v2/"), "/status"))
-		if err != nil {
-			id = ""
-		}
-		orderID = id
+		orderID = pathOrder(r, "/status")
+	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasSuffix(r.URL.Path, "/cancel"):
+		endpoint = "cancel"
+		orderID = pathOrder(r, "/cancel")
 	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, Request{Method: r.Method, Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), Body: body})
@@ -401,9 +411,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.charge(w, body)
 	case "status":
 		s.status(w, orderID)
+	case "cancel":
+		s.cancel(w, orderID)
 	default:
 		s.fail(w, Failure{HTTPStatus: 404, StatusCode: "404", StatusMessage: "The requested resource is not found"})
 	}
+}
+
+// pathOrder is the order id in /v2/{order_id}{suffix}; "" when it does not
+// unescape.
+func pathOrder(r *http.Request, suffix string) string {
+	id, err := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), "/v2/"), suffix))
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // scriptedFailure consumes a scripted failure for endpoint, if any. s.mu is held.
@@ -587,9 +609,75 @@ func (s *Server) status(w http.ResponseWriter, orderID string) {
 	}
 	s.mu.Unlock()
 	if t == nil {
-		s.fail(w, Failure{HTTPStatus: 404, StatusCode: "404", StatusMessage: "Transaction doesn't exist."})
+		s.fail(w, NotFound)
 		return
 	}
 	m["status_message"] = "Success, transaction is found"
 	writeJSON(w, http.StatusOK, m)
+}
+
+// cancellable reports whether Midtrans lets the merchant cancel a
+// transaction in this status: pending ones (every method the fake charges),
+// and card authorizations and captures before settlement.
+func cancellable(transactionStatus string) bool {
+	switch transactionStatus {
+	case "pending", "authorize", "capture":
+		return true
+	}
+	return false
+}
+
+// cancel is POST /v2/{order_id}/cancel: a cancellable order becomes
+// "cancel" and the answer is Midtrans' (unsigned) cancel response; a settled,
+// expired, denied or cancelled one gets 412, an unknown one 404.
+func (s *Server) cancel(w http.ResponseWriter, orderID string) {
+	s.mu.Lock()
+	t := s.txs[orderID]
+	if t == nil {
+		s.mu.Unlock()
+		s.fail(w, NotFound)
+		return
+	}
+	if !cancellable(t.status) {
+		s.mu.Unlock()
+		s.fail(w, NotCancellable)
+		return
+	}
+	t.status = "cancel"
+	m := map[string]any{
+		"status_code":        "200",
+		"status_message":     "Success, transaction is canceled",
+		"transaction_id":     t.TransactionID,
+		"order_id":           t.OrderID,
+		"gross_amount":       gross(t.Amount),
+		"payment_type":       t.PaymentType,
+		"transaction_time":   t.txTime.Format(layout),
+		"transaction_status": "cancel",
+		"fraud_status":       "accept",
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, m)
+}
+
+// Notification is the notification Midtrans would POST about the order as
+// it stands now (after a cancel: the cancel notification), correctly signed;
+// the order is not changed. ok is false for an order the fake has not seen.
+func (s *Server) Notification(orderID string) (h http.Header, body []byte, ok bool) {
+	s.mu.Lock()
+	t := s.txs[orderID]
+	if t == nil {
+		s.mu.Unlock()
+		return nil, nil, false
+	}
+	m := s.body(t, ServerKey)
+	s.mu.Unlock()
+	m["status_message"] = "midtrans payment notification"
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	h = http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "Veritrans")
+	return h, b, true
 }

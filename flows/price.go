@@ -1,0 +1,63 @@
+package flows
+
+import (
+	"time"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/tanggal"
+)
+
+// occupationSectors are the occupations of a sector the contribution
+// discounts name (PP 50/2025: transport is drivers, app-based or not, and
+// couriers); every other occupation is in no particular sector.
+var occupationSectors = map[string]string{
+	"ojek":  iuran.SectorTransport,
+	"sopir": iuran.SectorTransport,
+	"kurir": iuran.SectorTransport,
+}
+
+// SectorOf is the discount sector of an occupation ("" for most).
+func SectorOf(occupation string) string { return occupationSectors[occupation] }
+
+// sharesContact are the channels whose chat has a button that sends the
+// worker's own number.
+var sharesContact = map[string]bool{"telegram": true}
+
+// coverStart is the first day a payment made now covers: tomorrow.
+func (t *turn) coverStart() time.Time { return tanggal.Midnight(t.now).AddDate(0, 0, 1) }
+
+// monthly prices one month of a bracket from tomorrow for a worker of an
+// occupation, with the discount in force: the price every text states.
+func (t *turn) monthly(bracket int, jht bool, occupation string) iuran.Quote {
+	req := iuran.QuoteRequest{Bracket: bracket, JHT: jht, Months: 1, Start: t.coverStart(), Discounts: t.discounts, Sector: SectorOf(occupation)}
+	q, err := t.tariffs.Quote(req)
+	if err != nil { // a bracket the table no longer has: the first
+		req.Bracket = 0
+		q, _ = t.tariffs.Quote(req)
+	}
+	return q
+}
+
+// fromPrice is the lowest monthly price anyone pays from tomorrow (JKK and
+// JKM of the first bracket, in the sector with the largest discount).
+func (t *turn) fromPrice() string {
+	low := t.monthly(0, false, "").Totals.Total
+	for occupation := range occupationSectors {
+		low = min(low, t.monthly(0, false, occupation).Totals.Total)
+	}
+	return rupiahOf(low)
+}
+
+// discountNote says which discount a month's quote has and until when, or "".
+func (t *turn) discountNote(q iuran.Quote) string {
+	if len(q.Lines) == 0 || q.Lines[0].Rule == "" {
+		return ""
+	}
+	l := q.Lines[0]
+	r, ok := t.discounts.Rule(l.Rule)
+	if !ok {
+		return ""
+	}
+	return t.T("price.discount", map[string]any{"Percent": r.JKKPercent, "Until": t.cat.Date(t.s.Lang, r.To),
+		"Full": rupiahOf(l.JKK + l.JKM + l.JHT), "Total": rupiahOf(l.Total)})
+}
