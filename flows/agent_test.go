@@ -324,7 +324,11 @@ func TestClaim(t *testing.T) {
 	r.text("/klaim")
 	r.text(n)
 	must(t, r.text("NUR  AINI"), "buktikan")
-	got := lastText(r.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+62 812-8880-0077", UserID: r.id}}))
+	r.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+62 812-8880-0077", UserID: r.id}})
+	got := r.said()
+	if len(r.last) != 2 {
+		t.Errorf("linked: %d messages, want what happened, then the consent question", len(r.last))
+	}
 	must(t, got, "sekarang tersambung ke HP ini", ref, "Setuju?")
 	must(t, r.press("cc:yes"), "Terima kasih")
 	must(t, r.text("/status"), ref, "Nur Aini")
@@ -369,7 +373,8 @@ func TestClaim(t *testing.T) {
 	must(t, h.text("ZZZZZZZZ"), "tidak cocok")
 	h.text(n2)
 	h.text("hendra wijaya")
-	must(t, h.text(strings.ToLower(code)), "sekarang tersambung", ref2)
+	h.text(strings.ToLower(code))
+	must(t, h.said(), "sekarang tersambung", ref2)
 	// Spent: the link no longer works, and says so only after the NIK and name.
 	other := newAgentChat(t, "")
 	must(t, other.send(flows.Event{Kind: flows.KindText, Text: "/start sambung-" + code})[0].Text, "Kode dari tautan sudah kami terima", "ketik NIK")
@@ -387,7 +392,8 @@ func TestClaim(t *testing.T) {
 	tap := newAgentChat(t, "")
 	must(t, lastText(tap.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + code3})), "ketik NIK")
 	must(t, tap.text(n3), "nama lengkap")
-	must(t, tap.text("Wati Susanti"), "Wati Susanti", "sekarang tersambung", "Setuju?")
+	tap.text("Wati Susanti")
+	must(t, tap.said(), "Wati Susanti", "sekarang tersambung", "Setuju?")
 	must(t, tap.press("cc:yes"), "Terima kasih")
 	if auditCount(t, "claim:linked", ref3) != 1 {
 		t.Errorf("link not audited")

@@ -318,7 +318,39 @@ func (t *turn) link(ctx context.Context, ref, how string) error {
 		return err
 	}
 	t.enter(next)
+	// What happened, then the question: two messages.
+	linked, err := t.linkedText(ctx)
+	if err != nil {
+		return err
+	}
+	t.say(Reply{Text: linked, Input: InputNone})
 	return t.ask(ctx, "")
+}
+
+// linkedText says which registration is now this chat's, and who pays for it.
+func (t *turn) linkedText(ctx context.Context) (string, error) {
+	regs, err := t.tx.Registrations(ctx)
+	if err != nil {
+		return "", err
+	}
+	name := ""
+	for _, r := range regs {
+		if r.Ref == t.s.Data.Linked {
+			name = displayName(r.Name)
+		}
+	}
+	text := t.T("claim.linked", map[string]any{"Name": name, "Ref": t.s.Data.Linked})
+	sponsor, until, err := t.tx.Sponsorship(ctx, t.s.Data.Linked)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case sponsor != "" && !until.IsZero():
+		text = t.T("claim.sponsored", map[string]any{"Sponsor": sponsor, "Date": t.cat.Date(t.s.Lang, until)}) + "\n" + text
+	case sponsor != "":
+		text = t.T("claim.sponsored_unpaid", map[string]any{"Sponsor": sponsor}) + "\n" + text
+	}
+	return text, nil
 }
 
 // claimByLink answers /start klaim-<code>: a claim link the agent gave,
@@ -391,32 +423,11 @@ func (t *turn) promptClaim(ctx context.Context) (Reply, error) {
 	case StClProof:
 		return Reply{Text: t.T("claim.proof", nil), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
 	case StClConsent:
-		name := ""
-		regs, err := t.tx.Registrations(ctx)
-		if err != nil {
-			return Reply{}, err
-		}
-		for _, r := range regs {
-			if r.Ref == t.s.Data.Linked {
-				name = displayName(r.Name)
-			}
-		}
 		abroad := ""
 		if app, ok := chatApps[t.s.Channel]; ok {
-			abroad = t.T("consent.abroad", map[string]any{"App": app})
+			abroad = t.T("consent.abroad_line", map[string]any{"App": app})
 		}
-		text := t.T("claim.linked", map[string]any{"Name": name, "Ref": t.s.Data.Linked, "Abroad": abroad})
-		sponsor, until, err := t.tx.Sponsorship(ctx, t.s.Data.Linked)
-		if err != nil {
-			return Reply{}, err
-		}
-		switch {
-		case sponsor != "" && !until.IsZero():
-			text = t.T("claim.sponsored", map[string]any{"Sponsor": sponsor, "Date": t.cat.Date(t.s.Lang, until)}) + "\n" + text
-		case sponsor != "":
-			text = t.T("claim.sponsored_unpaid", map[string]any{"Sponsor": sponsor}) + "\n" + text
-		}
-		return Reply{Text: text, Input: InputText,
+		return Reply{Text: t.T("claim.consent_ask", map[string]any{"Abroad": abroad}), Input: InputText,
 			Choices: []Choice{{Label: t.T("consent.yes", nil), Data: "cc:yes"}, {Label: t.T("consent.no", nil), Data: "cc:no"}}}, nil
 	}
 	return Reply{}, fmt.Errorf("no question for state %q", t.s.State)

@@ -91,7 +91,8 @@ func TestClaimLinkIsNeverTheOnlyProof(t *testing.T) {
 	worker := newAgentChat(t, "")
 	must(t, lastText(worker.send(flows.Event{Kind: flows.KindText, Text: "/start klaim-" + strings.ToLower(code)})), "ketik NIK Anda")
 	must(t, worker.text(niks[0]), "nama lengkap")
-	must(t, worker.text("yohanes hasibuan"), "Yohanes Hasibuan", "sekarang tersambung", "Setuju?")
+	worker.text("yohanes hasibuan")
+	must(t, worker.said(), "Yohanes Hasibuan", "sekarang tersambung", "Setuju?")
 	var how string
 	testDB.SQL().Get(&how, `SELECT detail FROM audit_log WHERE action = 'claim:linked' AND actor LIKE $1`, "%"+worker.id)
 	if how != "how=link" {

@@ -7,17 +7,9 @@ import (
 	"github.com/lindungi/lindungi/tanggal"
 )
 
-// occupationSectors are the occupations of a sector the contribution
-// discounts name (PP 50/2025: transport is drivers, app-based or not, and
-// couriers); every other occupation is in no particular sector.
-var occupationSectors = map[string]string{
-	"ojek":  iuran.SectorTransport,
-	"sopir": iuran.SectorTransport,
-	"kurir": iuran.SectorTransport,
-}
-
-// SectorOf is the discount sector of an occupation ("" for most).
-func SectorOf(occupation string) string { return occupationSectors[occupation] }
+// SectorOf is the discount sector of an occupation ("" for most; ojek,
+// sopir and kurir are transport).
+func SectorOf(occupation string) string { return iuran.OccupationSector(occupation) }
 
 // sharesContact are the channels whose chat has a button that sends the
 // worker's own number.
@@ -39,12 +31,9 @@ func (t *turn) monthly(bracket int, jht bool, occupation string) iuran.Quote {
 }
 
 // fromPrice is the lowest monthly price anyone pays from tomorrow (JKK and
-// JKM of the first bracket, in the sector with the largest discount).
+// JKM of the first bracket, in or out of the transport sector).
 func (t *turn) fromPrice() string {
-	low := t.monthly(0, false, "").Totals.Total
-	for occupation := range occupationSectors {
-		low = min(low, t.monthly(0, false, occupation).Totals.Total)
-	}
+	low := min(t.monthly(0, false, "").Totals.Total, t.monthly(0, false, "ojek").Totals.Total)
 	return rupiahOf(low)
 }
 

@@ -728,7 +728,7 @@ func (t *turn) answerRegion(ctx context.Context, level wilayah.Level, parent str
 		matches = t.regions.Search("", level, in, matchLimit)
 	}
 	if len(matches) == 0 {
-		return t.askNote(ctx, "region.none", map[string]any{"Query": quote(in), "Where": t.regionName(parent)})
+		return t.askNote(ctx, "region.none", map[string]any{"Query": quote(in), "Where": t.regionWhere(parent)})
 	}
 	// One match, or the name typed out in full, is taken at once; otherwise
 	// the matches become buttons.
@@ -741,6 +741,23 @@ func (t *turn) answerRegion(ctx context.Context, level wilayah.Level, parent str
 		t.s.Data.Matches = append(t.s.Data.Matches, m.Code)
 	}
 	return t.askNote(ctx, "region.matches", map[string]any{"Query": in, "Count": len(matches)})
+}
+
+// regionWhere names a region with its level word where its name has none:
+// "Kecamatan Pontianak Kota", "Provinsi Kalimantan Barat" ("Kota Pontianak"
+// and "Kabupaten Sanggau" say it already).
+func (t *turn) regionWhere(code string) string {
+	r, ok := t.regions.Get(code)
+	if !ok {
+		return t.regionName(code)
+	}
+	switch r.Level {
+	case wilayah.Province:
+		return t.T("region.in_province", map[string]any{"Name": r.Name})
+	case wilayah.District:
+		return t.T("region.in_district", map[string]any{"Name": r.Name})
+	}
+	return r.Name
 }
 
 func (t *turn) regionName(code string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/lindungi/lindungi/about"
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/tanggal"
 )
 
@@ -221,20 +222,20 @@ type PaymentTx interface {
 	// ExtendJHT adds months of a sponsored worker's own JHT from today on
 	// (or from the end of what they paid before).
 	ExtendJHT(ctx context.Context, regID int64, today time.Time, months int) error
-	// LockBatch reads a sponsor's batch terms: when its agreement starts
-	// (zero: from the payment) and for how many months.
-	LockBatch(ctx context.Context, id int64) (start time.Time, months int, err error)
+	// LockBatch reads a sponsor's batch and its terms: when its agreement
+	// starts (zero: from the payment), for how many months, who pays.
+	LockBatch(ctx context.Context, id int64) (sponsor.Batch, error)
 	// CoverBatch covers, at once, every registration the payment pays for
 	// that is still waiting on today (not covered meanwhile, not erased),
 	// and notes the payment on the batch.
 	CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]Coverage, error)
-	// BatchDue is what a batch's workers waiting for the sponsor (never
-	// paid for, or whose protection has ended) cost for its months.
-	BatchDue(ctx context.Context, id int64) (int64, error)
+	// BatchWaiting groups a batch's workers waiting for the sponsor (never
+	// paid for, or whose protection has ended) by what prices them.
+	BatchWaiting(ctx context.Context, id int64) ([]sponsor.Waiting, error)
 	// RecordTransfer records a sponsor's transfer of amount for a batch as
-	// a settled payment of every waiting worker's months, cancelling an
-	// invoice still open for it; it returns the payment's id.
-	RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error)
+	// a settled payment of every waiting worker's months at its price,
+	// cancelling an invoice still open for it; it returns the payment's id.
+	RecordTransfer(ctx context.Context, batchID, amount int64, prices []sponsor.Price, reference string) (int64, error)
 	// AuditAs records what a staff member or agent did.
 	AuditAs(ctx context.Context, actor, action, subject, detail string) error
 	// UncoveredItems is what the payment paid for beyond the covered references.
@@ -326,11 +327,11 @@ func cover(ctx context.Context, tx PaymentTx, p StoredPayment, orderID string, p
 	if err != nil {
 		return nil, true, left, fmt.Errorf("payment %d: batch %q: %w", p.ID, batch, err)
 	}
-	start, months, err := tx.LockBatch(ctx, id)
+	b, err := tx.LockBatch(ctx, id)
 	if err != nil {
 		return nil, true, left, err
 	}
-	from, to := BatchPeriod(start, months, paidAt, loc)
+	from, to := BatchPeriod(b.Start, b.Months, paidAt, loc)
 	if cov, err = tx.CoverBatch(ctx, id, p.ID, from, to, tanggal.Midnight(now.In(loc)), orderID); err != nil {
 		return nil, true, left, err
 	}

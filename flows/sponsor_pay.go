@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/tanggal"
 )
 
@@ -19,32 +21,37 @@ import (
 // (paid before) records nothing and covers nobody again. actor is who
 // recorded it, for the audit log.
 func (e *Engine) PaySponsorBatch(ctx context.Context, id int64, reference, actor string) (int, error) {
-	return PaySponsorBatch(ctx, e.store, id, reference, actor, e.cfg.Location, e.now, e)
+	return PaySponsorBatch(ctx, e.store, id, reference, actor, e.tariffs, e.discounts, e.cfg.Location, e.now, e)
 }
 
 // PaySponsorBatch is Engine.PaySponsorBatch with its parts given (notices
-// nil: tell nobody).
-func PaySponsorBatch(ctx context.Context, ps PaymentStore, id int64, reference, actor string, loc *time.Location, now func() time.Time,
-	notices PaymentNotices) (int, error) {
+// nil: tell nobody). Each waiting worker is priced by the quote every price
+// goes through: the discount of their sector, unless public funds pay.
+func PaySponsorBatch(ctx context.Context, ps PaymentStore, id int64, reference, actor string, tariffs *iuran.Table, discounts *iuran.Discounts,
+	loc *time.Location, now func() time.Time, notices PaymentNotices) (int, error) {
 	covered := 0
 	err := ps.PaymentAtomically(ctx, func(ctx context.Context, tx PaymentTx) error {
-		start, months, err := tx.LockBatch(ctx, id)
+		b, err := tx.LockBatch(ctx, id)
 		if err != nil {
 			return err
 		}
-		total, err := tx.BatchDue(ctx, id)
+		waiting, err := tx.BatchWaiting(ctx, id)
+		if err != nil {
+			return err
+		}
+		at := now()
+		from, to := BatchPeriod(b.Start, b.Months, at, loc)
+		prices, total, err := sponsor.Prices(tariffs, discounts, b, from, waiting)
 		if err != nil {
 			return err
 		}
 		if total == 0 {
 			return nil // nobody waits for the sponsor: paid before
 		}
-		at := now()
-		payID, err := tx.RecordTransfer(ctx, id, total, reference)
+		payID, err := tx.RecordTransfer(ctx, id, total, prices, reference)
 		if err != nil {
 			return err
 		}
-		from, to := BatchPeriod(start, months, at, loc)
 		cov, err := tx.CoverBatch(ctx, id, payID, from, to, tanggal.Midnight(at.In(loc)), reference)
 		if err != nil {
 			return err
@@ -75,4 +82,11 @@ func PaySponsorBatch(ctx context.Context, ps PaymentStore, id int64, reference, 
 		return 0, fmt.Errorf("pay batch %d: %w", id, err)
 	}
 	return covered, nil
+}
+
+// SponsorDue is what a batch's waiting workers cost if paid now: the
+// invoice's total and the price of each group.
+func (e *Engine) SponsorDue(ctx context.Context, b sponsor.Batch, waiting []sponsor.Waiting) ([]sponsor.Price, int64, error) {
+	from, _ := BatchPeriod(b.Start, b.Months, e.now(), e.cfg.Location)
+	return sponsor.Prices(e.tariffs, e.discounts, b, from, waiting)
 }

@@ -28,14 +28,15 @@ func TestSponsoredWorkerClaims(t *testing.T) {
 	if _, err := sponsor.ImportChunk(ctx, testDB, b, []roster.Worker{w}, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := flows.PaySponsorBatch(ctx, testDB, b.ID, "SP2D-1", "test", flows.DefaultConfig().Location, testDB.Now, nil); err != nil {
+	if _, err := flows.PaySponsorBatch(ctx, testDB, b.ID, "SP2D-1", "test", iuran.Default(), nil, flows.DefaultConfig().Location, testDB.Now, nil); err != nil {
 		t.Fatal(err)
 	}
 	c := newAgentChat(t, "")
 	must(t, c.text("/start "+flows.SponsorPrefix+b.ClaimToken), "dibayar oleh Pemprov Kalimantan Barat", "Ketik NIK Anda")
 	c.text(n)
 	c.text("Rahmat Hidayat")
-	got := lastText(c.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "081377700012", UserID: c.id}}))
+	c.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "081377700012", UserID: c.id}})
+	got := c.said()
 	must(t, got, "Iuran Anda dibayar oleh Pemprov Kalimantan Barat sampai 31 Desember 2027", "sekarang tersambung")
 	must(t, c.press("cc:yes"), "Terima kasih")
 	must(t, c.text("/status"), "Rahmat Hidayat")

@@ -48,7 +48,7 @@ var amountUnits = map[string]int64{
 func ParseAmount(s string) (int64, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "/bulan"), "/bln")
-	s = strings.TrimSuffix(strings.TrimSpace(s), "per bulan")
+	s = dropFillers(s)
 	if s == "" {
 		return 0, &AmountError{Code: AmountEmpty}
 	}
@@ -62,10 +62,17 @@ func ParseAmount(s string) (int64, error) {
 	}
 	mult, ok := amountUnits[strings.TrimSuffix(unit, ".")]
 	if !ok {
-		for _, r := range unit {
-			if !unicode.IsLetter(r) {
-				return 0, &AmountError{Code: AmountChars, Char: string(r)}
+		// Name the first word that is not a unit ("2 juta kotor": "kotor").
+		for _, w := range strings.Fields(unit) {
+			if _, known := amountUnits[strings.TrimSuffix(w, ".")]; known {
+				continue
 			}
+			for _, r := range w {
+				if !unicode.IsLetter(r) {
+					return 0, &AmountError{Code: AmountChars, Char: string(r)}
+				}
+			}
+			return 0, &AmountError{Code: AmountChars, Char: w}
 		}
 		return 0, &AmountError{Code: AmountChars, Char: unit}
 	}
@@ -118,6 +125,33 @@ func ParseAmount(s string) (int64, error) {
 		return 0, &AmountError{Code: AmountTooLarge}
 	}
 	return v, nil
+}
+
+// fillers are the words people put around an amount that change nothing:
+// "sekitar 2 juta", "kira-kira 1,5 jt", "2 jutaan sebulan", "about 1 million".
+var fillers = map[string]bool{
+	"sekitar": true, "kira-kira": true, "kira": true, "kurang": true, "lebih": true, "dari": true, "kurleb": true,
+	"paling": true, "sekitaran": true, "rata-rata": true, "rata": true, "biasanya": true, "±": true, "~": true,
+	"sebulan": true, "perbulan": true, "per": true, "bulan": true, "bln": true, "an": true,
+	"about": true, "around": true, "approximately": true, "roughly": true, "a": true, "month": true,
+}
+
+// dropFillers removes the filler words of an amount and the "-an" of
+// "jutaan" and "ribuan" ("2 jutaan" is "2 juta").
+func dropFillers(s string) string {
+	var kept []string
+	for _, w := range strings.Fields(s) {
+		if fillers[w] {
+			continue
+		}
+		for _, unit := range []string{"juta", "jt", "ribu", "rb"} {
+			if rest, ok := strings.CutSuffix(w, unit+"an"); ok {
+				w = rest + unit
+			}
+		}
+		kept = append(kept, w)
+	}
+	return strings.Join(kept, " ")
 }
 
 // splitNumber separates thousands groups and a decimal part.

@@ -25,6 +25,14 @@ func TestParseAmount(t *testing.T) {
 		{"1.250.000/bulan", 1250000, ""},
 		{"0", 0, ""},
 		{"3,25 juta", 3250000, ""},
+		{"sekitar 2 juta", 2000000, ""},
+		{"kira-kira 1,5 jt", 1500000, ""},
+		{"1 jt an", 1000000, ""},
+		{"2 jutaan sebulan", 2000000, ""},
+		{"800 ribuan", 800000, ""},
+		{"lebih dari 3 juta", 3000000, ""},
+		{"1.500.000 per bulan", 1500000, ""},
+		{"about 1.5 million a month", 1500000, ""},
 		{"", 0, AmountEmpty},
 		{"   ", 0, AmountEmpty},
 		{"banyak", 0, AmountChars},
@@ -35,6 +43,11 @@ func TestParseAmount(t *testing.T) {
 		{"5 miliar", 0, AmountChars},
 		{"999999999999999", 0, AmountTooLarge},
 		{"2000 juta", 0, AmountTooLarge},
+	}
+	// The word that is not understood is named, not a space.
+	var ae *AmountError
+	if _, err := ParseAmount("2 juta kotor"); !errors.As(err, &ae) || ae.Char != "kotor" {
+		t.Errorf(`ParseAmount("2 juta kotor") = %v, want "kotor" named`, err)
 	}
 	for _, tt := range tests {
 		got, err := ParseAmount(tt.in)

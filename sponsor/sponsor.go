@@ -30,28 +30,34 @@ type BatchSpec struct {
 	Months    int       // 1, 3, 6 or 12
 	Start     time.Time // the agreement's start; zero: the day after payment
 	CreatedBy string    // "cli:<user>"
+	// PublicFunds: JKK and JKM are paid from APBN or APBD, so the PP
+	// 50/2025 discount does not apply (full price).
+	PublicFunds bool
 }
 
 // Batch is an imported (or importing) sponsor's list.
 type Batch struct {
-	ID         int64
-	Sponsor    string
-	FileName   string
-	FileSHA    string
-	JHT        bool
-	Months     int
-	Start      time.Time // zero: the day after payment
-	CreatedBy  string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	FinishedAt time.Time // zero until the whole file was read
-	RowsRead   int
-	Imported   int
-	Attached   int
-	Rejected   int
-	PaymentRef string
-	PaidAt     time.Time
-	ClaimToken string
+	ID       int64
+	Sponsor  string
+	FileName string
+	FileSHA  string
+	JHT      bool
+	Months   int
+	Start    time.Time // zero: the day after payment
+	// PublicFunds: paid from APBN or APBD, at full price (no discount).
+	// A batch imported before the import asked is taken as such.
+	PublicFunds bool
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  time.Time // zero until the whole file was read
+	RowsRead    int
+	Imported    int
+	Attached    int
+	Rejected    int
+	PaymentRef  string
+	PaidAt      time.Time
+	ClaimToken  string
 	// Counted from the registrations when the store reads the batch.
 	Workers int   // registrations the batch pays for
 	Claimed int   // linked to their own chat

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/sponsor"
 )
 
 // Payer kinds.
@@ -233,12 +234,8 @@ func (t *opTx) ExtendJHT(ctx context.Context, regID int64, today time.Time, mont
 	return nil
 }
 
-func (t *opTx) LockBatch(ctx context.Context, id int64) (time.Time, int, error) {
-	b, err := lockBatch(ctx, t.tx, id)
-	if err != nil {
-		return time.Time{}, 0, err
-	}
-	return b.Start, b.Months, nil
+func (t *opTx) LockBatch(ctx context.Context, id int64) (sponsor.Batch, error) {
+	return lockBatch(ctx, t.tx, id)
 }
 
 func (t *opTx) CoverBatch(ctx context.Context, batchID, paymentID int64, from, to, today time.Time, reference string) ([]flows.Coverage, error) {

@@ -30,6 +30,7 @@ type batchRow struct {
 	JHT        bool         `db:"jht"`
 	Months     int          `db:"months"`
 	Start      sql.NullTime `db:"start_date"`
+	Public     sql.NullBool `db:"public_funds"`
 	CreatedBy  string       `db:"created_by"`
 	CreatedAt  time.Time    `db:"created_at"`
 	UpdatedAt  time.Time    `db:"updated_at"`
@@ -49,7 +50,7 @@ type batchRow struct {
 
 func (r batchRow) value() Batch {
 	return Batch{ID: r.ID, Sponsor: r.Sponsor, FileName: r.FileName, FileSHA: r.FileSHA, JHT: r.JHT, Months: r.Months, Start: r.Start.Time,
-		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, FinishedAt: r.FinishedAt.Time, RowsRead: r.RowsRead,
+		PublicFunds: !r.Public.Valid || r.Public.Bool, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, FinishedAt: r.FinishedAt.Time, RowsRead: r.RowsRead,
 		Imported: r.Imported, Attached: r.Attached, Rejected: r.Rejected, PaymentRef: r.PaymentRef, PaidAt: r.PaidAt.Time,
 		ClaimToken: r.ClaimToken, Workers: r.Workers, Claimed: r.Claimed, Active: r.Active, Monthly: r.Monthly}
 }
@@ -71,9 +72,9 @@ func (d *DB) OpenBatch(ctx context.Context, s BatchSpec) (b Batch, created bool,
 	}
 	var id int64
 	err = d.db.GetContext(ctx, &id, `INSERT INTO sponsor_batches (sponsor, file_name, file_sha256, jht, months, start_date, created_by,
-			created_at, updated_at, claim_token)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (sponsor, file_sha256) DO NOTHING RETURNING id`,
-		s.Sponsor, s.FileName, s.FileSHA, s.JHT, s.Months, start, s.CreatedBy, now, token)
+			created_at, updated_at, claim_token, public_funds)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (sponsor, file_sha256) DO NOTHING RETURNING id`,
+		s.Sponsor, s.FileName, s.FileSHA, s.JHT, s.Months, start, s.CreatedBy, now, token, s.PublicFunds)
 	created = err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		err = d.db.GetContext(ctx, &id, `SELECT id FROM sponsor_batches WHERE sponsor = $1 AND file_sha256 = $2`, s.Sponsor, s.FileSHA)
@@ -307,26 +308,59 @@ func lockBatch(ctx context.Context, tx txx, id int64) (Batch, error) {
 	return b.value(), nil
 }
 
-// batchDue is what a batch's workers waiting for the sponsor (never paid
-// for, or whose protection has ended) cost for its months; today is
-// "2006-01-02" in the deployment's zone.
-func batchDue(ctx context.Context, tx txx, b Batch, today string) (int64, error) {
-	var total int64
-	if err := tx.GetContext(ctx, &total, `SELECT coalesce(sum(monthly_iuran), 0) * $2::int FROM registrations
-		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND (covered_to IS NULL OR covered_to < $3::date)`, b.ID, b.Months, today); err != nil {
-		return 0, fmt.Errorf("batch %d: %w", b.ID, err)
+// batchWaiting groups a batch's workers waiting for the sponsor (never
+// paid for, or whose protection has ended) by what prices them: bracket and
+// occupation; today is "2006-01-02" in the deployment's zone.
+func batchWaiting(ctx context.Context, tx txx, b Batch, today string) ([]sponsor.Waiting, error) {
+	var rows []struct {
+		Bracket    int    `db:"income_bracket"`
+		Occupation string `db:"occupation"`
+		Workers    int    `db:"workers"`
 	}
-	return total, nil
+	if err := tx.SelectContext(ctx, &rows, `SELECT income_bracket, occupation, count(*) AS workers FROM registrations
+		WHERE sponsor_batch_id = $1 AND deleted_at IS NULL AND (covered_to IS NULL OR covered_to < $2::date)
+		GROUP BY income_bracket, occupation ORDER BY income_bracket, occupation`, b.ID, today); err != nil {
+		return nil, fmt.Errorf("batch %d: waiting: %w", b.ID, err)
+	}
+	out := make([]sponsor.Waiting, len(rows))
+	for i, r := range rows {
+		out[i] = sponsor.Waiting{Bracket: r.Bracket, Occupation: r.Occupation, Workers: r.Workers}
+	}
+	return out, nil
+}
+
+// sameWaiting reports whether prices were made for exactly the workers
+// waiting now.
+func sameWaiting(prices []sponsor.Price, waiting []sponsor.Waiting) bool {
+	if len(prices) != len(waiting) {
+		return false
+	}
+	for i, p := range prices {
+		if p.Waiting != waiting[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // insertBatchItems adds an item per worker of the batch waiting for the
-// sponsor: the month's JKK, JKM and JHT from its bracket, times the months.
-func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64, today string) error {
+// sponsor, at the price of its bracket and occupation.
+func insertBatchItems(ctx context.Context, tx txx, b Batch, payID int64, today string, prices []sponsor.Price) error {
+	n := len(prices)
+	brackets, occupations := make([]int64, n), make([]string, n)
+	jkk, jkm, jht, discount, amount := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, p := range prices {
+		brackets[i], occupations[i] = int64(p.Bracket), p.Occupation
+		jkk[i], jkm[i], jht[i], discount[i], amount[i] = p.JKK, p.JKM, p.JHT, p.Discount, p.Amount
+	}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, amount)
-		SELECT $1, r.id, $3::int, c.jkk_m * $3::int, (r.monthly_iuran - c.jkk_m - c.jht_m) * $3::int, c.jht_m * $3::int, r.monthly_iuran * $3::int
-		FROM registrations r, LATERAL (SELECT r.income_base / 100 AS jkk_m, CASE WHEN r.jht THEN r.income_base / 50 ELSE 0 END AS jht_m) c
-		WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND (r.covered_to IS NULL OR r.covered_to < $4::date)`, payID, b.ID, b.Months, today); err != nil {
+		INSERT INTO payment_items (payment_id, registration_id, months, jkk, jkm, jht, discount, amount)
+		SELECT $1, r.id, $3::int, p.jkk, p.jkm, p.jht, p.discount, p.amount
+		FROM registrations r JOIN unnest($5::int[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+			AS p (bracket, occupation, jkk, jkm, jht, discount, amount) ON p.bracket = r.income_bracket AND p.occupation = r.occupation
+		WHERE r.sponsor_batch_id = $2 AND r.deleted_at IS NULL AND (r.covered_to IS NULL OR r.covered_to < $4::date)`,
+		payID, b.ID, b.Months, today, pq.Array(brackets), pq.Array(occupations), pq.Array(jkk), pq.Array(jkm), pq.Array(jht),
+		pq.Array(discount), pq.Array(amount)); err != nil {
 		return fmt.Errorf("batch %d: items: %w", b.ID, err)
 	}
 	return nil
@@ -432,13 +466,15 @@ func (d *DB) BatchPayments(ctx context.Context, id int64) ([]BatchPayment, error
 // payer_ref: the batch it pays for.
 func batchSubject(id int64) string { return "batch:" + strconv.FormatInt(id, 10) }
 
-// BatchDue is what the batch's workers not yet paid for cost, and how many they are.
-func (d *DB) BatchDue(ctx context.Context, id int64) (total int64, err error) {
+// BatchWaiting reads a batch and its workers waiting for the sponsor, by
+// what prices them.
+func (d *DB) BatchWaiting(ctx context.Context, id int64) (Batch, []sponsor.Waiting, error) {
 	b, err := d.BatchByID(ctx, id)
 	if err != nil {
-		return 0, err
+		return Batch{}, nil, err
 	}
-	return batchDue(ctx, d.db, b, d.todayDate())
+	w, err := batchWaiting(ctx, d.db, b, d.todayDate())
+	return b, w, err
 }
 
 // InvoiceBatch records the payment code a provider issued for a batch: one
@@ -446,7 +482,7 @@ func (d *DB) BatchDue(ctx context.Context, id int64) (total int64, err error) {
 // amount no longer matches what is due (workers were added meanwhile).
 // When the provider's notification settles it, every worker is protected
 // at once (ApplyNotification).
-func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instruction, actor string) error {
+func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instruction, prices []sponsor.Price, actor string) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
@@ -464,12 +500,16 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 	if open > 0 {
 		return fmt.Errorf("invoice batch %d: an invoice for it is still open: pay it or let it expire first", id)
 	}
-	due, err := batchDue(ctx, tx, b, d.todayDate())
+	waiting, err := batchWaiting(ctx, tx, b, d.todayDate())
 	if err != nil {
 		return err
 	}
-	if due != ins.Amount {
-		return fmt.Errorf("invoice batch %d: %d is due now, the code is for %d: issue it again", id, due, ins.Amount)
+	var due int64
+	for _, p := range prices {
+		due += p.Amount * int64(p.Workers)
+	}
+	if !sameWaiting(prices, waiting) || due != ins.Amount {
+		return fmt.Errorf("invoice batch %d: the workers waiting changed, or the code (%d) is not what is due (%d): issue it again", id, ins.Amount, due)
 	}
 	now := d.now()
 	var payID int64
@@ -481,7 +521,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 		nullTime(ins.ExpiresAt), now, ins.QRString); err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
-	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate()); err != nil {
+	if err := insertBatchItems(ctx, tx, b, payID, d.todayDate(), prices); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail) VALUES ($1, $2, 'created', 'pending', $3, $4)`,
@@ -496,7 +536,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 
 // RecordTransfer records a sponsor's transfer for a batch as a settled and
 // applied payment of its waiting workers' months (see flows.PaySponsorBatch).
-func (t *opTx) RecordTransfer(ctx context.Context, batchID, amount int64, reference string) (int64, error) {
+func (t *opTx) RecordTransfer(ctx context.Context, batchID, amount int64, prices []sponsor.Price, reference string) (int64, error) {
 	b, err := lockBatch(ctx, t.tx, batchID)
 	if err != nil {
 		return 0, err
@@ -518,18 +558,18 @@ func (t *opTx) RecordTransfer(ctx context.Context, batchID, amount int64, refere
 		fmt.Sprintf("SP%d-T%s", batchID, suffix[:8]), batchSubject(batchID), amount, reference, t.now); err != nil {
 		return 0, fmt.Errorf("pay batch %d: %w", batchID, err)
 	}
-	if err := insertBatchItems(ctx, t.tx, b, payID, t.d.todayDate()); err != nil {
+	if err := insertBatchItems(ctx, t.tx, b, payID, t.d.todayDate(), prices); err != nil {
 		return 0, err
 	}
 	return payID, nil
 }
 
-func (t *opTx) BatchDue(ctx context.Context, id int64) (int64, error) {
+func (t *opTx) BatchWaiting(ctx context.Context, id int64) ([]sponsor.Waiting, error) {
 	b, err := lockBatch(ctx, t.tx, id)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return batchDue(ctx, t.tx, b, t.d.todayDate())
+	return batchWaiting(ctx, t.tx, b, t.d.todayDate())
 }
 
 // BatchCode is a claim code to print for one worker of a batch.

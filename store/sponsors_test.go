@@ -72,7 +72,7 @@ func TestImportClassifiesRegisteredNIKs(t *testing.T) {
 	if err != nil || created || again.ID != b.ID || again.Imported != 1 || again.Attached != 1 || again.Workers != 2 {
 		t.Fatalf("the same file again: %+v, created %v, %v", again, created, err)
 	}
-	n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-7", "test", time.UTC, db.Now, nil)
+	n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-7", "test", iuran.Default(), nil, time.UTC, db.Now, nil)
 	if err != nil || n != 2 {
 		t.Fatalf("pay: %d, %v", n, err)
 	}
@@ -188,16 +188,16 @@ func TestBatchInvoiceSettles(t *testing.T) {
 	if _, err := sponsor.ImportChunk(ctx, db, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
-	due, err := db.BatchDue(ctx, b.ID)
-	if err != nil || due != 3*3*16800 {
-		t.Fatalf("due %d, %v", due, err)
+	prices, due := batchDue(t, db, b.ID)
+	if due != 3*3*16800 {
+		t.Fatalf("due %d", due)
 	}
 	order := fmt.Sprintf("SP%d-test", b.ID)
 	ins := payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "8808000000000001", Amount: due}
-	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "x", Bank: payments.BNI, Amount: due - 1}, "test"); err == nil {
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "x", Bank: payments.BNI, Amount: due - 1}, prices, "test"); err == nil {
 		t.Fatal("a code for the wrong amount was recorded")
 	}
-	if err := db.InvoiceBatch(ctx, b.ID, ins, "test"); err != nil {
+	if err := db.InvoiceBatch(ctx, b.ID, ins, prices, "test"); err != nil {
 		t.Fatal(err)
 	}
 	n := payments.Notification{Provider: "sandbox", OrderID: order, Status: payments.Paid, Amount: due, PaidAt: clock.Now()}
@@ -235,14 +235,14 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	order := fmt.Sprintf("SP%d-late", b.ID)
-	due, _ := db.BatchDue(ctx, b.ID)
-	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "1", Amount: due}, "test"); err != nil {
+	prices, due := batchDue(t, db, b.ID)
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "1", Amount: due}, prices, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "2", Bank: payments.BNI, VANumber: "2", Amount: due}, "test"); err == nil {
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order + "2", Bank: payments.BNI, VANumber: "2", Amount: due}, prices, "test"); err == nil {
 		t.Error("a second invoice while one is open")
 	}
-	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-1", "test", time.UTC, db.Now, nil); err != nil || n != 2 {
+	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-1", "test", iuran.Default(), nil, time.UTC, db.Now, nil); err != nil || n != 2 {
 		t.Fatalf("pay: %d, %v", n, err)
 	}
 	var before string
@@ -263,10 +263,10 @@ func TestBatchPaidTwiceAndLateWorkers(t *testing.T) {
 	}
 	lapsed := register(t, db)
 	db.SQL().MustExec(`UPDATE registrations SET covered_from = '2020-01-01', covered_to = '2020-01-31', status = 'aktif', sponsor_batch_id = $2 WHERE ref = $1`, lapsed, b.ID)
-	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-2", "test", time.UTC, db.Now, nil); err != nil || n != 2 {
+	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-2", "test", iuran.Default(), nil, time.UTC, db.Now, nil); err != nil || n != 2 {
 		t.Fatalf("the second payment covered %d, %v", n, err)
 	}
-	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-3", "test", time.UTC, db.Now, nil); err != nil || n != 0 {
+	if n, err := flows.PaySponsorBatch(ctx, db, b.ID, "SP2D-3", "test", iuran.Default(), nil, time.UTC, db.Now, nil); err != nil || n != 0 {
 		t.Errorf("a third payment with nobody waiting covered %d, %v", n, err)
 	}
 }
@@ -373,9 +373,9 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 	if _, err := sponsor.ImportChunk(ctx, db, b, ws, iuran.Default()); err != nil {
 		t.Fatal(err)
 	}
-	due, _ := db.BatchDue(ctx, b.ID)
+	prices, due := batchDue(t, db, b.ID)
 	order := fmt.Sprintf("SP%d-meanwhile", b.ID)
-	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "3", Amount: due}, "test"); err != nil {
+	if err := db.InvoiceBatch(ctx, b.ID, payments.Instruction{Provider: "sandbox", OrderID: order, Bank: payments.BNI, VANumber: "3", Amount: due}, prices, "test"); err != nil {
 		t.Fatal(err)
 	}
 	// The worker of line 3 paid their own iuran meanwhile.
@@ -427,3 +427,17 @@ func TestBatchInvoiceFlagsWorkersPaidMeanwhile(t *testing.T) {
 // today is the store's default clock's date in WIB, for SQL that sets dates
 // the way the store would on this day.
 func today() string { return clock.Now().In(wib).Format(time.DateOnly) }
+
+// batchDue is what a batch's waiting workers cost at the table's full price.
+func batchDue(t *testing.T, db *store.DB, id int64) ([]sponsor.Price, int64) {
+	t.Helper()
+	b, waiting, err := db.BatchWaiting(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices, due, err := sponsor.Prices(iuran.Default(), nil, b, time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), waiting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prices, due
+}

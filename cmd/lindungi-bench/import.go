@@ -84,7 +84,7 @@ func benchImport(ctx context.Context, rows int) (importResult, error) {
 		return res, err
 	}
 
-	imp := exec.CommandContext(ctx, bin, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12")
+	imp := exec.CommandContext(ctx, bin, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--funding", "apbd", "--months", "12")
 	imp.Env = env
 	start = clock.Start()
 	out, err := imp.CombinedOutput()

@@ -34,12 +34,13 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	fs.SetOutput(stdout)
 	sponsorName := fs.String("sponsor", "", "who pays, as workers will read it (\"Pemprov Kalimantan Barat\")")
 	programs := fs.String("programs", "jkk,jkm", "jkk,jkm or jkk,jkm,jht")
+	funding := fs.String("funding", "", "who pays JKK and JKM: apbn or apbd (public funds: full price, no PP 50/2025 discount) or other (a company, a donor)")
 	months := fs.Int("months", 12, "months the sponsor pays for: 1, 3, 6 or 12")
 	start := fs.String("start", "", "the agreement's start (YYYY-MM-DD); default: the day after payment")
 	dryRun := fs.Bool("dry-run", false, "check every row and report, store nothing")
 	reportPath := fs.String("report", "", "write the rows not imported, with the reason, to this CSV")
 	langFlag := fs.String("lang", locales.Default, "language of the report, the file's errors and the summary: id or en")
-	file, rest := fileArg(args, map[string]bool{"sponsor": true, "programs": true, "months": true, "start": true, "report": true, "lang": true})
+	file, rest := fileArg(args, map[string]bool{"sponsor": true, "programs": true, "funding": true, "months": true, "start": true, "report": true, "lang": true})
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
@@ -54,6 +55,16 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	}
 	if strings.TrimSpace(*sponsorName) == "" {
 		return errors.New("--sponsor: say who pays, for example --sponsor \"Pemprov Kalimantan Barat\"")
+	}
+	// The law's discount is not for workers whose JKK and JKM public funds
+	// pay (PP 50/2025): the import must be told which.
+	var public bool
+	switch strings.ToLower(strings.TrimSpace(*funding)) {
+	case "apbn", "apbd":
+		public = true
+	case "other", "lain", "lainnya", "swasta", "csr":
+	default:
+		return fmt.Errorf("--funding %q: say who pays JKK and JKM: apbn or apbd (government budget: full price, no PP 50/2025 discount) or other (a company or donor: the discount applies)", *funding)
 	}
 	jht := false
 	switch strings.ReplaceAll(strings.ToLower(*programs), " ", "") {
@@ -99,7 +110,7 @@ func importCommand(ctx context.Context, args []string, db *store.DB, regions *wi
 	defer rd.Close()
 
 	o := sponsor.Options{
-		Batch: sponsor.BatchSpec{Sponsor: *sponsorName, FileName: file, FileSHA: sum, JHT: jht, Months: *months, Start: startDate,
+		Batch: sponsor.BatchSpec{Sponsor: *sponsorName, FileName: file, FileSHA: sum, JHT: jht, Months: *months, Start: startDate, PublicFunds: public,
 			CreatedBy: "cli:" + operator(getenv)},
 		DryRun:   *dryRun,
 		Check:    roster.NewValidator(regions, cfg.Province, clock.Now().In(cfg.Location), cfg.MinAge, cfg.MaxAge),

@@ -53,7 +53,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	dir := t.TempDir()
 	list, report := filepath.Join(dir, "pekerja.csv"), filepath.Join(dir, "ditolak.csv")
 	runOut(t, env, "dev", "gen-workers", "400", "--seed", "3", "--bad-every", "20", "--out", list)
-	dry := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--dry-run", "--lang", "en")
+	dry := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--funding", "apbd", "--dry-run", "--lang", "en")
 	if !strings.Contains(dry, "dry run: 400 rows read") {
 		t.Fatalf("dry run: %s", dry)
 	}
@@ -66,7 +66,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 	y, mon, _ := clock.Now().In(wibZone()).Date()
 	start := time.Date(y, mon+1, 1, 0, 0, 0, 0, time.UTC)
 	from, to := start.Format(time.DateOnly), start.AddDate(1, 0, -1).Format(time.DateOnly)
-	out := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", from, "--report", report)
+	out := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--funding", "apbd", "--months", "12", "--start", from, "--report", report)
 	f, _ := os.Open(report)
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
@@ -88,7 +88,7 @@ func TestImportReportRerunAndPay(t *testing.T) {
 		t.Errorf("import: %s", out)
 	}
 	// The same file again: nothing new.
-	again := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--months", "12", "--start", from)
+	again := runOut(t, env, "import", list, "--sponsor", "Pemprov Kalimantan Barat", "--funding", "apbd", "--months", "12", "--start", from)
 	if !strings.Contains(again, "tidak ada yang baru") || !strings.Contains(again, " 0 diimpor") {
 		t.Errorf("re-run: %s", again)
 	}
@@ -135,7 +135,7 @@ func TestImportKilledAndRerun(t *testing.T) {
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	var out bytes.Buffer
 	child.Stdout, child.Stderr = &out, &out
-	child.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=import\n"+list+"\n--sponsor\nPemkab Sambas", "DATABASE_URL="+dsn,
+	child.Env = append(os.Environ(), "LINDUNGI_TEST_CHILD=import\n"+list+"\n--sponsor\nPemkab Sambas\n--funding\napbd", "DATABASE_URL="+dsn,
 		"LINDUNGI_DATA_KEY="+testKey, "LINDUNGI_LOG_LEVEL=error")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestImportKilledAndRerun(t *testing.T) {
 	if n == 0 || n == 60000 {
 		t.Fatalf("killed with %d of 60,000 imported: not half-way\n%s", n, out.String())
 	}
-	again := runOut(t, env, "import", list, "--sponsor", "Pemkab Sambas", "--lang", "en")
+	again := runOut(t, env, "import", list, "--sponsor", "Pemkab Sambas", "--funding", "apbd", "--lang", "en")
 	var total, distinct int
 	db.Get(&total, `SELECT count(*) FROM registrations`)
 	db.Get(&distinct, `SELECT count(DISTINCT nik_hash) FROM registrations`)
@@ -192,7 +192,7 @@ func TestImportXLSX(t *testing.T) {
 	if err := f.SaveAs(list); err != nil {
 		t.Fatal(err)
 	}
-	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--report", report)
+	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--funding", "apbd", "--report", report)
 	if !strings.Contains(out, "5 baris dibaca, 2 diimpor") {
 		t.Errorf("import: %s", out)
 	}
@@ -226,7 +226,7 @@ func TestSponsorClaimCodes(t *testing.T) {
 	dir := t.TempDir()
 	list, codes := filepath.Join(dir, "pekerja.csv"), filepath.Join(dir, "kode.csv")
 	os.WriteFile(list, []byte("NIK,Nama,Desa,Kecamatan,Kabupaten\n6171054508900021,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"), 0o600)
-	runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak")
+	runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--funding", "apbd")
 	out := runOut(t, env, "sponsor", "codes", "1", "--out", codes)
 	if !strings.Contains(out, "1 kode sambung") {
 		t.Fatalf("codes: %s", out)
@@ -237,7 +237,7 @@ func TestSponsorClaimCodes(t *testing.T) {
 		t.Fatalf("codes file: %q, %v", b, err)
 	}
 	turns := chatEnv(t, map[string]string{"DATABASE_URL": env("DATABASE_URL")}, "771", "/klaim", "6171054508900021", "Sari Dewi", rows[1][2])
-	if got := last(turns[3]).Text; !strings.Contains(got, "dibayar oleh Pemkot Pontianak") && !strings.Contains(got, "ditanggung Pemkot Pontianak") {
+	if got := turns[3][0].Text; !strings.Contains(got, "dibayar oleh Pemkot Pontianak") && !strings.Contains(got, "ditanggung Pemkot Pontianak") {
 		t.Errorf("claim with the printed code: %q", got)
 	}
 	// Single use.
@@ -257,7 +257,7 @@ func TestImportEnglishAndFileErrors(t *testing.T) {
 		"6171054508900031,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"+
 		"617105450890003,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"+
 		"6171054508900031,Sari Dewi,Darat Sekip,Pontianak Kota,Kota Pontianak\n"), 0o600)
-	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--dry-run", "--lang", "en", "--report", report)
+	out := runOut(t, env, "import", list, "--sponsor", "Pemkot Pontianak", "--funding", "apbd", "--dry-run", "--lang", "en", "--report", report)
 	if !strings.Contains(out, "dry run: 3 rows read, 1 valid, 2 not importable") {
 		t.Errorf("dry run: %s", out)
 	}
@@ -270,21 +270,26 @@ func TestImportEnglishAndFileErrors(t *testing.T) {
 	html := filepath.Join(dir, "daftar.xls")
 	os.WriteFile(html, []byte("<html><table></table></html>"), 0o600)
 	var buf bytes.Buffer
-	err := run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "Pemkot Pontianak", "--dry-run"}, env, strings.NewReader(""), &buf)
+	err := run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "Pemkot Pontianak", "--funding", "apbd", "--dry-run"}, env, strings.NewReader(""), &buf)
 	if err == nil || !strings.Contains(err.Error(), "File ini halaman web (HTML)") {
 		t.Errorf("HTML file: %v", err)
 	}
-	err = run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "X", "--dry-run", "--lang", "en"}, env, strings.NewReader(""), &buf)
+	err = run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "X", "--funding", "apbd", "--dry-run", "--lang", "en"}, env, strings.NewReader(""), &buf)
 	if err == nil || !strings.Contains(err.Error(), "This file is a web page (HTML)") {
 		t.Errorf("HTML file in English: %v", err)
 	}
+	// Who pays must be said: public funds get no PP 50/2025 discount.
+	err = run(context.Background(), []string{"lindungi", "import", html, "--sponsor", "X", "--dry-run"}, env, strings.NewReader(""), &buf)
+	if err == nil || !strings.Contains(err.Error(), "--funding") || !strings.Contains(err.Error(), "apbd") {
+		t.Errorf("import without --funding: %v", err)
+	}
 	headerless := filepath.Join(dir, "judul.csv")
 	os.WriteFile(headerless, []byte("NIK,Nama,Kecamatan\n1,2,3\n"), 0o600)
-	err = run(context.Background(), []string{"lindungi", "import", headerless, "--sponsor", "X", "--dry-run"}, env, strings.NewReader(""), &buf)
+	err = run(context.Background(), []string{"lindungi", "import", headerless, "--sponsor", "X", "--funding", "apbd", "--dry-run"}, env, strings.NewReader(""), &buf)
 	if err == nil || !strings.Contains(err.Error(), "Kolom wajib tidak ditemukan: Desa/Kelurahan, Kabupaten/Kota.") {
 		t.Errorf("header without the region columns: %v", err)
 	}
-	err = run(context.Background(), []string{"lindungi", "import", list, "--sponsor", "X", "--lang", "fr"}, env, strings.NewReader(""), &buf)
+	err = run(context.Background(), []string{"lindungi", "import", list, "--sponsor", "X", "--funding", "apbd", "--lang", "fr"}, env, strings.NewReader(""), &buf)
 	if err == nil || !strings.Contains(err.Error(), "--lang") {
 		t.Errorf("--lang fr: %v", err)
 	}

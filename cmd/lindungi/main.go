@@ -194,7 +194,7 @@ var commandUsage = map[string]string{
 	"broadcast": "usage: lindungi broadcast send [flags] | status ID [--watch]",
 	"export":    "usage: lindungi export [flags]",
 	"kpj":       "usage: lindungi kpj import FILE [--report FILE] [--kpj-digits 8-16] [--lang id|en]",
-	"import":    "usage: lindungi import FILE --sponsor NAME [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE] [--lang id|en]",
+	"import":    "usage: lindungi import FILE --sponsor NAME --funding apbn|apbd|other [--programs jkk,jkm] [--months 12] [--start YYYY-MM-DD] [--dry-run] [--report FILE] [--lang id|en]",
 	"sponsor":   "usage: lindungi sponsor list | show ID [--qr FILE] [--bot NAME] | pay ID --ref REFERENCE | invoice ID --bank BANK | codes ID --out FILE [--days 90]  [--lang id|en]",
 	"dev":       "usage: lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]",
 }

@@ -79,7 +79,7 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			return sponsorCodes(ctx, db, id, *out, *days, say, num, getenv, stdout)
 		}
 		if args[0] == "invoice" {
-			return sponsorInvoice(ctx, db, provider, id, payments.Method(*bank), say, getenv, stdout)
+			return sponsorInvoice(ctx, db, engine, provider, id, payments.Method(*bank), say, getenv, stdout)
 		}
 		if args[0] == "pay" {
 			if *ref == "" {
@@ -181,12 +181,16 @@ func devCommand(args []string, regions *wilayah.Data, stdout io.Writer) error {
 
 // sponsorInvoice asks the payment provider for one virtual account for the
 // whole batch; its settlement protects every worker at once.
-func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provider, id int64, bank payments.Method,
+func sponsorInvoice(ctx context.Context, db *store.DB, engine *flows.Engine, provider payments.Provider, id int64, bank payments.Method,
 	say func(string, ...any) string, getenv func(string) string, stdout io.Writer) error {
 	if !bank.Valid() || bank.Kind() != "va" {
 		return fmt.Errorf("--bank %q: want a bank of a virtual account (bca, bni, bri, mandiri, permata)", bank)
 	}
-	due, err := db.BatchDue(ctx, id)
+	b, waiting, err := db.BatchWaiting(ctx, id)
+	if err != nil {
+		return err
+	}
+	prices, due, err := engine.SponsorDue(ctx, b, waiting)
 	if err != nil {
 		return err
 	}
@@ -202,7 +206,7 @@ func sponsorInvoice(ctx context.Context, db *store.DB, provider payments.Provide
 	if err != nil {
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
-	if err := db.InvoiceBatch(ctx, id, ins, "cli:"+operator(getenv)); err != nil {
+	if err := db.InvoiceBatch(ctx, id, ins, prices, "cli:"+operator(getenv)); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, say("sponsor.invoice", "ID", id, "Amount", locales.Rupiah(ins.Amount), "Bank", strings.ToUpper(string(ins.Bank)),
