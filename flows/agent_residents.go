@@ -194,7 +194,8 @@ func (t *turn) promptResident(ctx context.Context) (Reply, error) {
 		linked = t.T("agent.linked", nil)
 	}
 	text := t.T("agent.resident", map[string]any{"Name": displayName(r.Name), "Ref": r.Ref, "NIK": nik.Mask(r.NIK),
-		"Phone": maskOrDash(r.Phone, telepon.Mask), "Standing": t.standingLabel(r), "Linked": linked, "Monthly": rupiahOf(r.MonthlyIuran)})
+		"Phone": maskOrDash(r.Phone, telepon.Mask), "Standing": t.standingLabel(r), "Linked": linked,
+		"Monthly": rupiahOf(t.monthly(r.Bracket, r.JHT, r.Occupation).Totals.Total)})
 	choices := []Choice{{Label: t.T("agent.resident_pay", nil), Data: "rs:pay"}}
 	if !r.Linked() {
 		choices = append(choices, Choice{Label: t.T("agent.resident_code", nil), Data: "rs:code"})

@@ -1123,7 +1123,8 @@ func (t *turn) confirmResident(ctx context.Context, reg Registration) error {
 	}
 	t.s.Data = Answers{}
 	t.mentions(about.Registration(ref))
-	return t.fire(ctx, EvHome, t.T("agent.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": rupiahOf(reg.MonthlyIuran)}))
+	total := rupiahOf(t.monthly(reg.Bracket, reg.JHT, reg.Occupation).Totals.Total)
+	return t.fire(ctx, EvHome, t.T("agent.registered", map[string]any{"Ref": ref, "Name": displayName(reg.Name), "Total": total}))
 }
 
 func displayName(n string) string { return nama.Display(n) }

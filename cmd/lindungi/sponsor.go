@@ -108,7 +108,15 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			"Programs", map[bool]string{false: "JKK+JKM", true: "JKK+JKM+JHT"}[b.JHT], "Months", b.Months, "Start", start))
 		fmt.Fprintln(stdout, say("sponsor.show_counts", "Read", num(b.RowsRead), "Imported", num(b.Imported), "Attached", num(b.Attached),
 			"Rejected", num(b.Rejected), "Workers", num(b.Workers), "Claimed", num(b.Claimed), "Active", num(b.Active)))
-		fmt.Fprintln(stdout, say("sponsor.show_due", "Monthly", locales.Rupiah(b.Monthly), "Total", locales.Rupiah(b.Monthly*int64(b.Months)),
+		_, waiting, err := db.BatchWaiting(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, due, err := engine.SponsorDue(ctx, b, waiting)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, say("sponsor.show_due", "Monthly", locales.Rupiah(b.Monthly), "Total", locales.Rupiah(due),
 			"Months", b.Months, "Paid", paid(b)))
 		pays, err := db.BatchPayments(ctx, id)
 		if err != nil {
