@@ -347,8 +347,13 @@ func (t *turn) summary(r Registration) string {
 	)
 	if b, ok := t.tariffs.Bracket(r.Bracket); ok && r.Income > 0 {
 		lines = append(lines, t.T("field.income", map[string]any{"Value": t.bracketRange(b)}))
-		lines = append(lines, t.T("field.programs", map[string]any{"Value": t.programsLabel(r.JHT),
-			"Total": rupiahOf(t.monthly(b.Index, r.JHT, r.Occupation).Totals.Total)}))
+		q := t.monthly(b.Index, r.JHT, r.Occupation)
+		jht := ""
+		if r.JHT {
+			jht = t.T("field.with_jht", nil)
+		}
+		lines = append(lines, t.T("field.programs", map[string]any{"Total": rupiahOf(q.Totals.Total), "JHT": jht,
+			"Discount": t.discountUntil(q)}))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -377,7 +382,7 @@ func (t *turn) sexLabel(female bool) string {
 // helpData fills the examples used by the help texts.
 func (t *turn) helpData() map[string]any {
 	low, _ := t.tariffs.Bracket(0)
-	return map[string]any{"Price": t.fromPrice(), "MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge, "Below": t.juta(low.IncomeMax + 1000)}
+	return map[string]any{"MinAge": t.cfg.MinAge, "MaxAge": t.cfg.MaxAge, "Below": t.juta(low.IncomeMax + 1000)}
 }
 
 // paymentLines adds a registration's open payment code and its last

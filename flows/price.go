@@ -30,11 +30,16 @@ func (t *turn) monthly(bracket int, jht bool, occupation string) iuran.Quote {
 	return q
 }
 
-// fromPrice is the lowest monthly price anyone pays from tomorrow (JKK and
-// JKM of the first bracket, in or out of the transport sector).
-func (t *turn) fromPrice() string {
-	low := min(t.monthly(0, false, "").Totals.Total, t.monthly(0, false, "ojek").Totals.Total)
-	return rupiahOf(low)
+// discountUntil is the short form of discountNote: ", diskon sampai …".
+func (t *turn) discountUntil(q iuran.Quote) string {
+	if len(q.Lines) == 0 || q.Lines[0].Rule == "" {
+		return ""
+	}
+	r, ok := t.discounts.Rule(q.Lines[0].Rule)
+	if !ok {
+		return ""
+	}
+	return t.T("price.discount_short", map[string]any{"Until": t.cat.Date(t.s.Lang, r.To)})
 }
 
 // discountNote says which discount a month's quote has and until when, or "".

@@ -188,7 +188,7 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 		}
 		// The welcome and the consent are one message: what Lindungi is,
 		// what it keeps and why, and the question.
-		r := Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad, "Price": t.fromPrice()}), Input: InputText, Choices: []Choice{
+		r := Reply{Text: t.T("consent.ask", map[string]any{"Abroad": abroad}), Input: InputText, Choices: []Choice{
 			{Label: t.T("consent.yes", nil), Data: "cs:yes"}, {Label: t.T("consent.no", nil), Data: "cs:no"}}}
 		if d.Agent {
 			r.Text = t.T("consent.ask", nil) // the attestation
@@ -976,13 +976,6 @@ func (t *turn) answerPrograms(ctx context.Context) error {
 	}
 	t.s.Data.JHT = &jht
 	return t.fire(ctx, t.forward(), "")
-}
-
-func (t *turn) programsLabel(jht bool) string {
-	if jht {
-		return t.T("programs.with_jht", nil)
-	}
-	return t.T("programs.base", nil)
 }
 
 var reviewEdits = []struct{ data, event, label string }{

@@ -191,7 +191,7 @@ func TestEditFromReview(t *testing.T) {
 	// Programmes and income.
 	c.press("rv:edit")
 	c.press("ed:prog")
-	must(t, c.press("pr:jht"), "JKK + JKM + JHT", "Rp36.800")
+	must(t, c.press("pr:jht"), "dengan JHT", "Rp36.800")
 	c.press("rv:edit")
 	c.press("ed:income")
 	c.press("in:more")

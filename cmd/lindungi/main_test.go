@@ -163,7 +163,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	)
 	review := last(turns[6]).Text
 	for _, want := range []string{"6171 05•• •••• 0123", "Siti Aminah", "5 Agustus 1990", "perempuan", "0812-••••-7891",
-		"Kel. Darat Sekip, Kec. Pontianak Kota, Kota Pontianak", "Petani/pekebun", "JKK + JKM + JHT", "Rp1,5–1,7 juta"} {
+		"Kel. Darat Sekip, Kec. Pontianak Kota, Kota Pontianak", "Petani/pekebun", "dengan JHT", "Rp1,5–1,7 juta"} {
 		if !strings.Contains(review, want) {
 			t.Errorf("review lacks %q:\n%s", want, review)
 		}
