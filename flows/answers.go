@@ -5,12 +5,16 @@ import "time"
 // Answers are what a registration draft has collected so far. The store keeps
 // them encrypted: they hold the NIK and the phone number in clear.
 type Answers struct {
-	ConsentID       int64  `json:"consent_id,omitempty"`
-	NIK             string `json:"nik,omitempty"`
-	BirthDate       string `json:"birth,omitempty"` // 2006-01-02
-	Female          bool   `json:"female,omitempty"`
-	Name            string `json:"name,omitempty"`
-	Phone           string `json:"phone,omitempty"` // E.164
+	ConsentID int64  `json:"consent_id,omitempty"`
+	NIK       string `json:"nik,omitempty"`
+	BirthDate string `json:"birth,omitempty"` // 2006-01-02
+	Female    bool   `json:"female,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Phone     string `json:"phone,omitempty"` // E.164
+	// SenderPhone is the number the worker writes from, when the channel
+	// says (E.164): the phone question confirms it instead of asking.
+	SenderPhone     string `json:"sender_phone,omitempty"`
+	PhoneOther      bool   `json:"phone_other,omitempty"` // "Nomor lain": typed after all
 	Province        string `json:"province,omitempty"`
 	Regency         string `json:"regency,omitempty"`
 	District        string `json:"district,omitempty"`

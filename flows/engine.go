@@ -12,6 +12,7 @@ import (
 	"github.com/lindungi/lindungi/iuran"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/telepon"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -286,6 +287,11 @@ func (t *turn) run(ctx context.Context) error {
 	}
 	if t.ev.UserID != "" {
 		s.UserID = t.ev.UserID
+	}
+	if t.ev.Phone != "" {
+		if p, err := telepon.Normalize(t.ev.Phone); err == nil {
+			s.Data.SenderPhone = p
+		}
 	}
 	if (t.isDraft() || slices.Contains(applyStates, s.State)) && !s.New && t.cfg.DraftTTL > 0 && t.now.Sub(s.UpdatedAt) > t.cfg.DraftTTL {
 		agent := s.Data.Agent

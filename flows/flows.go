@@ -34,7 +34,10 @@ type Event struct {
 	Text     string
 	Choice   string
 	Contact  *Contact
-	Lang     string // the client's language hint ("id", "en"), used for a new session only
+	// Phone is the sender's own number when the channel knows it
+	// (WhatsApp's wa_id, "6281234567890"); "" elsewhere.
+	Phone string
+	Lang  string // the client's language hint ("id", "en"), used for a new session only
 	// Client is the sender's network address as the channel saw it (the web
 	// chat: the IP, an IPv6 address by its /64), for limits a new chat
 	// cannot reset; "" where the channel has none (Telegram: the user is).

@@ -77,6 +77,7 @@ type chat struct {
 	t       *testing.T
 	e       *flows.Engine
 	channel string // "test" unless set
+	phone   string // the sender's number, as WhatsApp gives it ("" elsewhere)
 	id      string
 	client  string // the network address its events come from (Event.Client)
 	last    []flows.Reply
@@ -101,6 +102,9 @@ func (c *chat) send(ev flows.Event) []flows.Reply {
 	ev.Channel, ev.ChatID = c.channelName(), c.id
 	if ev.Client == "" {
 		ev.Client = c.client
+	}
+	if ev.Phone == "" {
+		ev.Phone = c.phone
 	}
 	if ev.UserID == "" {
 		ev.UserID = c.id

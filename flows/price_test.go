@@ -166,16 +166,18 @@ func TestOneOpenCodePerPayment(t *testing.T) {
 // of every message.
 func TestRegistrationPathIsShort(t *testing.T) {
 	for _, tt := range []struct {
-		channel            string
-		messages, typed    int
-		phoneShared, agent bool
+		channel         string
+		messages, typed int
+		phoneShared     bool
+		phoneKnown      string // the number the channel says the worker writes from
 	}{
 		{channel: "telegram", messages: 10, typed: 2, phoneShared: true},
+		{channel: "whatsapp", messages: 10, typed: 2, phoneKnown: "6281234567890"},
 		{channel: "console", messages: 11, typed: 3},
 	} {
 		t.Run(tt.channel, func(t *testing.T) {
 			c := newChat(t)
-			c.channel = tt.channel
+			c.channel, c.phone = tt.channel, tt.phoneKnown
 			c.e = lawEngine(t, time.Date(2026, 12, 4, 10, 0, 0, 0, flows.DefaultConfig().Location))
 			var lengths []int
 			messages, typed := 0, 0
@@ -196,6 +198,11 @@ func TestRegistrationPathIsShort(t *testing.T) {
 						c.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "+6281234567890", UserID: c.id}})
 						return
 					}
+					if tt.phoneKnown != "" {
+						must(t, c.said(), "Kabar iuran kami kirim ke nomor ini: 0812-••••-7890")
+						c.press("ph:this")
+						return
+					}
 					typed++
 					c.text("081234567890")
 				},
@@ -210,6 +217,10 @@ func TestRegistrationPathIsShort(t *testing.T) {
 			}
 			var stored int
 			testDB.SQL().Get(&stored, `SELECT count(*) FROM registrations WHERE channel = $1 AND chat_id = $2`, tt.channel, c.id)
+			// Other tests count registrations by channel: this one leaves none behind.
+			t.Cleanup(func() {
+				testDB.SQL().MustExec(`DELETE FROM registrations WHERE channel = $1 AND chat_id = $2`, tt.channel, c.id)
+			})
 			if stored != 1 {
 				t.Fatalf("registration not stored: %q", c.said())
 			}

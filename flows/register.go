@@ -214,6 +214,11 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 		if d.Agent {
 			return Reply{Text: t.T("phone.ask", nil), Input: InputText, Choices: []Choice{{Label: t.T("phone.skip", nil), Data: "ph:skip"}}}, nil
 		}
+		if d.SenderPhone != "" && !d.PhoneOther {
+			// The number the worker writes from: confirmed with a tap.
+			return Reply{Text: t.T("phone.confirm", map[string]any{"Phone": telepon.Mask(d.SenderPhone)}), Input: InputText, Choices: []Choice{
+				{Label: t.T("phone.this", nil), Data: "ph:this"}, {Label: t.T("phone.other", nil), Data: "ph:other"}}}, nil
+		}
 		key := "phone.ask"
 		if sharesContact[s.Channel] {
 			key = "phone.ask_share"
@@ -659,10 +664,18 @@ func (t *turn) answerPhone(ctx context.Context) error {
 		}
 		raw = c.Phone
 	case KindChoice:
-		if t.ev.Choice == "ph:skip" && t.s.Data.Agent {
-			t.s.Data.Phone = ""
-			t.s.Data.NoPhone = true
+		d := &t.s.Data
+		switch {
+		case t.ev.Choice == "ph:skip" && d.Agent:
+			d.Phone = ""
+			d.NoPhone = true
 			return t.afterPhone(ctx, "")
+		case t.ev.Choice == "ph:this" && d.SenderPhone != "" && !d.Agent:
+			d.Phone, d.NoPhone = d.SenderPhone, false
+			return t.afterPhone(ctx, t.T("phone.ok", map[string]any{"Phone": telepon.Mask(d.Phone)}))
+		case t.ev.Choice == "ph:other" && !d.Agent:
+			d.PhoneOther = true
+			return t.ask(ctx, "")
 		}
 		return t.askNote(ctx, "choice.stale", nil)
 	case KindText:

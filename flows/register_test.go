@@ -375,3 +375,33 @@ func TestConsentNamesTheAppThatKeepsMessagesAbroad(t *testing.T) {
 		}
 	}
 }
+
+// Where the channel knows the sender's number (WhatsApp), the phone
+// question confirms it; "Nomor lain" asks for one typed.
+func TestSendersNumberIsConfirmed(t *testing.T) {
+	c := newChat(t)
+	c.channel, c.phone = "whatsapp", "6281299990001"
+	c.text("halo")
+	c.press("cs:yes")
+	c.text(freshNIK())
+	must(t, c.text("Siti Aminah"), "Kabar iuran kami kirim ke nomor ini: 0812-••••-0001. Benar?")
+	must(t, c.press("ph:other"), "Ketik nomor HP Anda")
+	must(t, c.text("0813-1111-2222"), "0813-••••-2222 diterima", "Kecamatan Pontianak Kota")
+	c.text("/kembali")
+	must(t, c.said(), "Ketik nomor HP") // once "Nomor lain", it stays typed
+	c.text("0813-1111-2222")
+	c.text("darat sekip")
+	c.press("oc:petani")
+	must(t, c.press("in:base"), "HP: 0813-••••-2222")
+
+	// An agent's resident is never offered the agent's own number.
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Agus Salim")
+	a.phone = "6281299990002"
+	a.press("ah:reg")
+	a.press("cs:yes")
+	a.text(freshNIK())
+	if got := a.text("Dewi Lestari"); strings.Contains(got, "0812-••••-0002") || !strings.Contains(got, "Ketik nomor HP warga") {
+		t.Errorf("the resident's phone question: %q", got)
+	}
+}
