@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -159,81 +158,11 @@ func pager(ch flows.Choice) bool {
 	return strings.Contains(ch.Data, ":pg:") || strings.HasPrefix(ch.Label, "‹") || strings.Contains(ch.Label, "›")
 }
 
-// split cuts text into parts of at most limit UTF-16 units, at line breaks
-// where it can, else at a space, else anywhere between characters. Parts
-// that would be blank are dropped (Telegram refuses an empty text).
-func split(text string, limit int) []string {
-	var parts []string
-	add := func(s string) {
-		if strings.TrimSpace(s) != "" {
-			parts = append(parts, strings.TrimRight(s, "\n"))
-		}
-	}
-	if units(text) <= limit {
-		add(text)
-		return parts
-	}
-	var cur strings.Builder
-	curLen := 0
-	for _, line := range strings.SplitAfter(text, "\n") {
-		l := units(line)
-		if curLen > 0 && curLen+l > limit {
-			add(cur.String())
-			cur.Reset()
-			curLen = 0
-		}
-		for l > limit {
-			head, rest := cut(line, limit)
-			add(head)
-			line, l = rest, units(rest)
-		}
-		cur.WriteString(line)
-		curLen += l
-	}
-	add(cur.String())
-	return parts
-}
-
-// cut splits one over-long line at the last space that keeps the head within
-// limit UTF-16 units, or at the last character boundary within it.
-func cut(line string, limit int) (head, rest string) {
-	n, end, space := 0, 0, -1
-	for i, r := range line {
-		w := utf16.RuneLen(r)
-		if w < 0 {
-			w = 1 // invalid UTF-8: Telegram gets U+FFFD
-		}
-		if n+w > limit {
-			break
-		}
-		n += w
-		end = i + utf8.RuneLen(r)
-		if r == ' ' {
-			space = end
-		}
-	}
-	if end == 0 { // cannot happen with limit ≥ 2; keep progress anyway
-		_, size := utf8.DecodeRuneInString(line)
-		end = size
-	}
-	if space > 0 {
-		end = space
-	}
-	return line[:end], line[end:]
-}
+// split cuts text into Telegram's parts (bot.SplitText).
+func split(text string, limit int) []string { return bot.SplitText(text, limit) }
 
 // units is the length of s in UTF-16 code units, how Telegram counts.
-func units(s string) int {
-	n := 0
-	for _, r := range s {
-		if w := utf16.RuneLen(r); w > 0 {
-			n += w
-		} else {
-			n++
-		}
-	}
-	return n
-}
+func units(s string) int { return bot.TextUnits(s) }
 
 var retryAfterText = regexp.MustCompile(`retry after (\d+)`)
 

@@ -11,12 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
-	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"golang.org/x/time/rate"
 
+	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
@@ -96,7 +94,7 @@ func WebhookHandler(secret string, submit Submit, ack func(u tgbotapi.Update), l
 	if log == nil {
 		log = slog.Default()
 	}
-	refused := newRefusals(log)
+	refused := bot.NewRefusals(log, "telegram webhook: wrong or missing secret")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -105,7 +103,7 @@ func WebhookHandler(secret string, submit Submit, ack func(u tgbotapi.Update), l
 		}
 		got := r.Header.Get(SecretHeader)
 		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-			if !refused.note(r.RemoteAddr) {
+			if !refused.Note(r.RemoteAddr) {
 				w.Header().Set("Retry-After", "1")
 				http.Error(w, "too many requests", http.StatusTooManyRequests)
 				return
@@ -144,36 +142,4 @@ func WebhookHandler(secret string, submit Submit, ack func(u tgbotapi.Update), l
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-}
-
-// refusals throttles and samples requests with a wrong webhook secret
-// (Telegram always sends the right one): beyond wrongSecretRate a second
-// they are turned away with 429 before anything else, and one log line a
-// minute says how many were refused meanwhile, so a flood fills neither the
-// CPU nor the logs.
-type refusals struct {
-	log     *slog.Logger
-	limit   *rate.Limiter
-	mu      sync.Mutex
-	since   clock.Stopwatch // the last log line
-	dropped int             // refused since then
-}
-
-const wrongSecretRate = 10
-
-func newRefusals(log *slog.Logger) *refusals {
-	return &refusals{log: log, limit: rate.NewLimiter(wrongSecretRate, 2*wrongSecretRate)}
-}
-
-// note counts a refused request and reports whether it may be answered
-// (false: over the rate, answer 429).
-func (f *refusals) note(remote string) bool {
-	f.mu.Lock()
-	f.dropped++
-	if f.since.Elapsed() >= time.Minute {
-		f.log.Warn("telegram webhook: wrong or missing secret", "remote", remote, "refused_since_last_line", f.dropped)
-		f.since, f.dropped = clock.Start(), 0
-	}
-	f.mu.Unlock()
-	return f.limit.Allow()
 }

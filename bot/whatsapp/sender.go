@@ -1,0 +1,80 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lindungi/lindungi/bot"
+	"github.com/lindungi/lindungi/flows"
+)
+
+// Sender is the channel's bot.PartSender: the deliverer sends the outbox
+// through it. It adds to Client.SendFrom what the 24-hour window needs: a
+// reply to a chat whose window closed goes as its template.
+type Sender struct {
+	Client *Client
+	// Template gives the approved template that carries a reply outside
+	// the window (a reminder, a settled payment, a KPJ notice); false when
+	// the reply has none.
+	Template func(chatID string, r flows.Reply) (Template, bool)
+	// LastInbound, when set, tells when the chat last wrote (zero: never):
+	// outside the window a reply goes as its template at once, or is
+	// refused (Permanent) when it has none, without a call. When nil, a
+	// reply goes free-form, and one refused with 131047 goes again as its
+	// template.
+	LastInbound func(ctx context.Context, chatID string) (time.Time, error)
+	// Sent, when set, is told the wamids of every reply delivered (the
+	// status webhooks name them), the template's when it went as one.
+	Sent func(ctx context.Context, chatID string, r flows.Reply, wamids []string)
+}
+
+var _ bot.PartSender = (*Sender)(nil)
+
+// Send delivers a reply (bot.Sender).
+func (s *Sender) Send(ctx context.Context, chatID string, r flows.Reply) error {
+	return s.SendFrom(ctx, chatID, r, 0)
+}
+
+// SendFrom delivers a reply from its part from on (bot.PartSender).
+func (s *Sender) SendFrom(ctx context.Context, chatID string, r flows.Reply, from int) error {
+	if s.LastInbound != nil {
+		last, err := s.LastInbound(ctx, chatID)
+		if err != nil {
+			return &bot.SendError{Kind: bot.Retryable, Err: fmt.Errorf("whatsapp: when %s last wrote: %w", who(chatID), err)}
+		}
+		if !s.Client.InWindow(last) {
+			return s.asTemplate(ctx, chatID, r, errors.New("outside the 24-hour window"))
+		}
+	}
+	ids, err := s.Client.SendFrom(ctx, chatID, r, from)
+	if s.Sent != nil && len(ids) > 0 {
+		s.Sent(ctx, chatID, r, ids)
+	}
+	var e *Error
+	if errors.As(err, &e) && e.WindowClosed() {
+		return s.asTemplate(ctx, chatID, r, err)
+	}
+	return err
+}
+
+// asTemplate sends the reply's template instead, because why.
+func (s *Sender) asTemplate(ctx context.Context, chatID string, r flows.Reply, why error) error {
+	var t Template
+	ok := false
+	if s.Template != nil {
+		t, ok = s.Template(chatID, r)
+	}
+	if !ok {
+		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("whatsapp: a reply to %s has no template to go as: %w", who(chatID), why)}
+	}
+	id, err := s.Client.SendTemplateMessage(ctx, chatID, t)
+	if err != nil {
+		return err
+	}
+	if s.Sent != nil {
+		s.Sent(ctx, chatID, r, []string{id})
+	}
+	return nil
+}
