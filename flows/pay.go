@@ -280,6 +280,13 @@ func (t *turn) showOpenCode(ctx context.Context, months int) (shown bool, err er
 		}
 		r := t.instructionReply(p.Instruction, months, nama.Display(reg.Name))
 		r.Text = t.T("pay.open_code", nil) + "\n" + r.Text
+		if t.s.Data.PaySub && reg.Sponsor == "" {
+			// "Every month" asked with a code open: the open code is the first.
+			if err := t.tx.Subscribe(ctx, reg.Ref, months, string(p.Instruction.Bank)); err != nil {
+				return true, err
+			}
+			r.Text += "\n" + t.T("pay.subscribed", nil)
+		}
 		t.addSandboxHint(&r, p.Instruction)
 		t.say(r)
 		t.s.Data.PayMonths = months

@@ -143,6 +143,16 @@ func TestOneOpenCodePerPayment(t *testing.T) {
 	if n := codes("pending"); n != 1 {
 		t.Fatalf("%d open codes after paying five times for 1 month", n)
 	}
+	// "Every month" with the code open: the open code, and the subscription.
+	c.text("/bayar")
+	got := c.send(flows.Event{Kind: flows.KindChoice, Choice: "pm:sub"})
+	must(t, got[0].Text, "masih berlaku", "tiap bulan kami kirim nomor bayar")
+	var subscribed int
+	testDB.SQL().Get(&subscribed, `SELECT count(*) FROM registrations WHERE chat_id = $1 AND subscription_months = 1`, c.id)
+	if subscribed != 1 {
+		t.Errorf("subscription with the open code: %d", subscribed)
+	}
+	c.text("/batal")
 	// Paying another way replaces the code.
 	c.text("/bayar")
 	c.press("pm:1")
