@@ -555,7 +555,27 @@ func (t *turn) answerBirthConfirm(ctx context.Context) error {
 	if note := t.ageProblem(t.s.Data.birth()); note != "" {
 		return t.ask(ctx, note)
 	}
-	return t.fire(ctx, t.forward(), "")
+	return t.afterBirth(ctx, "")
+}
+
+// afterBirth goes on from the birth date: to the name, or past it when the
+// name is known already (a session saved when the name came first).
+func (t *turn) afterBirth(ctx context.Context, note string) error {
+	ev := t.forward()
+	if ev == EvReview || t.s.Data.Name == "" {
+		return t.fire(ctx, ev, note)
+	}
+	next, err := t.machines.transition(ctx, t.s.State, ev)
+	if err != nil {
+		return err
+	}
+	if next == StName {
+		if next, err = t.machines.transition(ctx, next, EvNext); err != nil {
+			return err
+		}
+	}
+	t.enter(next)
+	return t.ask(ctx, note)
 }
 
 // dotted writes a NIK's kecamatan digits ("617105") as a region code ("61.71.05").
@@ -643,7 +663,7 @@ func (t *turn) answerBirthEntry(ctx context.Context) error {
 	}
 	t.s.Data.BirthDate = d.Format(time.DateOnly)
 	// From the confirmation too, a typed correction answers it.
-	return t.fire(ctx, t.forward(), t.T("birth.ok", map[string]any{"Date": t.cat.Date(t.s.Lang, d)}))
+	return t.afterBirth(ctx, t.T("birth.ok", map[string]any{"Date": t.cat.Date(t.s.Lang, d)}))
 }
 
 func (t *turn) answerPhone(ctx context.Context) error {

@@ -405,3 +405,21 @@ func TestSendersNumberIsConfirmed(t *testing.T) {
 		t.Errorf("the resident's phone question: %q", got)
 	}
 }
+
+// A session saved at the birth confirmation when it came after the name
+// (before the shorter path) goes on to the phone, not the name again.
+func TestOldBirthConfirmationSkipsTheKnownName(t *testing.T) {
+	c := newChat(t)
+	c.text("halo")
+	c.press("cs:yes")
+	c.text(freshNIK())
+	c.text("Siti Aminah")
+	testDB.SQL().MustExec(`UPDATE sessions SET state = 'birth_confirm' WHERE chat_id = $1`, c.id)
+	must(t, c.text("Benar"), "Ketik nomor HP")
+	// And the new path still asks the name after an age outside the limits.
+	d := newChat(t)
+	d.text("halo")
+	d.press("cs:yes")
+	d.text("6171050101500001")
+	must(t, d.text("01-01-1980"), "Ketik nama lengkap")
+}
