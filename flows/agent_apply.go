@@ -335,13 +335,6 @@ func (t *turn) promptApply() (Reply, error) {
 				r.Choices = append(r.Choices, Choice{Label: v.Name + ", " + t.regionName(v.Parent), Data: "aa:" + code})
 			}
 		}
-		max := maxListLabel
-		if len(r.Choices) <= maxButtons {
-			max = maxButtonLabel
-		}
-		for i := range r.Choices {
-			r.Choices[i].Label = fitLabel(r.Choices[i].Label, max)
-		}
 		return r, nil
 	case StAgRTRW:
 		kind := rolesRT[d.Role]

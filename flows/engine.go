@@ -207,12 +207,15 @@ func (t *turn) T(key string, data map[string]any) string {
 }
 
 func (t *turn) say(r Reply) {
+	// Region names are the data's own: cut to fit a button (up to 3
+	// choices) or a list row.
+	limit := maxListLabel
 	if len(r.Choices) <= maxButtons {
-		// Region names are the data's own: as buttons they are cut to fit.
-		for i, c := range r.Choices {
-			if regionPrefixes[c.Data[:strings.IndexByte(c.Data+":", ':')]] {
-				r.Choices[i].Label = fitLabel(c.Label, maxButtonLabel)
-			}
+		limit = maxButtonLabel
+	}
+	for i, c := range r.Choices {
+		if regionPrefixes[c.Data[:strings.IndexByte(c.Data+":", ':')]] {
+			r.Choices[i].Label = fitLabel(c.Label, limit)
 		}
 	}
 	t.out = append(t.out, r)

@@ -141,13 +141,13 @@ func (t *turn) quote(r RegistrationView, months int) (iuran.Quote, error) {
 		return t.jhtQuote(r, months)
 	}
 	return t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: months,
-		Start: t.coverStart(), Discounts: t.discounts, Sector: SectorOf(r.Occupation)})
+		Start: t.coverStart(), Discounts: t.discounts, Sector: iuran.OccupationSector(r.Occupation)})
 }
 
 // jhtQuote prices a sponsored worker's own JHT: the sponsor pays JKK and JKM.
 func (t *turn) jhtQuote(r RegistrationView, months int) (iuran.Quote, error) {
 	q, err := t.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: true, Months: months,
-		Start: t.coverStart(), Discounts: t.discounts, Sector: SectorOf(r.Occupation)})
+		Start: t.coverStart(), Discounts: t.discounts, Sector: iuran.OccupationSector(r.Occupation)})
 	if err != nil {
 		return q, err
 	}
@@ -566,7 +566,7 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 		return PaymentRecord{}, nil, errors.New("no payment provider")
 	}
 	q, err := e.tariffs.Quote(iuran.QuoteRequest{Bracket: r.Bracket, JHT: r.JHT, Months: r.Months, Start: r.Start, Discounts: e.discounts,
-		Sector: SectorOf(r.Occupation)})
+		Sector: iuran.OccupationSector(r.Occupation)})
 	if err != nil {
 		return PaymentRecord{}, nil, fmt.Errorf("quote %s: %w", r.Ref, err)
 	}

@@ -12,6 +12,10 @@ import (
 // messages: the consent text says so on them.
 var chatApps = map[string]string{"telegram": "Telegram", "whatsapp": "WhatsApp"}
 
+// sharesContact are the channels whose chat has a button that sends the
+// worker's own number.
+var sharesContact = map[string]bool{"telegram": true}
+
 // bracket is the chosen income bracket (the first if none yet).
 func (t *turn) bracket() iuran.Bracket {
 	if t.s.Data.Bracket != nil {
@@ -32,11 +36,6 @@ func (t *turn) regionChoices(list []wilayah.Region) []Choice {
 		for _, code := range t.s.Data.Matches {
 			if r, ok := t.regions.Get(code); ok {
 				out = append(out, Choice{Label: regionLabel(r), Data: prefix + ":" + r.Code})
-			}
-		}
-		if len(out) <= maxButtons {
-			for i := range out {
-				out[i].Label = fitLabel(out[i].Label, maxButtonLabel)
 			}
 		}
 		return out

@@ -161,14 +161,8 @@ func (h *webhook) verify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *webhook) post(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "cannot read body", http.StatusBadRequest)
+	body, ok := bot.ReadBody(w, r, maxWebhookBody)
+	if !ok {
 		return
 	}
 	if !VerifySignature(h.o.AppSecret, body, r.Header.Get(SignatureHeader)) {

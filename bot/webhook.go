@@ -1,7 +1,13 @@
 package bot
 
+// What the channels' webhooks share: reading a bounded body, and
+// sampling the requests they refuse.
+
 import (
+	"errors"
+	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -44,4 +50,20 @@ func (f *Refusals) Note(remote string) bool {
 	}
 	f.mu.Unlock()
 	return f.limit.Allow()
+}
+
+// ReadBody reads a webhook's body up to max bytes, answering 413 (too
+// large) or 400 itself when it cannot; ok is false then.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) (body []byte, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
 }
