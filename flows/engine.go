@@ -44,6 +44,10 @@ type Config struct {
 	// BotUsername gives the Telegram bot's username, for claim deep links
 	// (known once the Bot API answered getMe); nil or "" when Telegram is not served.
 	BotUsername func() string
+	// WhatsAppNumber is the business number people write to on WhatsApp
+	// (WHATSAPP_DISPLAY_NUMBER, digits with the country code: 62811000000),
+	// for wa.me links; "" when WhatsApp is not served.
+	WhatsAppNumber string
 	// ClaimCodeTTL is how long an agent's claim code stays valid.
 	ClaimCodeTTL time.Duration
 	// QuietFrom and QuietTo ("21:00", "07:00", local time) bound the quiet

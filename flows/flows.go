@@ -97,6 +97,9 @@ type Reply struct {
 	// (Event.Received; zero for a reply nobody asked for, like a reminder):
 	// the deliverer measures the update→reply latency from it.
 	Answers time.Time `json:"answers,omitzero"`
+	// Notice, set on a reply the service sends on its own, is the
+	// template it goes as where only a template reaches the chat.
+	Notice *Notice `json:"notice,omitempty"`
 }
 
 // Session is the saved state of one chat.

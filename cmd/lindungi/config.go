@@ -44,6 +44,14 @@ var options = []option{
 	{key: "LINDUNGI_TELEGRAM_WEBHOOK_SECRET", help: "webhook secret token (1-256 of A-Z a-z 0-9 _ -), required in webhook mode, same for all processes", secret: true},
 	{key: "LINDUNGI_TELEGRAM_SENDERS", help: "Telegram sends in flight at once, each to another chat (default: enough for a 300 ms round trip at the rate, at least 16)"},
 	{key: "LINDUNGI_TELEGRAM_RATE", def: "30", help: "messages per second the whole deployment sends to Telegram"},
+	{key: "WHATSAPP_ACCESS_TOKEN", help: "a WhatsApp Cloud API system-user access token: serve then runs WhatsApp too", secret: true},
+	{key: "WHATSAPP_PHONE_NUMBER_ID", help: "the business phone number's id (sends go to {API}/{id}/messages, media to {API}/{id}/media)"},
+	{key: "WHATSAPP_APP_SECRET", help: "the Meta app's secret: checks X-Hub-Signature-256 on every POST /whatsapp/webhook", secret: true},
+	{key: "WHATSAPP_VERIFY_TOKEN", help: "answers Meta's GET /whatsapp/webhook verification handshake", secret: true},
+	{key: "WHATSAPP_API_URL", def: "https://graph.facebook.com/v23.0", help: "Graph API base"},
+	{key: "WHATSAPP_BUSINESS_ACCOUNT_ID", help: "the WhatsApp Business Account (WABA) id, for lindungi whatsapp templates --submit and --status"},
+	{key: "WHATSAPP_DISPLAY_NUMBER", help: "the number people write to, digits with the country code (62811000000), for wa.me links"},
+	{key: "LINDUNGI_WHATSAPP_RATE", def: "80", help: "messages per second the whole deployment sends to WhatsApp (Meta's default throughput)"},
 	{key: "LINDUNGI_WEB_SECURE_COOKIE", def: "false", help: "web chat cookie only over HTTPS (set true behind TLS)"},
 	{key: "LINDUNGI_WEB_ALLOWED_ORIGINS", help: "comma-separated extra origins allowed to post to the web chat"},
 	{key: "LINDUNGI_WEB_FRAME_ANCESTORS", help: "comma-separated sites allowed to embed the web chat (CSP frame-ancestors; default 'self')"},
@@ -85,6 +93,15 @@ type config struct {
 	WebhookURL       string
 	WebhookSecret    string
 	TelegramRate     float64
+
+	WhatsAppToken         string
+	WhatsAppPhoneID       string
+	WhatsAppAppSecret     string
+	WhatsAppVerifyToken   string
+	WhatsAppAPIURL        string
+	WhatsAppBusinessID    string
+	WhatsAppDisplayNumber string
+	WhatsAppRate          float64
 
 	WebSecureCookie  bool
 	WebOrigins       []string
@@ -207,6 +224,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.TelegramRate, err2 = strconv.ParseFloat(lookup(getenv, "LINDUNGI_TELEGRAM_RATE"), 64); err2 != nil || c.TelegramRate <= 0 {
 		return c, fmt.Errorf("LINDUNGI_TELEGRAM_RATE: %q is not a positive number", getenv("LINDUNGI_TELEGRAM_RATE"))
 	}
+	if err := loadWhatsApp(&c, getenv); err != nil {
+		return c, err
+	}
 	if c.WebSecureCookie, err2 = strconv.ParseBool(lookup(getenv, "LINDUNGI_WEB_SECURE_COOKIE")); err2 != nil {
 		return c, fmt.Errorf("LINDUNGI_WEB_SECURE_COOKIE: %q is not true or false", getenv("LINDUNGI_WEB_SECURE_COOKIE"))
 	}
@@ -309,4 +329,40 @@ func printOptions(w io.Writer) {
 func validClock(s string) bool {
 	t, err := time.Parse("15:04", s)
 	return err == nil && t.Format("15:04") == s
+}
+
+// loadWhatsApp reads the WHATSAPP_* variables: the channel is on when the
+// access token is set, and then needs the phone number id, the app secret
+// and the verify token.
+func loadWhatsApp(c *config, getenv func(string) string) error {
+	c.WhatsAppToken = getenv("WHATSAPP_ACCESS_TOKEN")
+	c.WhatsAppPhoneID = getenv("WHATSAPP_PHONE_NUMBER_ID")
+	c.WhatsAppAppSecret = getenv("WHATSAPP_APP_SECRET")
+	c.WhatsAppVerifyToken = getenv("WHATSAPP_VERIFY_TOKEN")
+	c.WhatsAppAPIURL = strings.TrimRight(lookup(getenv, "WHATSAPP_API_URL"), "/")
+	c.WhatsAppBusinessID = getenv("WHATSAPP_BUSINESS_ACCOUNT_ID")
+	c.WhatsAppDisplayNumber = strings.TrimPrefix(strings.NewReplacer(" ", "", "-", "").Replace(getenv("WHATSAPP_DISPLAY_NUMBER")), "+")
+	if n := c.WhatsAppDisplayNumber; n != "" && (len(n) < 8 || len(n) > 15 || strings.Trim(n, "0123456789") != "") {
+		return fmt.Errorf("WHATSAPP_DISPLAY_NUMBER: %q is not a phone number in digits with the country code, such as 62811000000", getenv("WHATSAPP_DISPLAY_NUMBER"))
+	}
+	c.Flow.WhatsAppNumber = c.WhatsAppDisplayNumber
+	if !strings.HasPrefix(c.WhatsAppAPIURL, "https://") && !strings.HasPrefix(c.WhatsAppAPIURL, "http://") {
+		return fmt.Errorf("WHATSAPP_API_URL: %q is not an http(s) URL such as https://graph.facebook.com/v23.0", c.WhatsAppAPIURL)
+	}
+	r, err := strconv.ParseFloat(lookup(getenv, "LINDUNGI_WHATSAPP_RATE"), 64)
+	if err != nil || r <= 0 || r > 1000 {
+		return fmt.Errorf("LINDUNGI_WHATSAPP_RATE: %q is not a number of messages a second from 1 to 1000", getenv("LINDUNGI_WHATSAPP_RATE"))
+	}
+	c.WhatsAppRate = r
+	if c.WhatsAppToken == "" {
+		return nil
+	}
+	for _, need := range []struct{ key, val string }{
+		{"WHATSAPP_PHONE_NUMBER_ID", c.WhatsAppPhoneID}, {"WHATSAPP_APP_SECRET", c.WhatsAppAppSecret}, {"WHATSAPP_VERIFY_TOKEN", c.WhatsAppVerifyToken},
+	} {
+		if need.val == "" {
+			return fmt.Errorf("WHATSAPP_ACCESS_TOKEN is set but %s is not: the WhatsApp channel needs it (see the README's WhatsApp section)", need.key)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,37 @@
+package flows
+
+// Notice marks a reply the service sends on its own rather than as an
+// answer (a reminder, a settled payment, a KPJ, a broadcast, a notice to an
+// agent). A channel that reaches a chat quiet for a while only with an
+// approved template (WhatsApp, 24 hours after the chat last wrote) sends the
+// template of Kind, in Lang, with Params instead of the reply's text. The
+// templates are defined in locales/templates.toml, one per kind and
+// language, their parameters in the order given here.
+type Notice struct {
+	Kind   string   `json:"kind"`
+	Lang   string   `json:"lang,omitempty"`
+	Params []string `json:"params,omitempty"`
+}
+
+// Notice kinds, with their parameters.
+const (
+	NoticeRemindBefore  = "remind_before"  // Name, Ref, End (the last covered day), Days (left)
+	NoticeRemindLapsed  = "remind_lapsed"  // Name, Ref, End
+	NoticeRemindArrears = "remind_arrears" // Name, Ref, Since (the first day without cover), Until (the last day arrears can be paid)
+	NoticeNudge         = "nudge"          // Date (when the unfinished registration is deleted)
+	NoticePaid          = "paid"           // Name, Ref, To (covered until)
+	NoticePaidJHT       = "paid_jht"       // Name, Months
+	NoticeAgentPaid     = "agent_paid"     // Total (Rupiah), Count (people covered)
+	NoticeKPJ           = "kpj"            // Name, Ref, KPJ
+	NoticeKPJAgent      = "kpj_agent"      // Name, Ref, KPJ
+	NoticeBroadcast     = "broadcast"      // Text; with a button: broadcast_pay, broadcast_status, broadcast_card
+	NoticeAgent         = "agent_notice"   // Text (a notice to an agent or an admin: an approval, a record moved)
+)
+
+// NoticeKinds lists every kind, each with how many parameters it has.
+var NoticeKinds = map[string]int{
+	NoticeRemindBefore: 4, NoticeRemindLapsed: 3, NoticeRemindArrears: 4, NoticeNudge: 1,
+	NoticePaid: 3, NoticePaidJHT: 2, NoticeAgentPaid: 2, NoticeKPJ: 3, NoticeKPJAgent: 3,
+	NoticeBroadcast: 1, NoticeBroadcast + "_" + ButtonPay: 1, NoticeBroadcast + "_" + ButtonStatus: 1, NoticeBroadcast + "_" + ButtonCard: 1,
+	NoticeAgent: 1,
+}
