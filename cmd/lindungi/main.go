@@ -66,6 +66,8 @@ commands:
             CSV for BPJS branch staff (NIK and phone only with --with-nik, audit-logged)
   kpj import FILE [--report FILE] [--lang id|en]
             record the participant numbers (KPJ) BPJS issued, by NIK, and tell the workers
+  whatsapp templates [--submit | --status]
+            the WhatsApp message templates as Meta's JSON; submit them for review, or show Meta's status
 
 configuration (environment):
 `
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	cmd, rest := args[1], args[2:]
 	switch cmd {
 	case "chat", "serve", "migrate", "payments", "audit", "broadcast", "export", "kpj", "import", "sponsor", "dev":
+	case "whatsapp": // needs no database: its own flags, and configuration only to call Meta
+		return whatsappCommand(ctx, rest, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printOptions(stdout)
