@@ -224,8 +224,9 @@ func (t *turn) answerResident(ctx context.Context) error {
 	return t.ask(ctx, "")
 }
 
-// claimCode makes a single-use code (and a Telegram link) for the opened
-// resident to link their own chat.
+// claimCode makes a single-use code for the opened resident to link their
+// own chat, with a link (and its QR picture) for each chat app the
+// deployment serves: Telegram, WhatsApp, or both, labelled.
 func (t *turn) claimCode(ctx context.Context) error {
 	r, ok, err := t.focused(ctx)
 	if err != nil {
@@ -246,30 +247,25 @@ func (t *turn) claimCode(ctx context.Context) error {
 	t.mentions(about.Registration(r.Ref))
 	reply := Reply{Text: t.T("agent.code", map[string]any{"Name": displayName(r.Name), "Code": code,
 		"Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04")}), Input: InputNone}
-	if bot := t.botUsername(); bot != "" {
-		link := ClaimLink(bot, code)
-		reply.Text += "\n\n" + t.T("agent.code_link", map[string]any{"URL": link})
-		reply.Photo = LinkPhoto(link)
+	links := t.claimLinks(code)
+	switch len(links) {
+	case 0:
+		t.say(reply)
+	case 1:
+		reply.Text += "\n\n" + t.T("agent.code_link", map[string]any{"URL": links[0].URL})
+		reply.Photo = LinkPhoto(links[0].URL)
+		t.say(reply)
+	default:
+		// Each app its link, labelled, and each link its QR picture.
+		var lines []string
+		for _, l := range links {
+			lines = append(lines, t.T("agent.code_link_line", map[string]any{"App": l.App, "URL": l.URL}))
+		}
+		reply.Text += "\n\n" + t.T("agent.code_links", nil) + "\n" + strings.Join(lines, "\n")
+		t.say(reply)
+		for _, l := range links {
+			t.say(Reply{Text: t.T("agent.code_qr", map[string]any{"App": l.App}), Photo: LinkPhoto(l.URL), Input: InputNone})
+		}
 	}
-	t.say(reply)
 	return t.ask(ctx, "")
 }
-
-func (t *turn) botUsername() string {
-	if t.cfg.BotUsername == nil {
-		return ""
-	}
-	return t.cfg.BotUsername()
-}
-
-// ClaimLink is the Telegram deep link that links a resident's chat in one tap.
-func ClaimLink(bot, code string) string {
-	return "https://t.me/" + bot + "?start=" + claimPrefix + code
-}
-
-// claimPrefix starts the /start parameter of a link that links a
-// registration to a chat; oldClaimPrefix is the one of links made before.
-const (
-	claimPrefix    = "sambung-"
-	oldClaimPrefix = "klaim-"
-)

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func (t *turn) claimLocked(ctx context.Context, k ClaimKeys) (string, int, error
 
 // startClaim answers "Saya sudah didaftarkan" and /klaim.
 func (t *turn) startClaim(ctx context.Context) error {
-	if busy, err := t.busy(ctx); busy {
+	if busy, err := t.claimBusy(ctx); busy {
 		return err
 	}
 	locked, _, err := t.claimLocked(ctx, t.claimKeys("", ""))
@@ -353,13 +354,34 @@ func (t *turn) linkedText(ctx context.Context) (string, error) {
 	return text, nil
 }
 
-// claimByLink answers /start klaim-<code>: a claim link the agent gave,
-// or a code a sponsor printed. The code is only pre-filled: the NIK and the
-// full name are asked and checked with it, as on the typed path, before
-// anything about the registration is shown. Whether the code is valid is
-// not said before then either (no oracle for guessing).
+// claimBusy is busy for a claim: a registration being filled in, or a
+// broadcast an admin is writing, is finished or cancelled first.
+func (t *turn) claimBusy(ctx context.Context) (bool, error) {
+	if slices.Contains(broadcastStates, t.s.State) {
+		return true, t.askNote(ctx, "claim.finish_broadcast", nil)
+	}
+	return t.busy(ctx)
+}
+
+// followLink answers what a link sends (readLink): Telegram's /start
+// parameter or the text a WhatsApp link typed in. A claim code is only
+// pre-filled, a poster's token names its sponsor.
+func (t *turn) followLink(ctx context.Context, l linkAction) error {
+	t.s.Pending = ""
+	if l.token != "" {
+		return t.claimFromPoster(ctx, l.token)
+	}
+	return t.claimByLink(ctx, l.code)
+}
+
+// claimByLink answers /start sambung-<code> and /sambung <code>: a claim
+// link the agent gave, or a code a sponsor printed. The code is only
+// pre-filled: the NIK and the full name are asked and checked with it, as
+// on the typed path, before anything about the registration is shown.
+// Whether the code is valid is not said before then either (no oracle for
+// guessing).
 func (t *turn) claimByLink(ctx context.Context, code string) error {
-	if busy, err := t.busy(ctx); busy {
+	if busy, err := t.claimBusy(ctx); busy {
 		return err
 	}
 	if err := t.tx.AuditOn(ctx, "claim:attempt", t.s.Channel+":"+t.s.ChatID, "how=link"); err != nil {
@@ -377,17 +399,8 @@ func (t *turn) claimByLink(ctx context.Context, code string) error {
 	return t.fire(ctx, EvClaim, "")
 }
 
-// SponsorPrefix starts the /start parameter of a sponsor's poster link.
-const SponsorPrefix = "sponsor-"
-
-// SponsorLink is the Telegram link of a sponsor's poster: it starts the
-// claim with the sponsor named.
-func SponsorLink(bot, token string) string {
-	return "https://t.me/" + bot + "?start=" + SponsorPrefix + token
-}
-
-// claimFromPoster answers /start sponsor-<token>: the claim, introduced by
-// the sponsor's name.
+// claimFromPoster answers /start sponsor-<token> and /sponsor <token>: the
+// claim, introduced by the sponsor's name.
 func (t *turn) claimFromPoster(ctx context.Context, token string) error {
 	sponsor, ok, err := t.tx.SponsorByToken(ctx, token)
 	if err != nil {

@@ -159,3 +159,129 @@ func guessUntilLocked(t *testing.T, tries int, name string, client, code func(i 
 		}
 	}
 }
+
+// A link's text reaches the claim whatever the chat is doing, exactly as
+// Telegram's deep link does: WhatsApp's "/sambung CODE" and "/sponsor
+// TOKEN" (no /start there), and the same typed in any case with extra
+// spaces, answer what "/start sambung-CODE" and "/start sponsor-TOKEN"
+// answer, state by state.
+func TestClaimLinkTextInEveryState(t *testing.T) {
+	const code = "K7Q2M9XA" // the answer does not depend on it: no oracle
+	b, _, err := testDB.OpenBatch(context.Background(), store.BatchSpec{Sponsor: "Pemkab Sambas", FileName: "poster.csv",
+		FileSHA: "sha-poster-" + freshNIK(), Months: 12, CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := b.ClaimToken
+	admin := newAgentChat(t, adminID)
+	agent := newAgent(t, admin, "Yusuf Maulana")
+	const busy = "Selesaikan dulu"
+	states := []struct {
+		name  string
+		setup func(t *testing.T) *chat
+		busy  string // the answer when the chat must first finish what it is doing
+	}{
+		{"new chat", func(t *testing.T) *chat { return newAgentChat(t, "") }, ""},
+		{"start menu", func(t *testing.T) *chat {
+			c := newAgentChat(t, "")
+			c.text("/start")
+			return c
+		}, ""},
+		{"mid-registration", func(t *testing.T) *chat {
+			c := newAgentChat(t, "")
+			c.text("halo")
+			c.press("cs:yes")
+			must(t, c.text(freshNIK()), "Ketik nama lengkap")
+			return c
+		}, busy},
+		{"asked to confirm /batal", func(t *testing.T) *chat {
+			c := newAgentChat(t, "")
+			c.text("halo")
+			c.press("cs:yes")
+			c.text(freshNIK())
+			must(t, c.text("/batal"), "Batalkan pendaftaran ini?")
+			return c
+		}, busy},
+		{"registered", func(t *testing.T) *chat {
+			c := newAgentChat(t, "")
+			c.toReview(freshNIK())
+			c.press("rv:ok")
+			return c
+		}, ""},
+		{"paying", func(t *testing.T) *chat {
+			c := newAgentChat(t, "")
+			c.toReview(freshNIK())
+			c.press("rv:ok")
+			must(t, c.text("/bayar"), "bulan")
+			return c
+		}, ""},
+		{"typing a claim", func(t *testing.T) *chat {
+			c := newAgentChat(t, "")
+			c.text("/klaim")
+			must(t, c.text(freshNIK()), "nama lengkap")
+			return c
+		}, ""},
+		{"agent's home", func(t *testing.T) *chat {
+			must(t, agent.text("/agen"), "Menu agen")
+			return agent
+		}, ""},
+		{"writing a broadcast", func(t *testing.T) *chat {
+			c := newChat(t)
+			cfg := agentConfig()
+			cfg.Admins = []string{"test:" + c.id}
+			c.e = newEngine(cfg)
+			must(t, c.text("/siaran"), "Siaran baru")
+			return c
+		}, "menyusun siaran"},
+	}
+	forms := []struct{ name, claim, poster string }{
+		{"telegram", "/start sambung-" + code, "/start sponsor-" + token}, // the reference
+		{"telegram, old link", "/start klaim-" + code, "/start@lindungi_bot sponsor-" + token},
+		{"whatsapp", flows.ClaimText(code), flows.SponsorText(token)},
+		{"typed", "  /SAMBUNG   " + strings.ToLower(code) + " ", "/Sponsor    " + token + " "},
+		{"one word", "/sambung-" + code, "/sponsor-" + token},
+	}
+	for _, st := range states {
+		t.Run(st.name, func(t *testing.T) {
+			var refClaim, refPoster string
+			for i, f := range forms {
+				c := st.setup(t)
+				claim := c.text(f.claim)
+				c = st.setup(t)
+				poster := c.text(f.poster)
+				if i == 0 {
+					refClaim, refPoster = claim, poster
+					if st.busy != "" {
+						must(t, claim, st.busy)
+						must(t, poster, st.busy)
+					} else {
+						must(t, claim, "Kode dari tautan sudah kami terima", "ketik NIK Anda")
+						must(t, poster, "Iuran Anda dibayar oleh Pemkab Sambas", "Ketik NIK Anda")
+					}
+					continue
+				}
+				if claim != refClaim {
+					t.Errorf("%s %q answers %q,\nwant what %q answers: %q", f.name, f.claim, claim, forms[0].claim, refClaim)
+				}
+				if poster != refPoster {
+					t.Errorf("%s %q answers %q,\nwant what %q answers: %q", f.name, f.poster, poster, forms[0].poster, refPoster)
+				}
+			}
+		})
+	}
+	// The claim from the agent's home left it: back home for the other tests.
+	agent.text("/agen")
+	// A poster's token is exact: another case is another (unknown) poster.
+	if upper := strings.ToUpper(token); upper != token {
+		c := newAgentChat(t, "")
+		c.text(flows.SponsorText(upper))
+		must(t, c.said(), "tidak berlaku lagi")
+	}
+	// "/sambung" with no code, or with words, is the typed claim.
+	for _, text := range []string{"/sambung", "/sambung sekarang juga", "/SAMBUNG saya"} {
+		c := newAgentChat(t, "")
+		if got := c.text(text); !strings.Contains(got, "Ketik NIK Anda (16 angka") || strings.Contains(got, "Kode dari tautan") {
+			t.Errorf("%q answers %q, want the typed claim", text, got)
+		}
+	}
+}

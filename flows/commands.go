@@ -21,23 +21,13 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 	if slices.Contains(adminCommands, name) {
 		return t.adminCommand(ctx, name, arg)
 	}
+	// A link's text, whatever the chat is doing: Telegram's "/start
+	// sambung-CODE", WhatsApp's "/sambung CODE" or "/sponsor TOKEN".
+	if l, ok := readLink(t.ev.Text); ok {
+		return t.followLink(ctx, l)
+	}
 	switch name {
 	case cmdStart:
-		if strings.HasPrefix(s.Pending, pendingAdminsPfx) {
-			s.Pending = ""
-		}
-		code, ok := strings.CutPrefix(arg, claimPrefix)
-		if !ok {
-			code, ok = strings.CutPrefix(arg, oldClaimPrefix)
-		}
-		if ok && code != "" {
-			s.Pending = ""
-			return t.claimByLink(ctx, code)
-		}
-		if token, ok := strings.CutPrefix(arg, SponsorPrefix); ok && token != "" {
-			s.Pending = ""
-			return t.claimFromPoster(ctx, token)
-		}
 		s.Pending = ""
 		switch {
 		case t.isDraft() && !t.isFreshConsent():
