@@ -47,8 +47,9 @@ func (c cards) Photo(ctx context.Context, name string) ([]byte, error) {
 		}
 		return qrcode.Encode(payload, qrcode.Medium, 512)
 	case kind == flows.PhotoLink:
-		// A claim link for a resident, to scan with their phone's camera.
-		if !strings.HasPrefix(what, "https://t.me/") {
+		// A claim link for a resident, to scan with their phone's camera:
+		// Telegram's or WhatsApp's, nothing else.
+		if !strings.HasPrefix(what, "https://t.me/") && !strings.HasPrefix(what, "https://wa.me/") {
 			return nil, fmt.Errorf("not a link to draw: %q", name)
 		}
 		return qrcode.Encode(what, qrcode.Medium, 512)

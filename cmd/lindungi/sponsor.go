@@ -25,7 +25,8 @@ import (
 	"github.com/lindungi/lindungi/wilayah"
 )
 
-// sponsorCommand is `lindungi sponsor list | show ID [--qr FILE] | pay ID --ref REF`.
+// sponsorCommand is `lindungi sponsor list | show ID [--bot NAME] [--channel telegram|whatsapp] [--qr FILE] |
+// pay ID --ref REF | invoice ID --bank BANK | codes ID --out FILE`.
 func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, provider payments.Provider, cfg flows.Config,
 	cat *locales.Catalog, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -40,11 +41,17 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 		bank := fs.String("bank", "bni", "invoice: the bank of the virtual account (bca, bni, bri, mandiri, permata)")
 		out := fs.String("out", "", "codes: write the codes (CSV: reference, name, code) to this file")
 		days := fs.Int("days", 90, "codes: how many days the codes stay valid")
-		qr := fs.String("qr", "", "show: write the poster's QR code (PNG) to this file")
-		bot := fs.String("bot", "", "show: the Telegram bot's username, for the poster's link")
-		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "bank": true, "out": true, "days": true, "lang": true})
+		qr := fs.String("qr", "", "show: write the poster's QR code (PNG) to this file: the link of --channel")
+		bot := fs.String("bot", "", "show: the Telegram bot's username, for the poster's Telegram link https://t.me/<bot>?start=sponsor-…")
+		channel := fs.String("channel", "", "show: the chat app the poster's QR code opens: telegram (needs --bot) or whatsapp (needs "+
+			"WHATSAPP_DISPLAY_NUMBER, the link https://wa.me/<number>?text=…); by default telegram with --bot, else whatsapp")
+		idArg, rest := fileArg(args[1:], map[string]bool{"ref": true, "qr": true, "bot": true, "channel": true, "bank": true, "out": true,
+			"days": true, "lang": true})
 		if err := fs.Parse(rest); err != nil {
 			return err
+		}
+		if *channel != "" && *channel != channelTelegram && *channel != channelWhatsApp {
+			return fmt.Errorf("--channel %q: want telegram or whatsapp", *channel)
 		}
 		lang := *langFlag
 		say, err := textsIn(cat, lang)
@@ -133,27 +140,74 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 				fmt.Fprintln(stdout, say("sponsor.flagged", "Flag", p.Flag, "Note", p.Note))
 			}
 		}
-		link := "/start " + flows.SponsorPrefix + b.ClaimToken
-		if *bot != "" {
-			link = flows.SponsorLink(*bot, b.ClaimToken)
+		links := posterLinks(*bot, cfg.WhatsAppNumber, b.ClaimToken)
+		if len(links) == 0 {
+			// No chat app to link to: what to type in any of them.
+			fmt.Fprintln(stdout, say("sponsor.poster", "App", "", "Link", "/start "+flows.SponsorPrefix+b.ClaimToken))
 		}
-		fmt.Fprintln(stdout, say("sponsor.poster", "Link", link))
+		for _, l := range links {
+			fmt.Fprintln(stdout, say("sponsor.poster", "App", l.app, "Link", l.url))
+		}
 		if *qr != "" {
-			if *bot == "" {
-				return errors.New("--qr needs --bot: the link a phone's camera opens is https://t.me/<bot>?start=…")
+			l, err := posterQR(links, *channel)
+			if err != nil {
+				return err
 			}
-			png, err := qrcode.Encode(link, qrcode.Medium, 1024)
+			png, err := qrcode.Encode(l.url, qrcode.Medium, 1024)
 			if err != nil {
 				return err
 			}
 			if err := os.WriteFile(*qr, png, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, say("sponsor.qr_written", "File", *qr))
+			fmt.Fprintln(stdout, say("sponsor.qr_written", "App", l.app, "File", *qr))
 		}
 		return nil
 	}
 	return fmt.Errorf("lindungi sponsor %s: want list, show, pay, invoice or codes", args[0])
+}
+
+// The chat apps a sponsor's poster links to (--channel).
+const (
+	channelTelegram = "telegram"
+	channelWhatsApp = "whatsapp"
+)
+
+// posterLink is one link of a sponsor's poster.
+type posterLink struct {
+	channel, app, url string
+}
+
+// posterLinks are the links of a sponsor's poster this deployment can
+// open: Telegram's when the bot's username is given, WhatsApp's when the
+// business number (WHATSAPP_DISPLAY_NUMBER) is set.
+func posterLinks(bot, number, token string) []posterLink {
+	var links []posterLink
+	if bot != "" {
+		links = append(links, posterLink{channelTelegram, "Telegram", flows.SponsorLink(bot, token)})
+	}
+	if number != "" {
+		links = append(links, posterLink{channelWhatsApp, "WhatsApp", flows.WhatsAppSponsorLink(number, token)})
+	}
+	return links
+}
+
+// posterQR is the link the poster's QR code opens: the one of channel, or
+// by default the first there is (Telegram's with --bot, else WhatsApp's).
+func posterQR(links []posterLink, channel string) (posterLink, error) {
+	for _, l := range links {
+		if channel == "" || l.channel == channel {
+			return l, nil
+		}
+	}
+	switch channel {
+	case channelTelegram:
+		return posterLink{}, errors.New("--channel telegram needs --bot: the link a phone's camera opens is https://t.me/<bot>?start=…")
+	case channelWhatsApp:
+		return posterLink{}, errors.New("--channel whatsapp needs WHATSAPP_DISPLAY_NUMBER: the link a phone's camera opens is https://wa.me/<number>?text=…")
+	}
+	return posterLink{}, errors.New("--qr needs a link to draw: --bot NAME for Telegram (https://t.me/<bot>?start=…), " +
+		"or WHATSAPP_DISPLAY_NUMBER for WhatsApp (https://wa.me/<number>?text=…)")
 }
 
 // devCommand is `lindungi dev gen-workers N [--seed S] [--bad-every K] [--out FILE]`:
