@@ -154,7 +154,7 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 	// have been delivered, and would then be sent again (the client's own
 	// timeout bounds it).
 	err = d.measured(it.Channel, "broadcast_", func() error {
-		return d.Senders[it.Channel].Send(context.WithoutCancel(ctx), it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
+		return d.Senders[it.Channel].Send(WithSending(context.WithoutCancel(ctx), Sending{Broadcast: it.BroadcastID}), it.ChatID, d.Texts.BroadcastReply(it.Lang, text, button))
 	})
 	if err == nil {
 		res.State = "sent"
@@ -180,7 +180,7 @@ func (d *Deliverer) sendBroadcastItem(ctx context.Context, it flows.BroadcastIte
 		res.State, res.Error = "failed", se.Err.Error()
 		return res
 	}
-	return retry(d.Now().Add(retryBackoff(it.Attempts)), se.Err.Error())
+	return retry(d.Now().Add(max(retryBackoff(it.Attempts), se.RetryAfter)), se.Err.Error())
 }
 
 // broadcastMessage is a broadcast's text and button, read once per process.

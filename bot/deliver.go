@@ -66,10 +66,13 @@ type Lease interface {
 // after they were sent, so a crash resends at most what was sent in that
 // instant.
 type Deliverer struct {
-	Outbox    Outbox
-	Senders   map[string]Sender
-	Leases    Leases        // nil: this process always delivers
-	Rate      float64       // messages per second per channel; default 30
+	Outbox  Outbox
+	Senders map[string]Sender
+	Leases  Leases  // nil: this process always delivers
+	Rate    float64 // messages per second per channel; default 30
+	// Rates sets the rate of some channels apart from Rate (WhatsApp's
+	// default throughput is 80 a second, Telegram's 30).
+	Rates     map[string]float64
 	PerChat   time.Duration // one more message to a chat every PerChat after its burst; default 1 s
 	ChatBurst int           // messages a chat may get at once (one answer in several messages); default 3
 	// Workers is how many chats are served at once, each one message at a
@@ -125,7 +128,11 @@ func (d *Deliverer) defaults() {
 		d.ChatBurst = 3
 	}
 	if d.Workers == 0 {
-		d.Workers = min(max(int(math.Ceil(d.Rate*0.3*2)), 16), 512)
+		total := 0.0
+		for ch := range d.Senders {
+			total += d.rate(ch)
+		}
+		d.Workers = min(max(int(math.Ceil(total*0.3*2)), 16), 512)
 	}
 	if d.Interval == 0 {
 		d.Interval = 200 * time.Millisecond
@@ -153,9 +160,38 @@ func (d *Deliverer) defaults() {
 	if d.limiters == nil {
 		d.limiters, d.paused, d.paces, d.messages = map[string]*pacer{}, map[string]time.Time{}, map[string]*pace{}, map[int64][2]string{}
 		for ch := range d.Senders {
-			d.limiters[ch] = newPacer(d.Rate)
+			d.limiters[ch] = newPacer(d.rate(ch))
 		}
 	}
+}
+
+// rate is a channel's messages a second.
+func (d *Deliverer) rate(channel string) float64 {
+	if r, ok := d.Rates[channel]; ok && r > 0 {
+		return r
+	}
+	return d.Rate
+}
+
+// Sending names what a send carries, for a sender that records the
+// channel's own ids of what it sent (WhatsApp's wamids, whose status
+// webhooks come later): the outbox row of a reply, or the broadcast.
+type Sending struct {
+	Outbox    int64 // the reply's outbox id; 0 for a broadcast
+	Broadcast int64 // the broadcast's id; 0 for a reply
+}
+
+type sendingKey struct{}
+
+// WithSending tells the sender, through ctx, what it is sending.
+func WithSending(ctx context.Context, s Sending) context.Context {
+	return context.WithValue(ctx, sendingKey{}, s)
+}
+
+// SendingOf is what ctx says is being sent (zero when nothing does).
+func SendingOf(ctx context.Context) Sending {
+	s, _ := ctx.Value(sendingKey{}).(Sending)
+	return s
 }
 
 // Changes reports replies committed by any process (store.DB).
@@ -506,7 +542,9 @@ func (r *round) failure(p flows.Outgoing, err error) bool {
 		}
 		return true // its next reply may go
 	default:
-		backoff := retryBackoff(p.Attempts)
+		// A limit on this one chat (WhatsApp's pair rate) says how long to
+		// wait; its later replies wait behind this one.
+		backoff := max(retryBackoff(p.Attempts), se.RetryAfter)
 		d.Log.Warn("deliver: send failed, will retry", "channel", p.Channel, "chat_id", p.ChatID, "outbox_id", p.ID,
 			"attempt", p.Attempts+1, "retry_in", backoff, "err", se.Err)
 		if err := d.Outbox.MarkFailed(bg, p.ID, se.Err.Error(), d.Now().Add(backoff)); err != nil {
@@ -581,6 +619,7 @@ func (d *Deliverer) takeChat(key string, now time.Time) (bool, time.Duration) {
 // send delivers a reply, after the parts an earlier attempt delivered.
 func (d *Deliverer) send(ctx context.Context, p flows.Outgoing) error {
 	s := d.Senders[p.Channel]
+	ctx = WithSending(ctx, Sending{Outbox: p.ID})
 	return d.measured(p.Channel, "", func() error {
 		if ps, ok := s.(PartSender); ok && p.PartsSent > 0 {
 			return ps.SendFrom(ctx, p.ChatID, p.Reply, p.PartsSent)

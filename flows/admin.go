@@ -74,7 +74,7 @@ func (t *turn) tellAdmins(ctx context.Context, key string, data map[string]any, 
 			continue
 		}
 		seen[who] = true
-		if err := t.tx.SendTo(ctx, channel, id, []Reply{{Text: t.cat.T(adminLang, key, data), Input: InputNone, About: about}}); err != nil {
+		if err := t.tx.SendTo(ctx, channel, id, []Reply{noticeOf(NoticeAgent, adminLang, Reply{Text: t.cat.T(adminLang, key, data), Input: InputNone, About: about})}); err != nil {
 			return err
 		}
 	}
@@ -311,7 +311,7 @@ func (t *turn) decide(ctx context.Context, id int64, status, reason string) erro
 	if before == AgentSuspended {
 		key = "agent.reinstated"
 	}
-	if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(lang, key, map[string]any{"Reason": reason}), Input: InputNone}}); err != nil {
+	if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{noticeOf(NoticeAgent, lang, Reply{Text: t.cat.T(lang, key, map[string]any{"Reason": reason}), Input: InputNone})}); err != nil {
 		return err
 	}
 	t.mentions(about.Agent(id))
@@ -425,8 +425,8 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 		}
 		for _, a := range agents {
 			if a.ID == toAgent {
-				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_to_agent", map[string]any{"Ref": ref, "Name": displayName(from.Name)}), Input: InputNone,
-					About: []string{about.Registration(ref)}}}); err != nil {
+				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{noticeOf(NoticeAgent, adminLang, Reply{Text: t.cat.T(adminLang, "admin.moved_to_agent", map[string]any{"Ref": ref, "Name": displayName(from.Name)}), Input: InputNone,
+					About: []string{about.Registration(ref)}})}); err != nil {
 					return err
 				}
 			}
@@ -440,7 +440,7 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 		for _, a := range agents {
 			// An agent whose data was erased at their request has no chat to tell.
 			if a.ID == from.AgentID && a.ChatID != "" && a.Status != AgentErased {
-				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_from_agent", map[string]any{"Ref": ref, "Reason": reason}), Input: InputNone}}); err != nil {
+				if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{noticeOf(NoticeAgent, adminLang, Reply{Text: t.cat.T(adminLang, "admin.moved_from_agent", map[string]any{"Ref": ref, "Reason": reason}), Input: InputNone})}); err != nil {
 					return err
 				}
 			}
@@ -448,11 +448,11 @@ func (t *turn) move(ctx context.Context, ref, to, reason string) error {
 	}
 	if toAgent == 0 {
 		if from.Channel != "" && (from.Channel != toChannel || from.ChatID != toChat) {
-			if err := t.tx.SendTo(ctx, from.Channel, from.ChatID, []Reply{{Text: t.cat.T(adminLang, "admin.moved_away", map[string]any{"Ref": ref, "Reason": reason}), Input: InputNone}}); err != nil {
+			if err := t.tx.SendTo(ctx, from.Channel, from.ChatID, []Reply{noticeOf(NoticeMessage, adminLang, Reply{Text: t.cat.T(adminLang, "admin.moved_away", map[string]any{"Ref": ref, "Reason": reason}), Input: InputNone})}); err != nil {
 				return err
 			}
 		}
-		if err := t.tx.SendTo(ctx, toChannel, toChat, []Reply{{Text: t.cat.T(adminLang, "admin.moved_here", map[string]any{"Ref": ref, "Name": displayName(from.Name)}), Input: InputNone}}); err != nil {
+		if err := t.tx.SendTo(ctx, toChannel, toChat, []Reply{noticeOf(NoticeMessage, adminLang, Reply{Text: t.cat.T(adminLang, "admin.moved_here", map[string]any{"Ref": ref, "Name": displayName(from.Name)}), Input: InputNone})}); err != nil {
 			return err
 		}
 	}

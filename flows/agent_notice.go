@@ -25,7 +25,8 @@ func (e *Engine) AgentPaymentReplies(lang string, p AgentPaid) []Reply {
 		b.WriteString("\n\n")
 		b.WriteString(e.feeText(lang, p.CollectedMonth, p.CollectedTotal))
 	}
-	return []Reply{{Text: b.String(), Input: InputNone}}
+	return []Reply{{Text: b.String(), Input: InputNone,
+		Notice: &Notice{Kind: NoticeAgentPaid, Lang: lang, Params: []string{rupiahOf(p.Amount), strconv.Itoa(len(p.Covered))}}}}
 }
 
 // feeText summarises a Perisai agent's fee on their settled collections.

@@ -89,7 +89,7 @@ func (t *turn) remind(ctx context.Context, a *Agent) error {
 		text := t.cat.T(lang, key, map[string]any{"Agent": displayName(a.Name), "Role": t.cat.T(lang, "agent.role."+a.Role, nil),
 			"Name": displayName(r.Name), "Date": t.cat.Date(lang, end), "Since": t.cat.Date(lang, iuran.FirstUncovered(end)),
 			"Monthly": rupiahOf(t.monthly(r.Bracket, r.JHT, r.Occupation).Totals.Total)})
-		reply := Reply{Text: text, Input: InputText, Choices: []Choice{{Label: t.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}}
+		reply := noticeOf(NoticeMessage, lang, Reply{Text: text, Input: InputText, Choices: []Choice{{Label: t.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}})
 		if err := t.tx.SendTo(ctx, r.Channel, r.ChatID, []Reply{reply}); err != nil {
 			return err
 		}

@@ -316,7 +316,12 @@ func (t *turn) promptBroadcast(ctx context.Context) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		return Reply{Text: t.T("broadcast.confirm", map[string]any{"Count": locales.Number(t.s.Lang, int64(n))}), Input: InputText, Choices: []Choice{
+		text := t.T("broadcast.confirm", map[string]any{"Count": locales.Number(t.s.Lang, int64(n))})
+		wa, err := t.whatsAppPreview(ctx, d)
+		if err != nil {
+			return Reply{}, err
+		}
+		return Reply{Text: wa + text, Input: InputText, Choices: []Choice{
 			{Label: t.T("broadcast.send_now", nil), Data: "bv:send"},
 			{Label: t.T("broadcast.schedule", nil), Data: "bv:later"},
 			{Label: t.T("broadcast.edit_text", nil), Data: "bv:text"},
@@ -466,7 +471,10 @@ func (t *turn) typedFilter(ctx context.Context, in string) error {
 // asks to send it.
 func (t *turn) preview(ctx context.Context) error {
 	t.sayText("broadcast.preview_above", nil)
-	t.say(t.BroadcastReply(t.s.Lang, t.s.Data.BcText, t.s.Data.BcButton))
+	// The admin's own preview: as the message reads, not as a notice.
+	preview := t.BroadcastReply(t.s.Lang, t.s.Data.BcText, t.s.Data.BcButton)
+	preview.Notice = nil
+	t.say(preview)
 	return t.fire(ctx, EvNext, "")
 }
 
@@ -570,4 +578,40 @@ func (t *turn) optOut(ctx context.Context, out bool) error {
 	}
 	key := map[[2]bool]string{{true, true}: "optout.done", {true, false}: "optout.already", {false, true}: "optin.done", {false, false}: "optin.already"}[[2]bool{out, changed}]
 	return t.askNote(ctx, key, nil)
+}
+
+// whatsAppChannel is the channel whose broadcasts go as templates.
+const whatsAppChannel = "whatsapp"
+
+// whatsAppWindow is WhatsApp's customer service window: a template to a
+// chat that wrote in it is free, one to any other is paid for.
+const whatsAppWindow = 24 * time.Hour
+
+// whatsAppPreview tells the admin, before a broadcast is sent, that on
+// WhatsApp it goes as an approved template, with the text people will read,
+// and how many of its WhatsApp recipients wrote in the last 24 hours (free)
+// or not (each such message costs money); "" when none is on WhatsApp.
+func (t *turn) whatsAppPreview(ctx context.Context, d *Answers) (string, error) {
+	if t.templates == nil {
+		return "", nil
+	}
+	inside, outside, err := t.tx.SegmentWindow(ctx, *d.Seg, whatsAppChannel, t.now.Add(-whatsAppWindow))
+	if err != nil {
+		return "", err
+	}
+	if inside+outside == 0 {
+		return "", nil
+	}
+	kind := NoticeBroadcast
+	if d.BcButton != ButtonNone {
+		kind += "_" + d.BcButton
+	}
+	tpl, ok := t.templates.For(kind, locales.Default)
+	if !ok {
+		return "", fmt.Errorf("no WhatsApp template for %s", kind)
+	}
+	body := strings.Replace(tpl.Body, "{{1}}", strings.Join(strings.Fields(d.BcText), " "), 1)
+	num := func(n int) string { return locales.Number(t.s.Lang, int64(n)) }
+	return t.T("broadcast.whatsapp_preview", map[string]any{"Body": body, "Name": tpl.Name, "Inside": num(inside), "Outside": num(outside),
+		"Total": num(inside + outside)}) + "\n\n", nil
 }

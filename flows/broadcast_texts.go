@@ -12,8 +12,9 @@ func (e *Engine) BroadcastReply(lang, text, button string) Reply {
 	if !e.cat.Supported(lang) {
 		lang = locales.Default
 	}
-	r := Reply{Text: text, Rich: true, Input: InputNone}
+	r := Reply{Text: text, Rich: true, Input: InputNone, Notice: &Notice{Kind: NoticeBroadcast, Lang: lang, Params: []string{text}, Always: true}}
 	if button != ButtonNone {
+		r.Notice.Kind += "_" + button
 		r.Choices = []Choice{{Label: e.cat.T(lang, "broadcast.button."+button, nil), Data: "go:" + button}}
 		r.Input = InputText
 	}
@@ -36,6 +37,7 @@ func (e *Engine) BroadcastProgressReply(p BroadcastProgress, now time.Time) Repl
 	if p.Unknown > 0 {
 		text += "\n" + e.cat.T(lang, "broadcast.progress_unknown", data)
 	}
+	text += e.readLine(lang, p)
 	id := strconv.FormatInt(p.ID, 10)
 	r := Reply{Input: InputNone}
 	switch p.Status {
@@ -60,6 +62,16 @@ func (e *Engine) BroadcastProgressReply(p BroadcastProgress, now time.Time) Repl
 func (e *Engine) BroadcastReportReply(p BroadcastProgress) Reply {
 	lang := adminLang
 	num := func(n int) string { return locales.Number(lang, int64(n)) }
-	return Reply{Text: e.cat.T(lang, "broadcast.report", map[string]any{"ID": p.ID, "Sent": num(p.Sent), "Total": num(p.Total),
-		"Failed": num(p.Failed), "Blocked": num(p.Blocked), "OptedOut": num(p.OptedOut), "Unknown": num(p.Unknown)}), Input: InputNone}
+	return noticeOf(NoticeAgent, lang, Reply{Text: e.cat.T(lang, "broadcast.report", map[string]any{"ID": p.ID, "Sent": num(p.Sent), "Total": num(p.Total),
+		"Failed": num(p.Failed), "Blocked": num(p.Blocked), "OptedOut": num(p.OptedOut), "Unknown": num(p.Unknown)}) + e.readLine(lang, p), Input: InputNone})
+}
+
+// readLine says how many of a broadcast's WhatsApp messages reached the
+// phone and were read ("" when no channel said).
+func (e *Engine) readLine(lang string, p BroadcastProgress) string {
+	if p.Delivered == 0 && p.Read == 0 {
+		return ""
+	}
+	return "\n" + e.cat.T(lang, "broadcast.whatsapp_read", map[string]any{"Delivered": locales.Number(lang, int64(p.Delivered)),
+		"Read": locales.Number(lang, int64(p.Read))})
 }

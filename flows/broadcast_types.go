@@ -71,16 +71,19 @@ type Broadcast struct {
 
 // BroadcastProgress counts a broadcast's recipients by state.
 type BroadcastProgress struct {
-	ID                                 int64
-	Status                             string
-	Text                               string
-	Total                              int // recipients fixed when it started (0 before)
-	Queued                             int // not yet sent (or waiting for a retry)
-	Sent                               int
-	Failed                             int // gave up after retries, or a permanent error
-	Blocked                            int // the chat blocked the bot
-	OptedOut                           int // the person opted out (/berhenti) after it started
-	Unknown                            int // in flight when a process died: never resent blindly
+	ID       int64
+	Status   string
+	Text     string
+	Total    int // recipients fixed when it started (0 before)
+	Queued   int // not yet sent (or waiting for a retry)
+	Sent     int
+	Failed   int // gave up after retries, or a permanent error
+	Blocked  int // the chat blocked the bot
+	OptedOut int // the person opted out (/berhenti) after it started
+	Unknown  int // in flight when a process died: never resent blindly
+	// Delivered and Read count what the channels said after sending
+	// (WhatsApp's status webhooks); 0 on the others.
+	Delivered, Read                    int
 	ScheduledAt, StartedAt, FinishedAt time.Time
 	CreatedBy                          string
 	ReportChannel, ReportChat          string

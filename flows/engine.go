@@ -71,6 +71,7 @@ func DefaultConfig() Config {
 type Engine struct {
 	store     Store
 	cat       *locales.Catalog
+	templates *locales.Templates
 	regions   *wilayah.Data
 	tariffs   *iuran.Table
 	cfg       Config
@@ -93,8 +94,11 @@ type Deps struct {
 	Catalog *locales.Catalog
 	Regions *wilayah.Data
 	Tariffs *iuran.Table
-	Now     func() time.Time // nil means clock.Now
-	Log     *slog.Logger     // nil means slog.Default()
+	// Templates are the WhatsApp templates notices go as (the broadcast
+	// composer shows the one a broadcast will go as); nil: none shown.
+	Templates *locales.Templates
+	Now       func() time.Time // nil means clock.Now
+	Log       *slog.Logger     // nil means slog.Default()
 	// Payer issues payment codes; nil means paying is not offered. Its
 	// calls are bounded (payGuard): a few at once, a timeout, a break
 	// after failures in a row.
@@ -120,7 +124,7 @@ func New(d Deps, cfg Config) *Engine {
 	if d.Payer != nil {
 		payer = newPayGuard(d.Payer, d.Now, defaultPayCalls, defaultPayTimeout)
 	}
-	return &Engine{store: d.Store, cat: d.Catalog, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log,
+	return &Engine{store: d.Store, cat: d.Catalog, templates: d.Templates, regions: d.Regions, tariffs: d.Tariffs, cfg: cfg, now: d.Now, log: d.Log,
 		payer: payer, discounts: d.Discounts, ids: d.NewID, machines: newMachines()}
 }
 
@@ -405,8 +409,10 @@ func (e *Engine) NudgeReplies(lang string, expires time.Time) []Reply {
 	if !e.cat.Supported(lang) {
 		lang = locales.Default
 	}
-	return []Reply{{Text: e.cat.T(lang, "nudge.unfinished", map[string]any{"Date": e.cat.Date(lang, expires.In(e.cfg.Location))}),
-		Input: InputText, Choices: []Choice{{Label: e.cat.T(lang, "nudge.resume", nil), Data: resumeData}}}}
+	date := e.cat.Date(lang, expires.In(e.cfg.Location))
+	return []Reply{{Text: e.cat.T(lang, "nudge.unfinished", map[string]any{"Date": date}),
+		Input: InputText, Choices: []Choice{{Label: e.cat.T(lang, "nudge.resume", nil), Data: resumeData}},
+		Notice: &Notice{Kind: NoticeNudge, Lang: lang, Params: []string{date}}}}
 }
 
 // DraftTTL is how long an untouched draft is kept.

@@ -307,6 +307,9 @@ type AdminTx interface {
 	// SegmentCount counts the people a broadcast to the segment would reach
 	// now (each chat once, opted-out and unreachable chats left out).
 	SegmentCount(ctx context.Context, s Segment) (int, error)
+	// SegmentWindow counts the segment's recipients on channel who wrote
+	// since (inside WhatsApp's 24-hour window) and those who did not.
+	SegmentWindow(ctx context.Context, s Segment, channel string, since time.Time) (inside, outside int, err error)
 	// CreateBroadcast stores a broadcast to start at its ScheduledAt (now
 	// when zero); its recipients are fixed when it starts.
 	CreateBroadcast(ctx context.Context, b Broadcast) (int64, error)

@@ -33,10 +33,11 @@ type KPJNotices interface {
 // yet has no card, and the message says the number will be on it.
 func (e *Engine) KPJReplies(lang string, k KPJIssued) []Reply {
 	lang, text := e.kpjText(lang, k, "kpj.issued", "kpj.corrected")
+	n := &Notice{Kind: NoticeKPJ, Lang: lang, Params: []string{nama.Display(k.Name), k.Ref, k.KPJ}}
 	if !k.Card {
-		return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_later", nil), Input: InputNone}}
+		return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_later", nil), Input: InputNone, Notice: n}}
 	}
-	return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_updated", nil), Input: InputNone}, cardReply(e, lang, k.Ref, k.Name)}
+	return []Reply{{Text: text + "\n" + e.cat.T(lang, "kpj.card_updated", nil), Input: InputNone, Notice: n}, cardReply(e, lang, k.Ref, k.Name)}
 }
 
 // kpjText is the message of a KPJ recorded (issued) or replacing an earlier
@@ -55,8 +56,8 @@ func (e *Engine) kpjText(lang string, k KPJIssued, issued, corrected string) (st
 // KPJAgentReplies tell an agent the KPJ recorded for a resident they
 // registered who has no chat of their own.
 func (e *Engine) KPJAgentReplies(lang string, k KPJIssued) []Reply {
-	_, text := e.kpjText(lang, k, "kpj.agent_issued", "kpj.agent_corrected")
-	return []Reply{{Text: text, Input: InputNone}}
+	lang, text := e.kpjText(lang, k, "kpj.agent_issued", "kpj.agent_corrected")
+	return []Reply{{Text: text, Input: InputNone, Notice: &Notice{Kind: NoticeKPJAgent, Lang: lang, Params: []string{nama.Display(k.Name), k.Ref, k.KPJ}}}}
 }
 
 // KPJRow is one checked row of a KPJ file: a NIK (16 digits) and the

@@ -11,6 +11,9 @@ type Notice struct {
 	Kind   string   `json:"kind"`
 	Lang   string   `json:"lang,omitempty"`
 	Params []string `json:"params,omitempty"`
+	// Always sends the template even to a chat that wrote lately (a
+	// broadcast: everyone reads the text the composer showed).
+	Always bool `json:"always,omitempty"`
 }
 
 // Notice kinds, with their parameters.
@@ -26,6 +29,7 @@ const (
 	NoticeKPJAgent      = "kpj_agent"      // Name, Ref, KPJ
 	NoticeBroadcast     = "broadcast"      // Text; with a button: broadcast_pay, broadcast_status, broadcast_card
 	NoticeAgent         = "agent_notice"   // Text (a notice to an agent or an admin: an approval, a record moved)
+	NoticeMessage       = "message"        // Text (a notice to a worker: a record moved, their agent's reminder)
 )
 
 // NoticeKinds lists every kind, each with how many parameters it has.
@@ -33,5 +37,28 @@ var NoticeKinds = map[string]int{
 	NoticeRemindBefore: 4, NoticeRemindLapsed: 3, NoticeRemindArrears: 4, NoticeNudge: 1,
 	NoticePaid: 3, NoticePaidJHT: 2, NoticeAgentPaid: 2, NoticeKPJ: 3, NoticeKPJAgent: 3,
 	NoticeBroadcast: 1, NoticeBroadcast + "_" + ButtonPay: 1, NoticeBroadcast + "_" + ButtonStatus: 1, NoticeBroadcast + "_" + ButtonCard: 1,
-	NoticeAgent: 1,
+	NoticeAgent: 1, NoticeMessage: 1,
+}
+
+// noticeOf marks a reply as a notice whose only parameter is its text.
+func noticeOf(kind, lang string, r Reply) Reply {
+	r.Notice = &Notice{Kind: kind, Lang: lang, Params: []string{r.Text}}
+	return r
+}
+
+// MessageStatus is what a channel's status report (WhatsApp's status
+// webhooks) said of one message it had accepted.
+type MessageStatus struct {
+	ID     string // the channel's message id (wamid)
+	ChatID string
+	Status string // "sent", "delivered", "read" or "failed"
+	Error  string // a failed one's reason
+	Code   int    // the channel's code of the failure (WhatsApp: 131047, …)
+}
+
+// StatusChange is a message a status report just said failed, with what
+// it carried.
+type StatusChange struct {
+	MessageStatus
+	OutboxID, BroadcastID int64 // 0 when it carried none (or is not known)
 }

@@ -481,17 +481,19 @@ func (e *Engine) PaymentReplies(lang string, c Covered) []Reply {
 		lang = "id"
 	}
 	if c.JHTOnly {
-		out := []Reply{{Text: e.cat.T(lang, "pay.jht_confirmed", map[string]any{"Name": nama.Display(c.Name), "Months": c.Months}), Input: InputNone}}
+		out := []Reply{{Text: e.cat.T(lang, "pay.jht_confirmed", map[string]any{"Name": nama.Display(c.Name), "Months": c.Months}), Input: InputNone,
+			Notice: &Notice{Kind: NoticePaidJHT, Lang: lang, Params: []string{nama.Display(c.Name), strconv.Itoa(c.Months)}}}}
 		if !c.To.IsZero() { // a card exists once the sponsor has paid
 			out = append(out, cardReply(e, lang, c.RegistrationRef, c.Name))
 		}
 		return out
 	}
+	to := e.cat.Date(lang, c.To)
 	return []Reply{
 		{Text: e.cat.T(lang, "pay.confirmed", map[string]any{
 			"Name": nama.Display(c.Name), "Ref": c.RegistrationRef,
-			"From": e.cat.Date(lang, c.From), "To": e.cat.Date(lang, c.To),
-		}), Input: InputNone},
+			"From": e.cat.Date(lang, c.From), "To": to,
+		}), Input: InputNone, Notice: &Notice{Kind: NoticePaid, Lang: lang, Params: []string{nama.Display(c.Name), c.RegistrationRef, to}}},
 		cardReply(e, lang, c.RegistrationRef, c.Name),
 	}
 }
@@ -580,7 +582,7 @@ func (e *Engine) RenewalInvoice(ctx context.Context, r Renewal) (PaymentRecord, 
 		JHT: q.Totals.JHT, Discount: q.Totals.Discount, Amount: q.Totals.Total}}}
 	text := t.T("subscribe.invoice", map[string]any{"Name": nama.Display(r.Name), "End": e.cat.Date(lang, r.Start.AddDate(0, 0, -1))}) + "\n\n" +
 		t.instructionText(ins, q.Months, nama.Display(r.Name))
-	return rec, []Reply{{Text: text, Input: InputNone}}, nil
+	return rec, []Reply{noticeOf(NoticeMessage, lang, Reply{Text: text, Input: InputNone})}, nil
 }
 
 // instructionText says how to pay a payment code; who is what it pays for,

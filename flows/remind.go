@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/lindungi/lindungi/iuran"
@@ -39,6 +40,14 @@ func (e *Engine) ReminderReplies(lang string, r Reminder) []Reply {
 	if !r.Until.IsZero() {
 		data["Until"] = e.cat.Date(lang, r.Until)
 	}
+	n := &Notice{Kind: NoticeRemindBefore, Lang: lang, Params: []string{nama.Display(r.Name), r.Ref, data["End"].(string), strconv.Itoa(r.DaysLeft)}}
+	switch r.Kind {
+	case RemindLapsed:
+		n = &Notice{Kind: NoticeRemindLapsed, Lang: lang, Params: []string{nama.Display(r.Name), r.Ref, data["End"].(string)}}
+	case RemindArrears:
+		until, _ := data["Until"].(string)
+		n = &Notice{Kind: NoticeRemindArrears, Lang: lang, Params: []string{nama.Display(r.Name), r.Ref, data["Since"].(string), until}}
+	}
 	return []Reply{{Text: e.cat.T(lang, "remind."+r.Kind, data), Input: InputText,
-		Choices: []Choice{{Label: e.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}}}
+		Choices: []Choice{{Label: e.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}, Notice: n}}
 }

@@ -107,7 +107,7 @@ func (d *DB) CreateBroadcastAs(ctx context.Context, actor string, b flows.Broadc
 // qProgress counts each broadcast's recipients by state; callers add WHERE
 // and ORDER BY. Rows in flight ("sending") count as queued.
 const qProgress = `SELECT b.id, b.status, b.text, b.total, b.scheduled_at, b.started_at, b.finished_at, b.created_by,
-		b.report_channel, b.report_chat, b.progress_ref, c.queued, c.sent, c.failed, c.blocked, c.opted_out, c.unknown
+		b.report_channel, b.report_chat, b.progress_ref, c.queued, c.sent, c.failed, c.blocked, c.opted_out, c.unknown, m.delivered, m.read
 	FROM broadcasts b CROSS JOIN LATERAL (SELECT
 		count(*) FILTER (WHERE r.state IN ('queued', 'sending')) AS queued,
 		count(*) FILTER (WHERE r.state = 'sent') AS sent,
@@ -115,7 +115,12 @@ const qProgress = `SELECT b.id, b.status, b.text, b.total, b.scheduled_at, b.sta
 		count(*) FILTER (WHERE r.state = 'blocked') AS blocked,
 		count(*) FILTER (WHERE r.state = 'opted_out') AS opted_out,
 		count(*) FILTER (WHERE r.state = 'unknown') AS unknown
-		FROM broadcast_recipients r WHERE r.broadcast_id = b.id) AS c`
+		FROM broadcast_recipients r WHERE r.broadcast_id = b.id) AS c
+	CROSS JOIN LATERAL (SELECT
+		-- what WhatsApp's status webhooks said (read implies delivered)
+		count(*) FILTER (WHERE cm.status IN ('delivered', 'read')) AS delivered,
+		count(*) FILTER (WHERE cm.status = 'read') AS read
+		FROM channel_messages cm WHERE cm.broadcast_id = b.id) AS m`
 
 type progressRow struct {
 	ID            int64        `db:"id"`
@@ -135,6 +140,8 @@ type progressRow struct {
 	Blocked       int          `db:"blocked"`
 	OptedOut      int          `db:"opted_out"`
 	Unknown       int          `db:"unknown"`
+	Delivered     int          `db:"delivered"`
+	Read          int          `db:"read"`
 }
 
 // progressOf runs qProgress with tail (WHERE, ORDER BY, LIMIT).
@@ -146,7 +153,7 @@ func progressOf(ctx context.Context, tx txx, tail string, args ...any) ([]flows.
 	out := make([]flows.BroadcastProgress, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, flows.BroadcastProgress{ID: r.ID, Status: r.Status, Text: r.Text, Total: r.Total,
-			Queued: r.Queued, Sent: r.Sent, Failed: r.Failed, Blocked: r.Blocked, OptedOut: r.OptedOut, Unknown: r.Unknown,
+			Queued: r.Queued, Sent: r.Sent, Failed: r.Failed, Blocked: r.Blocked, OptedOut: r.OptedOut, Unknown: r.Unknown, Delivered: r.Delivered, Read: r.Read,
 			ScheduledAt: r.ScheduledAt, StartedAt: r.StartedAt.Time, FinishedAt: r.FinishedAt.Time, CreatedBy: r.CreatedBy,
 			ReportChannel: r.ReportChannel, ReportChat: r.ReportChat, ProgressRef: r.ProgressRef})
 	}

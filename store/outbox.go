@@ -177,6 +177,9 @@ func (d *DB) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
 		n, _ := res.RowsAffected()
 		total += n
 		if n < 5000 || ctx.Err() != nil {
+			if _, err := d.db.ExecContext(ctx, `DELETE FROM channel_messages WHERE created_at < $1`, before); err != nil {
+				return total, fmt.Errorf("prune the channel's message ids: %w", err)
+			}
 			return total, nil
 		}
 	}

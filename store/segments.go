@@ -211,6 +211,29 @@ func countSegment(ctx context.Context, tx txx, s flows.Segment, today time.Time)
 	return n, nil
 }
 
+// SegmentWindow counts the segment's recipients on channel who wrote since
+// (their window is open: WhatsApp's 24 hours) and those who did not.
+func (t *chatTx) SegmentWindow(ctx context.Context, s flows.Segment, channel string, since time.Time) (inside, outside int, err error) {
+	q, args, err := recipientsQuery(s, t.today(t.now), channel, since)
+	if err != nil {
+		return 0, 0, err
+	}
+	var n struct {
+		Inside  int `db:"inside"`
+		Outside int `db:"outside"`
+	}
+	if err := t.tx.GetContext(ctx, &n, `SELECT
+			count(*) FILTER (WHERE s.updated_at >= $2 AND NOT EXISTS (SELECT 1 FROM closed_windows w
+				WHERE w.channel = q.channel AND w.chat_id = q.chat_id AND w.closed_at >= s.updated_at)) AS inside,
+			count(*) FILTER (WHERE s.updated_at IS NULL OR s.updated_at < $2 OR EXISTS (SELECT 1 FROM closed_windows w
+				WHERE w.channel = q.channel AND w.chat_id = q.chat_id AND w.closed_at >= s.updated_at)) AS outside
+		FROM (`+q+`) AS q LEFT JOIN sessions s ON s.channel = q.channel AND s.chat_id = q.chat_id
+		WHERE q.channel = $1`, args...); err != nil {
+		return 0, 0, fmt.Errorf("count segment by window: %w", err)
+	}
+	return n.Inside, n.Outside, nil
+}
+
 // SegmentCount counts the people a broadcast to the segment would reach now.
 func (t *chatTx) SegmentCount(ctx context.Context, s flows.Segment) (int, error) {
 	return countSegment(ctx, t.tx, s, t.today(t.now))

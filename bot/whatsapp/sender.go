@@ -39,6 +39,9 @@ func (s *Sender) Send(ctx context.Context, chatID string, r flows.Reply) error {
 
 // SendFrom delivers a reply from its part from on (bot.PartSender).
 func (s *Sender) SendFrom(ctx context.Context, chatID string, r flows.Reply, from int) error {
+	if r.Notice != nil && r.Notice.Always && from == 0 {
+		return s.asTemplate(ctx, chatID, r, errors.New("it always goes as its template"))
+	}
 	if s.LastInbound != nil {
 		last, err := s.LastInbound(ctx, chatID)
 		if err != nil {

@@ -171,7 +171,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return ""
 	}
-	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
+	templates, err := locales.LoadTemplates()
+	if err != nil {
+		return fmt.Errorf("whatsapp templates: %w", err)
+	}
+	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Templates: templates, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
 		Discounts: cfg.Discounts}, cfg.Flow)
 
 	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location, regions: regions}

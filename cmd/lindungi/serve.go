@@ -18,6 +18,7 @@ import (
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/bot/web"
+	"github.com/lindungi/lindungi/bot/whatsapp"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
@@ -80,6 +81,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	// The deliverer is woken by every reply this process commits (and, over
 	// NOTIFY, by those of other processes).
 	deliverer := &bot.Deliverer{Outbox: d.db, Senders: senders, Leases: leases{d.db}, Rate: cfg.TelegramRate, Workers: cfg.TelegramSenders, Log: log,
+		Rates:   map[string]float64{whatsapp.Channel: cfg.WhatsAppRate},
 		Metrics: metrics, Broadcasts: d.db, Texts: d.engine, Quiet: cfg.Flow.Quiet, Changes: d.db}
 	d.db.AnnounceReplies(func() bool { return !deliverer.Delivering() })
 	dispatcher := bot.NewDispatcher(poking{d.engine, deliverer.Poke}, cfg.Workers, log)
@@ -103,6 +105,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	var wa *whatsapp.Client
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := d.db.Ready(r.Context()); err != nil {
@@ -110,6 +113,13 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, "database not ready\n")
 			return
+		}
+		if wa != nil {
+			if err := wa.Unhealthy(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, "whatsapp: the access token was refused (expired or revoked): set a new WHATSAPP_ACCESS_TOKEN\n")
+				return
+			}
 		}
 		io.WriteString(w, "ok\n")
 	})
@@ -154,6 +164,17 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			// Poll removes a webhook left from an earlier webhook deployment first.
 			poll = func(ctx context.Context) error { return tg.PollPipelined(ctx, d.db, dispatcher.Enqueue) }
 		}
+	}
+
+	if cfg.WhatsAppToken != "" {
+		client, sender, hook, err := startWhatsApp(ctx, cfg, d, metrics, dispatcher.Submit, deliverer.Poke, stdout)
+		if err != nil {
+			return err
+		}
+		wa = client
+		senders[whatsapp.Channel] = sender
+		mux.Handle("GET /whatsapp/webhook", hook)
+		mux.Handle("POST /whatsapp/webhook", hook)
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -324,6 +345,11 @@ func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog
 			log.Warn("prune old replies", "err", err)
 		} else if n > 0 {
 			log.Info("pruned old replies", "count", n)
+		}
+		if n, err := db.PruneMenus(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("prune whatsapp lists", "err", err)
+		} else if n > 0 {
+			log.Info("pruned whatsapp lists", "count", n)
 		}
 		if n, err := db.PruneWebSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("prune idle web sessions", "err", err)

@@ -147,8 +147,16 @@ func loadTemplates(cat *locales.Catalog) (*waTemplates, error) {
 	return &waTemplates{tpl: tpl}, nil
 }
 
-// For is what to send for the notice n: see waTemplateFor.
-func (w *waTemplates) For(n flows.Notice) (whatsapp.Template, bool) { return waTemplateFor(w.tpl, n) }
+// For is what to send for the notice n (see waTemplateFor), its long
+// parameters shortened to fit the body's limit (fitParams).
+func (w *waTemplates) For(n flows.Notice) (whatsapp.Template, bool) {
+	t, ok := waTemplateFor(w.tpl, n)
+	if ok {
+		text, _ := w.tpl.For(n.Kind, n.Lang)
+		t.Body = fitParams(text.Body, t.Body)
+	}
+	return t, ok
+}
 
 // waTemplateClient makes a client for the business account's templates
 // from the configuration.

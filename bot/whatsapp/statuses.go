@@ -1,0 +1,151 @@
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/lindungi/lindungi/clock"
+	"github.com/lindungi/lindungi/flows"
+)
+
+// StatusStore keeps what the status webhooks say of the messages sent
+// (store.DB).
+type StatusStore interface {
+	// RecordStatuses moves each message's status forward only and returns
+	// the messages that failed now, with the reply or broadcast they carried.
+	RecordStatuses(ctx context.Context, channel string, sts []flows.MessageStatus) ([]flows.StatusChange, error)
+	// RecordSent keeps the wamids of what a send carried (an outbox row or
+	// a broadcast) and returns those a status webhook that came first said
+	// failed.
+	RecordSent(ctx context.Context, channel, chatID string, outboxID, broadcastID int64, wamids []string) ([]flows.StatusChange, error)
+	// CloseWindow: Meta refused a free-form message, the chat's window had
+	// closed; until it writes again its replies go as templates.
+	CloseWindow(ctx context.Context, channel, chatID string, at time.Time) error
+	// Resend queues a reply again that was accepted and then failed.
+	Resend(ctx context.Context, outboxID int64, reason string) error
+	MarkUnreachable(ctx context.Context, channel, chatID, reason string) error
+	// StopBroadcasts: the person stopped marketing messages.
+	StopBroadcasts(ctx context.Context, channel, chatID string) error
+}
+
+// Statuses applies the status webhooks (WebhookOptions.Statuses): the
+// outbox shows what became of each reply, a broadcast counts its delivered
+// and read messages and its failures, and a message that failed after Meta
+// accepted it is acted on as a refusal at send time would be:
+//   - 131047 (the window had closed): the reply goes again, as its template;
+//   - 131026 (undeliverable): the chat is marked unreachable;
+//   - 131050 (marketing messages stopped): the chat gets no more broadcasts;
+//   - 132000–132016 (a template problem): logged as an error, the reply
+//     kept failed in the outbox for an admin to see;
+//   - anything else: logged, the reply kept failed.
+type Statuses struct {
+	Store StatusStore
+	Log   *slog.Logger
+	// Poke wakes the deliverer when a reply was queued again; nil: it is
+	// found at the deliverer's next look.
+	Poke func()
+}
+
+// Apply records sts and acts on the failures among them.
+func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
+	at := make(map[string]time.Time, len(sts))
+	rows := make([]flows.MessageStatus, 0, len(sts))
+	for _, st := range sts {
+		status := st.Status
+		switch status {
+		case "played":
+			status = "read"
+		case "sent", "delivered", "read", "failed":
+		default:
+			continue // "deleted" and what Meta may add: nothing to record
+		}
+		if st.WAMID == "" {
+			continue
+		}
+		why, code := "", 0
+		if e := st.Err(); e != nil {
+			why, code = e.Error(), e.Code
+		} else if status == "failed" {
+			why = "whatsapp: failed, no reason given"
+		}
+		at[st.WAMID] = st.At
+		rows = append(rows, flows.MessageStatus{ID: st.WAMID, ChatID: st.ChatID, Status: status, Error: why, Code: code})
+	}
+	failed, err := s.Store.RecordStatuses(ctx, Channel, rows)
+	if err != nil {
+		return fmt.Errorf("whatsapp statuses: %w", err)
+	}
+	return s.act(ctx, failed, at)
+}
+
+// Sent records the wamids of a send (Sender.Sent), and acts on a failure a
+// status webhook reported before the send's own answer was recorded.
+func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastID int64, wamids []string) error {
+	failed, err := s.Store.RecordSent(ctx, Channel, chatID, outboxID, broadcastID, wamids)
+	if err != nil {
+		return fmt.Errorf("whatsapp: keep the ids of a message sent: %w", err)
+	}
+	return s.act(ctx, failed, nil)
+}
+
+// act handles the messages that failed after Meta accepted them; at gives
+// when each failed (now when unknown).
+func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange, at map[string]time.Time) error {
+	log := s.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	requeued := false
+	for _, f := range failed {
+		// The window is closed from now: a status's time is in whole
+		// seconds, and a message the chat wrote since it reopens it.
+		when := clock.Now()
+		if t := at[f.ID]; t.After(when) {
+			when = t
+		}
+		e := &Error{Code: f.Code, Message: f.Error}
+		if f.Code == 0 {
+			e = nil
+		}
+		what := "reply"
+		if f.BroadcastID != 0 {
+			what = "broadcast"
+		}
+		chat := who(f.ChatID)
+		switch {
+		case e != nil && e.WindowClosed():
+			if err := s.Store.CloseWindow(ctx, Channel, f.ChatID, when); err != nil {
+				return err
+			}
+			if f.OutboxID != 0 {
+				if err := s.Store.Resend(ctx, f.OutboxID, f.Error); err != nil {
+					return err
+				}
+				requeued = true
+				log.Info("whatsapp: a reply failed outside the 24-hour window; it goes again as its template", "chat_id", chat, "outbox_id", f.OutboxID)
+			}
+		case e != nil && e.Code == CodeUndeliverable:
+			log.Info("whatsapp: undeliverable, the chat is marked unreachable", "chat_id", chat, "err", e)
+			if err := s.Store.MarkUnreachable(ctx, Channel, f.ChatID, f.Error); err != nil {
+				return err
+			}
+		case e != nil && e.Code == CodeMarketingStopped:
+			log.Info("whatsapp: the person stopped marketing messages; no more broadcasts to them", "chat_id", chat)
+			if err := s.Store.StopBroadcasts(ctx, Channel, f.ChatID); err != nil {
+				return err
+			}
+		case e != nil && e.TemplateProblem():
+			log.Error("whatsapp: a template was refused; the message is kept failed in the outbox for an admin",
+				"chat_id", chat, "what", what, "outbox_id", f.OutboxID, "broadcast_id", f.BroadcastID, "err", e)
+		default:
+			log.Warn("whatsapp: a message Meta accepted failed", "chat_id", chat, "what", what, "outbox_id", f.OutboxID,
+				"broadcast_id", f.BroadcastID, "err", f.Error)
+		}
+	}
+	if requeued && s.Poke != nil {
+		s.Poke()
+	}
+	return nil
+}
