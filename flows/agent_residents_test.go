@@ -19,7 +19,7 @@ func TestClaimCodeLinksPerChannel(t *testing.T) {
 	a.press("ah:list")
 	must(t, a.press("al:"+ref), "Agus Salim", "belum menyambungkan")
 	tg := func(code string) string { return "https://t.me/lindungi_bot?start=sambung-" + code }
-	wa := func(code string) string { return "https://wa.me/62811000000?text=%2Fsambung%20" + code }
+	wa := func(code string) string { return "https://wa.me/62811000000?text=sambung%20" + code }
 	var code string
 	for _, tt := range []struct {
 		name, bot, number string

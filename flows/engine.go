@@ -318,6 +318,14 @@ func (t *turn) run(ctx context.Context) error {
 			return t.startOver(ctx)
 		}
 	}
+	if text := strings.TrimSpace(t.ev.Text); t.ev.Kind == KindText && !strings.HasPrefix(text, "/") {
+		// A link's text typed without its slash ("sambung K7Q2M9XA", as
+		// a wa.me link or a poster gives it) is the command; where a name
+		// is asked, only with a digit in it ("Sambung Rahayu" is a name).
+		if _, ok := readLink(text); ok && (!slices.Contains(nameStates, s.State) || strings.ContainsAny(text, "0123456789")) {
+			t.ev.Text = "/" + strings.TrimSpace(t.ev.Text)
+		}
+	}
 	if t.ev.Kind == KindText {
 		if name, ok := parseCommand(t.ev.Text); ok {
 			return t.command(ctx, name, commandArg(t.ev.Text))
@@ -334,6 +342,9 @@ func (t *turn) run(ctx context.Context) error {
 	}
 	return t.answer(ctx)
 }
+
+// nameStates ask for a person's name.
+var nameStates = []State{StName, StAgName}
 
 func (t *turn) isDraft() bool {
 	for _, st := range draftStates {

@@ -11,7 +11,7 @@ import (
 // agent's claim code for a resident, a sponsor's poster. On Telegram a deep
 // link's /start parameter carries it ("/start sambung-K7Q2M9XA"); on
 // WhatsApp, which has no /start, a click-to-chat link types a short text in
-// the chat box for the person to send ("/sambung K7Q2M9XA"). readLink reads
+// the chat box for the person to send ("sambung K7Q2M9XA"). readLink reads
 // all of them back, as the link sends them or as a person types them.
 
 // The /start parameters of Telegram's links: a claim code (oldClaimPrefix
@@ -40,14 +40,14 @@ func SponsorLink(bot, token string) string {
 	return "https://t.me/" + bot + "?start=" + SponsorPrefix + token
 }
 
-// ClaimText is the text a WhatsApp claim link types in: "/sambung K7Q2M9XA".
+// ClaimText is the text a WhatsApp claim link types in: "sambung K7Q2M9XA".
 // With the slash the engine takes it as a command whatever the chat is
 // doing, before any question reads it as an answer.
-func ClaimText(code string) string { return "/" + claimWord + " " + code }
+func ClaimText(code string) string { return claimWord + " " + code }
 
 // SponsorText is the text a sponsor poster's WhatsApp link types in:
-// "/sponsor <token>".
-func SponsorText(token string) string { return "/" + sponsorWord + " " + token }
+// "sponsor <token>".
+func SponsorText(token string) string { return sponsorWord + " " + token }
 
 // WhatsAppClaimLink is the WhatsApp link of a claim code: the chat with the
 // business number, ClaimText typed in.
@@ -127,7 +127,7 @@ type linkAction struct {
 //
 //   - Telegram's "/start sambung-CODE", "/start klaim-CODE", "/start sponsor-TOKEN"
 //     (also "/mulai …" and "/start@bot …");
-//   - WhatsApp's "/sambung CODE" and "/sponsor TOKEN";
+//   - WhatsApp's "sambung CODE" and "sponsor TOKEN" (the slash optional);
 //   - the same typed by hand: any case, with or without the slash, extra
 //     spaces, "sambung-CODE" as one word, the code with a dash ("K7Q2-M9XA").
 //

@@ -78,6 +78,24 @@ func (s *waServe) say(in whatsapptest.Inbound) []whatsapptest.Message {
 	return s.wa.Messages(chat)[before:]
 }
 
+// sayWant posts one message and waits for an answer holding every want.
+func (s *waServe) sayWant(in whatsapptest.Inbound, want ...string) []whatsapptest.Message {
+	s.t.Helper()
+	chat := in.User.ChatID()
+	before := len(s.wa.Messages(chat))
+	s.post(in)
+	waitFor(s.t, "an answer with "+strings.Join(want, ", "), func() bool {
+		got := texts(s.wa.Messages(chat)[before:])
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				return false
+			}
+		}
+		return true
+	})
+	return s.wa.Messages(chat)[before:]
+}
+
 func texts(ms []whatsapptest.Message) string {
 	var b []string
 	for _, m := range ms {
@@ -94,6 +112,23 @@ func (s *waServe) expect(ms []whatsapptest.Message, want ...string) {
 			s.t.Fatalf("want %q in the answer:\n%s", w, got)
 		}
 	}
+}
+
+// register answers the registration's questions from the consent on, by
+// text, reply buttons and lists; it returns the last answer.
+func (s *waServe) register(u whatsapptest.User, nik, name string, consent []whatsapptest.Message) []whatsapptest.Message {
+	s.t.Helper()
+	wa, t := s.wa, s.t
+	s.expect(consent, "Setuju?")
+	s.expect(s.say(wa.Tap(t, u, "cs:yes")), "NIK")
+	s.expect(s.say(wa.Text(u, nik)), "nama")
+	// The number the worker writes from, confirmed with one tap.
+	s.expect(s.say(wa.Text(u, name)), "-••••-"+u.Phone[len(u.Phone)-4:])
+	s.say(wa.Tap(t, u, "ph:this"))
+	s.say(wa.Text(u, "darat sekip"))
+	s.say(wa.Tap(t, u, "oc:petani"))
+	s.expect(s.say(wa.Tap(t, u, "in:base")), name)
+	return s.say(wa.Tap(t, u, "rv:ok"))
 }
 
 // The acceptance, through the real serve: the handshake, a forged
@@ -156,15 +191,7 @@ func TestServeWhatsApp(t *testing.T) {
 	if got := len(wa.Messages(u.ChatID())); got != len(first) {
 		t.Fatalf("a replayed webhook made %d more messages", got-len(first))
 	}
-	s.expect(s.say(wa.Tap(t, u, "cs:yes")), "NIK")
-	s.expect(s.say(wa.Text(u, "6171054508908101")), "nama")
-	s.expect(s.say(wa.Text(u, "Siti Aminah")), "0810-••••-8101")
-	s.say(wa.Tap(t, u, "ph:this"))
-	s.say(wa.Text(u, "darat sekip"))
-	s.say(wa.Tap(t, u, "oc:petani"))
-	review := s.say(wa.Tap(t, u, "in:base"))
-	s.expect(review, "Siti Aminah")
-	done := s.say(wa.Tap(t, u, "rv:ok"))
+	done := s.register(u, "6171054508908101", "Siti Aminah", first)
 	t.Logf("done: %s %+v", texts(done), done[len(done)-1].Choices())
 	pay := s.say(wa.Tap(t, u, done[len(done)-1].Choices()[0].ID))
 	s.expect(pay, "Bayar lewat")
@@ -391,5 +418,77 @@ func TestFitParams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An agent and an admin do on WhatsApp what they do on Telegram: apply and
+// approve, the agent menu, and a broadcast composed with /siaran, which
+// goes as its template and counts what was delivered and read.
+func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
+	admin := whatsapptest.NewUser(8201)
+	s, stop := startWhatsAppServe(t, map[string]string{"LINDUNGI_ADMINS": "whatsapp:" + admin.ChatID()})
+	defer stop()
+	wa := s.wa
+
+	worker := whatsapptest.NewUser(8202)
+	s.register(worker, "6171054508908202", "Rina Wati", s.say(wa.Text(worker, "halo")))
+
+	// An agent applies; the admin approves with a tap; the agent is told.
+	agent := whatsapptest.NewUser(8203)
+	s.expect(s.say(wa.Text(agent, "/agen")), "Setuju?")
+	s.expect(s.say(wa.Tap(t, agent, "ac:yes")), "peran")
+	s.expect(s.say(wa.Tap(t, agent, "ar:ketua_rt")), "NIK")
+	s.expect(s.say(wa.Text(agent, "6171054508908203")), "nama")
+	s.say(wa.Text(agent, "Budi Santoso"))
+	got := s.say(wa.Text(agent, "darat sekip"))
+	if !strings.Contains(texts(got), "RT") {
+		s.say(wa.TapOn(agent, got[len(got)-1], got[len(got)-1].Choices()[0]))
+	}
+	got = s.say(wa.Text(agent, "RT 3 / RW 12"))
+	if last := got[len(got)-1]; strings.Contains(string(last.Raw), "ph:this") {
+		got = s.say(wa.Tap(t, agent, "ph:this"))
+	} else {
+		got = s.say(wa.Text(agent, "0813 1111 2222"))
+	}
+	s.expect(got, "Periksa permohonan Anda")
+	s.expect(s.say(wa.Tap(t, agent, "aw:ok")), "sudah kami terima")
+	applications := s.say(wa.Text(admin, "/agen_setujui"))
+	approve := ""
+	for _, m := range applications {
+		for _, r := range m.Choices() {
+			if strings.HasPrefix(r.ID, "ap:ok:") {
+				approve = r.ID
+			}
+		}
+	}
+	if approve == "" {
+		t.Fatalf("no approve button for the admin: %s", texts(applications))
+	}
+	before := len(wa.Messages(agent.ChatID()))
+	s.expect(s.say(wa.Tap(t, admin, approve)), "disetujui")
+	waitFor(t, "the agent told", func() bool { return len(wa.Messages(agent.ChatID())) > before })
+	s.expect(wa.Messages(agent.ChatID())[before:], "disetujui")
+	s.expect(s.say(wa.Text(agent, "/agen")), "Menu agen", "Budi Santoso")
+
+	// The admin composes a broadcast: the preview says it goes as a
+	// template, with its text, and who is inside the 24-hour window.
+	s.expect(s.say(wa.Text(admin, "/siaran")), "Siaran baru")
+	s.expect(s.say(wa.Tap(t, admin, "bs:go")), "Ketik pesan siaran")
+	s.say(wa.Text(admin, "Kantor BPJS tutup 25 Desember."))
+	s.sayWant(wa.Tap(t, admin, "bb:pay"), "lindungi_pengumuman_bayar", "Kantor BPJS tutup 25 Desember.", "24 jam", "Kirim siaran di atas ke")
+	s.expect(s.say(wa.Tap(t, admin, "bv:send")), "Siaran #")
+	waitFor(t, "the broadcast as a template", func() bool {
+		for _, m := range wa.Messages(worker.ChatID()) {
+			if m.Type == "template" && m.Template.Name == "lindungi_pengumuman_bayar" {
+				return true
+			}
+		}
+		return false
+	})
+	waitUpTo(t, 20*time.Second, "the report with what was delivered", func() bool {
+		return strings.Contains(texts(wa.Messages(admin.ChatID())), "Di WhatsApp: 1 sampai")
+	})
+	if n := failedSends(wa); n != 0 {
+		t.Errorf("the fake refused %d sends (a limit broken)", n)
 	}
 }

@@ -24,7 +24,7 @@ func TestSponsorPosterLinks(t *testing.T) {
 		t.Fatalf("token %q: %v", token, err)
 	}
 	tg := "https://t.me/lindungi_bot?start=sponsor-" + token
-	wa := "https://wa.me/62811000000?text=%2Fsponsor%20" + token
+	wa := "https://wa.me/62811000000?text=sponsor%20" + token
 	const number = "+62 811-000-000"
 	for _, tt := range []struct {
 		name   string
