@@ -137,7 +137,7 @@ func claimQuestions() map[State]question {
 	return map[State]question{
 		StClNIK:     {"", (*turn).promptClaim, (*turn).answerClaim},
 		StClName:    {"", (*turn).promptClaim, (*turn).answerClaim},
-		StClProof:   {"", (*turn).promptClaim, (*turn).answerClaim},
+		StClProof:   {"cp", (*turn).promptClaim, (*turn).answerClaim},
 		StClConsent: {"cc", (*turn).promptClaim, (*turn).answerClaim},
 	}
 }
@@ -190,11 +190,19 @@ func (t *turn) answerClaim(ctx context.Context) error {
 	return fmt.Errorf("not a claim state: %s", t.s.State)
 }
 
+// proofSenderData offers the number the person writes from as a claim's proof.
+const proofSenderData = "cp:this"
+
 // answerProof reads the proof of a claim: the phone on file shared with
 // the channel's contact button (the sender's own), or the agent's code.
 func (t *turn) answerProof(ctx context.Context) error {
 	var phone, code string
 	switch t.ev.Kind {
+	case KindChoice:
+		if t.ev.Choice != proofSenderData || t.s.Data.SenderPhone == "" {
+			return t.askNote(ctx, "choice.stale", nil)
+		}
+		phone = t.s.Data.SenderPhone
 	case KindContact:
 		c := t.ev.Contact
 		if c == nil || c.Phone == "" {
@@ -434,6 +442,16 @@ func (t *turn) promptClaim(ctx context.Context) (Reply, error) {
 	case StClName:
 		return Reply{Text: t.T("claim.name", nil), Input: InputText}, nil
 	case StClProof:
+		switch {
+		case t.s.Data.SenderPhone != "":
+			// The channel knows the number the person writes from
+			// (WhatsApp): one tap offers it as the proof.
+			return Reply{Text: t.T("claim.proof_sender", map[string]any{"Phone": telepon.Mask(t.s.Data.SenderPhone)}), Input: InputText,
+				Choices: []Choice{{Label: t.T("claim.proof_this", nil), Data: proofSenderData}}}, nil
+		case t.s.Channel == whatsAppChannel:
+			// A WhatsApp user with a username whose number is hidden: only the code proves.
+			return Reply{Text: t.T("claim.proof_code", nil), Input: InputText}, nil
+		}
 		return Reply{Text: t.T("claim.proof", nil), Input: InputContact, InputLabel: t.T("phone.share", nil)}, nil
 	case StClConsent:
 		abroad := ""

@@ -285,3 +285,44 @@ func TestClaimLinkTextInEveryState(t *testing.T) {
 		}
 	}
 }
+
+// Where the channel knows the number the person writes from (WhatsApp), a
+// claim offers it as the proof in one tap; where it hides the number (a
+// WhatsApp username), only the agent's code proves.
+func TestClaimWithTheSendersNumber(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Sri Mulyani")
+	n := freshNIK()
+	a.registerResident(n, "Nur Aini", "081288800088")
+
+	from := func(c *chat, phone string) func(ev flows.Event) []flows.Reply {
+		return func(ev flows.Event) []flows.Reply { ev.Phone = phone; return c.send(ev) }
+	}
+	// Another number than the one on file: not a match.
+	other := newAgentChat(t, "")
+	say := from(other, "6281299900099")
+	say(flows.Event{Kind: flows.KindText, Text: "/klaim"})
+	say(flows.Event{Kind: flows.KindText, Text: n})
+	must(t, lastText(say(flows.Event{Kind: flows.KindText, Text: "Nur Aini"})), "0812-••••-0099", "Nomor ini")
+	must(t, lastText(say(flows.Event{Kind: flows.KindChoice, Choice: "cp:this"})), "tidak cocok")
+
+	// The number on file: linked with one tap.
+	own := newAgentChat(t, "")
+	say = from(own, "6281288800088")
+	say(flows.Event{Kind: flows.KindText, Text: "/klaim"})
+	say(flows.Event{Kind: flows.KindText, Text: n})
+	must(t, lastText(say(flows.Event{Kind: flows.KindText, Text: "nur aini"})), "0812-••••-0088")
+	say(flows.Event{Kind: flows.KindChoice, Choice: "cp:this"})
+	must(t, own.said(), "Nur Aini", "sekarang tersambung")
+
+	// A WhatsApp user whose number is hidden is asked for the code only.
+	hidden := newAgentChat(t, "")
+	hidden.channel = "whatsapp"
+	hidden.text("/klaim")
+	hidden.text(freshNIK())
+	got := hidden.text("Nur Aini")
+	must(t, got, "ketik kode sambung")
+	if strings.Contains(got, "Kirim nomor saya") {
+		t.Errorf("a hidden number is asked to be shared: %q", got)
+	}
+}
