@@ -28,6 +28,10 @@ type Sender struct {
 	// Sent, when set, is told the wamids of every reply delivered (the
 	// status webhooks name them), the template's when it went as one.
 	Sent func(ctx context.Context, chatID string, r flows.Reply, wamids []string)
+	// Refused, when set, is told of a send Meta refused at once with an
+	// error that says something of the chat (131047 its window closed,
+	// 131050 it stopped marketing messages), before the refusal is handled.
+	Refused func(ctx context.Context, chatID string, e *Error)
 }
 
 var _ bot.PartSender = (*Sender)(nil)
@@ -56,7 +60,10 @@ func (s *Sender) SendFrom(ctx context.Context, chatID string, r flows.Reply, fro
 		s.Sent(ctx, chatID, r, ids)
 	}
 	var e *Error
-	if errors.As(err, &e) && e.WindowClosed() {
+	if errors.As(err, &e) && s.Refused != nil && (e.WindowClosed() || e.Code == CodeMarketingStopped) {
+		s.Refused(ctx, chatID, e)
+	}
+	if e != nil && e.WindowClosed() {
 		return s.asTemplate(ctx, chatID, r, err)
 	}
 	return err

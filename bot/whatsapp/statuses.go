@@ -90,6 +90,27 @@ func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastI
 	return s.act(ctx, failed, nil)
 }
 
+// Refused acts on a send Meta refused at once (Sender.Refused): 131047
+// records the chat's window closed, so that its next replies go as
+// templates without a refusal each; 131050 stops its broadcasts.
+func (s *Statuses) Refused(ctx context.Context, chatID string, e *Error) {
+	log := s.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	var err error
+	switch {
+	case e.WindowClosed():
+		err = s.Store.CloseWindow(ctx, Channel, chatID, clock.Now())
+	case e.Code == CodeMarketingStopped:
+		log.Info("whatsapp: the person stopped marketing messages; no more broadcasts to them", "chat_id", who(chatID))
+		err = s.Store.StopBroadcasts(ctx, Channel, chatID)
+	}
+	if err != nil {
+		log.Warn("whatsapp: a refusal not recorded", "chat_id", who(chatID), "err", err)
+	}
+}
+
 // act handles the messages that failed after Meta accepted them; at gives
 // when each failed (now when unknown).
 func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange, at map[string]time.Time) error {

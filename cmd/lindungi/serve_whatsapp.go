@@ -68,6 +68,9 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 				log.Warn("whatsapp: its statuses will not be matched", "err", err)
 			}
 		},
+		Refused: func(ctx context.Context, chatID string, e *whatsapp.Error) {
+			statuses.Refused(context.WithoutCancel(ctx), chatID, e)
+		},
 	}
 	hook := whatsapp.WebhookHandler(whatsapp.WebhookOptions{VerifyToken: cfg.WhatsAppVerifyToken, AppSecret: cfg.WhatsAppAppSecret,
 		Submit: submit, Statuses: statuses.Apply, Pages: wa, Seen: wa.MarkReadSoon, Hold: whatsappHold, Log: log, Now: clock.Now})

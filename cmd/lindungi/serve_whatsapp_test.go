@@ -297,6 +297,17 @@ func TestServeWhatsApp(t *testing.T) {
 	if n := failedSends(wa); n == 0 {
 		t.Fatal("no free-form send was refused with 131047")
 	}
+	// The refusal is remembered: the next notice goes as its template at once.
+	refusals := failedSends(wa)
+	template("the next notice as a template without a refusal", func() {
+		rs := engine.KPJReplies("id", flows.KPJIssued{Ref: ref, Name: "Siti Aminah", KPJ: "23096512346", Previous: "23096512345"})
+		if err := st.QueueReplies(ctx, whatsapp.Channel, chat, rs); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if failedSends(wa) != refusals {
+		t.Fatal("a chat whose window Meta said was closed was sent free-form again")
+	}
 
 	// Accepted, then failed with 131047 in a status webhook: the template too.
 	wa.Wrote(u, clock.Now())
