@@ -35,13 +35,13 @@ import (
 // workers closed-loop simulated people who each answer think after the
 // bot's reply.
 type liveLoad struct {
-	mode    string // "polling" or "webhook"
+	mode    string // "polling", "webhook" or "whatsapp" (its webhook; see benchWhatsApp)
 	workers int
 	think   time.Duration
 	rtt     time.Duration
 	seconds int           // measured window, after the ramp
 	ramp    time.Duration // workers start spread over this
-	rate    float64       // LINDUNGI_TELEGRAM_RATE; 0: out of the way
+	rate    float64       // LINDUNGI_TELEGRAM_RATE (LINDUNGI_WHATSAPP_RATE); 0: out of the way
 	limit   int           // the fake answers 429 above this many sendMessage a second (0: never)
 }
 
@@ -390,7 +390,7 @@ func peakRSS(pid int) int64 {
 // the memory run and the production cap.
 func liveTargets(seconds int) []liveLoad {
 	var out []liveLoad
-	for _, l := range []liveLoad{
+	for i, l := range []liveLoad{
 		{workers: 1000, think: 1200 * time.Millisecond, rtt: 50 * time.Millisecond},
 		{workers: 4000, think: 1200 * time.Millisecond, rtt: 50 * time.Millisecond},
 		{workers: 1000, think: 1200 * time.Millisecond, rtt: 250 * time.Millisecond},
@@ -398,6 +398,10 @@ func liveTargets(seconds int) []liveLoad {
 	} {
 		for _, mode := range []string{"polling", "webhook"} {
 			l.mode, l.seconds, l.ramp = mode, seconds, 2*time.Second
+			out = append(out, l)
+		}
+		if i == 0 { // on WhatsApp too, beside Telegram's
+			l.mode = "whatsapp"
 			out = append(out, l)
 		}
 	}
@@ -418,8 +422,8 @@ func parseLive(spec string, seconds int) ([]liveLoad, error) {
 	var out []liveLoad
 	for _, one := range strings.Split(spec, ",") {
 		f := strings.Split(strings.TrimSpace(one), ":")
-		if len(f) < 4 || (f[0] != "polling" && f[0] != "webhook") {
-			return nil, fmt.Errorf("-live %q: want polling|webhook:workers:think:rtt[:rate]", one)
+		if len(f) < 4 || (f[0] != "polling" && f[0] != "webhook" && f[0] != "whatsapp") {
+			return nil, fmt.Errorf("-live %q: want polling|webhook|whatsapp:workers:think:rtt[:rate]", one)
 		}
 		l := liveLoad{mode: f[0], seconds: seconds, ramp: 2 * time.Second}
 		var err error
@@ -447,10 +451,19 @@ func reportLive(w io.Writer, r liveResult, pgTPS float64) {
 	l := r.load
 	tw := &table{w: w}
 	rate := "rate out of the way"
-	if l.rate > 0 {
+	mode := l.mode
+	switch {
+	case l.mode == "whatsapp" && l.rate > 0:
+		rate = fmt.Sprintf("LINDUNGI_WHATSAPP_RATE=%g, the fake answers 130429 above %d/s", l.rate, l.limit)
+	case l.mode == "whatsapp":
+		rate = fmt.Sprintf("LINDUNGI_WHATSAPP_RATE=%d (its most)", whatsappRate)
+	case l.rate > 0:
 		rate = fmt.Sprintf("LINDUNGI_TELEGRAM_RATE=%g, the fake answers 429 above %d/s", l.rate, l.limit)
 	}
-	tw.head("live: lindungi serve (%s), %s; %s; %d s measured\n", l.mode, l, rate, l.seconds)
+	if l.mode == "whatsapp" {
+		mode = "whatsapp webhook"
+	}
+	tw.head("live: lindungi serve (%s), %s; %s; %d s measured\n", mode, l, rate, l.seconds)
 	tw.row("  answered updates", "%.0f msgs/s (%.0f%% of the closed-loop ceiling %.0f/s; %d replies sent)\n",
 		r.perSec, 100*r.perSec/l.ceiling(), l.ceiling(), r.replies)
 	tw.row("  update → reply", "p50 %s, p99 %s, max %s\n", roundDur(r.p50), roundDur(r.p99), roundDur(r.max))

@@ -85,6 +85,8 @@ type options struct {
 	live            string
 	liveSeconds     int
 	outboxRows      int
+	only            string
+	waStatuses      bool
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -112,15 +114,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.Float64Var(&o.rate, "rate", 30, "the global rate to measure, messages per second")
 	fs.IntVar(&o.broadcast, "broadcast", 75489, "recipients of the unlimited broadcast run (0 skips it)")
 	fs.StringVar(&o.imports, "import-rows", "75489,1000000", "sizes of the generated lists to import, comma-separated (\"\" skips them)")
-	fs.StringVar(&o.live, "live", "targets", `load runs through a real "lindungi serve" on a fake Bot API: "targets" (the issue's table, polling and webhook), "" (none), or mode:workers:think:rtt[:rate],… (e.g. webhook:1000:1.2s:250ms)`)
+	fs.StringVar(&o.live, "live", "targets", `load runs through a real "lindungi serve" on a fake Bot API (whatsapp: a fake Cloud API): "targets" (the issue's table, polling and webhook, and whatsapp beside the first), "" (none), or mode:workers:think:rtt[:rate],… with mode polling, webhook or whatsapp (e.g. webhook:1000:1.2s:250ms)`)
 	fs.IntVar(&o.liveSeconds, "live-seconds", 30, "how long each live run is measured, after its workers have started")
 	fs.IntVar(&o.outboxRows, "outbox-rows", 100000, "replies waiting when the outbox read is timed (0 skips it)")
+	fs.BoolVar(&o.waStatuses, "whatsapp-statuses", true, `the fake Cloud API posts a "sent" and a "delivered" status webhook for every message, as Meta does, in the whatsapp live runs`)
+	fs.StringVar(&o.only, "only", "", `run only pgbench and the -live loads of these modes, comma-separated (e.g. "whatsapp", "webhook,whatsapp"); "" runs everything`)
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
 		return err
 	}
 	loads, err := parseLive(o.live, o.liveSeconds)
 	if err != nil {
 		return err
+	}
+	if o.only != "" {
+		if loads, err = onlyModes(loads, o.only); err != nil {
+			return err
+		}
+		o.outboxRows, o.telegramChats, o.notifications, o.imports, o.broadcast, o.streams, o.rateSeconds = 0, 0, 0, "", 0, 0, 0
 	}
 	if o.chats < 1 || o.chats > 9999 {
 		return fmt.Errorf("-chats %d: want 1 to 9999 (the NIK serial is the chat number)", o.chats)
@@ -141,16 +151,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		os.Setenv("LINDUNGI_TEST_DATABASE_URL", getenv("LINDUNGI_TEST_DATABASE_URL"))
 	}
 
-	eng, err := benchEngine(ctx, o, stdout)
-	if err != nil {
-		return err
+	var eng engineResult
+	if o.only == "" {
+		if eng, err = benchEngine(ctx, o, stdout); err != nil {
+			return err
+		}
 	}
 	pg, err := benchPgbench(ctx, pgbench, o)
 	if err != nil {
 		return err
 	}
 	ratio := eng.msgsPerSec / pg.tps
-	report(stdout, o, eng, pg, ratio)
+	if o.only == "" {
+		report(stdout, o, eng, pg, ratio)
+	} else {
+		fmt.Fprintf(stdout, "pgbench: single-row UPDATE, -M prepared -c %d -j %d -T %d: %.0f tps\n", pg.clients, pg.threads, pg.seconds, pg.tps)
+	}
 	if len(loads) > 0 {
 		dir, err := os.MkdirTemp("", "lindungi-live")
 		if err != nil {
@@ -162,6 +178,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("build lindungi: %v\n%s", err, out)
 		}
 		for _, l := range loads {
+			if l.mode == "whatsapp" {
+				r, err := benchWhatsApp(ctx, bin, l, o.waStatuses)
+				if err != nil {
+					return fmt.Errorf("live run %s: %w", l, err)
+				}
+				reportWhatsApp(stdout, r, pg.tps)
+				continue
+			}
 			r, err := benchLive(ctx, bin, l)
 			if err != nil {
 				return fmt.Errorf("live run %s: %w", l, err)
@@ -231,7 +255,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		reportBroadcast(stdout, r)
 	}
-	if o.minRatio > 0 && ratio < o.minRatio {
+	if o.only == "" && o.minRatio > 0 && ratio < o.minRatio {
 		return fmt.Errorf("engine reaches %.1f%% of pgbench tps, below the %.0f%% floor: a defect", 100*ratio, 100*o.minRatio)
 	}
 	return nil

@@ -21,7 +21,7 @@ func TestRunSmall(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-import-rows", "500", "-telegram-chats", "5", "-notifications", "20", "-streams", "0",
-		"-live", "polling:5:200ms:10ms,webhook:5:200ms:10ms:30", "-live-seconds", "2", "-outbox-rows", "1000"}, os.Getenv, &out)
+		"-live", "polling:5:200ms:10ms,webhook:5:200ms:10ms:30,whatsapp:5:200ms:10ms", "-live-seconds", "2", "-outbox-rows", "1000"}, os.Getenv, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,8 @@ func TestRunSmall(t *testing.T) {
 		t.Error("output does not say 5 registrations were stored")
 	}
 	for _, want := range []string{"latency p50", "latency p99", "allocs/msg", "bytes/msg", " tps\n", "engine msg/s ÷ pgbench tps", "measured rate", "telegram polling", "telegram webhook", "update → reply p99", "notifications/s", "per card", "deliveries/s", "429s",
-		"live: lindungi serve (polling)", "live: lindungi serve (webhook)", "API calls/update", "sent per second", "outbox: 1000 replies waiting"} {
+		"live: lindungi serve (polling)", "live: lindungi serve (webhook)", "API calls/update", "sent per second", "outbox: 1000 replies waiting",
+		"live: lindungi serve (whatsapp webhook)", "webhook POSTs/update", "serve: received → reply sent"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
