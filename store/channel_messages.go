@@ -58,8 +58,9 @@ func (d *DB) RecordSent(ctx context.Context, channel, chatID string, outboxID, b
 			RETURNING m.message_id, m.chat_id, m.status, m.error, m.error_code, coalesce(m.outbox_id, 0) AS outbox_id,
 				coalesce(m.broadcast_id, 0) AS broadcast_id
 		), o AS (
-			UPDATE outbox SET delivery = (SELECT status FROM m WHERE status <> 'sent' ORDER BY `+statusRank("status")+` DESC LIMIT 1)
-			WHERE id = $3 AND EXISTS (SELECT 1 FROM m WHERE status <> 'sent')
+			-- a new attempt: what was said of an earlier one no longer holds
+			UPDATE outbox SET delivery = coalesce((SELECT status FROM m WHERE status <> 'sent' ORDER BY `+statusRank("status")+` DESC LIMIT 1), '')
+			WHERE id = $3
 		), b AS (
 			UPDATE broadcast_recipients r SET state = 'failed', error = m.error, updated_at = $6
 			FROM m WHERE m.status = 'failed' AND r.broadcast_id = m.broadcast_id AND r.channel = $1 AND r.chat_id = m.chat_id
@@ -141,10 +142,11 @@ func (d *DB) RecordStatuses(ctx context.Context, channel string, sts []flows.Mes
 }
 
 // Resend queues again a reply the channel accepted and then failed to
-// deliver (WhatsApp's window had closed: it goes again as its template).
+// deliver (WhatsApp's window had closed: it goes again as its template),
+// also when the deliverer has not marked it sent yet (MarkSent leaves it).
 func (d *DB) Resend(ctx context.Context, outboxID int64, reason string) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET sent_at = NULL, failed_at = NULL, parts_sent = 0, delivery = '',
-		next_attempt_at = NULL, last_error = $2 WHERE id = $1 AND sent_at IS NOT NULL`, outboxID, reason); err != nil {
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET sent_at = NULL, failed_at = NULL, parts_sent = 0, delivery = 'resend',
+		next_attempt_at = NULL, last_error = $2 WHERE id = $1`, outboxID, reason); err != nil {
 		return fmt.Errorf("queue reply %d again: %w", outboxID, err)
 	}
 	return nil

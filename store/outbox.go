@@ -75,7 +75,9 @@ func (d *DB) MarkSent(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET sent_at = $2 WHERE id = ANY($1) AND sent_at IS NULL`,
+	// A reply the channel said failed, to be sent again (Resend), while
+	// its marking was on its way, stays waiting.
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET sent_at = $2 WHERE id = ANY($1) AND sent_at IS NULL AND delivery <> 'resend'`,
 		pq.Array(ids), d.now()); err != nil {
 		return fmt.Errorf("mark %d replies sent: %w", len(ids), err)
 	}

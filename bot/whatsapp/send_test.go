@@ -622,7 +622,10 @@ func TestSenderWindow(t *testing.T) {
 		return Template{Name: "iuran_jatuh_tempo", Lang: "id", Body: []string{"Siti", "31 Desember 2026", "Rp16.800"}, Payloads: []string{"bayar:LD2611-7K3M9Q"}}, true
 	}
 	var sent [][]string
-	s := &Sender{Client: c, Template: tmpl, Sent: func(_ context.Context, chatID string, r flows.Reply, ids []string) { sent = append(sent, ids) }}
+	s := &Sender{Client: c, Template: tmpl, Sent: func(_ context.Context, chatID string, r flows.Reply, ids []string) error {
+		sent = append(sent, ids)
+		return nil
+	}}
 	if err := s.Send(context.Background(), u.ChatID(), reminder); err != nil {
 		t.Fatal(err)
 	}

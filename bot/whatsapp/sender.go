@@ -26,8 +26,10 @@ type Sender struct {
 	// template.
 	LastInbound func(ctx context.Context, chatID string) (time.Time, error)
 	// Sent, when set, is told the wamids of every reply delivered (the
-	// status webhooks name them), the template's when it went as one.
-	Sent func(ctx context.Context, chatID string, r flows.Reply, wamids []string)
+	// status webhooks name them), the template's when it went as one. It
+	// returns a failure a status webhook that came first reported for one
+	// of them (a *Error): the send is then handled as if Meta had refused it.
+	Sent func(ctx context.Context, chatID string, r flows.Reply, wamids []string) error
 	// Refused, when set, is told of a send Meta refused at once with an
 	// error that says something of the chat (131047 its window closed,
 	// 131050 it stopped marketing messages), before the refusal is handled.
@@ -57,7 +59,9 @@ func (s *Sender) SendFrom(ctx context.Context, chatID string, r flows.Reply, fro
 	}
 	ids, err := s.Client.SendFrom(ctx, chatID, r, from)
 	if s.Sent != nil && len(ids) > 0 {
-		s.Sent(ctx, chatID, r, ids)
+		if later := s.Sent(ctx, chatID, r, ids); later != nil && err == nil {
+			err = classify(later)
+		}
 	}
 	var e *Error
 	if errors.As(err, &e) && s.Refused != nil && (e.WindowClosed() || e.Code == CodeMarketingStopped) {
@@ -80,11 +84,20 @@ func (s *Sender) asTemplate(ctx context.Context, chatID string, r flows.Reply, w
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("whatsapp: a reply to %s has no template to go as: %w", who(chatID), why)}
 	}
 	id, err := s.Client.SendTemplateMessage(ctx, chatID, t)
+	var e *Error
+	if errors.As(err, &e) && e.TemplateProblem() {
+		// Not the chat's fault: the template is missing, paused or its
+		// parameters do not match. The reply is kept, failed, in the outbox.
+		s.Client.log.Error("whatsapp: a template was refused; an admin must look at it (lindungi whatsapp templates --status)",
+			"template", t.Name, "language", t.Lang, "chat_id", who(chatID), "err", e)
+	}
 	if err != nil {
 		return err
 	}
 	if s.Sent != nil {
-		s.Sent(ctx, chatID, r, []string{id})
+		if later := s.Sent(ctx, chatID, r, []string{id}); later != nil {
+			return classify(later)
+		}
 	}
 	return nil
 }

@@ -80,14 +80,25 @@ func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
 	return s.act(ctx, failed, at)
 }
 
-// Sent records the wamids of a send (Sender.Sent), and acts on a failure a
-// status webhook reported before the send's own answer was recorded.
-func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastID int64, wamids []string) error {
+// Sent records the wamids of a send (Sender.Sent). A failure a status
+// webhook reported before the send's own answer was recorded is returned,
+// for the Sender to handle as a refusal at send time (nil: none, or the
+// ids could not be kept, which is logged: their statuses will then not
+// find the reply).
+func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastID int64, wamids []string) *Error {
 	failed, err := s.Store.RecordSent(ctx, Channel, chatID, outboxID, broadcastID, wamids)
 	if err != nil {
-		return fmt.Errorf("whatsapp: keep the ids of a message sent: %w", err)
+		log := s.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Warn("whatsapp: the ids of a message sent are not kept; its statuses will not be matched", "chat_id", who(chatID), "err", err)
+		return nil
 	}
-	return s.act(ctx, failed, nil)
+	for _, f := range failed {
+		return &Error{Code: f.Code, Message: f.Error}
+	}
+	return nil
 }
 
 // Refused acts on a send Meta refused at once (Sender.Refused): 131047

@@ -62,11 +62,12 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 		LastInbound: func(ctx context.Context, chatID string) (time.Time, error) {
 			return d.db.LastInbound(ctx, whatsapp.Channel, chatID)
 		},
-		Sent: func(ctx context.Context, chatID string, _ flows.Reply, wamids []string) {
+		Sent: func(ctx context.Context, chatID string, _ flows.Reply, wamids []string) error {
 			s := bot.SendingOf(ctx)
-			if err := statuses.Sent(context.WithoutCancel(ctx), chatID, s.Outbox, s.Broadcast, wamids); err != nil {
-				log.Warn("whatsapp: its statuses will not be matched", "err", err)
+			if e := statuses.Sent(context.WithoutCancel(ctx), chatID, s.Outbox, s.Broadcast, wamids); e != nil {
+				return e
 			}
+			return nil
 		},
 		Refused: func(ctx context.Context, chatID string, e *whatsapp.Error) {
 			statuses.Refused(context.WithoutCancel(ctx), chatID, e)

@@ -356,6 +356,20 @@ func TestServeWhatsApp(t *testing.T) {
 		t.Fatal("the fake never answered 130429")
 	}
 
+	// 190: /readyz says the token was refused until a call works again.
+	ready := func() int {
+		resp, err := http.Get(s.base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	wa.Fail("messages", chat, 1, whatsapptest.TokenExpired)
+	s.post(wa.Text(u, "/bantuan"))
+	waitFor(t, "/readyz failing on the refused token", func() bool { return ready() == http.StatusServiceUnavailable })
+	waitFor(t, "/readyz well again after the retry worked", func() bool { return ready() == http.StatusOK })
+
 	// 131026: the chat is marked unreachable.
 	gone := whatsapptest.NewUser(8102)
 	wa.Fail("messages", gone.ChatID(), -1, whatsapptest.Undeliverable)

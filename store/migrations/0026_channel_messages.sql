@@ -22,7 +22,8 @@ CREATE INDEX channel_messages_broadcast ON channel_messages (broadcast_id, statu
 CREATE INDEX channel_messages_created ON channel_messages (created_at);
 
 -- delivered, read or failed: what the channel said of the reply after it
--- accepted it ('' before, and on channels that say nothing).
+-- accepted it ('' before, and on channels that say nothing); resend: it
+-- failed and waits to go again.
 ALTER TABLE outbox ADD COLUMN delivery text NOT NULL DEFAULT '';
 
 CREATE TABLE closed_windows (
