@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
@@ -50,7 +51,11 @@ func (d *DB) CloseWindow(ctx context.Context, channel, chatID string, at time.Ti
 // says failed already are returned, to be acted on as RecordStatuses' are.
 func (d *DB) RecordSent(ctx context.Context, channel, chatID string, outboxID, broadcastID int64, ids []string) ([]flows.StatusChange, error) {
 	var rows []statusRow
-	err := d.db.SelectContext(ctx, &rows, `
+	// Not waiting for the disk loses nothing: the reply's marking as sent
+	// (synchronous) comes later, and its commit flushes this one first; a
+	// crash before both sends the reply again.
+	err := d.inTx(ctx, false, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &rows, `
 		WITH m AS (
 			INSERT INTO channel_messages AS m (channel, message_id, chat_id, outbox_id, broadcast_id, created_at, updated_at)
 			SELECT $1, id, $2, nullif($3::bigint, 0), nullif($4::bigint, 0), $6, $6 FROM unnest($5::text[]) AS id
@@ -66,7 +71,8 @@ func (d *DB) RecordSent(ctx context.Context, channel, chatID string, outboxID, b
 			FROM m WHERE m.status = 'failed' AND r.broadcast_id = m.broadcast_id AND r.channel = $1 AND r.chat_id = m.chat_id
 		)
 		SELECT * FROM m WHERE status = 'failed'`,
-		channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
+			channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
+	})
 	if err != nil {
 		return nil, fmt.Errorf("record the message ids sent to %s/%s: %w", channel, chatID, err)
 	}
@@ -133,9 +139,18 @@ func (d *DB) RecordStatuses(ctx context.Context, channel string, sts []flows.Mes
 	for i, s := range sts {
 		ids[i], chats[i], states[i], errs[i], codes[i] = s.ID, s.ChatID, s.Status, s.Error, int64(s.Code)
 	}
+	// Deliveries and reads are not worth a wait for the disk; a failure,
+	// whose reply may go again, is: Meta does not repeat a webhook it got
+	// a 200 for.
+	failed := false
+	for _, s := range sts {
+		failed = failed || s.Status == "failed"
+	}
 	var rows []statusRow
-	if err := d.db.SelectContext(ctx, &rows, qStatus, channel, pq.StringArray(ids), pq.StringArray(chats), pq.StringArray(states),
-		pq.StringArray(errs), d.now(), codes); err != nil {
+	if err := d.inTx(ctx, failed, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &rows, qStatus, channel, pq.StringArray(ids), pq.StringArray(chats), pq.StringArray(states),
+			pq.StringArray(errs), d.now(), codes)
+	}); err != nil {
 		return nil, fmt.Errorf("record %d %s statuses: %w", len(sts), channel, err)
 	}
 	return changes(rows), nil
@@ -213,4 +228,26 @@ func (d *DB) PruneMenus(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("prune menus: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// inTx runs fn in a transaction; unless synced, its commit does not wait
+// for the disk (synchronous_commit off): what the channel says of the
+// messages it carries comes several times per message, and is worth less
+// than the wait of every writer behind it. A crash loses at most the last
+// fraction of a second of them.
+func (d *DB) inTx(ctx context.Context, synced bool, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if !synced {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+			return err
+		}
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

@@ -52,6 +52,7 @@ var options = []option{
 	{key: "WHATSAPP_BUSINESS_ACCOUNT_ID", help: "the WhatsApp Business Account (WABA) id, for lindungi whatsapp templates --submit and --status"},
 	{key: "WHATSAPP_DISPLAY_NUMBER", help: "the number people write to, digits with the country code (62811000000), for wa.me links"},
 	{key: "LINDUNGI_WHATSAPP_RATE", def: "80", help: "messages per second the whole deployment sends to WhatsApp (Meta's default throughput)"},
+	{key: "LINDUNGI_WHATSAPP_HOLD", def: "50ms", help: "how long a WhatsApp message waits before it is handled, so that a chat's messages whose webhooks come out of order are handled in order (0s: at once)"},
 	{key: "LINDUNGI_WEB_SECURE_COOKIE", def: "false", help: "web chat cookie only over HTTPS (set true behind TLS)"},
 	{key: "LINDUNGI_WEB_ALLOWED_ORIGINS", help: "comma-separated extra origins allowed to post to the web chat"},
 	{key: "LINDUNGI_WEB_FRAME_ANCESTORS", help: "comma-separated sites allowed to embed the web chat (CSP frame-ancestors; default 'self')"},
@@ -102,6 +103,7 @@ type config struct {
 	WhatsAppBusinessID    string
 	WhatsAppDisplayNumber string
 	WhatsAppRate          float64
+	WhatsAppHold          time.Duration
 
 	WebSecureCookie  bool
 	WebOrigins       []string
@@ -354,6 +356,9 @@ func loadWhatsApp(c *config, getenv func(string) string) error {
 		return fmt.Errorf("LINDUNGI_WHATSAPP_RATE: %q is not a number of messages a second from 1 to 1000", getenv("LINDUNGI_WHATSAPP_RATE"))
 	}
 	c.WhatsAppRate = r
+	if c.WhatsAppHold, err = time.ParseDuration(lookup(getenv, "LINDUNGI_WHATSAPP_HOLD")); err != nil || c.WhatsAppHold < 0 || c.WhatsAppHold > 5*time.Second {
+		return fmt.Errorf("LINDUNGI_WHATSAPP_HOLD: %q is not a duration from 0s to 5s, such as 50ms", getenv("LINDUNGI_WHATSAPP_HOLD"))
+	}
 	if c.WhatsAppToken == "" {
 		return nil
 	}

@@ -18,11 +18,6 @@ import (
 	"github.com/lindungi/lindungi/store"
 )
 
-// whatsappHold is how long the webhook holds a message before it is
-// handled, so that a chat's message whose webhook came late is handled
-// before the later ones that came first (Meta does not keep their order).
-const whatsappHold = 150 * time.Millisecond
-
 // startWhatsApp makes the WhatsApp channel: its client (checked against
 // the Graph API: a refused token is reported by /readyz, not fatal, so the
 // other channels go on), its sender for the deliverer, and the webhook.
@@ -74,7 +69,7 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 		},
 	}
 	hook := whatsapp.WebhookHandler(whatsapp.WebhookOptions{VerifyToken: cfg.WhatsAppVerifyToken, AppSecret: cfg.WhatsAppAppSecret,
-		Submit: submit, Statuses: statuses.Apply, Pages: wa, Seen: wa.MarkReadSoon, Hold: whatsappHold, Log: log, Now: clock.Now})
+		Submit: submit, Statuses: statuses.Apply, Pages: wa, Seen: wa.MarkReadSoon, Hold: cfg.WhatsAppHold, Log: log, Now: clock.Now})
 	return wa, sender, hook, nil
 }
 

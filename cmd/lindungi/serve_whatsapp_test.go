@@ -510,9 +510,22 @@ func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
 		}
 		return false
 	})
-	waitUpTo(t, 20*time.Second, "the report with what was delivered", func() bool {
-		return strings.Contains(texts(wa.Messages(admin.ChatID())), "Di WhatsApp: 1 sampai")
+	waitUpTo(t, 30*time.Second, "the broadcast's report", func() bool {
+		return strings.Contains(texts(wa.Messages(admin.ChatID())), "selesai untuk 1 penerima")
 	})
+	// Its delivery, from the status webhooks, counts in its progress.
+	st := openStore(t)
+	var id int64
+	s.db.Get(&id, `SELECT max(id) FROM broadcasts`)
+	waitFor(t, "the broadcast counted delivered", func() bool {
+		p, err := st.BroadcastProgressOf(context.Background(), id)
+		return err == nil && p.Delivered == 1
+	})
+	cat, _ := locales.Load()
+	p, _ := st.BroadcastProgressOf(context.Background(), id)
+	if got := flows.New(flows.Deps{Catalog: cat}, flows.DefaultConfig()).BroadcastReportReply(p).Text; !strings.Contains(got, "Di WhatsApp: 1 sampai di HP penerima") {
+		t.Errorf("the report does not count the delivery: %q", got)
+	}
 	if n := failedSends(wa); n != 0 {
 		t.Errorf("the fake refused %d sends (a limit broken)", n)
 	}
