@@ -264,3 +264,33 @@ func TestOnlyOneProcessDelivers(t *testing.T) {
 		t.Fatalf("process 1 sent %d, process 2 sent %d: want 20 from exactly one", n1, n2)
 	}
 }
+
+// A limit on one chat (WhatsApp's pair rate, 131056) delays that chat by
+// the wait it names, and only that chat.
+func TestPairRateDelaysTheChat(t *testing.T) {
+	db, clk, ch := setup(t)
+	ctx := context.Background()
+	queue(t, db, ch, "busy", "p1", "p2")
+	queue(t, db, ch, "other", "o1")
+	s := newFakeSender()
+	s.fail["busy"] = &bot.SendError{Kind: bot.Retryable, RetryAfter: 6 * time.Second, Err: errors.New("(#131056) pair rate limit hit")}
+	d := deliverer(db, clk, ch, s)
+	if _, _, err := d.Round(ctx, []string{ch}); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.texts("other")) != 1 {
+		t.Fatalf("another chat waited: %v", s.texts("other"))
+	}
+	delete(s.fail, "busy")
+	clk.Add(3 * time.Second) // past the plain backoff of a first failure, not the pair rate's wait
+	d.Round(ctx, []string{ch})
+	if len(s.texts("busy")) != 0 {
+		t.Fatalf("sent before the chat's wait: %v", s.texts("busy"))
+	}
+	clk.Add(4 * time.Second)
+	d.Round(ctx, []string{ch})
+	d.Round(ctx, []string{ch})
+	if got := strings.Join(s.texts("busy"), ","); got != "p1,p2" {
+		t.Fatalf("after the wait: %q", got)
+	}
+}

@@ -48,7 +48,8 @@ func (d *DB) PendingFor(ctx context.Context, channel, chatID string) ([]flows.Ou
 }
 
 // Pending lists up to limit replies of the given channels that are due for
-// delivery, oldest first: not sent, not given up, not waiting for a retry,
+// delivery, oldest first: not sent, not given up, not waiting for a retry
+// nor behind a reply of its chat that waits for one (a chat's order holds),
 // and not for a chat that is unreachable. The replies in skip (the ones a
 // deliverer has in hand: being sent, or sent and not yet marked) are left
 // out, so a look at a busy outbox reads and decodes only new work.
@@ -62,6 +63,9 @@ func (d *DB) Pending(ctx context.Context, channels []string, skip []int64, limit
 		WHERE channel = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
 			AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
 			AND NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.channel = o.channel AND u.chat_id = o.chat_id)
+			-- an earlier reply of the chat waiting for its retry holds this one back
+			AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.channel = o.channel AND w.chat_id = o.chat_id AND w.id < o.id
+				AND w.sent_at IS NULL AND w.failed_at IS NULL AND w.next_attempt_at IS NOT NULL AND w.next_attempt_at > $3)
 			AND id <> ALL($4::bigint[])
 		ORDER BY id LIMIT $2`, pq.Array(channels), limit, d.now(), pq.Array(skip))
 	if err != nil {
