@@ -64,8 +64,8 @@ func (d *DB) RecordSent(ctx context.Context, channel, chatID string, outboxID, b
 				coalesce(m.broadcast_id, 0) AS broadcast_id
 		), o AS (
 			-- a new attempt: what was said of an earlier one no longer holds
-			UPDATE outbox SET delivery = coalesce((SELECT status FROM m WHERE status <> 'sent' ORDER BY `+statusRank("status")+` DESC LIMIT 1), '')
-			WHERE id = $3
+			UPDATE outbox SET delivery = CASE WHEN EXISTS (SELECT 1 FROM m WHERE status = 'failed') THEN 'failed' ELSE '' END
+			WHERE id = $3 AND (delivery <> '' OR EXISTS (SELECT 1 FROM m WHERE status = 'failed'))
 		), b AS (
 			UPDATE broadcast_recipients r SET state = 'failed', error = m.error, updated_at = $6
 			FROM m WHERE m.status = 'failed' AND r.broadcast_id = m.broadcast_id AND r.channel = $1 AND r.chat_id = m.chat_id
@@ -113,8 +113,10 @@ var qStatus = `
 		RETURNING m.message_id, m.chat_id, m.status, m.error, m.error_code, coalesce(m.outbox_id, 0) AS outbox_id,
 			coalesce(m.broadcast_id, 0) AS broadcast_id
 	), o AS (
-		UPDATE outbox SET delivery = up.status, last_error = CASE WHEN up.status = 'failed' THEN up.error ELSE outbox.last_error END
-		FROM up WHERE outbox.id = up.outbox_id AND up.outbox_id <> 0
+		-- the reply's row is written only when it failed: deliveries and
+		-- reads stay here (a thousand a second would rewrite the outbox)
+		UPDATE outbox SET delivery = 'failed', last_error = up.error
+		FROM up WHERE outbox.id = up.outbox_id AND up.outbox_id <> 0 AND up.status = 'failed'
 	), b AS (
 		UPDATE broadcast_recipients r SET state = 'failed', error = up.error, updated_at = $6
 		FROM up WHERE up.status = 'failed' AND r.broadcast_id = up.broadcast_id AND r.channel = $1 AND r.chat_id = up.chat_id AND r.state = 'sent'

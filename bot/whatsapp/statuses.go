@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/lindungi/lindungi/clock"
@@ -46,6 +47,66 @@ type Statuses struct {
 	// Poke wakes the deliverer when a reply was queued again; nil: it is
 	// found at the deliverer's next look.
 	Poke func()
+	// Windows, when set, is told of a chat whose window Meta said closed.
+	Windows *Windows
+	// Batch, when positive, keeps deliveries and reads this long and writes
+	// them together (Run must run): at a thousand messages a second their
+	// webhooks would otherwise be a thousand commits more. A failure is
+	// written at once.
+	Batch time.Duration
+
+	mu      sync.Mutex
+	pending []flows.MessageStatus
+}
+
+// maxPending bounds the deliveries and reads waiting for their batch: past
+// it a webhook writes them itself.
+const maxPending = 20000
+
+// Run writes the batched deliveries and reads every Batch until ctx ends,
+// then the last of them.
+func (s *Statuses) Run(ctx context.Context) {
+	if s.Batch <= 0 {
+		return
+	}
+	t := time.NewTicker(s.Batch)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.flush(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+			s.flush(ctx)
+		}
+	}
+}
+
+// flush writes what waits; on a failure it is kept for the next round
+// (up to maxPending).
+func (s *Statuses) flush(ctx context.Context) {
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	if _, err := s.Store.RecordStatuses(ctx, Channel, batch); err != nil {
+		s.log().Warn("whatsapp: deliveries and reads not recorded; trying again", "count", len(batch), "err", err)
+		s.mu.Lock()
+		if len(s.pending)+len(batch) <= maxPending {
+			s.pending = append(batch, s.pending...)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Statuses) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // Apply records sts and acts on the failures among them.
@@ -57,9 +118,11 @@ func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
 		switch status {
 		case "played":
 			status = "read"
-		case "sent", "delivered", "read", "failed":
+		case "delivered", "read", "failed":
 		default:
-			continue // "deleted" and what Meta may add: nothing to record
+			// "sent" is what the send's own answer said (RecordSent);
+			// "deleted" and what Meta may add: nothing to record.
+			continue
 		}
 		if st.WAMID == "" {
 			continue
@@ -72,6 +135,22 @@ func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
 		}
 		at[st.WAMID] = st.At
 		rows = append(rows, flows.MessageStatus{ID: st.WAMID, ChatID: st.ChatID, Status: status, Error: why, Code: code})
+	}
+	if s.Batch > 0 {
+		now := rows[:0]
+		s.mu.Lock()
+		for _, r := range rows {
+			if r.Status != "failed" && len(s.pending) < maxPending {
+				s.pending = append(s.pending, r)
+			} else {
+				now = append(now, r)
+			}
+		}
+		s.mu.Unlock()
+		rows = now
+	}
+	if len(rows) == 0 {
+		return nil
 	}
 	failed, err := s.Store.RecordStatuses(ctx, Channel, rows)
 	if err != nil {
@@ -112,6 +191,7 @@ func (s *Statuses) Refused(ctx context.Context, chatID string, e *Error) {
 	var err error
 	switch {
 	case e.WindowClosed():
+		s.Windows.Closed(chatID)
 		err = s.Store.CloseWindow(ctx, Channel, chatID, clock.Now())
 	case e.Code == CodeMarketingStopped:
 		log.Info("whatsapp: the person stopped marketing messages; no more broadcasts to them", "chat_id", who(chatID))
@@ -148,6 +228,7 @@ func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange, at map[
 		chat := who(f.ChatID)
 		switch {
 		case e != nil && e.WindowClosed():
+			s.Windows.Closed(f.ChatID)
 			if err := s.Store.CloseWindow(ctx, Channel, f.ChatID, when); err != nil {
 				return err
 			}
@@ -180,4 +261,67 @@ func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange, at map[
 		s.Poke()
 	}
 	return nil
+}
+
+// Windows remembers when chats last wrote, as this process's webhook saw
+// them, so that a send needs no read of the database to know its chat's
+// window is open. It knows only what reached this process: a chat it does
+// not know, or whose time is old, is asked of the database. Safe for
+// concurrent use; a nil *Windows knows nothing.
+type Windows struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+	now  func() time.Time
+}
+
+// maxWindows bounds the chats remembered: past it, the closed ones go.
+const maxWindows = 200000
+
+// NewWindows makes an empty memory of windows.
+func NewWindows(now func() time.Time) *Windows {
+	if now == nil {
+		now = clock.Now
+	}
+	return &Windows{last: map[string]time.Time{}, now: now}
+}
+
+// Heard records that the chat wrote at at.
+func (w *Windows) Heard(chatID string, at time.Time) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if at.After(w.last[chatID]) {
+		w.last[chatID] = at
+	}
+	if len(w.last) > maxWindows {
+		cut := w.now().Add(-Window)
+		for k, t := range w.last {
+			if t.Before(cut) {
+				delete(w.last, k)
+			}
+		}
+	}
+}
+
+// Closed forgets the chat: Meta said its window closed.
+func (w *Windows) Closed(chatID string) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	delete(w.last, chatID)
+	w.mu.Unlock()
+}
+
+// Open reports when the chat last wrote if that is inside the window.
+func (w *Windows) Open(chatID string) (time.Time, bool) {
+	if w == nil {
+		return time.Time{}, false
+	}
+	w.mu.Lock()
+	t, ok := w.last[chatID]
+	w.mu.Unlock()
+	return t, ok && w.now().Sub(t) < Window
 }

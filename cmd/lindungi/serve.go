@@ -106,6 +106,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		io.WriteString(w, "ok\n")
 	})
 	var wa *whatsapp.Client
+	var waStatuses *whatsapp.Statuses
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := d.db.Ready(r.Context()); err != nil {
@@ -167,14 +168,14 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	}
 
 	if cfg.WhatsAppToken != "" {
-		client, sender, hook, err := startWhatsApp(ctx, cfg, d, metrics, dispatcher.Submit, deliverer.Poke, stdout)
+		ch, err := startWhatsApp(ctx, cfg, d, metrics, dispatcher.Submit, deliverer.Poke, stdout)
 		if err != nil {
 			return err
 		}
-		wa = client
-		senders[whatsapp.Channel] = sender
-		mux.Handle("GET /whatsapp/webhook", hook)
-		mux.Handle("POST /whatsapp/webhook", hook)
+		wa, waStatuses = ch.client, ch.statuses
+		senders[whatsapp.Channel] = ch.sender
+		mux.Handle("GET /whatsapp/webhook", ch.hook)
+		mux.Handle("POST /whatsapp/webhook", ch.hook)
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -220,6 +221,13 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	defer stopDelivery()
 	delivered := make(chan struct{})
 	go func() { deliverer.Run(delivery); close(delivered) }()
+	statused := make(chan struct{})
+	go func() {
+		if waStatuses != nil {
+			waStatuses.Run(delivery) // the last deliveries and reads are written when delivery ends
+		}
+		close(statused)
+	}()
 	polled := make(chan struct{})
 	go func() {
 		defer close(polled)
@@ -267,6 +275,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	}
 	stopDelivery()
 	<-delivered
+	<-statused
 	log.Info("stopped")
 	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
 		return runErr

@@ -18,22 +18,25 @@ import (
 	"github.com/lindungi/lindungi/store"
 )
 
+// statusBatch is how long deliveries and reads wait to be written together.
+const statusBatch = 200 * time.Millisecond
+
 // startWhatsApp makes the WhatsApp channel: its client (checked against
 // the Graph API: a refused token is reported by /readyz, not fatal, so the
 // other channels go on), its sender for the deliverer, and the webhook.
 func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics, submit whatsapp.Submit, poke func(),
-	stdout io.Writer) (*whatsapp.Client, *whatsapp.Sender, http.Handler, error) {
+	stdout io.Writer) (*waChannel, error) {
 	log := d.log.With("channel", whatsapp.Channel)
 	templates, err := loadTemplates(d.cat)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("whatsapp: %w", err)
+		return nil, fmt.Errorf("whatsapp: %w", err)
 	}
 	wa, err := whatsapp.New(whatsapp.Options{AccessToken: cfg.WhatsAppToken, PhoneNumberID: cfg.WhatsAppPhoneID, BusinessAccountID: cfg.WhatsAppBusinessID,
 		APIURL: cfg.WhatsAppAPIURL, Now: clock.Now, Log: log, Photos: d.photos, Menus: menus{d.db}, Typing: true,
 		ListButton: d.cat.T("id", "whatsapp.list_button", nil), NextLabel: d.cat.T("id", "whatsapp.next_page", nil),
 		PrevLabel: d.cat.T("id", "whatsapp.prev_page", nil), Called: metrics.Called(whatsapp.Channel)})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("whatsapp: %w", err)
+		return nil, fmt.Errorf("whatsapp: %w", err)
 	}
 	number, err := wa.Check(ctx)
 	switch {
@@ -46,7 +49,8 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 		log.Warn("whatsapp: the phone number could not be checked", "err", err)
 		fmt.Fprintln(stdout, "whatsapp: running, the phone number not checked yet (webhook at /whatsapp/webhook)")
 	}
-	statuses := &whatsapp.Statuses{Store: d.db, Log: log, Poke: poke}
+	windows := whatsapp.NewWindows(clock.Now)
+	statuses := &whatsapp.Statuses{Store: d.db, Log: log, Poke: poke, Windows: windows, Batch: statusBatch}
 	sender := &whatsapp.Sender{Client: wa,
 		Template: func(_ string, r flows.Reply) (whatsapp.Template, bool) {
 			if r.Notice == nil {
@@ -55,6 +59,9 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 			return templates.For(*r.Notice)
 		},
 		LastInbound: func(ctx context.Context, chatID string) (time.Time, error) {
+			if at, ok := windows.Open(chatID); ok {
+				return at, nil
+			}
 			return d.db.LastInbound(ctx, whatsapp.Channel, chatID)
 		},
 		Sent: func(ctx context.Context, chatID string, _ flows.Reply, wamids []string) error {
@@ -69,8 +76,24 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 		},
 	}
 	hook := whatsapp.WebhookHandler(whatsapp.WebhookOptions{VerifyToken: cfg.WhatsAppVerifyToken, AppSecret: cfg.WhatsAppAppSecret,
-		Submit: submit, Statuses: statuses.Apply, Pages: wa, Seen: wa.MarkReadSoon, Hold: cfg.WhatsAppHold, Log: log, Now: clock.Now})
-	return wa, sender, hook, nil
+		Submit: func(ctx context.Context, evs []flows.Event) error {
+			err := submit(ctx, evs)
+			if err == nil {
+				for _, ev := range evs {
+					windows.Heard(ev.ChatID, ev.Received)
+				}
+			}
+			return err
+		}, Statuses: statuses.Apply, Pages: wa, Seen: wa.MarkReadSoon, Hold: cfg.WhatsAppHold, Log: log, Now: clock.Now})
+	return &waChannel{client: wa, sender: sender, hook: hook, statuses: statuses}, nil
+}
+
+// waChannel is the WhatsApp channel serve runs.
+type waChannel struct {
+	client   *whatsapp.Client
+	sender   *whatsapp.Sender
+	hook     http.Handler
+	statuses *whatsapp.Statuses // Run writes the batched deliveries and reads
 }
 
 // menus keeps the lists in pages in the database, for every process.

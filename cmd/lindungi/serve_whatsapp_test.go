@@ -232,9 +232,10 @@ func TestServeWhatsApp(t *testing.T) {
 		return n >= len(wa.Messages(chat))-2
 	})
 	var deliveredReplies int
-	s.db.Get(&deliveredReplies, `SELECT count(*) FROM outbox WHERE channel = 'whatsapp' AND chat_id = $1 AND delivery = 'delivered'`, chat)
+	s.db.Get(&deliveredReplies, `SELECT count(DISTINCT o.id) FROM outbox o JOIN channel_messages m ON m.outbox_id = o.id
+		WHERE o.channel = 'whatsapp' AND o.chat_id = $1 AND m.status = 'delivered'`, chat)
 	if deliveredReplies == 0 {
-		t.Fatal("no reply is marked delivered")
+		t.Fatal("no reply is known delivered")
 	}
 
 	// Out of the window: a reminder goes as its template.
@@ -510,8 +511,24 @@ func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
 		}
 		return false
 	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			ms := wa.Messages(admin.ChatID())
+			for _, m := range ms[max(0, len(ms)-4):] {
+				t.Logf("admin got %s: %s", m.Type, m.Text)
+			}
+			db := sqlx.MustConnect("postgres", testDSN)
+			defer db.Close()
+			var rows []string
+			db.Select(&rows, `SELECT id || ' ' || status || ' ' || total FROM broadcasts`)
+			t.Logf("broadcasts %v", rows)
+			db.Select(&rows, `SELECT state || ' ' || chat_id || ' ' || error FROM broadcast_recipients`)
+			t.Logf("recipients %v", rows)
+		}
+	})
 	waitUpTo(t, 30*time.Second, "the broadcast's report", func() bool {
-		return strings.Contains(texts(wa.Messages(admin.ChatID())), "selesai untuk 1 penerima")
+		// (other tests' workers on WhatsApp are recipients too)
+		return strings.Contains(texts(wa.Messages(admin.ChatID())), "selesai untuk")
 	})
 	// Its delivery, from the status webhooks, counts in its progress.
 	st := openStore(t)
@@ -519,11 +536,11 @@ func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
 	s.db.Get(&id, `SELECT max(id) FROM broadcasts`)
 	waitFor(t, "the broadcast counted delivered", func() bool {
 		p, err := st.BroadcastProgressOf(context.Background(), id)
-		return err == nil && p.Delivered == 1
+		return err == nil && p.Delivered >= 1 && p.Delivered == p.Sent
 	})
 	cat, _ := locales.Load()
 	p, _ := st.BroadcastProgressOf(context.Background(), id)
-	if got := flows.New(flows.Deps{Catalog: cat}, flows.DefaultConfig()).BroadcastReportReply(p).Text; !strings.Contains(got, "Di WhatsApp: 1 sampai di HP penerima") {
+	if got := flows.New(flows.Deps{Catalog: cat}, flows.DefaultConfig()).BroadcastReportReply(p).Text; !strings.Contains(got, fmt.Sprintf("Di WhatsApp: %d sampai di HP penerima", p.Delivered)) {
 		t.Errorf("the report does not count the delivery: %q", got)
 	}
 	if n := failedSends(wa); n != 0 {

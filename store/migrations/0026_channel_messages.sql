@@ -21,9 +21,9 @@ CREATE INDEX channel_messages_outbox ON channel_messages (outbox_id) WHERE outbo
 CREATE INDEX channel_messages_broadcast ON channel_messages (broadcast_id, status) WHERE broadcast_id IS NOT NULL;
 CREATE INDEX channel_messages_created ON channel_messages (created_at);
 
--- delivered, read or failed: what the channel said of the reply after it
--- accepted it ('' before, and on channels that say nothing); resend: it
--- failed and waits to go again.
+-- failed: the channel accepted the reply and then said it failed; resend:
+-- it failed and waits to go again ('' otherwise; its messages' deliveries
+-- and reads are in channel_messages).
 ALTER TABLE outbox ADD COLUMN delivery text NOT NULL DEFAULT '';
 
 CREATE TABLE closed_windows (
