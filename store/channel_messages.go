@@ -45,34 +45,43 @@ func (d *DB) CloseWindow(ctx context.Context, channel, chatID string, at time.Ti
 	return nil
 }
 
+// qRecordSent is RecordSent's one statement (prepared: it runs for every
+// message sent). Its commit does not wait for the disk, which loses
+// nothing: the reply's marking as sent (synchronous) comes later and its
+// commit flushes this one first; a crash before both sends the reply again.
+var qRecordSent = `
+	WITH cfg AS (
+		SELECT set_config('synchronous_commit', 'off', true) AS v
+	), m AS (
+		INSERT INTO channel_messages AS m (channel, message_id, chat_id, outbox_id, broadcast_id, created_at, updated_at)
+		SELECT $1, id, $2, nullif($3::bigint, 0), nullif($4::bigint, 0), $6, $6 FROM unnest($5::text[]) AS id
+		ON CONFLICT (channel, message_id) DO UPDATE SET outbox_id = EXCLUDED.outbox_id, broadcast_id = EXCLUDED.broadcast_id
+		RETURNING m.message_id, m.chat_id, m.status, m.error, m.error_code, coalesce(m.outbox_id, 0) AS outbox_id,
+			coalesce(m.broadcast_id, 0) AS broadcast_id
+	), o AS (
+		-- a new attempt: what was said of an earlier one no longer holds
+		UPDATE outbox SET delivery = CASE WHEN EXISTS (SELECT 1 FROM m WHERE status = 'failed') THEN 'failed' ELSE '' END
+		WHERE id = $3 AND (delivery <> '' OR EXISTS (SELECT 1 FROM m WHERE status = 'failed'))
+	), b AS (
+		UPDATE broadcast_recipients r SET state = 'failed', error = m.error, updated_at = $6
+		FROM m WHERE m.status = 'failed' AND r.broadcast_id = m.broadcast_id AND r.channel = $1 AND r.chat_id = m.chat_id
+	)
+	-- (cfg joined so that it runs: its value is never NULL)
+	SELECT m.* FROM m CROSS JOIN cfg WHERE m.status = 'failed' OR cfg.v IS NULL`
+
 // RecordSent keeps the channel's ids of the messages that carried a reply
 // (outboxID) or a broadcast (broadcastID), for their status webhooks. A
 // status that came first is kept and given to the reply; the messages it
 // says failed already are returned, to be acted on as RecordStatuses' are.
 func (d *DB) RecordSent(ctx context.Context, channel, chatID string, outboxID, broadcastID int64, ids []string) ([]flows.StatusChange, error) {
 	var rows []statusRow
-	// Not waiting for the disk loses nothing: the reply's marking as sent
-	// (synchronous) comes later, and its commit flushes this one first; a
-	// crash before both sends the reply again.
-	err := d.inTx(ctx, false, func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &rows, `
-		WITH m AS (
-			INSERT INTO channel_messages AS m (channel, message_id, chat_id, outbox_id, broadcast_id, created_at, updated_at)
-			SELECT $1, id, $2, nullif($3::bigint, 0), nullif($4::bigint, 0), $6, $6 FROM unnest($5::text[]) AS id
-			ON CONFLICT (channel, message_id) DO UPDATE SET outbox_id = EXCLUDED.outbox_id, broadcast_id = EXCLUDED.broadcast_id
-			RETURNING m.message_id, m.chat_id, m.status, m.error, m.error_code, coalesce(m.outbox_id, 0) AS outbox_id,
-				coalesce(m.broadcast_id, 0) AS broadcast_id
-		), o AS (
-			-- a new attempt: what was said of an earlier one no longer holds
-			UPDATE outbox SET delivery = CASE WHEN EXISTS (SELECT 1 FROM m WHERE status = 'failed') THEN 'failed' ELSE '' END
-			WHERE id = $3 AND (delivery <> '' OR EXISTS (SELECT 1 FROM m WHERE status = 'failed'))
-		), b AS (
-			UPDATE broadcast_recipients r SET state = 'failed', error = m.error, updated_at = $6
-			FROM m WHERE m.status = 'failed' AND r.broadcast_id = m.broadcast_id AND r.channel = $1 AND r.chat_id = m.chat_id
-		)
-		SELECT * FROM m WHERE status = 'failed'`,
-			channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
-	})
+	st, ok := d.prepared(qRecordSent)
+	var err error
+	if ok {
+		err = st.SelectContext(ctx, &rows, channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
+	} else {
+		err = d.db.SelectContext(ctx, &rows, qRecordSent, channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("record the message ids sent to %s/%s: %w", channel, chatID, err)
 	}

@@ -192,7 +192,7 @@ type chatTx struct {
 
 // The statements prepared once per connection; others are sent as they are.
 var hotQueries = []string{qBegin, qCreateSession, qLockSession, qSaveAndSend, qSend, qNIKRegistered, qRecordConsent,
-	qCreateRegistration, qAudit, qLockPayment, qSetPaymentStatus, qPaymentEvents, qCoveredItems, qExtendCoverage, qPlanJobs}
+	qCreateRegistration, qAudit, qLockPayment, qSetPaymentStatus, qPaymentEvents, qCoveredItems, qExtendCoverage, qPlanJobs, qRecordSent}
 
 // get, sel and exec run q in the transaction, prepared when it is a hot statement.
 func (t *chatTx) get(ctx context.Context, dest any, q string, args ...any) error {

@@ -37,7 +37,7 @@ var options = []option{
 	{key: "LINDUNGI_DISCOUNTS_FILE", help: "CSV of more dated contribution discounts, as iuran/discounts-pp50-2025.csv (the law's, always applied)"},
 	{key: "LINDUNGI_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
 	{key: "LINDUNGI_METRICS_ADDR", help: "serve /metrics here instead of on LINDUNGI_HTTP_ADDR (keeps it off the public address)"},
-	{key: "LINDUNGI_WORKERS", def: "16", help: "updates handled at once (different chats; one chat's updates stay in order)"},
+	{key: "LINDUNGI_WORKERS", def: "32", help: "updates handled at once (different chats; one chat's updates stay in order)"},
 	{key: "TELEGRAM_BOT_TOKEN", help: "the bot's token from @BotFather: serve then runs Telegram too", secret: true},
 	{key: "TELEGRAM_API_ENDPOINT", help: "Bot API address in the library's format (https://api.telegram.org/bot%s/%s), for a self-hosted Bot API server"},
 	{key: "LINDUNGI_TELEGRAM_WEBHOOK_URL", help: "public URL reaching POST /telegram/webhook: webhook mode instead of long polling"},
