@@ -499,6 +499,10 @@ func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
 	// The admin composes a broadcast: the preview says it goes as a
 	// template, with its text, and who is inside the 24-hour window.
 	s.expect(s.say(wa.Text(admin, "/siaran")), "Siaran baru")
+	// To the WhatsApp chats only (the package's other tests leave many on Telegram).
+	s.say(wa.Tap(t, admin, "bs:ch"))
+	s.say(wa.Tap(t, admin, "bp:t:whatsapp"))
+	s.expect(s.say(wa.Tap(t, admin, "bp:done")), "WhatsApp")
 	s.expect(s.say(wa.Tap(t, admin, "bs:go")), "Ketik pesan siaran")
 	s.say(wa.Text(admin, "Kantor BPJS tutup 25 Desember."))
 	s.sayWant(wa.Tap(t, admin, "bb:pay"), "lindungi_pengumuman_bayar", "Kantor BPJS tutup 25 Desember.", "24 jam", "Kirim siaran di atas ke")
