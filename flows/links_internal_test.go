@@ -58,3 +58,27 @@ func TestReadLink(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadLink: whatever a person or a link types, readLink does not
+// panic, what it reads is a claim or a poster (never both), and the link
+// texts it gives are read back as what they carry.
+func FuzzReadLink(f *testing.F) {
+	for _, s := range []string{"/start sambung-K7Q2M9XA", "sambung K7Q2M9XA", "/sponsor aZ09-_xYwVuTsRqPoNmLkJiH", "Sambung Rahayu",
+		"sambung ke HP saya dong", "/start", "sambung-", "  SAMBUNG   k7q2-m9xa  ", "/start@bot sponsor-x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		a, ok := readLink(text)
+		if ok && (a.code == "") == (a.token == "") {
+			t.Fatalf("%q reads as %+v", text, a)
+		}
+		if !ok && (a.code != "" || a.token != "") {
+			t.Fatalf("%q is no link but carries %+v", text, a)
+		}
+		if ok && a.code != "" && looksLikeCode(a.code) {
+			if b, ok := readLink(ClaimText(a.code)); !ok || b.code != a.code {
+				t.Fatalf("ClaimText(%q) reads back as %+v %v", a.code, b, ok)
+			}
+		}
+	})
+}
