@@ -595,18 +595,6 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	}
 }
 
-func TestChatLink(t *testing.T) {
-	for _, tt := range [][3]string{
-		{"62811000000", "sambung ABC123", "https://wa.me/62811000000?text=sambung%20ABC123"},
-		{"+62 811-000-000", "klaim-K7Q2 & bayar+1", "https://wa.me/62811000000?text=klaim-K7Q2%20%26%20bayar%2B1"},
-		{"62811000000", "", "https://wa.me/62811000000"},
-	} {
-		if got := ChatLink(tt[0], tt[1]); got != tt[2] {
-			t.Errorf("ChatLink(%q, %q) = %q, want %q", tt[0], tt[1], got, tt[2])
-		}
-	}
-}
-
 // The channel's Sender: a reply refused for the closed window goes again as
 // its template; outside the window it goes as a template at once.
 func TestSenderWindow(t *testing.T) {

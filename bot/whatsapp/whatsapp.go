@@ -23,7 +23,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -179,19 +178,6 @@ func (c *Client) Unhealthy() error {
 		return fmt.Errorf("whatsapp: the access token was refused: %w", e)
 	}
 	return nil
-}
-
-// ChatLink is the click-to-chat link that opens a chat with the business
-// number (WHATSAPP_DISPLAY_NUMBER, digits with the country code) with text
-// typed in, the analogue of Telegram's t.me/…?start=:
-// ChatLink("62811000000", "sambung ABC123") is
-// "https://wa.me/62811000000?text=sambung%20ABC123".
-func ChatLink(displayNumber, text string) string {
-	n := strings.TrimPrefix(strings.NewReplacer(" ", "", "-", "").Replace(displayNumber), "+")
-	if text == "" {
-		return "https://wa.me/" + n
-	}
-	return "https://wa.me/" + n + "?text=" + strings.ReplaceAll(url.QueryEscape(text), "+", "%20")
 }
 
 // PhoneNumber is what the Graph API says of the business phone number.
