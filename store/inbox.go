@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/lib/pq"
 
@@ -40,12 +39,15 @@ func (d *DB) StoreInbox(ctx context.Context, channel string, evs []flows.Event) 
 	return nil
 }
 
-// InboxWaiting lists stored updates of a channel not handled yet, received
-// before a time, oldest first.
-func (d *DB) InboxWaiting(ctx context.Context, channel string, before time.Time, limit int) ([]flows.Event, error) {
+// InboxWaiting lists the stored updates of a channel not handled yet, in
+// the order they were stored. There is no cut-off by time: the updates are
+// handed over before this process stores any, and a process's clock may
+// be behind the one that stored them (another machine, a test clock that
+// starts again at its instant): a cut-off left those behind, lost.
+func (d *DB) InboxWaiting(ctx context.Context, channel string, limit int) ([]flows.Event, error) {
 	var rows [][]byte
-	if err := d.db.SelectContext(ctx, &rows, `SELECT event FROM inbox WHERE channel = $1 AND received_at < $2 ORDER BY seq LIMIT $3`,
-		channel, before, limit); err != nil {
+	if err := d.db.SelectContext(ctx, &rows, `SELECT event FROM inbox WHERE channel = $1 ORDER BY seq LIMIT $2`,
+		channel, limit); err != nil {
 		return nil, fmt.Errorf("inbox: waiting updates: %w", err)
 	}
 	out := make([]flows.Event, 0, len(rows))

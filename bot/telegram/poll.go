@@ -40,7 +40,7 @@ func (c *Client) Poll(ctx context.Context, submit Submit) error {
 // (store.DB): the engine deletes an update's row as it handles it.
 type Inbox interface {
 	StoreInbox(ctx context.Context, channel string, evs []flows.Event) error
-	InboxWaiting(ctx context.Context, channel string, before time.Time, limit int) ([]flows.Event, error)
+	InboxWaiting(ctx context.Context, channel string, limit int) ([]flows.Event, error)
 }
 
 // PollPipelined is Poll with an inbox: each batch is stored, then the next
@@ -50,7 +50,7 @@ type Inbox interface {
 // an earlier process stored and did not handle.
 func (c *Client) PollPipelined(ctx context.Context, inbox Inbox, enqueue Submit) error {
 	handOver := func(ctx context.Context) error {
-		left, err := inbox.InboxWaiting(ctx, Channel, clock.Now(), 100000)
+		left, err := inbox.InboxWaiting(ctx, Channel, 100000)
 		if err != nil || len(left) == 0 {
 			return err
 		}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
-	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
 
@@ -373,7 +372,7 @@ func TestPipelinedPollingLosesNothingOnACrash(t *testing.T) {
 	}
 	waited := time.After(5 * time.Second)
 	for {
-		left, err := testDB.InboxWaiting(context.Background(), Channel, clock.Now().Add(time.Second), 10)
+		left, err := testDB.InboxWaiting(context.Background(), Channel, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
