@@ -28,15 +28,19 @@ func (d *DB) announces(channel string) bool {
 
 // ListenOutbox calls wake with the chat of every reply queued for channel
 // (only "web" chats notify), from any process, until ctx ends; on one
-// dedicated connection, whatever the number of streams waiting. After the
-// connection was lost and is back, lost is called: notifications may have
-// been missed meanwhile, so every waiting stream should look once.
+// dedicated connection, whatever the number of streams waiting. Once the
+// listening has begun, and after the connection was lost and is back, lost
+// is called: notifications may have been missed before, so every waiting
+// stream should look once.
 func (d *DB) ListenOutbox(ctx context.Context, channel string, wake func(chatID string), lost func()) error {
 	l := pq.NewListener(d.dsn, time.Second, 30*time.Second, nil)
 	defer l.Close()
 	if err := l.Listen(outboxChannel); err != nil {
 		return fmt.Errorf("listen for replies: %w", err)
 	}
+	// What was queued before the listening began was not announced to it:
+	// the listeners look once now.
+	lost()
 	ping := time.NewTicker(60 * time.Second)
 	defer ping.Stop()
 	prefix := channel + ":"

@@ -73,6 +73,15 @@ func chatOf(t *testing.T, secret string) string {
 // start serves a web chat; adjust may change the options and the server's knobs.
 func start(t *testing.T, o Options, adjust func(*server)) *httptest.Server {
 	t.Helper()
+	if o.Context == nil {
+		// The server's listening for replies (one database connection)
+		// ends with the test: left running, a package's worth of them
+		// used up PostgreSQL's connections, and a new server's listening
+		// could not begin in time to hear its replies.
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		o.Context = ctx
+	}
 	s, err := newServer(o)
 	if err != nil {
 		t.Fatal(err)
