@@ -82,8 +82,12 @@ type Deliverer struct {
 	Interval  time.Duration // how often to look for work when idle; default 200 ms
 	Batch     int           // replies read per round; default 200
 	MarkEvery time.Duration // how long sent replies may wait to be marked; default 100 ms
-	Log       *slog.Logger
-	Now       func() time.Time
+	// BeforeMark, when set, runs before every marking of replies sent,
+	// for a sender that keeps something of its sends that must be stored
+	// first (WhatsApp's message ids); an error leaves the replies unmarked.
+	BeforeMark func(ctx context.Context) error
+	Log        *slog.Logger
+	Now        func() time.Time
 	// Metrics, when set, records every attempt, its latency and the sends
 	// in flight.
 	Metrics *Metrics
@@ -447,7 +451,13 @@ func (r *round) mark(final bool) error {
 	ids := r.sent
 	r.sent, r.lastMark = nil, clock.Start()
 	r.mu.Unlock()
-	err := r.d.Outbox.MarkSent(context.WithoutCancel(r.ctx), ids)
+	var err error
+	if r.d.BeforeMark != nil {
+		err = r.d.BeforeMark(context.WithoutCancel(r.ctx))
+	}
+	if err == nil {
+		err = r.d.Outbox.MarkSent(context.WithoutCancel(r.ctx), ids)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {

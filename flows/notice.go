@@ -62,3 +62,10 @@ type StatusChange struct {
 	MessageStatus
 	OutboxID, BroadcastID int64 // 0 when it carried none (or is not known)
 }
+
+// SentMessage is one message a channel accepted (its id: WhatsApp's wamid)
+// and what it carried: a reply of the outbox or a broadcast.
+type SentMessage struct {
+	ID, ChatID            string
+	OutboxID, BroadcastID int64
+}

@@ -46,22 +46,26 @@ func (d *DB) CloseWindow(ctx context.Context, channel, chatID string, at time.Ti
 }
 
 // qRecordSent is RecordSent's one statement (prepared: it runs for every
-// message sent). Its commit does not wait for the disk, which loses
-// nothing: the reply's marking as sent (synchronous) comes later and its
-// commit flushes this one first; a crash before both sends the reply again.
+// batch of sends). Its commit does not wait for the disk, which loses
+// nothing: the replies' marking as sent (synchronous) comes after it and
+// its commit flushes this one first; a crash before both sends the replies
+// again.
 var qRecordSent = `
 	WITH cfg AS (
 		SELECT set_config('synchronous_commit', 'off', true) AS v
+	), s AS (
+		SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS s(message_id, chat_id, outbox_id, broadcast_id)
 	), m AS (
 		INSERT INTO channel_messages AS m (channel, message_id, chat_id, outbox_id, broadcast_id, created_at, updated_at)
-		SELECT $1, id, $2, nullif($3::bigint, 0), nullif($4::bigint, 0), $6, $6 FROM unnest($5::text[]) AS id
+		SELECT $1, message_id, chat_id, nullif(outbox_id, 0), nullif(broadcast_id, 0), $6, $6 FROM s
 		ON CONFLICT (channel, message_id) DO UPDATE SET outbox_id = EXCLUDED.outbox_id, broadcast_id = EXCLUDED.broadcast_id
 		RETURNING m.message_id, m.chat_id, m.status, m.error, m.error_code, coalesce(m.outbox_id, 0) AS outbox_id,
 			coalesce(m.broadcast_id, 0) AS broadcast_id
 	), o AS (
 		-- a new attempt: what was said of an earlier one no longer holds
-		UPDATE outbox SET delivery = CASE WHEN EXISTS (SELECT 1 FROM m WHERE status = 'failed') THEN 'failed' ELSE '' END
-		WHERE id = $3 AND (delivery <> '' OR EXISTS (SELECT 1 FROM m WHERE status = 'failed'))
+		UPDATE outbox SET delivery = CASE WHEN EXISTS (SELECT 1 FROM m WHERE m.outbox_id = outbox.id AND m.status = 'failed') THEN 'failed' ELSE '' END
+		WHERE id IN (SELECT outbox_id FROM s WHERE outbox_id <> 0)
+			AND (delivery <> '' OR EXISTS (SELECT 1 FROM m WHERE m.outbox_id = outbox.id AND m.status = 'failed'))
 	), b AS (
 		UPDATE broadcast_recipients r SET state = 'failed', error = m.error, updated_at = $6
 		FROM m WHERE m.status = 'failed' AND r.broadcast_id = m.broadcast_id AND r.channel = $1 AND r.chat_id = m.chat_id
@@ -69,21 +73,28 @@ var qRecordSent = `
 	-- (cfg joined so that it runs: its value is never NULL)
 	SELECT m.* FROM m CROSS JOIN cfg WHERE m.status = 'failed' OR cfg.v IS NULL`
 
-// RecordSent keeps the channel's ids of the messages that carried a reply
-// (outboxID) or a broadcast (broadcastID), for their status webhooks. A
-// status that came first is kept and given to the reply; the messages it
-// says failed already are returned, to be acted on as RecordStatuses' are.
-func (d *DB) RecordSent(ctx context.Context, channel, chatID string, outboxID, broadcastID int64, ids []string) ([]flows.StatusChange, error) {
+// RecordSent keeps the channel's ids of the messages that carried replies
+// or broadcasts, for their status webhooks, in one statement. A status that
+// came first is kept and given to the reply; the messages it says failed
+// already are returned, to be acted on as RecordStatuses' are.
+func (d *DB) RecordSent(ctx context.Context, channel string, sent []flows.SentMessage) ([]flows.StatusChange, error) {
+	if len(sent) == 0 {
+		return nil, nil
+	}
+	ids, chats := make(pq.StringArray, len(sent)), make(pq.StringArray, len(sent))
+	outbox, broadcasts := make(pq.Int64Array, len(sent)), make(pq.Int64Array, len(sent))
+	for i, m := range sent {
+		ids[i], chats[i], outbox[i], broadcasts[i] = m.ID, m.ChatID, m.OutboxID, m.BroadcastID
+	}
 	var rows []statusRow
-	st, ok := d.prepared(qRecordSent)
 	var err error
-	if ok {
-		err = st.SelectContext(ctx, &rows, channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
+	if st, ok := d.prepared(qRecordSent); ok {
+		err = st.SelectContext(ctx, &rows, channel, ids, chats, outbox, broadcasts, d.now())
 	} else {
-		err = d.db.SelectContext(ctx, &rows, qRecordSent, channel, chatID, outboxID, broadcastID, pq.StringArray(ids), d.now())
+		err = d.db.SelectContext(ctx, &rows, qRecordSent, channel, ids, chats, outbox, broadcasts, d.now())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("record the message ids sent to %s/%s: %w", channel, chatID, err)
+		return nil, fmt.Errorf("record %d message ids sent: %w", len(sent), err)
 	}
 	return changes(rows), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func TestChannelMessageStatuses(t *testing.T) {
 		}
 		return s
 	}
-	if failed, err := db.RecordSent(ctx, "whatsapp", chat, one, 0, []string{"wamid.1"}); err != nil || len(failed) != 0 {
+	if failed, err := db.RecordSent(ctx, "whatsapp", []flows.SentMessage{{ID: "wamid.1", ChatID: chat, OutboxID: one}}); err != nil || len(failed) != 0 {
 		t.Fatalf("record sent: %v %v", failed, err)
 	}
 	// read before delivered: read stays.
@@ -52,7 +53,7 @@ func TestChannelMessageStatuses(t *testing.T) {
 	if _, err := db.RecordStatuses(ctx, "whatsapp", []flows.MessageStatus{{ID: "wamid.2", ChatID: chat, Status: "failed", Error: "window", Code: 131047}}); err != nil {
 		t.Fatal(err)
 	}
-	failed, err := db.RecordSent(ctx, "whatsapp", chat, two, 0, []string{"wamid.2"})
+	failed, err := db.RecordSent(ctx, "whatsapp", []flows.SentMessage{{ID: "wamid.2", ChatID: chat, OutboxID: two}})
 	if err != nil || len(failed) != 1 || failed[0].OutboxID != two || failed[0].Code != 131047 {
 		t.Fatalf("record sent after its failure: %+v %v", failed, err)
 	}
@@ -71,7 +72,7 @@ func TestChannelMessageStatuses(t *testing.T) {
 		t.Fatalf("waiting after marking: %+v", out)
 	}
 	// Its next attempt clears the word on the last one, and is marked.
-	if failed, err := db.RecordSent(ctx, "whatsapp", chat, two, 0, []string{"wamid.3"}); err != nil || len(failed) != 0 {
+	if failed, err := db.RecordSent(ctx, "whatsapp", []flows.SentMessage{{ID: "wamid.3", ChatID: chat, OutboxID: two}}); err != nil || len(failed) != 0 {
 		t.Fatalf("%v %v", failed, err)
 	}
 	if err := db.MarkSent(ctx, []int64{two}); err != nil {
@@ -127,5 +128,32 @@ func TestMenus(t *testing.T) {
 	}
 	if _, err := db.Menu(ctx, "whatsapp", "ID.99003", "other"); !errors.Is(err, flows.ErrNotFound) {
 		t.Fatalf("a missing menu: %v", err)
+	}
+}
+
+// Several sends are kept in one statement, each with its reply.
+func TestRecordSentBatch(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	if err := db.QueueReplies(ctx, "whatsapp", "ID.99011", []flows.Reply{{Text: "a"}, {Text: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := db.Pending(ctx, []string{"whatsapp"}, nil, 10)
+	var batch []flows.SentMessage
+	for i, o := range out {
+		batch = append(batch, flows.SentMessage{ID: fmt.Sprintf("wamid.b%d", i), ChatID: o.ChatID, OutboxID: o.ID})
+	}
+	batch = append(batch, flows.SentMessage{ID: "wamid.bc", ChatID: "ID.99012", BroadcastID: 77})
+	if _, err := db.RecordStatuses(ctx, "whatsapp", []flows.MessageStatus{{ID: "wamid.b1", ChatID: "ID.99011", Status: "failed", Code: 131026}}); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := db.RecordSent(ctx, "whatsapp", batch)
+	if err != nil || len(failed) != 1 || failed[0].OutboxID != out[1].ID {
+		t.Fatalf("failed %+v %v", failed, err)
+	}
+	var n int
+	db.SQL().Get(&n, `SELECT count(*) FROM channel_messages WHERE message_id LIKE 'wamid.b%' AND (outbox_id IS NOT NULL OR broadcast_id = 77)`)
+	if n != 3 {
+		t.Fatalf("%d of 3 kept with what they carried", n)
 	}
 }

@@ -17,10 +17,10 @@ type StatusStore interface {
 	// RecordStatuses moves each message's status forward only and returns
 	// the messages that failed now, with the reply or broadcast they carried.
 	RecordStatuses(ctx context.Context, channel string, sts []flows.MessageStatus) ([]flows.StatusChange, error)
-	// RecordSent keeps the wamids of what a send carried (an outbox row or
-	// a broadcast) and returns those a status webhook that came first said
+	// RecordSent keeps the wamids of what sends carried (outbox rows or
+	// broadcasts) and returns those a status webhook that came first said
 	// failed.
-	RecordSent(ctx context.Context, channel, chatID string, outboxID, broadcastID int64, wamids []string) ([]flows.StatusChange, error)
+	RecordSent(ctx context.Context, channel string, sent []flows.SentMessage) ([]flows.StatusChange, error)
 	// CloseWindow: Meta refused a free-form message, the chat's window had
 	// closed; until it writes again its replies go as templates.
 	CloseWindow(ctx context.Context, channel, chatID string, at time.Time) error
@@ -52,11 +52,14 @@ type Statuses struct {
 	// Batch, when positive, keeps deliveries and reads this long and writes
 	// them together (Run must run): at a thousand messages a second their
 	// webhooks would otherwise be a thousand commits more. A failure is
-	// written at once.
+	// written at once. The wamids of the sends are batched too, and written
+	// by FlushSent before the deliverer marks the replies sent
+	// (bot.Deliverer.BeforeMark), or by Run.
 	Batch time.Duration
 
 	mu      sync.Mutex
 	pending []flows.MessageStatus
+	sent    []flows.SentMessage
 }
 
 // maxPending bounds the deliveries and reads waiting for their batch: past
@@ -78,8 +81,34 @@ func (s *Statuses) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			s.flush(ctx)
+			if err := s.FlushSent(ctx); err != nil && ctx.Err() == nil {
+				s.log().Warn("whatsapp: the ids of messages sent not kept; trying again", "err", err)
+			}
 		}
 	}
+}
+
+// FlushSent writes the wamids of the sends batched so far, and acts on a
+// failure a status webhook reported before them (the reply goes again).
+// On an error they are kept for the next call.
+func (s *Statuses) FlushSent(ctx context.Context) error {
+	s.mu.Lock()
+	batch := s.sent
+	s.sent = nil
+	s.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	failed, err := s.Store.RecordSent(ctx, Channel, batch)
+	if err != nil {
+		s.mu.Lock()
+		if len(s.sent)+len(batch) <= maxPending {
+			s.sent = append(batch, s.sent...)
+		}
+		s.mu.Unlock()
+		return fmt.Errorf("whatsapp: keep the ids of %d messages sent: %w", len(batch), err)
+	}
+	return s.act(ctx, failed, nil)
 }
 
 // flush writes what waits; on a failure it is kept for the next round
@@ -165,7 +194,22 @@ func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
 // ids could not be kept, which is logged: their statuses will then not
 // find the reply).
 func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastID int64, wamids []string) *Error {
-	failed, err := s.Store.RecordSent(ctx, Channel, chatID, outboxID, broadcastID, wamids)
+	msgs := make([]flows.SentMessage, len(wamids))
+	for i, id := range wamids {
+		msgs[i] = flows.SentMessage{ID: id, ChatID: chatID, OutboxID: outboxID, BroadcastID: broadcastID}
+	}
+	if s.Batch > 0 {
+		s.mu.Lock()
+		if len(s.sent) < maxPending {
+			s.sent = append(s.sent, msgs...)
+			msgs = nil
+		}
+		s.mu.Unlock()
+		if msgs == nil {
+			return nil
+		}
+	}
+	failed, err := s.Store.RecordSent(ctx, Channel, msgs)
 	if err != nil {
 		log := s.Log
 		if log == nil {

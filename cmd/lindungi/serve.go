@@ -173,6 +173,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 			return err
 		}
 		wa, waStatuses = ch.client, ch.statuses
+		deliverer.BeforeMark = ch.statuses.FlushSent
 		senders[whatsapp.Channel] = ch.sender
 		mux.Handle("GET /whatsapp/webhook", ch.hook)
 		mux.Handle("POST /whatsapp/webhook", ch.hook)
