@@ -199,6 +199,9 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	} else {
 		fmt.Fprintln(stdout, "telegram: off (set TELEGRAM_BOT_TOKEN to run the bot)")
 	}
+	if wa == nil {
+		fmt.Fprintln(stdout, "whatsapp: off (set WHATSAPP_ACCESS_TOKEN and the other WHATSAPP_* variables: lindungi help)")
+	}
 
 	errc := make(chan error, 4)
 	go func() { errc <- serveHTTP(srv, ln) }()
