@@ -602,10 +602,7 @@ func (t *turn) whatsAppPreview(ctx context.Context, d *Answers) (string, error) 
 	if inside+outside == 0 {
 		return "", nil
 	}
-	kind := NoticeBroadcast
-	if d.BcButton != ButtonNone {
-		kind += "_" + d.BcButton
-	}
+	kind := broadcastKind(d.BcButton)
 	tpl, ok := t.templates.For(kind, locales.Default)
 	if !ok {
 		return "", fmt.Errorf("no WhatsApp template for %s", kind)

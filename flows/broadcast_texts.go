@@ -12,9 +12,8 @@ func (e *Engine) BroadcastReply(lang, text, button string) Reply {
 	if !e.cat.Supported(lang) {
 		lang = locales.Default
 	}
-	r := Reply{Text: text, Rich: true, Input: InputNone, Notice: &Notice{Kind: NoticeBroadcast, Lang: lang, Params: []string{text}, Always: true}}
+	r := Reply{Text: text, Rich: true, Input: InputNone, Notice: &Notice{Kind: broadcastKind(button), Lang: lang, Params: []string{text}, Always: true}}
 	if button != ButtonNone {
-		r.Notice.Kind += "_" + button
 		r.Choices = []Choice{{Label: e.cat.T(lang, "broadcast.button."+button, nil), Data: "go:" + button}}
 		r.Input = InputText
 	}

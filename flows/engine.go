@@ -323,7 +323,7 @@ func (t *turn) run(ctx context.Context) error {
 		// a wa.me link or a poster gives it) is the command; where a name
 		// is asked, only with a digit in it ("Sambung Rahayu" is a name).
 		if _, ok := readLink(text); ok && (!slices.Contains(nameStates, s.State) || strings.ContainsAny(text, "0123456789")) {
-			t.ev.Text = "/" + strings.TrimSpace(t.ev.Text)
+			t.ev.Text = "/" + text
 		}
 	}
 	if t.ev.Kind == KindText {

@@ -36,8 +36,16 @@ const (
 var NoticeKinds = map[string]int{
 	NoticeRemindBefore: 4, NoticeRemindLapsed: 3, NoticeRemindArrears: 4, NoticeNudge: 1,
 	NoticePaid: 3, NoticePaidJHT: 2, NoticeAgentPaid: 2, NoticeKPJ: 3, NoticeKPJAgent: 3,
-	NoticeBroadcast: 1, NoticeBroadcast + "_" + ButtonPay: 1, NoticeBroadcast + "_" + ButtonStatus: 1, NoticeBroadcast + "_" + ButtonCard: 1,
+	NoticeBroadcast: 1, broadcastKind(ButtonPay): 1, broadcastKind(ButtonStatus): 1, broadcastKind(ButtonCard): 1,
 	NoticeAgent: 1, NoticeMessage: 1,
+}
+
+// broadcastKind is the notice kind of a broadcast with button (Button*).
+func broadcastKind(button string) string {
+	if button == ButtonNone {
+		return NoticeBroadcast
+	}
+	return NoticeBroadcast + "_" + button
 }
 
 // noticeOf marks a reply as a notice whose only parameter is its text.

@@ -35,18 +35,19 @@ func (e *Engine) ReminderReplies(lang string, r Reminder) []Reply {
 		lang = "id"
 	}
 	// Since is the first day without cover: arrears are stated from it.
-	data := map[string]any{"Name": nama.Display(r.Name), "Ref": r.Ref, "End": e.cat.Date(lang, r.End), "Days": r.DaysLeft,
-		"Since": e.cat.Date(lang, iuran.FirstUncovered(r.End))}
+	name, end, since := nama.Display(r.Name), e.cat.Date(lang, r.End), e.cat.Date(lang, iuran.FirstUncovered(r.End))
+	data := map[string]any{"Name": name, "Ref": r.Ref, "End": end, "Days": r.DaysLeft, "Since": since}
+	until := ""
 	if !r.Until.IsZero() {
-		data["Until"] = e.cat.Date(lang, r.Until)
+		until = e.cat.Date(lang, r.Until)
+		data["Until"] = until
 	}
-	n := &Notice{Kind: NoticeRemindBefore, Lang: lang, Params: []string{nama.Display(r.Name), r.Ref, data["End"].(string), strconv.Itoa(r.DaysLeft)}}
+	n := &Notice{Kind: NoticeRemindBefore, Lang: lang, Params: []string{name, r.Ref, end, strconv.Itoa(r.DaysLeft)}}
 	switch r.Kind {
 	case RemindLapsed:
-		n = &Notice{Kind: NoticeRemindLapsed, Lang: lang, Params: []string{nama.Display(r.Name), r.Ref, data["End"].(string)}}
+		n = &Notice{Kind: NoticeRemindLapsed, Lang: lang, Params: []string{name, r.Ref, end}}
 	case RemindArrears:
-		until, _ := data["Until"].(string)
-		n = &Notice{Kind: NoticeRemindArrears, Lang: lang, Params: []string{nama.Display(r.Name), r.Ref, data["Since"].(string), until}}
+		n = &Notice{Kind: NoticeRemindArrears, Lang: lang, Params: []string{name, r.Ref, since, until}}
 	}
 	return []Reply{{Text: e.cat.T(lang, "remind."+r.Kind, data), Input: InputText,
 		Choices: []Choice{{Label: e.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}, Notice: n}}

@@ -227,13 +227,16 @@ func (d *DB) QueueReplies(ctx context.Context, channel, chatID string, replies [
 	return queueReplies(ctx, d.db, d.announces(channel), channel, chatID, d.now(), replies)
 }
 
+// qOptOut stops broadcasts to a chat ($1, $2) from $3 on.
+const qOptOut = `INSERT INTO opt_outs (channel, chat_id, at) VALUES ($1, $2, $3) ON CONFLICT (channel, chat_id) DO NOTHING`
+
 // SetOptOut stops (out) or restarts broadcasts to this chat, and reports
 // whether that changed anything; a change is audited.
 func (t *chatTx) SetOptOut(ctx context.Context, out bool) (bool, error) {
 	q, action := `DELETE FROM opt_outs WHERE channel = $1 AND chat_id = $2`, "self:opt_in"
 	args := []any{t.channel, t.chatID}
 	if out {
-		q, action = `INSERT INTO opt_outs (channel, chat_id, at) VALUES ($1, $2, $3) ON CONFLICT (channel, chat_id) DO NOTHING`, "self:opt_out"
+		q, action = qOptOut, "self:opt_out"
 		args = append(args, t.now)
 	}
 	res, err := t.exec(ctx, q, args...)

@@ -8,21 +8,21 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/lindungi/lindungi/flows"
 )
+
+// windowClosed says, of a chat's session row s, that the channel said its
+// window closed after the chat last wrote (CloseWindow).
+const windowClosed = `EXISTS (SELECT 1 FROM closed_windows w WHERE w.channel = s.channel AND w.chat_id = s.chat_id AND w.closed_at >= s.updated_at)`
 
 // LastInbound is when the chat last wrote (its session was last saved by
 // its own message), zero when never or when the channel said since that the
 // chat's window had closed (CloseWindow).
 func (d *DB) LastInbound(ctx context.Context, channel, chatID string) (time.Time, error) {
 	var at sql.NullTime
-	err := d.db.GetContext(ctx, &at, `
-		SELECT s.updated_at FROM sessions s
-		WHERE s.channel = $1 AND s.chat_id = $2 AND NOT EXISTS (
-			SELECT 1 FROM closed_windows w WHERE w.channel = s.channel AND w.chat_id = s.chat_id AND w.closed_at >= s.updated_at)`,
+	err := d.db.GetContext(ctx, &at, `SELECT s.updated_at FROM sessions s WHERE s.channel = $1 AND s.chat_id = $2 AND NOT `+windowClosed,
 		channel, chatID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
@@ -122,7 +122,9 @@ func changes(rows []statusRow) []flows.StatusChange {
 // from sent or delivered), whatever order the webhooks come in, and
 // reports those that failed now.
 var qStatus = `
-	WITH s AS (
+	WITH cfg AS (
+		SELECT set_config('synchronous_commit', $8, true) AS v
+	), s AS (
 		SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $7::int[]) AS s(message_id, chat_id, status, error, error_code)
 	), up AS (
 		INSERT INTO channel_messages AS m (channel, message_id, chat_id, status, error, error_code, created_at, updated_at)
@@ -141,7 +143,7 @@ var qStatus = `
 		UPDATE broadcast_recipients r SET state = 'failed', error = up.error, updated_at = $6
 		FROM up WHERE up.status = 'failed' AND r.broadcast_id = up.broadcast_id AND r.channel = $1 AND r.chat_id = up.chat_id AND r.state = 'sent'
 	)
-	SELECT * FROM up WHERE status = 'failed'`
+	SELECT up.* FROM up CROSS JOIN cfg WHERE up.status = 'failed' OR cfg.v IS NULL`
 
 // statusRank orders a message's statuses: a later webhook saying less is
 // ignored. A failure after "read" cannot happen.
@@ -156,23 +158,20 @@ func (d *DB) RecordStatuses(ctx context.Context, channel string, sts []flows.Mes
 	if len(sts) == 0 {
 		return nil, nil
 	}
-	ids, chats, states, errs, codes := make([]string, len(sts)), make([]string, len(sts)), make([]string, len(sts)), make([]string, len(sts)),
-		make(pq.Int64Array, len(sts))
-	for i, s := range sts {
-		ids[i], chats[i], states[i], errs[i], codes[i] = s.ID, s.ChatID, s.Status, s.Error, int64(s.Code)
-	}
+	ids, chats, states, errs := make(pq.StringArray, len(sts)), make(pq.StringArray, len(sts)), make(pq.StringArray, len(sts)), make(pq.StringArray, len(sts))
+	codes := make(pq.Int64Array, len(sts))
 	// Deliveries and reads are not worth a wait for the disk; a failure,
 	// whose reply may go again, is: Meta does not repeat a webhook it got
 	// a 200 for.
-	failed := false
-	for _, s := range sts {
-		failed = failed || s.Status == "failed"
+	synchronous := "off"
+	for i, s := range sts {
+		ids[i], chats[i], states[i], errs[i], codes[i] = s.ID, s.ChatID, s.Status, s.Error, int64(s.Code)
+		if s.Status == "failed" {
+			synchronous = "on"
+		}
 	}
 	var rows []statusRow
-	if err := d.inTx(ctx, failed, func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &rows, qStatus, channel, pq.StringArray(ids), pq.StringArray(chats), pq.StringArray(states),
-			pq.StringArray(errs), d.now(), codes)
-	}); err != nil {
+	if err := d.db.SelectContext(ctx, &rows, qStatus, channel, ids, chats, states, errs, d.now(), codes, synchronous); err != nil {
 		return nil, fmt.Errorf("record %d %s statuses: %w", len(sts), channel, err)
 	}
 	return changes(rows), nil
@@ -192,8 +191,7 @@ func (d *DB) Resend(ctx context.Context, outboxID int64, reason string) error {
 // StopBroadcasts records that a chat takes no more broadcasts (on WhatsApp:
 // the person stopped marketing messages), as if it had opted out.
 func (d *DB) StopBroadcasts(ctx context.Context, channel, chatID string) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO opt_outs (channel, chat_id, at) VALUES ($1, $2, $3) ON CONFLICT (channel, chat_id) DO NOTHING`,
-		channel, chatID, d.now()); err != nil {
+	if _, err := d.db.ExecContext(ctx, qOptOut, channel, chatID, d.now()); err != nil {
 		return fmt.Errorf("stop broadcasts to %s/%s: %w", channel, chatID, err)
 	}
 	return nil
@@ -250,26 +248,4 @@ func (d *DB) PruneMenus(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("prune menus: %w", err)
 	}
 	return res.RowsAffected()
-}
-
-// inTx runs fn in a transaction; unless synced, its commit does not wait
-// for the disk (synchronous_commit off): what the channel says of the
-// messages it carries comes several times per message, and is worth less
-// than the wait of every writer behind it. A crash loses at most the last
-// fraction of a second of them.
-func (d *DB) inTx(ctx context.Context, synced bool, fn func(tx *sqlx.Tx) error) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck
-	if !synced {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
-			return err
-		}
-	}
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }

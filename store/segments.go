@@ -219,19 +219,15 @@ func (t *chatTx) SegmentWindow(ctx context.Context, s flows.Segment, channel str
 		return 0, 0, err
 	}
 	var n struct {
-		Inside  int `db:"inside"`
-		Outside int `db:"outside"`
+		Inside int `db:"inside"`
+		Total  int `db:"total"`
 	}
-	if err := t.tx.GetContext(ctx, &n, `SELECT
-			count(*) FILTER (WHERE s.updated_at >= $2 AND NOT EXISTS (SELECT 1 FROM closed_windows w
-				WHERE w.channel = q.channel AND w.chat_id = q.chat_id AND w.closed_at >= s.updated_at)) AS inside,
-			count(*) FILTER (WHERE s.updated_at IS NULL OR s.updated_at < $2 OR EXISTS (SELECT 1 FROM closed_windows w
-				WHERE w.channel = q.channel AND w.chat_id = q.chat_id AND w.closed_at >= s.updated_at)) AS outside
+	if err := t.tx.GetContext(ctx, &n, `SELECT count(*) FILTER (WHERE s.updated_at >= $2 AND NOT `+windowClosed+`) AS inside, count(*) AS total
 		FROM (`+q+`) AS q LEFT JOIN sessions s ON s.channel = q.channel AND s.chat_id = q.chat_id
 		WHERE q.channel = $1`, args...); err != nil {
 		return 0, 0, fmt.Errorf("count segment by window: %w", err)
 	}
-	return n.Inside, n.Outside, nil
+	return n.Inside, n.Total - n.Inside, nil
 }
 
 // SegmentCount counts the people a broadcast to the segment would reach now.

@@ -744,3 +744,28 @@ func TestConcurrentSends(t *testing.T) {
 	}
 	waitFor(t, "read receipts", func() bool { return len(srv.Reads()) == n })
 }
+
+// A template refused at once tells Refused too: a broadcast (always a
+// template) to someone who stopped marketing messages (131050) is how a
+// chat's broadcasts stop.
+func TestSenderTemplateRefused(t *testing.T) {
+	srv := whatsapptest.NewServer(t)
+	c := newClient(t, srv, nil)
+	u := whatsapptest.NewUser(32)
+	srv.Fail("messages", u.ChatID(), 1, whatsapptest.MarketingStopped)
+	var refused []int
+	s := &Sender{Client: c,
+		Template: func(string, flows.Reply) (Template, bool) {
+			return Template{Name: "lindungi_pengumuman", Lang: "id", Body: []string{"Kantor tutup 25 Desember."}}, true
+		},
+		Refused: func(_ context.Context, chatID string, e *Error) { refused = append(refused, e.Code) },
+	}
+	broadcast := flows.Reply{Text: "Kantor tutup 25 Desember.", Notice: &flows.Notice{Kind: flows.NoticeBroadcast, Params: []string{"Kantor tutup 25 Desember."}, Always: true}}
+	err := s.Send(context.Background(), u.ChatID(), broadcast)
+	if se := bot.Classify(err); se.Kind != bot.Permanent {
+		t.Fatalf("refused broadcast: %v", err)
+	}
+	if len(refused) != 1 || refused[0] != CodeMarketingStopped {
+		t.Fatalf("Refused told %v", refused)
+	}
+}

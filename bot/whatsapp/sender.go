@@ -30,9 +30,10 @@ type Sender struct {
 	// returns a failure a status webhook that came first reported for one
 	// of them (a *Error): the send is then handled as if Meta had refused it.
 	Sent func(ctx context.Context, chatID string, r flows.Reply, wamids []string) error
-	// Refused, when set, is told of a send Meta refused at once with an
-	// error that says something of the chat (131047 its window closed,
-	// 131050 it stopped marketing messages), before the refusal is handled.
+	// Refused, when set, is told of every send Meta refused at once,
+	// free-form or template (its error may say something of the chat:
+	// 131047 its window closed, 131050 it stopped marketing messages),
+	// before the refusal is handled.
 	Refused func(ctx context.Context, chatID string, e *Error)
 }
 
@@ -58,19 +59,30 @@ func (s *Sender) SendFrom(ctx context.Context, chatID string, r flows.Reply, fro
 		}
 	}
 	ids, err := s.Client.SendFrom(ctx, chatID, r, from)
-	if s.Sent != nil && len(ids) > 0 {
-		if later := s.Sent(ctx, chatID, r, ids); later != nil && err == nil {
-			err = classify(later)
-		}
-	}
-	var e *Error
-	if errors.As(err, &e) && s.Refused != nil && (e.WindowClosed() || e.Code == CodeMarketingStopped) {
-		s.Refused(ctx, chatID, e)
-	}
-	if e != nil && e.WindowClosed() {
+	if e := s.answered(ctx, chatID, r, ids, &err); e != nil && e.WindowClosed() {
 		return s.asTemplate(ctx, chatID, r, err)
 	}
 	return err
+}
+
+// answered tells Sent of the wamids a send got and Refused of its refusal,
+// and returns Meta's error of the send (nil when it went, or failed another
+// way). A failure a status webhook reported first counts as a refusal: it
+// becomes *errp.
+func (s *Sender) answered(ctx context.Context, chatID string, r flows.Reply, ids []string, errp *error) *Error {
+	if s.Sent != nil && len(ids) > 0 {
+		if later := s.Sent(ctx, chatID, r, ids); later != nil && *errp == nil {
+			*errp = classify(later)
+		}
+	}
+	var e *Error
+	if !errors.As(*errp, &e) {
+		return nil
+	}
+	if s.Refused != nil {
+		s.Refused(ctx, chatID, e)
+	}
+	return e
 }
 
 // asTemplate sends the reply's template instead, because why.
@@ -84,20 +96,15 @@ func (s *Sender) asTemplate(ctx context.Context, chatID string, r flows.Reply, w
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("whatsapp: a reply to %s has no template to go as: %w", who(chatID), why)}
 	}
 	id, err := s.Client.SendTemplateMessage(ctx, chatID, t)
-	var e *Error
-	if errors.As(err, &e) && e.TemplateProblem() {
+	var ids []string
+	if err == nil {
+		ids = []string{id}
+	}
+	if e := s.answered(ctx, chatID, r, ids, &err); e != nil && e.TemplateProblem() {
 		// Not the chat's fault: the template is missing, paused or its
 		// parameters do not match. The reply is kept, failed, in the outbox.
 		s.Client.log.Error("whatsapp: a template was refused; an admin must look at it (lindungi whatsapp templates --status)",
 			"template", t.Name, "language", t.Lang, "chat_id", who(chatID), "err", e)
 	}
-	if err != nil {
-		return err
-	}
-	if s.Sent != nil {
-		if later := s.Sent(ctx, chatID, r, []string{id}); later != nil {
-			return classify(later)
-		}
-	}
-	return nil
+	return err
 }

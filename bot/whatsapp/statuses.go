@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 )
@@ -108,7 +109,7 @@ func (s *Statuses) FlushSent(ctx context.Context) error {
 		s.mu.Unlock()
 		return fmt.Errorf("whatsapp: keep the ids of %d messages sent: %w", len(batch), err)
 	}
-	return s.act(ctx, failed, nil)
+	return s.act(ctx, failed)
 }
 
 // flush writes what waits; on a failure it is kept for the next round
@@ -140,7 +141,6 @@ func (s *Statuses) log() *slog.Logger {
 
 // Apply records sts and acts on the failures among them.
 func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
-	at := make(map[string]time.Time, len(sts))
 	rows := make([]flows.MessageStatus, 0, len(sts))
 	for _, st := range sts {
 		status := st.Status
@@ -162,7 +162,6 @@ func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
 		} else if status == "failed" {
 			why = "whatsapp: failed, no reason given"
 		}
-		at[st.WAMID] = st.At
 		rows = append(rows, flows.MessageStatus{ID: st.WAMID, ChatID: st.ChatID, Status: status, Error: why, Code: code})
 	}
 	if s.Batch > 0 {
@@ -185,37 +184,35 @@ func (s *Statuses) Apply(ctx context.Context, sts []Status) error {
 	if err != nil {
 		return fmt.Errorf("whatsapp statuses: %w", err)
 	}
-	return s.act(ctx, failed, at)
+	return s.act(ctx, failed)
 }
 
-// Sent records the wamids of a send (Sender.Sent). A failure a status
-// webhook reported before the send's own answer was recorded is returned,
-// for the Sender to handle as a refusal at send time (nil: none, or the
-// ids could not be kept, which is logged: their statuses will then not
-// find the reply).
-func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastID int64, wamids []string) *Error {
+// Sent records the wamids of a send (Sender.Sent): what it carried is
+// what the deliverer put in ctx (bot.SendingOf). With Batch they wait for
+// FlushSent; without, they are written now, and a failure a status
+// webhook reported before them is returned (a *Error), for the Sender to
+// handle as a refusal at send time. Ids that cannot be kept are logged:
+// their statuses will then not find the reply.
+func (s *Statuses) Sent(ctx context.Context, chatID string, _ flows.Reply, wamids []string) error {
+	what := bot.SendingOf(ctx)
 	msgs := make([]flows.SentMessage, len(wamids))
 	for i, id := range wamids {
-		msgs[i] = flows.SentMessage{ID: id, ChatID: chatID, OutboxID: outboxID, BroadcastID: broadcastID}
+		msgs[i] = flows.SentMessage{ID: id, ChatID: chatID, OutboxID: what.Outbox, BroadcastID: what.Broadcast}
 	}
 	if s.Batch > 0 {
 		s.mu.Lock()
-		if len(s.sent) < maxPending {
+		batched := len(s.sent) < maxPending
+		if batched {
 			s.sent = append(s.sent, msgs...)
-			msgs = nil
 		}
 		s.mu.Unlock()
-		if msgs == nil {
+		if batched {
 			return nil
 		}
 	}
-	failed, err := s.Store.RecordSent(ctx, Channel, msgs)
+	failed, err := s.Store.RecordSent(context.WithoutCancel(ctx), Channel, msgs)
 	if err != nil {
-		log := s.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Warn("whatsapp: the ids of a message sent are not kept; its statuses will not be matched", "chat_id", who(chatID), "err", err)
+		s.log().Warn("whatsapp: the ids of a message sent are not kept; its statuses will not be matched", "chat_id", who(chatID), "err", err)
 		return nil
 	}
 	for _, f := range failed {
@@ -224,78 +221,63 @@ func (s *Statuses) Sent(ctx context.Context, chatID string, outboxID, broadcastI
 	return nil
 }
 
-// Refused acts on a send Meta refused at once (Sender.Refused): 131047
-// records the chat's window closed, so that its next replies go as
-// templates without a refusal each; 131050 stops its broadcasts.
+// Refused acts on a send Meta refused at once (Sender.Refused) for what
+// the refusal says of the chat itself (aboutChat); the deliverer handles
+// the rest of it.
 func (s *Statuses) Refused(ctx context.Context, chatID string, e *Error) {
-	log := s.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	var err error
-	switch {
-	case e.WindowClosed():
-		s.Windows.Closed(chatID)
-		err = s.Store.CloseWindow(ctx, Channel, chatID, clock.Now())
-	case e.Code == CodeMarketingStopped:
-		log.Info("whatsapp: the person stopped marketing messages; no more broadcasts to them", "chat_id", who(chatID))
-		err = s.Store.StopBroadcasts(ctx, Channel, chatID)
-	}
-	if err != nil {
-		log.Warn("whatsapp: a refusal not recorded", "chat_id", who(chatID), "err", err)
+	if err := s.aboutChat(context.WithoutCancel(ctx), chatID, e); err != nil {
+		s.log().Warn("whatsapp: a refusal not recorded", "chat_id", who(chatID), "err", err)
 	}
 }
 
-// act handles the messages that failed after Meta accepted them; at gives
-// when each failed (now when unknown).
-func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange, at map[string]time.Time) error {
-	log := s.Log
-	if log == nil {
-		log = slog.Default()
+// aboutChat records what a refusal says of its chat: 131047 its window
+// closed (its next replies go as templates without a refusal each), 131050
+// it stopped marketing messages (no more broadcasts).
+func (s *Statuses) aboutChat(ctx context.Context, chatID string, e *Error) error {
+	switch {
+	case e.WindowClosed():
+		s.Windows.Closed(chatID)
+		// From now: a status's time is in whole seconds, and a message the
+		// chat wrote since reopens the window.
+		return s.Store.CloseWindow(ctx, Channel, chatID, clock.Now())
+	case e.Code == CodeMarketingStopped:
+		s.log().Info("whatsapp: the person stopped marketing messages; no more broadcasts to them", "chat_id", who(chatID))
+		return s.Store.StopBroadcasts(ctx, Channel, chatID)
 	}
+	return nil
+}
+
+// act handles the messages that failed after Meta accepted them.
+func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange) error {
+	log := s.log()
 	requeued := false
 	for _, f := range failed {
-		// The window is closed from now: a status's time is in whole
-		// seconds, and a message the chat wrote since it reopens it.
-		when := clock.Now()
-		if t := at[f.ID]; t.After(when) {
-			when = t
-		}
-		e := &Error{Code: f.Code, Message: f.Error}
-		if f.Code == 0 {
-			e = nil
-		}
 		what := "reply"
 		if f.BroadcastID != 0 {
 			what = "broadcast"
 		}
 		chat := who(f.ChatID)
+		e := &Error{Code: f.Code, Message: f.Error}
 		switch {
-		case e != nil && e.WindowClosed():
-			s.Windows.Closed(f.ChatID)
-			if err := s.Store.CloseWindow(ctx, Channel, f.ChatID, when); err != nil {
+		case e.WindowClosed(), e.Code == CodeMarketingStopped:
+			if err := s.aboutChat(ctx, f.ChatID, e); err != nil {
 				return err
 			}
-			if f.OutboxID != 0 {
+			if e.WindowClosed() && f.OutboxID != 0 {
 				if err := s.Store.Resend(ctx, f.OutboxID, f.Error); err != nil {
 					return err
 				}
 				requeued = true
 				log.Info("whatsapp: a reply failed outside the 24-hour window; it goes again as its template", "chat_id", chat, "outbox_id", f.OutboxID)
 			}
-		case e != nil && e.Code == CodeUndeliverable:
-			log.Info("whatsapp: undeliverable, the chat is marked unreachable", "chat_id", chat, "err", e)
+		case e.Code == CodeUndeliverable:
+			log.Info("whatsapp: undeliverable, the chat is marked unreachable", "chat_id", chat, "err", f.Error)
 			if err := s.Store.MarkUnreachable(ctx, Channel, f.ChatID, f.Error); err != nil {
 				return err
 			}
-		case e != nil && e.Code == CodeMarketingStopped:
-			log.Info("whatsapp: the person stopped marketing messages; no more broadcasts to them", "chat_id", chat)
-			if err := s.Store.StopBroadcasts(ctx, Channel, f.ChatID); err != nil {
-				return err
-			}
-		case e != nil && e.TemplateProblem():
+		case e.TemplateProblem():
 			log.Error("whatsapp: a template was refused; the message is kept failed in the outbox for an admin",
-				"chat_id", chat, "what", what, "outbox_id", f.OutboxID, "broadcast_id", f.BroadcastID, "err", e)
+				"chat_id", chat, "what", what, "outbox_id", f.OutboxID, "broadcast_id", f.BroadcastID, "err", f.Error)
 		default:
 			log.Warn("whatsapp: a message Meta accepted failed", "chat_id", chat, "what", what, "outbox_id", f.OutboxID,
 				"broadcast_id", f.BroadcastID, "err", f.Error)
@@ -305,67 +287,4 @@ func (s *Statuses) act(ctx context.Context, failed []flows.StatusChange, at map[
 		s.Poke()
 	}
 	return nil
-}
-
-// Windows remembers when chats last wrote, as this process's webhook saw
-// them, so that a send needs no read of the database to know its chat's
-// window is open. It knows only what reached this process: a chat it does
-// not know, or whose time is old, is asked of the database. Safe for
-// concurrent use; a nil *Windows knows nothing.
-type Windows struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-	now  func() time.Time
-}
-
-// maxWindows bounds the chats remembered: past it, the closed ones go.
-const maxWindows = 200000
-
-// NewWindows makes an empty memory of windows.
-func NewWindows(now func() time.Time) *Windows {
-	if now == nil {
-		now = clock.Now
-	}
-	return &Windows{last: map[string]time.Time{}, now: now}
-}
-
-// Heard records that the chat wrote at at.
-func (w *Windows) Heard(chatID string, at time.Time) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if at.After(w.last[chatID]) {
-		w.last[chatID] = at
-	}
-	if len(w.last) > maxWindows {
-		cut := w.now().Add(-Window)
-		for k, t := range w.last {
-			if t.Before(cut) {
-				delete(w.last, k)
-			}
-		}
-	}
-}
-
-// Closed forgets the chat: Meta said its window closed.
-func (w *Windows) Closed(chatID string) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	delete(w.last, chatID)
-	w.mu.Unlock()
-}
-
-// Open reports when the chat last wrote if that is inside the window.
-func (w *Windows) Open(chatID string) (time.Time, bool) {
-	if w == nil {
-		return time.Time{}, false
-	}
-	w.mu.Lock()
-	t, ok := w.last[chatID]
-	w.mu.Unlock()
-	return t, ok && w.now().Sub(t) < Window
 }

@@ -259,7 +259,7 @@ func benchLive(ctx context.Context, bin string, l liveLoad) (liveResult, error) 
 		return res, ctx.Err()
 	case <-time.After(l.ramp + time.Second):
 	}
-	serve0, pg0, self0 := cpuTicks([]int{serve.Process.Pid}), postgresTicks(), cpuTicks([]int{os.Getpid()})
+	cpu := sampleCPU(serve.Process.Pid)
 	from := clock.Now()
 	window := clock.Start()
 	measuring.Store(true)
@@ -271,14 +271,7 @@ func benchLive(ctx context.Context, bin string, l liveLoad) (liveResult, error) 
 	measuring.Store(false)
 	elapsed := window.Elapsed()
 	to := clock.Now()
-	serve1, pg1, self1 := cpuTicks([]int{serve.Process.Pid}), postgresTicks(), cpuTicks([]int{os.Getpid()})
-	res.serveCPU = float64(serve1-serve0) / clockTicks / elapsed.Seconds()
-	res.loadCPU = float64(self1-self0) / clockTicks / elapsed.Seconds()
-	var pgTicks int64
-	for pid, t := range pg1 {
-		pgTicks += t - pg0[pid] // a backend started since counts from 0
-	}
-	res.pgCPU = float64(pgTicks) / clockTicks / elapsed.Seconds()
+	res.serveCPU, res.pgCPU, res.loadCPU = cpu.since(elapsed)
 	res.serveRSSPeak = peakRSS(serve.Process.Pid)
 	for _, w := range workers {
 		w.mu.Lock()
@@ -292,29 +285,14 @@ func benchLive(ctx context.Context, bin string, l liveLoad) (liveResult, error) 
 	res.answered, res.replies = int(answered.Load()), int(replies.Load())
 	res.perSec = float64(res.answered) / elapsed.Seconds()
 	mu.Lock()
-	slices.Sort(latencies)
-	if len(latencies) > 0 {
-		res.p50, res.p99, res.max = latencies[len(latencies)/2], latencies[len(latencies)*99/100], latencies[len(latencies)-1]
-	}
+	res.percentiles(latencies)
 	mu.Unlock()
-	total := 0
-	seconds := make([]int, l.seconds)
+	var calls []apiCall
 	for _, r := range fake.Requests() {
-		if r.At.Before(from) || !r.At.Before(to) {
-			continue
-		}
-		res.calls[r.Method]++
-		total++
-		if r.Method == "sendMessage" && !r.Failed {
-			if s := int(r.At.Sub(from) / time.Second); s < len(seconds) {
-				seconds[s]++
-			}
-		}
+		calls = append(calls, apiCall{r.At, r.Method, r.Failed})
 	}
-	if res.answered > 0 {
-		res.callsPerUpd = float64(total) / float64(res.answered)
-	}
-	res.perSecond, res.throttled = seconds, fake.Throttled()
+	res.tally(calls, "sendMessage", from, to, l.seconds)
+	res.throttled = fake.Throttled()
 	return res, nil
 }
 
@@ -326,6 +304,66 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// cpuSample is the CPU time serve, PostgreSQL's backends and this process
+// (the fake API and the workers) had used at one moment.
+type cpuSample struct {
+	pid         int
+	serve, self int64
+	pg          map[int]int64
+}
+
+func sampleCPU(servePID int) cpuSample {
+	return cpuSample{pid: servePID, serve: cpuTicks([]int{servePID}), self: cpuTicks([]int{os.Getpid()}), pg: postgresTicks()}
+}
+
+// since is the cores each used, on average, from the sample to now, elapsed later.
+func (s cpuSample) since(elapsed time.Duration) (serve, pg, load float64) {
+	now := sampleCPU(s.pid)
+	var pgTicks int64
+	for pid, t := range now.pg {
+		pgTicks += t - s.pg[pid] // a backend started since counts from 0
+	}
+	cores := func(ticks int64) float64 { return float64(ticks) / clockTicks / elapsed.Seconds() }
+	return cores(now.serve - s.serve), cores(pgTicks), cores(now.self - s.self)
+}
+
+// percentiles sets p50, p99 and max from the latencies (sorted in place).
+func (r *liveResult) percentiles(latencies []time.Duration) {
+	slices.Sort(latencies)
+	if len(latencies) > 0 {
+		r.p50, r.p99, r.max = latencies[len(latencies)/2], latencies[len(latencies)*99/100], latencies[len(latencies)-1]
+	}
+}
+
+// apiCall is one call the fake API recorded.
+type apiCall struct {
+	at     time.Time
+	kind   string
+	failed bool
+}
+
+// tally counts the calls made in [from, to) by kind, per answered update,
+// and the messages sent (kind send, accepted) in each of its seconds.
+func (r *liveResult) tally(calls []apiCall, send string, from, to time.Time, seconds int) {
+	total := 0
+	r.perSecond = make([]int, seconds)
+	for _, c := range calls {
+		if c.at.Before(from) || !c.at.Before(to) {
+			continue
+		}
+		r.calls[c.kind]++
+		total++
+		if c.kind == send && !c.failed {
+			if s := int(c.at.Sub(from) / time.Second); s < seconds {
+				r.perSecond[s]++
+			}
+		}
+	}
+	if r.answered > 0 {
+		r.callsPerUpd = float64(total) / float64(r.answered)
+	}
 }
 
 // clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat times.

@@ -399,7 +399,7 @@ func driveWhatsApp(ctx context.Context, fake *whatsapptest.Server, hook, metrics
 	if dbName != "" {
 		db0 = readStats(ctx, dbName)
 	}
-	serve0, pg0, self0 := cpuTicks([]int{pid}), postgresTicks(), cpuTicks([]int{os.Getpid()})
+	cpu := sampleCPU(pid)
 	from := clock.Now()
 	window := clock.Start()
 	measuring.Store(true)
@@ -420,7 +420,6 @@ func driveWhatsApp(ctx context.Context, fake *whatsapptest.Server, hook, metrics
 	hooks.measure(false)
 	elapsed := window.Elapsed()
 	to := clock.Now()
-	serve1, pg1, self1 := cpuTicks([]int{pid}), postgresTicks(), cpuTicks([]int{os.Getpid()})
 	if dbName != "" {
 		if db1 := readStats(ctx, dbName); db0.ok && db1.ok {
 			res.db = serverStats{ok: true, commits: db1.commits - db0.commits, tupIns: db1.tupIns - db0.tupIns,
@@ -437,13 +436,7 @@ func driveWhatsApp(ctx context.Context, fake *whatsapptest.Server, hook, metrics
 		res.queued = histogramOf(m0, m1, "lindungi_update_reply_seconds")
 		res.sending = histogramOf(m0, m1, "lindungi_send_seconds")
 	}
-	res.serveCPU = float64(serve1-serve0) / clockTicks / elapsed.Seconds()
-	res.loadCPU = float64(self1-self0) / clockTicks / elapsed.Seconds()
-	var pgTicks int64
-	for p, t := range pg1 {
-		pgTicks += t - pg0[p] // a backend started since counts from 0
-	}
-	res.pgCPU = float64(pgTicks) / clockTicks / elapsed.Seconds()
+	res.serveCPU, res.pgCPU, res.loadCPU = cpu.since(elapsed)
 	res.serveRSSPeak = peakRSS(pid)
 	stopAll()
 	res.timedOut = int(timedOut.Load())
@@ -452,29 +445,14 @@ func driveWhatsApp(ctx context.Context, fake *whatsapptest.Server, hook, metrics
 	res.offScript = int(offScript.Load())
 	res.hookPosts, res.hookFailed, res.peakInFlight = int(hooks.posts.Load()), int(hooks.failed.Load()), int(hooks.peak.Load())
 	mu.Lock()
-	slices.Sort(latencies)
-	if len(latencies) > 0 {
-		res.p50, res.p99, res.max = latencies[len(latencies)/2], latencies[len(latencies)*99/100], latencies[len(latencies)-1]
-	}
+	res.percentiles(latencies)
 	mu.Unlock()
-	total := 0
-	seconds := make([]int, l.seconds)
+	var calls []apiCall
 	for _, r := range fake.Requests() {
-		if r.At.Before(from) || !r.At.Before(to) {
-			continue
-		}
-		res.calls[r.Kind]++
-		total++
-		if r.Kind == "messages" && !r.Failed {
-			if s := int(r.At.Sub(from) / time.Second); s < len(seconds) {
-				seconds[s]++
-			}
-		}
+		calls = append(calls, apiCall{r.At, r.Kind, r.Failed})
 	}
-	if res.answered > 0 {
-		res.callsPerUpd = float64(total) / float64(res.answered)
-	}
-	res.perSecond, res.throttled = seconds, fake.Throttled()
+	res.tally(calls, "messages", from, to, l.seconds)
+	res.throttled = fake.Throttled()
 	if res.answered == 0 {
 		return res, errors.New("no message was answered in the window")
 	}

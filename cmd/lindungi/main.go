@@ -171,9 +171,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return ""
 	}
-	templates, err := locales.LoadTemplates()
+	templates, err := loadTemplates(cat)
 	if err != nil {
-		return fmt.Errorf("whatsapp templates: %w", err)
+		return fmt.Errorf("whatsapp: %w", err)
 	}
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Templates: templates, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
 		Discounts: cfg.Discounts}, cfg.Flow)
@@ -191,7 +191,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos,
 			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"),
-			sessionKey: v.Hash("web", "session-ids"), botName: botName}, getenv, stdout)
+			sessionKey: v.Hash("web", "session-ids"), botName: botName, templates: templates}, getenv, stdout)
 	}
 }
 

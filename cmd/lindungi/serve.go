@@ -41,6 +41,9 @@ type deps struct {
 	// chat's cookie secrets: the same in every process.
 	sandboxKey, sessionKey []byte
 	botName                *atomic.Pointer[string] // the Telegram bot's username, once known
+	// templates are the WhatsApp templates notices go as (checked against
+	// flows.NoticeKinds when loaded).
+	templates *locales.Templates
 }
 
 // pagesPerMinute limits the pages beside the chat (the card check, the

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/bot/whatsapp"
@@ -27,10 +24,6 @@ const statusBatch = 200 * time.Millisecond
 func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics, submit whatsapp.Submit, poke func(),
 	stdout io.Writer) (*waChannel, error) {
 	log := d.log.With("channel", whatsapp.Channel)
-	templates, err := loadTemplates(d.cat)
-	if err != nil {
-		return nil, fmt.Errorf("whatsapp: %w", err)
-	}
 	wa, err := whatsapp.New(whatsapp.Options{AccessToken: cfg.WhatsAppToken, PhoneNumberID: cfg.WhatsAppPhoneID, BusinessAccountID: cfg.WhatsAppBusinessID,
 		APIURL: cfg.WhatsAppAPIURL, Now: clock.Now, Log: log, Photos: d.photos, Menus: menus{d.db}, Typing: true,
 		ListButton: d.cat.T("id", "whatsapp.list_button", nil), NextLabel: d.cat.T("id", "whatsapp.next_page", nil),
@@ -56,7 +49,7 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 			if r.Notice == nil {
 				return whatsapp.Template{}, false
 			}
-			return templates.For(*r.Notice)
+			return waTemplateFor(d.templates, *r.Notice)
 		},
 		LastInbound: func(ctx context.Context, chatID string) (time.Time, error) {
 			if at, ok := windows.Open(chatID); ok {
@@ -64,16 +57,8 @@ func startWhatsApp(ctx context.Context, cfg config, d deps, metrics *bot.Metrics
 			}
 			return d.db.LastInbound(ctx, whatsapp.Channel, chatID)
 		},
-		Sent: func(ctx context.Context, chatID string, _ flows.Reply, wamids []string) error {
-			s := bot.SendingOf(ctx)
-			if e := statuses.Sent(context.WithoutCancel(ctx), chatID, s.Outbox, s.Broadcast, wamids); e != nil {
-				return e
-			}
-			return nil
-		},
-		Refused: func(ctx context.Context, chatID string, e *whatsapp.Error) {
-			statuses.Refused(context.WithoutCancel(ctx), chatID, e)
-		},
+		Sent:    statuses.Sent,
+		Refused: statuses.Refused,
 	}
 	hook := whatsapp.WebhookHandler(whatsapp.WebhookOptions{VerifyToken: cfg.WhatsAppVerifyToken, AppSecret: cfg.WhatsAppAppSecret,
 		Submit: func(ctx context.Context, evs []flows.Event) error {
@@ -109,36 +94,4 @@ func (m menus) Menu(ctx context.Context, chatID, key string) (flows.Reply, error
 		return r, fmt.Errorf("%w: %w", whatsapp.ErrNoMenu, err)
 	}
 	return r, err
-}
-
-// maxTemplateBody is the most characters a template's body may have with
-// its parameters filled in (Meta refuses a longer one with 132000-range
-// errors).
-const maxTemplateBody = 1024
-
-// fitParams shortens the longest parameters (a broadcast's or a notice's
-// whole text) so that body, filled in, stays within maxTemplateBody; what is
-// cut ends in "…".
-func fitParams(body string, params []string) []string {
-	fixed := utf8.RuneCountInString(body)
-	for i := range params {
-		fixed -= utf8.RuneCountInString(fmt.Sprintf("{{%d}}", i+1))
-	}
-	out := slices.Clone(params)
-	for {
-		total, longest := fixed, -1
-		for i, p := range out {
-			n := utf8.RuneCountInString(p)
-			total += n
-			if longest < 0 || n > utf8.RuneCountInString(out[longest]) {
-				longest = i
-			}
-		}
-		if total <= maxTemplateBody || longest < 0 || utf8.RuneCountInString(out[longest]) <= 1 {
-			return out
-		}
-		r := []rune(out[longest])
-		keep := max(len(r)-(total-maxTemplateBody)-1, 0)
-		out[longest] = strings.TrimSpace(string(r[:keep])) + "…"
-	}
 }

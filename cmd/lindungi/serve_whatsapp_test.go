@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -505,7 +507,17 @@ func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
 	s.expect(s.say(wa.Tap(t, admin, "bp:done")), "WhatsApp")
 	s.expect(s.say(wa.Tap(t, admin, "bs:go")), "Ketik pesan siaran")
 	s.say(wa.Text(admin, "Kantor BPJS tutup 25 Desember."))
-	s.sayWant(wa.Tap(t, admin, "bb:pay"), "lindungi_pengumuman_bayar", "Kantor BPJS tutup 25 Desember.", "24 jam", "Kirim siaran di atas ke")
+	// The worker last wrote 25 hours ago: outside the window, paid for.
+	s.db.MustExec(`UPDATE sessions SET updated_at = $2 WHERE channel = 'whatsapp' AND chat_id = $1`, worker.ChatID(), clock.Now().Add(-25*time.Hour))
+	preview := texts(s.sayWant(wa.Tap(t, admin, "bb:pay"), "lindungi_pengumuman_bayar", "Kantor BPJS tutup 25 Desember.", "24 jam", "Kirim siaran di atas ke"))
+	m := regexp.MustCompile(`(\d+) penerima memakai WhatsApp[\s\S]*?(\d+) di antaranya menulis ke kami dalam 24 jam terakhir \(gratis\)\. (\d+) lainnya tidak`).FindStringSubmatch(preview)
+	if m == nil {
+		t.Fatalf("the preview does not count the window: %s", preview)
+	}
+	total, inside, outside := atoi(m[1]), atoi(m[2]), atoi(m[3])
+	if outside < 1 || inside+outside != total {
+		t.Fatalf("the preview counts %d inside and %d outside the window of %d", inside, outside, total)
+	}
 	s.expect(s.say(wa.Tap(t, admin, "bv:send")), "Siaran #")
 	waitFor(t, "the broadcast as a template", func() bool {
 		for _, m := range wa.Messages(worker.ChatID()) {
@@ -550,4 +562,12 @@ func TestServeWhatsAppAgentAndAdmin(t *testing.T) {
 	if n := failedSends(wa); n != 0 {
 		t.Errorf("the fake refused %d sends (a limit broken)", n)
 	}
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }

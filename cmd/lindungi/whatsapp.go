@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lindungi/lindungi/bot/whatsapp"
 	"github.com/lindungi/lindungi/flows"
@@ -105,28 +106,57 @@ func waTemplateDefs(tpl *locales.Templates) []whatsapp.TemplateDef {
 // the chat: the template of n.Kind in n.Lang (Indonesian for a language
 // without templates), n.Params as the body's parameters, and the payloads
 // of its quick-reply buttons (a tap comes back as that choice: "go:pay").
-// It reports false for a kind without a template, or when n has not the
+// Long parameters are shortened to fit the body's limit (fitParams). It
+// reports false for a kind without a template, or when n has not the
 // number of parameters the template has (flows.NoticeKinds).
 func waTemplateFor(tpl *locales.Templates, n flows.Notice) (whatsapp.Template, bool) {
 	t, ok := tpl.For(n.Kind, n.Lang)
 	if !ok || len(n.Params) != t.Params() {
 		return whatsapp.Template{}, false
 	}
-	out := whatsapp.Template{Name: t.Name, Lang: t.Lang, Body: slices.Clone(n.Params)}
+	out := whatsapp.Template{Name: t.Name, Lang: t.Lang, Body: fitParams(t.Body, n.Params)}
 	for _, b := range t.Buttons {
 		out.Payloads = append(out.Payloads, b.Payload)
 	}
 	return out, true
 }
 
-// waTemplates are the templates serve sends notices as, where only a
-// template reaches the chat.
-type waTemplates struct{ tpl *locales.Templates }
+// maxTemplateBody is the most characters a template's body may have with
+// its parameters filled in (Meta refuses a longer one with 132000-range
+// errors).
+const maxTemplateBody = 1024
+
+// fitParams shortens the longest parameters (a broadcast's or a notice's
+// whole text) so that body, filled in, stays within maxTemplateBody; what is
+// cut ends in "…".
+func fitParams(body string, params []string) []string {
+	fixed := utf8.RuneCountInString(body)
+	for i := range params {
+		fixed -= utf8.RuneCountInString(fmt.Sprintf("{{%d}}", i+1))
+	}
+	out := slices.Clone(params)
+	for {
+		total, longest := fixed, -1
+		for i, p := range out {
+			n := utf8.RuneCountInString(p)
+			total += n
+			if longest < 0 || n > utf8.RuneCountInString(out[longest]) {
+				longest = i
+			}
+		}
+		if total <= maxTemplateBody || longest < 0 || utf8.RuneCountInString(out[longest]) <= 1 {
+			return out
+		}
+		r := []rune(out[longest])
+		keep := max(len(r)-(total-maxTemplateBody)-1, 0)
+		out[longest] = strings.TrimSpace(string(r[:keep])) + "…"
+	}
+}
 
 // loadTemplates loads the templates and checks that every notice kind
 // (flows.NoticeKinds) has one, with its number of parameters, in every
 // language of the catalogue.
-func loadTemplates(cat *locales.Catalog) (*waTemplates, error) {
+func loadTemplates(cat *locales.Catalog) (*locales.Templates, error) {
 	tpl, err := locales.LoadTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
@@ -144,18 +174,7 @@ func loadTemplates(cat *locales.Catalog) (*waTemplates, error) {
 			}
 		}
 	}
-	return &waTemplates{tpl: tpl}, nil
-}
-
-// For is what to send for the notice n (see waTemplateFor), its long
-// parameters shortened to fit the body's limit (fitParams).
-func (w *waTemplates) For(n flows.Notice) (whatsapp.Template, bool) {
-	t, ok := waTemplateFor(w.tpl, n)
-	if ok {
-		text, _ := w.tpl.For(n.Kind, n.Lang)
-		t.Body = fitParams(text.Body, t.Body)
-	}
-	return t, ok
+	return tpl, nil
 }
 
 // waTemplateClient makes a client for the business account's templates
