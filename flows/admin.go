@@ -275,43 +275,18 @@ func (t *turn) adminChoice(ctx context.Context) error {
 	return nil
 }
 
-// decide sets an agent's status and tells the agent.
+// decide sets an agent's status, tells the agent and answers the admin.
 func (t *turn) decide(ctx context.Context, id int64, status, reason string) error {
-	agents, err := t.tx.Agents(ctx, "")
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(agents, func(a Agent) bool { return a.ID == id })
-	if i < 0 {
-		return t.askNote(ctx, "admin.agent_unknown", map[string]any{"ID": id})
-	}
-	before := agents[i].Status
-	allowed := map[string][]string{
-		AgentApproved:  {AgentPending, AgentSuspended},
-		AgentRejected:  {AgentPending},
-		AgentSuspended: {AgentApproved},
-	}
-	if !slices.Contains(allowed[status], before) {
+	a, before, err := t.decideAgent(ctx, id, status, reason)
+	switch {
+	case errors.Is(err, ErrRefused):
 		return t.askNote(ctx, "admin.already", map[string]any{"ID": id, "Status": t.T("admin.status."+before, nil)})
-	}
-	a, err := t.tx.DecideAgent(ctx, id, status, reason)
-	t.changed()
-	if errors.Is(err, ErrNotFound) {
+	case errors.Is(err, ErrNotFound) && before == "":
+		return t.askNote(ctx, "admin.agent_unknown", map[string]any{"ID": id})
+	case errors.Is(err, ErrNotFound):
 		// Another admin decided it in the meantime.
 		return t.askNote(ctx, "admin.decided_elsewhere", map[string]any{"ID": id})
-	}
-	if err != nil {
-		return err
-	}
-	lang := a.Lang
-	if !t.cat.Supported(lang) {
-		lang = locales.Default
-	}
-	key := map[string]string{AgentApproved: "agent.approved", AgentRejected: "agent.rejected", AgentSuspended: "agent.suspended"}[status]
-	if before == AgentSuspended {
-		key = "agent.reinstated"
-	}
-	if err := t.tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{noticeOf(NoticeAgent, lang, Reply{Text: t.cat.T(lang, key, map[string]any{"Reason": reason}), Input: InputNone})}); err != nil {
+	case err != nil:
 		return err
 	}
 	t.mentions(about.Agent(id))

@@ -36,6 +36,12 @@ type Answers struct {
 
 	// An agent registering a resident: the questions are phrased for a third
 	// person, the phone is optional, and the agent's attestation replaces the consent.
+	// The registration funnel (the dashboard's drop-off view): the Monday
+	// of the week this conversation began registering and its furthest
+	// step so far. Kept when the answers are reset, until registered.
+	FunnelWeek string `json:"funnel_week,omitempty"`
+	FunnelStep string `json:"funnel_step,omitempty"`
+
 	Agent    bool  `json:"agent,omitempty"`
 	AttestID int64 `json:"attest_id,omitempty"`
 	NoPhone  bool  `json:"no_phone,omitempty"` // the resident has no phone (agents only)

@@ -21,6 +21,9 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 	if slices.Contains(adminCommands, name) {
 		return t.adminCommand(ctx, name, arg)
 	}
+	if name == cmdDashboard {
+		return t.dashboardLink(ctx)
+	}
 	// A link's text, whatever the chat is doing: Telegram's "/start
 	// sambung-CODE", WhatsApp's "/sambung CODE" or "/sponsor TOKEN".
 	if l, ok := readLink(t.ev.Text); ok {

@@ -33,6 +33,9 @@ type Config struct {
 	// SandboxPayURL, for the development payment provider, is the test bank's
 	// page of a payment code ("%s" stands for the code); "" in production.
 	SandboxPayURL string
+	// DashboardURL is the staff dashboard's sign-in link, %s for its
+	// secret; "" when there is no dashboard.
+	DashboardURL string
 	// Admins are the channel-qualified user ids ("telegram:123456789") the
 	// environment names: always admins, never removable in chat.
 	Admins []string
@@ -149,7 +152,11 @@ func (e *Engine) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		}
 		tx.Identify(ev.UserID)
 		t := &turn{Engine: e, tx: tx, s: s, ev: ev, now: e.now().In(e.cfg.Location)}
+		mark := t.funnelMark()
 		if err := t.run(ctx); err != nil {
+			return err
+		}
+		if err := t.trackFunnel(ctx, mark); err != nil {
 			return err
 		}
 		if err := tx.SaveSession(ctx, s); err != nil {
@@ -269,6 +276,9 @@ func (t *turn) ask(ctx context.Context, note string) error {
 
 // askNote is ask with a note rendered from a key.
 func (t *turn) askNote(ctx context.Context, key string, data map[string]any) error {
+	if err := t.funnelError(ctx, key); err != nil {
+		return err
+	}
 	return t.ask(ctx, t.T(key, data))
 }
 
@@ -471,6 +481,8 @@ var commandAliases = map[string]string{
 	"admin_hapus": cmdAdminRemove, "admin_remove": cmdAdminRemove, "admin_daftar": cmdAdminList, "admin_list": cmdAdminList,
 	"siaran": cmdBroadcast, "broadcast": cmdBroadcast, "siaran_daftar": cmdBroadcastList, "broadcasts": cmdBroadcastList,
 	"statistik": cmdStats, "stats": cmdStats,
+	// admins and staff with a role on the dashboard
+	"dasbor": cmdDashboard, "dashboard": cmdDashboard,
 }
 
 // commandArg is what follows a command's name: "/start klaim-AB12" → "klaim-AB12".

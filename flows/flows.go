@@ -201,6 +201,8 @@ type Tx interface {
 	AdminTx
 	ClaimTx
 	PrefsTx
+	FunnelTx
+	DashboardTx
 }
 
 // SessionTx is the chat's session, its replies, its plans and its audit.

@@ -5,7 +5,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,8 +67,21 @@ func dynamicKeys() []string {
 	for m := 1; m <= 12; m++ {
 		add("month.", strconv.Itoa(m))
 	}
+	// The dashboard's templates (printf "dasbor.role.%s" and the like).
+	add("dasbor.role.", "", "admin", "staf", "supervisor", "sponsor")
+	add("dasbor.lang.", "id", "en")
+	add("dasbor.source.", "", "telegram", "whatsapp", "web", "console", "agent", "import")
+	add("dasbor.coverage.", "regencies", "districts")
+	add("dasbor.step.", flows.FunnelSteps...)
+	add("dasbor.standing.", "", flows.StandingAwaiting, flows.StandingActive, flows.StandingArrears, flows.StandingEnded)
+	add("dasbor.event.", "payment", "reminder", "claim", "consent", "audit", "agent", "registered")
+	add("dasbor.agent.done.", "setujui", "tolak", "tangguhkan", "pulihkan")
+	add("correction.field.", flows.CorrectFields...)
 	return keys
 }
+
+// quotedKey is a key quoted in a template: "dasbor.nav.overview".
+var quotedKey = regexp.MustCompile(`"([a-z_]+\.[a-z_.]+)"`)
 
 // literals collects every string literal in the repository's non-test Go files.
 func literals(t *testing.T) map[string]bool {
@@ -82,6 +97,17 @@ func literals(t *testing.T) map[string]bool {
 		}
 		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
 			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".html") {
+			// The dashboard's templates name their keys in quotes.
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range quotedKey.FindAllStringSubmatch(string(b), -1) {
+				out[m[1]] = true
+			}
+			return nil
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil

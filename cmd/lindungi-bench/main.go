@@ -87,6 +87,7 @@ type options struct {
 	outboxRows      int
 	only            string
 	waStatuses      bool
+	dashboardRows   int
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -118,7 +119,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.IntVar(&o.liveSeconds, "live-seconds", 30, "how long each live run is measured, after its workers have started")
 	fs.IntVar(&o.outboxRows, "outbox-rows", 100000, "replies waiting when the outbox read is timed (0 skips it)")
 	fs.BoolVar(&o.waStatuses, "whatsapp-statuses", true, `the fake Cloud API posts a "sent" and a "delivered" status webhook for every message, as Meta does, in the whatsapp live runs`)
-	fs.StringVar(&o.only, "only", "", `run only pgbench and the -live loads of these modes, comma-separated (e.g. "whatsapp", "webhook,whatsapp"); "" runs everything`)
+	fs.IntVar(&o.dashboardRows, "dashboard-rows", 1_000_000, "registrations the dashboard's overview is timed over (0 skips it)")
+	fs.StringVar(&o.only, "only", "", `run only pgbench and the -live loads of these modes, comma-separated (e.g. "whatsapp", "webhook,whatsapp"), and/or "dashboard" (the overview alone, no pgbench); "" runs everything`)
 	if err := fs.Parse(args[min(1, len(args)):]); err != nil {
 		return err
 	}
@@ -127,7 +129,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	if o.only != "" {
-		if loads, err = onlyModes(loads, o.only); err != nil {
+		modes := slices.DeleteFunc(strings.Split(o.only, ","), func(m string) bool { return strings.TrimSpace(m) == "dashboard" })
+		if len(modes) == len(strings.Split(o.only, ",")) {
+			o.dashboardRows = 0
+		}
+		if len(modes) == 0 {
+			loads = nil
+		} else if loads, err = onlyModes(loads, strings.Join(modes, ",")); err != nil {
 			return err
 		}
 		o.outboxRows, o.telegramChats, o.notifications, o.imports, o.broadcast, o.streams, o.rateSeconds = 0, 0, 0, "", 0, 0, 0
@@ -157,14 +165,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
-	pg, err := benchPgbench(ctx, pgbench, o)
-	if err != nil {
-		return err
+	var pg pgbenchResult
+	if o.only == "" || len(loads) > 0 {
+		if pg, err = benchPgbench(ctx, pgbench, o); err != nil {
+			return err
+		}
 	}
 	ratio := eng.msgsPerSec / pg.tps
 	if o.only == "" {
 		report(stdout, o, eng, pg, ratio)
-	} else {
+	} else if len(loads) > 0 {
 		fmt.Fprintf(stdout, "pgbench: single-row UPDATE, -M prepared -c %d -j %d -T %d: %.0f tps\n", pg.clients, pg.threads, pg.seconds, pg.tps)
 	}
 	if len(loads) > 0 {
@@ -199,6 +209,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		reportOutboxRead(stdout, r)
+	}
+	if o.dashboardRows > 0 {
+		r, err := benchDashboard(ctx, o.dashboardRows)
+		if err != nil {
+			return err
+		}
+		reportDashboard(stdout, r)
 	}
 	if o.telegramChats > 0 {
 		for _, mode := range []string{"polling", "webhook"} {

@@ -68,6 +68,8 @@ commands:
             record the participant numbers (KPJ) BPJS issued, by NIK, and tell the workers
   whatsapp templates [--submit | --status]
             the WhatsApp message templates as Meta's JSON; submit them for review, or show Meta's status
+  admin link CHANNEL:ID
+            a one-time sign-in link to the staff dashboard (/admin/) for an admin, valid 10 minutes
 
 configuration (environment):
 `
@@ -80,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
-	case "chat", "serve", "migrate", "payments", "audit", "broadcast", "export", "kpj", "import", "sponsor", "dev":
+	case "chat", "serve", "migrate", "payments", "audit", "broadcast", "export", "kpj", "import", "sponsor", "dev", "admin":
 	case "whatsapp": // needs no database: its own flags, and configuration only to call Meta
 		return whatsappCommand(ctx, rest, getenv, stdout)
 	case "help", "-h", "--help":
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
-	ownFlags := map[string]bool{"payments": true, "audit": true, "broadcast": true, "export": true, "kpj": true, "import": true, "sponsor": true, "dev": true}
+	ownFlags := map[string]bool{"payments": true, "audit": true, "broadcast": true, "export": true, "kpj": true, "import": true, "sponsor": true, "dev": true, "admin": true}
 	if !ownFlags[cmd] { // the others read their own flags
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -163,6 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if provider.Name() == "sandbox" {
 		cfg.Flow.SandboxPayURL = cfg.PublicURL + "/sandbox/pay/%s"
 	}
+	cfg.Flow.DashboardURL = cfg.PublicURL + "/admin/login?t=%s"
 	// The bot's Telegram username, for claim links, is known once serve has asked getMe.
 	botName := new(atomic.Pointer[string])
 	cfg.Flow.BotUsername = func() string {
@@ -180,7 +183,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location, regions: regions}
 	if ownFlags[cmd] {
-		return runTool(ctx, cmd, rest, tools{db: db, engine: engine, provider: provider, cfg: cfg.Flow, tariffs: cfg.Tariffs, cat: cat,
+		return runTool(ctx, cmd, rest, tools{db: db, engine: engine, provider: provider, cfg: cfg.Flow, publicURL: cfg.PublicURL, tariffs: cfg.Tariffs, cat: cat,
 			regions: regions, getenv: getenv, stdin: stdin, stdout: stdout, stderr: os.Stderr})
 	}
 	switch cmd {
@@ -189,7 +192,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			ChatID: strconv.FormatInt(*user, 10), JSONL: *jsonl, Handler: engine, Outbox: db, Catalog: cat, Photos: photos,
 		})
 	default:
-		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, log: log, provider: provider, photos: photos,
+		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, regions: regions, log: log, provider: provider, photos: photos,
 			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"),
 			sessionKey: v.Hash("web", "session-ids"), botName: botName, templates: templates}, getenv, stdout)
 	}
@@ -198,6 +201,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // commandUsage is the usage of each command that reads its own flags.
 var commandUsage = map[string]string{
 	"payments":  "usage: lindungi payments report [--date YYYY-MM-DD]",
+	"admin":     "usage: lindungi admin link CHANNEL:ID (a one-time sign-in link to the dashboard, valid 10 minutes)",
 	"audit":     "usage: lindungi audit [--since YYYY-MM-DD] [flags]",
 	"broadcast": "usage: lindungi broadcast send [flags] | status ID [--watch]",
 	"export":    "usage: lindungi export [flags]",
@@ -258,12 +262,14 @@ type tools struct {
 	provider payments.Provider
 	cfg      flows.Config
 	tariffs  *iuran.Table
-	cat      *locales.Catalog
-	regions  *wilayah.Data
-	getenv   func(string) string
-	stdin    io.Reader
-	stdout   io.Writer
-	stderr   io.Writer
+	// publicURL is LINDUNGI_PUBLIC_URL (or the listen address), for links.
+	publicURL string
+	cat       *locales.Catalog
+	regions   *wilayah.Data
+	getenv    func(string) string
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // runTool runs one of the commands that read their own flags.
@@ -289,6 +295,8 @@ func runTool(ctx context.Context, cmd string, args []string, t tools) error {
 		return sponsorCommand(ctx, args, t.db, t.engine, t.provider, t.cfg, t.cat, t.getenv, t.stdout)
 	case "dev":
 		return devCommand(args, t.regions, t.stdout)
+	case "admin":
+		return adminCommand(ctx, args, t.db, t.cfg, t.publicURL, t.stdout)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/payments/webhook"
 	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/wilayah"
 )
 
 // deps are what run built for the commands.
@@ -33,6 +34,7 @@ type deps struct {
 	db       *store.DB
 	engine   *flows.Engine
 	cat      *locales.Catalog
+	regions  *wilayah.Data
 	log      *slog.Logger
 	provider payments.Provider
 	photos   bot.Photos
@@ -127,6 +129,11 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
+	admin, err := dashboardHandler(d.db, d.engine, d.cat, d.regions, cfg, log)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/admin/", admin)
 	mux.Handle("GET /verify/{token}", web.Guard(pagesPerMinute, nil, web.VerifyPage(d.db, d.cat, cfg.Flow.Location, clock.Now, log)))
 	notify := webhook.Handler(d.provider, d.engine.ApplyPayment, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
@@ -245,6 +252,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 	}()
 	go prune(intake, d.db, cfg.OutboxRetention, log)
+	go foldRollups(intake, d.db, log)
 	go runReminders(intake, d.db, d.engine, cfg.Flow, log)
 	go settlePayments(intake, d.db, d.provider, d.engine, cfg.Flow.Location, log)
 

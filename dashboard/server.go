@@ -1,0 +1,371 @@
+// Package dashboard is the staff's web page under /admin/: coverage at a
+// glance, where registrations stall, registrations, agents, roles and the
+// audit log. Staff sign in with a one-time link asked for in chat (/dasbor)
+// or printed by `lindungi admin link`; no passwords.
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lindungi/lindungi/clock"
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/wilayah"
+)
+
+// Session lifetimes: signed out after 30 minutes without a request, and 12
+// hours after signing in whatever happens.
+const (
+	SessionIdle = 30 * time.Minute
+	SessionMost = 12 * time.Hour
+)
+
+// cookieName is the session cookie; its path is /admin/.
+const cookieName = "lindungi_staff"
+
+// csp is the pages' policy: their own stylesheet, images drawn inline, forms
+// to themselves, no script at all, never framed.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Actions are the staff's actions that tell people in chat (flows.Engine).
+type Actions interface {
+	DecideAgent(ctx context.Context, actor string, id int64, status, reason string) (flows.Agent, error)
+	Correct(ctx context.Context, actor, ref, field, value, reason string) error
+}
+
+// Config is what the dashboard needs.
+type Config struct {
+	Store    Store
+	Actions  Actions
+	Catalog  *locales.Catalog
+	Regions  *wilayah.Data
+	Admins   []string // LINDUNGI_ADMINS: admins whatever the roles say
+	Location *time.Location
+	Now      func() time.Time // nil means clock.Now
+	// SecureCookie sends the session cookie over HTTPS only.
+	SecureCookie bool
+	// LoginsPerMinute bounds sign-in attempts per address (default 10).
+	LoginsPerMinute int
+	Log             *slog.Logger
+}
+
+type server struct {
+	Config
+	pages map[string]*template.Template
+}
+
+// New builds the dashboard's handler; it serves paths under /admin/.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = clock.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.LoginsPerMinute == 0 {
+		cfg.LoginsPerMinute = 10
+	}
+	s := &server{Config: cfg, pages: map[string]*template.Template{}}
+	if err := s.parse(); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	login := s.limit(cfg.LoginsPerMinute, http.HandlerFunc(s.login))
+	mux.Handle("GET /admin/login", login)
+	mux.Handle("POST /admin/login", login)
+	mux.HandleFunc("GET /admin/static/{name}", s.static)
+	mux.Handle("POST /admin/logout", s.auth(anyone, s.logout))
+	mux.Handle("POST /admin/lang", s.auth(anyone, s.setLang))
+	mux.Handle("GET /admin/{$}", s.auth(anyone, s.overview))
+	mux.Handle("GET /admin/pendaftar", s.auth(anyone, s.registrations))
+	mux.Handle("GET /admin/pendaftar.csv", s.auth(anyone, s.exportCSV))
+	mux.Handle("GET /admin/pendaftar/{ref}", s.auth(anyone, s.record))
+	mux.Handle("POST /admin/pendaftar/{ref}/nik", s.auth(adminOnly, s.revealNIK))
+	mux.Handle("POST /admin/pendaftar/{ref}/koreksi", s.auth(adminOnly, s.correct))
+	mux.Handle("GET /admin/agen", s.auth(notSponsor, s.agents))
+	mux.Handle("POST /admin/agen/{id}", s.auth(adminOnly, s.decide))
+	mux.Handle("GET /admin/peran", s.auth(adminOnly, s.roles))
+	mux.Handle("POST /admin/peran", s.auth(adminOnly, s.setRole))
+	mux.Handle("POST /admin/peran/hapus", s.auth(adminOnly, s.removeRole))
+	mux.Handle("GET /admin/audit", s.auth(adminOnly, s.audit))
+	return headers(mux), nil
+}
+
+// headers sets what every dashboard response carries.
+func headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		// same-origin, not no-referrer: with no-referrer a browser's form
+		// posts say "Origin: null", which sameOrigin refuses.
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) static(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	b, err := files.ReadFile("static/" + name)
+	if err != nil || strings.Contains(name, "/") {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.HasSuffix(name, ".css") {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(b) //nolint:errcheck
+}
+
+// viewer is the signed-in staff member of a request.
+type viewer struct {
+	Actor  string
+	Role   string
+	Scope  Scope
+	Lang   string
+	CSRF   string
+	hash   []byte
+	Staff  Staff
+	Loaded time.Time
+}
+
+// Masked reports whether personal data is masked for the viewer.
+func (v viewer) Masked() bool { return v.Role == RoleStaf }
+
+// Admin reports whether the viewer may act.
+func (v viewer) Admin() bool { return v.Role == RoleAdmin }
+
+// A rule says which roles may open a page.
+type rule func(role string) bool
+
+func anyone(string) bool          { return true }
+func adminOnly(role string) bool  { return role == RoleAdmin }
+func notSponsor(role string) bool { return role != RoleSponsor }
+func newSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("secret: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+type ctxKey struct{}
+
+// auth serves h to a signed-in staff member whose role the rule allows:
+// without a session 303 to a page that says how to sign in (401 for
+// anything but a page view), outside the role 403 and an audit line; a POST
+// without the session's CSRF token (or from another origin) is refused.
+func (s *server) auth(allow rule, h func(http.ResponseWriter, *http.Request, viewer)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		c, err := r.Cookie(cookieName)
+		if err != nil || c.Value == "" || len(c.Value) > 100 {
+			s.signedOut(w, r)
+			return
+		}
+		hash := flows.StaffLinkHash(c.Value)
+		sess, err := s.Store.StaffSession(ctx, hash, SessionIdle, SessionMost)
+		if errors.Is(err, ErrNotFound) {
+			s.clearCookie(w)
+			s.signedOut(w, r)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v := viewer{Actor: sess.Actor, Lang: sess.Lang, CSRF: sess.CSRF, hash: hash}
+		if !s.Catalog.Supported(v.Lang) {
+			v.Lang = locales.Default
+		}
+		if v.Role, v.Scope, v.Staff, err = s.roleOf(ctx, sess.Actor); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
+				s.Log.Warn("dashboard: post refused", "actor", sess.Actor, "path", r.URL.Path, "reason", "csrf")
+				s.page(w, r, http.StatusForbidden, "error", v, map[string]any{"Message": s.T(v, "dasbor.err.csrf", nil)})
+				return
+			}
+		}
+		if v.Role == "" || !allow(v.Role) {
+			if err := s.Store.Audit(ctx, v.Actor, "dasbor:forbidden", r.Method+" "+r.URL.Path, "role="+v.Role); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.page(w, r, http.StatusForbidden, "error", v, map[string]any{"Message": s.T(v, "dasbor.err.forbidden", nil)})
+			return
+		}
+		h(w, r.WithContext(context.WithValue(ctx, ctxKey{}, v)), v)
+	})
+}
+
+// roleOf is actor's role and scope: LINDUNGI_ADMINS and chat admins are
+// admins; others have the role given on the dashboard, or none.
+func (s *server) roleOf(ctx context.Context, actor string) (string, Scope, Staff, error) {
+	if slices.Contains(s.Admins, actor) {
+		return RoleAdmin, Scope{}, Staff{Actor: actor, Role: RoleAdmin}, nil
+	}
+	ok, err := s.Store.ChatAdmin(ctx, actor)
+	if err != nil {
+		return "", Scope{}, Staff{}, err
+	}
+	if ok {
+		return RoleAdmin, Scope{}, Staff{Actor: actor, Role: RoleAdmin}, nil
+	}
+	st, ok, err := s.Store.StaffRole(ctx, actor)
+	if err != nil || !ok {
+		return "", Scope{None: true}, Staff{}, err
+	}
+	switch st.Role {
+	case RoleSupervisor:
+		if len(st.Regencies) == 0 {
+			return st.Role, Scope{None: true}, st, nil
+		}
+		return st.Role, Scope{Regencies: st.Regencies}, st, nil
+	case RoleSponsor:
+		if len(st.Batches) == 0 {
+			return st.Role, Scope{None: true}, st, nil
+		}
+		return st.Role, Scope{Batches: st.Batches}, st, nil
+	}
+	return st.Role, Scope{}, st, nil
+}
+
+// sameOrigin refuses a request another site's page sent: Origin, when the
+// browser gives it, must be this host.
+func sameOrigin(r *http.Request) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" { // not a browser's form: the CSRF token still decides
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+func (s *server) signedOut(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, ".csv") {
+		s.page(w, r, http.StatusUnauthorized, "signin", viewer{Lang: locales.Default}, nil)
+		return
+	}
+	http.Error(w, "sign in first", http.StatusUnauthorized)
+}
+
+func (s *server) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/admin/", MaxAge: -1, HttpOnly: true,
+		Secure: s.SecureCookie, SameSite: http.SameSiteStrictMode})
+}
+
+// login shows (GET) and spends (POST) a sign-in link. GET only asks to
+// press a button: chat apps open links to draw previews, and that must not
+// spend a one-time link.
+func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	v := viewer{Lang: locales.Default}
+	token := r.FormValue("t")
+	if r.Method == http.MethodGet {
+		if token == "" || len(token) > 100 {
+			s.page(w, r, http.StatusBadRequest, "signin", v, map[string]any{"Message": s.T(v, "dasbor.login.bad", nil)})
+			return
+		}
+		s.page(w, r, http.StatusOK, "login", v, map[string]any{"Token": token})
+		return
+	}
+	if !sameOrigin(r) || token == "" || len(token) > 100 {
+		s.page(w, r, http.StatusBadRequest, "signin", v, map[string]any{"Message": s.T(v, "dasbor.login.bad", nil)})
+		return
+	}
+	secret, err := newSecret()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	csrf, err := newSecret()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	actor, err := s.Store.RedeemStaffLink(r.Context(), flows.StaffLinkHash(token), flows.StaffLinkHash(secret), csrf)
+	if errors.Is(err, ErrNotFound) {
+		s.Log.Info("dashboard: sign-in link refused")
+		s.page(w, r, http.StatusForbidden, "signin", v, map[string]any{"Message": s.T(v, "dasbor.login.used", nil)})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Store.Audit(r.Context(), actor, "dasbor:login", "dasbor", ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: secret, Path: "/admin/", HttpOnly: true, Secure: s.SecureCookie,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(SessionMost / time.Second)})
+	http.Redirect(w, r, "/admin/", http.StatusSeeOther)
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request, v viewer) {
+	if err := s.Store.EndStaffSession(r.Context(), v.hash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Store.Audit(r.Context(), v.Actor, "dasbor:logout", "dasbor", ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.clearCookie(w)
+	s.page(w, r, http.StatusOK, "signin", viewer{Lang: v.Lang}, map[string]any{"Message": s.T(v, "dasbor.logged_out", nil)})
+}
+
+func (s *server) setLang(w http.ResponseWriter, r *http.Request, v viewer) {
+	lang := r.PostFormValue("lang")
+	if !s.Catalog.Supported(lang) {
+		http.Error(w, "unknown language", http.StatusBadRequest)
+		return
+	}
+	if err := s.Store.SetSessionLang(r.Context(), v.hash, lang); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/admin/") || strings.HasPrefix(back, "//") {
+		back = "/admin/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// fail answers a server error without its details.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.Log.Error("dashboard", "path", r.URL.Path, "err", err)
+	http.Error(w, "something went wrong; try again", http.StatusInternalServerError)
+}
+
+// T renders a text in the viewer's language.
+func (s *server) T(v viewer, key string, data map[string]any) string {
+	return s.Catalog.T(v.Lang, key, data)
+}
