@@ -21,7 +21,7 @@ func TestRunSmall(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	err := run(ctx, []string{"lindungi-bench", "-chats", "5", "-conns", "4", "-pgbench-seconds", "1", "-min-ratio", "0", "-rate-seconds", "2", "-rate", "50", "-broadcast", "300", "-import-rows", "500", "-telegram-chats", "5", "-notifications", "20", "-streams", "0",
-		"-live", "polling:5:200ms:10ms,webhook:5:200ms:10ms:30,whatsapp:5:200ms:10ms", "-live-seconds", "2", "-outbox-rows", "1000"}, os.Getenv, &out)
+		"-live", "polling:5:200ms:10ms,webhook:5:200ms:10ms:30,whatsapp:5:200ms:10ms", "-live-seconds", "2", "-outbox-rows", "1000", "-dashboard-rows", "2000"}, os.Getenv, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,8 @@ func TestRunSmall(t *testing.T) {
 	}
 	for _, want := range []string{"latency p50", "latency p99", "allocs/msg", "bytes/msg", " tps\n", "engine msg/s ÷ pgbench tps", "measured rate", "telegram polling", "telegram webhook", "update → reply p99", "notifications/s", "per card", "deliveries/s", "429s",
 		"live: lindungi serve (polling)", "live: lindungi serve (webhook)", "API calls/update", "sent per second", "outbox: 1000 replies waiting",
-		"live: lindungi serve (whatsapp webhook)", "webhook POSTs/update", "serve: received → reply sent"} {
+		"live: lindungi serve (whatsapp webhook)", "webhook POSTs/update", "serve: received → reply sent",
+		"dashboard overview: 2000 registrations", "overview, supervisor 61.71"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -77,5 +78,23 @@ func TestDBNameOf(t *testing.T) {
 		if got := dbNameOf(dsn); got != want {
 			t.Errorf("dbNameOf(%q) = %q, want %q", dsn, got, want)
 		}
+	}
+}
+
+// TestDashboardSmall seeds a few registrations and times the overview: the
+// run works end to end and its figures add up.
+func TestDashboardSmall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := benchDashboard(ctx, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	reportDashboard(&out, r)
+	t.Log("\n" + out.String())
+	tt := r.totals
+	if tt.Registered != 2000 || tt.Awaiting+tt.Active+tt.Arrears+tt.Ended != 2000 || r.payments == 0 || r.supervisorRegs == 0 || r.sponsorRegs == 0 {
+		t.Errorf("dashboard run %+v", r)
 	}
 }
