@@ -156,7 +156,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 		"RegChart": chart{Title: s.T(v, "dasbor.chart.registrations", nil), Points: regs},
 		"PayChart": chart{Title: s.T(v, "dasbor.chart.payments", nil), Points: pays},
 		"SumRegs":  sumRegs, "SumPays": sumPays, "SumAmount": sumAmount,
-		"Steps": flows.FunnelSteps, "Areas": map[string][]Area{"regencies": o.Regencies, "districts": o.Districts},
+		"Areas": map[string][]Area{"regencies": o.Regencies, "districts": o.Districts},
 	})
 }
 
@@ -385,7 +385,7 @@ func (s *server) showRoles(w http.ResponseWriter, r *http.Request, v viewer, sta
 func (s *server) setRole(w http.ResponseWriter, r *http.Request, v viewer) {
 	st := Staff{Actor: strings.ToLower(strings.TrimSpace(r.PostFormValue("actor"))), Role: r.PostFormValue("role"),
 		Note: strings.TrimSpace(r.PostFormValue("note"))}
-	if !validActor(st.Actor) || !slices.Contains(Roles, st.Role) || len([]rune(st.Note)) > 200 {
+	if !flows.ValidWho(st.Actor) || !slices.Contains(Roles, st.Role) || len([]rune(st.Note)) > 200 {
 		s.showRoles(w, r, v, http.StatusBadRequest, s.T(v, "dasbor.err.role", nil))
 		return
 	}
@@ -417,20 +417,6 @@ func (s *server) setRole(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	http.Redirect(w, r, "/admin/peran", http.StatusSeeOther)
-}
-
-// validActor checks "channel:user_id".
-func validActor(s string) bool {
-	channel, id, ok := strings.Cut(s, ":")
-	if !ok || channel == "" || id == "" || len(s) > 100 {
-		return false
-	}
-	for _, r := range channel + id {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *server) removeRole(w http.ResponseWriter, r *http.Request, v viewer) {

@@ -23,6 +23,7 @@ import (
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/ratelimit"
 	"github.com/lindungi/lindungi/wilayah"
 )
 
@@ -60,7 +61,8 @@ type Config struct {
 	Now      func() time.Time // nil means clock.Now
 	// SecureCookie sends the session cookie over HTTPS only.
 	SecureCookie bool
-	// LoginsPerMinute bounds sign-in attempts per address (default 10).
+	// LoginsPerMinute bounds sign-in attempts per address (default 20:
+	// bursts of 5, a sign-in being a GET and a POST).
 	LoginsPerMinute int
 	Log             *slog.Logger
 }
@@ -82,14 +84,14 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.Location = time.UTC
 	}
 	if cfg.LoginsPerMinute == 0 {
-		cfg.LoginsPerMinute = 10
+		cfg.LoginsPerMinute = 20
 	}
 	s := &server{Config: cfg, pages: map[string]*template.Template{}}
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	login := s.limit(cfg.LoginsPerMinute, http.HandlerFunc(s.login))
+	login := ratelimit.Handler(cfg.LoginsPerMinute, cfg.Now, http.HandlerFunc(s.login))
 	mux.Handle("GET /admin/login", login)
 	mux.Handle("POST /admin/login", login)
 	mux.HandleFunc("GET /admin/static/{name}", s.static)
@@ -141,14 +143,12 @@ func (s *server) static(w http.ResponseWriter, r *http.Request) {
 
 // viewer is the signed-in staff member of a request.
 type viewer struct {
-	Actor  string
-	Role   string
-	Scope  Scope
-	Lang   string
-	CSRF   string
-	hash   []byte
-	Staff  Staff
-	Loaded time.Time
+	Actor string
+	Role  string
+	Scope Scope
+	Lang  string
+	CSRF  string
+	hash  []byte
 }
 
 // Masked reports whether personal data is masked for the viewer.
@@ -200,7 +200,7 @@ func (s *server) auth(allow rule, h func(http.ResponseWriter, *http.Request, vie
 		if !s.Catalog.Supported(v.Lang) {
 			v.Lang = locales.Default
 		}
-		if v.Role, v.Scope, v.Staff, err = s.roleOf(ctx, sess.Actor); err != nil {
+		if v.Role, v.Scope, err = RoleOf(ctx, s.Store, s.Admins, sess.Actor); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -223,36 +223,38 @@ func (s *server) auth(allow rule, h func(http.ResponseWriter, *http.Request, vie
 	})
 }
 
-// roleOf is actor's role and scope: LINDUNGI_ADMINS and chat admins are
-// admins; others have the role given on the dashboard, or none.
-func (s *server) roleOf(ctx context.Context, actor string) (string, Scope, Staff, error) {
-	if slices.Contains(s.Admins, actor) {
-		return RoleAdmin, Scope{}, Staff{Actor: actor, Role: RoleAdmin}, nil
+// RoleStore is what RoleOf reads.
+type RoleStore interface {
+	ChatAdmin(ctx context.Context, actor string) (bool, error)
+	StaffRole(ctx context.Context, actor string) (Staff, bool, error)
+}
+
+// RoleOf is actor's role and scope: LINDUNGI_ADMINS (admins) and chat
+// admins are admins; others have the role given on the dashboard, or none
+// ("", nothing in scope). The dashboard, /dasbor and `lindungi admin link`
+// all ask it.
+func RoleOf(ctx context.Context, st RoleStore, admins []string, actor string) (string, Scope, error) {
+	if slices.Contains(admins, actor) {
+		return RoleAdmin, Scope{}, nil
 	}
-	ok, err := s.Store.ChatAdmin(ctx, actor)
+	ok, err := st.ChatAdmin(ctx, actor)
 	if err != nil {
-		return "", Scope{}, Staff{}, err
+		return "", Scope{None: true}, err
 	}
 	if ok {
-		return RoleAdmin, Scope{}, Staff{Actor: actor, Role: RoleAdmin}, nil
+		return RoleAdmin, Scope{}, nil
 	}
-	st, ok, err := s.Store.StaffRole(ctx, actor)
+	staff, ok, err := st.StaffRole(ctx, actor)
 	if err != nil || !ok {
-		return "", Scope{None: true}, Staff{}, err
+		return "", Scope{None: true}, err
 	}
-	switch st.Role {
+	switch staff.Role {
 	case RoleSupervisor:
-		if len(st.Regencies) == 0 {
-			return st.Role, Scope{None: true}, st, nil
-		}
-		return st.Role, Scope{Regencies: st.Regencies}, st, nil
+		return staff.Role, Scope{Regencies: staff.Regencies, None: len(staff.Regencies) == 0}, nil
 	case RoleSponsor:
-		if len(st.Batches) == 0 {
-			return st.Role, Scope{None: true}, st, nil
-		}
-		return st.Role, Scope{Batches: st.Batches}, st, nil
+		return staff.Role, Scope{Batches: staff.Batches, None: len(staff.Batches) == 0}, nil
 	}
-	return st.Role, Scope{}, st, nil
+	return staff.Role, Scope{}, nil
 }
 
 // sameOrigin refuses a request another site's page sent: Origin, when the

@@ -174,7 +174,7 @@ type Registration struct {
 // Event is one line of a registration's history.
 type Event struct {
 	At     time.Time
-	Kind   string // payment, reminder, claim, consent, audit, agent
+	Kind   string // registered, payment, reminder, claim, consent, audit
 	Text   string // what happened, in plain words (no personal data)
 	Actor  string
 	Amount int64

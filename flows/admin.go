@@ -110,7 +110,7 @@ func (t *turn) adminCommand(ctx context.Context, name, arg string) error {
 		return nil
 	case cmdAdminAdd, cmdAdminRemove:
 		who := strings.TrimSpace(arg)
-		if !validWho(who) {
+		if !ValidWho(who) {
 			return t.askNote(ctx, "admin.who_format", nil)
 		}
 		if name == cmdAdminAdd {
@@ -158,8 +158,8 @@ func (t *turn) adminMenu(ctx context.Context) error {
 	return nil
 }
 
-// validWho checks a channel-qualified user id: "telegram:123456789".
-func validWho(s string) bool {
+// ValidWho checks a channel-qualified user id: "telegram:123456789".
+func ValidWho(s string) bool {
 	channel, id, ok := strings.Cut(s, ":")
 	if !ok || channel == "" || id == "" || len(s) > 100 {
 		return false
@@ -355,7 +355,7 @@ func (t *turn) adminPending(ctx context.Context) error {
 				t.say(Reply{Text: t.T("admin.move_to_format", nil), Input: InputText})
 				return nil
 			}
-		} else if !validWho(to) {
+		} else if !ValidWho(to) {
 			t.say(Reply{Text: t.T("admin.move_to_format", nil), Input: InputText})
 			return nil
 		}

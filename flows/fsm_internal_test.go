@@ -161,8 +161,8 @@ func FuzzAgentInput(f *testing.F) {
 				t.Fatalf("numbersIn(%q) gave %d", s, n)
 			}
 		}
-		if validWho(s) && !strings.Contains(s, ":") {
-			t.Fatalf("validWho(%q) without a colon", s)
+		if ValidWho(s) && !strings.Contains(s, ":") {
+			t.Fatalf("ValidWho(%q) without a colon", s)
 		}
 		_ = commandArg(s)
 	})

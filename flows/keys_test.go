@@ -74,7 +74,7 @@ func dynamicKeys() []string {
 	add("dasbor.coverage.", "regencies", "districts")
 	add("dasbor.step.", flows.FunnelSteps...)
 	add("dasbor.standing.", "", flows.StandingAwaiting, flows.StandingActive, flows.StandingArrears, flows.StandingEnded)
-	add("dasbor.event.", "payment", "reminder", "claim", "consent", "audit", "agent", "registered")
+	add("dasbor.event.", "payment", "reminder", "claim", "consent", "audit", "registered")
 	add("dasbor.agent.done.", "setujui", "tolak", "tangguhkan", "pulihkan")
 	add("correction.field.", flows.CorrectFields...)
 	return keys

@@ -66,21 +66,18 @@ func scopedCounts(s dashboard.Scope, args *sqlArgs) string {
 			coalesce(covered_to, '` + neverCovered + `') AS covered_to, 1 AS n
 			FROM registrations WHERE deleted_at IS NULL AND sponsor_batch_id = ANY(` + args.add(pq.Int64Array(nonNil(s.Batches))) + `)) AS c`
 	}
-	where := ``
-	if len(s.Regencies) > 0 {
-		p := args.add(pq.StringArray(s.Regencies))
-		where = ` WHERE regency = ANY(` + p + `)`
-	}
-	return `(SELECT regency, district, source, status, covered_to, n FROM registration_counts` + where + `
-		UNION ALL SELECT regency, district, source, status, day, n FROM rollup_deltas WHERE kind = 'count'` + andWhere(where) + `) AS c`
+	in := regencyFilter(s, args)
+	return `(SELECT regency, district, source, status, covered_to, n FROM registration_counts WHERE true` + in + `
+		UNION ALL SELECT regency, district, source, status, day, n FROM rollup_deltas WHERE kind = 'count'` + in + `) AS c`
 }
 
-// andWhere turns " WHERE x" into " AND x" (for a query that has a WHERE).
-func andWhere(where string) string {
-	if where == "" {
+// regencyFilter is " AND regency = ANY(…)" for a scope of kabupaten/kota,
+// "" for everything.
+func regencyFilter(s dashboard.Scope, args *sqlArgs) string {
+	if len(s.Regencies) == 0 {
 		return ""
 	}
-	return " AND" + where[len(" WHERE"):]
+	return ` AND regency = ANY(` + args.add(pq.StringArray(s.Regencies)) + `)`
 }
 
 type overviewRow struct {
@@ -184,31 +181,28 @@ func (d *DB) Overview(ctx context.Context, s dashboard.Scope, today time.Time) (
 // overviewHours sums the registrations made and the payments settled per
 // hour since start, in a scope.
 func (d *DB) overviewHours(ctx context.Context, s dashboard.Scope, start time.Time) (regs, pays []hourRow, err error) {
-	var rq, pq_ string
+	var regQ, payQ string
 	var args sqlArgs
 	startP := args.add(start)
 	switch {
 	case len(s.Batches) > 0 || s.None:
 		b := args.add(pq.Int64Array(nonNil(s.Batches)))
-		rq = `SELECT date_trunc('hour', created_at, 'UTC') AS hour, count(*) AS n, 0 AS amount FROM registrations
+		regQ = `SELECT date_trunc('hour', created_at, 'UTC') AS hour, count(*) AS n, 0 AS amount FROM registrations
 			WHERE deleted_at IS NULL AND sponsor_batch_id = ANY(` + b + `) AND created_at >= ` + startP + ` GROUP BY 1`
-		pq_ = `SELECT date_trunc('hour', p.paid_at, 'UTC') AS hour, count(*) AS n, sum(i.amount) AS amount
+		payQ = `SELECT date_trunc('hour', p.paid_at, 'UTC') AS hour, count(*) AS n, sum(i.amount) AS amount
 			FROM registrations r JOIN payment_items i ON i.registration_id = r.id JOIN payments p ON p.id = i.payment_id
 			WHERE r.sponsor_batch_id = ANY(` + b + `) AND p.status = 'paid' AND p.paid_at >= ` + startP + ` GROUP BY 1`
 	default:
-		where := ` WHERE hour >= ` + startP
-		if len(s.Regencies) > 0 {
-			where += ` AND regency = ANY(` + args.add(pq.StringArray(s.Regencies)) + `)`
-		}
-		rq = `SELECT hour, sum(n) AS n, 0 AS amount FROM (SELECT hour, regency, n FROM registration_hours` + where + `
+		where := ` WHERE hour >= ` + startP + regencyFilter(s, &args)
+		regQ = `SELECT hour, sum(n) AS n, 0 AS amount FROM (SELECT hour, regency, n FROM registration_hours` + where + `
 			UNION ALL SELECT hour, regency, n FROM rollup_deltas` + where + ` AND kind = 'hour') AS h GROUP BY hour`
-		pq_ = `SELECT hour, sum(n) AS n, sum(amount) AS amount FROM (SELECT hour, regency, n, amount FROM payment_hours` + where + `
+		payQ = `SELECT hour, sum(n) AS n, sum(amount) AS amount FROM (SELECT hour, regency, n, amount FROM payment_hours` + where + `
 			UNION ALL SELECT hour, regency, n, m FROM rollup_deltas` + where + ` AND kind = 'pay') AS h GROUP BY hour`
 	}
-	if err := d.db.SelectContext(ctx, &regs, rq, args...); err != nil {
+	if err := d.db.SelectContext(ctx, &regs, regQ, args...); err != nil {
 		return nil, nil, fmt.Errorf("overview: registrations per day: %w", err)
 	}
-	if err := d.db.SelectContext(ctx, &pays, pq_, args...); err != nil {
+	if err := d.db.SelectContext(ctx, &pays, payQ, args...); err != nil {
 		return nil, nil, fmt.Errorf("overview: payments per day: %w", err)
 	}
 	return regs, pays, nil

@@ -14,11 +14,13 @@ import (
 	"github.com/lindungi/lindungi/flows"
 )
 
+// qCreateStaffLink stores a sign-in link's hash.
+const qCreateStaffLink = `INSERT INTO staff_links (token_hash, actor, created_at, expires_at) VALUES ($1, $2, $3, $4)`
+
 // CreateStaffLink stores a dashboard sign-in link (see dashboard.Store).
 func (d *DB) CreateStaffLink(ctx context.Context, actor string, tokenHash []byte, expires time.Time) error {
 	now := d.now()
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO staff_links (token_hash, actor, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		tokenHash, actor, now, expires); err != nil {
+	if _, err := d.db.ExecContext(ctx, qCreateStaffLink, tokenHash, actor, now, expires); err != nil {
 		return fmt.Errorf("create staff link: %w", err)
 	}
 	// Links are short-lived: the ones a day old go when a new one is made.
@@ -31,8 +33,7 @@ func (d *DB) CreateStaffLink(ctx context.Context, actor string, tokenHash []byte
 // CreateStaffLinkTx is CreateStaffLink inside a chat's transaction (the
 // /dasbor command): the link exists only if its reply is queued.
 func (t *chatTx) CreateStaffLink(ctx context.Context, tokenHash []byte, expires time.Time) error {
-	if _, err := t.exec(ctx, `INSERT INTO staff_links (token_hash, actor, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		tokenHash, t.actor(), t.now, expires); err != nil {
+	if _, err := t.exec(ctx, qCreateStaffLink, tokenHash, t.actor(), t.now, expires); err != nil {
 		return fmt.Errorf("create staff link: %w", err)
 	}
 	return t.AuditOn(ctx, "dasbor:link", "dasbor", "chat")

@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/ratelimit"
 )
 
 // api wraps an /api endpoint: no caching, the per-address rate limit, the
@@ -28,7 +29,7 @@ import (
 func (s *server) api(post bool, h func(w http.ResponseWriter, r *http.Request, sess session)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if ok, wait := s.limits.allow(clientKey(r), s.o.Now()); !ok {
+		if ok, wait := s.limits.Allow(ratelimit.ClientKey(r), s.o.Now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			writeError(w, http.StatusTooManyRequests, "rate_limited")
 			return
@@ -144,7 +145,7 @@ func (s *server) handleMessage(w http.ResponseWriter, r *http.Request, sess sess
 	// Update ids are unique per channel in the store, not per chat: the
 	// client's id is scoped to its chat, so one browser can neither collide
 	// with nor pre-empt another's ids.
-	ev := flows.Event{Channel: Channel, ChatID: chat, UserID: chat, UpdateID: chat + ":" + m.ID, Lang: langOf(r), Client: clientKey(r), Received: s.o.Now()}
+	ev := flows.Event{Channel: Channel, ChatID: chat, UserID: chat, UpdateID: chat + ":" + m.ID, Lang: langOf(r), Client: ratelimit.ClientKey(r), Received: s.o.Now()}
 	if m.Text != nil {
 		ev.Kind, ev.Text = flows.KindText, *m.Text
 	} else {
@@ -251,7 +252,7 @@ func (s *server) handleEvents(w http.ResponseWriter, r *http.Request, sess sessi
 	rc.SetWriteDeadline(time.Time{}) // a server WriteTimeout must not cut the stream
 	ctx, closeStream := context.WithTimeout(ctx, s.o.StreamLifetime)
 	defer closeStream()
-	defer s.streams.open(clientKey(r), closeStream)()
+	defer s.streams.open(ratelimit.ClientKey(r), closeStream)()
 	// Join before the client sees the stream open: a reply another tab
 	// marks sent after that moment must reach this tab too.
 	cs, me, leave := s.hub.join(chat)

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/lindungi/lindungi/clock"
+	"github.com/lindungi/lindungi/ratelimit"
 )
 
 // pageCSP is the policy of the small server-rendered pages beside the chat
@@ -18,21 +16,13 @@ const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'sel
 // Retry-After) and the headers of a page that runs no script and is never
 // framed. now is the limit's clock (nil: clock.Now).
 func Guard(perMinute int, now func() time.Time, h http.Handler) http.Handler {
-	if now == nil {
-		now = clock.Now
-	}
-	limits := newLimiter(perMinute)
+	limited := ratelimit.Handler(perMinute, now, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", pageCSP)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
-		if ok, wait := limits.allow(clientKey(r), now()); !ok {
-			hd.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			http.Error(w, "too many requests", http.StatusTooManyRequests)
-			return
-		}
-		h.ServeHTTP(w, r)
+		limited.ServeHTTP(w, r)
 	})
 }

@@ -4,53 +4,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 
 	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
 )
-
-// limiter is a token bucket per client address. Buckets that have filled
-// up again are forgotten, so memory follows the number of recent clients.
-type limiter struct {
-	mu    sync.Mutex
-	every rate.Limit
-	burst int
-	m     map[string]*rate.Limiter
-	swept time.Time
-}
-
-func newLimiter(perMinute int) *limiter {
-	burst := max(perMinute/4, 1)
-	return &limiter{every: rate.Limit(float64(perMinute) / 60), burst: burst, m: map[string]*rate.Limiter{}}
-}
-
-// allow takes one token for key; when none is left it says how long to wait.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, b := range l.m {
-			if b.TokensAt(now) >= float64(l.burst) {
-				delete(l.m, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.m[key]
-	if b == nil {
-		b = rate.NewLimiter(l.every, l.burst)
-		l.m[key] = b
-	}
-	res := b.ReserveN(now, 1)
-	if !res.OK() {
-		return false, time.Minute
-	}
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return false, d
-	}
-	return true, 0
-}
 
 // hub wakes the event streams and polls of a chat when this process has
 // handled a message of it, and hands each reply to every one of them: a

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"net"
 	"net/http"
 
 	"github.com/lindungi/lindungi/origin"
@@ -153,21 +152,4 @@ func (s *server) crossSiteRead(r *http.Request) bool {
 		return !s.sameOrigin(r)
 	}
 	return r.Header.Get("Sec-Fetch-Site") == "cross-site"
-}
-
-// clientKey is the rate-limit key: the remote host, an IPv6 address by its
-// /64 (one subscriber gets a whole /64).
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return ip.String()
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/origin"
+	"github.com/lindungi/lindungi/ratelimit"
 )
 
 // Channel is the channel name sessions and the outbox use for the web chat.
@@ -124,7 +125,7 @@ type server struct {
 	log      *slog.Logger
 	page     *template.Template
 	assets   map[string]*asset // by file name
-	limits   *limiter
+	limits   *ratelimit.Limiter
 	hub      *hub
 	streams  *streams
 	origins  map[string]bool
@@ -199,7 +200,7 @@ func newServer(o Options) (*server, error) {
 	s := &server{photoKey: photoKey, sessionKey: sessionKey, publicScheme: publicScheme,
 		o: o, log: o.Log.With("channel", Channel),
 		assets:    map[string]*asset{},
-		limits:    newLimiter(o.RatePerMinute),
+		limits:    ratelimit.New(o.RatePerMinute),
 		hub:       newHub(),
 		streams:   newStreams(o.StreamsPerAddress, o.MaxStreams),
 		origins:   map[string]bool{},

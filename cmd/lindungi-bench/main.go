@@ -129,10 +129,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	if o.only != "" {
-		modes := slices.DeleteFunc(strings.Split(o.only, ","), func(m string) bool { return strings.TrimSpace(m) == "dashboard" })
-		if len(modes) == len(strings.Split(o.only, ",")) {
+		isDashboard := func(m string) bool { return strings.TrimSpace(m) == "dashboard" }
+		modes := strings.Split(o.only, ",")
+		if !slices.ContainsFunc(modes, isDashboard) {
 			o.dashboardRows = 0
 		}
+		modes = slices.DeleteFunc(modes, isDashboard)
 		if len(modes) == 0 {
 			loads = nil
 		} else if loads, err = onlyModes(loads, strings.Join(modes, ",")); err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/lindungi/lindungi/clock"
@@ -26,21 +25,11 @@ func adminCommand(ctx context.Context, args []string, db *store.DB, cfg flows.Co
 		return errors.New(commandUsage["admin"])
 	}
 	who := args[1]
-	ok := slices.Contains(cfg.Admins, who)
-	if !ok {
-		var err error
-		if ok, err = db.ChatAdmin(ctx, who); err != nil {
-			return err
-		}
+	role, _, err := dashboard.RoleOf(ctx, db, cfg.Admins, who)
+	if err != nil {
+		return err
 	}
-	if !ok {
-		_, has, err := db.StaffRole(ctx, who)
-		if err != nil {
-			return err
-		}
-		ok = has
-	}
-	if !ok {
+	if role == "" {
 		return fmt.Errorf("admin link: %s is not an admin (LINDUNGI_ADMINS, or added in chat) and has no role on the dashboard", who)
 	}
 	token, hash, err := flows.NewStaffLink()
