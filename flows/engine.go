@@ -331,8 +331,9 @@ func (t *turn) run(ctx context.Context) error {
 	if text := strings.TrimSpace(t.ev.Text); t.ev.Kind == KindText && !strings.HasPrefix(text, "/") {
 		// A link's text typed without its slash ("sambung K7Q2M9XA", as
 		// a wa.me link or a poster gives it) is the command; where a name
-		// is asked, only with a digit in it ("Sambung Rahayu" is a name).
-		if _, ok := readLink(text); ok && (!slices.Contains(nameStates, s.State) || strings.ContainsAny(text, "0123456789")) {
+		// is asked, only when no name could read so ("Sambung Rahayu" is
+		// a name).
+		if l, ok := readLink(text); ok && (!slices.Contains(nameStates, s.State) || l.notAName(text)) {
 			t.ev.Text = "/" + text
 		}
 	}

@@ -212,6 +212,16 @@ func looksLikeCode(s string) bool {
 
 // isToken reports whether s could be a sponsor poster's token: URL-safe
 // base64, as the store makes them.
+// posterTokenLen is the length of a poster's token (18 random bytes in
+// base64): no word of a name is that long.
+const posterTokenLen = 24
+
+// notAName reports whether a link's text could not be a name typed: it has
+// a digit, or it carries a poster's token (which may have no digit at all).
+func (l linkAction) notAName(text string) bool {
+	return strings.ContainsAny(text, "0123456789") || len(l.token) >= posterTokenLen
+}
+
 func isToken(s string) bool {
 	for _, r := range s {
 		switch {
