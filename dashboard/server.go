@@ -109,6 +109,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /admin/peran", s.auth(adminOnly, s.setRole))
 	mux.Handle("POST /admin/peran/hapus", s.auth(adminOnly, s.removeRole))
 	mux.Handle("GET /admin/audit", s.auth(adminOnly, s.audit))
+	s.broadcastRoutes(mux)
+	s.importRoutes(mux)
+	s.paymentRoutes(mux)
 	return headers(mux), nil
 }
 

@@ -213,6 +213,10 @@ type AgentMonth struct {
 
 // Store is what the dashboard reads and writes.
 type Store interface {
+	BroadcastStore // broadcasts.go
+	ImportStore    // imports.go
+	PaymentStore   // payments.go
+
 	// CreateStaffLink stores a sign-in link's hash for actor, valid until expires.
 	CreateStaffLink(ctx context.Context, actor string, tokenHash []byte, expires time.Time) error
 	// RedeemStaffLink spends a link (once, before it expires) and opens a

@@ -1,0 +1,1 @@
+-- 0029: payment resolutions (the Pembayaran page); filled in by its change.

@@ -1,0 +1,1 @@
+-- 0030: coarser overview rollups; filled in by its change.

@@ -1,0 +1,1 @@
+-- 0031: dashboard imports (uploaded lists and their runs); filled in by its change.
