@@ -54,6 +54,7 @@ type Actions interface {
 type Config struct {
 	Store    Store
 	Actions  Actions
+	Imports  Importer // imports.go: runs sponsor lists' imports
 	Catalog  *locales.Catalog
 	Regions  *wilayah.Data
 	Admins   []string // LINDUNGI_ADMINS: admins whatever the roles say
