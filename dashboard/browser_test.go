@@ -71,6 +71,7 @@ type browserSeed struct {
 	refsA, refsB       []string // registrations domiciled in each
 	sealedRef          string   // a registration in A with a real sealed NIK and phone
 	pendingAgent       int64    // an agent waiting for approval
+	chatsA             int      // workers in A with a chat of their own
 }
 
 // TestDashboardInBrowser signs staff in with links from `lindungi admin
@@ -160,6 +161,79 @@ func TestDashboardInBrowser(t *testing.T) {
 		browserMust(t, e.db.SQL().QueryRow(`SELECT count(*) FROM outbox WHERE channel = 'telegram' AND chat_id = $1`, browserAgentChat).Scan(&queued))
 		if queued == 0 {
 			t.Errorf("no message queued in the outbox to the agent's chat %s", browserAgentChat)
+		}
+	})
+
+	var broadcast int64
+	t.Run("admin composes a broadcast and watches it go", func(t *testing.T) {
+		browserOpen(t, admin, e.srv.URL+"/admin/siaran/baru", http.StatusOK)
+		// The count follows the boxes without a reload (the page's script).
+		browserStep(t, admin, "tick "+seed.regencyA, chromedp.Click(chromedp.CSS(`#f-reg input[value="`+seed.regencyA+`"]`)))
+		want := locales.Number("id", int64(seed.chatsA))
+		browserWait(t, admin, `document.getElementById('bc-count').textContent.trim() === '`+want+`'`)
+		browserStep(t, admin, "write", chromedp.SendKeys(chromedp.ID("teks"), "Iuran *Desember* sudah bisa dibayar."),
+			chromedp.Click(chromedp.CSS(`input[name="tombol"][value="pay"]`)))
+		browserWait(t, admin, `(document.querySelector('#pv-telegram .bubble b') || {}).textContent === 'Desember'`)
+		if chip := browserEval[string](t, admin, `document.querySelector('#pv-telegram .chip').textContent`); !strings.Contains(chip, "Bayar iuran") {
+			t.Errorf("the preview's button reads %q", chip)
+		}
+		if web := browserEval[string](t, admin, `(document.querySelector('#pv-web .bubble') || {textContent: 'none'}).textContent`); web == "none" ||
+			(web != "" && !strings.Contains(web, "*Desember*")) {
+			t.Logf("web preview: %q", web)
+		}
+		browserSubmit(t, admin, "#kirim", http.StatusOK)
+		path := browserEval[string](t, admin, `location.pathname`)
+		id, err := strconv.ParseInt(strings.TrimPrefix(path, "/admin/siaran/"), 10, 64)
+		if err != nil {
+			t.Fatalf("after sending: at %s", path)
+		}
+		broadcast = id
+		var by, status string
+		browserMust(t, e.db.SQL().QueryRow(`SELECT created_by, status FROM broadcasts WHERE id = $1`, id).Scan(&by, &status))
+		if by != browserAdmin || status != flows.BroadcastScheduled {
+			t.Errorf("broadcast %d: by %q, %s", id, by, status)
+		}
+		// The sender starts it and sends in two rounds, as bot.Deliverer
+		// does; the page follows over server-sent events, never reloading.
+		ctx := context.Background()
+		if _, err := e.db.StartBroadcasts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		browserWait(t, admin, `document.getElementById('bc-total').textContent.trim() === '`+want+`'`)
+		browserEval[bool](t, admin, `window.stayed = true`)
+		send := func(n int, blockOne bool) {
+			items, err := e.db.ClaimBroadcastItems(ctx, []string{"telegram"}, n)
+			browserMust(t, err)
+			var res []flows.BroadcastResult
+			for i, it := range items {
+				state := "sent"
+				if blockOne && i == 0 {
+					state = "blocked"
+				}
+				res = append(res, flows.BroadcastResult{BroadcastID: it.BroadcastID, Channel: it.Channel, ChatID: it.ChatID, State: state})
+			}
+			browserMust(t, e.db.FinishBroadcastItems(ctx, res))
+		}
+		send(3, true)
+		browserWait(t, admin, `document.getElementById('bc-sent').textContent.trim() === '2' && document.getElementById('bc-blocked').textContent.trim() === '1'`)
+		if !browserEval[bool](t, admin, `window.stayed === true`) {
+			t.Error("the page reloaded to show progress")
+		}
+		browserSubmit(t, admin, "#jeda", http.StatusOK)
+		browserMust(t, e.db.SQL().QueryRow(`SELECT status FROM broadcasts WHERE id = $1`, id).Scan(&status))
+		if status != flows.BroadcastPaused {
+			t.Errorf("after Jeda: %s", status)
+		}
+		browserSubmit(t, admin, "#lanjut", http.StatusOK)
+		send(seed.chatsA, false)
+		if _, err := flows.FinishBroadcasts(ctx, e.db, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Done: the page draws itself again, with no buttons.
+		browserWait(t, admin, `document.getElementById('bc-status').textContent.trim() === 'selesai'`)
+		sent := browserEval[string](t, admin, `document.getElementById('bc-sent').textContent.trim()`)
+		if sent != locales.Number("id", int64(seed.chatsA-1)) || browserEval[int](t, admin, `document.querySelectorAll('#jeda, #lanjut, #batal').length`) != 0 {
+			t.Errorf("done: %s sent, want %d; or still offers to steer", sent, seed.chatsA-1)
 		}
 	})
 
@@ -284,6 +358,16 @@ func TestDashboardInBrowser(t *testing.T) {
 			{"agen", admin, "/admin/agen", http.StatusOK},
 			{"peran", admin, "/admin/peran", http.StatusOK},
 			{"audit", admin, "/admin/audit", http.StatusOK},
+			{"siaran", admin, "/admin/siaran", http.StatusOK},
+			{"siaran-baru", admin, "/admin/siaran/baru?reg=" + seed.regencyA + "&teks=Iuran+*Desember*+sudah+bisa+dibayar.&tombol=pay", http.StatusOK},
+		}
+		if broadcast != 0 {
+			pages = append(pages, struct {
+				name string
+				ctx  context.Context
+				path string
+				code int
+			}{"siaran-satu", admin, fmt.Sprintf("/admin/siaran/%d", broadcast), http.StatusOK})
 		}
 		for _, width := range []int64{390, 1366} {
 			for _, p := range pages {
@@ -358,7 +442,7 @@ func browserStart(t *testing.T) *browserEnv {
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Log: quiet}, cfg)
-	h, err := dashboard.New(dashboard.Config{Store: db, Actions: engine, Catalog: cat, Regions: regions, Admins: cfg.Admins,
+	h, err := dashboard.New(dashboard.Config{Store: db, Actions: engine, Broadcasts: engine, Catalog: cat, Regions: regions, Admins: cfg.Admins,
 		Location: cfg.Location, Log: quiet,
 		LoginsPerMinute: 600}) // every sign-in of the test comes from 127.0.0.1
 	if err != nil {
@@ -510,6 +594,9 @@ func browserSeedData(e *browserEnv) browserSeed {
 			ref, channel, chat, r.name, dr.Parent, district, village, r.occupation, status, coveredFrom, coveredTo,
 			nikSealed, nikHash, phoneSealed, phoneHash, agent, created); err != nil {
 			t.Fatalf("seed registration %s: %v", ref, err)
+		}
+		if inA && channel != "" {
+			s.chatsA++
 		}
 		if inA {
 			s.refsA = append(s.refsA, ref)
@@ -667,6 +754,25 @@ func browserStep(t *testing.T, ctx context.Context, what string, actions ...chro
 	defer cancel()
 	if err := chromedp.Do(sctx, actions...); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, browserText(ctx))
+	}
+}
+
+// browserWait waits until a JavaScript expression holds in the page; the
+// page may reload meanwhile.
+func browserWait(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	deadline := clock.Now().Add(15 * time.Second)
+	for {
+		ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`(() => { try { return !!(`+expr+`); } catch (e) { return false; } })()`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if clock.Now().After(deadline) {
+			t.Fatalf("wait for %s: %v\n%s", expr, err, browserText(ctx))
+		}
+		clock.Sleep(ctx, 100*time.Millisecond)
 	}
 }
 

@@ -59,7 +59,7 @@ func (s *server) funcs() template.FuncMap {
 			}
 			return s.Catalog.T(v.Lang, key, data)
 		},
-		"num":    func(v viewer, n int64) string { return locales.Number(v.Lang, n) },
+		"num":    func(v viewer, n any) string { return locales.Number(v.Lang, toInt64(n)) },
 		"rupiah": locales.Rupiah,
 		"pct": func(v viewer, part, whole int64) string {
 			if whole == 0 {
@@ -79,7 +79,29 @@ func (s *server) funcs() template.FuncMap {
 		"mask":   maskName,
 		"svg":    func(c chart) template.HTML { return c.render() },
 		"list":   func(xs ...string) []string { return xs },
+		"has":    segmentHas,
+		"ended":  ended,
+		"excerpt": func(s string, n int) string {
+			r := []rune(strings.Join(strings.Fields(s), " "))
+			if len(r) <= n {
+				return string(r)
+			}
+			return string(r[:n]) + "…"
+		},
 	}
+}
+
+// toInt64 is a template's integer as int64 (counts come as int or int64).
+func toInt64(n any) int64 {
+	switch x := n.(type) {
+	case int:
+		return int64(x)
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	}
+	panic(fmt.Sprintf("num: %T is not an integer", n))
 }
 
 // regionName is a region's name with its code ("" for none given).

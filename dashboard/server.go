@@ -37,9 +37,11 @@ const (
 // cookieName is the session cookie; its path is /admin/.
 const cookieName = "lindungi_staff"
 
-// csp is the pages' policy: their own stylesheet, images drawn inline, forms
-// to themselves, no script at all, never framed.
-const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp is the pages' policy: their own stylesheet and script file (nothing
+// inline), images drawn inline, requests and forms to themselves only,
+// never framed.
+const csp = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
 
 //go:embed templates/*.html static/*
 var files embed.FS
@@ -52,14 +54,16 @@ type Actions interface {
 
 // Config is what the dashboard needs.
 type Config struct {
-	Store    Store
-	Actions  Actions
-	Imports  Importer // imports.go: runs sponsor lists' imports
-	Catalog  *locales.Catalog
-	Regions  *wilayah.Data
-	Admins   []string // LINDUNGI_ADMINS: admins whatever the roles say
-	Location *time.Location
-	Now      func() time.Time // nil means clock.Now
+	Store   Store
+	Actions Actions
+	Imports Importer // imports.go: runs sponsor lists' imports
+	// Broadcasts composes and steers broadcasts (broadcasts.go).
+	Broadcasts Broadcaster
+	Catalog    *locales.Catalog
+	Regions    *wilayah.Data
+	Admins     []string // LINDUNGI_ADMINS: admins whatever the roles say
+	Location   *time.Location
+	Now        func() time.Time // nil means clock.Now
 	// SecureCookie sends the session cookie over HTTPS only.
 	SecureCookie bool
 	// LoginsPerMinute bounds sign-in attempts per address (default 20:
@@ -138,8 +142,11 @@ func (s *server) static(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if strings.HasSuffix(name, ".css") {
+	switch {
+	case strings.HasSuffix(name, ".css"):
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case strings.HasSuffix(name, ".js"):
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(b) //nolint:errcheck
