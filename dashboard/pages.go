@@ -80,6 +80,21 @@ func (s *server) funcs() template.FuncMap {
 		"svg":    func(c chart) template.HTML { return c.render() },
 		"list":   func(xs ...string) []string { return xs },
 		"has":    segmentHas,
+		// action is an audit action in plain words, where there are some.
+		"action": func(v viewer, a string) string {
+			key := "dasbor.action." + strings.ReplaceAll(a, ":", ".")
+			if s.Catalog.Has(v.Lang, key) {
+				return s.Catalog.T(v.Lang, key, nil)
+			}
+			return a
+		},
+		// occupation is an occupation's name; one typed in is as typed.
+		"occupation": func(v viewer, o string) string {
+			if key := "occupation." + o; s.Catalog.Has(v.Lang, key) {
+				return s.Catalog.T(v.Lang, key, nil)
+			}
+			return o
+		},
 		"ended":  ended,
 		"excerpt": func(s string, n int) string {
 			r := []rune(strings.Join(strings.Fields(s), " "))
@@ -175,8 +190,8 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 	}
 	s.page(w, r, http.StatusOK, "overview", v, map[string]any{
 		"O": o, "Sort": r.URL.Query().Get("urut"),
-		"RegChart": chart{Title: s.T(v, "dasbor.chart.registrations", nil), Points: regs},
-		"PayChart": chart{Title: s.T(v, "dasbor.chart.payments", nil), Points: pays},
+		"RegChart": chart{Title: s.T(v, "dasbor.chart.registrations", nil), Peak: s.T(v, "dasbor.chart.peak", nil), Points: regs},
+		"PayChart": chart{Title: s.T(v, "dasbor.chart.payments", nil), Peak: s.T(v, "dasbor.chart.peak", nil), Points: pays},
 		"SumRegs":  sumRegs, "SumPays": sumPays, "SumAmount": sumAmount,
 		"Areas": map[string][]Area{"regencies": o.Regencies, "districts": o.Districts},
 	})
