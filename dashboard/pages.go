@@ -357,6 +357,9 @@ func (s *server) agents(w http.ResponseWriter, r *http.Request, v viewer) {
 	}
 	var pending, others []Agent
 	for _, a := range all {
+		for i, m := range a.Months {
+			a.Months[i].Fee = s.Actions.AgentFee(a.Role, m.Amount)
+		}
 		if v.Role == RoleSupervisor && !inRegencies(a.Village, v.Scope.Regencies) {
 			continue
 		}

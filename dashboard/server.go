@@ -50,6 +50,8 @@ var files embed.FS
 type Actions interface {
 	DecideAgent(ctx context.Context, actor string, id int64, status, reason string) (flows.Agent, error)
 	Correct(ctx context.Context, actor, ref, field, value, reason string) error
+	// AgentFee is what an agent of role earns on collected Rupiah.
+	AgentFee(role string, collected int64) int64
 }
 
 // Config is what the dashboard needs.

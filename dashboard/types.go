@@ -209,6 +209,7 @@ type AgentMonth struct {
 	Month    time.Time `db:"month"`
 	Payments int64     `db:"payments"`
 	Amount   int64     `db:"amount"`
+	Fee      int64     `db:"-"` // the agent's fee on it (Perisai agents)
 }
 
 // Store is what the dashboard reads and writes.

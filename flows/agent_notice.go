@@ -29,9 +29,18 @@ func (e *Engine) AgentPaymentReplies(lang string, p AgentPaid) []Reply {
 		Notice: &Notice{Kind: NoticeAgentPaid, Lang: lang, Params: []string{rupiahOf(p.Amount), strconv.Itoa(len(p.Covered))}}}}
 }
 
+// AgentFee is what an agent earns on collected Rupiah: Perisai agents
+// their share of the fee, other agents (RT/RW heads) nothing.
+func (e *Engine) AgentFee(role string, collected int64) int64 {
+	if role != RolePerisai {
+		return 0
+	}
+	return collected * int64(e.cfg.PerisaiFeeBP) * int64(e.cfg.PerisaiAgentShare) / 1_000_000
+}
+
 // feeText summarises a Perisai agent's fee on their settled collections.
 func (e *Engine) feeText(lang string, month, total int64) string {
-	agentShare := func(n int64) int64 { return n * int64(e.cfg.PerisaiFeeBP) * int64(e.cfg.PerisaiAgentShare) / 1_000_000 }
+	agentShare := func(n int64) int64 { return e.AgentFee(RolePerisai, n) }
 	return e.cat.T(lang, "agent.fee", map[string]any{
 		"Rate": e.feeRate(lang), "Month": rupiahOf(month), "MonthFee": rupiahOf(agentShare(month)),
 		"Total": rupiahOf(total), "TotalFee": rupiahOf(agentShare(total)), "Share": e.cfg.PerisaiAgentShare,

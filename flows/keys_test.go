@@ -77,6 +77,14 @@ func dynamicKeys() []string {
 	add("dasbor.event.", "payment", "reminder", "claim", "consent", "audit", "registered")
 	add("dasbor.agent.done.", "setujui", "tolak", "tangguhkan", "pulihkan")
 	add("correction.field.", flows.CorrectFields...)
+	add("dasbor.bc.c.", "total", "queued", "sent", "delivered", "read", "failed", "blocked", "opted_out", "unknown")
+	add("dasbor.bc.st.", flows.BroadcastScheduled, flows.BroadcastRunning, flows.BroadcastPaused, flows.BroadcastCancelled, flows.BroadcastDone)
+	add("dasbor.bc.now.", flows.BroadcastPaused, flows.BroadcastRunning, flows.BroadcastCancelled)
+	// Audit actions named in words on a record's history (the action's
+	// colon as a dot); any other shows as its code.
+	add("dasbor.action.", "dasbor.view_record", "dasbor.reveal_nik", "dasbor.correct", "dasbor.export_nik", "admin.view_registration",
+		"admin.move_registration", "agent.register", "agent.pay", "agent.remind", "agent.erase", "agent.claim_code", "claim.attempt",
+		"claim.failed", "claim.linked", "claim.locked")
 	return keys
 }
 
