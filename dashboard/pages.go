@@ -95,7 +95,7 @@ func (s *server) funcs() template.FuncMap {
 			}
 			return o
 		},
-		"ended":  ended,
+		"ended": ended,
 		"excerpt": func(s string, n int) string {
 			r := []rune(strings.Join(strings.Fields(s), " "))
 			if len(r) <= n {
