@@ -358,7 +358,8 @@ type ReportLine struct {
 	Total int64  `db:"total"`
 }
 
-// FlaggedPayment is a payment an admin must look at.
+// FlaggedPayment is a payment an admin must look at: flagged, and not
+// resolved on the dashboard yet.
 type FlaggedPayment struct {
 	OrderID  string    `db:"order_id"`
 	Provider string    `db:"provider"`
@@ -384,7 +385,7 @@ func (d *DB) Report(ctx context.Context, day time.Time, loc *time.Location) (Day
 	if err := d.db.SelectContext(ctx, &r.ByProvider, `SELECT provider AS key, count(*), sum(amount) AS total `+settled+` GROUP BY 1 ORDER BY 1`, from, to); err != nil {
 		return r, fmt.Errorf("report: %w", err)
 	}
-	if err := d.db.SelectContext(ctx, &r.Flagged, `SELECT order_id, provider, status, flag, amount, updated_at FROM payments WHERE flag <> '' ORDER BY updated_at`); err != nil {
+	if err := d.db.SelectContext(ctx, &r.Flagged, `SELECT order_id, provider, status, flag, amount, updated_at FROM payments WHERE flag <> '' AND resolution_id IS NULL ORDER BY updated_at`); err != nil {
 		return r, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
