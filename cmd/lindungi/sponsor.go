@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/csv"
 	"errors"
 	"flag"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/skip2/go-qrcode"
 
@@ -27,7 +25,10 @@ import (
 
 // sponsorCommand is `lindungi sponsor list | show ID [--bot NAME] [--channel telegram|whatsapp] [--qr FILE] |
 // pay ID --ref REF | invoice ID --bank BANK | codes ID --out FILE`.
-func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, provider payments.Provider, cfg flows.Config,
+//
+// The invoice goes through the engine's payment provider (main's provider,
+// guarded); the provider argument is kept for the command table.
+func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *flows.Engine, _ payments.Provider, cfg flows.Config,
 	cat *locales.Catalog, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(commandUsage["sponsor"])
@@ -86,7 +87,7 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 			return sponsorCodes(ctx, db, id, *out, *days, say, num, getenv, stdout)
 		}
 		if args[0] == "invoice" {
-			return sponsorInvoice(ctx, db, engine, provider, id, payments.Method(*bank), say, getenv, stdout)
+			return sponsorInvoice(ctx, db, engine, id, payments.Method(*bank), say, getenv, stdout)
 		}
 		if args[0] == "pay" {
 			if *ref == "" {
@@ -140,27 +141,27 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 				fmt.Fprintln(stdout, say("sponsor.flagged", "Flag", p.Flag, "Note", p.Note))
 			}
 		}
-		links := posterLinks(*bot, cfg.WhatsAppNumber, b.ClaimToken)
+		links := flows.PosterLinks(*bot, cfg.WhatsAppNumber, b.ClaimToken)
 		if len(links) == 0 {
 			// No chat app to link to: what to type in any of them.
-			fmt.Fprintln(stdout, say("sponsor.poster", "App", "", "Link", "/start "+flows.SponsorPrefix+b.ClaimToken))
+			fmt.Fprintln(stdout, say("sponsor.poster", "App", "", "Link", flows.PosterCommand(b.ClaimToken)))
 		}
 		for _, l := range links {
-			fmt.Fprintln(stdout, say("sponsor.poster", "App", l.app, "Link", l.url))
+			fmt.Fprintln(stdout, say("sponsor.poster", "App", l.App, "Link", l.URL))
 		}
 		if *qr != "" {
 			l, err := posterQR(links, *channel)
 			if err != nil {
 				return err
 			}
-			png, err := qrcode.Encode(l.url, qrcode.Medium, 1024)
+			png, err := qrcode.Encode(l.URL, qrcode.Medium, 1024)
 			if err != nil {
 				return err
 			}
 			if err := os.WriteFile(*qr, png, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, say("sponsor.qr_written", "App", l.app, "File", *qr))
+			fmt.Fprintln(stdout, say("sponsor.qr_written", "App", l.App, "File", *qr))
 		}
 		return nil
 	}
@@ -169,44 +170,25 @@ func sponsorCommand(ctx context.Context, args []string, db *store.DB, engine *fl
 
 // The chat apps a sponsor's poster links to (--channel).
 const (
-	channelTelegram = "telegram"
-	channelWhatsApp = "whatsapp"
+	channelTelegram = flows.PosterTelegram
+	channelWhatsApp = flows.PosterWhatsApp
 )
-
-// posterLink is one link of a sponsor's poster.
-type posterLink struct {
-	channel, app, url string
-}
-
-// posterLinks are the links of a sponsor's poster this deployment can
-// open: Telegram's when the bot's username is given, WhatsApp's when the
-// business number (WHATSAPP_DISPLAY_NUMBER) is set.
-func posterLinks(bot, number, token string) []posterLink {
-	var links []posterLink
-	if bot != "" {
-		links = append(links, posterLink{channelTelegram, "Telegram", flows.SponsorLink(bot, token)})
-	}
-	if number != "" {
-		links = append(links, posterLink{channelWhatsApp, "WhatsApp", flows.WhatsAppSponsorLink(number, token)})
-	}
-	return links
-}
 
 // posterQR is the link the poster's QR code opens: the one of channel, or
 // by default the first there is (Telegram's with --bot, else WhatsApp's).
-func posterQR(links []posterLink, channel string) (posterLink, error) {
+func posterQR(links []flows.PosterLink, channel string) (flows.PosterLink, error) {
 	for _, l := range links {
-		if channel == "" || l.channel == channel {
+		if channel == "" || l.Channel == channel {
 			return l, nil
 		}
 	}
 	switch channel {
 	case channelTelegram:
-		return posterLink{}, errors.New("--channel telegram needs --bot: the link a phone's camera opens is https://t.me/<bot>?start=…")
+		return flows.PosterLink{}, errors.New("--channel telegram needs --bot: the link a phone's camera opens is https://t.me/<bot>?start=…")
 	case channelWhatsApp:
-		return posterLink{}, errors.New("--channel whatsapp needs WHATSAPP_DISPLAY_NUMBER: the link a phone's camera opens is https://wa.me/<number>?text=…")
+		return flows.PosterLink{}, errors.New("--channel whatsapp needs WHATSAPP_DISPLAY_NUMBER: the link a phone's camera opens is https://wa.me/<number>?text=…")
 	}
-	return posterLink{}, errors.New("--qr needs a link to draw: --bot NAME for Telegram (https://t.me/<bot>?start=…), " +
+	return flows.PosterLink{}, errors.New("--qr needs a link to draw: --bot NAME for Telegram (https://t.me/<bot>?start=…), " +
 		"or WHATSAPP_DISPLAY_NUMBER for WhatsApp (https://wa.me/<number>?text=…)")
 }
 
@@ -242,33 +224,15 @@ func devCommand(args []string, regions *wilayah.Data, stdout io.Writer) error {
 }
 
 // sponsorInvoice asks the payment provider for one virtual account for the
-// whole batch; its settlement protects every worker at once.
-func sponsorInvoice(ctx context.Context, db *store.DB, engine *flows.Engine, provider payments.Provider, id int64, bank payments.Method,
+// whole batch (flows.Engine.InvoiceSponsorBatch); its settlement protects
+// every worker at once.
+func sponsorInvoice(ctx context.Context, db *store.DB, engine *flows.Engine, id int64, bank payments.Method,
 	say func(string, ...any) string, getenv func(string) string, stdout io.Writer) error {
 	if !bank.Valid() || bank.Kind() != "va" {
 		return fmt.Errorf("--bank %q: want a bank of a virtual account (bca, bni, bri, mandiri, permata)", bank)
 	}
-	b, waiting, err := db.BatchWaiting(ctx, id)
+	ins, err := engine.InvoiceSponsorBatch(ctx, db, id, bank, "cli:"+operator(getenv))
 	if err != nil {
-		return err
-	}
-	prices, due, err := engine.SponsorDue(ctx, b, waiting)
-	if err != nil {
-		return err
-	}
-	if due == 0 {
-		return fmt.Errorf("batch %d: nobody in it is waiting for payment", id)
-	}
-	suffix := make([]byte, 4)
-	if _, err := rand.Read(suffix); err != nil {
-		return err
-	}
-	ins, err := provider.Create(ctx, payments.Invoice{OrderID: fmt.Sprintf("SP%d-%x", id, suffix), Amount: due, Method: bank,
-		ExpiresAt: clock.Now().Add(7 * 24 * time.Hour)})
-	if err != nil {
-		return fmt.Errorf("invoice batch %d: %w", id, err)
-	}
-	if err := db.InvoiceBatch(ctx, id, ins, prices, "cli:"+operator(getenv)); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, say("sponsor.invoice", "ID", id, "Amount", locales.Rupiah(ins.Amount), "Bank", strings.ToUpper(string(ins.Bank)),
