@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/lindungi/lindungi/roster"
 	"github.com/lindungi/lindungi/sponsor"
 	"github.com/lindungi/lindungi/store"
+	"github.com/lindungi/lindungi/store/pgtest"
 	"github.com/lindungi/lindungi/tanggal"
 )
 
@@ -32,13 +35,13 @@ func ovArrearsFrom(today time.Time) time.Time {
 // ovDay is the dashboard's day today of bcToday.
 var ovDay = time.Date(2026, 11, 25, 0, 0, 0, 0, wib)
 
-// directOverview counts what Overview should say straight from
-// registrations and payments, in a scope, with the standings of
-// segments.go's standingsSQL.
-func (e *bcEnv) directOverview(s dashboard.Scope) dashboard.Overview {
+// directOverview counts what Overview should say on day (midnight WIB)
+// straight from registrations and payments, in a scope, with the standings
+// of segments.go's standingsSQL.
+func (e *bcEnv) directOverview(s dashboard.Scope, day time.Time) dashboard.Overview {
 	e.t.Helper()
-	today := ovDay.Format(time.DateOnly)
-	from := ovArrearsFrom(ovDay).Format(time.DateOnly)
+	today := day.Format(time.DateOnly)
+	from := ovArrearsFrom(day).Format(time.DateOnly)
 	scope := `cardinality($3::text[]) = 0` // $3 is always used: its type must be known
 	var arg any = pq.StringArray{}
 	switch {
@@ -56,7 +59,7 @@ func (e *bcEnv) directOverview(s dashboard.Scope) dashboard.Overview {
 				WHEN r.covered_to < $1::date AND r.covered_to >= $2::date THEN 'arrears'
 				WHEN r.covered_to < $2::date THEN 'ended' ELSE '' END AS standing
 		FROM registrations r WHERE r.deleted_at IS NULL AND ` + scope + `) `
-	o := dashboard.Overview{Day: ovDay}
+	o := dashboard.Overview{Day: day}
 	must(e.t, e.db.SQL().Get(&o.Totals, live+`SELECT count(*) AS registered,
 		count(*) FILTER (WHERE standing = 'awaiting') AS awaiting, count(*) FILTER (WHERE standing = 'active') AS active,
 		count(*) FILTER (WHERE standing = 'arrears') AS arrears, count(*) FILTER (WHERE standing = 'ended') AS ended FROM r`, today, from, arg))
@@ -83,7 +86,7 @@ func (e *bcEnv) directOverview(s dashboard.Scope) dashboard.Overview {
 
 	// The series: registrations made (still live) and payments settled (not
 	// refunded, whatever became of the registration since), per day here.
-	start := ovDay.AddDate(0, 0, -89)
+	start := day.AddDate(0, 0, -89)
 	for i := range 90 {
 		o.Days = append(o.Days, dashboard.Day{Day: start.AddDate(0, 0, i)})
 	}
@@ -154,7 +157,13 @@ func sameOverview(t *testing.T, label string, got, want dashboard.Overview) {
 
 func (e *bcEnv) overview(s dashboard.Scope) dashboard.Overview {
 	e.t.Helper()
-	o, err := e.db.Overview(e.ctx, s, bcToday)
+	return e.overviewOn(s, bcToday)
+}
+
+// overviewOn is the overview on the day of t.
+func (e *bcEnv) overviewOn(s dashboard.Scope, t time.Time) dashboard.Overview {
+	e.t.Helper()
+	o, err := e.db.Overview(e.ctx, s, t)
 	must(e.t, err)
 	return o
 }
@@ -178,10 +187,12 @@ func (e *bcEnv) fold() {
 	if left := e.deltas(); left != 0 {
 		e.t.Errorf("%d deltas left after FoldRollups", left)
 	}
-	var zero int
-	must(e.t, e.db.SQL().Get(&zero, `SELECT count(*) FROM registration_counts WHERE n = 0`))
-	if zero != 0 {
-		e.t.Errorf("%d empty groups kept in registration_counts", zero)
+	for _, table := range []string{"registration_areas", "registration_sources"} {
+		var zero int
+		must(e.t, e.db.SQL().Get(&zero, `SELECT count(*) FROM `+table+` WHERE n = 0`))
+		if zero != 0 {
+			e.t.Errorf("%d empty groups kept in %s", zero, table)
+		}
 	}
 }
 
@@ -274,6 +285,13 @@ func TestOverviewMatchesDirectCount(t *testing.T) {
 		e.db.SQL().MustExec(`INSERT INTO registrations (ref, channel, chat_id, province, regency, district, status, covered_to, created_at, updated_at)
 			VALUES ($1, 'whatsapp', $2, '61', $3, $4, $5, $6::date, $7, $7)`, fmt.Sprint("OV-E", i), fmt.Sprint("ove", i), c.regency, district, c.status, c.covered, bcToday)
 	}
+	// Last covered days at the edges of the days checked below: year end,
+	// and 29 February 2028 (30 November 2027's arrears end on it).
+	for i, day := range []string{"2026-09-29", "2026-09-30", "2026-10-01", "2026-12-31", "2027-01-01",
+		"2027-11-28", "2027-11-29", "2027-11-30", "2027-12-01", "2028-02-28", "2028-02-29", "2028-03-01"} {
+		e.db.SQL().MustExec(`INSERT INTO registrations (ref, channel, chat_id, province, regency, district, status, covered_to, created_at, updated_at)
+			VALUES ($1, 'telegram', $2, '61', '61.04', '61.04.02', 'aktif', $3::date, $4, $4)`, fmt.Sprint("OV-D", i), fmt.Sprint("ovd", i), day, bcToday)
+	}
 	// Two sponsors' batches, imported now.
 	b1 := e.ovBatch("Pemkab Sambas", "61.01", 3)
 	b2 := e.ovBatch("Pemkab Kubu Raya", "61.12", 2)
@@ -290,10 +308,21 @@ func TestOverviewMatchesDirectCount(t *testing.T) {
 		{"batches", dashboard.Scope{Batches: []int64{b1.ID, b2.ID}}},
 		{"none", dashboard.Scope{None: true}},
 	}
+	// The days asked: today, earlier this month (still from the rollups),
+	// half a year back (its arrears reach before the rollups' horizon once
+	// folded: counted directly), year end, 29 February and a day long after
+	// every coverage ended.
+	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, wib) }
+	days := []time.Time{ovDay, date(2026, 11, 1), date(2026, 5, 15), date(2026, 12, 31), date(2027, 1, 1),
+		date(2028, 2, 28), date(2028, 2, 29), date(2028, 3, 1), date(2031, 6, 1)}
 	check := func(stage string) {
 		t.Helper()
 		for _, sc := range scopes {
-			sameOverview(t, stage+", "+sc.name, e.overview(sc.s), e.directOverview(sc.s))
+			for _, day := range days {
+				// Any time of the day is that day.
+				sameOverview(t, stage+", "+sc.name+", "+day.Format(time.DateOnly),
+					e.overviewOn(sc.s, day.Add(23*time.Hour+59*time.Minute)), e.directOverview(sc.s, day))
+			}
 		}
 	}
 	check("inserted")
@@ -350,6 +379,25 @@ func TestOverviewMatchesDirectCount(t *testing.T) {
 	check("updated, folded")
 	e.fold() // nothing to fold: nothing changes
 	check("folded twice")
+	var ended int
+	must(t, e.db.SQL().Get(&ended, `SELECT count(*) FROM registration_areas WHERE covered_to = '0001-01-02'`))
+	if ended == 0 {
+		t.Errorf("no coverage folded as ended long ago")
+	}
+
+	// Months later the horizon moves: what was in arrears has ended; the
+	// days before are counted directly.
+	e.clk.Set(time.Date(2027, 3, 10, 9, 0, 0, 0, wib))
+	days = append(days, date(2027, 3, 10), date(2027, 2, 20))
+	e.db.SQL().MustExec(`UPDATE registrations SET covered_to = '2026-10-15' WHERE ref = 'OV-R4'`)
+	check("months later")
+	e.fold()
+	check("months later, folded")
+	var left int
+	must(t, e.db.SQL().Get(&left, `SELECT count(*) FROM registration_areas WHERE covered_to > '0001-01-02' AND covered_to < '2026-10-01'`))
+	if left != 0 {
+		t.Errorf("%d groups of coverage ended before the horizon kept their day", left)
+	}
 
 	// Sanity: the dataset covers what it means to.
 	all := e.overview(dashboard.Scope{})
@@ -532,4 +580,94 @@ func TestOverviewFunnel(t *testing.T) {
 	checkFunnel("more, appended")
 	e.fold()
 	checkFunnel("more, folded")
+}
+
+// A database upgraded to 0030 with registrations and payments in the old
+// rollups, folded and not, counts exactly.
+func TestOverviewAfterUpgrade(t *testing.T) {
+	ctx := context.Background()
+	u, drop, err := pgtest.Create(ctx)
+	must(t, err)
+	t.Cleanup(drop)
+	clk := &fakeClock{t: bcToday}
+	db, err := store.Open(ctx, u, testVault(t), store.Options{Now: clk.Now, Location: wib})
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	e := &bcEnv{t: t, ctx: ctx, db: db, clk: clk}
+
+	// Migrations up to 0029 applied as Migrate does, by hand.
+	files, err := os.ReadDir("migrations")
+	must(t, err)
+	db.SQL().MustExec(`CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+	migrate := func(upTo int) {
+		t.Helper()
+		for _, f := range files {
+			var v int
+			if _, err := fmt.Sscanf(f.Name(), "%d_", &v); err != nil {
+				t.Fatalf("migration %s: %v", f.Name(), err)
+			}
+			var done bool
+			must(t, db.SQL().Get(&done, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, v))
+			if done || v > upTo {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join("migrations", f.Name()))
+			must(t, err)
+			db.SQL().MustExec(string(b))
+			db.SQL().MustExec(`INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, v, f.Name())
+		}
+	}
+	insert := func(from, to int) {
+		t.Helper()
+		db.SQL().MustExec(`INSERT INTO registrations (ref, channel, chat_id, province, regency, district, status, covered_to, created_at, updated_at)
+			SELECT 'UP-' || g, (ARRAY['telegram', 'whatsapp', 'web'])[1 + g % 3], 'up' || g, '61', reg, reg || '.0' || (1 + g % 3),
+				CASE WHEN g % 4 = 0 THEN 'menunggu_pembayaran' ELSE 'aktif' END,
+				CASE WHEN g % 4 <> 0 THEN $3::date + (g * 13 % 400) - 300 END,
+				$4::timestamptz - (g * 7 % 100) * interval '1 day', $4
+			FROM generate_series($1::int, $2::int) g,
+				LATERAL (SELECT (ARRAY['61.71', '61.04', '61.72'])[1 + g % 3] AS reg) AS x`, from, to, ovDay.Format(time.DateOnly), bcToday)
+	}
+	pay := func(refs ...string) {
+		t.Helper()
+		for i, ref := range refs {
+			id := e.ovPay(map[string]int64{ref: int64(16800 * (1 + i%3))})
+			e.settle(map[int64]time.Time{id: bcToday.AddDate(0, 0, -i*3)})
+		}
+	}
+	migrate(27)
+	insert(1, 60)
+	pay("UP-1", "UP-2", "UP-3")
+	migrate(28) // its backfill: the old rollups hold these
+	insert(61, 100)
+	pay("UP-5", "UP-61", "UP-62")
+	db.SQL().MustExec(`UPDATE registrations SET deleted_at = $1 WHERE ref IN ('UP-7', 'UP-70')`, bcToday)
+	var pending int
+	must(t, db.SQL().Get(&pending, `SELECT count(*) FROM rollup_deltas`))
+	if pending == 0 {
+		t.Fatal("no deltas pending before the upgrade")
+	}
+	migrate(29)
+	_, err = db.Migrate(ctx)
+	must(t, err)
+
+	scopes := []dashboard.Scope{{}, {Regencies: []string{"61.71"}}, {Regencies: []string{"61.04", "61.72"}}}
+	check := func(stage string) {
+		t.Helper()
+		for _, s := range scopes {
+			for _, day := range []time.Time{ovDay, ovDay.AddDate(0, 0, 40), ovDay.AddDate(0, -7, 0), ovDay.AddDate(2, 0, 0)} {
+				sameOverview(t, fmt.Sprintf("%s, %v, %s", stage, s.Regencies, day.Format(time.DateOnly)), e.overviewOn(s, day), e.directOverview(s, day))
+			}
+		}
+	}
+	check("upgraded")
+	if o := e.overview(dashboard.Scope{}); o.Totals.Registered != 98 {
+		t.Errorf("%d registrations, want 98", o.Totals.Registered)
+	}
+	e.fold()
+	check("upgraded, folded")
+	insert(101, 120)
+	pay("UP-101", "UP-8")
+	check("more")
+	e.fold()
+	check("more, folded")
 }

@@ -42,7 +42,7 @@ func timingsOf(d []time.Duration) timings {
 
 type dashboardResult struct {
 	registrations, payments int
-	rollupRows              int // registration_counts rows after the fold
+	rollupRows              int // registration_areas and registration_sources rows after the fold
 	seedRegs, seedPays      time.Duration
 	fold                    time.Duration
 	folded                  int
@@ -156,7 +156,7 @@ func benchDashboard(ctx context.Context, n int) (dashboardResult, error) {
 	if _, err := db.SQL().ExecContext(ctx, `ANALYZE`); err != nil {
 		return res, err
 	}
-	if err := db.SQL().GetContext(ctx, &res.rollupRows, `SELECT count(*) FROM registration_counts`); err != nil {
+	if err := db.SQL().GetContext(ctx, &res.rollupRows, `SELECT (SELECT count(*) FROM registration_areas) + (SELECT count(*) FROM registration_sources)`); err != nil {
 		return res, err
 	}
 
@@ -201,12 +201,12 @@ func reportDashboard(w io.Writer, r dashboardResult) {
 	tw.head("dashboard overview: %d registrations, %d settled payments\n", r.registrations, r.payments)
 	tw.row("  seed registrations", "%.1f s (one INSERT … SELECT, rollup triggers on)\n", r.seedRegs.Seconds())
 	tw.row("  seed payments", "%.1f s (insert, items, settle, refund 1 in 50)\n", r.seedPays.Seconds())
-	tw.row("  fold rollups", "%s (%d deltas into %d registration_counts rows)\n", roundDur(r.fold), r.folded, r.rollupRows)
+	tw.row("  fold rollups", "%s (%d deltas into %d area and source rows)\n", roundDur(r.fold), r.folded, r.rollupRows)
 	tw.row("  totals", "%d awaiting, %d active, %d arrears, %d ended\n", r.totals.Awaiting, r.totals.Active, r.totals.Arrears, r.totals.Ended)
-	tw.row("  overview, everything", "%s of %d (target p95 < %v)\n", ms(r.all), overviewRuns, targetOverviewP95)
+	tw.row("  overview, everything", "%s of %d (target p95 ≤ %v, every scope)\n", ms(r.all), overviewRuns, targetOverviewP95)
 	tw.row("  overview, supervisor 61.71", "%s of %d (%d registrations)\n", ms(r.supervisor), overviewRuns, r.supervisorRegs)
 	tw.row("  overview, sponsor's batch", "%s of %d (%d registrations)\n", ms(r.sponsor), overviewRuns, r.sponsorRegs)
-	if r.all.p95 >= targetOverviewP95 || r.supervisor.p95 >= targetOverviewP95 {
+	if r.all.p95 > targetOverviewP95 || r.supervisor.p95 > targetOverviewP95 || r.sponsor.p95 > targetOverviewP95 {
 		fmt.Fprintf(w, "!!! the overview's p95 is above %v\n", targetOverviewP95)
 	}
 }
