@@ -480,7 +480,8 @@ func (s *server) uploadReport(w http.ResponseWriter, r *http.Request, v viewer) 
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="impor-%d-%s.csv"`, u.ID, what))
-	w.Write(report) //nolint:errcheck
+	// A byte order mark first: Excel reads the reasons' letters as UTF-8 then.
+	w.Write(append([]byte("\ufeff"), report...)) //nolint:errcheck
 }
 
 // startUpload starts an upload's import, once: a second press, or the

@@ -182,6 +182,10 @@ func TestImportReportThenImportOnce(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("report: %d", code)
 	}
+	report, bom := strings.CutPrefix(report, "\ufeff")
+	if !bom {
+		t.Error("the report has no byte order mark: Excel would garble its letters")
+	}
 	recs, err := csv.NewReader(strings.NewReader(report)).ReadAll()
 	if err != nil {
 		t.Fatal(err)

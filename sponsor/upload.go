@@ -28,12 +28,12 @@ type Upload struct {
 	CreatedAt time.Time
 	Read      int // data rows its dry run read
 	Valid     int // of them, rows that passed every check
-	// Before is the batch the same sponsor's same file filled already (0:
-	// none): importing it again adds nothing twice.
+	// Before is, for a checked upload, the batch the same sponsor's same
+	// file filled already (0: none): importing it again adds nobody twice.
 	Before     int64
 	StartedBy  string
 	StartedAt  time.Time // zero until confirmed
-	Runs       int       // how often its import started: a resume after a crash adds one
+	Runs       int       // how often an admin started its import (a failed one may be started again)
 	Done       int       // rows the running import has read
 	BatchID    int64     // 0 until imported
 	Result     UploadResult

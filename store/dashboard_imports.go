@@ -53,8 +53,8 @@ func (r uploadRow) value() sponsor.Upload {
 		Spec: sponsor.BatchSpec{Sponsor: r.Sponsor, FileName: r.FileName, FileSHA: r.FileSHA, JHT: r.JHT, Months: r.Months, Start: r.Start.Time,
 			CreatedBy: r.CreatedBy, PublicFunds: r.Public},
 		Result: sponsor.UploadResult{Read: r.Read, Imported: r.Imported, Attached: r.Attached, Active: r.Active, Other: r.Other, Rejected: r.Rejected}}
-	if r.Status == sponsor.UploadDone {
-		u.Before = 0
+	if r.Status != sponsor.UploadChecked {
+		u.Before = 0 // its own batch, once it runs
 	}
 	return u
 }
