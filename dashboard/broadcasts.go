@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lindungi/lindungi/bot/telegram"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/markup"
 )
 
 // BroadcastStore is what the Siaran pages read.
@@ -168,7 +168,7 @@ func renderPreview(p flows.BroadcastPreview) previewView {
 		var h string
 		switch c.Channel {
 		case "telegram", "whatsapp":
-			h = telegram.RichHTML(c.Text)
+			h = markup.HTML(c.Text)
 		default:
 			h = template.HTMLEscapeString(c.Text)
 		}

@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/lindungi/lindungi/bot"
 	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/markup"
 )
 
 var _ bot.Editor = (*Client)(nil)
@@ -64,29 +64,5 @@ func truncate(s string, n int) string {
 }
 
 // RichHTML turns a text marked with *bold* and _italic_ into Telegram's
-// HTML: everything else is escaped, and a mark without its pair stays as typed.
-func RichHTML(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		if r == '*' || r == '_' {
-			// The closing mark on the same line, with text between.
-			j := i + 1
-			for j < len(rs) && rs[j] != r && rs[j] != '\n' {
-				j++
-			}
-			if j < len(rs) && rs[j] == r && j > i+1 {
-				tag := "b"
-				if r == '_' {
-					tag = "i"
-				}
-				b.WriteString("<" + tag + ">" + html.EscapeString(string(rs[i+1:j])) + "</" + tag + ">")
-				i = j
-				continue
-			}
-		}
-		b.WriteString(html.EscapeString(string(r)))
-	}
-	return b.String()
-}
+// HTML (markup.HTML).
+func RichHTML(s string) string { return markup.HTML(s) }

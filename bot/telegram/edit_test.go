@@ -2,49 +2,11 @@ package telegram
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/lindungi/lindungi/bot/telegram/telegramtest"
 	"github.com/lindungi/lindungi/flows"
 )
-
-func TestRichHTML(t *testing.T) {
-	tests := map[string]string{
-		"Batas *15 Desember*.":      "Batas <b>15 Desember</b>.",
-		"_Terima kasih_ <3 & salam": "<i>Terima kasih</i> &lt;3 &amp; salam",
-		"5 * 3 = 15":                "5 * 3 = 15",
-		"a_b_c":                     "a<i>b</i>c",
-		"**":                        "**",
-		"*tebal\nbaris lain*":       "*tebal\nbaris lain*",
-		"nama_file dan *x*":         "nama_file dan <b>x</b>",
-		"<script>alert(1)</script>": "&lt;script&gt;alert(1)&lt;/script&gt;",
-		"*<b>*":                     "<b>&lt;b&gt;</b>",
-	}
-	for in, want := range tests {
-		if got := RichHTML(in); got != want {
-			t.Errorf("RichHTML(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func FuzzRichHTML(f *testing.F) {
-	for _, s := range []string{"*a*", "_b_", "<&>", "*_x_*", "**__", "é*ü*"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out := RichHTML(s)
-		for _, tag := range []string{"b", "i"} {
-			if strings.Count(out, "<"+tag+">") != strings.Count(out, "</"+tag+">") {
-				t.Fatalf("RichHTML(%q) = %q: unbalanced <%s>", s, out, tag)
-			}
-		}
-		stripped := strings.NewReplacer("<b>", "", "</b>", "", "<i>", "", "</i>", "").Replace(out)
-		if strings.ContainsAny(stripped, "<>") {
-			t.Fatalf("RichHTML(%q) = %q: markup left unescaped", s, out)
-		}
-	})
-}
 
 func TestSendEditableAndEdit(t *testing.T) {
 	srv := telegramtest.NewServer(t)
