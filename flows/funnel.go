@@ -78,8 +78,13 @@ func (t *turn) trackFunnel(ctx context.Context, before funnelMark) error {
 		if err != nil {
 			return nil //nolint:nilerr // a mark from elsewhere: leave the counts alone
 		}
-		if err := t.tx.FunnelMove(ctx, week, from, step); err != nil {
-			return err
+		// A step jumped over (answers known already) was passed on the
+		// way: each in between counts as reached, none as stopped at.
+		for i := slices.Index(FunnelSteps, from) + 1; i <= slices.Index(FunnelSteps, step); i++ {
+			if err := t.tx.FunnelMove(ctx, week, from, FunnelSteps[i]); err != nil {
+				return err
+			}
+			from = FunnelSteps[i]
 		}
 		t.s.Data.FunnelStep = step
 	}
