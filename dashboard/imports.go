@@ -285,7 +285,8 @@ func (s *server) limitUpload(h http.Handler) http.Handler {
 // checked row by row (the dry run) and stored with its report; then its
 // page.
 func (s *server) upload(w http.ResponseWriter, r *http.Request, v viewer) {
-	form := uploadForm{Sponsor: strings.TrimSpace(r.PostFormValue("sponsor")), Funding: r.PostFormValue("funding"),
+	// One spelling of the sponsor's name: the batch is the sponsor's and the file's.
+	form := uploadForm{Sponsor: strings.Join(strings.Fields(r.PostFormValue("sponsor")), " "), Funding: r.PostFormValue("funding"),
 		Start: strings.TrimSpace(r.PostFormValue("start")), JHT: r.PostFormValue("jht") == "1"}
 	form.Months, _ = strconv.ParseInt(r.PostFormValue("months"), 10, 64)
 	refuse := func(status int, key string, data map[string]any) {

@@ -251,6 +251,13 @@ func TestImportReportThenImportOnce(t *testing.T) {
 	if got := tile(t, page, "b-workers"); got != regs {
 		t.Errorf("the batch page shows %d workers, the database has %d", got, regs)
 	}
+	if strings.Contains(page, `id="invoice"`) {
+		t.Error("an invoice is offered without a payment provider")
+	}
+	if code, body := b.post(fmt.Sprintf("/admin/impor/%d/tagihan", u.BatchID), url.Values{"csrf": {b.csrf()}, "bank": {"bni"}}); code != http.StatusConflict ||
+		!strings.Contains(body, "Tagihan tidak bisa dibuat") {
+		t.Errorf("an invoice without a payment provider: %d", code)
+	}
 	_, list2 := b.get("/admin/impor")
 	if !strings.Contains(list2, fmt.Sprintf(`href="/admin/impor/%d"`, u.BatchID)) {
 		t.Error("the Impor page does not list the batch")
