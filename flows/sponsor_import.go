@@ -52,6 +52,10 @@ type SponsorImports struct {
 	wg        sync.WaitGroup
 }
 
+// UploadRetention is how long an uploaded list never imported (checked
+// but not confirmed, or failed) is kept: it holds NIKs and phone numbers.
+const UploadRetention = 7 * 24 * time.Hour
+
 // SponsorImports builds the imports of uploaded lists on st.
 func (e *Engine) SponsorImports(st SponsorImportStore) *SponsorImports {
 	return &SponsorImports{e: e, st: st}

@@ -259,6 +259,19 @@ func (d *DB) FailUpload(ctx context.Context, id int64, reason string) error {
 	return nil
 }
 
+// PruneUploads deletes the uploads never imported (checked but not
+// confirmed, or failed) untouched since before: their sealed files hold
+// NIKs and phone numbers, kept no longer than needed (UU PDP). It returns
+// how many went.
+func (d *DB) PruneUploads(ctx context.Context, before time.Time) (int, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM dashboard_imports WHERE status IN ('checked', 'failed') AND updated_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("prune uploads: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // RunningUploads lists the uploads being imported, oldest first.
 func (d *DB) RunningUploads(ctx context.Context) ([]int64, error) {
 	var ids []int64

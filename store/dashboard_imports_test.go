@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/dashboard"
 	"github.com/lindungi/lindungi/sponsor"
 )
@@ -124,5 +126,39 @@ func TestDashboardUploads(t *testing.T) {
 	if err := db.SQL().Get(&audited, `SELECT count(*) FROM audit_log WHERE subject = $1 AND action IN ('dasbor:import_upload', 'dasbor:import_start', 'dasbor:import_done')`,
 		"upload:"+strconv.FormatInt(id, 10)); err != nil || audited != 3 {
 		t.Errorf("%d audit lines for the upload, want 3 (%v)", audited, err)
+	}
+}
+
+// A list never imported goes after its retention: a checked or failed
+// upload untouched since before; a running or imported one stays.
+func TestPruneUploads(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	file := []byte("NIK,Nama\n6171051506850001,Siti Rahayu\n")
+	mk := func(name string) int64 {
+		u := sponsor.Upload{Spec: sponsor.BatchSpec{Sponsor: "Uji Pangkas " + name, FileName: name + ".csv", FileSHA: "cd34" + name, Months: 12,
+			CreatedBy: "telegram:42"}, Lang: "id", Read: 1, Valid: 1}
+		id, err := db.CreateUpload(ctx, u, file, []byte("baris,kolom,alasan\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	checked, running := mk("checked"), mk("running")
+	if ok, err := db.StartUpload(ctx, running, "telegram:42"); err != nil || !ok {
+		t.Fatalf("start: %v %v", ok, err)
+	}
+	now := clock.Now()
+	if n, err := db.PruneUploads(ctx, now.Add(-time.Hour)); err != nil || n != 0 {
+		t.Errorf("pruned %d fresh uploads (%v), want none", n, err)
+	}
+	if _, err := db.PruneUploads(ctx, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Upload(ctx, checked); !errors.Is(err, dashboard.ErrNotFound) {
+		t.Errorf("the checked upload is still there: %v", err)
+	}
+	if u, err := db.Upload(ctx, running); err != nil || u.Status != sponsor.UploadRunning {
+		t.Errorf("the running upload: %+v, %v", u, err)
 	}
 }

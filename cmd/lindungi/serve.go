@@ -375,6 +375,11 @@ func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog
 		} else if n > 0 {
 			log.Info("pruned whatsapp lists", "count", n)
 		}
+		if n, err := db.PruneUploads(ctx, clock.Now().Add(-flows.UploadRetention)); err != nil && ctx.Err() == nil {
+			log.Warn("prune uploaded lists", "err", err)
+		} else if n > 0 {
+			log.Info("pruned uploaded lists never imported", "count", n)
+		}
 		if n, err := db.PruneWebSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("prune idle web sessions", "err", err)
 		} else if n > 0 {
