@@ -44,7 +44,7 @@ const broadcastPage = 20
 // progressEvery is how often a broadcast's live page is told its counts.
 const progressEvery = time.Second
 
-func (s *server) broadcastRoutes(mux *http.ServeMux) {
+func (s *server) broadcastRoutes(mux *routes) {
 	mux.Handle("GET /admin/siaran", s.auth(notSponsor, s.broadcasts))
 	mux.Handle("GET /admin/siaran/baru", s.auth(adminOnly, s.composeBroadcast))
 	mux.Handle("POST /admin/siaran/baru", s.auth(adminOnly, s.postBroadcast))

@@ -122,7 +122,7 @@ var uploadStatusKeys = map[string]string{
 	sponsor.UploadFailed:  "dasbor.imp.status.failed",
 }
 
-func (s *server) importRoutes(mux *http.ServeMux) {
+func (s *server) importRoutes(mux *routes) {
 	mux.Handle("GET /admin/impor", s.auth(anyone, s.imports))
 	mux.Handle("POST /admin/impor", s.limitUpload(s.auth(adminOnly, s.upload)))
 	mux.Handle("GET /admin/impor/unggahan/{id}", s.auth(notSponsor, s.uploadPage))

@@ -112,7 +112,7 @@ type PaymentStore interface {
 const exportMax = 100_000
 
 // paymentRoutes serves the Pembayaran and Ekspor pages.
-func (s *server) paymentRoutes(mux *http.ServeMux) {
+func (s *server) paymentRoutes(mux *routes) {
 	mux.Handle("GET /admin/pembayaran", s.auth(anyone, s.payments))
 	mux.Handle("POST /admin/pembayaran/{order}/selesai", s.auth(adminOnly, s.resolve))
 	mux.Handle("GET /admin/ekspor", s.auth(anyone, s.exportForm))

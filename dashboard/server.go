@@ -81,6 +81,31 @@ type server struct {
 
 // New builds the dashboard's handler; it serves paths under /admin/.
 func New(cfg Config) (http.Handler, error) {
+	_, mux, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return headers(mux), nil
+}
+
+// routes is the dashboard's mux, with the patterns it serves (a test asks
+// every one of them for a session).
+type routes struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routes) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// build makes the server and its routes.
+func build(cfg Config) (*server, *routes, error) {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
@@ -95,9 +120,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s := &server{Config: cfg, pages: map[string]*template.Template{}}
 	if err := s.parse(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	mux := http.NewServeMux()
+	mux := &routes{ServeMux: http.NewServeMux()}
 	login := ratelimit.Handler(cfg.LoginsPerMinute, cfg.Now, http.HandlerFunc(s.login))
 	mux.Handle("GET /admin/login", login)
 	mux.Handle("POST /admin/login", login)
@@ -119,7 +144,7 @@ func New(cfg Config) (http.Handler, error) {
 	s.broadcastRoutes(mux)
 	s.importRoutes(mux)
 	s.paymentRoutes(mux)
-	return headers(mux), nil
+	return s, mux, nil
 }
 
 // headers sets what every dashboard response carries.
