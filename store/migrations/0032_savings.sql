@@ -1,0 +1,1 @@
+-- 0032: the iuran savings balance (tabungan iuran): an append-only ledger; filled in by its change.

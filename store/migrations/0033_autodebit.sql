@@ -1,0 +1,1 @@
+-- 0033: auto-debit (GoPay tokenization and Midtrans subscriptions); filled in by its change.
