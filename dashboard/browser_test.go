@@ -137,6 +137,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got.registered != int64(len(seed.refsA)+len(seed.refsB)) {
 			t.Errorf("overview: %d registered, seeded %d", got.registered, len(seed.refsA)+len(seed.refsB))
 		}
+		// The map: every kabupaten/kota of the province, the seeded ones
+		// coloured and linked to their registrations.
+		if n, want := browserEval[int](t, admin, `document.querySelectorAll('#peta svg path').length`), len(e.regions.Children("61")); n != want {
+			t.Errorf("the map draws %d regions, the province has %d", n, want)
+		}
+		link := browserEval[string](t, admin, `(document.querySelector('#peta a[href$="wilayah=`+seed.regencyA+`"] path') || {}).getAttribute?.('class') || ''`)
+		if link == "" || link == "m0" {
+			t.Errorf("%s on the map: class %q, want a coverage shade with a link", seed.regencyA, link)
+		}
 	})
 	if !ok {
 		t.FailNow() // the rest needs the admin signed in
@@ -442,7 +451,7 @@ func browserStart(t *testing.T) *browserEnv {
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Regions: regions, Tariffs: iuran.Default(), Log: quiet}, cfg)
-	h, err := dashboard.New(dashboard.Config{Store: db, Actions: engine, Broadcasts: engine, Catalog: cat, Regions: regions, Admins: cfg.Admins,
+	h, err := dashboard.New(dashboard.Config{Store: db, Actions: engine, Broadcasts: engine, Catalog: cat, Regions: regions, Province: cfg.Province, Admins: cfg.Admins,
 		Location: cfg.Location, Log: quiet,
 		LoginsPerMinute: 600}) // every sign-in of the test comes from 127.0.0.1
 	if err != nil {

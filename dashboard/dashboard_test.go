@@ -57,7 +57,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { fe.Close() })
 	cfg := flows.DefaultConfig()
 	cfg.Admins = []string{"telegram:42"}
-	h, err := dashboard.New(dashboard.Config{Store: fe.DB, Actions: fe.Engine(cfg), Broadcasts: fe.Engine(cfg), Imports: fe.Engine(cfg).SponsorImports(fe.DB), Catalog: fe.Catalog, Regions: fe.Regions,
+	h, err := dashboard.New(dashboard.Config{Store: fe.DB, Actions: fe.Engine(cfg), Broadcasts: fe.Engine(cfg), Imports: fe.Engine(cfg).SponsorImports(fe.DB), Catalog: fe.Catalog, Regions: fe.Regions, Province: cfg.Province,
 		Admins: cfg.Admins, Location: cfg.Location, Now: clk.Now, Log: slog.New(slog.DiscardHandler), LoginsPerMinute: 600})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/peta"
 )
 
 // perPage is how many registrations a page of the search lists.
@@ -194,7 +195,58 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request, v viewer) {
 		"PayChart": chart{Title: s.T(v, "dasbor.chart.payments", nil), Peak: s.T(v, "dasbor.chart.peak", nil), Points: pays},
 		"SumRegs":  sumRegs, "SumPays": sumPays, "SumAmount": sumAmount,
 		"Areas": map[string][]Area{"regencies": o.Regencies, "districts": o.Districts},
+		"Map":   s.coverageMap(v, o.Regencies),
 	})
+}
+
+// mapView is the overview's map: the drawing, its legend and its source.
+type mapView struct {
+	SVG             template.HTML
+	Legend          []legendItem
+	Source, License string
+}
+
+type legendItem struct{ Class, Label string }
+
+// mapShades are the share-protected steps of the map's colours: m1 under
+// 20%, m2 under 40%… m5 from 80%; m0 is no registration.
+var mapShades = []float64{0.2, 0.4, 0.6, 0.8}
+
+// coverageMap colours each kabupaten/kota of the province by the share of
+// its registrations protected today; nil when no map is shipped.
+func (s *server) coverageMap(v viewer, regencies []Area) *mapView {
+	if s.peta == nil {
+		return nil
+	}
+	by := map[string]Area{}
+	for _, a := range regencies {
+		by[a.Code] = a
+	}
+	svg := s.peta.SVG(s.T(v, "dasbor.map.title", nil), func(code string) peta.Fill {
+		a := by[code]
+		name := s.regionName(code)
+		if a.Registered == 0 {
+			return peta.Fill{Class: "m0", Title: s.T(v, "dasbor.map.empty", map[string]any{"Name": name})}
+		}
+		share := float64(a.Active) / float64(a.Registered)
+		class := fmt.Sprintf("m%d", len(mapShades)+1)
+		for i, edge := range mapShades {
+			if share < edge {
+				class = fmt.Sprintf("m%d", i+1)
+				break
+			}
+		}
+		return peta.Fill{Class: class, Link: "/admin/pendaftar?wilayah=" + code,
+			Title: s.T(v, "dasbor.map.region", map[string]any{"Name": name, "Active": locales.Number(v.Lang, a.Active),
+				"Registered": locales.Number(v.Lang, a.Registered), "Share": locales.Decimal(v.Lang, 100*share, 1) + "%"})}
+	})
+	legend := []legendItem{{"m0", s.T(v, "dasbor.map.legend_none", nil)}}
+	from := 0
+	for i, to := range append(slices.Clone(mapShades), 1) {
+		legend = append(legend, legendItem{fmt.Sprintf("m%d", i+1), s.T(v, "dasbor.map.legend", map[string]any{"From": from, "To": int(to * 100)})})
+		from = int(to * 100)
+	}
+	return &mapView{SVG: svg, Legend: legend, Source: s.peta.Source, License: s.peta.License}
 }
 
 // sortAreas orders a coverage table as its header link asks: by name

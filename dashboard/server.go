@@ -23,6 +23,7 @@ import (
 	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/peta"
 	"github.com/lindungi/lindungi/ratelimit"
 	"github.com/lindungi/lindungi/wilayah"
 )
@@ -63,6 +64,7 @@ type Config struct {
 	Broadcasts Broadcaster
 	Catalog    *locales.Catalog
 	Regions    *wilayah.Data
+	Province   string   // the deployment's province (its dotted code): the map's
 	Admins     []string // LINDUNGI_ADMINS: admins whatever the roles say
 	Location   *time.Location
 	Now        func() time.Time // nil means clock.Now
@@ -77,6 +79,7 @@ type Config struct {
 type server struct {
 	Config
 	pages map[string]*template.Template
+	peta  *peta.Map // the province's kabupaten/kota; nil when none is shipped
 }
 
 // New builds the dashboard's handler; it serves paths under /admin/.
@@ -121,6 +124,15 @@ func build(cfg Config) (*server, *routes, error) {
 	s := &server{Config: cfg, pages: map[string]*template.Template{}}
 	if err := s.parse(); err != nil {
 		return nil, nil, err
+	}
+	if cfg.Province != "" {
+		m, err := peta.Load(cfg.Province)
+		switch {
+		case err == nil:
+			s.peta = m
+		case !errors.Is(err, peta.ErrNoMap):
+			return nil, nil, err
+		}
 	}
 	mux := &routes{ServeMux: http.NewServeMux()}
 	login := ratelimit.Handler(cfg.LoginsPerMinute, cfg.Now, http.HandlerFunc(s.login))
