@@ -20,7 +20,7 @@ BIN         := bin/lindungi
 DB_NAME   = $(shell echo '$(DATABASE_URL)' | sed -E 's#^[^/]*//[^/]*/([^?]*).*#\1#')
 ADMIN_URL = $(shell echo '$(DATABASE_URL)' | sed -E 's#^([^/]*//[^/]*/)[^?]*#\1postgres#')
 
-FUZZ_TARGETS := ./clock:FuzzParse ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./nama:FuzzMatch ./flows:FuzzAgentInput ./tanggal:FuzzParseWhen ./markup:FuzzHTML ./roster:FuzzCheck ./roster:FuzzOpen ./kpj:FuzzRead ./iuran:FuzzParseAmount ./iuran:FuzzParse ./iuran:FuzzParseDiscounts ./iuran:FuzzCoverage ./wilayah:FuzzSearch ./flows:FuzzParseCommand ./payments/midtrans:FuzzVerify ./payments/midtrans:FuzzTamper ./payments/midtrans:FuzzCancelAnswer ./payments/sandbox:FuzzVerify ./bot/whatsapp:FuzzWebhook ./bot/whatsapp:FuzzSignature ./bot/whatsapp:FuzzFit ./flows:FuzzReadLink
+FUZZ_TARGETS := ./clock:FuzzParse ./nik:FuzzParse ./tanggal:FuzzParse ./telepon:FuzzParse ./nama:FuzzParse ./nama:FuzzMatch ./flows:FuzzAgentInput ./tanggal:FuzzParseWhen ./markup:FuzzHTML ./roster:FuzzCheck ./roster:FuzzOpen ./kpj:FuzzRead ./iuran:FuzzParseAmount ./iuran:FuzzParse ./iuran:FuzzParseDiscounts ./iuran:FuzzCoverage ./wilayah:FuzzSearch ./flows:FuzzParseCommand ./payments/midtrans:FuzzVerify ./payments/midtrans:FuzzTamper ./payments/midtrans:FuzzCancelAnswer ./payments/midtrans:FuzzAccountAnswer ./payments/midtrans:FuzzSubscriptionAnswer ./payments/midtrans:FuzzVerifyRecurring ./payments/sandbox:FuzzVerify ./bot/whatsapp:FuzzWebhook ./bot/whatsapp:FuzzSignature ./bot/whatsapp:FuzzFit ./flows:FuzzReadLink
 
 # The clocks make test-future runs the unit tests at: about 400 days ahead,
 # and the leap day 2028 at 08:00 WIB (see clock/clock.go).

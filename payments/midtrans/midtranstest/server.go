@@ -9,6 +9,10 @@
 // The fake sends nothing by itself: a test moves an order on with Notify (a
 // payment, an expiry) and posts the body it returns. After a cancel,
 // Notification gives the cancel notification Midtrans would post.
+//
+// It speaks GoPay Tokenization and the Subscriptions API too (recurring.go):
+// account linking, subscriptions, their charges' recurring notifications
+// and the unbind notification.
 package midtranstest
 
 import (
@@ -115,6 +119,12 @@ type Server struct {
 	fails  []*scripted
 	nextID int
 	now    func() time.Time
+
+	// GoPay Tokenization and subscriptions (recurring.go)
+	accounts        map[string]*AccountState
+	subs            map[string]*SubscriptionState
+	subOrder        []string
+	tokenizationOff bool
 }
 
 // NewServer starts a fake that closes when the test ends.
@@ -300,6 +310,7 @@ func (s *Server) body(t *tx, key string) map[string]any {
 		m["payment_code"], m["store"] = t.VANumber, t.Bank
 	case t.PaymentType == "qris":
 		m["acquirer"] = t.Bank // qr_string is in the charge answer only
+	case t.PaymentType == "gopay": // a subscription's charge: no payment code
 	case t.Bank == "permata":
 		m["permata_va_number"] = t.VANumber
 	default:
@@ -393,6 +404,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasSuffix(r.URL.Path, "/cancel"):
 		endpoint = "cancel"
 		orderID = pathOrder(r, "/cancel")
+	default:
+		endpoint = recurringEndpoint(r)
 	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, Request{Method: r.Method, Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), Body: body})
@@ -414,7 +427,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "cancel":
 		s.cancel(w, orderID)
 	default:
-		s.fail(w, Failure{HTTPStatus: 404, StatusCode: "404", StatusMessage: "The requested resource is not found"})
+		if !s.serveRecurring(w, r, endpoint, body) {
+			s.fail(w, Failure{HTTPStatus: 404, StatusCode: "404", StatusMessage: "The requested resource is not found"})
+		}
 	}
 }
 
