@@ -48,6 +48,8 @@ type dashboardResult struct {
 	folded                  int
 	all, supervisor         timings
 	sponsor                 timings
+	search, searchRare      timings // Pendaftar: a name part many have, and a full name
+	searchHits              int
 	supervisorRegs          int64
 	sponsorRegs             int64
 	totals                  dashboard.Totals
@@ -96,9 +98,10 @@ func benchDashboard(ctx context.Context, n int) (dashboardResult, error) {
 	// awaiting, else covered to a day from 300 days ago to 240 ahead) and the
 	// minute it was made.
 	start := clock.Start()
-	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO registrations (id, ref, channel, chat_id, province, regency, district, village, occupation,
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO registrations (id, ref, name, channel, chat_id, province, regency, district, village, occupation,
 			income_bracket, monthly_iuran, status, covered_from, covered_to, agent_id, sponsor_batch_id, created_at, updated_at)
-		SELECT g, 'LDB-' || g, ch, CASE WHEN ch = '' THEN '' ELSE 'c' || g END, left(reg, 2), reg, dis, dis || '.1001',
+		SELECT g, 'LDB-' || g, (ARRAY['Siti', 'Budi', 'Dewi', 'Agus', 'Nur', 'Hendra', 'Maria', 'Ahmad', 'Lina', 'Yusuf', 'Rina', 'Yohanes'])[1 + h[5] % 12]
+			|| ' ' || (ARRAY['Rahayu', 'Santoso', 'Lestari', 'Salim', 'Aini', 'Wijaya', 'Ulfa', 'Fauzi', 'Marlina', 'Kurniawan', 'Susanti', 'Ading'])[1 + h[6] / 7 % 12], ch, CASE WHEN ch = '' THEN '' ELSE 'c' || g END, left(reg, 2), reg, dis, dis || '.1001',
 			(ARRAY['petani', 'nelayan', 'pedagang_pasar', 'ojek', 'buruh_harian'])[1 + h[6] % 5], 1, 16800,
 			CASE WHEN awaiting THEN 'menunggu_pembayaran' ELSE 'aktif' END,
 			CASE WHEN NOT awaiting THEN $1::date + (h[4] % 540 - 330) END,
@@ -190,6 +193,28 @@ func benchDashboard(ctx context.Context, n int) (dashboardResult, error) {
 		return res, err
 	}
 	res.sponsorRegs = o.Totals.Registered
+
+	// Pendaftar's search by a part of a name: one every twelfth person has,
+	// and a full name (one in 144).
+	search := func(text string) (timings, int, error) {
+		var d []time.Duration
+		var hits int
+		for range overviewRuns {
+			start := clock.Start()
+			var err error
+			if _, hits, err = db.Registrations(ctx, dashboard.Scope{}, dashboard.Query{Text: text, PerPage: 50}, day); err != nil {
+				return timings{}, 0, err
+			}
+			d = append(d, start.Elapsed())
+		}
+		return timingsOf(d), hits, nil
+	}
+	if res.search, res.searchHits, err = search("rahayu"); err != nil {
+		return res, err
+	}
+	if res.searchRare, _, err = search("Siti Rahayu"); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -206,6 +231,8 @@ func reportDashboard(w io.Writer, r dashboardResult) {
 	tw.row("  overview, everything", "%s of %d (target p95 ≤ %v, every scope)\n", ms(r.all), overviewRuns, targetOverviewP95)
 	tw.row("  overview, supervisor 61.71", "%s of %d (%d registrations)\n", ms(r.supervisor), overviewRuns, r.supervisorRegs)
 	tw.row("  overview, sponsor's batch", "%s of %d (%d registrations)\n", ms(r.sponsor), overviewRuns, r.sponsorRegs)
+	tw.row("  search \"rahayu\"", "%s of %d (%d found, counted up to 100.000)\n", ms(r.search), overviewRuns, r.searchHits)
+	tw.row("  search \"Siti Rahayu\"", "%s of %d\n", ms(r.searchRare), overviewRuns)
 	if r.all.p95 > targetOverviewP95 || r.supervisor.p95 > targetOverviewP95 || r.sponsor.p95 > targetOverviewP95 {
 		fmt.Fprintf(w, "!!! the overview's p95 is above %v\n", targetOverviewP95)
 	}
