@@ -17,6 +17,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
+	"github.com/lindungi/lindungi/clock"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/locales"
 	"github.com/lindungi/lindungi/payments"
@@ -261,6 +262,9 @@ func (s *server) showImports(w http.ResponseWriter, r *http.Request, v viewer, s
 // limitUpload bounds an upload's body before the form is read: one too big
 // is refused with a page that says so (its body read and dropped first, so
 // the browser, still sending, shows the page).
+// uploadTime is how long an upload may take to arrive and be checked.
+const uploadTime = 10 * time.Minute
+
 func (s *server) limitUpload(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > uploadBody {
@@ -277,6 +281,12 @@ func (s *server) limitUpload(h http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, uploadBody)
+		// A list of 20 MB over a slow line, and its dry run, take longer
+		// than the server's timeouts allow other requests (deadlines are
+		// the network's: the real clock, not the page's).
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(clock.Now().Add(uploadTime))  //nolint:errcheck // not every writer has deadlines (tests)
+		rc.SetWriteDeadline(clock.Now().Add(uploadTime)) //nolint:errcheck
 		h.ServeHTTP(w, r)
 	})
 }
