@@ -44,6 +44,7 @@ func dynamicKeys() []string {
 		add("bank.", string(m))
 		add("pay.steps.", string(m))
 	}
+	add("bank.", "gopay") // an auto-debit charge's method (flows/autodebit_charge.go)
 	add("sandbox.status.", "paid", "expired", "pending", "other")
 	add("remind.", flows.RemindBefore, flows.RemindLapsed, flows.RemindArrears)
 	add("agent.role.", flows.AgentRoles...)

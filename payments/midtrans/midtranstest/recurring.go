@@ -7,8 +7,23 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
+
+// servers numbers the fakes, so that ids stay unique across the fakes of
+// one test binary sharing a database (Midtrans' are UUIDs).
+var servers atomic.Int64
+
+// uuid is a fresh UUID-shaped id with prefix. s.mu is held.
+func (s *Server) uuid(prefix string) string {
+	if s.instance == 0 {
+		s.instance = servers.Add(1)
+	}
+	n := s.nextID
+	s.nextID++
+	return fmt.Sprintf("%s-%04x-%012x", prefix, s.instance&0xffff, n)
+}
 
 // The fake's GoPay Tokenization and Subscriptions API:
 // POST /v2/pay/account, GET /v2/pay/account/{id}, POST …/{id}/unbind,
@@ -147,8 +162,7 @@ func (s *Server) link(w http.ResponseWriter, body []byte) {
 	if s.accounts == nil {
 		s.accounts = map[string]*AccountState{}
 	}
-	id := fmt.Sprintf("00000269-7836-49e5-bc65-%012x", s.nextID)
-	s.nextID++
+	id := s.uuid("00000269-7836-49e5")
 	a := &AccountState{ID: id, Phone: req.GopayPartner.PhoneNumber, Status: "PENDING", Balance: 8_000_000}
 	s.accounts[id] = a
 	m := s.accountBody(a)
@@ -348,8 +362,7 @@ func (s *Server) subscribe(w http.ResponseWriter, body []byte) {
 			return
 		}
 	}
-	id := fmt.Sprintf("d98a63b8-97e4-4059-825f-%012x", s.nextID)
-	s.nextID++
+	id := s.uuid("d98a63b8-97e4-4059")
 	st := &SubscriptionState{ID: id, Name: req.Name, Amount: amount, Status: "active", Token: req.Token, Interval: sc.Interval,
 		IntervalUnit: sc.IntervalUnit, MaxInterval: sc.MaxInterval, StartTime: sc.StartTime, Retry: req.RetrySchedule, Body: body}
 	if req.Gopay != nil {
@@ -468,7 +481,7 @@ func (s *Server) ChargeSubscription(id string, paid bool) (h http.Header, body [
 	}
 	now := s.now().In(wib)
 	st.Charges++
-	t := &tx{Charge: Charge{OrderID: fmt.Sprintf("SUBS-%s-%d", st.ID[len(st.ID)-12:], st.Charges), TransactionID: s.transactionID(),
+	t := &tx{Charge: Charge{OrderID: fmt.Sprintf("SUBS-%s-%d", st.ID, st.Charges), TransactionID: s.transactionID(),
 		PaymentType: "gopay", Bank: "gopay", Amount: st.Amount}, status: "deny", txTime: now, expiry: now.Add(15 * time.Minute)}
 	if paid {
 		t.status, t.settlement = "settlement", now

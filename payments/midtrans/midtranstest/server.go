@@ -125,6 +125,7 @@ type Server struct {
 	subs            map[string]*SubscriptionState
 	subOrder        []string
 	tokenizationOff bool
+	instance        int64 // this server's number, in its account and subscription ids
 }
 
 // NewServer starts a fake that closes when the test ends.

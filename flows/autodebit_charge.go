@@ -1,0 +1,502 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lindungi/lindungi/iuran"
+	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/nama"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/tanggal"
+)
+
+// AutoDebitStatus is where an auto-debit stands.
+type AutoDebitStatus string
+
+// Auto-debit statuses.
+const (
+	AutoDebitLinking    AutoDebitStatus = "linking"    // the GoPay account is PENDING: the worker has the activation link
+	AutoDebitConfirming AutoDebitStatus = "confirming" // ENABLED: the worker is asked the amount and the day
+	AutoDebitActive     AutoDebitStatus = "active"     // the subscription charges every month
+	AutoDebitPaused     AutoDebitStatus = "paused"     // a charge failed after every retry: the subscription is disabled
+	AutoDebitStopped    AutoDebitStatus = "stopped"    // the worker stopped it, or the account was unlinked
+)
+
+// Why an auto-debit stopped.
+const (
+	StopByWorker = "worker"
+	StopUnbound  = "unbound"
+)
+
+// GoPay account statuses (Midtrans' words).
+const (
+	AccountPending  = "PENDING"
+	AccountEnabled  = "ENABLED"
+	AccountExpired  = "EXPIRED"
+	AccountDisabled = "DISABLED"
+)
+
+// AutoDebit is one registration's auto-debit, as stored.
+type AutoDebit struct {
+	ID              int64
+	RegistrationID  int64
+	Channel, ChatID string // the worker's own chat: it linked the account, it is told
+	Provider        string
+	AccountID       string
+	AccountStatus   string
+	Token           string
+	SubscriptionID  string
+	Amount          int64
+	ChargeDay       int
+	FirstCharge     time.Time
+	Status          AutoDebitStatus
+	Failures        int
+	StopReason      string
+}
+
+// AutoDebitRegistration is what auto-debit needs of the registration it pays.
+type AutoDebitRegistration struct {
+	Ref        string
+	Name       string
+	Bracket    int
+	JHT        bool
+	Occupation string
+	CoveredTo  time.Time // zero: never covered
+	Lang       string    // its chat's language
+	Sponsored  bool      // a sponsor pays JKK and JKM: no auto-debit
+}
+
+// GoPayAccount is a linked GoPay account as the provider describes it.
+type GoPayAccount struct {
+	ID, Status     string
+	AppURL, WebURL string // the activation links, while PENDING
+	Token          string // once ENABLED
+}
+
+// SubscriptionPlan is the monthly charge to set up at the provider.
+type SubscriptionPlan struct {
+	Name              string
+	Amount            int64
+	AccountID, Token  string
+	Start             time.Time
+	Retries           int
+	RetryEvery        time.Duration
+	MonthsOfSchedules int
+}
+
+// AutoDebitProvider links GoPay accounts and runs subscriptions (the
+// Midtrans client, adapted in cmd/lindungi).
+type AutoDebitProvider interface {
+	Name() string
+	LinkAccount(ctx context.Context, phone, redirectURL string) (GoPayAccount, error)
+	Account(ctx context.Context, id string) (GoPayAccount, error)
+	CreateSubscription(ctx context.Context, p SubscriptionPlan) (id string, err error)
+	SetSubscriptionAmount(ctx context.Context, id string, amount int64) error
+	DisableSubscription(ctx context.Context, id string) error
+}
+
+// RecurringEvent is a verified notification of the provider's recurring
+// URL: a subscription's charge, or an unlinked account.
+type RecurringEvent struct {
+	Charge         payments.Notification // set for a charge
+	SubscriptionID string
+	Message        string // the provider's reason for a failed charge
+	UnboundAccount string // set for an unbind
+}
+
+// AutoDebitStore opens the transactions of auto-debit (store.DB).
+type AutoDebitStore interface {
+	AutoDebitAtomically(ctx context.Context, fn func(ctx context.Context, tx AutoDebitTx) error) error
+}
+
+// AutoDebitTx is what auto-debit needs of a transaction.
+type AutoDebitTx interface {
+	// NewAutoDebit records an auto-debit being linked; ErrDuplicate when
+	// the registration has one in force.
+	NewAutoDebit(ctx context.Context, a AutoDebit) (int64, error)
+	// LockAutoDebit loads and locks one (ErrNotFound).
+	LockAutoDebit(ctx context.Context, id int64) (AutoDebit, error)
+	// LockAutoDebitBySubscription loads and locks the auto-debit of a
+	// provider's subscription (ErrNotFound).
+	LockAutoDebitBySubscription(ctx context.Context, subscriptionID string) (AutoDebit, error)
+	// LockAutoDebitsOf locks the auto-debits not stopped of a linked
+	// account ("" for any), or of a chat (channel and chatID, "" for any).
+	LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID string) ([]AutoDebit, error)
+	// SaveAutoDebit writes an auto-debit's state back.
+	SaveAutoDebit(ctx context.Context, a AutoDebit) error
+	// AutoDebitRegistration reads the registration an auto-debit pays.
+	AutoDebitRegistration(ctx context.Context, registrationID int64) (AutoDebitRegistration, error)
+	// RecordCharge records a subscription's charge as a payment of its
+	// registration, once: created is false when the order was recorded before.
+	RecordCharge(ctx context.Context, a AutoDebit, n payments.Notification, line PaymentLine) (created bool, err error)
+	// SendTo queues replies for a chat, delivered after commit.
+	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error
+}
+
+// AutoDebits runs auto-debit: linking, confirming, the monthly charges, a
+// price change, stopping. Its messages go through the outbox, in the
+// transaction that decided them.
+type AutoDebits struct {
+	e        *Engine
+	store    AutoDebitStore
+	prov     AutoDebitProvider
+	pay      PaymentStore
+	redirect string
+}
+
+// NewAutoDebits wires auto-debit: e for texts, prices and the clock, store
+// for its rows, pay to apply a charge like every payment, prov the
+// provider; redirect is where GoPay sends the worker after linking ("").
+func NewAutoDebits(e *Engine, store AutoDebitStore, pay PaymentStore, prov AutoDebitProvider, redirect string) *AutoDebits {
+	return &AutoDebits{e: e, store: store, prov: prov, pay: pay, redirect: redirect}
+}
+
+func (s *AutoDebits) now() time.Time { return s.e.now().In(s.e.cfg.Location) }
+
+func (s *AutoDebits) lang(l string) string {
+	if s.e.cat.Supported(l) {
+		return l
+	}
+	return locales.Default
+}
+
+func (s *AutoDebits) say(lang, key string, data map[string]any, choices ...Choice) Reply {
+	in := InputNone
+	if len(choices) > 0 {
+		in = InputText
+	}
+	return noticeOf(NoticeMessage, lang, Reply{Text: s.e.cat.T(lang, key, data), Choices: choices, Input: in})
+}
+
+// price is what one month of reg costs when its next month starts.
+func (s *AutoDebits) price(reg AutoDebitRegistration) (iuran.Quote, error) {
+	start := tanggal.Midnight(s.now()).AddDate(0, 0, 1)
+	if !reg.CoveredTo.IsZero() {
+		start = time.Date(reg.CoveredTo.Year(), reg.CoveredTo.Month(), reg.CoveredTo.Day()+1, 0, 0, 0, 0, s.e.cfg.Location)
+	}
+	return s.e.tariffs.Quote(iuran.QuoteRequest{Bracket: reg.Bracket, JHT: reg.JHT, Months: 1, Start: start, Discounts: s.e.discounts,
+		Sector: iuran.OccupationSector(reg.Occupation)})
+}
+
+// Link starts linking the GoPay account of the worker's own phone for a
+// registration the chat owns, and sends the activation link. The phone is
+// the chat's own (a WhatsApp number, a Telegram contact shared): an agent
+// can offer auto-debit, only the worker's phone links it.
+func (s *AutoDebits) Link(ctx context.Context, registrationID int64, channel, chatID, phone string) (AutoDebit, error) {
+	acc, err := s.prov.LinkAccount(ctx, phone, s.redirect)
+	if err != nil {
+		return AutoDebit{}, fmt.Errorf("link gopay: %w", err)
+	}
+	a := AutoDebit{RegistrationID: registrationID, Channel: channel, ChatID: chatID, Provider: s.prov.Name(), AccountID: acc.ID,
+		AccountStatus: acc.Status, Status: AutoDebitLinking}
+	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		reg, err := tx.AutoDebitRegistration(ctx, registrationID)
+		if err != nil {
+			return err
+		}
+		if reg.Sponsored {
+			return errors.New("a sponsored registration has no auto-debit")
+		}
+		if a.ID, err = tx.NewAutoDebit(ctx, a); err != nil {
+			return err
+		}
+		link := acc.AppURL
+		if link == "" {
+			link = acc.WebURL
+		}
+		lang := s.lang(reg.Lang)
+		return tx.SendTo(ctx, channel, chatID, []Reply{s.say(lang, "autodebit.link", map[string]any{"Name": nama.Display(reg.Name), "URL": link},
+			Choice{Label: s.e.cat.T(lang, "autodebit.linked_button", nil), Data: fmt.Sprintf("ad:check:%d", a.ID)})})
+	})
+	return a, err
+}
+
+// Check follows a linking account: once ENABLED the worker is asked to
+// confirm the amount and the day (the default day first); EXPIRED or
+// DISABLED stops it. changed is false while it is still PENDING.
+func (s *AutoDebits) Check(ctx context.Context, id int64) (a AutoDebit, changed bool, err error) {
+	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		if a, err = tx.LockAutoDebit(ctx, id); err != nil {
+			return err
+		}
+		if a.Status != AutoDebitLinking {
+			return nil
+		}
+		acc, err := s.prov.Account(ctx, a.AccountID)
+		if err != nil {
+			return fmt.Errorf("gopay account: %w", err)
+		}
+		reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+		if err != nil {
+			return err
+		}
+		lang := s.lang(reg.Lang)
+		switch acc.Status {
+		case AccountPending:
+			return nil
+		case AccountEnabled:
+			q, err := s.price(reg)
+			if err != nil {
+				return fmt.Errorf("price %s: %w", reg.Ref, err)
+			}
+			a.AccountStatus, a.Token, a.Status, a.Amount = acc.Status, acc.Token, AutoDebitConfirming, q.Totals.Total
+			a.ChargeDay = DefaultChargeDay(reg.CoveredTo, s.now())
+			changed = true
+			var choices []Choice
+			for i, d := range ChargeDayChoices(a.ChargeDay) {
+				key := "autodebit.day_choice"
+				if i == 0 {
+					key = "autodebit.day_default"
+				}
+				choices = append(choices, Choice{Label: s.e.cat.T(lang, key, map[string]any{"Day": d}), Data: fmt.Sprintf("ad:day:%d:%d", a.ID, d)})
+			}
+			if err := tx.SaveAutoDebit(ctx, a); err != nil {
+				return err
+			}
+			return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.confirm",
+				map[string]any{"Name": nama.Display(reg.Name), "Amount": rupiahOf(a.Amount), "Day": a.ChargeDay}, choices...)})
+		default:
+			a.AccountStatus, a.Status, a.StopReason, changed = acc.Status, AutoDebitStopped, StopUnbound, true
+			if err := tx.SaveAutoDebit(ctx, a); err != nil {
+				return err
+			}
+			return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.link_failed", nil)})
+		}
+	})
+	return a, changed, err
+}
+
+// Confirm takes the worker's yes with the day of the month (1 to
+// MaxChargeDay) and creates the subscription: monthly, from the first
+// charge (see FirstCharge), with Midtrans' retry schedule. Only the chat
+// that linked the account may confirm.
+func (s *AutoDebits) Confirm(ctx context.Context, id int64, channel, chatID string, day int) (AutoDebit, error) {
+	var a AutoDebit
+	err := s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		var err error
+		if a, err = tx.LockAutoDebit(ctx, id); err != nil {
+			return err
+		}
+		if a.Channel != channel || a.ChatID != chatID {
+			return fmt.Errorf("auto-debit %d: confirmed from another chat: %w", id, ErrNotFound)
+		}
+		if a.Status != AutoDebitConfirming {
+			return nil // confirmed already (a second tap), or stopped meanwhile
+		}
+		if day < 1 || day > MaxChargeDay {
+			return fmt.Errorf("auto-debit %d: day %d", id, day)
+		}
+		reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+		if err != nil {
+			return err
+		}
+		q, err := s.price(reg)
+		if err != nil {
+			return fmt.Errorf("price %s: %w", reg.Ref, err)
+		}
+		first, late := FirstCharge(s.now(), reg.CoveredTo, day)
+		sub, err := s.prov.CreateSubscription(ctx, SubscriptionPlan{Name: fmt.Sprintf("BPU-%s-%d", reg.Ref, a.ID), Amount: q.Totals.Total,
+			AccountID: a.AccountID, Token: a.Token, Start: first, Retries: AutoDebitRetries, RetryEvery: AutoDebitRetryEvery})
+		if err != nil {
+			return fmt.Errorf("subscribe %s: %w", reg.Ref, err)
+		}
+		a.SubscriptionID, a.Amount, a.ChargeDay, a.FirstCharge, a.Status, a.Failures = sub, q.Totals.Total, day, first, AutoDebitActive, 0
+		if err := tx.SaveAutoDebit(ctx, a); err != nil {
+			return err
+		}
+		lang := s.lang(reg.Lang)
+		key := "autodebit.started"
+		if late {
+			key = "autodebit.started_late"
+		}
+		return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, key, map[string]any{"Name": nama.Display(reg.Name),
+			"Amount": rupiahOf(a.Amount), "Day": day, "First": s.e.cat.Date(lang, first), "End": s.e.cat.Date(lang, reg.CoveredTo)})})
+	})
+	return a, err
+}
+
+// ApplyRecurring applies a verified recurring notification. A charge is
+// recorded once as a payment of its registration and applied like every
+// payment (ApplyPayment: coverage extended exactly once, the receipt
+// queued); a failed one tells the worker once per order, with a one-tap
+// fallback (a payment code for the month), and after the last retry pauses
+// the subscription. An unbind stops every auto-debit of the account.
+func (s *AutoDebits) ApplyRecurring(ctx context.Context, ev RecurringEvent) (PaymentResult, error) {
+	if ev.UnboundAccount != "" {
+		return PaymentResult{Outcome: PaymentUpdated}, s.stopAll(ctx, ev.UnboundAccount, "", "", StopUnbound)
+	}
+	n := ev.Charge
+	err := s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		a, err := tx.LockAutoDebitBySubscription(ctx, ev.SubscriptionID)
+		if errors.Is(err, ErrNotFound) {
+			return ErrUnknownPayment
+		}
+		if err != nil {
+			return err
+		}
+		reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+		if err != nil {
+			return err
+		}
+		q, err := s.price(reg)
+		if err != nil {
+			return fmt.Errorf("price %s: %w", reg.Ref, err)
+		}
+		line := lineOf(reg.Ref, q)
+		if n.Amount > 0 {
+			line.Amount = n.Amount // what was charged is what the payment is; an admin sees a difference in its lines
+		} else {
+			line.Amount = a.Amount
+		}
+		created, err := tx.RecordCharge(ctx, a, n, line)
+		if err != nil || !created {
+			return err
+		}
+		lang := s.lang(reg.Lang)
+		switch n.Status {
+		case payments.Paid:
+			if a.Failures != 0 {
+				a.Failures = 0
+				return tx.SaveAutoDebit(ctx, a)
+			}
+		case payments.Failed, payments.Expired, payments.Cancelled:
+			a.Failures++
+			fallback := Choice{Label: s.e.cat.T(lang, "autodebit.fallback_button", nil), Data: "ad:code:" + reg.Ref}
+			if a.Failures > AutoDebitRetries {
+				if err := s.prov.DisableSubscription(ctx, a.SubscriptionID); err != nil {
+					return fmt.Errorf("pause %s: %w", a.SubscriptionID, err)
+				}
+				a.Status = AutoDebitPaused
+				if err := tx.SaveAutoDebit(ctx, a); err != nil {
+					return err
+				}
+				return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.paused",
+					map[string]any{"Name": nama.Display(reg.Name)}, fallback)})
+			}
+			if err := tx.SaveAutoDebit(ctx, a); err != nil {
+				return err
+			}
+			if a.Failures > 1 {
+				return nil // told at the first failure; Midtrans is retrying
+			}
+			key := "autodebit.failed"
+			if ev.Message != insufficientBalance {
+				key = "autodebit.failed_other"
+			}
+			return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, key,
+				map[string]any{"Name": nama.Display(reg.Name), "Amount": rupiahOf(n.Amount), "Retries": AutoDebitRetries}, fallback)})
+		}
+		return nil
+	})
+	if err != nil {
+		return PaymentResult{}, fmt.Errorf("recurring %s: %w", n.OrderID, err)
+	}
+	return ApplyPayment(ctx, s.pay, n, s.e.cfg.Location, s.e.now, s.e)
+}
+
+// insufficientBalance is GoPay's reason for an empty wallet.
+const insufficientBalance = "Insufficient balance"
+
+// Stop answers /stopotomatis: every auto-debit of the chat is disabled at
+// the provider (the GoPay account stays linked; nothing else is
+// unbound). n is how many there were.
+func (s *AutoDebits) Stop(ctx context.Context, channel, chatID string) (n int, err error) {
+	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		list, err := tx.LockAutoDebitsOf(ctx, "", channel, chatID)
+		if err != nil {
+			return err
+		}
+		n = len(list)
+		return s.stop(ctx, tx, list, StopByWorker)
+	})
+	return n, err
+}
+
+func (s *AutoDebits) stopAll(ctx context.Context, accountID, channel, chatID, reason string) error {
+	return s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		list, err := tx.LockAutoDebitsOf(ctx, accountID, channel, chatID)
+		if err != nil {
+			return err
+		}
+		return s.stop(ctx, tx, list, reason)
+	})
+}
+
+func (s *AutoDebits) stop(ctx context.Context, tx AutoDebitTx, list []AutoDebit, reason string) error {
+	for _, a := range list {
+		if a.SubscriptionID != "" && a.Status == AutoDebitActive {
+			if err := s.prov.DisableSubscription(ctx, a.SubscriptionID); err != nil {
+				return fmt.Errorf("disable %s: %w", a.SubscriptionID, err)
+			}
+		}
+		a.Status, a.StopReason = AutoDebitStopped, reason
+		if reason == StopUnbound {
+			a.AccountStatus = AccountDisabled
+		}
+		if err := tx.SaveAutoDebit(ctx, a); err != nil {
+			return err
+		}
+		reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+		if err != nil {
+			return err
+		}
+		lang := s.lang(reg.Lang)
+		key := "autodebit.stopped"
+		if reason == StopUnbound {
+			key = "autodebit.unbound"
+		}
+		if err := tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, key, map[string]any{"Name": nama.Display(reg.Name)})}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reprice brings every active subscription's amount to the price of the
+// month its next charge pays (a discount period starting or ending, a
+// changed income bracket) and tells the worker; run it daily, so the
+// change reaches Midtrans before the next charge. changed is how many moved.
+func (s *AutoDebits) Reprice(ctx context.Context) (changed int, err error) {
+	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		list, err := tx.LockAutoDebitsOf(ctx, "", "", "")
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			if a.Status != AutoDebitActive {
+				continue
+			}
+			reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+			if err != nil {
+				return err
+			}
+			q, err := s.price(reg)
+			if err != nil {
+				return fmt.Errorf("price %s: %w", reg.Ref, err)
+			}
+			if q.Totals.Total == a.Amount {
+				continue
+			}
+			if err := s.prov.SetSubscriptionAmount(ctx, a.SubscriptionID, q.Totals.Total); err != nil {
+				return fmt.Errorf("reprice %s: %w", a.SubscriptionID, err)
+			}
+			old := a.Amount
+			a.Amount = q.Totals.Total
+			if err := tx.SaveAutoDebit(ctx, a); err != nil {
+				return err
+			}
+			lang := s.lang(reg.Lang)
+			next := NextCharge(a.FirstCharge, s.now())
+			if err := tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.price_changed", map[string]any{"Name": nama.Display(reg.Name),
+				"Old": rupiahOf(old), "New": rupiahOf(a.Amount), "Next": s.e.cat.Date(lang, next)})}); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, err
+}

@@ -1,0 +1,279 @@
+package flows_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/midtrans"
+	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
+)
+
+// autoDebitSetup is a worker covered for one month (paid on 25 Nov 2026
+// under the law's discount: covered 26 Nov – 25 Dec), the fake Midtrans and
+// auto-debit on both.
+type autoDebitSetup struct {
+	c     *chat
+	e     *flows.Engine
+	srv   *midtranstest.Server
+	mt    midtrans.AutoDebit
+	ad    *flows.AutoDebits
+	regID int64
+	ref   string
+}
+
+var wibLoc = flows.DefaultConfig().Location
+
+func newAutoDebit(t *testing.T) *autoDebitSetup {
+	t.Helper()
+	s := &autoDebitSetup{c: newChat(t)}
+	s.e = lawEngine(t, time.Date(2026, 11, 25, 16, 0, 0, 0, wibLoc))
+	s.c.e = s.e
+	s.c.toReview(freshNIK())
+	s.c.press("rv:ok")
+	s.c.press("pm:1")
+	must(t, s.c.press("BCA"), "Ada lagi")
+	var p struct {
+		OrderID string `db:"order_id"`
+		Amount  int64  `db:"amount"`
+	}
+	if err := testDB.SQL().Get(&p, `SELECT order_id, amount FROM payments WHERE payer_ref = $1`, "test:"+s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := flows.ApplyPayment(context.Background(), testDB, payments.Notification{Provider: sandboxPay.Name(), OrderID: p.OrderID,
+		Status: payments.Paid, Amount: p.Amount, PaidAt: clock.Now()}, wibLoc, testDB.Now, s.e); err != nil {
+		t.Fatal(err)
+	}
+	s.c.flush()
+	if err := testDB.SQL().QueryRow(`SELECT id, ref FROM registrations WHERE channel = 'test' AND chat_id = $1`, s.c.id).Scan(&s.regID, &s.ref); err != nil {
+		t.Fatal(err)
+	}
+	s.srv = midtranstest.NewServer(t)
+	s.srv.SetClock(clock.Now)
+	c, err := midtrans.New(midtrans.Options{ServerKey: midtranstest.ServerKey, BaseURL: s.srv.URL(), HTTPClient: s.srv.Client(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mt = midtrans.AutoDebit{C: c}
+	s.ad = flows.NewAutoDebits(s.e, testDB, testDB, s.mt, "")
+	return s
+}
+
+// linkAndConfirm links the worker's GoPay, follows it to ENABLED and
+// confirms day.
+func (s *autoDebitSetup) linkAndConfirm(t *testing.T, day int) flows.AutoDebit {
+	t.Helper()
+	ctx := context.Background()
+	a, err := s.ad.Link(ctx, s.regID, "test", s.c.id, "081234567890")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := s.c.flush()
+	if len(link) != 1 || !strings.Contains(link[0].Text, "https://simulator.sandbox.midtrans.com/gopay/partner/app/") ||
+		len(link[0].Choices) != 1 || link[0].Choices[0].Data != "ad:check:"+itoa(a.ID) {
+		t.Fatalf("link message: %+v", link)
+	}
+	if got, _ := s.srv.Account(a.AccountID); got.Phone != "81234567890" {
+		t.Fatalf("linked %q", got.Phone)
+	}
+	if _, changed, err := s.ad.Check(ctx, a.ID); err != nil || changed {
+		t.Fatalf("still pending: changed %v, %v", changed, err)
+	}
+	s.srv.Activate(a.AccountID)
+	a, changed, err := s.ad.Check(ctx, a.ID)
+	if err != nil || !changed || a.Status != flows.AutoDebitConfirming {
+		t.Fatalf("after the worker approved: %+v %v %v", a, changed, err)
+	}
+	ask := s.c.flush()
+	if len(ask) != 1 {
+		t.Fatalf("confirm question: %+v", ask)
+	}
+	// Covered to 25 Dec: the day before is the 24th, offered first; the
+	// month the charge pays (from 26 Dec) is discounted.
+	must(t, ask[0].Text, "Rp8.400 sebulan", "tanggal 24")
+	if ask[0].Choices[0].Data != "ad:day:"+itoa(a.ID)+":24" || !strings.Contains(ask[0].Choices[0].Label, "disarankan") {
+		t.Fatalf("day choices: %+v", ask[0].Choices)
+	}
+	// A chat that did not link the account cannot confirm.
+	if _, err := s.ad.Confirm(ctx, a.ID, "test", "someone-else", day); err == nil {
+		t.Fatal("another chat confirmed")
+	}
+	if a, err = s.ad.Confirm(ctx, a.ID, "test", s.c.id, day); err != nil || a.Status != flows.AutoDebitActive {
+		t.Fatalf("confirm: %+v, %v", a, err)
+	}
+	return a
+}
+
+// charge makes Midtrans charge the subscription on at and delivers its
+// notification times times.
+func (s *autoDebitSetup) charge(t *testing.T, a flows.AutoDebit, at time.Time, paid bool, times int) {
+	t.Helper()
+	clock.Set(t, at)
+	_, body, ok := s.srv.ChargeSubscription(a.SubscriptionID, paid)
+	if !ok {
+		t.Fatal("the subscription was not charged")
+	}
+	for range times {
+		ev, err := s.mt.VerifyRecurring(context.Background(), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ad.ApplyRecurring(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (s *autoDebitSetup) coveredTo(t *testing.T) string {
+	t.Helper()
+	var to time.Time
+	if err := testDB.SQL().Get(&to, `SELECT covered_to FROM registrations WHERE id = $1`, s.regID); err != nil {
+		t.Fatal(err)
+	}
+	return to.Format("2006-01-02")
+}
+
+// Acceptance: link → ENABLED → a subscription with the right amount, day
+// and retry schedule; three monthly charges extend coverage three times
+// (each notification delivered five times extends once); a discount period
+// ending changes the amount before the next charge.
+func TestAutoDebitChargesMonthly(t *testing.T) {
+	s := newAutoDebit(t)
+	a := s.linkAndConfirm(t, 24)
+	started := s.c.flush()
+	must(t, lastText(started), "Bayar otomatis sudah aktif", "Rp8.400", "tiap tanggal 24", "mulai 24 Desember 2026", "/stopotomatis")
+
+	subs := s.srv.Subscriptions()
+	if len(subs) != 1 {
+		t.Fatalf("%d subscriptions", len(subs))
+	}
+	sub := subs[0]
+	if sub.Amount != 8400 || sub.StartTime != "2026-12-24 08:00:00 +0700" || sub.Interval != 1 || sub.IntervalUnit != "month" ||
+		sub.Retry == nil || *sub.Retry != (midtranstest.RetrySchedule{Interval: 1, IntervalUnit: "day", MaxInterval: 3}) || sub.AccountID != a.AccountID {
+		t.Fatalf("subscription at Midtrans: %+v", sub)
+	}
+
+	s.charge(t, a, time.Date(2026, 12, 24, 8, 0, 0, 0, wibLoc), true, 5)
+	if got := s.coveredTo(t); got != "2027-01-25" {
+		t.Fatalf("after the first charge covered to %s", got)
+	}
+	receipt := s.c.flush()
+	if len(receipt) != 2 {
+		t.Fatalf("one receipt (and the card) for five deliveries: %+v", receipt)
+	}
+	must(t, receipt[0].Text, "Iuran Siti Aminah sudah kami terima")
+
+	// January: the discount ends with December's months; the next charge
+	// pays from 26 Jan, at the full price.
+	clock.Set(t, time.Date(2027, 1, 10, 9, 0, 0, 0, wibLoc))
+	if n, err := s.ad.Reprice(context.Background()); err != nil || n != 1 {
+		t.Fatalf("reprice: %d, %v", n, err)
+	}
+	if got := s.srv.Subscriptions()[0].Amount; got != 16800 {
+		t.Fatalf("amount at Midtrans before the next charge: %d", got)
+	}
+	must(t, lastText(s.c.flush()), "berubah dari Rp8.400 menjadi Rp16.800", "24 Januari 2027")
+	if n, _ := s.ad.Reprice(context.Background()); n != 0 {
+		t.Fatalf("repriced twice: %d", n)
+	}
+
+	s.charge(t, a, time.Date(2027, 1, 24, 8, 0, 0, 0, wibLoc), true, 5)
+	s.charge(t, a, time.Date(2027, 2, 24, 8, 0, 0, 0, wibLoc), true, 5)
+	if got := s.coveredTo(t); got != "2027-03-25" {
+		t.Fatalf("after three charges covered to %s", got)
+	}
+	var applied struct {
+		N   int   `db:"n"`
+		Sum int64 `db:"sum"`
+	}
+	if err := testDB.SQL().Get(&applied, `SELECT count(*) AS n, coalesce(sum(amount), 0) AS sum FROM payments
+		WHERE payer_ref = $1 AND order_id LIKE 'SUBS-%' AND applied_at IS NOT NULL`, "test:"+s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	if applied.N != 3 || applied.Sum != 8400+16800+16800 {
+		t.Fatalf("applied charges: %+v", applied)
+	}
+}
+
+// Acceptance: an insufficient-balance failure tells the worker and offers
+// the fallback; after Midtrans' retries the subscription is paused.
+func TestAutoDebitFailedChargeOffersACode(t *testing.T) {
+	s := newAutoDebit(t)
+	a := s.linkAndConfirm(t, 24)
+	s.c.flush()
+	at := time.Date(2026, 12, 24, 8, 0, 0, 0, wibLoc)
+	s.charge(t, a, at, false, 3)
+	told := s.c.flush()
+	if len(told) != 1 {
+		t.Fatalf("told %d times for one failed charge: %+v", len(told), told)
+	}
+	must(t, told[0].Text, "saldo GoPay Anda tidak cukup", "Kami coba lagi 3 kali")
+	if len(told[0].Choices) != 1 || told[0].Choices[0].Data != "ad:code:"+s.ref {
+		t.Fatalf("fallback: %+v", told[0].Choices)
+	}
+	for i := 1; i <= 2; i++ {
+		s.charge(t, a, at.AddDate(0, 0, i), false, 1)
+		if got := s.c.flush(); len(got) != 0 {
+			t.Fatalf("retry %d told again: %+v", i, got)
+		}
+	}
+	s.charge(t, a, at.AddDate(0, 0, 3), false, 2)
+	paused := s.c.flush()
+	if len(paused) != 1 || len(paused[0].Choices) != 1 {
+		t.Fatalf("paused message: %+v", paused)
+	}
+	must(t, paused[0].Text, "bayar otomatis kami hentikan sementara")
+	if st := s.srv.Subscriptions()[0].Status; st != "inactive" {
+		t.Fatalf("subscription after the retries: %s", st)
+	}
+	if got := s.coveredTo(t); got != "2026-12-25" {
+		t.Fatalf("failed charges covered to %s", got)
+	}
+}
+
+// Acceptance: /stopotomatis disables the subscription and unbinds nothing;
+// unlinking the account in GoPay stops it too.
+func TestAutoDebitStops(t *testing.T) {
+	s := newAutoDebit(t)
+	a := s.linkAndConfirm(t, 10)
+	s.c.flush()
+	n, err := s.ad.Stop(context.Background(), "test", s.c.id)
+	if err != nil || n != 1 {
+		t.Fatalf("stop: %d, %v", n, err)
+	}
+	must(t, lastText(s.c.flush()), "Bayar otomatis untuk Siti Aminah sudah berhenti", "tetap tersambung")
+	if st := s.srv.Subscriptions()[0].Status; st != "inactive" {
+		t.Fatalf("subscription: %s", st)
+	}
+	if acc, _ := s.srv.Account(a.AccountID); acc.Status != "ENABLED" {
+		t.Fatalf("the account was unbound: %s", acc.Status)
+	}
+	if n, _ := s.ad.Stop(context.Background(), "test", s.c.id); n != 0 {
+		t.Fatalf("stopped twice: %d", n)
+	}
+
+	// A new auto-debit, then the worker unlinks GoPay.
+	a = s.linkAndConfirm(t, 10)
+	s.c.flush()
+	_, body := s.srv.Unbound(a.AccountID)
+	ev, err := s.mt.VerifyRecurring(context.Background(), body)
+	if err != nil || ev.UnboundAccount != a.AccountID {
+		t.Fatalf("unbind: %+v, %v", ev, err)
+	}
+	for range 2 {
+		if _, err := s.ad.ApplyRecurring(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(t, lastText(s.c.flush()), "GoPay Anda sudah tidak tersambung")
+	if st := s.srv.Subscriptions()[1].Status; st != "inactive" {
+		t.Fatalf("subscription after unbind: %s", st)
+	}
+	var status string
+	if err := testDB.SQL().Get(&status, `SELECT status FROM autodebits WHERE id = $1`, a.ID); err != nil || status != "stopped" {
+		t.Fatalf("auto-debit after unbind: %s %v", status, err)
+	}
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lindungi/lindungi/flows"
+	"github.com/lindungi/lindungi/payments"
+)
+
+// AutoDebitAtomically runs fn in one transaction of auto-debit (see
+// flows.AutoDebits).
+func (d *DB) AutoDebitAtomically(ctx context.Context, fn func(ctx context.Context, tx flows.AutoDebitTx) error) error {
+	return d.atomically(ctx, func(ctx context.Context, t *opTx) error { return fn(ctx, t) })
+}
+
+var _ flows.AutoDebitStore = (*DB)(nil)
+
+type autoDebitRow struct {
+	ID             int64          `db:"id"`
+	RegistrationID int64          `db:"registration_id"`
+	Channel        string         `db:"channel"`
+	ChatID         string         `db:"chat_id"`
+	Provider       string         `db:"provider"`
+	AccountID      string         `db:"account_id"`
+	AccountStatus  string         `db:"account_status"`
+	Token          string         `db:"token"`
+	SubscriptionID sql.NullString `db:"subscription_id"`
+	Amount         int64          `db:"amount"`
+	ChargeDay      sql.NullInt64  `db:"charge_day"`
+	FirstCharge    sql.NullTime   `db:"first_charge"`
+	Status         string         `db:"status"`
+	Failures       int            `db:"failures"`
+	StopReason     string         `db:"stop_reason"`
+}
+
+func (r autoDebitRow) autoDebit() flows.AutoDebit {
+	return flows.AutoDebit{ID: r.ID, RegistrationID: r.RegistrationID, Channel: r.Channel, ChatID: r.ChatID, Provider: r.Provider,
+		AccountID: r.AccountID, AccountStatus: r.AccountStatus, Token: r.Token, SubscriptionID: r.SubscriptionID.String, Amount: r.Amount,
+		ChargeDay: int(r.ChargeDay.Int64), FirstCharge: r.FirstCharge.Time, Status: flows.AutoDebitStatus(r.Status), Failures: r.Failures,
+		StopReason: r.StopReason}
+}
+
+const autoDebitColumns = `id, registration_id, channel, chat_id, provider, account_id, account_status, token, subscription_id, amount,
+	charge_day, first_charge, status, failures, stop_reason`
+
+// NewAutoDebit records an auto-debit being linked; flows.ErrDuplicate when
+// the registration has one in force.
+func (t *opTx) NewAutoDebit(ctx context.Context, a flows.AutoDebit) (int64, error) {
+	var id int64
+	err := t.tx.GetContext(ctx, &id, `
+		INSERT INTO autodebits (registration_id, channel, chat_id, provider, account_id, account_status, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+		a.RegistrationID, a.Channel, a.ChatID, a.Provider, a.AccountID, a.AccountStatus, string(a.Status), t.now)
+	if isUniqueViolation(err) {
+		return 0, fmt.Errorf("auto-debit of registration %d: %w", a.RegistrationID, flows.ErrDuplicate)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("new auto-debit: %w", err)
+	}
+	return id, nil
+}
+
+func (t *opTx) lockAutoDebit(ctx context.Context, where string, arg any) (flows.AutoDebit, error) {
+	var r autoDebitRow
+	err := t.tx.GetContext(ctx, &r, `SELECT `+autoDebitColumns+` FROM autodebits WHERE `+where+` FOR UPDATE`, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return flows.AutoDebit{}, flows.ErrNotFound
+	}
+	if err != nil {
+		return flows.AutoDebit{}, fmt.Errorf("lock auto-debit: %w", err)
+	}
+	return r.autoDebit(), nil
+}
+
+// LockAutoDebit loads and locks an auto-debit (flows.ErrNotFound).
+func (t *opTx) LockAutoDebit(ctx context.Context, id int64) (flows.AutoDebit, error) {
+	return t.lockAutoDebit(ctx, `id = $1`, id)
+}
+
+// LockAutoDebitBySubscription loads and locks the auto-debit of a
+// provider's subscription (flows.ErrNotFound).
+func (t *opTx) LockAutoDebitBySubscription(ctx context.Context, subscriptionID string) (flows.AutoDebit, error) {
+	return t.lockAutoDebit(ctx, `subscription_id = $1`, subscriptionID)
+}
+
+// LockAutoDebitsOf locks the auto-debits not stopped of an account, of a
+// chat, or all ("" for any), in id order.
+func (t *opTx) LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID string) ([]flows.AutoDebit, error) {
+	var rows []autoDebitRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT `+autoDebitColumns+` FROM autodebits
+		WHERE status <> 'stopped' AND ($1 = '' OR account_id = $1) AND ($2 = '' OR (channel = $2 AND chat_id = $3))
+		ORDER BY id FOR UPDATE`, accountID, channel, chatID); err != nil {
+		return nil, fmt.Errorf("lock auto-debits: %w", err)
+	}
+	out := make([]flows.AutoDebit, len(rows))
+	for i, r := range rows {
+		out[i] = r.autoDebit()
+	}
+	return out, nil
+}
+
+// SaveAutoDebit writes an auto-debit's state back.
+func (t *opTx) SaveAutoDebit(ctx context.Context, a flows.AutoDebit) error {
+	var day any
+	if a.ChargeDay != 0 {
+		day = a.ChargeDay
+	}
+	var sub any
+	if a.SubscriptionID != "" {
+		sub = a.SubscriptionID
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE autodebits SET account_status = $2, token = $3, subscription_id = $4, amount = $5,
+		charge_day = $6, first_charge = $7, status = $8, failures = $9, stop_reason = $10, updated_at = $11 WHERE id = $1`,
+		a.ID, a.AccountStatus, a.Token, sub, a.Amount, day, nullTime(a.FirstCharge), string(a.Status), a.Failures, a.StopReason, t.now); err != nil {
+		return fmt.Errorf("save auto-debit %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// AutoDebitRegistration reads the registration an auto-debit pays.
+func (t *opTx) AutoDebitRegistration(ctx context.Context, registrationID int64) (flows.AutoDebitRegistration, error) {
+	var r struct {
+		Ref        string       `db:"ref"`
+		Name       string       `db:"name"`
+		Bracket    int          `db:"income_bracket"`
+		JHT        bool         `db:"jht"`
+		Occupation string       `db:"occupation"`
+		CoveredTo  sql.NullTime `db:"covered_to"`
+		Lang       string       `db:"lang"`
+		Sponsored  bool         `db:"sponsored"`
+	}
+	err := t.tx.GetContext(ctx, &r, `SELECT r.ref, r.name, r.income_bracket, r.jht, r.occupation, r.covered_to,
+			coalesce(s.lang, '') AS lang, r.sponsor_batch_id IS NOT NULL AS sponsored
+		FROM registrations r LEFT JOIN sessions s ON s.channel = r.channel AND s.chat_id = r.chat_id
+		WHERE r.id = $1 AND r.deleted_at IS NULL`, registrationID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return flows.AutoDebitRegistration{}, fmt.Errorf("registration %d: %w", registrationID, flows.ErrNotFound)
+	}
+	if err != nil {
+		return flows.AutoDebitRegistration{}, fmt.Errorf("auto-debit registration: %w", err)
+	}
+	out := flows.AutoDebitRegistration{Ref: r.Ref, Name: r.Name, Bracket: r.Bracket, JHT: r.JHT, Occupation: r.Occupation, Lang: r.Lang, Sponsored: r.Sponsored}
+	if r.CoveredTo.Valid {
+		c := r.CoveredTo.Time
+		out.CoveredTo = time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, t.d.loc)
+	}
+	return out, nil
+}
+
+// RecordCharge records a subscription's charge as the worker's payment of
+// its registration, once per order: the auto-debit is locked by the
+// caller, so two deliveries of one notification see each other.
+func (t *opTx) RecordCharge(ctx context.Context, a flows.AutoDebit, n payments.Notification, line flows.PaymentLine) (bool, error) {
+	var seen bool
+	if err := t.tx.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1)`, n.OrderID); err != nil {
+		return false, fmt.Errorf("charge %s: %w", n.OrderID, err)
+	}
+	if seen {
+		return false, nil
+	}
+	ins := payments.Instruction{Provider: a.Provider, OrderID: n.OrderID, ProviderRef: n.ProviderRef, Bank: payments.Method("gopay"), Amount: line.Amount}
+	if _, err := insertPayment(ctx, t.tx, t.now, NewPayment{Instruction: ins, PayerKind: PayerWorker, PayerRef: a.Channel + ":" + a.ChatID,
+		Items: []flows.PaymentLine{line}}); err != nil {
+		return false, err
+	}
+	return true, nil
+}
