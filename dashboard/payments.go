@@ -126,6 +126,7 @@ var (
 		"paid_twice":      "dasbor.pay.flag.paid_twice",
 		"erased":          "dasbor.pay.flag.erased",
 		"refunded":        "dasbor.pay.flag.refunded",
+		"savings_refund":  "dasbor.pay.flag.savings_refund",
 	}
 	resolutionKeys = map[string]string{
 		ResolutionRefunded:    "dasbor.pay.resolution.refunded",

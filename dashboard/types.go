@@ -184,6 +184,7 @@ type Event struct {
 type Record struct {
 	Registration
 	History []Event // newest first
+	Savings int64   // the savings balance (tabungan iuran), in Rupiah
 }
 
 // Application is an agent's application or record, with what they did.

@@ -98,6 +98,9 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 		if r.Linked() {
 			linked = " " + t.T("agent.linked_mark", nil)
 		}
+		if r.Savings > 0 {
+			linked += " " + t.T("savings.resident_mark", map[string]any{"Balance": rupiahOf(r.Savings)})
+		}
 		b.WriteString("\n")
 		b.WriteString(t.T("agent.list_line", map[string]any{"N": page*agentPage + i + 1, "Name": displayName(r.Name), "Standing": t.standingLabel(r), "Linked": linked}))
 		choices = append(choices, Choice{Label: displayName(r.Name), Data: "al:" + r.Ref})
@@ -196,6 +199,9 @@ func (t *turn) promptResident(ctx context.Context) (Reply, error) {
 	text := t.T("agent.resident", map[string]any{"Name": displayName(r.Name), "Ref": r.Ref, "NIK": nik.Mask(r.NIK),
 		"Phone": maskOrDash(r.Phone, telepon.Mask), "Standing": t.standingLabel(r), "Linked": linked,
 		"Monthly": rupiahOf(t.monthly(r.Bracket, r.JHT, r.Occupation).Totals.Total)})
+	if r.Savings > 0 {
+		text += "\n" + t.T("savings.resident", map[string]any{"Balance": rupiahOf(r.Savings)})
+	}
 	choices := []Choice{{Label: t.T("agent.resident_pay", nil), Data: "rs:pay"}}
 	if !r.Linked() {
 		choices = append(choices, Choice{Label: t.T("agent.resident_code", nil), Data: "rs:code"})

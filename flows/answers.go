@@ -33,6 +33,8 @@ type Answers struct {
 	PayRef    string `json:"pay_ref,omitempty"`    // the registration being paid for
 	PayMonths int    `json:"pay_months,omitempty"` // how many months
 	PaySub    bool   `json:"pay_sub,omitempty"`    // langganan: the next invoices come by themselves
+	Saving    bool   `json:"saving,omitempty"`     // tabungan iuran: the registration picked is topped up
+	SaveTopUp int64  `json:"save_topup,omitempty"` // the amount of the top-up, in Rupiah
 
 	// An agent registering a resident: the questions are phrased for a third
 	// person, the phone is optional, and the agent's attestation replaces the consent.

@@ -123,6 +123,10 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 	case cmdStopSub:
 		s.Pending = ""
 		return t.unsubscribe(ctx)
+	case cmdSave:
+		return t.startSave(ctx)
+	case cmdBalance:
+		return t.balance(ctx)
 	case cmdMyData:
 		return t.myData(ctx)
 	case cmdDelete:
@@ -193,6 +197,10 @@ func (t *turn) confirmPending(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		left, err := t.savingsLeft(ctx)
+		if err != nil {
+			return err
+		}
 		n, err := t.tx.Forget(ctx)
 		if err != nil {
 			return err
@@ -204,6 +212,9 @@ func (t *turn) confirmPending(ctx context.Context) error {
 		text := t.T("delete.done", map[string]any{"Count": n})
 		if a != nil {
 			text += "\n" + t.T("delete.agent_done", nil)
+		}
+		if left > 0 {
+			text += "\n" + t.T("savings.delete_note", map[string]any{"Balance": rupiahOf(left)})
 		}
 		t.say(Reply{Text: text, Input: InputNone, Forget: true})
 		return nil
@@ -267,6 +278,11 @@ func (t *turn) status(ctx context.Context) error {
 			b.WriteString("\n")
 		}
 		t.paymentLines(&b, r.Ref, pays)
+		if line, err := t.savingsLine(ctx, r); err != nil {
+			return err
+		} else if line != "" {
+			b.WriteString(line + "\n")
+		}
 	}
 	var note string
 	if live == 0 {

@@ -471,6 +471,7 @@ var commandAliases = map[string]string{
 	"bayar": cmdPay, "pay": cmdPay,
 	"kartu": cmdCard, "card": cmdCard,
 	"stoplangganan": cmdStopSub, "unsubscribe": cmdStopSub,
+	"tabung": cmdSave, "save": cmdSave, "saldo": cmdBalance, "balance": cmdBalance,
 	"berhenti": cmdOptOut, "stop": cmdOptOut, "aktifkan": cmdOptIn, "resume": cmdOptIn,
 	"agen": cmdAgent, "agent": cmdAgent,
 	// "sambung": link a registration someone else made to this chat; /klaim

@@ -203,6 +203,7 @@ type Tx interface {
 	PrefsTx
 	FunnelTx
 	DashboardTx
+	ChatSavingsTx
 }
 
 // SessionTx is the chat's session, its replies, its plans and its audit.
@@ -435,6 +436,7 @@ type Resident struct {
 	Lang                   string    // that chat's language
 	ClaimedAt              time.Time
 	RemindedAt             time.Time // last "Kirim pengingat" of the agent
+	Savings                int64     // its savings balance (tabungan iuran), in Rupiah
 }
 
 // Linked reports whether the resident linked their own chat.

@@ -83,7 +83,7 @@ func (ms *machines) transition(ctx context.Context, state State, event string) (
 }
 
 // allEvents is every flow's table in one machine: a chat is in one state of one of them.
-var allEvents = events(registerEvents, payEvents, applyEvents, agentEvents, claimEvents, broadcastEvents)
+var allEvents = events(registerEvents, payEvents, saveEvents, applyEvents, agentEvents, claimEvents, broadcastEvents)
 
 // defined lists the (event, source) pairs of allEvents, for can.
 var defined = func() map[transitionKey]bool {

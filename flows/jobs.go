@@ -46,6 +46,8 @@ type JobTx interface {
 	Draft(ctx context.Context, channel, chatID string) (state State, lang string, updated time.Time, ok bool, err error)
 	PlanJobs(ctx context.Context, jobs []Job) error
 	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error
+	// SavingsJobTx buys a month from a balance at a reminder.
+	SavingsJobTx
 }
 
 // RemindedRegistration is what a reminder needs of its registration.
@@ -113,7 +115,7 @@ func ReminderPlan(ref string, end, now time.Time, loc *time.Location) []Job {
 // reminder (a week before the end) is the next invoice itself; if the
 // provider cannot be reached the plain reminder goes instead.
 func (e *Engine) RunReminders(ctx context.Context, limit int) (int, error) {
-	return RunReminders(ctx, e.store, limit, e.cfg.Location, e.ReminderReplies, e.RenewalInvoice)
+	return runReminders(ctx, e.store, limit, e.cfg.Location, e.ReminderReplies, e.RenewalInvoice, e)
 }
 
 // Renew issues a subscription's next invoice (Engine.RenewalInvoice).
@@ -123,17 +125,25 @@ type Renew func(ctx context.Context, r Renewal) (PaymentRecord, []Reply, error)
 // deployment's zone, render the messages, renew the subscriptions' next
 // invoice (nil: plain reminders only).
 func RunReminders(ctx context.Context, js JobStore, limit int, loc *time.Location, render func(lang string, r Reminder) []Reply, renew Renew) (int, error) {
+	return runReminders(ctx, js, limit, loc, render, renew, nil)
+}
+
+// runReminders is RunReminders with the savings balances' pricer (nil:
+// no month is bought from a balance at a reminder, nor is it told).
+func runReminders(ctx context.Context, js JobStore, limit int, loc *time.Location, render func(lang string, r Reminder) []Reply, renew Renew,
+	sp savingsPricer) (int, error) {
 	return js.RunJobs(ctx, JobRemind, limit, func(ctx context.Context, tx JobTx, payload []byte) (string, error) {
 		var job reminderJob
 		if err := json.Unmarshal(payload, &job); err != nil {
 			return "bad payload", nil //nolint:nilerr // recorded as the job's outcome
 		}
-		return remind(ctx, tx, job, loc, render, renew)
+		return remind(ctx, tx, job, loc, render, renew, sp)
 	})
 }
 
 // remind queues one reminder and says what happened.
-func remind(ctx context.Context, tx JobTx, job reminderJob, loc *time.Location, render func(string, Reminder) []Reply, renew Renew) (string, error) {
+func remind(ctx context.Context, tx JobTx, job reminderJob, loc *time.Location, render func(string, Reminder) []Reply, renew Renew,
+	sp savingsPricer) (string, error) {
 	reg, ok, err := tx.Reminded(ctx, job.Ref)
 	switch {
 	case err != nil:
@@ -146,6 +156,10 @@ func remind(ctx context.Context, tx JobTx, job reminderJob, loc *time.Location, 
 		return "unlinked", nil // made by an agent, no chat of the resident's own yet: the agent reminds
 	}
 	end, _ := time.ParseInLocation(time.DateOnly, job.End, loc)
+	saved, bought, err := remindSavings(ctx, tx, job.Ref, loc, sp)
+	if err != nil || bought {
+		return "bought from savings", err
+	}
 	var renewErr error
 	if renew != nil && reg.Months > 0 && job.Kind == RemindBefore && job.Days == 7 {
 		rec, replies, err := renew(ctx, Renewal{Ref: job.Ref, Name: reg.Name, Bracket: reg.Bracket, JHT: reg.JHT, Occupation: reg.Occupation, Months: reg.Months,
@@ -161,7 +175,7 @@ func remind(ctx context.Context, tx JobTx, job reminderJob, loc *time.Location, 
 		}
 		renewErr = err
 	}
-	r := Reminder{Kind: job.Kind, Ref: job.Ref, Name: reg.Name, End: end, DaysLeft: job.Days}
+	r := Reminder{Kind: job.Kind, Ref: job.Ref, Name: reg.Name, End: end, DaysLeft: job.Days, Savings: saved}
 	if job.Until != "" {
 		r.Until, _ = time.ParseInLocation(time.DateOnly, job.Until, loc)
 	}

@@ -75,7 +75,7 @@ func dynamicKeys() []string {
 	add("dasbor.coverage.", "regencies", "districts")
 	add("dasbor.step.", flows.FunnelSteps...)
 	add("dasbor.standing.", "", flows.StandingAwaiting, flows.StandingActive, flows.StandingArrears, flows.StandingEnded)
-	add("dasbor.event.", "payment", "reminder", "claim", "consent", "audit", "registered")
+	add("dasbor.event.", "payment", "reminder", "claim", "consent", "audit", "registered", "savings")
 	add("dasbor.agent.done.", "setujui", "tolak", "tangguhkan", "pulihkan")
 	add("correction.field.", flows.CorrectFields...)
 	add("dasbor.bc.c.", "total", "queued", "sent", "delivered", "read", "failed", "blocked", "opted_out", "unknown")

@@ -30,7 +30,7 @@ const (
 )
 
 // payStates are the questions of paying a contribution.
-var payStates = []State{StPayWho, StPayMonths, StPayBank}
+var payStates = []State{StPayWho, StPayMonths, StPayBank, StSaveAmount, StSaveBank}
 
 // payEvents move through paying a contribution.
 var payEvents = table{
@@ -106,6 +106,7 @@ func (t *turn) startPay(ctx context.Context) error {
 	if slices.Contains(payStates, t.s.State) {
 		t.enter(StDone) // paying again from the start
 	}
+	t.s.Data.Saving = false
 	regs, err := t.payable(ctx)
 	if err != nil {
 		return err
@@ -166,11 +167,18 @@ func (t *turn) answerPay(ctx context.Context) error {
 		for _, r := range regs {
 			if t.ev.Kind == KindChoice && r.Ref == ref {
 				t.s.Data.PayRef = r.Ref
+				if t.s.Data.Saving {
+					return t.fire(ctx, EvSave, "")
+				}
 				return t.fire(ctx, EvNext, "")
 			}
 		}
 		return t.askNote(ctx, "pay.who_unclear", nil)
 	case StPayMonths:
+		if t.ev.Choice == "pm:save" {
+			t.s.Data.Saving, t.s.Data.SaveTopUp = true, 0
+			return t.fire(ctx, EvSave, "")
+		}
 		t.s.Data.PaySub = t.ev.Choice == "pm:sub"
 		months := t.monthsAnswer("pm")
 		if t.s.Data.PaySub {
@@ -437,6 +445,7 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 				Choices: choices, Input: InputText}, nil
 		}
 		choices = append(choices, Choice{Label: t.T("pay.subscribe_choice", nil), Data: "pm:sub"})
+		choices = append(choices, Choice{Label: t.T("savings.choice", nil), Data: "pm:save"})
 		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total),
 			"Discount": t.discountNote(one)}),
 			Choices: choices, Input: InputText}, nil

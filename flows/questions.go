@@ -18,7 +18,7 @@ type question struct {
 
 // allQuestions are every flow's, by state (built once, with the machines).
 func allQuestions() map[State]question {
-	return joinQuestions(registerQuestions(), payQuestions(), applyQuestions(), agentQuestions(), claimQuestions(), broadcastQuestions())
+	return joinQuestions(registerQuestions(), payQuestions(), saveQuestions(), applyQuestions(), agentQuestions(), claimQuestions(), broadcastQuestions())
 }
 
 // joinQuestions merges the flows' tables; a state or a prefix declared twice

@@ -23,6 +23,7 @@ type Reminder struct {
 	End      time.Time // the last covered day
 	DaysLeft int       // RemindBefore: days until the end
 	Until    time.Time // RemindArrears: the last day arrears can be paid
+	Savings  Saved     // what its savings balance holds and lacks for a month
 }
 
 // payNowData is the button of reminders: it works whatever question the chat is at.
@@ -49,6 +50,10 @@ func (e *Engine) ReminderReplies(lang string, r Reminder) []Reply {
 	case RemindArrears:
 		n = &Notice{Kind: NoticeRemindArrears, Lang: lang, Params: []string{name, r.Ref, since, until}}
 	}
-	return []Reply{{Text: e.cat.T(lang, "remind."+r.Kind, data), Input: InputText,
+	text := e.cat.T(lang, "remind."+r.Kind, data)
+	if s := r.Savings; s.Balance > 0 && s.Missing > 0 {
+		text += "\n" + e.cat.T(lang, "savings.remind", map[string]any{"Balance": rupiahOf(s.Balance), "Price": rupiahOf(s.Price), "Missing": rupiahOf(s.Missing)})
+	}
+	return []Reply{{Text: text, Input: InputText,
 		Choices: []Choice{{Label: e.cat.T(lang, "remind.pay_now", nil), Data: payNowData}}, Notice: n}}
 }

@@ -246,6 +246,8 @@ type PaymentTx interface {
 	AgentPaid(ctx context.Context, agentID int64, from, to time.Time) (inRange, total int64, err error)
 	// SendTo queues replies for a chat, delivered after commit.
 	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error
+	// SavingsTx credits top-ups and buys months from a balance.
+	SavingsTx
 }
 
 // ApplyPayment applies a verified notification exactly once, in one
@@ -271,6 +273,15 @@ func ApplyPayment(ctx context.Context, ps PaymentStore, n payments.Notification,
 		}
 		at := now()
 		step := DecidePayment(p, n)
+		if step.Settle {
+			// A top-up of a savings balance is credited, not covered.
+			if h, ok, err := tx.SavingsTopUp(ctx, p.ID); err != nil {
+				return err
+			} else if ok {
+				res, err = applyTopUp(ctx, tx, p, h, n, step, at, loc, notices)
+				return err
+			}
+		}
 		res = PaymentResult{PaymentID: p.ID, Status: p.Status, Outcome: step.Outcome}
 		events := step.Events
 		var paidAt, appliedAt time.Time

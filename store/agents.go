@@ -272,11 +272,13 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 	}
 	var rows []struct {
 		registrationRow
-		Lang string `db:"lang"`
+		Lang    string `db:"lang"`
+		Savings int64  `db:"savings"`
 	}
 	err = t.sel(ctx, &rows, `
 		SELECT r.ref, r.name, r.nik_sealed, r.phone_sealed, r.status, r.income_bracket, r.jht, r.occupation, r.monthly_iuran, r.created_at,
-			r.covered_from, r.covered_to, r.channel, r.chat_id, coalesce(s.lang, '') AS lang, r.claimed_at, r.agent_reminded_at
+			r.covered_from, r.covered_to, r.channel, r.chat_id, coalesce(s.lang, '') AS lang, r.claimed_at, r.agent_reminded_at,
+			(SELECT coalesce(sum(e.amount), 0) FROM savings_entries e WHERE e.registration_id = r.id) AS savings
 		FROM registrations r LEFT JOIN sessions s ON r.channel <> '' AND s.channel = r.channel AND s.chat_id = r.chat_id
 		WHERE r.agent_id = $1 AND r.deleted_at IS NULL ORDER BY r.id DESC`, agent)
 	if err != nil {
@@ -290,7 +292,7 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		}
 		v := flows.Resident{Ref: r.Ref, Name: r.Name, NIK: nik, Phone: phone, Status: r.Status, Bracket: r.Bracket, JHT: r.JHT, Occupation: r.Occupation,
 			MonthlyIuran: r.MonthlyIuran, CreatedAt: r.CreatedAt, Channel: r.Channel, ChatID: r.ChatID, Lang: r.Lang,
-			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.AgentReminded.Time}
+			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.AgentReminded.Time, Savings: r.Savings}
 		v.CoveredFrom, v.CoveredTo = r.covered()
 		out = append(out, v)
 	}

@@ -211,6 +211,10 @@ func (t *chatTx) Forget(ctx context.Context) (int, error) {
 		WHERE channel = $1 AND chat_id = $2 AND withdrawn_at IS NULL`, t.channel, t.chatID, t.now); err != nil {
 		return 0, fmt.Errorf("withdraw consents: %w", err)
 	}
+	// What is left in a savings balance is flagged for an admin to refund.
+	if err := eraseSavings(ctx, t.hot(), t.now, t.channel, t.chatID); err != nil {
+		return 0, err
+	}
 	var refs []string
 	if err := t.sel(ctx, &refs, `
 		UPDATE registrations SET nik_sealed = NULL, nik_hash = NULL, phone_sealed = NULL, phone_hash = NULL,

@@ -182,6 +182,9 @@ func (d *DB) Record(ctx context.Context, s dashboard.Scope, ref string, today ti
 		}
 		rec.History = append(rec.History, dashboard.Event{At: at, Kind: "payment", Text: text, Amount: p.Amount})
 	}
+	if rec.Savings, err = savingsHistory(ctx, d.db, row.ID, &rec.History); err != nil {
+		return rec, fmt.Errorf("record %s: %w", ref, err)
+	}
 
 	var jobs []struct {
 		At      time.Time  `db:"run_at"`
