@@ -43,6 +43,7 @@ const (
 type AutoDebit struct {
 	ID              int64
 	RegistrationID  int64
+	RegistrationRef string
 	Channel, ChatID string // the worker's own chat: it linked the account, it is told
 	Provider        string
 	AccountID       string
@@ -127,6 +128,8 @@ type AutoDebitTx interface {
 	LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID string) ([]AutoDebit, error)
 	// SaveAutoDebit writes an auto-debit's state back.
 	SaveAutoDebit(ctx context.Context, a AutoDebit) error
+	// RegistrationIDOf is the id of a live registration (ErrNotFound).
+	RegistrationIDOf(ctx context.Context, ref string) (int64, error)
 	// AutoDebitRegistration reads the registration an auto-debit pays.
 	AutoDebitRegistration(ctx context.Context, registrationID int64) (AutoDebitRegistration, error)
 	// RecordCharge records a subscription's charge as a payment of its
@@ -185,33 +188,38 @@ func (s *AutoDebits) price(reg AutoDebitRegistration) (iuran.Quote, error) {
 // registration the chat owns, and sends the activation link. The phone is
 // the chat's own (a WhatsApp number, a Telegram contact shared): an agent
 // can offer auto-debit, only the worker's phone links it.
-func (s *AutoDebits) Link(ctx context.Context, registrationID int64, channel, chatID, phone string) (AutoDebit, error) {
+func (s *AutoDebits) Link(ctx context.Context, registrationID int64, channel, chatID, phone string) (a AutoDebit, err error) {
+	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		a, err = s.link(ctx, tx, registrationID, channel, chatID, phone)
+		return err
+	})
+	return a, err
+}
+
+func (s *AutoDebits) link(ctx context.Context, tx AutoDebitTx, registrationID int64, channel, chatID, phone string) (AutoDebit, error) {
+	reg, err := tx.AutoDebitRegistration(ctx, registrationID)
+	if err != nil {
+		return AutoDebit{}, err
+	}
+	if reg.Sponsored {
+		return AutoDebit{}, errors.New("a sponsored registration has no auto-debit")
+	}
 	acc, err := s.prov.LinkAccount(ctx, phone, s.redirect)
 	if err != nil {
-		return AutoDebit{}, fmt.Errorf("link gopay: %w", err)
+		return AutoDebit{}, fmt.Errorf("link gopay: %w: %w", errProvider, err)
 	}
 	a := AutoDebit{RegistrationID: registrationID, Channel: channel, ChatID: chatID, Provider: s.prov.Name(), AccountID: acc.ID,
 		AccountStatus: acc.Status, Status: AutoDebitLinking}
-	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
-		reg, err := tx.AutoDebitRegistration(ctx, registrationID)
-		if err != nil {
-			return err
-		}
-		if reg.Sponsored {
-			return errors.New("a sponsored registration has no auto-debit")
-		}
-		if a.ID, err = tx.NewAutoDebit(ctx, a); err != nil {
-			return err
-		}
-		link := acc.AppURL
-		if link == "" {
-			link = acc.WebURL
-		}
-		lang := s.lang(reg.Lang)
-		return tx.SendTo(ctx, channel, chatID, []Reply{s.say(lang, "autodebit.link", map[string]any{"Name": nama.Display(reg.Name), "URL": link},
-			Choice{Label: s.e.cat.T(lang, "autodebit.linked_button", nil), Data: fmt.Sprintf("ad:check:%d", a.ID)})})
-	})
-	return a, err
+	if a.ID, err = tx.NewAutoDebit(ctx, a); err != nil {
+		return AutoDebit{}, err
+	}
+	link := acc.AppURL
+	if link == "" {
+		link = acc.WebURL
+	}
+	lang := s.lang(reg.Lang)
+	return a, tx.SendTo(ctx, channel, chatID, []Reply{s.say(lang, "autodebit.link", map[string]any{"Name": nama.Display(reg.Name), "URL": link},
+		Choice{Label: s.e.cat.T(lang, "autodebit.linked_button", nil), Data: fmt.Sprintf("au:check:%d", a.ID)})})
 }
 
 // Check follows a linking account: once ENABLED the worker is asked to
@@ -219,6 +227,14 @@ func (s *AutoDebits) Link(ctx context.Context, registrationID int64, channel, ch
 // DISABLED stops it. changed is false while it is still PENDING.
 func (s *AutoDebits) Check(ctx context.Context, id int64) (a AutoDebit, changed bool, err error) {
 	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		a, changed, err = s.check(ctx, tx, id)
+		return err
+	})
+	return a, changed, err
+}
+
+func (s *AutoDebits) check(ctx context.Context, tx AutoDebitTx, id int64) (a AutoDebit, changed bool, err error) {
+	err = func() error {
 		if a, err = tx.LockAutoDebit(ctx, id); err != nil {
 			return err
 		}
@@ -227,7 +243,7 @@ func (s *AutoDebits) Check(ctx context.Context, id int64) (a AutoDebit, changed 
 		}
 		acc, err := s.prov.Account(ctx, a.AccountID)
 		if err != nil {
-			return fmt.Errorf("gopay account: %w", err)
+			return fmt.Errorf("gopay account: %w: %w", errProvider, err)
 		}
 		reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
 		if err != nil {
@@ -251,7 +267,7 @@ func (s *AutoDebits) Check(ctx context.Context, id int64) (a AutoDebit, changed 
 				if i == 0 {
 					key = "autodebit.day_default"
 				}
-				choices = append(choices, Choice{Label: s.e.cat.T(lang, key, map[string]any{"Day": d}), Data: fmt.Sprintf("ad:day:%d:%d", a.ID, d)})
+				choices = append(choices, Choice{Label: s.e.cat.T(lang, key, map[string]any{"Day": d}), Data: fmt.Sprintf("au:day:%d:%d", a.ID, d)})
 			}
 			if err := tx.SaveAutoDebit(ctx, a); err != nil {
 				return err
@@ -265,7 +281,7 @@ func (s *AutoDebits) Check(ctx context.Context, id int64) (a AutoDebit, changed 
 			}
 			return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.link_failed", nil)})
 		}
-	})
+	}()
 	return a, changed, err
 }
 
@@ -273,10 +289,16 @@ func (s *AutoDebits) Check(ctx context.Context, id int64) (a AutoDebit, changed 
 // MaxChargeDay) and creates the subscription: monthly, from the first
 // charge (see FirstCharge), with Midtrans' retry schedule. Only the chat
 // that linked the account may confirm.
-func (s *AutoDebits) Confirm(ctx context.Context, id int64, channel, chatID string, day int) (AutoDebit, error) {
-	var a AutoDebit
-	err := s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
-		var err error
+func (s *AutoDebits) Confirm(ctx context.Context, id int64, channel, chatID string, day int) (a AutoDebit, err error) {
+	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		a, err = s.confirm(ctx, tx, id, channel, chatID, day)
+		return err
+	})
+	return a, err
+}
+
+func (s *AutoDebits) confirm(ctx context.Context, tx AutoDebitTx, id int64, channel, chatID string, day int) (a AutoDebit, err error) {
+	err = func() error {
 		if a, err = tx.LockAutoDebit(ctx, id); err != nil {
 			return err
 		}
@@ -301,7 +323,7 @@ func (s *AutoDebits) Confirm(ctx context.Context, id int64, channel, chatID stri
 		sub, err := s.prov.CreateSubscription(ctx, SubscriptionPlan{Name: fmt.Sprintf("BPU-%s-%d", reg.Ref, a.ID), Amount: q.Totals.Total,
 			AccountID: a.AccountID, Token: a.Token, Start: first, Retries: AutoDebitRetries, RetryEvery: AutoDebitRetryEvery})
 		if err != nil {
-			return fmt.Errorf("subscribe %s: %w", reg.Ref, err)
+			return fmt.Errorf("subscribe %s: %w: %w", reg.Ref, errProvider, err)
 		}
 		a.SubscriptionID, a.Amount, a.ChargeDay, a.FirstCharge, a.Status, a.Failures = sub, q.Totals.Total, day, first, AutoDebitActive, 0
 		if err := tx.SaveAutoDebit(ctx, a); err != nil {
@@ -314,7 +336,7 @@ func (s *AutoDebits) Confirm(ctx context.Context, id int64, channel, chatID stri
 		}
 		return tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, key, map[string]any{"Name": nama.Display(reg.Name),
 			"Amount": rupiahOf(a.Amount), "Day": day, "First": s.e.cat.Date(lang, first), "End": s.e.cat.Date(lang, reg.CoveredTo)})})
-	})
+	}()
 	return a, err
 }
 
@@ -364,7 +386,7 @@ func (s *AutoDebits) ApplyRecurring(ctx context.Context, ev RecurringEvent) (Pay
 			}
 		case payments.Failed, payments.Expired, payments.Cancelled:
 			a.Failures++
-			fallback := Choice{Label: s.e.cat.T(lang, "autodebit.fallback_button", nil), Data: "ad:code:" + reg.Ref}
+			fallback := Choice{Label: s.e.cat.T(lang, "autodebit.fallback_button", nil), Data: "au:code:" + reg.Ref}
 			if a.Failures > AutoDebitRetries {
 				if err := s.prov.DisableSubscription(ctx, a.SubscriptionID); err != nil {
 					return fmt.Errorf("pause %s: %w", a.SubscriptionID, err)
@@ -397,6 +419,10 @@ func (s *AutoDebits) ApplyRecurring(ctx context.Context, ev RecurringEvent) (Pay
 	return ApplyPayment(ctx, s.pay, n, s.e.cfg.Location, s.e.now, s.e)
 }
 
+// errProvider marks a failure of the provider (Midtrans unreachable, a
+// refusal): the chat says "try again" and nothing is written.
+var errProvider = errors.New("auto-debit provider")
+
 // insufficientBalance is GoPay's reason for an empty wallet.
 const insufficientBalance = "Insufficient balance"
 
@@ -405,14 +431,18 @@ const insufficientBalance = "Insufficient balance"
 // unbound). n is how many there were.
 func (s *AutoDebits) Stop(ctx context.Context, channel, chatID string) (n int, err error) {
 	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
-		list, err := tx.LockAutoDebitsOf(ctx, "", channel, chatID)
-		if err != nil {
-			return err
-		}
-		n = len(list)
-		return s.stop(ctx, tx, list, StopByWorker)
+		n, err = s.stopChat(ctx, tx, channel, chatID)
+		return err
 	})
 	return n, err
+}
+
+func (s *AutoDebits) stopChat(ctx context.Context, tx AutoDebitTx, channel, chatID string) (int, error) {
+	list, err := tx.LockAutoDebitsOf(ctx, "", channel, chatID)
+	if err != nil {
+		return 0, err
+	}
+	return len(list), s.stop(ctx, tx, list, StopByWorker)
 }
 
 func (s *AutoDebits) stopAll(ctx context.Context, accountID, channel, chatID, reason string) error {
@@ -429,7 +459,7 @@ func (s *AutoDebits) stop(ctx context.Context, tx AutoDebitTx, list []AutoDebit,
 	for _, a := range list {
 		if a.SubscriptionID != "" && a.Status == AutoDebitActive {
 			if err := s.prov.DisableSubscription(ctx, a.SubscriptionID); err != nil {
-				return fmt.Errorf("disable %s: %w", a.SubscriptionID, err)
+				return fmt.Errorf("disable %s: %w: %w", a.SubscriptionID, errProvider, err)
 			}
 		}
 		a.Status, a.StopReason = AutoDebitStopped, reason

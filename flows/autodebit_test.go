@@ -73,7 +73,7 @@ func (s *autoDebitSetup) linkAndConfirm(t *testing.T, day int) flows.AutoDebit {
 	}
 	link := s.c.flush()
 	if len(link) != 1 || !strings.Contains(link[0].Text, "https://simulator.sandbox.midtrans.com/gopay/partner/app/") ||
-		len(link[0].Choices) != 1 || link[0].Choices[0].Data != "ad:check:"+itoa(a.ID) {
+		len(link[0].Choices) != 1 || link[0].Choices[0].Data != "au:check:"+itoa(a.ID) {
 		t.Fatalf("link message: %+v", link)
 	}
 	if got, _ := s.srv.Account(a.AccountID); got.Phone != "81234567890" {
@@ -94,7 +94,7 @@ func (s *autoDebitSetup) linkAndConfirm(t *testing.T, day int) flows.AutoDebit {
 	// Covered to 25 Dec: the day before is the 24th, offered first; the
 	// month the charge pays (from 26 Dec) is discounted.
 	must(t, ask[0].Text, "Rp8.400 sebulan", "tanggal 24")
-	if ask[0].Choices[0].Data != "ad:day:"+itoa(a.ID)+":24" || !strings.Contains(ask[0].Choices[0].Label, "disarankan") {
+	if ask[0].Choices[0].Data != "au:day:"+itoa(a.ID)+":24" || !strings.Contains(ask[0].Choices[0].Label, "disarankan") {
 		t.Fatalf("day choices: %+v", ask[0].Choices)
 	}
 	// A chat that did not link the account cannot confirm.
@@ -211,7 +211,7 @@ func TestAutoDebitFailedChargeOffersACode(t *testing.T) {
 		t.Fatalf("told %d times for one failed charge: %+v", len(told), told)
 	}
 	must(t, told[0].Text, "saldo GoPay Anda tidak cukup", "Kami coba lagi 3 kali")
-	if len(told[0].Choices) != 1 || told[0].Choices[0].Data != "ad:code:"+s.ref {
+	if len(told[0].Choices) != 1 || told[0].Choices[0].Data != "au:code:"+s.ref {
 		t.Fatalf("fallback: %+v", told[0].Choices)
 	}
 	for i := 1; i <= 2; i++ {
@@ -276,4 +276,58 @@ func TestAutoDebitStops(t *testing.T) {
 	if err := testDB.SQL().Get(&status, `SELECT status FROM autodebits WHERE id = $1`, a.ID); err != nil || status != "stopped" {
 		t.Fatalf("auto-debit after unbind: %s %v", status, err)
 	}
+}
+
+// The chat: the payment menu offers it only when auto-debit is on; the
+// worker links, approves, types a day (a bad one is asked again), sees it
+// in /status and stops it with the button there.
+func TestAutoDebitInTheChat(t *testing.T) {
+	s := newAutoDebit(t)
+	c := s.c
+	menu := func() []string {
+		c.text("/bayar")
+		var data []string
+		for _, ch := range c.choices() {
+			data = append(data, ch.Data)
+		}
+		return data
+	}
+	if got := strings.Join(menu(), " "); strings.Contains(got, "pm:auto") {
+		t.Fatalf("offered with tokenization off: %s", got)
+	}
+	c.text("/batal")
+	s.e.SetAutoDebits(s.ad)
+	if got := strings.Join(menu(), " "); !strings.Contains(got, "pm:auto") {
+		t.Fatalf("not offered: %s", got)
+	}
+	must(t, c.press("pm:auto"), "Buka tautan ini di HP ini", "https://simulator.sandbox.midtrans.com/gopay/partner/app/")
+	check := c.choices()[0].Data
+	must(t, c.press(check), "belum tersambung")
+	var account string
+	if err := testDB.SQL().Get(&account, `SELECT account_id FROM autodebits WHERE registration_id = $1`, s.regID); err != nil {
+		t.Fatal(err)
+	}
+	s.srv.Activate(account)
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: check})), "GoPay Anda sudah tersambung", "Rp8.400 sebulan", "tanggal 24")
+	must(t, c.text("29"), "dari 1 sampai 28")
+	must(t, c.text("tgl 5"), "Bayar otomatis sudah aktif", "tiap tanggal 5", "mulai 5 Desember 2026")
+	if sub := s.srv.Subscriptions(); len(sub) != 1 || sub[0].StartTime != "2026-12-05 08:00:00 +0700" {
+		t.Fatalf("subscription: %+v", sub)
+	}
+	c.text("/status")
+	if len(c.last) < 2 {
+		t.Fatalf("/status: %+v", c.last)
+	}
+	must(t, c.last[0].Text, "Bayar otomatis GoPay: Rp8.400 tiap tanggal 5, berikutnya 5 Desember 2026")
+	stop := c.last[len(c.last)-1]
+	if len(stop.Choices) != 1 || stop.Choices[0].Data != "au:stop" {
+		t.Fatalf("stop button: %+v", stop)
+	}
+	must(t, c.press("au:stop"), "sudah berhenti")
+	if st := s.srv.Subscriptions()[0].Status; st != "inactive" {
+		t.Fatalf("after the button: %s", st)
+	}
+	must(t, c.text("/stopotomatis"), "Tidak ada bayar otomatis")
+	// The fallback of a failed charge: straight to the way to pay one month.
+	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: "au:code:" + s.ref})), "bank atau toko apa")
 }

@@ -123,6 +123,8 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 	case cmdStopSub:
 		s.Pending = ""
 		return t.unsubscribe(ctx)
+	case cmdStopAuto:
+		return t.stopAutoDebit(ctx)
 	case cmdSave:
 		return t.startSave(ctx)
 	case cmdBalance:
@@ -255,6 +257,10 @@ func (t *turn) status(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ads, err := t.chatAutoDebits(ctx)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	live := 0
 	for _, r := range regs {
@@ -283,6 +289,9 @@ func (t *turn) status(ctx context.Context) error {
 		} else if line != "" {
 			b.WriteString(line + "\n")
 		}
+		if line := t.autoDebitLine(r.Ref, ads); line != "" {
+			b.WriteString(line + "\n")
+		}
 	}
 	var note string
 	if live == 0 {
@@ -293,7 +302,11 @@ func (t *turn) status(ctx context.Context) error {
 	if t.isDraft() {
 		note += "\n\n" + t.T("status.draft", nil)
 	}
-	return t.ask(ctx, note)
+	if err := t.ask(ctx, note); err != nil {
+		return err
+	}
+	t.autoDebitStopButton(ads)
+	return nil
 }
 
 func (t *turn) myData(ctx context.Context) error {

@@ -83,6 +83,7 @@ type Engine struct {
 	payer     Payer
 	discounts *iuran.Discounts
 	ids       func() string
+	autodebit *AutoDebits // nil: auto-debit not offered (see SetAutoDebits)
 	*machines
 }
 
@@ -345,6 +346,9 @@ func (t *turn) run(ctx context.Context) error {
 	if strings.HasPrefix(s.Pending, pendingAdminsPfx) {
 		return t.adminPending(ctx)
 	}
+	if strings.HasPrefix(s.Pending, pendingAutoDebitPfx) {
+		return t.autoDebitPending(ctx)
+	}
 	if s.Pending != "" {
 		return t.confirmPending(ctx)
 	}
@@ -472,6 +476,7 @@ var commandAliases = map[string]string{
 	"kartu": cmdCard, "card": cmdCard,
 	"stoplangganan": cmdStopSub, "unsubscribe": cmdStopSub,
 	"tabung": cmdSave, "save": cmdSave, "saldo": cmdBalance, "balance": cmdBalance,
+	"stopotomatis": cmdStopAuto, "stopauto": cmdStopAuto,
 	"berhenti": cmdOptOut, "stop": cmdOptOut, "aktifkan": cmdOptIn, "resume": cmdOptIn,
 	"agen": cmdAgent, "agent": cmdAgent,
 	// "sambung": link a registration someone else made to this chat; /klaim

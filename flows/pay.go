@@ -179,6 +179,9 @@ func (t *turn) answerPay(ctx context.Context) error {
 			t.s.Data.Saving, t.s.Data.SaveTopUp = true, 0
 			return t.fire(ctx, EvSave, "")
 		}
+		if t.ev.Choice == autoDebitChoiceData {
+			return t.startAutoDebit(ctx)
+		}
 		t.s.Data.PaySub = t.ev.Choice == "pm:sub"
 		months := t.monthsAnswer("pm")
 		if t.s.Data.PaySub {
@@ -446,6 +449,7 @@ func (t *turn) promptPay(ctx context.Context) (Reply, error) {
 		}
 		choices = append(choices, Choice{Label: t.T("pay.subscribe_choice", nil), Data: "pm:sub"})
 		choices = append(choices, Choice{Label: t.T("savings.choice", nil), Data: "pm:save"})
+		choices = append(choices, t.autoDebitMenuChoice(reg)...)
 		return Reply{Text: t.T("pay.months", map[string]any{"Name": nama.Display(reg.Name), "Monthly": rupiahOf(one.Totals.Total),
 			"Discount": t.discountNote(one)}),
 			Choices: choices, Input: InputText}, nil

@@ -340,6 +340,8 @@ func (t *turn) answer(ctx context.Context) error {
 			return t.broadcastChoice(ctx)
 		case strings.HasPrefix(c, "ad:"):
 			return t.adminCommand(ctx, strings.TrimPrefix(c, "ad:"), "")
+		case strings.HasPrefix(c, "au:"):
+			return t.autoDebitChoice(ctx)
 		case c == "go:"+ButtonStatus:
 			return t.status(ctx)
 		case c == "go:"+ButtonCard:

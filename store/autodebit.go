@@ -19,37 +19,135 @@ func (d *DB) AutoDebitAtomically(ctx context.Context, fn func(ctx context.Contex
 
 var _ flows.AutoDebitStore = (*DB)(nil)
 
+// autoDebits is auto-debit's SQL on a transaction: the payment
+// notifications' (opTx) and a chat's (chatTx), so that a chat turn links,
+// confirms and stops in its own transaction.
+type autoDebits struct {
+	tx  txx
+	now time.Time
+	loc *time.Location
+}
+
+func (t *opTx) ad() autoDebits   { return autoDebits{t.tx, t.now, t.d.loc} }
+func (t *chatTx) ad() autoDebits { return autoDebits{t.tx, t.now, t.loc} }
+
+var (
+	_ flows.AutoDebitTx = (*opTx)(nil)
+	_ flows.AutoDebitTx = (*chatTx)(nil)
+)
+
+// NewAutoDebit: see flows.AutoDebitTx.
+func (t *opTx) NewAutoDebit(ctx context.Context, a flows.AutoDebit) (int64, error) {
+	return t.ad().create(ctx, a)
+}
+
+// NewAutoDebit: see flows.AutoDebitTx.
+func (t *chatTx) NewAutoDebit(ctx context.Context, a flows.AutoDebit) (int64, error) {
+	return t.ad().create(ctx, a)
+}
+
+// LockAutoDebit: see flows.AutoDebitTx.
+func (t *opTx) LockAutoDebit(ctx context.Context, id int64) (flows.AutoDebit, error) {
+	return t.ad().lock(ctx, `id = $1`, id)
+}
+
+// LockAutoDebit: see flows.AutoDebitTx.
+func (t *chatTx) LockAutoDebit(ctx context.Context, id int64) (flows.AutoDebit, error) {
+	return t.ad().lock(ctx, `id = $1`, id)
+}
+
+// LockAutoDebitBySubscription: see flows.AutoDebitTx.
+func (t *opTx) LockAutoDebitBySubscription(ctx context.Context, sub string) (flows.AutoDebit, error) {
+	return t.ad().lock(ctx, `subscription_id = $1`, sub)
+}
+
+// LockAutoDebitBySubscription: see flows.AutoDebitTx.
+func (t *chatTx) LockAutoDebitBySubscription(ctx context.Context, sub string) (flows.AutoDebit, error) {
+	return t.ad().lock(ctx, `subscription_id = $1`, sub)
+}
+
+// LockAutoDebitsOf: see flows.AutoDebitTx.
+func (t *opTx) LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID string) ([]flows.AutoDebit, error) {
+	return t.ad().lockOf(ctx, accountID, channel, chatID)
+}
+
+// LockAutoDebitsOf: see flows.AutoDebitTx.
+func (t *chatTx) LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID string) ([]flows.AutoDebit, error) {
+	return t.ad().lockOf(ctx, accountID, channel, chatID)
+}
+
+// SaveAutoDebit: see flows.AutoDebitTx.
+func (t *opTx) SaveAutoDebit(ctx context.Context, a flows.AutoDebit) error {
+	return t.ad().save(ctx, a)
+}
+
+// SaveAutoDebit: see flows.AutoDebitTx.
+func (t *chatTx) SaveAutoDebit(ctx context.Context, a flows.AutoDebit) error {
+	return t.ad().save(ctx, a)
+}
+
+// AutoDebitRegistration: see flows.AutoDebitTx.
+func (t *opTx) AutoDebitRegistration(ctx context.Context, id int64) (flows.AutoDebitRegistration, error) {
+	return t.ad().registration(ctx, id)
+}
+
+// AutoDebitRegistration: see flows.AutoDebitTx.
+func (t *chatTx) AutoDebitRegistration(ctx context.Context, id int64) (flows.AutoDebitRegistration, error) {
+	return t.ad().registration(ctx, id)
+}
+
+// RegistrationIDOf: see flows.AutoDebitTx.
+func (t *opTx) RegistrationIDOf(ctx context.Context, ref string) (int64, error) {
+	return t.ad().registrationID(ctx, ref)
+}
+
+// RegistrationIDOf: see flows.AutoDebitTx.
+func (t *chatTx) RegistrationIDOf(ctx context.Context, ref string) (int64, error) {
+	return t.ad().registrationID(ctx, ref)
+}
+
+// RecordCharge: see flows.AutoDebitTx.
+func (t *opTx) RecordCharge(ctx context.Context, a flows.AutoDebit, n payments.Notification, line flows.PaymentLine) (bool, error) {
+	return t.ad().recordCharge(ctx, a, n, line)
+}
+
+// RecordCharge: see flows.AutoDebitTx.
+func (t *chatTx) RecordCharge(ctx context.Context, a flows.AutoDebit, n payments.Notification, line flows.PaymentLine) (bool, error) {
+	return t.ad().recordCharge(ctx, a, n, line)
+}
+
 type autoDebitRow struct {
-	ID             int64          `db:"id"`
-	RegistrationID int64          `db:"registration_id"`
-	Channel        string         `db:"channel"`
-	ChatID         string         `db:"chat_id"`
-	Provider       string         `db:"provider"`
-	AccountID      string         `db:"account_id"`
-	AccountStatus  string         `db:"account_status"`
-	Token          string         `db:"token"`
-	SubscriptionID sql.NullString `db:"subscription_id"`
-	Amount         int64          `db:"amount"`
-	ChargeDay      sql.NullInt64  `db:"charge_day"`
-	FirstCharge    sql.NullTime   `db:"first_charge"`
-	Status         string         `db:"status"`
-	Failures       int            `db:"failures"`
-	StopReason     string         `db:"stop_reason"`
+	ID              int64          `db:"id"`
+	RegistrationID  int64          `db:"registration_id"`
+	RegistrationRef string         `db:"registration_ref"`
+	Channel         string         `db:"channel"`
+	ChatID          string         `db:"chat_id"`
+	Provider        string         `db:"provider"`
+	AccountID       string         `db:"account_id"`
+	AccountStatus   string         `db:"account_status"`
+	Token           string         `db:"token"`
+	SubscriptionID  sql.NullString `db:"subscription_id"`
+	Amount          int64          `db:"amount"`
+	ChargeDay       sql.NullInt64  `db:"charge_day"`
+	FirstCharge     sql.NullTime   `db:"first_charge"`
+	Status          string         `db:"status"`
+	Failures        int            `db:"failures"`
+	StopReason      string         `db:"stop_reason"`
 }
 
 func (r autoDebitRow) autoDebit() flows.AutoDebit {
-	return flows.AutoDebit{ID: r.ID, RegistrationID: r.RegistrationID, Channel: r.Channel, ChatID: r.ChatID, Provider: r.Provider,
+	return flows.AutoDebit{ID: r.ID, RegistrationID: r.RegistrationID, RegistrationRef: r.RegistrationRef, Channel: r.Channel, ChatID: r.ChatID, Provider: r.Provider,
 		AccountID: r.AccountID, AccountStatus: r.AccountStatus, Token: r.Token, SubscriptionID: r.SubscriptionID.String, Amount: r.Amount,
 		ChargeDay: int(r.ChargeDay.Int64), FirstCharge: r.FirstCharge.Time, Status: flows.AutoDebitStatus(r.Status), Failures: r.Failures,
 		StopReason: r.StopReason}
 }
 
-const autoDebitColumns = `id, registration_id, channel, chat_id, provider, account_id, account_status, token, subscription_id, amount,
+const autoDebitColumns = `id, registration_id, (SELECT ref FROM registrations r WHERE r.id = registration_id) AS registration_ref, channel, chat_id, provider, account_id, account_status, token, subscription_id, amount,
 	charge_day, first_charge, status, failures, stop_reason`
 
-// NewAutoDebit records an auto-debit being linked; flows.ErrDuplicate when
-// the registration has one in force.
-func (t *opTx) NewAutoDebit(ctx context.Context, a flows.AutoDebit) (int64, error) {
+// create records an auto-debit being linked; flows.ErrDuplicate when the
+// registration has one in force.
+func (t autoDebits) create(ctx context.Context, a flows.AutoDebit) (int64, error) {
 	var id int64
 	err := t.tx.GetContext(ctx, &id, `
 		INSERT INTO autodebits (registration_id, channel, chat_id, provider, account_id, account_status, status, created_at, updated_at)
@@ -64,7 +162,7 @@ func (t *opTx) NewAutoDebit(ctx context.Context, a flows.AutoDebit) (int64, erro
 	return id, nil
 }
 
-func (t *opTx) lockAutoDebit(ctx context.Context, where string, arg any) (flows.AutoDebit, error) {
+func (t autoDebits) lock(ctx context.Context, where string, arg any) (flows.AutoDebit, error) {
 	var r autoDebitRow
 	err := t.tx.GetContext(ctx, &r, `SELECT `+autoDebitColumns+` FROM autodebits WHERE `+where+` FOR UPDATE`, arg)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -76,20 +174,9 @@ func (t *opTx) lockAutoDebit(ctx context.Context, where string, arg any) (flows.
 	return r.autoDebit(), nil
 }
 
-// LockAutoDebit loads and locks an auto-debit (flows.ErrNotFound).
-func (t *opTx) LockAutoDebit(ctx context.Context, id int64) (flows.AutoDebit, error) {
-	return t.lockAutoDebit(ctx, `id = $1`, id)
-}
-
-// LockAutoDebitBySubscription loads and locks the auto-debit of a
-// provider's subscription (flows.ErrNotFound).
-func (t *opTx) LockAutoDebitBySubscription(ctx context.Context, subscriptionID string) (flows.AutoDebit, error) {
-	return t.lockAutoDebit(ctx, `subscription_id = $1`, subscriptionID)
-}
-
-// LockAutoDebitsOf locks the auto-debits not stopped of an account, of a
-// chat, or all ("" for any), in id order.
-func (t *opTx) LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID string) ([]flows.AutoDebit, error) {
+// lockOf locks the auto-debits not stopped of an account, of a chat, or
+// all ("" for any), in id order.
+func (t autoDebits) lockOf(ctx context.Context, accountID, channel, chatID string) ([]flows.AutoDebit, error) {
 	var rows []autoDebitRow
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT `+autoDebitColumns+` FROM autodebits
 		WHERE status <> 'stopped' AND ($1 = '' OR account_id = $1) AND ($2 = '' OR (channel = $2 AND chat_id = $3))
@@ -103,8 +190,8 @@ func (t *opTx) LockAutoDebitsOf(ctx context.Context, accountID, channel, chatID 
 	return out, nil
 }
 
-// SaveAutoDebit writes an auto-debit's state back.
-func (t *opTx) SaveAutoDebit(ctx context.Context, a flows.AutoDebit) error {
+// save writes an auto-debit's state back.
+func (t autoDebits) save(ctx context.Context, a flows.AutoDebit) error {
 	var day any
 	if a.ChargeDay != 0 {
 		day = a.ChargeDay
@@ -121,8 +208,8 @@ func (t *opTx) SaveAutoDebit(ctx context.Context, a flows.AutoDebit) error {
 	return nil
 }
 
-// AutoDebitRegistration reads the registration an auto-debit pays.
-func (t *opTx) AutoDebitRegistration(ctx context.Context, registrationID int64) (flows.AutoDebitRegistration, error) {
+// registration reads the registration an auto-debit pays.
+func (t autoDebits) registration(ctx context.Context, registrationID int64) (flows.AutoDebitRegistration, error) {
 	var r struct {
 		Ref        string       `db:"ref"`
 		Name       string       `db:"name"`
@@ -146,15 +233,28 @@ func (t *opTx) AutoDebitRegistration(ctx context.Context, registrationID int64) 
 	out := flows.AutoDebitRegistration{Ref: r.Ref, Name: r.Name, Bracket: r.Bracket, JHT: r.JHT, Occupation: r.Occupation, Lang: r.Lang, Sponsored: r.Sponsored}
 	if r.CoveredTo.Valid {
 		c := r.CoveredTo.Time
-		out.CoveredTo = time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, t.d.loc)
+		out.CoveredTo = time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, t.loc)
 	}
 	return out, nil
 }
 
-// RecordCharge records a subscription's charge as the worker's payment of
+// registrationID is the id of a live registration (flows.ErrNotFound).
+func (t autoDebits) registrationID(ctx context.Context, ref string) (int64, error) {
+	var id int64
+	err := t.tx.GetContext(ctx, &id, `SELECT id FROM registrations WHERE ref = $1 AND deleted_at IS NULL`, ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("registration %s: %w", ref, flows.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("registration %s: %w", ref, err)
+	}
+	return id, nil
+}
+
+// recordCharge records a subscription's charge as the worker's payment of
 // its registration, once per order: the auto-debit is locked by the
 // caller, so two deliveries of one notification see each other.
-func (t *opTx) RecordCharge(ctx context.Context, a flows.AutoDebit, n payments.Notification, line flows.PaymentLine) (bool, error) {
+func (t autoDebits) recordCharge(ctx context.Context, a flows.AutoDebit, n payments.Notification, line flows.PaymentLine) (bool, error) {
 	var seen bool
 	if err := t.tx.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1)`, n.OrderID); err != nil {
 		return false, fmt.Errorf("charge %s: %w", n.OrderID, err)

@@ -42,6 +42,7 @@ func TestAutoDebitRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC)
+	a.RegistrationRef = ref
 	a.AccountStatus, a.Token, a.SubscriptionID, a.Amount, a.ChargeDay, a.FirstCharge, a.Status = flows.AccountEnabled, "tok", "sub-1", 16800, 24, first, flows.AutoDebitActive
 	line := flows.PaymentLine{RegistrationRef: ref, Months: 1, JKK: 10000, JKM: 6800, Amount: 16800}
 	n := payments.Notification{Provider: "midtrans", OrderID: "SUBS-sub-1-1", ProviderRef: "tx-1", Status: payments.Paid, Amount: 16800}

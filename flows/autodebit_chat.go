@@ -1,0 +1,254 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Auto-debit in the chat: the payment menu's "Bayar otomatis tiap bulan",
+// the buttons of its messages (au:…, pressed whatever the chat is doing),
+// a typed day of the month, /stopotomatis and its line in /status.
+
+// cmdStopAuto is /stopotomatis.
+const cmdStopAuto = "stopauto"
+
+// pendingAutoDebitPfx marks a chat asked the day of the month of an
+// auto-debit ("autodebit:ID"): a typed number is that day.
+const pendingAutoDebitPfx = "autodebit:"
+
+// autoDebitChoiceData is the payment menu's "Bayar otomatis tiap bulan".
+const autoDebitChoiceData = "pm:auto"
+
+// SetAutoDebits offers auto-debit in the chat (nil: not offered, as when
+// GoPay Tokenization is not switched on for the merchant).
+func (e *Engine) SetAutoDebits(a *AutoDebits) { e.autodebit = a }
+
+// autoDebitTx is the chat's transaction as auto-debit uses it; ok is false
+// when auto-debit is not offered.
+func (t *turn) autoDebitTx() (AutoDebitTx, bool) {
+	if t.autodebit == nil {
+		return nil, false
+	}
+	tx, ok := t.tx.(AutoDebitTx)
+	return tx, ok
+}
+
+// autoDebitMenuChoice is the payment menu's button, when auto-debit is
+// offered for reg.
+func (t *turn) autoDebitMenuChoice(reg RegistrationView) []Choice {
+	if _, ok := t.autoDebitTx(); !ok || reg.Sponsor != "" {
+		return nil
+	}
+	return []Choice{{Label: t.T("autodebit.choice", nil), Data: autoDebitChoiceData}}
+}
+
+// startAutoDebit answers "Bayar otomatis tiap bulan" in the payment menu:
+// the GoPay account of the registration's own phone number is linked and
+// the activation link sent to this chat, the registration's own.
+func (t *turn) startAutoDebit(ctx context.Context) error {
+	tx, on := t.autoDebitTx()
+	reg, ok, err := t.payingFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !on || !ok || reg.Sponsor != "" {
+		return t.askNote(ctx, "autodebit.unavailable", nil)
+	}
+	id, err := tx.RegistrationIDOf(ctx, reg.Ref)
+	if err != nil {
+		return err
+	}
+	_, err = t.autodebit.link(ctx, tx, id, t.ev.Channel, t.ev.ChatID, reg.Phone)
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		return t.askNote(ctx, "autodebit.already", nil)
+	case errors.Is(err, errProvider):
+		t.log.Warn("link gopay", "ref", reg.Ref, "err", err)
+		return t.askNote(ctx, "autodebit.error", nil)
+	case err != nil:
+		return err
+	}
+	t.s.Data.PayRef, t.s.Data.PayMonths, t.s.Data.PaySub = "", 0, false
+	t.enter(StDone)
+	return nil
+}
+
+// autoDebitChoice answers the buttons of auto-debit's messages: au:check:ID
+// (the worker approved in GoPay), au:day:ID:D (the day of the month),
+// au:code:REF (a payment code for this month instead), au:stop.
+func (t *turn) autoDebitChoice(ctx context.Context) error {
+	tx, on := t.autoDebitTx()
+	if !on {
+		return t.askNote(ctx, "autodebit.unavailable", nil)
+	}
+	parts := strings.Split(strings.TrimPrefix(t.ev.Choice, "au:"), ":")
+	num := func(i int) int64 {
+		if i >= len(parts) {
+			return 0
+		}
+		n, _ := strconv.ParseInt(parts[i], 10, 64)
+		return n
+	}
+	switch parts[0] {
+	case "check":
+		a, changed, err := t.autodebit.check(ctx, tx, num(1))
+		if errors.Is(err, ErrNotFound) || err == nil && (a.Channel != t.ev.Channel || a.ChatID != t.ev.ChatID) {
+			return t.askNote(ctx, "choice.stale", nil)
+		}
+		if errors.Is(err, errProvider) {
+			t.log.Warn("gopay account status", "err", err)
+			return t.askNote(ctx, "autodebit.error", nil)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.Status == AutoDebitLinking:
+			return t.askNote(ctx, "autodebit.not_yet", nil)
+		case a.Status == AutoDebitConfirming && changed:
+			t.s.Pending = pendingAutoDebitPfx + strconv.FormatInt(a.ID, 10)
+			return nil // the question is on its way
+		case a.Status == AutoDebitConfirming:
+			t.s.Pending = pendingAutoDebitPfx + strconv.FormatInt(a.ID, 10)
+			return t.askNote(ctx, "autodebit.day_unclear", nil)
+		}
+		return t.askNote(ctx, "choice.stale", nil)
+	case "day":
+		return t.confirmAutoDebit(ctx, tx, num(1), int(num(2)))
+	case "code":
+		return t.autoDebitFallback(ctx, strings.Join(parts[1:], ":"))
+	case "stop":
+		return t.stopAutoDebit(ctx)
+	}
+	return t.askNote(ctx, "choice.stale", nil)
+}
+
+// confirmAutoDebit creates the subscription on the day picked.
+func (t *turn) confirmAutoDebit(ctx context.Context, tx AutoDebitTx, id int64, day int) error {
+	if day < 1 || day > MaxChargeDay {
+		return t.askNote(ctx, "autodebit.day_unclear", nil)
+	}
+	a, err := t.autodebit.confirm(ctx, tx, id, t.ev.Channel, t.ev.ChatID, day)
+	if errors.Is(err, ErrNotFound) {
+		return t.askNote(ctx, "choice.stale", nil)
+	}
+	if errors.Is(err, errProvider) {
+		t.log.Warn("gopay subscription", "err", err)
+		return t.askNote(ctx, "autodebit.error", nil)
+	}
+	if err != nil {
+		return err
+	}
+	t.s.Pending = ""
+	if a.Status != AutoDebitActive {
+		return t.askNote(ctx, "choice.stale", nil)
+	}
+	return nil // the confirmation is on its way
+}
+
+// autoDebitPending reads the day of the month typed after the question.
+func (t *turn) autoDebitPending(ctx context.Context) error {
+	tx, on := t.autoDebitTx()
+	id, _ := strconv.ParseInt(strings.TrimPrefix(t.s.Pending, pendingAutoDebitPfx), 10, 64)
+	if t.ev.Kind == KindChoice && strings.HasPrefix(t.ev.Choice, "au:") {
+		return t.autoDebitChoice(ctx)
+	}
+	if !on || t.ev.Kind != KindText {
+		t.s.Pending = ""
+		return t.askNote(ctx, "choice.stale", nil)
+	}
+	day, ok := ParseChargeDay(t.text())
+	if !ok {
+		return t.askNote(ctx, "autodebit.day_unclear", nil)
+	}
+	return t.confirmAutoDebit(ctx, tx, id, day)
+}
+
+// autoDebitFallback answers a failed charge's "Kode bayar bulan ini": the
+// way to pay one month of the registration with a code.
+func (t *turn) autoDebitFallback(ctx context.Context, ref string) error {
+	if t.payer == nil || !(t.s.State == StDone || t.s.State == StWelcome || slices.Contains(payStates, t.s.State)) {
+		return t.startPay(ctx)
+	}
+	t.s.Data.PayRef = ref
+	if _, ok, err := t.payingFor(ctx); err != nil || !ok {
+		t.s.Data.PayRef = ""
+		return errors.Join(err, t.askNote(ctx, "pay.none", nil))
+	}
+	t.s.Data.PayMonths, t.s.Data.PaySub = 1, false
+	t.enter(StPayBank)
+	return t.ask(ctx, "")
+}
+
+// stopAutoDebit answers /stopotomatis and the button in /status.
+func (t *turn) stopAutoDebit(ctx context.Context) error {
+	t.s.Pending = ""
+	tx, on := t.autoDebitTx()
+	if !on {
+		return t.askNote(ctx, "autodebit.none", nil)
+	}
+	n, err := t.autodebit.stopChat(ctx, tx, t.ev.Channel, t.ev.ChatID)
+	if errors.Is(err, errProvider) {
+		t.log.Warn("stop auto-debit", "err", err)
+		return t.askNote(ctx, "autodebit.error", nil)
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return t.askNote(ctx, "autodebit.none", nil)
+	}
+	return nil // each stop is told on its way
+}
+
+// chatAutoDebits are the chat's auto-debits in force, by registration ref.
+func (t *turn) chatAutoDebits(ctx context.Context) (map[string]AutoDebit, error) {
+	tx, on := t.autoDebitTx()
+	if !on {
+		return nil, nil
+	}
+	list, err := tx.LockAutoDebitsOf(ctx, "", t.ev.Channel, t.ev.ChatID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]AutoDebit, len(list))
+	for _, a := range list {
+		out[a.RegistrationRef] = a
+	}
+	return out, nil
+}
+
+// autoDebitLine is what /status says of a registration's auto-debit ("").
+func (t *turn) autoDebitLine(ref string, ads map[string]AutoDebit) string {
+	a, ok := ads[ref]
+	if !ok {
+		return ""
+	}
+	switch a.Status {
+	case AutoDebitActive:
+		next := NextCharge(a.FirstCharge.In(t.cfg.Location), t.now.Add(-time.Minute))
+		return t.T("autodebit.status_active", map[string]any{"Amount": rupiahOf(a.Amount), "Day": a.ChargeDay, "Next": t.cat.Date(t.s.Lang, next)})
+	case AutoDebitPaused:
+		return t.T("autodebit.status_paused", nil)
+	}
+	return t.T("autodebit.status_linking", nil)
+}
+
+// autoDebitStopButton is the message with /status's stop button, when an
+// auto-debit is in force.
+func (t *turn) autoDebitStopButton(ads map[string]AutoDebit) {
+	if len(ads) == 0 {
+		return
+	}
+	names := make([]string, 0, len(ads))
+	for ref := range ads {
+		names = append(names, ref)
+	}
+	slices.Sort(names)
+	t.say(Reply{Text: t.T("autodebit.status_stop", map[string]any{"Refs": strings.Join(names, ", ")}),
+		Choices: []Choice{{Label: t.T("autodebit.stop_button", nil), Data: "au:stop"}}, Input: InputText})
+}
