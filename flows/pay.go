@@ -168,7 +168,7 @@ func (t *turn) answerPay(ctx context.Context) error {
 			if t.ev.Kind == KindChoice && r.Ref == ref {
 				t.s.Data.PayRef = r.Ref
 				if t.s.Data.Saving {
-					return t.fire(ctx, EvSave, "")
+					return t.saveFor(ctx, r)
 				}
 				return t.fire(ctx, EvNext, "")
 			}

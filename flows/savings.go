@@ -627,3 +627,12 @@ func remindSavings(ctx context.Context, tx JobTx, ref string, loc *time.Location
 }
 
 func (e *Engine) savingsNow() time.Time { return e.now() }
+
+// saveFor tops up the registration picked among several (a sponsored one
+// has no balance: the question is asked again).
+func (t *turn) saveFor(ctx context.Context, r RegistrationView) error {
+	if r.Sponsor != "" {
+		return t.askNote(ctx, "savings.sponsored", map[string]any{"Sponsor": r.Sponsor})
+	}
+	return t.fire(ctx, EvSave, "")
+}

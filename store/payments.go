@@ -349,6 +349,7 @@ type DayReport struct {
 	ByChannel  []ReportLine // by the payer's channel (telegram, web, console; sponsor for sponsors)
 	ByProvider []ReportLine
 	Flagged    []FlaggedPayment // every payment an admin must look at, whatever its day
+	Savings    SavingsReport    // the savings balances' day
 }
 
 // ReportLine is one total of a report.
@@ -387,6 +388,10 @@ func (d *DB) Report(ctx context.Context, day time.Time, loc *time.Location) (Day
 	}
 	if err := d.db.SelectContext(ctx, &r.Flagged, `SELECT order_id, provider, status, flag, amount, updated_at FROM payments WHERE flag <> '' AND resolution_id IS NULL ORDER BY updated_at`); err != nil {
 		return r, fmt.Errorf("report: %w", err)
+	}
+	var err error
+	if r.Savings, err = savingsReport(ctx, d.db, from, to); err != nil {
+		return r, err
 	}
 	return r, nil
 }

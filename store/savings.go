@@ -241,3 +241,33 @@ func savingsHistory(ctx context.Context, tx txx, regID int64, history *[]dashboa
 	}
 	return bal, nil
 }
+
+// SavingsReport is a day's movements of the savings balances: top-ups
+// credited (their money is among the day's settlements), months bought
+// from balances (no money came in for them that day), balances to refund,
+// and what all balances held at the day's end.
+type SavingsReport struct {
+	TopUps       int   `db:"topups"`
+	TopUpTotal   int64 `db:"topup_total"`
+	Months       int   `db:"months"`
+	MonthsTotal  int64 `db:"months_total"`
+	Refunds      int   `db:"refunds"`
+	RefundsTotal int64 `db:"refunds_total"`
+	Held         int64 `db:"held"`
+}
+
+func savingsReport(ctx context.Context, tx txx, from, to time.Time) (SavingsReport, error) {
+	var r SavingsReport
+	if err := tx.GetContext(ctx, &r, `SELECT
+			count(*) FILTER (WHERE kind = 'topup' AND at >= $1) AS topups,
+			coalesce(sum(amount) FILTER (WHERE kind = 'topup' AND at >= $1), 0) AS topup_total,
+			count(*) FILTER (WHERE kind = 'month' AND at >= $1) AS months,
+			coalesce(-sum(amount) FILTER (WHERE kind = 'month' AND at >= $1), 0) AS months_total,
+			count(*) FILTER (WHERE kind = 'refund' AND at >= $1) AS refunds,
+			coalesce(-sum(amount) FILTER (WHERE kind = 'refund' AND at >= $1), 0) AS refunds_total,
+			coalesce(sum(amount), 0) AS held
+		FROM savings_entries WHERE at < $2`, from, to); err != nil {
+		return r, fmt.Errorf("report: savings: %w", err)
+	}
+	return r, nil
+}

@@ -74,6 +74,10 @@ func TestSavingsLedger(t *testing.T) {
 	if bal, entries := balance(); bal != 7000 || len(entries) != 1 || entries[0].Kind != flows.SavingsTopUp {
 		t.Fatalf("balance %d, %+v", bal, entries)
 	}
+	// The day's report counts the top-up.
+	if r, err := db.Report(ctx, db.Now(), wib); err != nil || r.Savings.TopUps < 1 || r.Savings.TopUpTotal < 7000 || r.Savings.Held < 7000 {
+		t.Errorf("report: %+v %v", r.Savings, err)
+	}
 	// Another chat sees nothing of it.
 	chatDo(t, db, "someone-else", func(ctx context.Context, tx flows.Tx) error {
 		if bal, _, err := tx.Savings(ctx, ref, 10); err != nil || bal != 0 {

@@ -70,6 +70,7 @@ var options = []option{
 	{key: "LINDUNGI_CLAIM_CODE_TTL", def: "168h", help: "how long an agent's claim code (for a resident to link their chat) stays valid"},
 	{key: "LINDUNGI_OUTBOX_RETENTION", def: "720h", help: "replies (their texts hold names and payment codes) are deleted this long after they were queued, delivered or not; at least 168h"},
 	{key: "LINDUNGI_MIDTRANS_BASE_URL", def: "https://api.sandbox.midtrans.com", help: "Midtrans Core API address (https://api.midtrans.com in production)"},
+	{key: "LINDUNGI_MIDTRANS_GOPAY_TOKENIZATION", def: "off", help: "on once Midtrans has switched GoPay Tokenization on for the merchant: offers auto-debit (recurring notifications at POST /payments/midtrans/recurring); off hides it"},
 	{key: clock.Env, help: "tests and staging only: run the clock from an instant (2028-02-29T08:00:00+07:00) or moved by an offset (+400d); refused with LINDUNGI_ENV=production"},
 }
 
@@ -118,6 +119,7 @@ type config struct {
 	PaymentProvider   string
 	MidtransServerKey string
 	MidtransBaseURL   string
+	GoPayTokenization bool // auto-debit offered (with the midtrans provider only)
 }
 
 func list(s string) []string {
@@ -291,6 +293,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.PaymentProvider = lookup(getenv, "LINDUNGI_PAYMENT_PROVIDER")
 	c.MidtransServerKey = getenv("LINDUNGI_MIDTRANS_SERVER_KEY")
 	c.MidtransBaseURL = lookup(getenv, "LINDUNGI_MIDTRANS_BASE_URL")
+	switch v := lookup(getenv, "LINDUNGI_MIDTRANS_GOPAY_TOKENIZATION"); v {
+	case "on", "off":
+		c.GoPayTokenization = v == "on"
+	default:
+		return c, fmt.Errorf("LINDUNGI_MIDTRANS_GOPAY_TOKENIZATION: %q is not on or off", v)
+	}
 	if raw := strings.TrimSpace(getenv(clock.Env)); raw != "" {
 		if _, err := clock.Parse(raw, clock.Now()); err != nil {
 			return c, fmt.Errorf("%s: %q: %w", clock.Env, raw, err)

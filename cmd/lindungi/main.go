@@ -180,6 +180,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	engine := flows.New(flows.Deps{Store: db, Catalog: cat, Templates: templates, Regions: regions, Tariffs: cfg.Tariffs, Log: log, Payer: provider,
 		Discounts: cfg.Discounts}, cfg.Flow)
+	autodebit := newAutoDebit(cfg, provider, db, engine)
 
 	photos := cards{db: db, cat: cat, publicURL: cfg.PublicURL, loc: cfg.Flow.Location, regions: regions}
 	if ownFlags[cmd] {
@@ -194,7 +195,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		return serve(ctx, cfg, deps{db: db, engine: engine, cat: cat, regions: regions, log: log, provider: provider, photos: photos,
 			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"),
-			sessionKey: v.Hash("web", "session-ids"), botName: botName, templates: templates}, getenv, stdout)
+			sessionKey: v.Hash("web", "session-ids"), botName: botName, templates: templates, autodebit: autodebit}, getenv, stdout)
 	}
 }
 

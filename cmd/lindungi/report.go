@@ -49,6 +49,15 @@ func paymentsReport(ctx context.Context, args []string, db *store.DB, cat *local
 			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.Key, l.Count, locales.Rupiah(l.Total))
 		}
 	}
+	fmt.Fprintln(tw, "\n"+T("report.savings", map[string]any{"Held": locales.Rupiah(r.Savings.Held)}))
+	for _, l := range []struct {
+		key   string
+		count int
+		total int64
+	}{{"report.savings_topups", r.Savings.TopUps, r.Savings.TopUpTotal}, {"report.savings_months", r.Savings.Months, r.Savings.MonthsTotal},
+		{"report.savings_refunds", r.Savings.Refunds, r.Savings.RefundsTotal}} {
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", T(l.key, nil), l.count, locales.Rupiah(l.total))
+	}
 	fmt.Fprintln(tw, "\n"+T("report.flagged", map[string]any{"Count": len(r.Flagged)}))
 	for _, f := range r.Flagged {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.OrderID, f.Provider, f.Status, f.Flag, locales.Rupiah(f.Amount))

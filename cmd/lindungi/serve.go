@@ -46,6 +46,7 @@ type deps struct {
 	// templates are the WhatsApp templates notices go as (checked against
 	// flows.NoticeKinds when loaded).
 	templates *locales.Templates
+	autodebit autoDebit // off unless GoPay Tokenization is on (autodebit.go)
 }
 
 // pagesPerMinute limits the pages beside the chat (the card check, the
@@ -137,6 +138,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	mux.Handle("GET /verify/{token}", web.Guard(pagesPerMinute, nil, web.VerifyPage(d.db, d.cat, cfg.Flow.Location, clock.Now, log)))
 	notify := webhook.Handler(d.provider, d.engine.ApplyPayment, log)
 	mux.Handle("POST /payments/"+d.provider.Name()+"/notification", notify)
+	d.autodebit.addRoutes(mux, log)
 	if sb, ok := d.provider.(*sandbox.Provider); ok && cfg.Env != "production" {
 		page := web.Guard(pagesPerMinute, nil, webhook.SandboxPage(sb, d.db, d.cat, notify, d.sandboxKey, log))
 		mux.Handle("GET /sandbox/pay/{code}", page)
@@ -255,6 +257,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	go foldRollups(intake, d.db, log)
 	go runReminders(intake, d.db, d.engine, cfg.Flow, log)
 	go settlePayments(intake, d.db, d.provider, d.engine, cfg.Flow.Location, log)
+	go d.autodebit.reprice(intake, log)
 
 	var runErr error
 	select {

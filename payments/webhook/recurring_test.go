@@ -20,7 +20,9 @@ type verifier struct {
 	err error
 }
 
-func (v verifier) VerifyRecurring(context.Context, []byte) (flows.RecurringEvent, error) { return v.ev, v.err }
+func (v verifier) VerifyRecurring(context.Context, []byte) (flows.RecurringEvent, error) {
+	return v.ev, v.err
+}
 
 func TestRecurringAnswers(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
