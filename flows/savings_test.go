@@ -312,3 +312,21 @@ func TestSavingsRefundedOnErasure(t *testing.T) {
 		t.Fatalf("balance %d after a late top-up", bal)
 	}
 }
+
+// The agent sees a linked resident's balance in Warga saya.
+func TestSavingsInTheResidentsList(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Agus Salim")
+	n := freshNIK()
+	ref := a.registerResident(n, "Fitri Handayani", "081211122233")
+	r := newAgentChat(t, "")
+	r.text("/klaim")
+	r.text(n)
+	r.text("Fitri Handayani")
+	r.send(flows.Event{Kind: flows.KindContact, Contact: &flows.Contact{Phone: "081211122233", UserID: r.id}})
+	r.press("cc:yes")
+	settle(t, r.topUp("sa:5000"))
+	must(t, lastText(r.flush()), "Rp5.000 sudah masuk")
+	must(t, a.press("ah:list"), "Fitri Handayani", "· tabungan Rp5.000")
+	must(t, a.press("al:"+ref), "Tabungan iuran: saldo Rp5.000")
+}

@@ -3,11 +3,13 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lindungi/lindungi/clock"
+	"github.com/lindungi/lindungi/dashboard"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 	"github.com/lindungi/lindungi/store"
@@ -118,6 +120,14 @@ func TestSavingsLedger(t *testing.T) {
 	}
 	if bal, _ := balance(); bal != 7000 {
 		t.Fatalf("balance %d after refused writes", bal)
+	}
+
+	// The dashboard's record shows the balance and its entries.
+	rec, err := db.Record(ctx, dashboard.Scope{}, ref, db.Now())
+	if err != nil || rec.Savings != 7000 || !slices.ContainsFunc(rec.History, func(e dashboard.Event) bool {
+		return e.Kind == "savings" && e.Text == flows.SavingsTopUp && e.Amount == 7000
+	}) {
+		t.Errorf("record: %d, %+v, %v", rec.Savings, rec.History, err)
 	}
 
 	// Erased: the balance goes to a refund entry and the top-up is flagged.
