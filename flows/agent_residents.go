@@ -101,6 +101,7 @@ func (t *turn) promptList(ctx context.Context) (Reply, error) {
 		if r.Savings > 0 {
 			linked += " " + t.T("savings.resident_mark", map[string]any{"Balance": rupiahOf(r.Savings)})
 		}
+		linked += t.autoDebitMark(r)
 		b.WriteString("\n")
 		b.WriteString(t.T("agent.list_line", map[string]any{"N": page*agentPage + i + 1, "Name": displayName(r.Name), "Standing": t.standingLabel(r), "Linked": linked}))
 		choices = append(choices, Choice{Label: displayName(r.Name), Data: "al:" + r.Ref})
@@ -202,10 +203,12 @@ func (t *turn) promptResident(ctx context.Context) (Reply, error) {
 	if r.Savings > 0 {
 		text += "\n" + t.T("savings.resident", map[string]any{"Balance": rupiahOf(r.Savings)})
 	}
+	text += t.autoDebitResident(r)
 	choices := []Choice{{Label: t.T("agent.resident_pay", nil), Data: "rs:pay"}}
 	if !r.Linked() {
 		choices = append(choices, Choice{Label: t.T("agent.resident_code", nil), Data: "rs:code"})
 	}
+	choices = append(choices, t.offerAutoDebitChoice(r)...)
 	choices = append(choices, Choice{Label: t.T("agent.back_list", nil), Data: "rs:back"})
 	t.shown = &shownRecords{action: "agent:view", subject: r.Ref}
 	t.mentions(about.Registration(r.Ref))
@@ -226,6 +229,11 @@ func (t *turn) answerResident(ctx context.Context) error {
 			return err
 		}
 		return t.claimCode(ctx)
+	case "rs:auto":
+		if _, ok, err := t.approvedAgent(ctx); !ok {
+			return err
+		}
+		return t.offerAutoDebit(ctx)
 	}
 	return t.ask(ctx, "")
 }

@@ -62,7 +62,16 @@ func (t *turn) startAutoDebit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.autodebit.link(ctx, tx, id, t.ev.Channel, t.ev.ChatID, reg.Phone)
+	// The phone is this chat's own when the channel knows it (WhatsApp),
+	// else the registration's: GoPay asks that phone to approve.
+	phone := t.ev.Phone
+	if phone == "" {
+		phone = reg.Phone
+	}
+	if phone == "" {
+		return t.askNote(ctx, "autodebit.no_phone", nil)
+	}
+	_, err = t.autodebit.link(ctx, tx, id, t.ev.Channel, t.ev.ChatID, phone)
 	switch {
 	case errors.Is(err, ErrDuplicate):
 		return t.askNote(ctx, "autodebit.already", nil)
@@ -123,6 +132,8 @@ func (t *turn) autoDebitChoice(ctx context.Context) error {
 		return t.autoDebitFallback(ctx, strings.Join(parts[1:], ":"))
 	case "stop":
 		return t.stopAutoDebit(ctx)
+	case "offer":
+		return t.acceptAutoDebitOffer(ctx, strings.Join(parts[1:], ":"))
 	}
 	return t.askNote(ctx, "choice.stale", nil)
 }
@@ -251,4 +262,67 @@ func (t *turn) autoDebitStopButton(ads map[string]AutoDebit) {
 	slices.Sort(names)
 	t.say(Reply{Text: t.T("autodebit.status_stop", map[string]any{"Refs": strings.Join(names, ", ")}),
 		Choices: []Choice{{Label: t.T("autodebit.stop_button", nil), Data: "au:stop"}}, Input: InputText})
+}
+
+// autoDebitMark is the residents list's mark of an auto-debit in force.
+func (t *turn) autoDebitMark(r Resident) string {
+	if r.AutoDebit == "" {
+		return ""
+	}
+	return " " + t.T("autodebit.resident_mark", nil)
+}
+
+// autoDebitResident is the resident page's line about auto-debit.
+func (t *turn) autoDebitResident(r Resident) string {
+	switch AutoDebitStatus(r.AutoDebit) {
+	case AutoDebitActive:
+		return "\n" + t.T("autodebit.resident_active", nil)
+	case AutoDebitPaused:
+		return "\n" + t.T("autodebit.resident_paused", nil)
+	case AutoDebitLinking, AutoDebitConfirming:
+		return "\n" + t.T("autodebit.resident_linking", nil)
+	}
+	return ""
+}
+
+// offerAutoDebitChoice is the resident page's "Tawarkan bayar otomatis":
+// for a resident whose own chat is linked (only their phone can link
+// GoPay), with no auto-debit in force.
+func (t *turn) offerAutoDebitChoice(r Resident) []Choice {
+	if _, on := t.autoDebitTx(); !on || !r.Linked() || r.AutoDebit != "" {
+		return nil
+	}
+	return []Choice{{Label: t.T("autodebit.offer_button", nil), Data: "rs:auto"}}
+}
+
+// offerAutoDebit sends the opened resident's own chat the offer, with the
+// button that starts linking there.
+func (t *turn) offerAutoDebit(ctx context.Context) error {
+	r, ok, err := t.focused(ctx)
+	if err != nil {
+		return err
+	}
+	if _, on := t.autoDebitTx(); !on || !ok || !r.Linked() || r.AutoDebit != "" {
+		return t.askNote(ctx, "autodebit.offer_not_possible", nil)
+	}
+	lang := r.Lang
+	if !t.cat.Supported(lang) {
+		lang = t.s.Lang
+	}
+	offer := noticeOf(NoticeMessage, lang, Reply{Text: t.cat.T(lang, "autodebit.offer", map[string]any{"Name": displayName(r.Name)}), Input: InputText,
+		Choices: []Choice{{Label: t.cat.T(lang, "autodebit.offer_yes", nil), Data: "au:offer:" + r.Ref}}})
+	if err := t.tx.SendTo(ctx, r.Channel, r.ChatID, []Reply{offer}); err != nil {
+		return err
+	}
+	return t.askNote(ctx, "autodebit.offered", map[string]any{"Name": displayName(r.Name)})
+}
+
+// acceptAutoDebitOffer answers an agent's offer in the resident's own
+// chat: linking starts there, for the chat's own registration only.
+func (t *turn) acceptAutoDebitOffer(ctx context.Context, ref string) error {
+	if !(t.s.State == StDone || t.s.State == StWelcome || slices.Contains(payStates, t.s.State)) {
+		return t.startPay(ctx)
+	}
+	t.s.Data.PayRef = ref
+	return t.startAutoDebit(ctx)
 }

@@ -331,3 +331,68 @@ func TestAutoDebitInTheChat(t *testing.T) {
 	// The fallback of a failed charge: straight to the way to pay one month.
 	must(t, lastText(c.send(flows.Event{Kind: flows.KindChoice, Choice: "au:code:" + s.ref})), "bank atau toko apa")
 }
+
+// An agent offers auto-debit to a resident whose own chat is linked; only
+// that chat can take it up, with the resident's own phone.
+func TestAgentOffersAutoDebit(t *testing.T) {
+	admin := newAgentChat(t, adminID)
+	a := newAgent(t, admin, "Rina Marlina")
+	n := freshNIK()
+	ref := a.registerResident(n, "Agus Salim", "0812 3456 7001")
+	a.press("ah:list")
+	a.press("al:" + ref)
+	a.press("rs:code")
+	all := a.last[0].Text
+	_, after, ok := strings.Cut(all, "Kode sambung untuk Agus Salim: ")
+	if !ok {
+		t.Fatalf("no code in %q", all)
+	}
+	code := strings.Fields(after)[0]
+	r := newAgentChat(t, "")
+	r.phone = "6281234567001" // the resident's own WhatsApp number
+	r.text("sambung " + code)
+	r.text(n)
+	must(t, r.text("Agus Salim"), "Setuju?")
+	r.press("cc:yes")
+
+	srv := midtranstest.NewServer(t)
+	mc, err := midtrans.New(midtrans.Options{ServerKey: midtranstest.ServerKey, BaseURL: srv.URL(), HTTPClient: srv.Client(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad := flows.NewAutoDebits(a.e, testDB, testDB, midtrans.AutoDebit{C: mc}, "")
+	a.e.SetAutoDebits(ad)
+	r.e = newEngine(agentConfig())
+	r.e.SetAutoDebits(ad)
+
+	a.press("rs:back")
+	page := a.press("al:" + ref)
+	must(t, page, "Agus Salim")
+	must(t, a.press("rs:auto"), "Tawaran bayar otomatis sudah kami kirim ke Agus Salim")
+	offer := r.flush()
+	if len(offer) != 1 || len(offer[0].Choices) != 1 || offer[0].Choices[0].Data != "au:offer:"+ref {
+		t.Fatalf("offer: %+v", offer)
+	}
+	must(t, offer[0].Text, "Hanya HP Anda yang bisa menyambungkan GoPay")
+	// The agent's chat cannot take it up: the registration is not its own.
+	must(t, lastText(a.send(flows.Event{Kind: flows.KindChoice, Choice: "au:offer:" + ref})), "Belum ada pendaftaran yang bisa dibayar dari HP ini")
+	must(t, lastText(r.send(flows.Event{Kind: flows.KindChoice, Choice: "au:offer:" + ref})), "Buka tautan ini di HP ini")
+	if subs := srv.Subscriptions(); len(subs) != 0 {
+		t.Fatalf("subscribed before the resident confirmed: %+v", subs)
+	}
+	var phone string
+	if err := testDB.SQL().Get(&phone, `SELECT account_id FROM autodebits a JOIN registrations g ON g.id = a.registration_id WHERE g.ref = $1`, ref); err != nil {
+		t.Fatal(err)
+	}
+	if acc, _ := srv.Account(phone); acc.Phone != "81234567001" {
+		t.Fatalf("linked the phone %q, not the resident's", acc.Phone)
+	}
+	a.text("/agen")
+	a.press("ah:list")
+	must(t, a.press("al:"+ref), "menunggu warga menyetujui di GoPay")
+	for _, ch := range a.choices() {
+		if ch.Data == "rs:auto" {
+			t.Error("offered again while one is in force")
+		}
+	}
+}

@@ -437,6 +437,7 @@ type Resident struct {
 	ClaimedAt              time.Time
 	RemindedAt             time.Time // last "Kirim pengingat" of the agent
 	Savings                int64     // its savings balance (tabungan iuran), in Rupiah
+	AutoDebit              string    // its auto-debit in force (AutoDebitStatus), "" when none
 }
 
 // Linked reports whether the resident linked their own chat.

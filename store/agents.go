@@ -274,11 +274,14 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		registrationRow
 		Lang    string `db:"lang"`
 		Savings int64  `db:"savings"`
+		// AutoDebit is its auto-debit in force, "" when none.
+		AutoDebit string `db:"autodebit"`
 	}
 	err = t.sel(ctx, &rows, `
 		SELECT r.ref, r.name, r.nik_sealed, r.phone_sealed, r.status, r.income_bracket, r.jht, r.occupation, r.monthly_iuran, r.created_at,
 			r.covered_from, r.covered_to, r.channel, r.chat_id, coalesce(s.lang, '') AS lang, r.claimed_at, r.agent_reminded_at,
-			(SELECT coalesce(sum(e.amount), 0) FROM savings_entries e WHERE e.registration_id = r.id) AS savings
+			(SELECT coalesce(sum(e.amount), 0) FROM savings_entries e WHERE e.registration_id = r.id) AS savings,
+			coalesce((SELECT a.status FROM autodebits a WHERE a.registration_id = r.id AND a.status <> 'stopped'), '') AS autodebit
 		FROM registrations r LEFT JOIN sessions s ON r.channel <> '' AND s.channel = r.channel AND s.chat_id = r.chat_id
 		WHERE r.agent_id = $1 AND r.deleted_at IS NULL ORDER BY r.id DESC`, agent)
 	if err != nil {
@@ -292,7 +295,7 @@ func (t *chatTx) Residents(ctx context.Context) ([]flows.Resident, error) {
 		}
 		v := flows.Resident{Ref: r.Ref, Name: r.Name, NIK: nik, Phone: phone, Status: r.Status, Bracket: r.Bracket, JHT: r.JHT, Occupation: r.Occupation,
 			MonthlyIuran: r.MonthlyIuran, CreatedAt: r.CreatedAt, Channel: r.Channel, ChatID: r.ChatID, Lang: r.Lang,
-			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.AgentReminded.Time, Savings: r.Savings}
+			ClaimedAt: r.ClaimedAt.Time, RemindedAt: r.AgentReminded.Time, Savings: r.Savings, AutoDebit: r.AutoDebit}
 		v.CoveredFrom, v.CoveredTo = r.covered()
 		out = append(out, v)
 	}
