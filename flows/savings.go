@@ -269,10 +269,15 @@ func (e *Engine) savingsReplies(h SavingsHolder, credited int64, bought []Bought
 		return []Reply{noticeOf(NoticeMessage, lang, Reply{Text: text, Input: InputNone}), cardReply(e, lang, h.Ref, h.Name)}
 	}
 	text := e.cat.T(lang, "savings.credited", data)
+	if !h.CoveredTo.IsZero() && iuran.Status(h.CoveredTo, e.now().In(e.cfg.Location)) == iuran.Ended {
+		// The balance buys no restart: the worker decides (/bayar).
+		return []Reply{noticeOf(NoticeMessage, lang, Reply{Text: text + "\n" + e.cat.T(lang, "savings.ended", nil), Input: InputNone})}
+	}
 	if next, ok := e.nextMonth(h); ok {
 		if missing := next.Amount - h.Balance; missing > 0 {
 			text += "\n" + e.cat.T(lang, "savings.missing", map[string]any{"Price": rupiahOf(next.Amount), "Missing": rupiahOf(missing)})
-		} else if !h.CoveredTo.IsZero() {
+		} else if !h.CoveredTo.IsZero() && iuran.Status(h.CoveredTo, e.now().In(e.cfg.Location)) == iuran.Active {
+			// Not due yet: bought at the reminder a week before the end.
 			text += "\n" + e.cat.T(lang, "savings.enough", map[string]any{"Price": rupiahOf(next.Amount),
 				"Date": e.cat.Date(lang, h.CoveredTo.AddDate(0, 0, -SavingsDueDays))})
 		}

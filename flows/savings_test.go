@@ -330,3 +330,32 @@ func TestSavingsInTheResidentsList(t *testing.T) {
 	must(t, a.press("ah:list"), "Fitri Handayani", "· tabungan Rp5.000")
 	must(t, a.press("al:"+ref), "Tabungan iuran: saldo Rp5.000")
 }
+
+// In arrears the balance buys the month after the end; after the window it
+// buys nothing (a restart is the worker's choice).
+func TestSavingsInArrearsAndAfterTheWindow(t *testing.T) {
+	clock.Set(t, clock.Now())
+	start := clock.Now()
+	c := newChat(t)
+	c.toReview(freshNIK())
+	c.press("rv:ok")
+	c.press("pm:1")
+	c.press("pb:bni")
+	var order string
+	testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE payer_ref = $1`, "test:"+c.id)
+	end := settle(t, order).Coverage[0].To
+	c.flush()
+
+	clock.Set(t, start.AddDate(0, 1, 10)) // lapsed, within the arrears window
+	r := settle(t, c.topUp("16800"))
+	if len(r.Coverage) != 1 || !r.Coverage[0].From.Equal(end.AddDate(0, 0, 1)) {
+		t.Fatalf("in arrears: %+v (end %s)", r, end)
+	}
+	c.flush()
+
+	clock.Set(t, start.AddDate(0, 7, 0)) // the membership ended
+	if r := settle(t, c.topUp("sa:20000")); len(r.Coverage) != 0 {
+		t.Fatalf("after the window: %+v", r)
+	}
+	must(t, lastText(c.flush()), "Saldo sekarang Rp20.000", "sudah berhenti lebih dari 3 bulan", "/bayar")
+}
