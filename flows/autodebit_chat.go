@@ -326,3 +326,23 @@ func (t *turn) acceptAutoDebitOffer(ctx context.Context, ref string) error {
 	t.s.Data.PayRef = ref
 	return t.startAutoDebit(ctx)
 }
+
+// onAutoDebit reports a reminder before the end that auto-debit makes
+// needless: the registration's auto-debit is active (it charges before the
+// end; a failed charge tells the worker itself).
+func onAutoDebit(ctx context.Context, tx JobTx, job reminderJob, channel, chatID string) (bool, error) {
+	adtx, ok := tx.(AutoDebitTx)
+	if !ok || job.Kind != RemindBefore {
+		return false, nil
+	}
+	list, err := adtx.LockAutoDebitsOf(ctx, "", channel, chatID)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range list {
+		if a.RegistrationRef == job.Ref && a.Status == AutoDebitActive {
+			return true, nil
+		}
+	}
+	return false, nil
+}

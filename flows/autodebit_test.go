@@ -396,3 +396,31 @@ func TestAgentOffersAutoDebit(t *testing.T) {
 		}
 	}
 }
+
+// No "pay now" reminder before the end while auto-debit is active; once it
+// is stopped the reminders come again.
+func TestRemindersWaitForAutoDebit(t *testing.T) {
+	s := newAutoDebit(t)
+	s.linkAndConfirm(t, 24)
+	s.c.flush()
+	ctx := context.Background()
+	clock.Set(t, time.Date(2026, 12, 18, 10, 0, 0, 0, wibLoc)) // a week before the end (25 Dec)
+	if _, err := s.e.RunReminders(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.c.flush(); len(got) != 0 {
+		t.Fatalf("reminded while on auto-debit: %+v", got)
+	}
+	if _, err := s.ad.Stop(ctx, "test", s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	s.c.flush()
+	clock.Set(t, time.Date(2026, 12, 22, 10, 0, 0, 0, wibLoc)) // three days before
+	if _, err := s.e.RunReminders(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	got := s.c.flush()
+	if len(got) != 1 || len(got[0].Choices) != 1 {
+		t.Fatalf("reminder after the stop: %+v", got)
+	}
+}

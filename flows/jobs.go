@@ -155,6 +155,9 @@ func remind(ctx context.Context, tx JobTx, job reminderJob, loc *time.Location, 
 	case reg.Channel == "":
 		return "unlinked", nil // made by an agent, no chat of the resident's own yet: the agent reminds
 	}
+	if on, err := onAutoDebit(ctx, tx, job, reg.Channel, reg.ChatID); on || err != nil {
+		return "on auto-debit", err
+	}
 	end, _ := time.ParseInLocation(time.DateOnly, job.End, loc)
 	saved, bought, err := remindSavings(ctx, tx, job.Ref, loc, sp)
 	if err != nil || bought {
