@@ -45,12 +45,12 @@ const broadcastPage = 20
 const progressEvery = time.Second
 
 func (s *server) broadcastRoutes(mux *routes) {
-	mux.Handle("GET /admin/siaran", s.auth(notSponsor, s.broadcasts))
+	mux.Handle("GET /admin/siaran", s.auth(wholeProvince, s.broadcasts))
 	mux.Handle("GET /admin/siaran/baru", s.auth(adminOnly, s.composeBroadcast))
 	mux.Handle("POST /admin/siaran/baru", s.auth(adminOnly, s.postBroadcast))
 	mux.Handle("POST /admin/siaran/pratinjau", s.auth(adminOnly, s.previewBroadcast))
-	mux.Handle("GET /admin/siaran/{id}", s.auth(notSponsor, s.broadcast))
-	mux.Handle("GET /admin/siaran/{id}/events", s.auth(notSponsor, s.broadcastEvents))
+	mux.Handle("GET /admin/siaran/{id}", s.auth(wholeProvince, s.broadcast))
+	mux.Handle("GET /admin/siaran/{id}/events", s.auth(wholeProvince, s.broadcastEvents))
 	mux.Handle("POST /admin/siaran/{id}/status", s.auth(adminOnly, s.steerBroadcast))
 }
 
@@ -102,8 +102,18 @@ func (s *server) readDraft(r *http.Request) (draftForm, error) {
 	if seg.AgentsOnly { // the worker filters do not apply to agents
 		seg.Standings, seg.Occupations, seg.JHT, seg.Payers = nil, nil, "", nil
 	}
-	df := draftForm{Draft: flows.BroadcastDraft{Segment: seg, Text: strings.ReplaceAll(f.Get("teks"), "\r\n", "\n"), Button: f.Get("tombol")},
-		Agents: seg.AgentsOnly, When: f.Get("kapan"), At: f.Get("waktu")}
+	df := draftForm{Draft: flows.BroadcastDraft{Segment: seg, Text: strings.ReplaceAll(f.Get("teks"), "\r\n", "\n"), Button: f.Get("tombol"),
+		Key: f.Get("kunci")}, Agents: seg.AgentsOnly, When: f.Get("kapan"), At: f.Get("waktu")}
+	if len(df.Draft.Key) > 64 {
+		return draftForm{}, fmt.Errorf("kunci of %d bytes", len(df.Draft.Key))
+	}
+	if df.Draft.Key == "" { // a new form: its key, kept by its previews
+		k, err := newSecret()
+		if err != nil {
+			return draftForm{}, err
+		}
+		df.Draft.Key = k
+	}
 	if df.When == "nanti" {
 		at, err := time.ParseInLocation("2006-01-02T15:04", df.At, s.Location)
 		if err != nil {
@@ -317,6 +327,20 @@ func (s *server) progressFields(v viewer, p flows.BroadcastProgress) map[string]
 		"done": n(p.Done()), "percent": pct, "status": s.T(v, "dasbor.bc.st."+p.Status, nil)}
 }
 
+// sessionCheckEvery is how many progress ticks a stream waits before it
+// asks again whether its session and role still allow it.
+const sessionCheckEvery = 30
+
+// stillAllowed reports whether v's session is still live and their role
+// still sees broadcasts.
+func (s *server) stillAllowed(ctx context.Context, v viewer) bool {
+	if _, err := s.Store.StaffSession(ctx, v.hash, SessionIdle, SessionMost); err != nil {
+		return false
+	}
+	role, _, err := RoleOf(ctx, s.Store, s.Admins, v.Actor)
+	return err == nil && wholeProvince(role)
+}
+
 // progressEvent is one server-sent event of a broadcast's live page.
 type progressEvent struct {
 	Fields map[string]string `json:"f"`
@@ -343,7 +367,7 @@ func (s *server) broadcastEvents(w http.ResponseWriter, r *http.Request, v viewe
 	var last string
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
-	idle := 0
+	idle, checks := 0, 0
 	for {
 		ev := progressEvent{Fields: s.progressFields(v, p), Status: p.Status, Done: p.Done(), Total: p.Total, End: ended(p.Status)}
 		b, err := json.Marshal(ev)
@@ -368,6 +392,9 @@ func (s *server) broadcastEvents(w http.ResponseWriter, r *http.Request, v viewe
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
+		}
+		if checks++; checks%sessionCheckEvery == 0 && !s.stillAllowed(r.Context(), v) {
+			return // signed out, expired, or the role taken away meanwhile
 		}
 		if p, err = s.Store.BroadcastProgressOf(r.Context(), p.ID); err != nil {
 			if r.Context().Err() == nil {

@@ -81,17 +81,32 @@ func TestComposeAndSteerBroadcast(t *testing.T) {
 		t.Fatalf("%d broadcasts after refusals (%v)", n, err)
 	}
 
+	// The composer's form carries its key; sent twice (a double click),
+	// it is one broadcast.
+	_, page := b.get("/admin/siaran/baru")
+	key := regexp.MustCompile(`name="kunci" value="([^"]+)"`).FindStringSubmatch(page)
+	if key == nil {
+		t.Fatal("the composer has no form key")
+	}
+	form.Set("kunci", key[1])
 	form.Set("do", "kirim")
-	resp, err := b.c.PostForm(e.srv.URL+"/admin/siaran/baru", form)
-	if err != nil {
-		t.Fatal(err)
+	send := func() string {
+		t.Helper()
+		resp, err := b.c.PostForm(e.srv.URL+"/admin/siaran/baru", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		m := broadcastIDRe.FindStringSubmatch(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("send: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		return m[1]
 	}
-	resp.Body.Close()
-	m := broadcastIDRe.FindStringSubmatch(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusSeeOther || m == nil {
-		t.Fatalf("send: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	id := send()
+	if again := send(); again != id {
+		t.Errorf("the same form sent twice made broadcasts %s and %s", id, again)
 	}
-	id := m[1]
 	var by, text, button string
 	if err := e.db.DB.SQL().QueryRow(`SELECT created_by, text, button FROM broadcasts WHERE id = $1`, id).Scan(&by, &text, &button); err != nil {
 		t.Fatal(err)
@@ -217,8 +232,9 @@ func TestBroadcastEventsFollowSending(t *testing.T) {
 	wait(`"end":true`)
 }
 
-// Staf and supervisors read broadcasts but cannot write or steer them;
-// sponsors do not see them.
+// Staf read broadcasts but cannot write or steer them; supervisors (a
+// kabupaten/kota) and sponsors (their batches) do not see them: they go
+// to the whole province.
 func TestBroadcastRoles(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -236,7 +252,7 @@ func TestBroadcastRoles(t *testing.T) {
 		actor   string
 		list    int
 		compose int
-	}{{"telegram:77", 200, 403}, {"telegram:88", 200, 403}, {"telegram:99", 403, 403}} {
+	}{{"telegram:77", 200, 403}, {"telegram:88", 403, 403}, {"telegram:99", 403, 403}} {
 		b := e.browser()
 		b.signIn(c.actor)
 		if code, body := b.get("/admin/siaran"); code != c.list || strings.Contains(body, `href="/admin/siaran/baru"`) {

@@ -124,16 +124,16 @@ var uploadStatusKeys = map[string]string{
 }
 
 func (s *server) importRoutes(mux *routes) {
-	mux.Handle("GET /admin/impor", s.auth(anyone, s.imports))
+	mux.Handle("GET /admin/impor", s.auth(notSupervisor, s.imports))
 	mux.Handle("POST /admin/impor", s.limitUpload(s.auth(adminOnly, s.upload)))
-	mux.Handle("GET /admin/impor/unggahan/{id}", s.auth(notSponsor, s.uploadPage))
-	mux.Handle("GET /admin/impor/unggahan/{id}/laporan.csv", s.auth(notSponsor, s.uploadReport))
-	mux.Handle("GET /admin/impor/unggahan/{id}/hasil.csv", s.auth(notSponsor, s.uploadReport))
+	mux.Handle("GET /admin/impor/unggahan/{id}", s.auth(wholeProvince, s.uploadPage))
+	mux.Handle("GET /admin/impor/unggahan/{id}/laporan.csv", s.auth(wholeProvince, s.uploadReport))
+	mux.Handle("GET /admin/impor/unggahan/{id}/hasil.csv", s.auth(wholeProvince, s.uploadReport))
 	mux.Handle("POST /admin/impor/unggahan/{id}/mulai", s.auth(adminOnly, s.startUpload))
-	mux.Handle("GET /admin/impor/{batch}", s.auth(anyone, s.batchPage))
+	mux.Handle("GET /admin/impor/{batch}", s.auth(notSupervisor, s.batchPage))
 	// Not "{batch}/qr.png": that and "unggahan/{id}" would both match
 	// /admin/impor/unggahan/qr.png.
-	mux.Handle("GET /admin/impor/{batch}/{file}", s.auth(anyone, s.batchFile))
+	mux.Handle("GET /admin/impor/{batch}/{file}", s.auth(notSupervisor, s.batchFile))
 	mux.Handle("POST /admin/impor/{batch}/tagihan", s.auth(adminOnly, s.batchInvoice))
 	mux.Handle("POST /admin/impor/{batch}/bayar", s.auth(adminOnly, s.batchPay))
 	mux.Handle("POST /admin/impor/{batch}/kode", s.auth(adminOnly, s.batchCodes))
@@ -447,6 +447,14 @@ func (s *server) uploadPage(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	data := map[string]any{"U": s.uploadView(v, u), "Rows": rows, "Total": total, "More": total > int64(len(rows))}
+	// The refused rows are people's data: a view is audited (not each of
+	// a running import's refreshes).
+	if len(rows) > 0 && u.Status != sponsor.UploadRunning {
+		if err := s.Store.Audit(r.Context(), v.Actor, "dasbor:view_upload", fmt.Sprintf("upload:%d", u.ID), fmt.Sprintf("rows=%d", len(rows))); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if u.Status == sponsor.UploadRunning {
 		// A refresh header, not a script: the policy allows none.
 		w.Header().Set("Refresh", "2")

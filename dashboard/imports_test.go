@@ -278,8 +278,9 @@ func TestImportReportThenImportOnce(t *testing.T) {
 	}
 }
 
-// Only admins upload and confirm; staf and supervisors read; a sponsor
-// sees its own batches only, and no uploads.
+// Only admins upload and confirm; staf read; a supervisor (a
+// kabupaten/kota) sees none of the province's lists; a sponsor sees its
+// own batches only, and no uploads.
 func TestImportRoles(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -303,7 +304,21 @@ func TestImportRoles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, who := range []string{"telegram:77", "telegram:88"} {
+	sup := e.browser()
+	sup.signIn("telegram:88")
+	for _, p := range []string{"/admin/impor", fmt.Sprintf("/admin/impor/unggahan/%d", id), fmt.Sprintf("/admin/impor/unggahan/%d/laporan.csv", id),
+		fmt.Sprintf("/admin/impor/%d", mine.ID), fmt.Sprintf("/admin/impor/%d/qr.png", mine.ID)} {
+		if code, _ := sup.get(p); code != http.StatusForbidden {
+			t.Errorf("supervisor GET %s: %d, want 403", p, code)
+		}
+	}
+	if code, _ := sup.post(fmt.Sprintf("/admin/impor/unggahan/%d/mulai", id), url.Values{"csrf": {sup.csrf()}}); code != http.StatusForbidden {
+		t.Errorf("supervisor confirming: %d, want 403", code)
+	}
+	if code, _, _ := sup.upload(importForm(sup.csrf(), "Pemkab X"), "x.csv", importList(t, e, 3, 5, 0)); code != http.StatusForbidden {
+		t.Errorf("supervisor uploading: %d, want 403", code)
+	}
+	for _, who := range []string{"telegram:77"} {
 		b := e.browser()
 		b.signIn(who)
 		if code, page := b.get(fmt.Sprintf("/admin/impor/unggahan/%d", id)); code != http.StatusOK || strings.Contains(page, `id="mulai"`) {
@@ -558,6 +573,13 @@ func TestBatchPage(t *testing.T) {
 	var va string
 	if err := e.db.DB.SQL().Get(&va, `SELECT va_number FROM payments WHERE payer_ref = $1 AND status = 'pending'`, fmt.Sprintf("batch:%d", u.BatchID)); err != nil || va == "" {
 		t.Fatalf("no pending invoice: %v", err)
+	}
+	// A second press (a stale tab): refused before the provider is asked.
+	if code, _ := b.post(batch+"/tagihan", url.Values{"csrf": {b.csrf()}, "bank": {"bni"}}); code != http.StatusConflict {
+		t.Errorf("a second invoice while one is open: %d, want 409", code)
+	}
+	if n := e.count(`SELECT count(*) FROM payments WHERE payer_ref = $1`, fmt.Sprintf("batch:%d", u.BatchID)); n != 1 {
+		t.Errorf("%d invoices for the batch, want 1", n)
 	}
 	_, page = b.get(batch)
 	if !strings.Contains(page, va) || strings.Contains(page, `id="invoice"`) {

@@ -75,12 +75,13 @@ func (s *server) funcs() template.FuncMap {
 			}
 			return s.Catalog.Date(v.Lang, t.In(s.Location))
 		},
-		"when":   func(t time.Time) string { return t.In(s.Location).Format("2006-01-02 15:04") },
-		"region": s.regionName,
-		"mask":   maskName,
-		"svg":    func(c chart) template.HTML { return c.render() },
-		"list":   func(xs ...string) []string { return xs },
-		"has":    segmentHas,
+		"when":       func(t time.Time) string { return t.In(s.Location).Format("2006-01-02 15:04") },
+		"region":     s.regionName,
+		"mask":       maskName,
+		"maskDigits": maskDigits,
+		"svg":        func(c chart) template.HTML { return c.render() },
+		"list":       func(xs ...string) []string { return xs },
+		"has":        segmentHas,
 		// action is an audit action in plain words, where there are some.
 		"action": func(v viewer, a string) string {
 			key := "dasbor.action." + strings.ReplaceAll(a, ":", ".")
@@ -131,6 +132,41 @@ func (s *server) regionName(code string) string {
 		}
 	}
 	return code
+}
+
+// registrationHeader heads a CSV of registrations (Pendaftar, Ekspor).
+var registrationHeader = []string{"ref", "nama", "nik", "hp", "kabupaten_kota", "kecamatan", "desa_kelurahan", "pekerjaan", "status", "sumber",
+	"agen", "batch", "iuran_bulanan", "jht", "kpj", "terlindungi_sampai", "terdaftar"}
+
+// registrationRecord is one registration as a CSV row, as v may see it:
+// the NIK as given, the phone masked, for staf the name and KPJ masked.
+func (s *server) registrationRecord(v viewer, x Registration, nik string) []string {
+	name, kpj := x.Name, x.KPJ
+	if v.Masked() {
+		name, kpj = maskName(name), maskDigits(kpj)
+	}
+	agent, batch, covered := "", "", ""
+	if x.AgentID != nil {
+		agent = strconv.FormatInt(*x.AgentID, 10)
+	}
+	if x.BatchID != nil {
+		batch = strconv.FormatInt(*x.BatchID, 10)
+	}
+	if x.CoveredTo != nil {
+		covered = x.CoveredTo.Format(time.DateOnly)
+	}
+	return []string{x.Ref, safeCell(name), nik, x.Phone, s.regionName(x.Regency), s.regionName(x.District), s.regionName(x.Village),
+		safeCell(x.Occupation), x.Standing, x.Source, agent, batch, strconv.FormatInt(x.Monthly, 10), strconv.FormatBool(x.JHT), kpj, covered,
+		x.CreatedAt.In(s.Location).Format(time.DateOnly)}
+}
+
+// maskDigits keeps a number's last four digits: 23011234567 → •••••••4567.
+func maskDigits(s string) string {
+	r := []rune(s)
+	if len(r) <= 4 {
+		return strings.Repeat("•", len(r))
+	}
+	return strings.Repeat("•", len(r)-4) + string(r[len(r)-4:])
 }
 
 // maskName keeps a name's initials: "Siti Rahayu" → "S*** R*****".
@@ -559,25 +595,9 @@ func (s *server) exportCSV(w http.ResponseWriter, r *http.Request, v viewer) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="pendaftar-`+s.today().Format("20060102")+`.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"ref", "nama", "nik", "hp", "kabupaten_kota", "kecamatan", "desa_kelurahan", "pekerjaan", "status", "sumber", "agen", "batch", "iuran_bulanan", "jht", "kpj", "terlindungi_sampai", "terdaftar"}) //nolint:errcheck
+	cw.Write(registrationHeader) //nolint:errcheck
 	for _, x := range rows {
-		name := x.Name
-		if v.Masked() {
-			name = maskName(name)
-		}
-		agent, batch, covered := "", "", ""
-		if x.AgentID != nil {
-			agent = strconv.FormatInt(*x.AgentID, 10)
-		}
-		if x.BatchID != nil {
-			batch = strconv.FormatInt(*x.BatchID, 10)
-		}
-		if x.CoveredTo != nil {
-			covered = x.CoveredTo.Format(time.DateOnly)
-		}
-		cw.Write([]string{x.Ref, safeCell(name), x.NIKMasked, x.Phone, s.regionName(x.Regency), s.regionName(x.District), s.regionName(x.Village), //nolint:errcheck
-			safeCell(x.Occupation), x.Standing, x.Source, agent, batch, strconv.FormatInt(x.Monthly, 10), strconv.FormatBool(x.JHT), x.KPJ, covered,
-			x.CreatedAt.In(s.Location).Format(time.DateOnly)})
+		cw.Write(s.registrationRecord(v, x, x.NIKMasked)) //nolint:errcheck
 	}
 	cw.Flush()
 }

@@ -427,29 +427,13 @@ func (s *server) export(w http.ResponseWriter, r *http.Request, v viewer) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"ref", "nama", "nik", "hp", "kabupaten_kota", "kecamatan", "desa_kelurahan", "pekerjaan", "status", "sumber", //nolint:errcheck
-		"agen", "batch", "iuran_bulanan", "jht", "kpj", "terlindungi_sampai", "terdaftar"})
+	cw.Write(registrationHeader) //nolint:errcheck
 	for _, x := range rows {
-		name, nik := x.Name, x.NIKMasked
-		if v.Masked() {
-			name = maskName(name)
-		}
+		nik := x.NIKMasked
 		if withNIK && x.NIK != "" {
 			nik = x.NIK
 		}
-		agent, batch, covered := "", "", ""
-		if x.AgentID != nil {
-			agent = strconv.FormatInt(*x.AgentID, 10)
-		}
-		if x.BatchID != nil {
-			batch = strconv.FormatInt(*x.BatchID, 10)
-		}
-		if x.CoveredTo != nil {
-			covered = x.CoveredTo.Format(time.DateOnly)
-		}
-		if err := cw.Write([]string{x.Ref, safeCell(name), nik, x.Phone, s.regionName(x.Regency), s.regionName(x.District), s.regionName(x.Village),
-			safeCell(x.Occupation), x.Standing, x.Source, agent, batch, strconv.FormatInt(x.Monthly, 10), strconv.FormatBool(x.JHT), x.KPJ, covered,
-			x.CreatedAt.In(s.Location).Format(time.DateOnly)}); err != nil {
+		if err := cw.Write(s.registrationRecord(v, x.Registration, nik)); err != nil {
 			s.Log.Warn("dashboard: export cut short", "actor", v.Actor, "err", err)
 			return
 		}

@@ -63,3 +63,23 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 	}
 	t.Logf("%d routes asked", len(mux.patterns))
 }
+
+// The language switch goes back only to a page of the dashboard.
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/admin/pendaftar?q=siti": "/admin/pendaftar?q=siti",
+		"/admin/":                 "/admin/",
+		"/admin":                  "/admin/",
+		"/admin/../\\evil.com":    "/admin/",
+		"/admin/../../etc":        "/admin/",
+		"//evil.com/admin/":       "/admin/",
+		"https://evil.com/admin/": "/admin/",
+		"/admin/./siaran/1":       "/admin/siaran/1",
+		"/adminx":                 "/admin/",
+		"":                        "/admin/",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -213,6 +214,14 @@ type rule func(role string) bool
 func anyone(string) bool          { return true }
 func adminOnly(role string) bool  { return role == RoleAdmin }
 func notSponsor(role string) bool { return role != RoleSponsor }
+
+// wholeProvince is the roles that see past any kabupaten/kota or batch:
+// broadcasts and uploaded lists go to the whole province.
+func wholeProvince(role string) bool { return role == RoleAdmin || role == RoleStaf }
+
+// notSupervisor keeps a supervisor (one or more kabupaten/kota) from the
+// sponsors' batches, which are the province's lists.
+func notSupervisor(role string) bool { return role != RoleSupervisor }
 func newSecret() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -257,6 +266,10 @@ func (s *server) auth(allow rule, h func(http.ResponseWriter, *http.Request, vie
 		if r.Method == http.MethodPost {
 			if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
 				s.Log.Warn("dashboard: post refused", "actor", sess.Actor, "path", r.URL.Path, "reason", "csrf")
+				if err := s.Store.Audit(ctx, sess.Actor, "dasbor:csrf_refused", r.Method+" "+r.URL.Path, ""); err != nil {
+					s.fail(w, r, err)
+					return
+				}
 				s.page(w, r, http.StatusForbidden, "error", v, map[string]any{"Message": s.T(v, "dasbor.err.csrf", nil)})
 				return
 			}
@@ -404,11 +417,28 @@ func (s *server) setLang(w http.ResponseWriter, r *http.Request, v viewer) {
 		s.fail(w, r, err)
 		return
 	}
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, "/admin/") || strings.HasPrefix(back, "//") {
-		back = "/admin/"
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// localPath is a page of the dashboard to go back to: back when it is one
+// (its path cleaned: no "..", no backslash a browser reads as a slash, no
+// other host), else the overview.
+func localPath(back string) string {
+	u, err := url.Parse(back)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(back, "\\\x00") {
+		return "/admin/"
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	p := path.Clean(u.Path)
+	if !strings.HasPrefix(p+"/", "/admin/") || strings.HasPrefix(back, "//") {
+		return "/admin/"
+	}
+	if p == "/admin" {
+		p = "/admin/"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
 }
 
 // fail answers a server error without its details.

@@ -67,6 +67,9 @@ type Broadcast struct {
 	ReportChannel, ReportChat string
 	Status                    string
 	CreatedAt                 time.Time
+	// DraftKey is the dashboard form's key: the same form sent twice
+	// makes one broadcast ("" from chat and the CLI).
+	DraftKey string
 }
 
 // BroadcastProgress counts a broadcast's recipients by state.

@@ -23,6 +23,8 @@ type SponsorInvoiceStore interface {
 	// worker. It refuses a code whose amount no longer matches what is due,
 	// and a second code while one is open.
 	InvoiceBatch(ctx context.Context, id int64, ins payments.Instruction, prices []sponsor.Price, actor string) error
+	// BatchInvoiceOpen reports whether a code for the batch is still open.
+	BatchInvoiceOpen(ctx context.Context, id int64) (bool, error)
 }
 
 // InvoiceSponsorBatch asks the payment provider for one virtual account at
@@ -48,6 +50,14 @@ func (e *Engine) InvoiceSponsorBatch(ctx context.Context, st SponsorInvoiceStore
 	if due == 0 {
 		return payments.Instruction{}, fmt.Errorf("batch %d: nobody in it is waiting for payment: %w", id, ErrRefused)
 	}
+	// One open code at a time, asked before the provider makes one: a
+	// second press must not leave a live account that nothing records.
+	if open, err := st.BatchInvoiceOpen(ctx, id); err != nil || open {
+		if err == nil {
+			err = fmt.Errorf("invoice batch %d: an invoice for it is still open: %w", id, ErrRefused)
+		}
+		return payments.Instruction{}, err
+	}
 	suffix := make([]byte, 4)
 	if _, err := rand.Read(suffix); err != nil {
 		return payments.Instruction{}, fmt.Errorf("invoice batch %d: %w", id, err)
@@ -58,6 +68,14 @@ func (e *Engine) InvoiceSponsorBatch(ctx context.Context, st SponsorInvoiceStore
 		return payments.Instruction{}, fmt.Errorf("invoice batch %d: %w", id, err)
 	}
 	if err := st.InvoiceBatch(ctx, id, ins, prices, actor); err != nil {
+		// Another press won the race, or the batch changed: the code just
+		// made is cancelled where the provider can (if it is paid anyway,
+		// the money is applied, or flagged when nobody waits).
+		if c, ok := e.payer.(canceller); ok {
+			if cerr := c.Cancel(context.WithoutCancel(ctx), ins.OrderID); cerr != nil {
+				e.log.Warn("cancel an unrecorded sponsor invoice", "order_id", ins.OrderID, "err", cerr)
+			}
+		}
 		return payments.Instruction{}, err
 	}
 	return ins, nil

@@ -22,6 +22,9 @@ type BroadcastDraft struct {
 	Text    string
 	Button  string    // Button*
 	At      time.Time // zero: now
+	// Key is the form's own (random, kept across its previews): sent
+	// twice, it is one broadcast.
+	Key string
 }
 
 // ChannelPreview is a draft as one channel shows it.
@@ -176,7 +179,7 @@ func (e *Engine) SendBroadcast(ctx context.Context, actor string, d BroadcastDra
 			return &RefusedError{Key: problem}
 		}
 		id, err = t.tx.CreateBroadcast(ctx, Broadcast{Segment: d.Segment, Text: strings.TrimSpace(d.Text), Button: d.Button, ScheduledAt: d.At,
-			CreatedBy: actor})
+			CreatedBy: actor, DraftKey: d.Key})
 		return err
 	})
 	if err != nil {

@@ -65,9 +65,18 @@ func createBroadcast(ctx context.Context, tx txx, now time.Time, actor string, b
 		at = now
 	}
 	var id int64
-	if err := tx.GetContext(ctx, &id, `INSERT INTO broadcasts (segment, text, button, scheduled_at, status, created_by,
-		report_channel, report_chat, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-		string(seg), b.Text, b.Button, at, flows.BroadcastScheduled, actor, b.ReportChannel, b.ReportChat, now); err != nil {
+	err = tx.GetContext(ctx, &id, `INSERT INTO broadcasts (segment, text, button, scheduled_at, status, created_by,
+		report_channel, report_chat, created_at, updated_at, draft_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, NULLIF($10, ''))
+		ON CONFLICT (created_by, draft_key) WHERE draft_key IS NOT NULL DO NOTHING RETURNING id`,
+		string(seg), b.Text, b.Button, at, flows.BroadcastScheduled, actor, b.ReportChannel, b.ReportChat, now, b.DraftKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The same form sent again: the broadcast it made the first time.
+		if err := tx.GetContext(ctx, &id, `SELECT id FROM broadcasts WHERE created_by = $1 AND draft_key = $2`, actor, b.DraftKey); err != nil {
+			return 0, fmt.Errorf("create broadcast: the one of key: %w", err)
+		}
+		return id, nil
+	}
+	if err != nil {
 		return 0, fmt.Errorf("create broadcast: %w", err)
 	}
 	detail := "segment " + string(seg) + " at " + at.Format(time.RFC3339)

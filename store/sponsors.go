@@ -477,6 +477,16 @@ func (d *DB) BatchWaiting(ctx context.Context, id int64) (Batch, []sponsor.Waiti
 	return b, w, err
 }
 
+// BatchInvoiceOpen reports whether a code for batch id is still open.
+func (d *DB) BatchInvoiceOpen(ctx context.Context, id int64) (bool, error) {
+	var open bool
+	if err := d.db.GetContext(ctx, &open, `SELECT EXISTS (SELECT 1 FROM payments WHERE payer_kind = 'sponsor' AND payer_ref = $1 AND status = 'pending')`,
+		batchSubject(id)); err != nil {
+		return false, fmt.Errorf("batch %d: open invoice: %w", id, err)
+	}
+	return open, nil
+}
+
 // InvoiceBatch records the payment code a provider issued for a batch: one
 // payment, an item per worker not yet paid for. It refuses a code whose
 // amount no longer matches what is due (workers were added meanwhile).
@@ -498,7 +508,7 @@ func (d *DB) InvoiceBatch(ctx context.Context, id int64, ins payments.Instructio
 		return fmt.Errorf("invoice batch %d: %w", id, err)
 	}
 	if open > 0 {
-		return fmt.Errorf("invoice batch %d: an invoice for it is still open: pay it or let it expire first", id)
+		return fmt.Errorf("invoice batch %d: an invoice for it is still open: pay it or let it expire first: %w", id, flows.ErrRefused)
 	}
 	waiting, err := batchWaiting(ctx, tx, b, d.todayDate())
 	if err != nil {
