@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +22,10 @@ import (
 // link to the dashboard for a configured admin (or someone given a role on
 // the dashboard), printed as a full URL.
 func adminCommand(ctx context.Context, args []string, db *store.DB, cfg flows.Config, publicURL string, stdout io.Writer) error {
+	if asksHelp(args) {
+		fmt.Fprintln(stdout, commandUsage["admin"])
+		return flag.ErrHelp
+	}
 	if len(args) != 2 || args[0] != "link" {
 		return errors.New(commandUsage["admin"])
 	}

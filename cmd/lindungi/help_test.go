@@ -23,6 +23,7 @@ func TestHelpNeedsNoConfiguration(t *testing.T) {
 		"import --help", "import list.csv -h",
 		"sponsor --help", "sponsor list -h", "sponsor show -h", "sponsor pay -h", "sponsor invoice -h", "sponsor codes -h",
 		"dev --help", "dev gen-workers -h",
+		"admin --help", "admin link -h", "whatsapp --help", "whatsapp templates -h",
 	} {
 		t.Run(args, func(t *testing.T) {
 			var out bytes.Buffer
@@ -32,6 +33,9 @@ func TestHelpNeedsNoConfiguration(t *testing.T) {
 			}
 			if !strings.Contains(strings.ToLower(out.String()), "usage") {
 				t.Errorf("lindungi %s printed no usage:\n%s", args, out.String())
+			}
+			if c := strings.Fields(args)[0]; (c == "serve" || c == "migrate") && strings.Contains(out.String(), "-user int") {
+				t.Errorf("lindungi %s offers the terminal chat's flags:\n%s", args, out.String())
 			}
 		})
 	}

@@ -94,11 +94,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	user := fs.Int64("user", 1, "chat: the chat/user id to talk as")
-	jsonl := fs.Bool("jsonl", false, "chat: speak JSON lines (for scripts and tests)")
+	// Only the terminal chat has flags; serve and migrate are configured
+	// by the environment alone.
+	var user *int64
+	var jsonl *bool
+	if cmd == "chat" {
+		user = fs.Int64("user", 1, "the chat/user id to talk as")
+		jsonl = fs.Bool("jsonl", false, "speak JSON lines (for scripts and tests)")
+	}
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage: lindungi %s [flags]\n", cmd)
-		fs.PrintDefaults()
+		if cmd == "chat" {
+			fmt.Fprintf(stdout, "usage: lindungi chat [flags]\n%s\n", commandAbout[cmd])
+			fs.PrintDefaults()
+		} else {
+			fmt.Fprintf(stdout, "usage: lindungi %s\n%s\n", cmd, commandAbout[cmd])
+		}
 		fmt.Fprintln(stdout, "\nconfiguration (environment):")
 		printOptions(stdout)
 	}
@@ -197,6 +207,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			photoKey: v.Hash("web", "photo-links"), sandboxKey: v.Hash("sandbox", "page-token"),
 			sessionKey: v.Hash("web", "session-ids"), botName: botName, templates: templates, autodebit: autodebit}, getenv, stdout)
 	}
+}
+
+// commandAbout says what the commands without their own flags do.
+var commandAbout = map[string]string{
+	"serve":   "run the bot: migrations, the web chat, the staff dashboard (/admin/), health endpoints, outbox delivery",
+	"chat":    "talk to the bot in this terminal",
+	"migrate": "apply the database migrations and exit",
 }
 
 // commandUsage is the usage of each command that reads its own flags.
