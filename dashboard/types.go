@@ -185,6 +185,16 @@ type Record struct {
 	Registration
 	History []Event // newest first
 	Savings int64   // the savings balance (tabungan iuran), in Rupiah
+	// AutoDebit is its auto-debit in force (bayar otomatis GoPay); Status ""
+	// when none.
+	AutoDebit AutoDebit
+}
+
+// AutoDebit is a registration's auto-debit in force.
+type AutoDebit struct {
+	Status string // linking, confirming, active, paused
+	Amount int64  // Rupiah a month
+	Day    int    // of the month it is charged on; 0 until confirmed
 }
 
 // Application is an agent's application or record, with what they did.

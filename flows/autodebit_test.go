@@ -165,6 +165,14 @@ func TestAutoDebitChargesMonthly(t *testing.T) {
 		t.Fatalf("one receipt (and the card) for five deliveries: %+v", receipt)
 	}
 	must(t, receipt[0].Text, "Iuran Siti Aminah sudah kami terima")
+	// The finance officer's day report counts the charge once.
+	r, err := testDB.Report(context.Background(), time.Date(2026, 12, 24, 0, 0, 0, 0, wibLoc), wibLoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.AutoDebit.Charged < 1 || r.AutoDebit.ChargedTotal < 8400 || r.AutoDebit.ChargedTotal%8400 != 0 || r.AutoDebit.Active < 1 {
+		t.Fatalf("report: %+v", r.AutoDebit)
+	}
 
 	// January: the discount ends with December's months; the next charge
 	// pays from 26 Jan, at the full price.
@@ -231,6 +239,10 @@ func TestAutoDebitFailedChargeOffersACode(t *testing.T) {
 	}
 	if got := s.coveredTo(t); got != "2026-12-25" {
 		t.Fatalf("failed charges covered to %s", got)
+	}
+	r, err := testDB.Report(context.Background(), time.Date(2026, 12, 24, 0, 0, 0, 0, wibLoc), wibLoc)
+	if err != nil || r.AutoDebit.Failed < 1 || r.AutoDebit.Paused < 1 {
+		t.Fatalf("report: %+v, %v", r.AutoDebit, err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lindungi/lindungi/dashboard"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 )
@@ -268,4 +269,45 @@ func (t autoDebits) recordCharge(ctx context.Context, a flows.AutoDebit, n payme
 		return false, err
 	}
 	return true, nil
+}
+
+// AutoDebitReport is the auto-debits' day, for the finance officer.
+type AutoDebitReport struct {
+	Charged      int   `db:"charged"` // subscription charges applied that day (their money is among the day's settlements)
+	ChargedTotal int64 `db:"charged_total"`
+	Failed       int   `db:"failed"` // charges that failed that day (empty wallet, unlinked account)
+	Active       int   `db:"active"` // auto-debits charging, at the end of the day
+	Paused       int   `db:"paused"` // paused after a charge failed every retry
+}
+
+func autoDebitReport(ctx context.Context, tx txx, from, to time.Time) (AutoDebitReport, error) {
+	var r AutoDebitReport
+	if err := tx.GetContext(ctx, &r, `SELECT
+			count(*) FILTER (WHERE applied_at IS NOT NULL AND paid_at >= $1 AND paid_at < $2) AS charged,
+			coalesce(sum(amount) FILTER (WHERE applied_at IS NOT NULL AND paid_at >= $1 AND paid_at < $2), 0) AS charged_total,
+			count(*) FILTER (WHERE status = 'failed' AND updated_at >= $1 AND updated_at < $2) AS failed,
+			(SELECT count(*) FROM autodebits WHERE status = 'active') AS active,
+			(SELECT count(*) FROM autodebits WHERE status = 'paused') AS paused
+		FROM payments WHERE method = 'gopay' AND order_id LIKE 'SUBS-%'`, from, to); err != nil {
+		return r, fmt.Errorf("report: auto-debit: %w", err)
+	}
+	return r, nil
+}
+
+// autoDebitOf is a registration's auto-debit in force, for its dashboard
+// page (Status "" when none).
+func autoDebitOf(ctx context.Context, tx txx, registrationID int64) (dashboard.AutoDebit, error) {
+	var rows []struct {
+		Status string        `db:"status"`
+		Amount int64         `db:"amount"`
+		Day    sql.NullInt64 `db:"charge_day"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT status, amount, charge_day FROM autodebits WHERE registration_id = $1 AND status <> 'stopped'`,
+		registrationID); err != nil {
+		return dashboard.AutoDebit{}, fmt.Errorf("auto-debit: %w", err)
+	}
+	if len(rows) == 0 {
+		return dashboard.AutoDebit{}, nil
+	}
+	return dashboard.AutoDebit{Status: rows[0].Status, Amount: rows[0].Amount, Day: int(rows[0].Day.Int64)}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lindungi/lindungi/dashboard"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
 )
@@ -91,5 +92,10 @@ func TestAutoDebitRows(t *testing.T) {
 	}
 	if p.Method != "gopay" || p.PayerRef != "t:c1" || p.Status != "pending" {
 		t.Fatalf("charge recorded as %+v", p)
+	}
+	// The dashboard's record shows it.
+	rec, err := db.Record(ctx, dashboard.Scope{}, ref, db.Now())
+	if err != nil || rec.AutoDebit != (dashboard.AutoDebit{Status: "active", Amount: 16800, Day: 24}) {
+		t.Fatalf("record: %+v, %v", rec.AutoDebit, err)
 	}
 }

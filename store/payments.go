@@ -350,6 +350,7 @@ type DayReport struct {
 	ByProvider []ReportLine
 	Flagged    []FlaggedPayment // every payment an admin must look at, whatever its day
 	Savings    SavingsReport    // the savings balances' day
+	AutoDebit  AutoDebitReport  // the auto-debits' day
 }
 
 // ReportLine is one total of a report.
@@ -391,6 +392,9 @@ func (d *DB) Report(ctx context.Context, day time.Time, loc *time.Location) (Day
 	}
 	var err error
 	if r.Savings, err = savingsReport(ctx, d.db, from, to); err != nil {
+		return r, err
+	}
+	if r.AutoDebit, err = autoDebitReport(ctx, d.db, from, to); err != nil {
 		return r, err
 	}
 	return r, nil

@@ -185,6 +185,9 @@ func (d *DB) Record(ctx context.Context, s dashboard.Scope, ref string, today ti
 	if rec.Savings, err = savingsHistory(ctx, d.db, row.ID, &rec.History); err != nil {
 		return rec, fmt.Errorf("record %s: %w", ref, err)
 	}
+	if rec.AutoDebit, err = autoDebitOf(ctx, d.db, row.ID); err != nil {
+		return rec, fmt.Errorf("record %s: %w", ref, err)
+	}
 
 	var jobs []struct {
 		At      time.Time  `db:"run_at"`

@@ -280,7 +280,7 @@ func TestPaymentsReport(t *testing.T) {
 		testEnv(nil), strings.NewReader(""), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Laporan pembayaran iuran", "Pembayaran masuk", "Menurut saluran", "Perlu diperiksa admin", order, "amount_mismatch"} {
+	for _, want := range []string{"Laporan pembayaran iuran", "Pembayaran masuk", "Menurut saluran", "Bayar otomatis GoPay: 0 aktif", "Perlu diperiksa admin", order, "amount_mismatch"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -58,6 +58,9 @@ func paymentsReport(ctx context.Context, args []string, db *store.DB, cat *local
 		{"report.savings_refunds", r.Savings.Refunds, r.Savings.RefundsTotal}} {
 		fmt.Fprintf(tw, "  %s\t%d\t%s\n", T(l.key, nil), l.count, locales.Rupiah(l.total))
 	}
+	fmt.Fprintln(tw, "\n"+T("report.autodebit", map[string]any{"Active": r.AutoDebit.Active, "Paused": r.AutoDebit.Paused}))
+	fmt.Fprintf(tw, "  %s\t%d\t%s\n", T("report.autodebit_charged", nil), r.AutoDebit.Charged, locales.Rupiah(r.AutoDebit.ChargedTotal))
+	fmt.Fprintf(tw, "  %s\t%d\n", T("report.autodebit_failed", nil), r.AutoDebit.Failed)
 	fmt.Fprintln(tw, "\n"+T("report.flagged", map[string]any{"Count": len(r.Flagged)}))
 	for _, f := range r.Flagged {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.OrderID, f.Provider, f.Status, f.Flag, locales.Rupiah(f.Amount))
