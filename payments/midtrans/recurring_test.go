@@ -271,3 +271,31 @@ func TestAccountAndSubscriptionTestdata(t *testing.T) {
 		t.Errorf("503: %v", err)
 	}
 }
+
+// The captured recurring bodies, each checked as Midtrans would answer
+// about it (one canned answer: the subscription, or the account).
+func TestRecurringTestdata(t *testing.T) {
+	ctx := context.Background()
+	c := fixed(t, 200, testdata(t, "subscription_charged.json"))
+	r, err := c.VerifyRecurring(ctx, testdata(t, "notification_recurring_settlement.json"))
+	if err != nil || r.Kind != RecurringCharge || r.SubscriptionID != "d98a63b8-97e4-4059-825f-0f62340407e9" || r.Charge.Status != payments.Paid ||
+		r.Charge.Amount != 16800 || r.Charge.OrderID != "SUBS-20270124010203-7K3M9Q" || !r.Charge.PaidAt.Equal(time.Date(2027, 1, 24, 8, 0, 9, 0, WIB)) {
+		t.Errorf("settlement: %+v, %v", r, err)
+	}
+	r, err = c.VerifyRecurring(ctx, testdata(t, "notification_recurring_deny.json"))
+	if err != nil || r.Charge.Status != payments.Failed || r.Message != "Insufficient balance" {
+		t.Errorf("deny: %+v, %v", r, err)
+	}
+	// A subscription that does not list the transaction.
+	other := fixed(t, 200, testdata(t, "subscription_created.json"))
+	if _, err := other.VerifyRecurring(ctx, testdata(t, "notification_recurring_settlement.json")); !errors.Is(err, payments.ErrForged) {
+		t.Errorf("not the subscription's: %v", err)
+	}
+	r, err = fixed(t, 200, testdata(t, "pay_account_unbind.json")).VerifyRecurring(ctx, testdata(t, "notification_unbind.json"))
+	if err != nil || r.Kind != AccountUnbound || r.AccountID != "00000269-7836-49e5-bc65-e592afafec14" {
+		t.Errorf("unbind: %+v, %v", r, err)
+	}
+	if _, err := fixed(t, 200, testdata(t, "pay_account_enabled.json")).VerifyRecurring(ctx, testdata(t, "notification_unbind.json")); !errors.Is(err, payments.ErrForged) {
+		t.Errorf("unbind of an enabled account: %v", err)
+	}
+}
