@@ -29,6 +29,7 @@ const (
 const (
 	StopByWorker = "worker"
 	StopUnbound  = "unbound"
+	StopErased   = "erased" // the worker erased their data (/hapus): the account is unbound too
 )
 
 // GoPay account statuses (Midtrans' words).
@@ -97,6 +98,9 @@ type AutoDebitProvider interface {
 	CreateSubscription(ctx context.Context, p SubscriptionPlan) (id string, err error)
 	SetSubscriptionAmount(ctx context.Context, id string, amount int64) error
 	DisableSubscription(ctx context.Context, id string) error
+	// Unbind unlinks a GoPay account (an erasure: nothing of the worker's
+	// stays linked).
+	Unbind(ctx context.Context, accountID string) error
 }
 
 // RecurringEvent is a verified notification of the provider's recurring

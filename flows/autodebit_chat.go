@@ -3,10 +3,13 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lindungi/lindungi/payments"
 )
 
 // Auto-debit in the chat: the payment menu's "Bayar otomatis tiap bulan",
@@ -345,4 +348,50 @@ func onAutoDebit(ctx context.Context, tx JobTx, job reminderJob, channel, chatID
 		}
 	}
 	return false, nil
+}
+
+// eraseAutoDebits ends the chat's auto-debits before its data is erased
+// (/hapus): each subscription is disabled and its GoPay account unbound,
+// so nothing keeps charging or stays linked; the token is forgotten.
+// Nobody is told: the erasure's own answer says it all. With auto-debit
+// switched off since, nothing can be asked of the provider: the rows are
+// ended all the same. stop is true when the provider could not be
+// reached: the chat was asked to try again and nothing may be erased.
+func (t *turn) eraseAutoDebits(ctx context.Context) (stop bool, err error) {
+	err = t.endAutoDebits(ctx)
+	if errors.Is(err, errProvider) {
+		t.log.Warn("erase: end auto-debit", "err", err)
+		return true, t.askNote(ctx, "autodebit.error", nil)
+	}
+	return false, err
+}
+
+func (t *turn) endAutoDebits(ctx context.Context) error {
+	tx, ok := t.tx.(AutoDebitTx)
+	if !ok {
+		return nil
+	}
+	list, err := tx.LockAutoDebitsOf(ctx, "", t.ev.Channel, t.ev.ChatID)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if t.autodebit != nil {
+			if a.SubscriptionID != "" && a.Status == AutoDebitActive {
+				if err := t.autodebit.prov.DisableSubscription(ctx, a.SubscriptionID); err != nil {
+					return fmt.Errorf("erase: disable %s: %w: %w", a.SubscriptionID, errProvider, err)
+				}
+			}
+			if a.AccountStatus != AccountDisabled && a.AccountStatus != AccountExpired {
+				if err := t.autodebit.prov.Unbind(ctx, a.AccountID); err != nil && !errors.Is(err, payments.ErrNotFound) {
+					return fmt.Errorf("erase: unbind %s: %w: %w", a.AccountID, errProvider, err)
+				}
+			}
+		}
+		a.Status, a.StopReason, a.Token, a.AccountStatus = AutoDebitStopped, StopErased, "", AccountDisabled
+		if err := tx.SaveAutoDebit(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }

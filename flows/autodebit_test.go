@@ -436,3 +436,39 @@ func TestRemindersWaitForAutoDebit(t *testing.T) {
 		t.Fatalf("reminder after the stop: %+v", got)
 	}
 }
+
+// /hapus ends auto-debit first: the subscription disabled, the GoPay
+// account unbound, the token forgotten; with Midtrans down nothing is
+// erased and the worker is asked to try again.
+func TestErasureEndsAutoDebit(t *testing.T) {
+	s := newAutoDebit(t)
+	s.e.SetAutoDebits(s.ad)
+	a := s.linkAndConfirm(t, 24)
+	s.c.flush()
+	s.srv.Fail("disable", 1, midtranstest.InternalError)
+	s.c.text("/hapus")
+	must(t, s.c.press("cf:yes"), "GoPay sedang tidak bisa dihubungi")
+	var live bool
+	if err := testDB.SQL().Get(&live, `SELECT deleted_at IS NULL FROM registrations WHERE id = $1`, s.regID); err != nil || !live {
+		t.Fatalf("erased although GoPay could not be reached (%v)", err)
+	}
+	s.c.text("/hapus")
+	must(t, s.c.press("cf:yes"), "Data Anda sudah dihapus")
+	if st := s.srv.Subscriptions()[0].Status; st != "inactive" {
+		t.Fatalf("subscription after /hapus: %s", st)
+	}
+	if acc, _ := s.srv.Account(a.AccountID); acc.Status != "DISABLED" {
+		t.Fatalf("account after /hapus: %s", acc.Status)
+	}
+	var row struct {
+		Status string `db:"status"`
+		Reason string `db:"stop_reason"`
+		Token  string `db:"token"`
+	}
+	if err := testDB.SQL().Get(&row, `SELECT status, stop_reason, token FROM autodebits WHERE id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "stopped" || row.Reason != "erased" || row.Token != "" {
+		t.Fatalf("auto-debit after /hapus: %+v", row)
+	}
+}

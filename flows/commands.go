@@ -203,6 +203,9 @@ func (t *turn) confirmPending(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if stop, err := t.eraseAutoDebits(ctx); stop || err != nil {
+			return err // GoPay could not be reached: nothing erased, the worker is asked to try again
+		}
 		n, err := t.tx.Forget(ctx)
 		if err != nil {
 			return err

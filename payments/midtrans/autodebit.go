@@ -49,6 +49,11 @@ func (a AutoDebit) DisableSubscription(ctx context.Context, id string) error {
 	return a.C.DisableSubscription(ctx, id)
 }
 
+// Unbind is Client.Unbind.
+func (a AutoDebit) Unbind(ctx context.Context, accountID string) error {
+	return a.C.Unbind(ctx, accountID)
+}
+
 // VerifyRecurring is Client.VerifyRecurring in flows' words.
 func (a AutoDebit) VerifyRecurring(ctx context.Context, body []byte) (flows.RecurringEvent, error) {
 	r, err := a.C.VerifyRecurring(ctx, body)
