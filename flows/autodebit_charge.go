@@ -98,6 +98,7 @@ type AutoDebitProvider interface {
 	CreateSubscription(ctx context.Context, p SubscriptionPlan) (id string, err error)
 	SetSubscriptionAmount(ctx context.Context, id string, amount int64) error
 	DisableSubscription(ctx context.Context, id string) error
+	EnableSubscription(ctx context.Context, id string) error
 	// Unbind unlinks a GoPay account (an erasure: nothing of the worker's
 	// stays linked).
 	Unbind(ctx context.Context, accountID string) error
@@ -208,6 +209,21 @@ func (s *AutoDebits) link(ctx context.Context, tx AutoDebitTx, registrationID in
 	if reg.Sponsored {
 		return AutoDebit{}, errors.New("a sponsored registration has no auto-debit")
 	}
+	// One in force per registration: looked for first, since a refused
+	// insert would spoil the chat's transaction. A paused one is resumed.
+	live, err := tx.LockAutoDebitsOf(ctx, "", channel, chatID)
+	if err != nil {
+		return AutoDebit{}, err
+	}
+	for _, a := range live {
+		if a.RegistrationID != registrationID {
+			continue
+		}
+		if a.Status == AutoDebitPaused {
+			return s.resume(ctx, tx, a, reg)
+		}
+		return a, fmt.Errorf("auto-debit of %s: %w", reg.Ref, ErrDuplicate)
+	}
 	acc, err := s.prov.LinkAccount(ctx, phone, s.redirect)
 	if err != nil {
 		return AutoDebit{}, fmt.Errorf("link gopay: %w: %w", errProvider, err)
@@ -224,6 +240,31 @@ func (s *AutoDebits) link(ctx context.Context, tx AutoDebitTx, registrationID in
 	lang := s.lang(reg.Lang)
 	return a, tx.SendTo(ctx, channel, chatID, []Reply{s.say(lang, "autodebit.link", map[string]any{"Name": nama.Display(reg.Name), "URL": link},
 		Choice{Label: s.e.cat.T(lang, "autodebit.linked_button", nil), Data: fmt.Sprintf("au:check:%d", a.ID)})})
+}
+
+// resume turns a paused auto-debit on again, at the price of the month its
+// next charge pays, and says so.
+func (s *AutoDebits) resume(ctx context.Context, tx AutoDebitTx, a AutoDebit, reg AutoDebitRegistration) (AutoDebit, error) {
+	q, err := s.price(reg)
+	if err != nil {
+		return a, fmt.Errorf("price %s: %w", reg.Ref, err)
+	}
+	if q.Totals.Total != a.Amount {
+		if err := s.prov.SetSubscriptionAmount(ctx, a.SubscriptionID, q.Totals.Total); err != nil {
+			return a, fmt.Errorf("resume %s: %w: %w", a.SubscriptionID, errProvider, err)
+		}
+		a.Amount = q.Totals.Total
+	}
+	if err := s.prov.EnableSubscription(ctx, a.SubscriptionID); err != nil {
+		return a, fmt.Errorf("resume %s: %w: %w", a.SubscriptionID, errProvider, err)
+	}
+	a.Status, a.Failures = AutoDebitActive, 0
+	if err := tx.SaveAutoDebit(ctx, a); err != nil {
+		return a, err
+	}
+	lang := s.lang(reg.Lang)
+	return a, tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.resumed", map[string]any{"Name": nama.Display(reg.Name),
+		"Amount": rupiahOf(a.Amount), "Day": a.ChargeDay, "Next": s.e.cat.Date(lang, NextCharge(a.FirstCharge.In(s.e.cfg.Location), s.now()))})})
 }
 
 // Check follows a linking account: once ENABLED the worker is asked to

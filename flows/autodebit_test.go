@@ -244,6 +244,19 @@ func TestAutoDebitFailedChargeOffersACode(t *testing.T) {
 	if err != nil || r.AutoDebit.Failed < 1 || r.AutoDebit.Paused < 1 {
 		t.Fatalf("report: %+v, %v", r.AutoDebit, err)
 	}
+
+	// /bayar turns it on again, as the pause message says; asking twice
+	// says it is on, and the chat goes on.
+	s.e.SetAutoDebits(s.ad)
+	s.c.text("/bayar")
+	must(t, s.c.press("pm:auto"), "menyala lagi", "tiap tanggal 24", "berikutnya 24 Januari 2027")
+	if st := s.srv.Subscriptions()[0].Status; st != "active" {
+		t.Fatalf("after resuming: %s", st)
+	}
+	s.c.text("/bayar")
+	must(t, s.c.press("pm:auto"), "sudah ada")
+	s.c.text("/status")
+	must(t, s.c.last[0].Text, "Bayar otomatis GoPay: Rp8.400 tiap tanggal 24")
 }
 
 // Acceptance: /stopotomatis disables the subscription and unbinds nothing;

@@ -49,6 +49,11 @@ func (a AutoDebit) DisableSubscription(ctx context.Context, id string) error {
 	return a.C.DisableSubscription(ctx, id)
 }
 
+// EnableSubscription is Client.EnableSubscription.
+func (a AutoDebit) EnableSubscription(ctx context.Context, id string) error {
+	return a.C.EnableSubscription(ctx, id)
+}
+
 // Unbind is Client.Unbind.
 func (a AutoDebit) Unbind(ctx context.Context, accountID string) error {
 	return a.C.Unbind(ctx, accountID)
