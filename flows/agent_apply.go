@@ -322,7 +322,7 @@ func (t *turn) promptApply() (Reply, error) {
 		}
 		return Reply{Text: t.T("agent.role_ask", nil), Input: InputText, Choices: choices}, nil
 	case StAgNIK:
-		return Reply{Text: t.T("nik.ask", nil), Input: InputText}, nil
+		return Reply{Text: t.T("nik.ask", nil), Input: InputNumber}, nil
 	case StAgName:
 		return Reply{Text: t.T("name.ask", nil), Input: InputText}, nil
 	case StAgArea:

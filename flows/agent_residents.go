@@ -260,7 +260,7 @@ func (t *turn) claimCode(ctx context.Context) error {
 	exp := expires.In(t.cfg.Location)
 	t.mentions(about.Registration(r.Ref))
 	reply := Reply{Text: t.T("agent.code", map[string]any{"Name": displayName(r.Name), "Code": code,
-		"Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04")}), Input: InputNone}
+		"Expiry": t.cat.Date(t.s.Lang, exp) + " " + exp.Format("15.04")}), Input: InputNone, Copy: []string{code}}
 	links := t.claimLinks(code)
 	switch len(links) {
 	case 0:

@@ -106,7 +106,11 @@ func (t *turn) command(ctx context.Context, name, arg string) error {
 		s.Pending = ""
 		return t.askNote(ctx, "help."+string(s.State), t.helpData())
 	case cmdLanguage:
-		if s.Lang == "en" {
+		// "/bahasa en" (the web page's switch) chooses; "/bahasa" alone
+		// switches to the other language.
+		if f := strings.Fields(t.text()); len(f) > 1 && t.cat.Supported(strings.ToLower(f[1])) {
+			s.Lang = strings.ToLower(f[1])
+		} else if s.Lang == "en" {
 			s.Lang = "id"
 		} else {
 			s.Lang = "en"

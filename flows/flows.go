@@ -61,6 +61,7 @@ const (
 	InputText    Input = "text"
 	InputContact Input = "contact" // a phone number: channels that can share a contact offer a button
 	InputNone    Input = "none"    // nothing is expected (pure information)
+	InputNumber  Input = "number"  // digits (a NIK): channels that can open the numeric keypad do
 )
 
 // Choice is one button. Data is short and stable (at most 64 bytes, Telegram's
@@ -77,6 +78,9 @@ type Reply struct {
 	Input      Input    `json:"input,omitempty"`
 	InputLabel string   `json:"input_label,omitempty"` // the label of a channel's own input button ("Kirim nomor saya")
 	Photo      string   `json:"photo,omitempty"`
+	// Copy lists what in the text the reader must copy exactly (a payment
+	// code, a claim code): channels that can put a copy button by it do.
+	Copy []string `json:"copy,omitempty"`
 	// Rich marks a text written with *bold* and _italic_ (an admin's
 	// broadcast): channels that can show them do, the others show it as typed.
 	Rich bool `json:"rich,omitempty"`

@@ -387,6 +387,9 @@ func (t *turn) instructionReply(ins payments.Instruction, months int, name strin
 	if ins.Bank.Kind() == "qris" {
 		r.Photo = QRISPhoto(ins.OrderID)
 	}
+	if ins.VANumber != "" {
+		r.Copy = []string{ins.VANumber}
+	}
 	return r
 }
 

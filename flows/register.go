@@ -199,7 +199,7 @@ func (t *turn) promptRegister(ctx context.Context) (Reply, error) {
 		}
 		return r, nil
 	case StNIK:
-		return Reply{Text: t.T("nik.ask", nil), Input: InputText}, nil
+		return Reply{Text: t.T("nik.ask", nil), Input: InputNumber}, nil
 	case StName:
 		return Reply{Text: t.T("name.ask", nil), Input: InputText}, nil
 	case StBirthConfirm:

@@ -145,6 +145,10 @@ func TestBackHelpLanguageCancel(t *testing.T) {
 	must(t, c.text("/language"), "Language changed to English", "Type your full name")
 	must(t, c.text("Siti"), "Type your phone number")
 	must(t, c.text("/bahasa"), "Bahasa diganti", "Ketik nomor HP")
+	// The web page's switch names the language: the same one again stays.
+	must(t, c.text("/bahasa id"), "Bahasa diganti", "Ketik nomor HP")
+	must(t, c.text("/bahasa en"), "Language changed to English", "Type your phone number")
+	must(t, c.text("/bahasa id"), "Bahasa diganti", "Ketik nomor HP")
 	must(t, c.text("/frobnicate"), "Perintah itu tidak kami kenal", "Ketik nomor HP")
 	must(t, c.text("/start"), "sedang mengisi pendaftaran", "Ketik nomor HP")
 	must(t, c.text("/batal"), "Batalkan pendaftaran ini?")

@@ -179,6 +179,7 @@ type outReply struct {
 	Choices []flows.Choice `json:"choices"`
 	Input   flows.Input    `json:"input"`
 	Photo   string         `json:"photo,omitempty"` // a signed /api/photo link
+	Copy    []string       `json:"copy,omitempty"`  // what in the text gets a copy button
 	// Forget: the chat's data was erased; the page drops its transcript.
 	Forget bool `json:"forget,omitempty"`
 }
@@ -228,7 +229,7 @@ func (s *server) deliver(ctx context.Context, cs *chatState, me *listener, chat 
 		if choices == nil {
 			choices = []flows.Choice{}
 		}
-		o := outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input, Forget: p.Reply.Forget}
+		o := outReply{ID: p.ID, Text: p.Reply.Text, Choices: choices, Input: p.Reply.Input, Forget: p.Reply.Forget, Copy: p.Reply.Copy}
 		if p.Reply.Photo != "" && s.o.Photos != nil {
 			o.Photo = "/api/photo?" + url.Values{"n": {p.Reply.Photo}, "s": {s.photoSig(chat, p.Reply.Photo)}}.Encode()
 		}

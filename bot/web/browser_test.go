@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/lindungi/lindungi/clock"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -62,13 +65,29 @@ func TestBrowserRegistration(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", what, err, transcript(ctx))
 		}
 	}
+	// waitFor waits until expr holds, through a reload of the page.
+	waitFor := func(what, expr string) {
+		t.Helper()
+		deadline := clock.Now().Add(15 * time.Second)
+		for {
+			ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`(() => { try { return !!(`+expr+`); } catch (e) { return false; } })()`))
+			cancel()
+			if err == nil && ok {
+				return
+			}
+			if clock.Now().After(deadline) {
+				t.Fatalf("wait for %s: %v\n%s", what, err, transcript(ctx))
+			}
+			clock.Sleep(ctx, 100*time.Millisecond) //nolint:errcheck // the deadline above decides
+		}
+	}
 	// waitBot waits until the newest bot message contains text.
 	waitBot := func(text string) {
 		t.Helper()
 		q, _ := json.Marshal(text)
-		expr := fmt.Sprintf(`(function(){var b=document.querySelectorAll('.msg.bot .bubble');`+
-			`return b.length>0&&b[b.length-1].textContent.indexOf(%s)>=0})()`, q)
-		step("wait for "+text, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second)))
+		waitFor(text, fmt.Sprintf(`(function(){var b=document.querySelectorAll('.msg.bot .bubble');`+
+			`return b.length>0&&b[b.length-1].textContent.indexOf(%s)>=0})()`, q))
 	}
 	press := func(data string) {
 		t.Helper()
@@ -90,6 +109,9 @@ func TestBrowserRegistration(t *testing.T) {
 	shot(t, ctx, "consent")
 	press("cs:yes")
 	waitBot("Ketik NIK")
+	if mode, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('msg').inputMode`)); err != nil || mode != "numeric" {
+		t.Errorf("NIK question: inputmode %q (%v), want numeric: the phone's number keypad", mode, err)
+	}
 	typeText("6171054508900123")
 	waitBot("nama lengkap")
 	typeText("Siti Aminah")
@@ -127,6 +149,48 @@ func TestBrowserRegistration(t *testing.T) {
 			t.Logf("keep screenshot: %v", err)
 		}
 	}
+
+	// Paying: the payment code has a copy button; the test bank's address
+	// is a link to tap.
+	typeText("/bayar")
+	waitBot("berapa bulan")
+	press("pm:1")
+	waitBot("Bayar lewat bank")
+	press("pb:bni")
+	step("wait for the payment code", chromedp.Poll[chromedp.Void](`document.querySelectorAll('#log .code').length > 0`,
+		chromedp.WithPollingTimeout(15*time.Second)))
+	code, err := chromedp.Run(ctx, chromedp.Evaluate[string](`([...document.querySelectorAll('#log .code')].pop() || {}).textContent || ''`))
+	if err != nil || len(code) < 8 {
+		t.Fatalf("the payment code is not marked to copy: %q (%v)\n%s", code, err, transcript(ctx))
+	}
+	for _, perm := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: perm}, Setting: "granted", Origin: srv.URL}); err != nil {
+			t.Fatalf("grant %s: %v", perm, err)
+		}
+	}
+	step("press Salin", chromedp.Click(chromedp.CSS(`#log .msg:has(.code) button.copy`)))
+	step("wait for Tersalin", chromedp.Poll[chromedp.Void](`document.querySelector('#log .msg:has(.code) button.copy').textContent.indexOf('Tersalin')>=0`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	copied, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	if err != nil || copied != code {
+		t.Errorf("the clipboard holds %q (%v), want the payment code %q", copied, err, code)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('#log .msg:has(.code) .bubble a[href^="http"]') || {}).href || ''`))
+	if want := strings.Replace(testSandboxPay, "%s", code, 1); err != nil || href != want {
+		t.Errorf("the test bank's link is %q (%v), want a link to %s", href, err, want)
+	}
+	step("tap the link", chromedp.Click(chromedp.CSS(`#log .msg:has(.code) .bubble a[href^="http"]`)))
+	shot(t, ctx, "payment-code")
+
+	// The language switch: one tap, the page and the chat in English.
+	step("tap English", chromedp.Click(chromedp.ID("lang")))
+	waitFor("English", `document.documentElement.lang === 'en' && document.getElementById('lang').textContent === 'Bahasa Indonesia'`)
+	waitBot("Language changed to English")
+	shot(t, ctx, "english")
+	step("tap Bahasa Indonesia", chromedp.Click(chromedp.ID("lang")))
+	waitFor("Indonesian", `document.documentElement.lang === 'id' && document.getElementById('lang').textContent === 'English'`)
+	waitBot("Bahasa diganti")
 
 	// A reload shows the same conversation again (from the browser's copy).
 	before, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#log .msg').length`))

@@ -313,16 +313,28 @@ var pageTexts = [][2]string{
 	{"err_offline", "web.err_offline"},
 	{"err_chat", "web.err_chat"},
 	{"noscript", "web.noscript"},
+	{"copy", "web.copy"},
+	{"copied", "web.copied"},
+	{"open", "web.open_photo"},
+	{"save", "web.save_photo"},
+	{"placeholder_number", "web.placeholder_number"},
+	{"lang_other", "web.lang_other"},
+	{"lang_label", "web.lang_label"},
 }
 
 type pageData struct {
 	Lang, Tag, JS, CSS string
-	Keep               int64 // how long the page keeps its transcript: the cookie's life, in seconds
+	LangTo             string // the language the switch changes to
+	Keep               int64  // how long the page keeps its transcript: the cookie's life, in seconds
 	T                  map[string]string
 }
 
 func (s *server) pageData(lang, tag string) pageData {
-	d := pageData{Lang: lang, Tag: tag, Keep: int64(cookieMaxAge.Seconds()), T: map[string]string{},
+	to := "en"
+	if lang == "en" {
+		to = "id"
+	}
+	d := pageData{Lang: lang, LangTo: to, Tag: tag, Keep: int64(cookieMaxAge.Seconds()), T: map[string]string{},
 		JS:  "static/app.js?v=" + s.assets["app.js"].version,
 		CSS: "static/app.css?v=" + s.assets["app.css"].version}
 	for _, t := range pageTexts {
@@ -392,9 +404,16 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// langOf picks the chat language from Accept-Language: English when the
-// browser prefers it over Indonesian, Indonesian otherwise.
+// langCookie keeps the language chosen with the page's switch.
+const langCookie = "lindungi_lang"
+
+// langOf picks the chat language: the one chosen with the page's switch,
+// else from Accept-Language: English when the browser prefers it over
+// Indonesian, Indonesian otherwise.
 func langOf(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "id" || c.Value == "en") {
+		return c.Value
+	}
 	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	if err != nil {
 		return locales.Default

@@ -27,6 +27,7 @@ import (
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/flowstest"
 	"github.com/lindungi/lindungi/locales"
+	"github.com/lindungi/lindungi/payments/sandbox"
 	"github.com/lindungi/lindungi/store"
 	"github.com/lindungi/lindungi/store/pgtest"
 )
@@ -40,14 +41,26 @@ var (
 
 func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m, &testDSN, func() error {
+		// The development provider pays: a payment code, and the test bank's
+		// link (on a port nothing listens on: a test never leaves the machine).
+		sb, err := sandbox.New(sandbox.Options{Secret: []byte("web-test-sandbox-secret"), Now: clock.Now})
+		if err != nil {
+			return err
+		}
 		env, err := flowstest.Open(context.Background(), testDSN, flowstest.Options{})
 		if err != nil {
 			return err
 		}
-		testDB, cat, engine = env.DB, env.Catalog, env.Engine(flows.DefaultConfig())
+		env.Payer = sb
+		cfg := flows.DefaultConfig()
+		cfg.SandboxPayURL = testSandboxPay
+		testDB, cat, engine = env.DB, env.Catalog, env.Engine(cfg)
 		return nil
 	}))
 }
+
+// testSandboxPay is the test bank's page of a payment code, in the tests.
+const testSandboxPay = "http://127.0.0.1:9/sandbox/pay/%s"
 
 func testOptions() Options {
 	return Options{Handler: engine, Outbox: testDB, Sessions: testDB, Changes: testDB, Catalog: cat, Log: slog.New(slog.DiscardHandler), RatePerMinute: 6000,

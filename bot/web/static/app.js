@@ -18,6 +18,7 @@
   var KEEP = (parseInt(d.keep, 10) || 7776000) * 1000; // ms the copy is kept after the last visit
   var state = load();
   var waiting = 0, typingTimer = 0, usePoll = !window.EventSource, es = null, pollTimer = 0;
+  var relang = false; // set by the language switch: reload after the bot's answer
 
   function load() {
     try {
@@ -64,22 +65,30 @@
     who.className = 'sr';
     who.textContent = (m.w === 'u' ? d.you : d.bot) + ': ';
     p.appendChild(who);
-    // Keep numbers like LD2611-B1VK7D or 0812-••••-7890 on one line.
-    String(m.t).split(/(\S*\d\S*-\S+)/).forEach(function (part, i) {
-      if (!part) return;
-      var n = document.createTextNode(part);
-      if (i % 2) { var s = document.createElement('span'); s.className = 'nw'; s.appendChild(n); n = s; }
-      p.appendChild(n);
-    });
+    addText(p, String(m.t), m.k || []);
     if (m.f) {
-      // The membership card: a picture under its caption.
+      // The membership card (or a QR code): a picture under its caption,
+      // opened full size with a tap, to look at or save.
+      var a = document.createElement('a');
+      a.className = 'photo-link';
+      a.href = m.f;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.title = d.open;
       var img = document.createElement('img');
       img.className = 'photo';
       img.src = m.f;
       img.alt = m.t;
       img.loading = 'lazy';
+      a.appendChild(img);
       p.appendChild(document.createElement('br'));
-      p.appendChild(img);
+      p.appendChild(a);
+      var dl = document.createElement('a');
+      dl.className = 'save';
+      dl.href = m.f;
+      dl.setAttribute('download', 'lindungi.png');
+      dl.textContent = d.save;
+      p.appendChild(dl);
     }
     row.appendChild(p);
     if (m.c && m.c.length) {
@@ -102,6 +111,80 @@
     return row;
   }
 
+  // addText writes a bot's text: web addresses (http and https only) as
+  // links, each value to copy with a copy button after it, and numbers like
+  // LD2611-B1VK7D or 0812-••••-7890 kept on one line. Only text nodes and
+  // elements made here: nothing in a text is read as HTML.
+  function addText(p, text, copy) {
+    var url = /(https?:\/\/[^\s<>"']+)/;
+    text.split(url).forEach(function (part, i) {
+      if (!part) return;
+      if (i % 2) {
+        var href = part.replace(/[.,;:!?)\]]+$/, ''); // a sentence's end is not the link's
+        var a = document.createElement('a');
+        a.href = href;
+        a.textContent = href;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        p.appendChild(a);
+        if (href.length < part.length) addPlain(p, part.slice(href.length), copy);
+        return;
+      }
+      addPlain(p, part, copy);
+    });
+  }
+  function addPlain(p, text, copy) {
+    var codes = copy.filter(function (c) { return c && text.indexOf(c) >= 0; });
+    if (codes.length) {
+      var c = codes[0], at = text.indexOf(c);
+      addPlain(p, text.slice(0, at), []);
+      var code = document.createElement('span');
+      code.className = 'code nw';
+      code.textContent = c;
+      p.appendChild(code);
+      p.appendChild(copyButton(c));
+      addPlain(p, text.slice(at + c.length), copy);
+      return;
+    }
+    text.split(/(\S*\d\S*-\S+)/).forEach(function (part, i) {
+      if (!part) return;
+      var n = document.createTextNode(part);
+      if (i % 2) { var s = document.createElement('span'); s.className = 'nw'; s.appendChild(n); n = s; }
+      p.appendChild(n);
+    });
+  }
+  function copyButton(value) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'copy';
+    b.textContent = d.copy;
+    b.setAttribute('aria-label', d.copy + ' ' + value);
+    b.addEventListener('click', function () {
+      var done = function () { b.textContent = d.copied; setTimeout(function () { b.textContent = d.copy; }, 2000); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(value).then(done, function () { copyOld(value) && done(); });
+      } else if (copyOld(value)) {
+        done();
+      }
+    });
+    return b;
+  }
+  // copyOld copies where the clipboard API is not open to the page (plain
+  // http on a phone in the same network).
+  function copyOld(value) {
+    var t = document.createElement('textarea');
+    t.value = value;
+    t.setAttribute('readonly', '');
+    t.style.position = 'fixed';
+    t.style.opacity = '0';
+    document.body.appendChild(t);
+    t.select();
+    var ok = false;
+    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    document.body.removeChild(t);
+    return ok;
+  }
+
   function scrollTo(row) {
     // Show a long message from its start, a short one with everything below it.
     if (row && main.scrollHeight - row.offsetTop > main.clientHeight) main.scrollTop = row.offsetTop - 8;
@@ -109,10 +192,10 @@
   }
 
   function setInputMode(kind) {
-    var phone = kind === 'contact';
-    input.setAttribute('inputmode', phone ? 'tel' : 'text');
+    var phone = kind === 'contact', number = kind === 'number';
+    input.setAttribute('inputmode', phone ? 'tel' : number ? 'numeric' : 'text');
     input.setAttribute('autocomplete', phone ? 'tel' : 'off');
-    input.placeholder = phone ? d.phPhone : d.ph;
+    input.placeholder = phone ? d.phPhone : number ? d.phNumber : d.ph;
   }
 
   function status(text) {
@@ -227,7 +310,7 @@
         first = null;
       }
       disableAll();
-      var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '', f: r.photo || '' };
+      var m = { w: 'b', t: r.text, c: r.choices || [], i: r.input || '', f: r.photo || '', k: r.copy || [] };
       state.m.push(m);
       var row = render(m, true);
       if (!first) first = row;
@@ -235,6 +318,10 @@
     });
     if (!first) return;
     save();
+    if (relang) { // the chat's language changed: the page's own words follow
+      window.location.reload();
+      return;
+    }
     waiting = 0;
     setTyping(false);
     status('');
@@ -277,6 +364,14 @@
   });
   document.getElementById('help').addEventListener('click', function () {
     say({ text: '/bantuan' }, d.help);
+  });
+  // The language switch: the chat's language (/bahasa) and the page's,
+  // which a cookie keeps for the next visit.
+  document.getElementById('lang').addEventListener('click', function () {
+    var to = this.getAttribute('data-to');
+    document.cookie = 'lindungi_lang=' + to + '; path=/; max-age=31536000; SameSite=Lax';
+    relang = true;
+    say({ text: '/bahasa ' + to }, this.textContent);
   });
 
   // Show what this browser saw before; only the newest message's buttons work.
