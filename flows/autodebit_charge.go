@@ -535,43 +535,93 @@ func (s *AutoDebits) stop(ctx context.Context, tx AutoDebitTx, list []AutoDebit,
 // changed income bracket) and tells the worker; run it daily, so the
 // change reaches Midtrans before the next charge. changed is how many moved.
 func (s *AutoDebits) Reprice(ctx context.Context) (changed int, err error) {
-	err = s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
-		list, err := tx.LockAutoDebitsOf(ctx, "", "", "")
-		if err != nil {
+	ids, err := s.live(ctx, AutoDebitActive)
+	if err != nil {
+		return 0, err
+	}
+	// One transaction each: a Midtrans call never holds the others' rows.
+	for _, id := range ids {
+		err := s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+			a, err := tx.LockAutoDebit(ctx, id)
+			if err != nil || a.Status != AutoDebitActive {
+				return err
+			}
+			moved, err := s.reprice(ctx, tx, a)
+			if moved {
+				changed++
+			}
 			return err
+		})
+		if err != nil {
+			return changed, err
 		}
+	}
+	return changed, nil
+}
+
+// live lists the ids of the auto-debits in a status.
+func (s *AutoDebits) live(ctx context.Context, status AutoDebitStatus) ([]int64, error) {
+	var ids []int64
+	err := s.store.AutoDebitAtomically(ctx, func(ctx context.Context, tx AutoDebitTx) error {
+		list, err := tx.LockAutoDebitsOf(ctx, "", "", "")
 		for _, a := range list {
-			if a.Status != AutoDebitActive {
-				continue
+			if a.Status == status {
+				ids = append(ids, a.ID)
 			}
-			reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
-			if err != nil {
-				return err
-			}
-			q, err := s.price(reg)
-			if err != nil {
-				return fmt.Errorf("price %s: %w", reg.Ref, err)
-			}
-			if q.Totals.Total == a.Amount {
-				continue
-			}
-			if err := s.prov.SetSubscriptionAmount(ctx, a.SubscriptionID, q.Totals.Total); err != nil {
-				return fmt.Errorf("reprice %s: %w", a.SubscriptionID, err)
-			}
-			old := a.Amount
-			a.Amount = q.Totals.Total
-			if err := tx.SaveAutoDebit(ctx, a); err != nil {
-				return err
-			}
-			lang := s.lang(reg.Lang)
-			next := NextCharge(a.FirstCharge, s.now())
-			if err := tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.price_changed", map[string]any{"Name": nama.Display(reg.Name),
-				"Old": rupiahOf(old), "New": rupiahOf(a.Amount), "Next": s.e.cat.Date(lang, next)})}); err != nil {
-				return err
-			}
+		}
+		return err
+	})
+	return ids, err
+}
+
+func (s *AutoDebits) reprice(ctx context.Context, tx AutoDebitTx, a AutoDebit) (bool, error) {
+	reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+	if err != nil {
+		return false, err
+	}
+	q, err := s.price(reg)
+	if err != nil {
+		return false, fmt.Errorf("price %s: %w", reg.Ref, err)
+	}
+	if q.Totals.Total == a.Amount {
+		return false, nil
+	}
+	if err := s.prov.SetSubscriptionAmount(ctx, a.SubscriptionID, q.Totals.Total); err != nil {
+		return false, fmt.Errorf("reprice %s: %w", a.SubscriptionID, err)
+	}
+	old := a.Amount
+	a.Amount = q.Totals.Total
+	if err := tx.SaveAutoDebit(ctx, a); err != nil {
+		return false, err
+	}
+	lang := s.lang(reg.Lang)
+	next := NextCharge(a.FirstCharge, s.now())
+	return true, tx.SendTo(ctx, a.Channel, a.ChatID, []Reply{s.say(lang, "autodebit.price_changed", map[string]any{"Name": nama.Display(reg.Name),
+		"Old": rupiahOf(old), "New": rupiahOf(a.Amount), "Next": s.e.cat.Date(lang, next)})})
+}
+
+// FollowLinks asks Midtrans about every account still waiting for the
+// worker's approval (see Check): one approved in GoPay gets the amount and
+// day question without the worker pressing "Sudah saya setujui"; one
+// Midtrans calls EXPIRED (its activation link ran out) or DISABLED ends.
+// Run it every few minutes. changed is how many
+// moved on.
+func (s *AutoDebits) FollowLinks(ctx context.Context) (changed int, err error) {
+	ids, err := s.live(ctx, AutoDebitLinking)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		_, moved, err := s.Check(ctx, id)
+		if errors.Is(err, errProvider) {
+			continue // asked again next time
+		}
+		if err != nil {
+			return changed, err
+		}
+		if moved {
 			changed++
 		}
-		return nil
-	})
-	return changed, err
+	}
+	return changed, nil
 }

@@ -485,3 +485,24 @@ func TestErasureEndsAutoDebit(t *testing.T) {
 		t.Fatalf("auto-debit after /hapus: %+v", row)
 	}
 }
+
+// An account approved in GoPay moves on without the worker's tap.
+func TestFollowLinks(t *testing.T) {
+	s := newAutoDebit(t)
+	a, err := s.ad.Link(context.Background(), s.regID, "test", s.c.id, "081234567890")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.c.flush()
+	if _, err := s.ad.FollowLinks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.c.flush(); len(got) != 0 {
+		t.Fatalf("told while still pending: %+v", got)
+	}
+	s.srv.Activate(a.AccountID)
+	if _, err := s.ad.FollowLinks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	must(t, lastText(s.c.flush()), "GoPay Anda sudah tersambung", "Mau dipotong tanggal berapa")
+}

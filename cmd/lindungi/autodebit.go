@@ -48,20 +48,28 @@ func (a autoDebit) addRoutes(mux *http.ServeMux, log *slog.Logger) {
 	mux.Handle("POST /payments/"+midtrans.Name+"/recurring", webhook.Recurring(midtrans.Name, a.recurring, a.uses.ApplyRecurring, log))
 }
 
-// reprice brings every subscription's amount to the price of the month its
-// next charge pays, at start and then every hour (a discount period that
-// starts or ends, a changed bracket), until ctx ends.
-func (a autoDebit) reprice(ctx context.Context, log *slog.Logger) {
+// loop follows the GoPay accounts waiting for the worker's approval every
+// five minutes, and every hour brings each subscription's amount to the
+// price of the month its next charge pays (a discount period that starts
+// or ends, a changed bracket), until ctx ends.
+func (a autoDebit) loop(ctx context.Context, log *slog.Logger) {
 	if !a.on() {
 		return
 	}
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
-	for {
-		if n, err := a.uses.Reprice(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("reprice auto-debits", "err", err)
+	for i := 0; ; i++ {
+		if n, err := a.uses.FollowLinks(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("follow gopay links", "err", err)
 		} else if n > 0 {
-			log.Info("auto-debit amounts changed", "count", n)
+			log.Info("gopay links moved on", "count", n)
+		}
+		if i%12 == 0 {
+			if n, err := a.uses.Reprice(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("reprice auto-debits", "err", err)
+			} else if n > 0 {
+				log.Info("auto-debit amounts changed", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -257,7 +257,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 	go foldRollups(intake, d.db, log)
 	go runReminders(intake, d.db, d.engine, cfg.Flow, log)
 	go settlePayments(intake, d.db, d.provider, d.engine, cfg.Flow.Location, log)
-	go d.autodebit.reprice(intake, log)
+	go d.autodebit.loop(intake, log)
 
 	var runErr error
 	select {
