@@ -248,6 +248,8 @@ func (t *turn) autoDebitLine(ref string, ads map[string]AutoDebit) string {
 		return t.T("autodebit.status_active", map[string]any{"Amount": rupiahOf(a.Amount), "Day": a.ChargeDay, "Next": t.cat.Date(t.s.Lang, next)})
 	case AutoDebitPaused:
 		return t.T("autodebit.status_paused", nil)
+	case AutoDebitConfirming:
+		return t.T("autodebit.status_confirming", nil)
 	}
 	return t.T("autodebit.status_linking", nil)
 }

@@ -505,4 +505,7 @@ func TestFollowLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, lastText(s.c.flush()), "GoPay Anda sudah tersambung", "Mau dipotong tanggal berapa")
+	s.e.SetAutoDebits(s.ad)
+	s.c.text("/status")
+	must(t, s.c.last[0].Text, "tinggal pilih tanggal potongnya")
 }
