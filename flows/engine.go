@@ -338,6 +338,11 @@ func (t *turn) run(ctx context.Context) error {
 			t.ev.Text = "/" + text
 		}
 	}
+	if w := strings.ToLower(strings.TrimSpace(t.ev.Text)); t.ev.Kind == KindText && bareCommands[w] {
+		// Cancel, back and help typed without the slash are the commands
+		// wherever an answer is typed: no NIK, name or village reads so.
+		t.ev.Text = "/" + w
+	}
 	if t.ev.Kind == KindText {
 		if name, ok := parseCommand(t.ev.Text); ok {
 			return t.command(ctx, name, commandArg(t.ev.Text))
@@ -357,6 +362,9 @@ func (t *turn) run(ctx context.Context) error {
 	}
 	return t.answer(ctx)
 }
+
+// bareCommands are the commands understood without their slash.
+var bareCommands = map[string]bool{"batal": true, "kembali": true, "bantuan": true, "cancel": true, "back": true, "help": true}
 
 // nameStates ask for a person's name.
 var nameStates = []State{StName, StAgName}
