@@ -477,11 +477,30 @@ func (t *turn) typedNIK(ctx context.Context, minAge, maxAge int) (nik.NIK, bool,
 	if !ok {
 		return nik.NIK{}, false, err
 	}
+	if digitsOf(in) == ExampleNIK {
+		return nik.NIK{}, false, t.askNote(ctx, "nik.err.example", nil)
+	}
 	n, err := nik.Parse(in, t.regions, t.now, minAge, maxAge)
 	if err != nil {
 		return nik.NIK{}, false, t.reject(ctx, "nik", err)
 	}
 	return n, true, nil
+}
+
+// ExampleNIK is the NIK the questions show as an example: one no KTP can
+// carry (serial 0000), so a worker who copies it registers nobody, and is
+// told it is only the example.
+const ExampleNIK = "6171054508900000"
+
+// digitsOf keeps the digits of s.
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // typedName reads a full name typed as the answer; ok is false when the

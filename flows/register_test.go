@@ -69,7 +69,8 @@ func TestBadAnswersKeepTheQuestion(t *testing.T) {
 		{"6199054508900001", "bukan kode kabupaten/kota"},
 		{"6171994508900001", "bukan kode kecamatan"},
 		{"6171053213900001", "harus berupa tanggal lahir"},
-		{"6171054508900000", "tidak mungkin 0000"},
+		{"6171054508900000", "hanya contoh NIK"}, // the questions' example
+		{"6171064508900000", "tidak mungkin 0000"},
 	}
 	for _, tt := range tests {
 		got := c.text(tt.in)
@@ -140,6 +141,8 @@ func TestBackHelpLanguageCancel(t *testing.T) {
 	must(t, c.text("/bantuan"), "NIK adalah 16 angka", "Ketik NIK Anda")
 	must(t, c.text("/back"), "Setuju?")
 	c.press("Setuju")
+	// The question's example NIK is refused as the example it is.
+	must(t, c.text(flows.ExampleNIK), "hanya contoh NIK", "Ketik NIK Anda")
 	nik := freshNIK()
 	c.text(nik)
 	must(t, c.text("/language"), "Language changed to English", "Type your full name")

@@ -138,8 +138,8 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		"Ketik nomor HP",
 		"KTP Anda dibuat di Kecamatan Pontianak Kota, Kota Pontianak",
 	)
-	if got := last(turns[1]).Input; got != "text" {
-		t.Errorf("NIK question input = %q", got)
+	if got := last(turns[1]).Input; got != "number" {
+		t.Errorf("NIK question input = %q, want number (the keypad)", got)
 	}
 
 	// Second process: the conversation continues where it was.
