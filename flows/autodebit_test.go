@@ -8,6 +8,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/autodebit"
 	"github.com/lindungi/lindungi/payments/midtrans"
 	"github.com/lindungi/lindungi/payments/midtrans/midtranstest"
 )
@@ -19,7 +20,7 @@ type autoDebitSetup struct {
 	c     *chat
 	e     *flows.Engine
 	srv   *midtranstest.Server
-	mt    midtrans.AutoDebit
+	mt    autodebit.Midtrans
 	ad    *flows.AutoDebits
 	regID int64
 	ref   string
@@ -57,7 +58,7 @@ func newAutoDebit(t *testing.T) *autoDebitSetup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.mt = midtrans.AutoDebit{C: c}
+	s.mt = autodebit.Midtrans{C: c}
 	s.ad = flows.NewAutoDebits(s.e, testDB, testDB, s.mt, "")
 	return s
 }
@@ -385,7 +386,7 @@ func TestAgentOffersAutoDebit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ad := flows.NewAutoDebits(a.e, testDB, testDB, midtrans.AutoDebit{C: mc}, "")
+	ad := flows.NewAutoDebits(a.e, testDB, testDB, autodebit.Midtrans{C: mc}, "")
 	a.e.SetAutoDebits(ad)
 	r.e = newEngine(agentConfig())
 	r.e.SetAutoDebits(ad)

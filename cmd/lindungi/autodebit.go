@@ -8,6 +8,7 @@ import (
 
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
+	"github.com/lindungi/lindungi/payments/autodebit"
 	"github.com/lindungi/lindungi/payments/midtrans"
 	"github.com/lindungi/lindungi/payments/webhook"
 	"github.com/lindungi/lindungi/store"
@@ -17,7 +18,7 @@ import (
 // provider's recurring notifications. Its zero value is auto-debit off.
 type autoDebit struct {
 	uses      *flows.AutoDebits
-	recurring midtrans.AutoDebit
+	recurring autodebit.Midtrans
 }
 
 // newAutoDebit switches auto-debit on when the provider is Midtrans and
@@ -30,7 +31,7 @@ func newAutoDebit(cfg config, provider payments.Provider, db *store.DB, engine *
 		engine.SetAutoDebits(nil)
 		return autoDebit{}
 	}
-	rec := midtrans.AutoDebit{C: c}
+	rec := autodebit.Midtrans{C: c}
 	uses := flows.NewAutoDebits(engine, db, db, rec, cfg.PublicURL+"/")
 	engine.SetAutoDebits(uses)
 	return autoDebit{uses: uses, recurring: rec}

@@ -12,7 +12,7 @@ import (
 )
 
 // RecurringVerifier checks a notification posted to the provider's
-// Recurring Notification URL (midtrans.AutoDebit).
+// Recurring Notification URL (autodebit.Midtrans).
 type RecurringVerifier interface {
 	VerifyRecurring(ctx context.Context, body []byte) (flows.RecurringEvent, error)
 }
