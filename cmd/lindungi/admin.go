@@ -52,8 +52,8 @@ func adminCommand(ctx context.Context, args []string, db *store.DB, cfg flows.Co
 }
 
 // dashboardHandler builds the staff dashboard served under /admin/.
-func dashboardHandler(db *store.DB, engine *flows.Engine, cat *locales.Catalog, regions *wilayah.Data, cfg config, log *slog.Logger) (http.Handler, error) {
-	h, err := dashboard.New(dashboard.Config{Store: db, Actions: engine, Broadcasts: engine, Imports: startImports(db, engine), Catalog: cat, Regions: regions, Province: cfg.Flow.Province, Admins: cfg.Flow.Admins,
+func dashboardHandler(ctx context.Context, db *store.DB, engine *flows.Engine, cat *locales.Catalog, regions *wilayah.Data, cfg config, log *slog.Logger) (http.Handler, error) {
+	h, err := dashboard.New(dashboard.Config{Store: db, Actions: engine, Broadcasts: engine, Imports: startImports(ctx, db, engine), Catalog: cat, Regions: regions, Province: cfg.Flow.Province, Admins: cfg.Flow.Admins,
 		Location: cfg.Flow.Location, SecureCookie: cfg.WebSecureCookie, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)

@@ -15,10 +15,10 @@ const resumeEvery = time.Minute
 // startImports builds the dashboard's imports of uploaded sponsor lists and
 // resumes, at once and then every minute, those a crash or a restart left
 // running: running one again is safe (the same file is the same batch, and
-// the rows stored before are found, not stored twice). They run for the
-// life of the process; one stopped halfway is resumed by the next.
-func startImports(db *store.DB, engine *flows.Engine) *flows.SponsorImports {
+// the rows stored before are found, not stored twice). The resuming lasts
+// as long as serve; one stopped halfway is resumed by the next start.
+func startImports(ctx context.Context, db *store.DB, engine *flows.Engine) *flows.SponsorImports {
 	im := engine.SponsorImports(db)
-	go im.KeepResuming(context.Background(), resumeEvery)
+	go im.KeepResuming(ctx, resumeEvery)
 	return im
 }

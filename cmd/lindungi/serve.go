@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg config, d deps, getenv func(string) string, 
 		}
 		io.WriteString(w, "ok\n")
 	})
-	admin, err := dashboardHandler(d.db, d.engine, d.cat, d.regions, cfg, log)
+	admin, err := dashboardHandler(ctx, d.db, d.engine, d.cat, d.regions, cfg, log)
 	if err != nil {
 		return err
 	}
