@@ -12,7 +12,8 @@ import (
 // commands are the bot's command menu, in order: the Indonesian name, its
 // English alias (flows accept both) and the key of the description, the same
 // key in every language. What a paying member needs every month comes first
-// (status, pay, card). /sambung links a registration an RT/RW head or an
+// (status, pay, card, then saving a little at a time and the savings
+// balance). /sambung links a registration an RT/RW head or an
 // agent made to this chat; flows keep /klaim as a hidden alias, which the
 // menu no longer shows ("klaim" is BPJS's word for a benefit claim).
 // /berhenti (stop broadcasts) and /stoplangganan (stop the monthly payment
@@ -23,6 +24,8 @@ var commands = []struct{ id, en, key string }{
 	{"status", "status", "telegram.command.status"},
 	{"bayar", "pay", "telegram.command.bayar"},
 	{"kartu", "card", "telegram.command.kartu"},
+	{"tabung", "save", "telegram.command.tabung"},
+	{"saldo", "balance", "telegram.command.saldo"},
 	{"sambung", "link", "telegram.command.sambung"},
 	{"bantuan", "help", "telegram.command.bantuan"},
 	{"kembali", "back", "telegram.command.kembali"},

@@ -182,6 +182,7 @@ func TestSetCommands(t *testing.T) {
 	}
 	id := `[{"command":"mulai","description":"Mulai atau lanjutkan pendaftaran"},{"command":"status","description":"Lihat pendaftaran dan perlindungan Anda"},` +
 		`{"command":"bayar","description":"Bayar iuran"},{"command":"kartu","description":"Lihat kartu Anda"},` +
+		`{"command":"tabung","description":"Tabung iuran sedikit-sedikit"},{"command":"saldo","description":"Lihat saldo tabungan iuran"},` +
 		`{"command":"sambung","description":"Sambungkan pendaftaran ke HP ini"},{"command":"bantuan","description":"Penjelasan dan contoh jawaban"},` +
 		`{"command":"kembali","description":"Kembali ke pertanyaan sebelumnya"},{"command":"batal","description":"Batalkan yang sedang diisi"},` +
 		`{"command":"bahasa","description":"Ganti bahasa (English)"},{"command":"dataku","description":"Lihat data Anda yang kami simpan"},` +
@@ -190,7 +191,7 @@ func TestSetCommands(t *testing.T) {
 		t.Errorf("default commands\n%s\nwant\n%s", got, id)
 	}
 	en := srv.Commands("en")
-	for _, name := range []string{"start", "status", "pay", "card", "link", "help", "back", "cancel", "language", "mydata", "delete", "agent"} {
+	for _, name := range []string{"start", "status", "pay", "card", "save", "balance", "link", "help", "back", "cancel", "language", "mydata", "delete", "agent"} {
 		if !strings.Contains(en, `"command":"`+name+`"`) {
 			t.Errorf("English commands lack %s: %s", name, en)
 		}
