@@ -16,10 +16,10 @@ var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>{{.Title}}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-.ok{color:#0b6e4f}.no{color:#9a3412}h1{font-size:1.3rem}</style></head>
+.ok{color:#0b6e4f}.soon{color:#6b4e00}.no{color:#9a3412}h1{font-size:1.3rem}</style></head>
 <body><h1>{{.Title}}</h1>
 {{if .Found}}<p>{{.NameLabel}}: <strong>{{.Initials}}</strong></p><p>{{.ProgramsLabel}}: {{.Programs}}</p>
-<p class="{{if .Active}}ok{{else}}no{{end}}"><strong>{{.Standing}}</strong></p>{{else}}<p class="no">{{.NotFound}}</p>{{end}}
+<p class="{{.Class}}"><strong>{{.Standing}}</strong></p>{{else}}<p class="no">{{.NotFound}}</p>{{end}}
 </body></html>`))
 
 // Cards finds a membership card by the token of its verification link
@@ -44,14 +44,15 @@ func VerifyPage(cards Cards, cat *locales.Catalog, loc *time.Location, now func(
 			http.Error(w, "error", http.StatusInternalServerError)
 			return
 		}
-		standing, active := T("verify.inactive", nil), false
+		standing, class := T("verify.inactive", nil), "no"
 		if found {
 			switch flows.CardStanding(d.CoveredFrom, d.CoveredTo, now().In(loc)) {
 			case flows.CardActive:
-				standing, active = T("verify.active", map[string]any{"To": cat.Date(lang, d.CoveredTo)}), true
+				standing, class = T("verify.active", map[string]any{"To": cat.Date(lang, d.CoveredTo)}), "ok"
 			case flows.CardUpcoming:
-				// Paid for: shown as good.
-				standing, active = T("verify.upcoming", map[string]any{"From": cat.Date(lang, d.CoveredFrom), "To": cat.Date(lang, d.CoveredTo)}), true
+				// Paid for, but not protected yet: never "Terlindungi"
+				// before the first day.
+				standing, class = T("verify.upcoming", map[string]any{"From": cat.Date(lang, d.CoveredFrom), "To": cat.Date(lang, d.CoveredTo)}), "soon"
 			}
 		}
 		programs := T("programs.base", nil)
@@ -66,7 +67,7 @@ func VerifyPage(cards Cards, cat *locales.Catalog, loc *time.Location, now func(
 		}
 		verifyPage.Execute(w, map[string]any{
 			"Lang": lang, "Title": T("verify.title", nil), "Found": found, "NameLabel": T("card.name", nil), "Initials": initials(d.Name),
-			"ProgramsLabel": T("card.programs", nil), "Programs": programs, "Active": active, "Standing": standing, "NotFound": T("verify.not_found", nil),
+			"ProgramsLabel": T("card.programs", nil), "Programs": programs, "Class": class, "Standing": standing, "NotFound": T("verify.not_found", nil),
 		})
 	})
 }

@@ -102,10 +102,14 @@ func TestRegisterPayAndConfirmWithTheSandbox(t *testing.T) {
 	var token string
 	db.Get(&token, `SELECT verify_token FROM registrations WHERE chat_id = '601'`)
 	verify := html.UnescapeString(get(t, base+"/verify/"+token))
-	for _, want := range []string{"B. S.", "JKK + JKM", "Terlindungi mulai"} {
+	// Paid today, protected from tomorrow: not "Terlindungi" yet, and not green.
+	for _, want := range []string{"B. S.", "JKK + JKM", "Perlindungan mulai", `class="soon"`} {
 		if !strings.Contains(verify, want) {
 			t.Errorf("verify page lacks %q", want)
 		}
+	}
+	if strings.Contains(verify, "Terlindungi") {
+		t.Errorf("verify page says Terlindungi before the first day:\n%s", verify)
 	}
 	if strings.Contains(verify, "Budi") || strings.Contains(verify, "6171") {
 		t.Errorf("verify page shows personal data:\n%s", verify)
