@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/lindungi/lindungi/dashboard"
 	"github.com/lindungi/lindungi/flows"
 	"github.com/lindungi/lindungi/payments"
@@ -167,6 +169,18 @@ func (t *opTx) BuySavingsMonth(ctx context.Context, regID, paymentID int64, m fl
 // settled top-up carries the flag and an event naming the amount (the
 // dashboard's and the daily report's list of payments to look at).
 func eraseSavings(ctx context.Context, tx txx, now time.Time, channel, chatID string) error {
+	// The registrations are locked first and their balances summed after,
+	// in statements of their own: a sum read in the locking statement is
+	// the one from before a settlement the lock waited for (a top-up just
+	// credited, a month just bought), and would refund the wrong amount.
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, `SELECT r.id FROM registrations r WHERE r.channel = $1 AND r.chat_id = $2 AND r.deleted_at IS NULL
+		ORDER BY r.id FOR UPDATE OF r`, channel, chatID); err != nil {
+		return fmt.Errorf("savings to refund: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
 	var left []struct {
 		RegID     int64  `db:"registration_id"`
 		Ref       string `db:"ref"`
@@ -178,8 +192,8 @@ func eraseSavings(ctx context.Context, tx txx, now time.Time, channel, chatID st
 			WHERE e.registration_id = r.id AND e.kind = 'topup') AS payment_id
 		FROM registrations r
 		CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS balance FROM savings_entries WHERE registration_id = r.id) b
-		WHERE r.channel = $1 AND r.chat_id = $2 AND r.deleted_at IS NULL AND b.balance > 0
-		ORDER BY r.id FOR UPDATE OF r`, channel, chatID); err != nil {
+		WHERE r.id = ANY($1) AND b.balance > 0
+		ORDER BY r.id`, pq.Int64Array(ids)); err != nil {
 		return fmt.Errorf("savings to refund: %w", err)
 	}
 	for _, l := range left {
