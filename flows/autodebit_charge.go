@@ -412,12 +412,10 @@ func (s *AutoDebits) ApplyRecurring(ctx context.Context, ev RecurringEvent) (Pay
 		if err != nil {
 			return fmt.Errorf("price %s: %w", reg.Ref, err)
 		}
+		// The payment is invoiced at what a month costs now: a charge of
+		// another amount (a price change that did not reach Midtrans) is
+		// flagged for an admin by ApplyPayment, never applied as a month.
 		line := lineOf(reg.Ref, q)
-		if n.Amount > 0 {
-			line.Amount = n.Amount // what was charged is what the payment is; an admin sees a difference in its lines
-		} else {
-			line.Amount = a.Amount
-		}
 		created, err := tx.RecordCharge(ctx, a, n, line)
 		if err != nil || !created {
 			return err

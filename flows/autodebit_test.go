@@ -510,3 +510,30 @@ func TestFollowLinks(t *testing.T) {
 	s.c.text("/status")
 	must(t, s.c.last[0].Text, "tinggal pilih tanggal potongnya")
 }
+
+// A charge at an amount that is no longer a month's price (the discount
+// ended and the new amount did not reach Midtrans) is not a month: it is
+// flagged for an admin, and coverage stays where it was.
+func TestAutoDebitStaleAmountIsFlagged(t *testing.T) {
+	s := newAutoDebit(t)
+	a := s.linkAndConfirm(t, 24)
+	s.c.flush()
+	s.charge(t, a, time.Date(2026, 12, 24, 8, 0, 0, 0, wibLoc), true, 1)
+	if got := s.coveredTo(t); got != "2027-01-25" {
+		t.Fatalf("after the first charge covered to %s", got)
+	}
+	s.c.flush()
+	// No reprice: Midtrans still charges December's Rp8.400 in January.
+	s.charge(t, a, time.Date(2027, 1, 24, 8, 0, 0, 0, wibLoc), true, 2)
+	if got := s.coveredTo(t); got != "2027-01-25" {
+		t.Errorf("a stale Rp8.400 charge moved coverage to %s", got)
+	}
+	var flag string
+	if err := testDB.SQL().Get(&flag, `SELECT flag FROM payments WHERE payer_ref = $1 AND order_id LIKE 'SUBS-%' ORDER BY id DESC LIMIT 1`,
+		"test:"+s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	if flag != flows.FlagAmountMismatch {
+		t.Errorf("the stale charge's flag is %q, want %s", flag, flows.FlagAmountMismatch)
+	}
+}
