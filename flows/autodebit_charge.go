@@ -138,7 +138,9 @@ type AutoDebitTx interface {
 	// AutoDebitRegistration reads the registration an auto-debit pays.
 	AutoDebitRegistration(ctx context.Context, registrationID int64) (AutoDebitRegistration, error)
 	// RecordCharge records a subscription's charge as a payment of its
-	// registration, once: created is false when the order was recorded before.
+	// registration, once: created is true the first time the order is
+	// seen, and once more when a charge recorded pending ends (settled or
+	// denied later); false for every other repeat.
 	RecordCharge(ctx context.Context, a AutoDebit, n payments.Notification, line PaymentLine) (created bool, err error)
 	// SendTo queues replies for a chat, delivered after commit.
 	SendTo(ctx context.Context, channel, chatID string, replies []Reply) error

@@ -537,3 +537,65 @@ func TestAutoDebitStaleAmountIsFlagged(t *testing.T) {
 		t.Errorf("the stale charge's flag is %q, want %s", flag, flows.FlagAmountMismatch)
 	}
 }
+
+// A charge GoPay leaves pending and denies later is a failure all the
+// same: the worker is told once, with the fallback; one pending and then
+// settled extends coverage once.
+func TestAutoDebitPendingChargeEndsLater(t *testing.T) {
+	s := newAutoDebit(t)
+	a := s.linkAndConfirm(t, 24)
+	s.c.flush()
+	deliver := func(body []byte, times int) {
+		t.Helper()
+		for range times {
+			ev, err := s.mt.VerifyRecurring(context.Background(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ad.ApplyRecurring(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	clock.Set(t, time.Date(2026, 12, 24, 8, 0, 0, 0, wibLoc))
+	_, pending, ok := s.srv.ChargeSubscriptionPending(a.SubscriptionID)
+	if !ok {
+		t.Fatal("not charged")
+	}
+	deliver(pending, 2)
+	if got := s.c.flush(); len(got) != 0 {
+		t.Fatalf("a pending charge told the worker: %+v", got)
+	}
+	var order string
+	if err := testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE payer_ref = $1 AND order_id LIKE 'SUBS-%' ORDER BY id DESC LIMIT 1`,
+		"test:"+s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	_, denied, ok := s.srv.EndCharge(order, false)
+	if !ok {
+		t.Fatal("the pending charge did not end")
+	}
+	deliver(denied, 3)
+	told := s.c.flush()
+	if len(told) != 1 || len(told[0].Choices) != 1 || told[0].Choices[0].Data != "au:code:"+s.ref {
+		t.Fatalf("a pending charge denied later: told %+v", told)
+	}
+	must(t, told[0].Text, "saldo GoPay Anda tidak cukup")
+
+	// The retry stays pending, then settles: one month.
+	clock.Set(t, time.Date(2026, 12, 25, 8, 0, 0, 0, wibLoc))
+	_, pending, _ = s.srv.ChargeSubscriptionPending(a.SubscriptionID)
+	deliver(pending, 1)
+	if err := testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE payer_ref = $1 AND order_id LIKE 'SUBS-%' ORDER BY id DESC LIMIT 1`,
+		"test:"+s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	_, settled, ok := s.srv.EndCharge(order, true)
+	if !ok {
+		t.Fatal("the retry did not end")
+	}
+	deliver(settled, 3)
+	if got := s.coveredTo(t); got != "2027-01-25" {
+		t.Errorf("a pending charge settled later covered to %s", got)
+	}
+}

@@ -256,17 +256,34 @@ func (t autoDebits) registrationID(ctx context.Context, ref string) (int64, erro
 // its registration, once per order: the auto-debit is locked by the
 // caller, so two deliveries of one notification see each other.
 func (t autoDebits) recordCharge(ctx context.Context, a flows.AutoDebit, n payments.Notification, line flows.PaymentLine) (bool, error) {
-	var seen bool
-	if err := t.tx.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1)`, n.OrderID); err != nil {
+	// Each status a charge reaches is handled once: its first notification,
+	// and the end of one that was pending (settled or denied later). The
+	// auto-debit's row is locked by the caller, so deliveries of one
+	// charge take turns here.
+	var id int64
+	err := t.tx.GetContext(ctx, &id, `SELECT id FROM payments WHERE order_id = $1`, n.OrderID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		ins := payments.Instruction{Provider: a.Provider, OrderID: n.OrderID, ProviderRef: n.ProviderRef, Bank: payments.Method("gopay"), Amount: line.Amount}
+		if id, err = insertPayment(ctx, t.tx, t.now, NewPayment{Instruction: ins, PayerKind: PayerWorker, PayerRef: a.Channel + ":" + a.ChatID,
+			Items: []flows.PaymentLine{line}}); err != nil {
+			return false, err
+		}
+	case err != nil:
 		return false, fmt.Errorf("charge %s: %w", n.OrderID, err)
+	default:
+		var seen bool
+		if err := t.tx.GetContext(ctx, &seen, `SELECT EXISTS (SELECT 1 FROM payment_events WHERE payment_id = $1 AND kind = 'recurring' AND status = $2)`,
+			id, string(n.Status)); err != nil {
+			return false, fmt.Errorf("charge %s: %w", n.OrderID, err)
+		}
+		if seen || n.Status == payments.Pending {
+			return false, nil
+		}
 	}
-	if seen {
-		return false, nil
-	}
-	ins := payments.Instruction{Provider: a.Provider, OrderID: n.OrderID, ProviderRef: n.ProviderRef, Bank: payments.Method("gopay"), Amount: line.Amount}
-	if _, err := insertPayment(ctx, t.tx, t.now, NewPayment{Instruction: ins, PayerKind: PayerWorker, PayerRef: a.Channel + ":" + a.ChatID,
-		Items: []flows.PaymentLine{line}}); err != nil {
-		return false, err
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO payment_events (payment_id, at, kind, status, amount, detail) VALUES ($1, $2, 'recurring', $3, $4, $5)`,
+		id, t.now, string(n.Status), n.Amount, "subscription charge "+n.OrderID); err != nil {
+		return false, fmt.Errorf("charge %s: %w", n.OrderID, err)
 	}
 	return true, nil
 }

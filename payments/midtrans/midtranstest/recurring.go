@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -470,6 +471,61 @@ func (s *Server) Subscriptions() []SubscriptionState {
 // recurring notification Midtrans posts; ok is false for an unknown or
 // inactive subscription (Midtrans charges nothing then).
 func (s *Server) ChargeSubscription(id string, paid bool) (h http.Header, body []byte, ok bool) {
+	return s.chargeSubscription(id, map[bool]string{true: "settlement", false: "deny"}[paid])
+}
+
+// ChargeSubscriptionPending starts a subscription's charge that GoPay has
+// not finished ("pending", as when the wallet asks the worker): its
+// notification; EndCharge finishes it later.
+func (s *Server) ChargeSubscriptionPending(id string) (h http.Header, body []byte, ok bool) {
+	return s.chargeSubscription(id, "pending")
+}
+
+// EndCharge ends a pending charge, settled when paid and denied for want of
+// balance otherwise, and returns the notification Midtrans posts then;
+// ok is false for an order that is not a pending charge.
+func (s *Server) EndCharge(orderID string, paid bool) (h http.Header, body []byte, ok bool) {
+	s.mu.Lock()
+	t := s.txs[orderID]
+	if t == nil || t.status != "pending" {
+		s.mu.Unlock()
+		return nil, nil, false
+	}
+	t.status = "deny"
+	if paid {
+		t.status, t.settlement = "settlement", s.now().In(wib)
+	}
+	m := s.body(t, ServerKey)
+	var sub string
+	for _, st := range s.subs {
+		if slices.Contains(st.TransactionIDs, t.TransactionID) {
+			sub = st.ID
+		}
+	}
+	s.mu.Unlock()
+	return recurringBody(m, sub, paid)
+}
+
+// recurringBody is a recurring notification's body and headers.
+func recurringBody(m map[string]any, sub string, paid bool) (http.Header, []byte, bool) {
+	m["status_message"] = "midtrans payment notification"
+	if !paid {
+		m["status_message"] = InsufficientBalance
+		m["channel_response_message"] = InsufficientBalance
+	}
+	m["subscription_id"] = sub
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "Veritrans")
+	return h, b, true
+}
+
+func (s *Server) chargeSubscription(id, status string) (h http.Header, body []byte, ok bool) {
+	paid := status == "settlement"
 	s.mu.Lock()
 	st := s.subs[id]
 	if st == nil || st.Status != "active" {
@@ -481,28 +537,22 @@ func (s *Server) ChargeSubscription(id string, paid bool) (h http.Header, body [
 	}
 	now := s.now().In(wib)
 	st.Charges++
+	if status == "deny" && paid {
+		status = "settlement"
+	}
+	if !paid && status == "settlement" {
+		status = "deny" // an account no longer linked pays nothing
+	}
 	t := &tx{Charge: Charge{OrderID: fmt.Sprintf("SUBS-%s-%d", st.ID, st.Charges), TransactionID: s.transactionID(),
-		PaymentType: "gopay", Bank: "gopay", Amount: st.Amount}, status: "deny", txTime: now, expiry: now.Add(15 * time.Minute)}
-	if paid {
-		t.status, t.settlement = "settlement", now
+		PaymentType: "gopay", Bank: "gopay", Amount: st.Amount}, status: status, txTime: now, expiry: now.Add(15 * time.Minute)}
+	if status == "settlement" {
+		t.settlement = now
 	}
 	st.TransactionIDs = append(st.TransactionIDs, t.TransactionID)
 	s.txs[t.OrderID] = t
 	s.order = append(s.order, t.OrderID)
 	m := s.body(t, ServerKey)
+	sub := st.ID
 	s.mu.Unlock()
-	m["status_message"] = "midtrans payment notification"
-	if !paid {
-		m["status_message"] = InsufficientBalance
-		m["channel_response_message"] = InsufficientBalance
-	}
-	m["subscription_id"] = st.ID
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(err)
-	}
-	h = http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "Veritrans")
-	return h, b, true
+	return recurringBody(m, sub, status != "deny")
 }
