@@ -51,7 +51,9 @@ func TestStreamsSmall(t *testing.T) {
 	var out bytes.Buffer
 	reportStreams(&out, r)
 	t.Log(out.String())
-	if r.addresses != 5 || r.rssOpen == 0 || r.openTx > r.idleTx+5 {
+	// Next to nothing: streams that polled the outbox (every 500 ms) would
+	// cost 80 tx/s; waiting on LISTEN, a few, whatever the machine's load.
+	if r.addresses != 5 || r.rssOpen == 0 || r.openTx > r.idleTx+10 {
 		t.Errorf("streams run %+v", r)
 	}
 }

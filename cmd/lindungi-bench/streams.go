@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -94,18 +95,26 @@ func benchStreams(ctx context.Context, n int, window time.Duration) (streamsResu
 		// transactions up to 10 s later (PostgreSQL 15's PGSTAT_IDLE_INTERVAL),
 		// so the streams' own opening would otherwise count as idle work.
 		time.Sleep(12 * time.Second)
+		// The least of three windows: serve's own periodic work (folding
+		// the dashboard's counts, resuming imports, following auto-debits)
+		// lands in one now and then, and is not the streams' cost.
+		least := math.Inf(1)
 		a, err := count()
 		if err != nil {
 			return 0, err
 		}
-		sw := clock.Start()
-		time.Sleep(window)
-		b, err := count()
-		if err != nil {
-			return 0, err
+		for range 3 {
+			sw := clock.Start()
+			time.Sleep(window)
+			b, err := count()
+			if err != nil {
+				return 0, err
+			}
+			// The counting query itself is one of them.
+			least = math.Min(least, float64(b-a)/sw.Elapsed().Seconds())
+			a = b
 		}
-		// The counting query itself is one of them.
-		return float64(b-a) / sw.Elapsed().Seconds(), nil
+		return least, nil
 	}
 	if res.idleTx, err = txRate(); err != nil {
 		return res, err
@@ -184,7 +193,7 @@ func rss(pid int) int64 {
 
 func reportStreams(w io.Writer, r streamsResult) {
 	per := float64(r.rssOpen-r.rssBefore) / float64(r.streams)
-	fmt.Fprintf(w, "web chat streams: %d idle event streams from %d addresses on a real serve: database %.1f tx/s with none, %.1f tx/s with them open (%s windows); serve RSS %.0f MB → %.0f MB, %.1f KB per stream (target ≤ 60)\n",
+	fmt.Fprintf(w, "web chat streams: %d idle event streams from %d addresses on a real serve: database %.1f tx/s with none, %.1f tx/s with them open (the least of three %s windows); serve RSS %.0f MB → %.0f MB, %.1f KB per stream (target ≤ 60)\n",
 		r.streams, r.addresses, r.idleTx, r.openTx, r.window, float64(r.rssBefore)/(1<<20), float64(r.rssOpen)/(1<<20), per/1024)
 	if per > 60*1024 {
 		fmt.Fprintln(w, "!!! more than 60 KB per idle stream")
