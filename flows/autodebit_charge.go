@@ -407,6 +407,13 @@ func (s *AutoDebits) ApplyRecurring(ctx context.Context, ev RecurringEvent) (Pay
 			return err
 		}
 		reg, err := tx.AutoDebitRegistration(ctx, a.RegistrationID)
+		if errors.Is(err, ErrNotFound) {
+			// Erased at the worker's request while a charge was under way:
+			// the money is recorded for its registration, and ApplyPayment
+			// flags it for an admin to refund (it covers nobody).
+			_, err := tx.RecordCharge(ctx, a, n, PaymentLine{RegistrationRef: a.RegistrationRef, Months: 1, Amount: n.Amount})
+			return err
+		}
 		if err != nil {
 			return err
 		}

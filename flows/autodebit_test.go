@@ -599,3 +599,60 @@ func TestAutoDebitPendingChargeEndsLater(t *testing.T) {
 		t.Errorf("a pending charge settled later covered to %s", got)
 	}
 }
+
+// A charge under way when the worker erased their data is not lost: its
+// money is recorded for the registration and flagged for an admin to
+// refund; it covers nobody.
+func TestAutoDebitChargeAfterErasureIsFlagged(t *testing.T) {
+	s := newAutoDebit(t)
+	s.e.SetAutoDebits(s.ad)
+	a := s.linkAndConfirm(t, 24)
+	s.c.flush()
+	clock.Set(t, time.Date(2026, 12, 24, 8, 0, 0, 0, wibLoc))
+	_, pending, ok := s.srv.ChargeSubscriptionPending(a.SubscriptionID)
+	if !ok {
+		t.Fatal("not charged")
+	}
+	ev, err := s.mt.VerifyRecurring(context.Background(), pending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ad.ApplyRecurring(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	before := s.coveredTo(t)
+	s.c.text("/hapus")
+	must(t, s.c.press("cf:yes"), "Data Anda sudah dihapus")
+	var order string
+	if err := testDB.SQL().Get(&order, `SELECT order_id FROM payments WHERE order_id LIKE 'SUBS-%' AND payer_ref = $1 ORDER BY id DESC LIMIT 1`,
+		"test:"+s.c.id); err != nil {
+		t.Fatal(err)
+	}
+	_, settled, ok := s.srv.EndCharge(order, true)
+	if !ok {
+		t.Fatal("the charge did not end")
+	}
+	for range 2 {
+		ev, err := s.mt.VerifyRecurring(context.Background(), settled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ad.ApplyRecurring(context.Background(), ev); err != nil {
+			t.Fatalf("a charge after the erasure: %v", err)
+		}
+	}
+	var p struct {
+		Status  string `db:"status"`
+		Flag    string `db:"flag"`
+		Applied bool   `db:"applied"`
+	}
+	if err := testDB.SQL().Get(&p, `SELECT status, flag, applied_at IS NOT NULL AS applied FROM payments WHERE order_id = $1`, order); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != "paid" || p.Flag == "" {
+		t.Errorf("the charge after the erasure: %+v, want paid and flagged for a refund", p)
+	}
+	if got := s.coveredTo(t); got != before {
+		t.Errorf("the erased registration's coverage moved from %s to %s", before, got)
+	}
+}
