@@ -129,12 +129,18 @@ func (t *turn) payingFor(ctx context.Context) (RegistrationView, bool, error) {
 	if err != nil {
 		return RegistrationView{}, false, err
 	}
+	r, ok := refIn(regs, t.s.Data.PayRef)
+	return r, ok, nil
+}
+
+// refIn finds the registration ref among regs.
+func refIn(regs []RegistrationView, ref string) (RegistrationView, bool) {
 	for _, r := range regs {
-		if r.Ref == t.s.Data.PayRef {
-			return r, true, nil
+		if r.Ref == ref {
+			return r, true
 		}
 	}
-	return RegistrationView{}, false, nil
+	return RegistrationView{}, false
 }
 
 func (t *turn) quote(r RegistrationView, months int) (iuran.Quote, error) {

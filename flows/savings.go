@@ -351,12 +351,8 @@ func (t *turn) savingFor(ctx context.Context) (RegistrationView, bool, error) {
 	if err != nil {
 		return RegistrationView{}, false, err
 	}
-	for _, r := range regs {
-		if r.Ref == t.s.Data.PayRef {
-			return r, true, nil
-		}
-	}
-	return RegistrationView{}, false, nil
+	r, ok := refIn(regs, t.s.Data.PayRef)
+	return r, ok, nil
 }
 
 // holderOf is a registration of the chat as its balance sees it.
